@@ -1,0 +1,82 @@
+import {Command, Errors, Flags} from '@oclif/core'
+
+import {ExitCode, ViolinError} from './errors.js'
+import {type Progress, startProgress} from './render/progress.js'
+import {type Column, type Format, renderCsv, renderTable} from './render/table.js'
+import {Session} from './services/session.js'
+
+
+/**
+ * The one base of every violin command: global flags, the session (inventory or
+ * --connect), rendering, and the mapping of every error to a documented exit status.
+ */
+export abstract class ViolinCommand extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    connect: Flags.string({
+      char: 'c',
+      summary: 'Act on this target instead of the inventory: sim:FILE or a libvirt URI.',
+      env: 'VIOLIN_CONNECT',
+      helpGroup: 'GLOBAL',
+    }),
+    quiet: Flags.boolean({char: 'q', summary: 'Print only results and errors (for cron).', helpGroup: 'GLOBAL'}),
+    'accept-new-host-key': Flags.boolean({
+      summary: "Record an SSH host key not yet in known_hosts (OpenSSH's accept-new); a changed key is always refused.",
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  protected quiet = false
+  private session?: Session
+
+  protected async openSession(flags: {connect?: string; 'accept-new-host-key'?: boolean}): Promise<Session> {
+    this.session = await Session.open({connect: flags.connect, acceptNewHostKey: flags['accept-new-host-key']})
+    return this.session
+  }
+
+  protected progress(text: string): Promise<Progress> {
+    return startProgress(text, !this.quiet && !this.jsonEnabled())
+  }
+
+  /** Prints what a change did, on stdout; silent under --quiet and --json. */
+  protected note(text: string): void {
+    if (!this.quiet && !this.jsonEnabled()) this.log(text)
+  }
+
+  /** Reports one host's failure on stderr while the others' results still print. */
+  protected warnHost(host: string, error: Error): void {
+    if (!this.jsonEnabled()) this.logToStderr(`warning: ${host}: ${error.message}`)
+  }
+
+  /** Renders rows as --format asks; under --json oclif prints the returned payload instead. */
+  protected async render<R>(format: Format | undefined, payload: unknown, rows: R[], columns: Column<R>[]): Promise<void> {
+    if (this.jsonEnabled()) return
+    if (format === 'json') this.log(JSON.stringify(payload, null, 2))
+    else if (format === 'csv') this.log(renderCsv(rows, columns))
+    else if (rows.length > 0) this.log(await renderTable(rows, columns))
+  }
+
+  protected override async finally(error: Error | undefined): Promise<unknown> {
+    await this.session?.close()
+    return super.finally(error)
+  }
+
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (error instanceof Errors.ExitError) throw error
+    const violin = error instanceof ViolinError
+    const parseError = !violin && error.oclif?.exit === 2
+    const code = violin ? error.exitCode : parseError ? ExitCode.usage : ExitCode.failure
+    process.exitCode = code
+    if (this.jsonEnabled()) {
+      this.logJson({error: {type: error.name, message: error.message, hint: violin ? error.hint : undefined, exitCode: code}})
+    } else {
+      this.logToStderr(`error: ${error.message}`)
+      if (violin && error.hint) this.logToStderr(`Try: ${error.hint}`)
+      else if (parseError) this.logToStderr(`Try: violin ${this.id?.replaceAll(':', ' ') ?? ''} --help`)
+      if (!violin && !parseError && process.env.VIOLIN_DEBUG) this.logToStderr(error.stack ?? '')
+    }
+    throw new Errors.ExitError(code)
+  }
+}
+

@@ -1,0 +1,34 @@
+import {Args, Flags} from '@oclif/core'
+
+import {ViolinCommand} from '../../base-command.js'
+import {DRIVERS} from '../../inventory/host.js'
+import {addHost} from '../../services/hosts.js'
+
+export default class HostAdd extends ViolinCommand {
+  static override summary = 'Register a host in the inventory.'
+  static override description = 'Cores, memory and the hypervisor version are discovered, not typed in: run violin host check after adding.'
+  static override examples = [
+    '<%= config.bin %> host add e1 --ssh root@10.0.0.11 --site east --driver libvirt',
+    '<%= config.bin %> host add x1 --ssh root@xen1:2222 --site west --driver xl --identity ~/.ssh/violin',
+    '<%= config.bin %> host add lab --local --site lab --driver libvirt --uri test:///default',
+  ]
+
+  static override args = {name: Args.string({description: 'host name (letters, digits, . _ -)', required: true})}
+  static override flags = {
+    ssh: Flags.string({summary: 'Reach the host over SSH as USER@ADDR[:PORT].', exclusive: ['local']}),
+    local: Flags.boolean({summary: 'The host is this machine (no SSH).', exclusive: ['ssh']}),
+    site: Flags.string({summary: 'The site (cluster, administrative domain) the host belongs to.', required: true}),
+    driver: Flags.option({options: DRIVERS, summary: 'Hypervisor driver.', required: true})(),
+    uri: Flags.string({summary: 'libvirt URI on the host (default qemu:///system); for sim, the cluster file.'}),
+    identity: Flags.string({char: 'i', summary: 'SSH private key file (default: ssh-agent, then ~/.ssh/id_*).'}),
+    force: Flags.boolean({summary: 'Replace a host of the same name.'}),
+  }
+
+  async run() {
+    const {args, flags} = await this.parse(HostAdd)
+    this.quiet = flags.quiet
+    const record = await addHost({name: args.name, ssh: flags.ssh, local: flags.local, site: flags.site, driver: flags.driver, uri: flags.uri, identity: flags.identity, force: flags.force})
+    this.note(`Added host ${record.name} (site ${record.site}, ${record.driver}). Check it with: violin host check ${record.name}`)
+    return record
+  }
+}

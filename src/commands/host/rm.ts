@@ -1,0 +1,18 @@
+import {Args} from '@oclif/core'
+
+import {ViolinCommand} from '../../base-command.js'
+import {removeHost} from '../../services/hosts.js'
+
+export default class HostRm extends ViolinCommand {
+  static override summary = 'Remove a host from the inventory (its VMs are not touched).'
+  static override examples = ['<%= config.bin %> host rm e1']
+  static override args = {name: Args.string({description: 'host name', required: true})}
+
+  async run() {
+    const {args, flags} = await this.parse(HostRm)
+    this.quiet = flags.quiet
+    const record = await removeHost(args.name)
+    this.note(`Removed host ${record.name}.`)
+    return record
+  }
+}

@@ -1,0 +1,44 @@
+import {Flags} from '@oclif/core'
+
+import {ViolinCommand} from '../base-command.js'
+import {ExitCode} from '../errors.js'
+import {formatFlags, selectionFlags} from '../flags.js'
+import {type VmListing, listVms} from '../services/vms.js'
+
+export default class List extends ViolinCommand {
+  static override summary = 'List the VMs of every host, like virsh list.'
+  static override description = 'Asks every selected host at once. Hosts that do not answer are named on stderr while the others are still listed, and the exit status is 7.'
+  static override examples = [
+    '<%= config.bin %> list',
+    '<%= config.bin %> list --all --site east',
+    '<%= config.bin %> list --connect sim:examples/two-sites.yaml --format csv',
+    '<%= config.bin %> list --name   # bare names, for scripts',
+  ]
+
+  static override flags = {
+    ...selectionFlags,
+    ...formatFlags,
+    all: Flags.boolean({char: 'a', summary: 'Include VMs that are shut off.'}),
+    name: Flags.boolean({summary: 'Print only VM names, one a line.'}),
+  }
+
+  async run(): Promise<VmListing> {
+    const {flags} = await this.parse(List)
+    this.quiet = flags.quiet
+    const session = await this.openSession(flags)
+    const progress = await this.progress('Asking the hosts...')
+    const listing = await listVms(session, {hosts: flags.host, site: flags.site}, flags.all).finally(() => progress.stop())
+    for (const f of listing.failed) this.warnHost(f.host, new Error(f.error))
+    if (flags.name && !this.jsonEnabled()) for (const vm of listing.vms) this.log(vm.name)
+    else
+      await this.render(flags.format, listing, listing.vms, [
+        {header: 'Host', get: (r) => r.host},
+        {header: 'Site', get: (r) => r.site},
+        {header: 'Id', get: (r) => r.id, align: 'right'},
+        {header: 'Name', get: (r) => r.name},
+        {header: 'State', get: (r) => r.state},
+      ])
+    if (listing.failed.length > 0) process.exitCode = ExitCode.partial
+    return listing
+  }
+}

@@ -1,0 +1,97 @@
+import {Flags} from '@oclif/core'
+
+import {ViolinCommand} from '../base-command.js'
+import {ExitCode} from '../errors.js'
+import {formatFlags, selectionFlags} from '../flags.js'
+import {type Samples, type UsageReport, pollUsage} from '../monitor/poll.js'
+import type {HostUsage, VmUsage} from '../monitor/rates.js'
+import {type Column, renderCsv} from '../render/table.js'
+import {formatMiB} from '../units.js'
+
+const pct = (x: number | undefined) => (x === undefined ? undefined : `${x.toFixed(1)}%`)
+
+const hostColumns: Column<HostUsage>[] = [
+  {header: 'Host', get: (r) => r.host},
+  {header: 'Site', get: (r) => r.site},
+  {header: 'Status', get: (r) => r.status},
+  {header: 'Cores', get: (r) => r.cores, align: 'right'},
+  {header: 'CPU', get: (r) => pct(r.cpuPercent), align: 'right'},
+  {header: 'Memory', get: (r) => (r.memoryMiB === undefined ? undefined : formatMiB(r.memoryMiB)), align: 'right'},
+  {header: 'Free', get: (r) => (r.freeMemoryMiB === undefined ? undefined : formatMiB(r.freeMemoryMiB)), align: 'right'},
+  {header: 'VMs', get: (r) => r.vms, align: 'right'},
+]
+
+const vmColumns: Column<VmUsage>[] = [
+  {header: 'Host', get: (r) => r.host},
+  {header: 'VM', get: (r) => r.name},
+  {header: 'State', get: (r) => r.state},
+  {header: 'vCPUs', get: (r) => r.vcpus, align: 'right'},
+  {header: 'CPU', get: (r) => pct(r.cpuPercent), align: 'right'},
+  {header: 'Mem used', get: (r) => (r.memoryUsedMiB === undefined ? undefined : formatMiB(r.memoryUsedMiB)), align: 'right'},
+  {header: 'Allocated', get: (r) => (r.memoryMiB === undefined ? undefined : formatMiB(r.memoryMiB)), align: 'right'},
+  {header: 'Max', get: (r) => (r.maxMemoryMiB === undefined ? undefined : formatMiB(r.maxMemoryMiB)), align: 'right'},
+]
+
+export default class Usage extends ViolinCommand {
+  static override summary = 'Poll every host: per-VM CPU and memory, per-host CPU and free memory.'
+  static override description =
+    "Samples every selected host at once, waits --interval, samples again and prints rates. VM CPU is a % of the VM's own vCPUs; host CPU is a % of all its cores. Hosts that do not answer are listed with their status while the others are still shown, and the exit status is 7. Simulated hosts (sim:) advance their clock by the interval without waiting."
+  static override examples = [
+    '<%= config.bin %> usage --connect sim:examples/two-sites.yaml',
+    '<%= config.bin %> usage --site east --interval 5',
+    '<%= config.bin %> usage --watch --interval 2',
+    '<%= config.bin %> usage --format csv --quiet >> usage.csv   # from cron',
+  ]
+
+  static override flags = {
+    ...selectionFlags,
+    ...formatFlags,
+    interval: Flags.integer({char: 'i', summary: 'Seconds between the two samples.', default: 1, min: 1}),
+    watch: Flags.boolean({char: 'w', summary: 'Keep polling every interval until interrupted.'}),
+    count: Flags.integer({summary: 'With --watch: stop after this many readings.', min: 1, dependsOn: ['watch']}),
+  }
+
+  async run(): Promise<UsageReport | UsageReport[]> {
+    const {flags} = await this.parse(Usage)
+    this.quiet = flags.quiet
+    const session = await this.openSession(flags)
+    const hosts = session.select({hosts: flags.host, site: flags.site})
+    const readings: UsageReport[] = []
+    let samples: Samples | undefined
+    const stop = new AbortController()
+    const onSignal = () => stop.abort()
+    process.once('SIGINT', onSignal)
+    try {
+      do {
+        const progress = await this.progress(`Polling ${hosts.length} host(s)...`)
+        const polled = await pollUsage(session, hosts, flags.interval * 1000, flags.watch ? samples : undefined).finally(() => progress.stop())
+        samples = polled.samples
+        readings.push(polled.report)
+        await this.show(polled.report, flags.format, readings.length)
+        if (flags.watch && !(flags.count && readings.length >= flags.count) && !stop.signal.aborted) await session.clock.sleep(flags.interval * 1000)
+      } while (flags.watch && !(flags.count && readings.length >= flags.count) && !stop.signal.aborted)
+    } finally {
+      process.off('SIGINT', onSignal)
+    }
+    if (readings.some((r) => r.hosts.some((h) => h.status !== 'ok'))) process.exitCode = ExitCode.partial
+    return flags.watch ? readings : readings[0]!
+  }
+
+  private async show(r: UsageReport, format: 'table' | 'csv' | 'json', n: number): Promise<void> {
+    for (const h of r.hosts) if (h.status !== 'ok' && n === 1) this.warnHost(h.host, new Error(h.error))
+    if (this.jsonEnabled()) return
+    if (format === 'json') {
+      this.log(JSON.stringify(r))
+      return
+    }
+    if (format === 'csv') {
+      this.log(renderCsv(r.vms, [{header: 'Time', get: () => new Date(r.timeMs).toISOString()}, ...vmColumns], {header: n === 1}))
+      return
+    }
+    if (n > 1) this.log('')
+    this.log(`Usage over ${r.intervalSec.toFixed(1)} s, ending ${new Date(r.timeMs).toISOString()}`)
+    await this.render('table', r, r.hosts, hostColumns)
+    this.log('')
+    await this.render('table', r, r.vms, vmColumns)
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Every failure violin reports is one of these; each maps to a documented exit status
+ * (README "Exit status", violin(1) EXIT STATUS). Keep the table and the docs in step.
+ */
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  config: 3,
+  notFound: 4,
+  unreachable: 5,
+  refused: 6,
+  partial: 7,
+} as const
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
+
+export class ViolinError extends Error {
+  readonly exitCode: ExitCodeValue
+  /** What the user can do next, printed as "Try: ...". */
+  readonly hint?: string
+
+  constructor(message: string, exitCode: ExitCodeValue = ExitCode.failure, hint?: string) {
+    super(message)
+    this.name = new.target.name
+    this.exitCode = exitCode
+    this.hint = hint
+  }
+}
+
+export class UsageError extends ViolinError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.usage, hint)
+  }
+}
+
+/** A config, inventory or scenario file that cannot be read as written. Never overwritten. */
+export class ConfigError extends ViolinError {
+  constructor(
+    readonly file: string,
+    readonly field: string | undefined,
+    detail: string,
+  ) {
+    super(`${file}${field ? `: ${field}` : ''}: ${detail}`, ExitCode.config, 'fix the file by hand; violin never rewrites a file it cannot read')
+  }
+}
+
+export class NotFoundError extends ViolinError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.notFound, hint)
+  }
+}
+
+/** Connection refused, no route, name not resolved, or the connection dropped. */
+export class UnreachableError extends ViolinError {
+  constructor(
+    readonly host: string,
+    detail: string,
+  ) {
+    super(`host "${host}" is unreachable: ${detail}`, ExitCode.unreachable, `violin host check ${host}`)
+  }
+}
+
+export class TimeoutError extends ViolinError {
+  constructor(
+    readonly host: string,
+    what: string,
+    readonly ms: number,
+  ) {
+    super(`host "${host}": ${what} timed out after ${ms} ms`, ExitCode.unreachable, 'raise --timeout, or check the host with: violin host check')
+  }
+}
+
+export class AuthError extends ViolinError {
+  constructor(
+    readonly host: string,
+    detail: string,
+  ) {
+    super(`host "${host}": authentication failed: ${detail}`, ExitCode.refused, 'load a key into ssh-agent, or give the host an --identity FILE')
+  }
+}
+
+export class HostKeyError extends ViolinError {
+  constructor(
+    readonly host: string,
+    readonly kind: 'unknown' | 'changed',
+    readonly presented: string,
+    readonly known: string[],
+    knownHostsFile: string,
+  ) {
+    super(
+      kind === 'unknown'
+        ? `host "${host}": host key ${presented} is not in ${knownHostsFile}`
+        : `host "${host}": HOST KEY CHANGED: presented ${presented}, ${knownHostsFile} has ${known.join(', ')}`,
+      ExitCode.refused,
+      kind === 'unknown'
+        ? 'check the fingerprint, then connect once with --accept-new-host-key'
+        : `if the change is expected, remove the old key with: ssh-keygen -R HOST -f ${knownHostsFile}`,
+    )
+  }
+}
+
+export class CommandFailedError extends ViolinError {
+  constructor(
+    readonly host: string,
+    readonly command: string,
+    readonly code: number,
+    readonly stderrTail: string,
+  ) {
+    super(`host "${host}": \`${command.length > 80 ? command.slice(0, 77) + '...' : command}\` exited ${code}${stderrTail ? `: ${stderrTail}` : ''}`)
+  }
+}
+
+/** The last few non-empty lines of a program's stderr, for error messages. */
+export function tail(text: string, lines = 3): string {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-lines)
+    .join(' | ')
+}

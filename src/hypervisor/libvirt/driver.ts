@@ -1,0 +1,243 @@
+import {NotFoundError, UsageError, ViolinError} from '../../errors.js'
+import type {Transport} from '../../transport/transport.js'
+import type {
+  Driver,
+  HostInfo,
+  HostSample,
+  MemoryTarget,
+  MigrateOptions,
+  MigrationDestination,
+  MigrationResult,
+  SchedParams,
+  ToolCheck,
+  VmInfo,
+  VmSample,
+  VmSummary,
+} from '../driver.js'
+import {
+  parseDominfo,
+  parseDomstats,
+  parseJobinfo,
+  parseListIds,
+  parseNodeinfo,
+  parseNodememstats,
+  parseSchedinfo,
+  parseVersion,
+  splitBatch,
+  stateFromNumber,
+} from './parse.js'
+
+const MARK = '@@violin:'
+const NOT_FOUND = /failed to get domain|Domain not found|no domain with matching name/
+
+function num(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  return Number.isFinite(n) ? n : undefined
+}
+
+/** Drives libvirt through the `virsh` client on the host (argv only; see transport). */
+export class LibvirtDriver implements Driver {
+  readonly kind = 'libvirt' as const
+
+  constructor(
+    private readonly transport: Transport,
+    readonly uri: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private virsh(args: string[], allowFailure = false) {
+    return this.transport.run(['virsh', '-c', this.uri, ...args], {allowFailure})
+  }
+
+  /**
+   * Several commands in one virsh process (one round trip, one connection to libvirtd).
+   * Only fixed words and numbers go into the batch; names always travel as argv.
+   */
+  private async batch(commands: Record<string, string>): Promise<Map<string, string>> {
+    const script = Object.entries(commands)
+      .map(([tag, cmd]) => `echo ${MARK}${tag}; ${cmd}`)
+      .join('; ')
+    const {stdout} = await this.virsh([script], true)
+    return splitBatch(stdout, MARK)
+  }
+
+  private async onVm<T>(name: string, args: string[], parse: (stdout: string) => T): Promise<T> {
+    const result = await this.virsh(args, true)
+    if (result.exitCode !== 0) {
+      if (NOT_FOUND.test(result.stderr)) throw new NotFoundError(`VM "${name}" is not on host "${this.transport.host}"`, 'violin list --all')
+      throw new ViolinError(`host "${this.transport.host}": virsh ${args[0]} ${name}: ${result.stderr.trim().replace(/^error: /gm, '')}`)
+    }
+    return parse(result.stdout)
+  }
+
+  async hostInfo(): Promise<HostInfo> {
+    const out = await this.batch({node: 'nodeinfo', mem: 'nodememstats', version: 'version', hostname: 'hostname'})
+    const node = parseNodeinfo(out.get('node') ?? '')
+    if (Number.isNaN(node.cores)) {
+      throw new ViolinError(`host "${this.transport.host}": virsh -c ${this.uri} nodeinfo gave no CPU count`, 1, `violin host check ${this.transport.host}`)
+    }
+    const version = parseVersion(out.get('version') ?? '')
+    return {
+      ...node,
+      hostname: out.get('hostname')?.trim() || undefined,
+      freeMemoryMiB: parseNodememstats(out.get('mem') ?? '').freeMiB,
+      hypervisor: version.hypervisor,
+      hypervisorVersion: version.version,
+    }
+  }
+
+  async listVms(): Promise<VmSummary[]> {
+    const out = await this.batch({list: 'list --all', stats: 'domstats --raw --state'})
+    const ids = parseListIds(out.get('list') ?? '')
+    return [...parseDomstats(out.get('stats') ?? '')].map(([name, raw]) => ({name, id: ids.get(name), state: stateFromNumber(raw['state.state'])}))
+  }
+
+  vmInfo(name: string): Promise<VmInfo> {
+    return this.onVm(name, ['dominfo', '--domain', name], parseDominfo)
+  }
+
+  async sample(): Promise<HostSample> {
+    const out = await this.batch({
+      node: 'nodeinfo',
+      mem: 'nodememstats',
+      version: 'version',
+      list: 'list --all',
+      stats: 'domstats --raw --state --cpu-total --balloon --vcpu --interface',
+    })
+    const timeMs = this.now()
+    const node = parseNodeinfo(out.get('node') ?? '')
+    if (Number.isNaN(node.cores)) throw new ViolinError(`host "${this.transport.host}": virsh -c ${this.uri} answered no nodeinfo`)
+    const ids = parseListIds(out.get('list') ?? '')
+    const vms = [...parseDomstats(out.get('stats') ?? '')].map(([name, raw]) => toSample(name, raw))
+    await this.fillFromDominfo(vms, ids)
+    const version = parseVersion(out.get('version') ?? '')
+    return {
+      timeMs,
+      host: {...node, freeMemoryMiB: parseNodememstats(out.get('mem') ?? '').freeMiB, hypervisor: version.hypervisor, hypervisorVersion: version.version},
+      vms,
+    }
+  }
+
+  /**
+   * Drivers whose domstats lack cpu.time/balloon (libvirt's test driver) still answer
+   * dominfo; ask it by numeric id, in one batch, for the running VMs that need it.
+   */
+  private async fillFromDominfo(vms: VmSample[], ids: Map<string, number>): Promise<void> {
+    const lacking = vms.filter((vm) => ids.has(vm.name) && (vm.cpuTimeNs === undefined || vm.memoryMiB === undefined))
+    if (lacking.length === 0) return
+    const commands: Record<string, string> = {}
+    for (const vm of lacking) commands[String(ids.get(vm.name))] = `dominfo ${ids.get(vm.name)}`
+    const out = await this.batch(commands)
+    for (const vm of lacking) {
+      const text = out.get(String(ids.get(vm.name)))
+      if (!text) continue
+      const info = parseDominfo(text)
+      if (info.name !== vm.name) continue
+      vm.vcpus ??= info.vcpus
+      vm.memoryMiB ??= info.memoryMiB
+      vm.maxMemoryMiB ??= info.maxMemoryMiB
+      if (vm.cpuTimeNs === undefined && info.cpuTimeSec !== undefined) vm.cpuTimeNs = Math.round(info.cpuTimeSec * 1e9)
+    }
+  }
+
+  async setMemory(name: string, mib: number, target: MemoryTarget): Promise<void> {
+    const flags = [...(target.live ? ['--live'] : []), ...(target.config ? ['--config'] : [])]
+    await this.onVm(name, ['setmem', '--domain', name, '--size', `${Math.round(mib * 1024)}KiB`, ...(flags.length > 0 ? flags : ['--current'])], () => undefined)
+  }
+
+  schedInfo(name: string): Promise<SchedParams> {
+    return this.onVm(name, ['schedinfo', '--domain', name], parseSchedinfo)
+  }
+
+  /**
+   * weight/cap are Xen's credit-scheduler words. QEMU's posix scheduler has cpu_shares
+   * (default 1024 where Xen's weight is 256: x4 keeps defaults equal) and a quota per
+   * period (cap = % of one CPU). The result is read back: drivers that ignore a
+   * parameter (the test driver's weight) are reported, not trusted.
+   */
+  async setSched(name: string, params: {weight?: number; cap?: number}): Promise<SchedParams> {
+    const current = await this.schedInfo(name)
+    const set: Record<string, number> = {}
+    if ('weight' in current || 'cap' in current) {
+      if (params.weight !== undefined) set.weight = params.weight
+      if (params.cap !== undefined) set.cap = params.cap
+    } else if ('cpu_shares' in current) {
+      if (params.weight !== undefined) set.cpu_shares = params.weight * 4
+      if (params.cap !== undefined) {
+        const period = Number(current.global_period ?? current.vcpu_period ?? 100_000)
+        set[current.global_period === undefined ? 'vcpu_quota' : 'global_quota'] = params.cap === 0 ? -1 : Math.round((params.cap / 100) * period)
+      }
+    } else {
+      throw new UsageError(`host "${this.transport.host}": the ${current.scheduler ?? 'unknown'} scheduler has no weight or cap`)
+    }
+    const args = ['schedinfo', '--domain', name, '--live']
+    for (const [k, v] of Object.entries(set)) args.push('--set', `${k}=${v}`)
+    const after = await this.onVm(name, args, parseSchedinfo)
+    const ignored = Object.entries(set).filter(([k, v]) => after[k] !== v)
+    if (ignored.length > 0) {
+      throw new ViolinError(
+        `host "${this.transport.host}": the hypervisor accepted ${ignored.map(([k, v]) => `${k}=${v}`).join(' ')} for "${name}" but still reports ${ignored.map(([k]) => `${k}=${after[k] ?? '(none)'}`).join(' ')}`,
+      )
+    }
+    return after
+  }
+
+  async migrate(name: string, destination: MigrationDestination, options: MigrateOptions): Promise<MigrationResult> {
+    const args = ['migrate', ...(options.live ? ['--live'] : []), '--persistent', '--undefinesource', '--verbose']
+    if (options.bandwidthMiBs !== undefined) args.push('--bandwidth', String(options.bandwidthMiBs))
+    if (options.timeoutSec !== undefined) args.push('--timeout', String(options.timeoutSec), '--timeout-suspend')
+    args.push('--domain', name, '--desturi', destination.uri)
+    const started = this.now()
+    const run = await this.virsh(args, true)
+    const wallMs = this.now() - started
+    if (run.exitCode !== 0) {
+      if (NOT_FOUND.test(run.stderr)) throw new NotFoundError(`VM "${name}" is not on host "${this.transport.host}"`)
+      throw new ViolinError(`migrating "${name}" from "${this.transport.host}" to "${destination.hostName}" failed: ${run.stderr.trim().replace(/^error: /gm, '')}`)
+    }
+    // With --undefinesource the statistics live on the destination.
+    const job = await this.transport.run(['virsh', '-c', destination.uri, 'domjobinfo', '--domain', name, '--completed', '--keep-completed', '--rawstats'], {allowFailure: true})
+    return {wallMs, ...(job.exitCode === 0 ? parseJobinfo(job.stdout) : {})}
+  }
+
+  async checkTools(): Promise<ToolCheck[]> {
+    const client = await this.transport.run(['virsh', '--version'], {allowFailure: true})
+    const checks: ToolCheck[] = [{tool: 'virsh', ok: client.exitCode === 0, detail: client.exitCode === 0 ? client.stdout.trim() : client.stderr.trim() || 'not found'}]
+    if (client.exitCode === 0) {
+      const conn = await this.virsh(['version'], true)
+      const v = parseVersion(conn.stdout)
+      checks.push({
+        tool: `libvirt ${this.uri}`,
+        ok: conn.exitCode === 0,
+        detail: conn.exitCode === 0 ? `${v.hypervisor} ${v.version ?? ''}`.trim() : conn.stderr.trim().replace(/^error: /gm, ''),
+      })
+    }
+    return checks
+  }
+}
+
+function toSample(name: string, raw: Record<string, string>): VmSample {
+  const available = num(raw['balloon.available'])
+  const unused = num(raw['balloon.unused'])
+  let rx = 0
+  let tx = 0
+  const nets = num(raw['net.count']) ?? 0
+  for (let i = 0; i < nets; i++) {
+    rx += num(raw[`net.${i}.rx.bytes`]) ?? 0
+    tx += num(raw[`net.${i}.tx.bytes`]) ?? 0
+  }
+  const kibToMiB = (v: number | undefined) => (v === undefined ? undefined : v / 1024)
+  return {
+    name,
+    state: stateFromNumber(raw['state.state']),
+    vcpus: num(raw['vcpu.current']),
+    cpuTimeNs: num(raw['cpu.time']),
+    memoryMiB: kibToMiB(num(raw['balloon.current'])),
+    maxMemoryMiB: kibToMiB(num(raw['balloon.maximum'])),
+    memoryUsedMiB: available !== undefined && unused !== undefined ? (available - unused) / 1024 : undefined,
+    swapOutKiB: num(raw['balloon.swap_out']),
+    netRxBytes: nets > 0 ? rx : undefined,
+    netTxBytes: nets > 0 ? tx : undefined,
+    raw,
+  }
+}

@@ -1,0 +1,140 @@
+import {NotFoundError, UsageError, ViolinError} from '../../errors.js'
+import type {SimCluster, SimVm} from '../../sim/cluster.js'
+import type {
+  Driver,
+  HostInfo,
+  HostSample,
+  MemoryTarget,
+  MigrateOptions,
+  MigrationDestination,
+  MigrationResult,
+  SchedParams,
+  ToolCheck,
+  VmInfo,
+  VmSummary,
+} from '../driver.js'
+
+/** Simulated copy rate when no bandwidth limit is given, MiB/s (a 1 Gbit/s link). */
+const SIM_LINK_MIBS = 119
+
+/** One host of a simulated cluster (src/sim): no hypervisor, nothing leaves memory. */
+export class SimDriver implements Driver {
+  readonly kind = 'sim' as const
+
+  constructor(
+    private readonly cluster: SimCluster,
+    readonly hostName: string,
+  ) {
+    if (!cluster.host(hostName)) throw new NotFoundError(`host "${hostName}" is not in ${cluster.file}`)
+  }
+
+  private vm(name: string): SimVm {
+    const vm = this.cluster.vmsOn(this.hostName).find((v) => v.name === name)
+    if (!vm) throw new NotFoundError(`VM "${name}" is not on host "${this.hostName}"`, 'violin list --all')
+    return vm
+  }
+
+  async hostInfo(): Promise<HostInfo> {
+    const h = this.cluster.host(this.hostName)!
+    return {
+      hostname: h.name,
+      cores: h.cores,
+      memoryMiB: h.memoryMiB,
+      freeMemoryMiB: this.cluster.freeMemoryMiB(h.name),
+      hypervisor: 'sim',
+      hypervisorVersion: '1',
+    }
+  }
+
+  async listVms(): Promise<VmSummary[]> {
+    let id = 0
+    return this.cluster.vmsOn(this.hostName).map((vm) => ({name: vm.name, id: vm.state === 'shutoff' ? undefined : ++id, state: vm.state}))
+  }
+
+  async vmInfo(name: string): Promise<VmInfo> {
+    const vm = this.vm(name)
+    const summary = (await this.listVms()).find((s) => s.name === name)
+    return {
+      name,
+      id: summary?.id,
+      state: vm.state,
+      vcpus: vm.vcpus,
+      memoryMiB: vm.memoryMiB,
+      maxMemoryMiB: vm.maxMemoryMiB,
+      cpuTimeSec: this.cluster.cpuTimeSec(vm),
+      persistent: true,
+      autostart: false,
+    }
+  }
+
+  async sample(): Promise<HostSample> {
+    return {
+      timeMs: this.cluster.timeSec * 1000,
+      host: await this.hostInfo(),
+      vms: this.cluster.vmsOn(this.hostName).map((vm) => {
+        const cpuTimeNs = Math.round(this.cluster.cpuTimeSec(vm) * 1e9)
+        const memoryUsedMiB = vm.state === 'shutoff' ? 0 : vm.memoryUsedMiB
+        return {
+          name: vm.name,
+          state: vm.state,
+          vcpus: vm.vcpus,
+          cpuTimeNs,
+          memoryMiB: vm.memoryMiB,
+          maxMemoryMiB: vm.maxMemoryMiB,
+          memoryUsedMiB,
+          raw: {
+            'cpu.time': String(cpuTimeNs),
+            'balloon.current': String(vm.memoryMiB * 1024),
+            'balloon.maximum': String(vm.maxMemoryMiB * 1024),
+            'vcpu.current': String(vm.vcpus),
+            'sim.cpu_demand': String(vm.cpuDemand),
+          },
+        }
+      }),
+    }
+  }
+
+  async setMemory(name: string, mib: number, target: MemoryTarget): Promise<void> {
+    const vm = this.vm(name)
+    if (mib > vm.maxMemoryMiB) throw new ViolinError(`VM "${name}": cannot set memory higher than max memory (${vm.maxMemoryMiB} MiB)`)
+    if (target.live && vm.state === 'shutoff') throw new ViolinError(`VM "${name}" is not running: use --config`)
+    if (mib - vm.memoryMiB > this.cluster.freeMemoryMiB(this.hostName) && target.live) {
+      throw new ViolinError(`host "${this.hostName}" has only ${this.cluster.freeMemoryMiB(this.hostName)} MiB free`)
+    }
+    vm.memoryMiB = mib
+    vm.memoryUsedMiB = Math.min(vm.memoryUsedMiB, mib)
+  }
+
+  async schedInfo(name: string): Promise<SchedParams> {
+    const vm = this.vm(name)
+    return {scheduler: 'credit', weight: vm.weight, cap: vm.cap}
+  }
+
+  async setSched(name: string, params: {weight?: number; cap?: number}): Promise<SchedParams> {
+    const vm = this.vm(name)
+    if (params.weight !== undefined) vm.weight = params.weight
+    if (params.cap !== undefined) vm.cap = params.cap
+    return this.schedInfo(name)
+  }
+
+  async migrate(name: string, destination: MigrationDestination, options: MigrateOptions): Promise<MigrationResult> {
+    const vm = this.vm(name)
+    const dest = this.cluster.host(destination.hostName)
+    if (!dest) throw new NotFoundError(`host "${destination.hostName}" is not in ${this.cluster.file}`)
+    if (dest.name === this.hostName) throw new UsageError(`VM "${name}" is already on "${dest.name}"`)
+    if (vm.memoryMiB > this.cluster.freeMemoryMiB(dest.name)) {
+      throw new ViolinError(`host "${dest.name}" has ${this.cluster.freeMemoryMiB(dest.name)} MiB free; "${name}" needs ${vm.memoryMiB} MiB`)
+    }
+    const rate = Math.min(options.bandwidthMiBs ?? SIM_LINK_MIBS, SIM_LINK_MIBS)
+    const seconds = vm.memoryUsedMiB / rate
+    this.cluster.bankAll()
+    this.cluster.advance(seconds)
+    this.cluster.bankAll() // the copy ran at the old shares; the move changes them from now on
+    vm.host = dest.name
+    return {wallMs: Math.round(seconds * 1000), totalMs: Math.round(seconds * 1000), dataBytes: Math.round(vm.memoryUsedMiB * 1024 ** 2)}
+  }
+
+  async checkTools(): Promise<ToolCheck[]> {
+    return [{tool: 'sim', ok: true, detail: this.cluster.file}]
+  }
+}

@@ -1,0 +1,29 @@
+import type {SshTarget} from '../transport/ssh.js'
+
+export const DRIVERS = ['libvirt', 'xl', 'sim'] as const
+export type DriverKind = (typeof DRIVERS)[number]
+
+/** A host as the inventory records it; cores and memory are discovered, never typed in. */
+export interface HostRecord {
+  name: string
+  site: string
+  /** `local`, or how to reach it over SSH. */
+  transport: {kind: 'local'} | ({kind: 'ssh'} & SshTarget)
+  driver: DriverKind
+  /** libvirt connection URI (default qemu:///system); for sim, the cluster file. */
+  uri?: string
+  identity?: string
+  /** What `host check` found last. */
+  discovered?: {cores: number; memoryMiB: number; hypervisor: string; hypervisorVersion?: string; checkedAt: string}
+}
+
+/** The inventory's record of which host each VM was last seen on (`host sync --write`). */
+export interface VmRecord {
+  host: string
+  environment?: string
+}
+
+export const DEFAULT_LIBVIRT_URI = 'qemu:///system'
+
+/** Host and VM names become file names, table cells and log lines: keep them to one line. */
+export const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/

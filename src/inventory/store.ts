@@ -1,0 +1,139 @@
+import {existsSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import type Conf from 'conf'
+
+import {ConfigError, NotFoundError, UsageError} from '../errors.js'
+import {DRIVERS, HOST_NAME, type HostRecord, type VmRecord} from './host.js'
+
+export interface InventoryData {
+  version: 1
+  hosts: Record<string, HostRecord>
+  vms: Record<string, VmRecord>
+}
+
+/** Where violin keeps its config: $VIOLIN_HOME, else the XDG config dir (conf decides). */
+export function configDir(): string | undefined {
+  return process.env.VIOLIN_HOME
+}
+
+/**
+ * The inventory file (conf: atomic writes, XDG paths). Every read validates the whole
+ * file; a file that fails is reported with the field and never written over.
+ */
+export class Inventory {
+  private constructor(
+    private readonly conf: Conf<InventoryData>,
+    readonly path: string,
+  ) {}
+
+  static async open(): Promise<Inventory> {
+    const {default: Conf} = await import('conf')
+    const cwd = configDir()
+    const path = cwd ? join(cwd, 'inventory.json') : undefined
+    // Read and validate before conf touches the file: conf must never "repair" it.
+    if (path && existsSync(path)) validate(path, readFileSync(path, 'utf8'))
+    let conf: Conf<InventoryData>
+    try {
+      conf = new Conf<InventoryData>({projectName: 'violin', projectSuffix: '', configName: 'inventory', cwd, clearInvalidConfig: false})
+    } catch (error) {
+      throw new ConfigError(path ?? 'inventory.json', undefined, (error as Error).message)
+    }
+    if (!path && existsSync(conf.path)) validate(conf.path, readFileSync(conf.path, 'utf8'))
+    return new Inventory(conf, conf.path)
+  }
+
+  private data(): InventoryData {
+    const raw = this.conf.store as Partial<InventoryData>
+    return {version: 1, hosts: raw.hosts ?? {}, vms: raw.vms ?? {}}
+  }
+
+  hosts(): HostRecord[] {
+    return Object.values(this.data().hosts).sort((a, b) => a.site.localeCompare(b.site) || a.name.localeCompare(b.name))
+  }
+
+  host(name: string): HostRecord {
+    const h = this.data().hosts[name]
+    if (!h) throw new NotFoundError(`host "${name}" is not in the inventory`, 'violin host list')
+    return h
+  }
+
+  hasHost(name: string): boolean {
+    return name in this.data().hosts
+  }
+
+  vms(): Record<string, VmRecord> {
+    return this.data().vms
+  }
+
+  addHost(record: HostRecord, replace = false): void {
+    if (!HOST_NAME.test(record.name)) throw new UsageError(`"${record.name}" is not a host name`, 'use letters, digits, dot, dash and underscore')
+    const data = this.data()
+    if (data.hosts[record.name] && !replace) throw new UsageError(`host "${record.name}" is already in the inventory`, `violin host rm ${record.name}, or add --force`)
+    data.hosts[record.name] = record
+    this.conf.store = data
+  }
+
+  updateHost(record: HostRecord): void {
+    const data = this.data()
+    data.hosts[record.name] = record
+    this.conf.store = data
+  }
+
+  removeHost(name: string): HostRecord {
+    const data = this.data()
+    const h = this.host(name)
+    delete data.hosts[name]
+    for (const [vm, rec] of Object.entries(data.vms)) if (rec.host === name) delete data.vms[vm]
+    this.conf.store = data
+    return h
+  }
+
+  setVms(vms: Record<string, VmRecord>): void {
+    this.conf.store = {...this.data(), vms}
+  }
+}
+
+/** Checks every field a hand edit could break; throws ConfigError naming the file and field. */
+export function validate(path: string, text: string): InventoryData {
+  let doc: unknown
+  try {
+    doc = JSON.parse(text)
+  } catch (error) {
+    throw new ConfigError(path, undefined, `not valid JSON: ${(error as Error).message}`)
+  }
+  const fail = (field: string, detail: string): never => {
+    throw new ConfigError(path, field, detail)
+  }
+  if (!isObject(doc)) fail('(top level)', 'must be a JSON object')
+  const root = doc as Record<string, unknown>
+  if (root.version !== undefined && root.version !== 1) fail('version', `is ${JSON.stringify(root.version)}; this violin reads version 1`)
+  const hosts = root.hosts ?? {}
+  if (!isObject(hosts)) fail('hosts', 'must be an object keyed by host name')
+  for (const [key, h] of Object.entries(hosts as object)) {
+    const at = `hosts.${key}`
+    if (!isObject(h)) fail(at, 'must be an object')
+    const r = h as Record<string, unknown>
+    if (r.name !== key) fail(`${at}.name`, `must equal its key "${key}"`)
+    if (typeof r.site !== 'string' || !r.site) fail(`${at}.site`, 'must be a non-empty string')
+    if (!DRIVERS.includes(r.driver as never)) fail(`${at}.driver`, `must be one of ${DRIVERS.join(', ')}`)
+    if (r.uri !== undefined && typeof r.uri !== 'string') fail(`${at}.uri`, 'must be a string')
+    if (r.identity !== undefined && typeof r.identity !== 'string') fail(`${at}.identity`, 'must be a string')
+    if (!isObject(r.transport)) fail(`${at}.transport`, 'must be an object')
+    const t = r.transport as Record<string, unknown>
+    if (t.kind === 'ssh') {
+      if (typeof t.user !== 'string' || !t.user) fail(`${at}.transport.user`, 'must be a non-empty string')
+      if (typeof t.address !== 'string' || !t.address) fail(`${at}.transport.address`, 'must be a non-empty string')
+      if (typeof t.port !== 'number' || !Number.isInteger(t.port) || t.port < 1 || t.port > 65535) fail(`${at}.transport.port`, 'must be a port number')
+    } else if (t.kind !== 'local') fail(`${at}.transport.kind`, 'must be "local" or "ssh"')
+  }
+  const vms = root.vms ?? {}
+  if (!isObject(vms)) fail('vms', 'must be an object keyed by VM name')
+  for (const [key, v] of Object.entries(vms as object)) {
+    if (!isObject(v) || typeof (v as VmRecord).host !== 'string') fail(`vms.${key}.host`, 'must be a host name')
+  }
+  return doc as InventoryData
+}
+
+function isObject(x: unknown): boolean {
+  return x !== null && typeof x === 'object' && !Array.isArray(x)
+}

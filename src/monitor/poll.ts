@@ -1,0 +1,53 @@
+import type {HostSample} from '../hypervisor/driver.js'
+import type {HostRecord} from '../inventory/host.js'
+import {fanout} from '../services/fanout.js'
+import type {Session} from '../services/session.js'
+import {type HostUsage, type VmUsage, usageBetween} from './rates.js'
+
+export interface UsageReport {
+  /** End of the interval, ms since the epoch (simulated time for sim hosts). */
+  timeMs: number
+  intervalSec: number
+  hosts: HostUsage[]
+  vms: VmUsage[]
+}
+
+export type Samples = Map<string, HostSample | Error>
+
+/** Reads every host's counters at once; a host that fails is kept as its error. */
+export async function sampleHosts(session: Session, hosts: HostRecord[]): Promise<Samples> {
+  const outcomes = await fanout(hosts, async (h) => (await session.driver(h)).sample())
+  return new Map(outcomes.map((o) => [o.host, o.ok ? o.value : o.error]))
+}
+
+/** Rates between two rounds of samples; hosts missing from either round are reported as such. */
+export function report(hosts: HostRecord[], before: Samples, after: Samples): UsageReport {
+  const out: UsageReport = {timeMs: 0, intervalSec: 0, hosts: [], vms: []}
+  for (const h of hosts) {
+    const a = before.get(h.name)
+    const b = after.get(h.name)
+    const failed = [b, a].find((s) => s instanceof Error) as (Error & {exitCode?: number}) | undefined
+    if (failed || !a || !b) {
+      const unreachable = failed?.exitCode === 5 || failed?.exitCode === 6
+      out.hosts.push({host: h.name, site: h.site, status: unreachable ? 'unreachable' : 'failed', error: failed?.message ?? 'no sample'})
+      continue
+    }
+    const u = usageBetween(a as HostSample, b as HostSample, {name: h.name, site: h.site})
+    out.hosts.push(u.host)
+    out.vms.push(...u.vms)
+    out.timeMs = Math.max(out.timeMs, (b as HostSample).timeMs)
+    out.intervalSec = Math.max(out.intervalSec, ((b as HostSample).timeMs - (a as HostSample).timeMs) / 1000)
+  }
+  return out
+}
+
+/** One `violin usage` reading: sample, wait the interval, sample again. */
+export async function pollUsage(session: Session, hosts: HostRecord[], intervalMs: number, previous?: Samples): Promise<{report: UsageReport; samples: Samples}> {
+  let before = previous
+  if (!before) {
+    before = await sampleHosts(session, hosts)
+    await session.clock.sleep(intervalMs)
+  }
+  const after = await sampleHosts(session, hosts)
+  return {report: report(hosts, before, after), samples: after}
+}

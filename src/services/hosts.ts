@@ -1,0 +1,133 @@
+import {UsageError, ViolinError} from '../errors.js'
+import type {ToolCheck} from '../hypervisor/driver.js'
+import {DEFAULT_LIBVIRT_URI, type DriverKind, type HostRecord, type VmRecord} from '../inventory/host.js'
+import {Inventory} from '../inventory/store.js'
+import {parseSshTarget} from '../transport/ssh.js'
+import {fanout} from './fanout.js'
+import type {Session} from './session.js'
+import {listVms} from './vms.js'
+
+export interface AddHostInput {
+  name: string
+  ssh?: string
+  local: boolean
+  site: string
+  driver: DriverKind
+  uri?: string
+  identity?: string
+  force: boolean
+}
+
+export async function addHost(input: AddHostInput): Promise<HostRecord> {
+  if (Boolean(input.ssh) === input.local) throw new UsageError('give exactly one of --ssh USER@ADDR[:PORT] and --local')
+  if (input.driver === 'sim' && !input.uri) throw new UsageError('a sim host needs --uri FILE (a simulated cluster, see examples/)')
+  const record: HostRecord = {
+    name: input.name,
+    site: input.site,
+    transport: input.ssh ? {kind: 'ssh', ...parseSshTarget(input.ssh)} : {kind: 'local'},
+    driver: input.driver,
+    ...(input.uri ? {uri: input.uri} : input.driver === 'libvirt' ? {uri: DEFAULT_LIBVIRT_URI} : {}),
+    ...(input.identity ? {identity: input.identity} : {}),
+  }
+  const inventory = await Inventory.open()
+  inventory.addHost(record, input.force)
+  return record
+}
+
+export async function removeHost(name: string): Promise<HostRecord> {
+  return (await Inventory.open()).removeHost(name)
+}
+
+export interface HostCheck {
+  host: string
+  site: string
+  target: string
+  ok: boolean
+  cores?: number
+  memoryMiB?: number
+  hypervisor?: string
+  hypervisorVersion?: string
+  tools: ToolCheck[]
+  error?: string
+  exitCode?: number
+}
+
+/** Connects to each host, discovers what it is, and records the discovery in the inventory. */
+export async function checkHosts(session: Session, names: string[]): Promise<HostCheck[]> {
+  const hosts = session.select({hosts: names})
+  const outcomes = await fanout(hosts, async (h): Promise<HostCheck> => {
+    const driver = await session.driver(h)
+    const tools = await driver.checkTools()
+    const base = {host: h.name, site: h.site, target: session.transport(h).target, tools}
+    if (!tools.every((t) => t.ok)) return {...base, ok: false, error: tools.filter((t) => !t.ok).map((t) => `${t.tool}: ${t.detail}`).join('; ')}
+    const info = await driver.hostInfo()
+    return {...base, ok: true, cores: info.cores, memoryMiB: info.memoryMiB, hypervisor: info.hypervisor, hypervisorVersion: info.hypervisorVersion}
+  })
+  const checks = outcomes.map((o, i): HostCheck => {
+    const h = hosts[i]!
+    if (o.ok) return o.value
+    return {host: h.name, site: h.site, target: h.transport.kind === 'local' ? 'local' : `${h.transport.user}@${h.transport.address}:${h.transport.port}`, ok: false, tools: [], error: o.error.message, exitCode: (o.error as ViolinError).exitCode}
+  })
+  if (session.inventory) {
+    for (const c of checks) {
+      if (!c.ok || c.cores === undefined || c.memoryMiB === undefined) continue
+      const record = session.inventory.host(c.host)
+      session.inventory.updateHost({
+        ...record,
+        discovered: {cores: c.cores, memoryMiB: c.memoryMiB, hypervisor: c.hypervisor ?? 'unknown', hypervisorVersion: c.hypervisorVersion, checkedAt: new Date().toISOString()},
+      })
+    }
+  }
+  return checks
+}
+
+export type DriftKind = 'new' | 'missing' | 'moved' | 'duplicate'
+
+export interface Drift {
+  vm: string
+  kind: DriftKind
+  /** Where the inventory says it is. */
+  recorded?: string
+  /** Where the hypervisors say it is. */
+  found: string[]
+}
+
+export interface SyncResult {
+  drift: Drift[]
+  unreachable: {host: string; error: string}[]
+  written: boolean
+}
+
+/** Pure: the hypervisors are the truth for where a VM runs, the inventory for what it belongs to. */
+export function compareVms(recorded: Record<string, VmRecord>, found: Map<string, string[]>, askedHosts: Set<string>): Drift[] {
+  const drift: Drift[] = []
+  for (const [vm, hosts] of found) {
+    const rec = recorded[vm]
+    if (hosts.length > 1) drift.push({vm, kind: 'duplicate', recorded: rec?.host, found: hosts})
+    else if (!rec) drift.push({vm, kind: 'new', found: hosts})
+    else if (rec.host !== hosts[0]) drift.push({vm, kind: 'moved', recorded: rec.host, found: hosts})
+  }
+  for (const [vm, rec] of Object.entries(recorded)) {
+    if (!found.has(vm) && askedHosts.has(rec.host)) drift.push({vm, kind: 'missing', recorded: rec.host, found: []})
+  }
+  return drift.sort((a, b) => a.vm.localeCompare(b.vm))
+}
+
+export async function syncHosts(session: Session, names: string[], write: boolean): Promise<SyncResult> {
+  if (!session.inventory) throw new UsageError('host sync compares hosts with the inventory; it cannot run with --connect')
+  const {vms, failed} = await listVms(session, {hosts: names}, true)
+  const found = new Map<string, string[]>()
+  for (const vm of vms) found.set(vm.name, [...(found.get(vm.name) ?? []), vm.host])
+  const answered = new Set(session.select({hosts: names}).map((h) => h.name).filter((n) => !failed.some((f) => f.host === n)))
+  const recorded = session.inventory.vms()
+  const drift = compareVms(recorded, found, answered)
+  if (write && drift.length > 0) {
+    const next = {...recorded}
+    for (const d of drift) {
+      if (d.kind === 'missing') delete next[d.vm]
+      else if (d.kind !== 'duplicate') next[d.vm] = {...recorded[d.vm], host: d.found[0]!}
+    }
+    session.inventory.setVms(next)
+  }
+  return {drift, unreachable: failed.map((f) => ({host: f.host, error: f.error})), written: write && drift.some((d) => d.kind !== 'duplicate')}
+}

@@ -1,0 +1,167 @@
+import {resolve} from 'node:path'
+
+import {NotFoundError, UsageError} from '../errors.js'
+import type {Driver} from '../hypervisor/driver.js'
+import {DEFAULT_LIBVIRT_URI, type HostRecord} from '../inventory/host.js'
+import {Inventory} from '../inventory/store.js'
+import {SimCluster} from '../sim/cluster.js'
+import {LocalTransport} from '../transport/local.js'
+import {SshTransport} from '../transport/ssh.js'
+import type {Transport} from '../transport/transport.js'
+
+export interface Clock {
+  now(): number
+  sleep(ms: number): Promise<void>
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+}
+
+export interface SessionOptions {
+  /** `sim:FILE` or a libvirt URI; undefined means the inventory. */
+  connect?: string
+  acceptNewHostKey?: boolean
+}
+
+export interface Selection {
+  hosts?: string[]
+  site?: string
+}
+
+function envMs(name: string): number | undefined {
+  const n = Number(process.env[name])
+  return Number.isFinite(n) && n > 0 ? n * 1000 : undefined
+}
+
+/**
+ * What one command invocation talks to: the inventory's hosts (or an ad-hoc --connect
+ * target), each with its driver and one transport, opened lazily and closed together.
+ */
+export class Session {
+  private readonly transports = new Map<string, Transport>()
+  private readonly drivers = new Map<string, Driver>()
+  private readonly clusters = new Map<string, SimCluster>()
+
+  private constructor(
+    readonly hosts: HostRecord[],
+    readonly source: string,
+    private readonly options: SessionOptions,
+    readonly inventory?: Inventory,
+  ) {}
+
+  static async open(options: SessionOptions = {}): Promise<Session> {
+    const connect = options.connect?.trim()
+    if (!connect) {
+      const inventory = await Inventory.open()
+      return new Session(inventory.hosts(), inventory.path, options, inventory)
+    }
+    if (connect.startsWith('sim:')) {
+      const file = resolve(connect.slice(4))
+      const cluster = SimCluster.load(file)
+      const hosts: HostRecord[] = cluster.hosts.map((h) => ({name: h.name, site: h.site, transport: {kind: 'local'}, driver: 'sim', uri: file}))
+      const session = new Session(hosts, `sim:${file}`, options)
+      session.clusters.set(file, cluster)
+      return session
+    }
+    if (/^[a-z0-9+]+:\/\//i.test(connect)) {
+      const m = /^[^:]+:\/\/(?:[^@/]*@)?([^/:?]*)/.exec(connect)
+      const name = m?.[1] || 'localhost'
+      return new Session([{name, site: 'default', transport: {kind: 'local'}, driver: 'libvirt', uri: connect}], connect, options)
+    }
+    throw new UsageError(`--connect "${connect}" is neither sim:FILE nor a libvirt URI`, 'violin list --connect sim:examples/two-sites.yaml, or --connect qemu:///system')
+  }
+
+  /**
+   * Time as the hosts see it. Simulated clusters advance only when told: a session of
+   * sim hosts alone waits no real time at all, which keeps sim runs instant and exact.
+   */
+  readonly clock: Clock = {
+    now: () => {
+      const [cluster] = this.clusters.values()
+      return this.hosts.every((h) => h.driver === 'sim') && cluster ? cluster.timeSec * 1000 : Date.now()
+    },
+    sleep: async (ms) => {
+      if (!this.hosts.every((h) => h.driver === 'sim')) await realClock.sleep(ms)
+      for (const cluster of this.clusters.values()) cluster.advance(ms / 1000)
+    },
+  }
+
+  /** The hosts a command acts on; unknown names are an error, not an empty result. */
+  select(selection: Selection = {}): HostRecord[] {
+    let hosts = this.hosts
+    if (selection.hosts && selection.hosts.length > 0) {
+      for (const name of selection.hosts) {
+        if (!this.hosts.some((h) => h.name === name)) {
+          throw new NotFoundError(`host "${name}" is not in ${this.inventory ? 'the inventory' : this.source}`, this.inventory ? 'violin host list' : 'violin list --all')
+        }
+      }
+      hosts = hosts.filter((h) => selection.hosts!.includes(h.name))
+    }
+    if (selection.site) {
+      if (!this.hosts.some((h) => h.site === selection.site)) throw new NotFoundError(`no host is in site "${selection.site}"`, 'violin host list')
+      hosts = hosts.filter((h) => h.site === selection.site)
+    }
+    if (hosts.length === 0 && this.inventory) throw new NotFoundError('the inventory has no hosts', 'violin host add NAME --local --site SITE --driver libvirt, or use --connect sim:FILE')
+    return hosts
+  }
+
+  host(name: string): HostRecord {
+    return this.select({hosts: [name]})[0]!
+  }
+
+  transport(host: HostRecord): Transport {
+    let t = this.transports.get(host.name)
+    if (!t) {
+      t =
+        host.transport.kind === 'local'
+          ? new LocalTransport(host.name, envMs('VIOLIN_COMMAND_TIMEOUT'))
+          : new SshTransport(host.name, host.transport, {
+              identityFile: host.identity,
+              acceptNewHostKey: this.options.acceptNewHostKey,
+              connectTimeoutMs: envMs('VIOLIN_CONNECT_TIMEOUT'),
+              commandTimeoutMs: envMs('VIOLIN_COMMAND_TIMEOUT'),
+            })
+      this.transports.set(host.name, t)
+    }
+    return t
+  }
+
+  async driver(host: HostRecord): Promise<Driver> {
+    const cached = this.drivers.get(host.name)
+    if (cached) return cached
+    let d: Driver
+    switch (host.driver) {
+      case 'libvirt': {
+        const {LibvirtDriver} = await import('../hypervisor/libvirt/driver.js')
+        d = new LibvirtDriver(this.transport(host), host.uri ?? DEFAULT_LIBVIRT_URI, this.clock.now)
+        break
+      }
+      case 'xl': {
+        const {XlDriver} = await import('../hypervisor/xl/driver.js')
+        d = new XlDriver(this.transport(host))
+        break
+      }
+      case 'sim': {
+        const {SimDriver} = await import('../hypervisor/sim/driver.js')
+        const file = host.uri ?? ''
+        let cluster = this.clusters.get(file)
+        if (!cluster) {
+          cluster = SimCluster.load(file)
+          this.clusters.set(file, cluster)
+        }
+        d = new SimDriver(cluster, host.name)
+        break
+      }
+    }
+    this.drivers.set(host.name, d)
+    return d
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.transports.values()].map((t) => t.close()))
+    this.transports.clear()
+    this.drivers.clear()
+  }
+}

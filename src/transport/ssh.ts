@@ -1,0 +1,216 @@
+import {appendFileSync, existsSync, mkdirSync, readFileSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {dirname, join} from 'node:path'
+import type {Client, ClientChannel, ConnectConfig} from 'ssh2'
+import pLimit from 'p-limit'
+
+import {AuthError, CommandFailedError, HostKeyError, TimeoutError, UnreachableError, ViolinError, tail} from '../errors.js'
+import {blobKeyType, fingerprint, hostKeyAlgorithmsFor, keysFor, knownHostsLine, knownHostsName, parseKnownHosts} from './known-hosts.js'
+import {quoteArgv} from './shell-quote.js'
+import {DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, type RunOptions, type RunResult, type Transport} from './transport.js'
+
+export interface SshTarget {
+  user: string
+  address: string
+  port: number
+}
+
+export interface SshOptions {
+  identityFile?: string
+  knownHostsFile?: string
+  /** Like OpenSSH's StrictHostKeyChecking=accept-new: record an unknown key, never a changed one. */
+  acceptNewHostKey?: boolean
+  connectTimeoutMs?: number
+  commandTimeoutMs?: number
+  keepaliveIntervalMs?: number
+  /** Channels open at once on one connection; sshd's MaxSessions defaults to 10. */
+  maxChannels?: number
+}
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'])
+const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa']
+
+export function parseSshTarget(text: string): SshTarget {
+  const m = /^(?:([^@\s]+)@)?(\[[^\]]+\]|[^:\s@]+)(?::(\d+))?$/.exec(text)
+  if (!m || !m[2]) throw new ViolinError(`"${text}" is not an SSH target`, 2, 'write it as USER@ADDRESS[:PORT]')
+  const port = m[3] ? Number(m[3]) : 22
+  if (port < 1 || port > 65535) throw new ViolinError(`"${text}": port ${port} is out of range`, 2)
+  return {user: m[1] ?? process.env.USER ?? 'root', address: m[2].replace(/^\[|\]$/g, ''), port}
+}
+
+export function formatSshTarget(t: SshTarget): string {
+  return `${t.user}@${t.address.includes(':') ? `[${t.address}]` : t.address}${t.port === 22 ? '' : `:${t.port}`}`
+}
+
+export function defaultKnownHostsFile(): string {
+  return process.env.VIOLIN_KNOWN_HOSTS ?? join(homedir(), '.ssh', 'known_hosts')
+}
+
+/**
+ * One SSH connection to one host, opened on first use and kept (with keepalives) until
+ * close(); a dropped connection is opened again by the next command.
+ */
+export class SshTransport implements Transport {
+  readonly target: string
+  private client?: Promise<Client>
+  private readonly channels: ReturnType<typeof pLimit>
+
+  constructor(
+    readonly host: string,
+    private readonly ssh: SshTarget,
+    private readonly options: SshOptions = {},
+  ) {
+    this.target = formatSshTarget(ssh)
+    this.channels = pLimit(options.maxChannels ?? 8)
+  }
+
+  async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    const client = await this.connect()
+    return this.channels(() => this.exec(client, argv, options))
+  }
+
+  async close(): Promise<void> {
+    const pending = this.client
+    this.client = undefined
+    if (!pending) return
+    const client = await pending.catch(() => undefined)
+    client?.end()
+  }
+
+  private connect(): Promise<Client> {
+    this.client ??= this.open().catch((error: unknown) => {
+      this.client = undefined
+      throw error
+    })
+    return this.client
+  }
+
+  private async open(): Promise<Client> {
+    const {Client} = (await import('ssh2')).default
+    const knownHostsFile = this.options.knownHostsFile ?? defaultKnownHostsFile()
+    const name = knownHostsName(this.ssh.address, this.ssh.port)
+    const known = keysFor(parseKnownHosts(existsSync(knownHostsFile) ? readFileSync(knownHostsFile, 'utf8') : ''), name)
+    let rejection: HostKeyError | undefined
+
+    const config: ConnectConfig = {
+      host: this.ssh.address,
+      port: this.ssh.port,
+      username: this.ssh.user,
+      readyTimeout: this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      keepaliveInterval: this.options.keepaliveIntervalMs ?? 15_000,
+      keepaliveCountMax: 3,
+      agent: process.env.SSH_AUTH_SOCK,
+      privateKey: this.readIdentity(),
+      hostVerifier: (key: Buffer) => {
+        const presented = fingerprint(key)
+        if (known.revoked.some((e) => e.key.equals(key))) {
+          rejection = new HostKeyError(this.host, 'changed', `${presented} (revoked)`, [], knownHostsFile)
+          return false
+        }
+        if (known.keys.some((e) => e.key.equals(key))) return true
+        if (known.keys.length > 0) {
+          rejection = new HostKeyError(this.host, 'changed', presented, known.keys.map((e) => fingerprint(e.key)), knownHostsFile)
+          return false
+        }
+        if (!this.options.acceptNewHostKey) {
+          rejection = new HostKeyError(this.host, 'unknown', `${blobKeyType(key)} ${presented}`, [], knownHostsFile)
+          return false
+        }
+        mkdirSync(dirname(knownHostsFile), {recursive: true, mode: 0o700})
+        appendFileSync(knownHostsFile, knownHostsLine(name, key), {mode: 0o600})
+        return true
+      },
+    }
+    if (known.keys.length > 0) {
+      config.algorithms = {serverHostKey: hostKeyAlgorithmsFor(known.keys.map((e) => e.keyType)) as never}
+    }
+
+    const client = new Client()
+    return new Promise<Client>((resolve, reject) => {
+      let ready = false
+      client.once('ready', () => {
+        ready = true
+        resolve(client)
+      })
+      client.on('error', (error: Error & {code?: string; level?: string}) => {
+        if (ready) return // surfaced by the command that was running; the next one reconnects
+        reject(this.classify(error, rejection))
+      })
+      client.on('close', () => {
+        if (this.client && ready) this.client = undefined
+        if (!ready) reject(rejection ?? new UnreachableError(this.host, 'connection closed during the SSH handshake'))
+      })
+      try {
+        client.connect(config)
+      } catch (error) {
+        reject(new AuthError(this.host, (error as Error).message))
+      }
+    })
+  }
+
+  private classify(error: Error & {code?: string; level?: string}, rejection?: HostKeyError): Error {
+    if (rejection) return rejection
+    if (error.level === 'client-authentication') return new AuthError(this.host, `${this.ssh.user}@${this.ssh.address} refused every key offered`)
+    if (error.level === 'client-timeout') return new TimeoutError(this.host, 'SSH connect', this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS)
+    if (error.code && UNREACHABLE_CODES.has(error.code)) return new UnreachableError(this.host, `${error.code} ${this.ssh.address}:${this.ssh.port}`)
+    if (/private key|passphrase/i.test(error.message)) return new AuthError(this.host, error.message)
+    return new UnreachableError(this.host, error.message)
+  }
+
+  private readIdentity(): Buffer | undefined {
+    const explicit = this.options.identityFile
+    if (explicit) {
+      try {
+        return readFileSync(explicit)
+      } catch (error) {
+        throw new AuthError(this.host, `cannot read identity file ${explicit}: ${(error as NodeJS.ErrnoException).code ?? error}`)
+      }
+    }
+    if (process.env.SSH_AUTH_SOCK) return undefined
+    for (const file of DEFAULT_IDENTITIES) {
+      const path = join(homedir(), '.ssh', file)
+      if (existsSync(path)) return readFileSync(path)
+    }
+    return undefined
+  }
+
+  private exec(client: Client, argv: readonly string[], options: RunOptions): Promise<RunResult> {
+    const command = quoteArgv(argv)
+    const timeoutMs = options.timeoutMs ?? this.options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS
+    return new Promise<RunResult>((resolve, reject) => {
+      let channel: ClientChannel | undefined
+      const timer = setTimeout(() => {
+        channel?.signal('KILL')
+        channel?.close()
+        reject(new TimeoutError(this.host, command, timeoutMs))
+      }, timeoutMs)
+      client.exec(command, (error, stream) => {
+        if (error) {
+          clearTimeout(timer)
+          reject(new UnreachableError(this.host, `cannot open a channel: ${error.message}`))
+          return
+        }
+        channel = stream
+        const out: Buffer[] = []
+        const err: Buffer[] = []
+        stream.on('data', (d: Buffer) => out.push(d))
+        stream.stderr.on('data', (d: Buffer) => err.push(d))
+        if (options.stdin !== undefined) stream.end(options.stdin)
+        else stream.end()
+        stream.on('close', (code: number | null, signal?: string) => {
+          clearTimeout(timer)
+          const result: RunResult = {
+            stdout: Buffer.concat(out).toString('utf8'),
+            stderr: Buffer.concat(err).toString('utf8'),
+            exitCode: code ?? (signal ? 128 : 255),
+          }
+          if (code === null && !signal) {
+            reject(new UnreachableError(this.host, `connection lost while running \`${command}\``))
+          } else if (result.exitCode !== 0 && !options.allowFailure) {
+            reject(new CommandFailedError(this.host, command, result.exitCode, tail(result.stderr || result.stdout)))
+          } else resolve(result)
+        })
+      })
+    })
+  }
+}

@@ -1,0 +1,26 @@
+export interface RunOptions {
+  /** Kill the command (or close its channel) after this long; default from the transport. */
+  timeoutMs?: number
+  /** Return a non-zero exit instead of throwing CommandFailedError. */
+  allowFailure?: boolean
+  stdin?: string
+}
+
+export interface RunResult {
+  stdout: string
+  stderr: string
+  exitCode: number
+}
+
+/** Runs an argv array on one host. Implementations never pass arguments through a local shell. */
+export interface Transport {
+  /** The host's name, used in every error. */
+  readonly host: string
+  /** `local` or `user@addr:port`, for display. */
+  readonly target: string
+  run(argv: readonly string[], options?: RunOptions): Promise<RunResult>
+  close(): Promise<void>
+}
+
+export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000

@@ -1,0 +1,41 @@
+import {UsageError} from './errors.js'
+
+const FACTORS: Record<string, number> = {
+  b: 1,
+  k: 1024,
+  kb: 1000,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1000 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1000 ** 3,
+  gib: 1024 ** 3,
+  t: 1024 ** 4,
+  tb: 1000 ** 4,
+  tib: 1024 ** 4,
+}
+
+/**
+ * Parses a size the way virsh does (`512M`, `2GiB`, `1.5G`; `M`, `G` are binary, `MB`,
+ * `GB` decimal) and returns MiB. A bare number is `defaultUnit` (virsh setmem: KiB).
+ */
+export function parseSizeMiB(text: string, defaultUnit: 'KiB' | 'MiB' = 'KiB'): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text)
+  const unit = m?.[2]?.toLowerCase() ?? ''
+  const factor = unit === '' ? (defaultUnit === 'KiB' ? 1024 : 1024 ** 2) : FACTORS[unit]
+  if (!m || factor === undefined) {
+    throw new UsageError(`"${text}" is not a size`, 'write a number with a unit, like 512M, 768MiB or 2GiB')
+  }
+  const bytes = Number(m[1]) * factor
+  const mib = bytes / 1024 ** 2
+  if (!Number.isFinite(mib) || mib <= 0) throw new UsageError(`"${text}" is not a positive size`)
+  return Math.round(mib * 1024) / 1024
+}
+
+export function formatMiB(mib: number | undefined): string {
+  if (mib === undefined || Number.isNaN(mib)) return '-'
+  if (mib >= 1024 && mib % 1024 === 0) return `${mib / 1024} GiB`
+  if (mib >= 10 * 1024) return `${(mib / 1024).toFixed(1)} GiB`
+  return `${Math.round(mib)} MiB`
+}
