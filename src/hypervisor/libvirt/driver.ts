@@ -171,7 +171,7 @@ export class LibvirtDriver implements Driver {
     } else {
       throw new UsageError(`host "${this.transport.host}": the ${current.scheduler ?? 'unknown'} scheduler has no weight or cap`)
     }
-    const args = ['schedinfo', '--domain', name, '--live']
+    const args = ['schedinfo', '--domain', name]
     for (const [k, v] of Object.entries(set)) args.push('--set', `${k}=${v}`)
     const after = await this.onVm(name, args, parseSchedinfo)
     const ignored = Object.entries(set).filter(([k, v]) => after[k] !== v)

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian 12 machine: installs the Debian packages the
+# integration tests drive (real virsh, sshd, ssh-keygen, man), the npm dependencies,
+# builds (manifest, completions, man pages), then runs mocha.
+# Set VIOLIN_REQUIRE_INTEGRATION=1 (CI does) to make a test that cannot run fail instead of skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v virsh >/dev/null || missing+=(libvirt-clients)
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+command -v parallel-ssh >/dev/null || missing+=(pssh)
+command -v man >/dev/null || missing+=(man-db)
+command -v groff >/dev/null || missing+=(groff-base)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing Debian packages: ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+fi
+
+npm ci --no-audit --no-fund
+npm run build
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+if [ $# -eq 0 ]; then set -- "test/**/*.test.ts"; fi
+npx mocha "$@" 2>&1 | tee "$log" || status=$?
+passed=$(grep -Eo '^ +[0-9]+ passing' "$log" | grep -Eo '[0-9]+' | tail -1 || true)
+failed=$(grep -Eo '^ +[0-9]+ failing' "$log" | grep -Eo '[0-9]+' | tail -1 || true)
+pending=$(grep -Eo '^ +[0-9]+ pending' "$log" | grep -Eo '[0-9]+' | tail -1 || true)
+echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${pending:-0} skipped"
+exit "$status"

@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict'
+import {execFileSync} from 'node:child_process'
+import {readFileSync, writeFileSync} from 'node:fs'
+import {type AddressInfo, createServer} from 'node:net'
+import {join} from 'node:path'
+
+import {ROOT, tempHome, violin, violinProcess} from '../helpers/cli.js'
+
+const XML = join(ROOT, 'test/fixtures/libvirt/two-hosts-a.xml')
+const HOSTILE = `it's a "vm" $(x)`
+
+function haveVirsh(): boolean {
+  try {
+    execFileSync('virsh', ['--version'])
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe('violin over the real virsh and libvirt test driver, locally', function () {
+  const home = tempHome()
+
+  before(function () {
+    if (haveVirsh()) return
+    if (process.env.VIOLIN_REQUIRE_INTEGRATION === '1') throw new Error('virsh is not installed (apt-get install libvirt-clients); VIOLIN_REQUIRE_INTEGRATION=1 forbids skipping')
+    console.log('    skipped: virsh is not installed')
+    this.skip()
+  })
+  after(() => home.remove())
+
+  it('adds hosts to the inventory and lists them', async () => {
+    const a = await violin(['host', 'add', 'lab-a', '--local', '--site', 'lab', '--driver', 'libvirt', '--uri', `test://${XML}`], home.env)
+    assert.equal(a.exitCode, 0, a.stderr)
+    const b = await violin(['host', 'add', 'lab-b', '--local', '--site', 'lab', '--driver', 'libvirt', '--uri', 'test:///default'], home.env)
+    assert.equal(b.exitCode, 0, b.stderr)
+    const dup = await violin(['host', 'add', 'lab-b', '--local', '--site', 'lab', '--driver', 'libvirt'], home.env)
+    assert.equal(dup.exitCode, 2)
+    assert.match(dup.stderr, /already in the inventory/)
+    const list = await violin(['host', 'list', '--json'], home.env)
+    assert.deepEqual(list.json.map((h: {name: string}) => h.name), ['lab-a', 'lab-b'])
+  })
+
+  it('host check discovers cores, memory and the hypervisor and records them', async () => {
+    const r = await violin(['host', 'check', '--json'], home.env)
+    assert.equal(r.exitCode, 0, r.stderr)
+    const a = r.json.find((c: {host: string}) => c.host === 'lab-a')
+    assert.equal(a.ok, true)
+    assert.equal(a.cores, 2)
+    assert.equal(a.memoryMiB, 16384)
+    assert.equal(a.hypervisor, 'test')
+    const hosts = await violin(['host', 'list', '--format', 'csv'], home.env)
+    assert.match(hosts.stdout, /lab-a,lab,local,libvirt,test:\/\/.*,2,16 GiB,test 0\.0\.2/)
+  })
+
+  it('lists the VMs of every host, the odd name intact', async () => {
+    const r = await violin(['list', '--all', '--json'], home.env)
+    assert.equal(r.exitCode, 0, r.stderr)
+    const names = r.json.vms.map((v: {host: string; name: string}) => `${v.host}/${v.name}`).sort()
+    assert.deepEqual(names, ['lab-a/db1', `lab-a/${HOSTILE}`, 'lab-a/stopped1', 'lab-a/web1', 'lab-b/test'])
+    const stopped = r.json.vms.find((v: {name: string}) => v.name === 'stopped1')
+    assert.equal(stopped.state, 'shutoff')
+    assert.equal(stopped.id, undefined)
+  })
+
+  it('dominfo reads the VM wherever it is, hostile name included', async () => {
+    const r = await violinProcess(['dominfo', HOSTILE, '--json'], home.env)
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.equal(r.json.host, 'lab-a')
+    assert.equal(r.json.maxMemoryMiB, 256)
+  })
+
+  it('usage turns test-driver counters into rates for every running VM', async () => {
+    const r = await violin(['usage', '--json'], home.env)
+    assert.equal(r.exitCode, 0, r.stderr)
+    const web1 = r.json.vms.find((v: {name: string}) => v.name === 'web1')
+    assert.equal(typeof web1.cpuPercent, 'number')
+    assert.equal(web1.memoryMiB, 512)
+    assert.equal(web1.maxMemoryMiB, 1024)
+    assert.ok(r.json.intervalSec >= 1)
+    assert.deepEqual(r.json.hosts.map((h: {status: string}) => h.status), ['ok', 'ok'])
+  })
+
+  it('setmem goes through to virsh and virsh refusals come back with exit 1', async () => {
+    const ok = await violin(['setmem', 'web1', '768M', '--live'], home.env)
+    assert.equal(ok.exitCode, 0, ok.stderr)
+    assert.match(ok.stdout, /set to 768 MiB \(live\)/)
+    const tooBig = await violin(['setmem', 'web1', '2G'], home.env)
+    assert.equal(tooBig.exitCode, 2)
+    assert.match(tooBig.stderr, /max memory 1024 MiB/)
+  })
+
+  it('schedinfo shows the scheduler, and a weight the driver ignores is an error, not a success', async () => {
+    const show = await violin(['schedinfo', 'db1', '--json'], home.env)
+    assert.deepEqual(show.json.params, {scheduler: 'fair', weight: 50})
+    const set = await violin(['schedinfo', 'db1', '--set', 'weight=100'], home.env)
+    assert.equal(set.exitCode, 1)
+    assert.match(set.stderr, /accepted weight=100 for "db1" but still reports weight=50/)
+  })
+
+  it('migrate reports what virsh said when the driver cannot migrate', async () => {
+    const r = await violin(['migrate', 'test', 'lab-a', '--live'], home.env)
+    assert.equal(r.exitCode, 1, r.stderr)
+    assert.match(r.stderr, /migrating "test" from "lab-b" to "lab-a" failed/)
+  })
+
+  it('host sync reports new VMs, records them with --write, then reports no drift', async () => {
+    const first = await violin(['host', 'sync', '--json', '--exit-code'], home.env)
+    assert.equal(first.exitCode, 1)
+    assert.equal(first.json.drift.length, 5)
+    assert.ok(first.json.drift.every((d: {kind: string}) => d.kind === 'new'))
+    const write = await violin(['host', 'sync', '--write', '--quiet'], home.env)
+    assert.equal(write.exitCode, 0)
+    const again = await violin(['host', 'sync', '--exit-code'], home.env)
+    assert.equal(again.exitCode, 0)
+    assert.match(again.stdout, /No drift/)
+  })
+
+  it('host sync reports a VM that moved when the inventory says otherwise', async () => {
+    const file = join(home.dir, 'inventory.json')
+    const data = JSON.parse(readFileSync(file, 'utf8'))
+    data.vms.db1.host = 'lab-b'
+    writeFileSync(file, JSON.stringify(data))
+    const r = await violin(['host', 'sync', '--json'], home.env)
+    assert.deepEqual(r.json.drift, [{vm: 'db1', kind: 'moved', recorded: 'lab-b', found: ['lab-a']}])
+  })
+
+  it('a hand-broken inventory is named with its field, exits 3, and is left as it was', async () => {
+    const file = join(home.dir, 'inventory.json')
+    const data = JSON.parse(readFileSync(file, 'utf8'))
+    data.hosts['lab-b'].driver = 'vmware'
+    const broken = JSON.stringify(data, null, 1)
+    writeFileSync(file, broken)
+    for (const args of [['list'], ['host', 'add', 'x', '--local', '--site', 's', '--driver', 'sim', '--uri', 'f.yaml'], ['host', 'rm', 'lab-a']]) {
+      const r = await violin(args, home.env)
+      assert.equal(r.exitCode, 3, args.join(' '))
+      assert.match(r.stderr, /inventory\.json: hosts\.lab-b\.driver: must be one of libvirt, xl, sim/)
+    }
+    writeFileSync(file, '{"hosts": {')
+    const r = await violin(['host', 'list'], home.env)
+    assert.equal(r.exitCode, 3)
+    assert.match(r.stderr, /not valid JSON/)
+    assert.equal(readFileSync(file, 'utf8'), '{"hosts": {')
+  })
+
+  it('host rm removes a host; an unknown one exits 4', async () => {
+    const file = join(home.dir, 'inventory.json')
+    writeFileSync(file, JSON.stringify({version: 1, hosts: {h: {name: 'h', site: 's', driver: 'libvirt', transport: {kind: 'local'}, uri: 'test:///default'}}, vms: {}}))
+    assert.equal((await violin(['host', 'rm', 'h'], home.env)).exitCode, 0)
+    const again = await violin(['host', 'rm', 'h'], home.env)
+    assert.equal(again.exitCode, 4)
+    assert.match(again.stderr, /Try: violin host list/)
+  })
+
+  it('prints the reachable hosts and exits 7 when one host does not answer', async () => {
+    const file = join(home.dir, 'inventory.json')
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const {port} = server.address() as AddressInfo
+        server.close(() => resolve(port))
+      })
+    })
+    writeFileSync(
+      file,
+      JSON.stringify({
+        version: 1,
+        hosts: {
+          up: {name: 'up', site: 's', driver: 'libvirt', transport: {kind: 'local'}, uri: 'test:///default'},
+          down: {name: 'down', site: 's', driver: 'libvirt', transport: {kind: 'ssh', user: 'root', address: '127.0.0.1', port: closedPort}},
+        },
+        vms: {},
+      }),
+    )
+    const list = await violinProcess(['list'], home.env)
+    assert.equal(list.exitCode, 7)
+    assert.match(list.stdout, /up\s+s\s+1\s+test\s+running/)
+    assert.match(list.stderr, new RegExp(`warning: down: host "down" is unreachable: ECONNREFUSED 127.0.0.1:${closedPort}`))
+    const usage = await violinProcess(['usage', '--json'], home.env)
+    assert.equal(usage.exitCode, 7)
+    assert.deepEqual(usage.json.hosts.map((h: {host: string; status: string}) => `${h.host}:${h.status}`).sort(), ['down:unreachable', 'up:ok'])
+    const check = await violinProcess(['host', 'check', 'down'], home.env)
+    assert.equal(check.exitCode, 7)
+    assert.match(check.stdout, /down\s+s\s+root@127\.0\.0\.1:\d+\s+FAIL/)
+  })
+
+  it('--connect points one command at a libvirt URI instead of the inventory', async () => {
+    const r = await violin(['list', '--connect', 'test:///default', '--name'], home.env)
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.equal(r.stdout.trim(), 'test')
+  })
+})

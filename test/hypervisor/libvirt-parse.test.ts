@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict'
+
+import {
+  parseDominfo,
+  parseDomstats,
+  parseJobinfo,
+  parseListIds,
+  parseNodeinfo,
+  parseNodememstats,
+  parseSchedinfo,
+  parseVersion,
+  splitBatch,
+} from '../../src/hypervisor/libvirt/parse.js'
+import {migrationUri} from '../../src/hypervisor/libvirt/uri.js'
+import {fixture} from '../helpers/fixtures.js'
+
+describe('virsh output parsers', () => {
+  it("reads a QEMU guest's dominfo: state, vCPUs, memory in MiB, CPU seconds", () => {
+    const info = parseDominfo(fixture('virsh', 'qemu-dominfo.txt'))
+    assert.equal(info.name, 'tiny1')
+    assert.equal(info.id, 1)
+    assert.equal(info.state, 'running')
+    assert.equal(info.vcpus, 1)
+    assert.equal(info.maxMemoryMiB, 512)
+    assert.equal(info.memoryMiB, 256)
+    assert.equal(info.cpuTimeSec, 4.6)
+    assert.equal(info.persistent, true)
+  })
+
+  it('reads every counter of domstats --raw, keyed by domain name', () => {
+    const stats = parseDomstats(fixture('virsh', 'qemu-domstats.txt')).get('tiny1')
+    assert.ok(stats)
+    assert.equal(stats['cpu.time'], '4649623000')
+    assert.equal(stats['balloon.current'], '262144')
+    assert.equal(stats['dirtyrate.calc_mode'], 'page-sampling')
+  })
+
+  it('keeps quotes and spaces inside domain names', () => {
+    const stats = parseDomstats("Domain: 'it's a vm'\n  state.state=1\n")
+    assert.deepEqual([...stats.keys()], ["it's a vm"])
+  })
+
+  it('splits one batched virsh run into its commands, empty where a command failed', () => {
+    const parts = splitBatch(fixture('virsh', 'testdrv-sample-batch.txt'))
+    assert.deepEqual([...parts.keys()], ['node', 'mem', 'version', 'list', 'stats'])
+    assert.equal(parseNodeinfo(parts.get('node')!).cores, 16)
+    assert.equal(parseNodeinfo(parts.get('node')!).memoryMiB, 3072)
+    assert.deepEqual(parseNodememstats(parts.get('mem')!), {freeMiB: undefined, totalMiB: undefined})
+    assert.deepEqual([...parseListIds(parts.get('list')!)], [['test', 1]])
+    assert.equal(parseVersion(parts.get('version')!).hypervisor, 'test')
+  })
+
+  it("reads a host's free memory from nodememstats", () => {
+    assert.equal(Math.round(parseNodememstats(fixture('virsh', 'qemu-nodememstats.txt')).freeMiB!), 22720)
+  })
+
+  it('reads the posix scheduler of QEMU and the fair scheduler of the test driver', () => {
+    assert.equal(parseSchedinfo(fixture('virsh', 'qemu-schedinfo.txt')).cpu_shares, 1024)
+    assert.equal(parseSchedinfo(fixture('virsh', 'qemu-schedinfo.txt')).scheduler, 'posix')
+    assert.deepEqual(parseSchedinfo(fixture('virsh', 'testdrv-schedinfo.txt')), {scheduler: 'fair', weight: 50})
+  })
+
+  it('reads what a finished live migration measured', () => {
+    const job = parseJobinfo(fixture('virsh', 'qemu-domjobinfo-completed.txt'))
+    assert.equal(job.totalMs, 1107)
+    assert.equal(job.downtimeMs, 66)
+    assert.equal(job.dataBytes, 67_982_822)
+    assert.equal(job.iterations, 3)
+  })
+
+  it('reads Ids from list --all, skipping shut-off domains', () => {
+    const ids = parseListIds(' Id   Name       State\n---------------------------\n 1    web1       running\n -    stopped1   shut off\n')
+    assert.deepEqual([...ids], [['web1', 1]])
+  })
+})
+
+describe('migration URIs', () => {
+  it('turns a local qemu URI into qemu+ssh to the destination host', () => {
+    assert.equal(migrationUri('qemu:///system', {user: 'root', address: '10.0.0.2', port: 2222}), 'qemu+ssh://root@10.0.0.2:2222/system')
+    assert.equal(migrationUri('qemu:///system', {user: 'root', address: 'h2', port: 22}), 'qemu+ssh://root@h2/system')
+  })
+
+  it('keeps a URI that already names its host', () => {
+    assert.equal(migrationUri('qemu+tls://h2/system', {user: 'root', address: 'h2', port: 22}), 'qemu+tls://h2/system')
+  })
+})

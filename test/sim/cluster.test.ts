@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict'
+
+import {ConfigError} from '../../src/errors.js'
+import {SimDriver} from '../../src/hypervisor/sim/driver.js'
+import {SimCluster} from '../../src/sim/cluster.js'
+
+const YAML = `
+hosts:
+  - {name: a, site: s1, cores: 4, memory: 8GiB}
+  - {name: b, site: s1, cores: 4, memory: 8GiB}
+vms:
+  - {name: busy, host: a, vcpus: 4, memory: 2GiB, maxMemory: 4GiB, cpu: 1.0}
+  - {name: also-busy, host: a, vcpus: 4, memory: 4GiB, cpu: 1.0}
+  - {name: calm, host: b, vcpus: 2, memory: 1GiB, cpu: 0.5}
+`
+
+describe('the simulated cluster', () => {
+  it('advances CPU time only when its clock is advanced', () => {
+    const c = SimCluster.parse('t.yaml', YAML)
+    const calm = c.vms.find((v) => v.name === 'calm')!
+    assert.equal(c.cpuTimeSec(calm), 0)
+    c.advance(10)
+    assert.equal(c.cpuTimeSec(calm), 10) // 2 vCPUs x 0.5 x 10 s
+  })
+
+  it('shares an overcommitted host fairly between the VMs that want it', () => {
+    const c = SimCluster.parse('t.yaml', YAML)
+    c.advance(10)
+    const busy = c.vms.find((v) => v.name === 'busy')!
+    assert.equal(c.shareOn('a'), 0.5) // 8 vCPUs of demand on 4 cores
+    assert.equal(c.cpuTimeSec(busy), 20)
+  })
+
+  it('gives the same counters on every run (deterministic)', async () => {
+    const read = async () => {
+      const c = SimCluster.parse('t.yaml', YAML)
+      c.advance(3)
+      return (await new SimDriver(c, 'a').sample()).vms.map((v) => v.cpuTimeNs)
+    }
+    assert.deepEqual(await read(), await read())
+  })
+
+  it('moves a VM on migrate, charging the copy time to the clock, and refuses a host without room', async () => {
+    const c = SimCluster.parse('t.yaml', YAML)
+    const before = c.timeSec
+    const result = await new SimDriver(c, 'a').migrate('busy', {hostName: 'b', uri: 'b'}, {live: true})
+    assert.equal(c.vms.find((v) => v.name === 'busy')!.host, 'b')
+    assert.ok(result.wallMs > 0 && c.timeSec > before)
+    await new SimDriver(c, 'b').setMemory('busy', 4096, {live: true, config: false})
+    await assert.rejects(new SimDriver(c, 'a').migrate('also-busy', {hostName: 'b', uri: 'b'}, {live: true}), /MiB free/)
+  })
+
+  it('names the file and the field of a malformed cluster', () => {
+    const cases: [string, RegExp][] = [
+      ['hosts: [{name: a, cores: -1, memory: 1GiB}]', /t\.yaml: hosts\[0\]\.cores: must be a positive whole number/],
+      ['hosts: [{name: a, cores: 1, memory: lots}]', /hosts\[0\]\.memory: "lots" is not a size/],
+      ['hosts: [{name: a, cores: 1, memory: 1GiB}]\nvms: [{name: v, host: nowhere, memory: 1GiB}]', /vms\[0\]\.host: "nowhere" is not one of the hosts/],
+      ['hosts: [{name: a, cores: 1, memory: 1GiB}, {name: a, cores: 1, memory: 1GiB}]', /host "a" is named twice/],
+      ['hosts: [unclosed', /not valid YAML/],
+      ['just a string', /must be a mapping/],
+    ]
+    for (const [text, message] of cases) {
+      assert.throws(() => SimCluster.parse('t.yaml', text), (e: unknown) => e instanceof ConfigError && message.test(e.message), text)
+    }
+  })
+})

@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict'
+
+import {ExitCode, UsageError} from '../src/errors.js'
+import {formatMiB, parseSizeMiB} from '../src/units.js'
+
+describe('sizes, as virsh writes them', () => {
+  it('reads binary and decimal units', () => {
+    assert.equal(parseSizeMiB('512M'), 512)
+    assert.equal(parseSizeMiB('768MiB'), 768)
+    assert.equal(parseSizeMiB('2GiB'), 2048)
+    assert.equal(parseSizeMiB('2G'), 2048)
+    assert.equal(parseSizeMiB('1.5G'), 1536)
+    assert.ok(Math.abs(parseSizeMiB('1000MB') - 953.67) < 0.01)
+  })
+
+  it('reads a bare number as KiB, like virsh setmem', () => {
+    assert.equal(parseSizeMiB('1048576'), 1024)
+  })
+
+  it('refuses words, negatives and zero with a usage error', () => {
+    for (const bad of ['lots', '-5M', '0', '12 parsecs', '']) {
+      assert.throws(() => parseSizeMiB(bad), (e: unknown) => e instanceof UsageError && e.exitCode === ExitCode.usage, bad)
+    }
+  })
+
+  it('prints whole GiB as GiB and the rest as MiB', () => {
+    assert.equal(formatMiB(2048), '2 GiB')
+    assert.equal(formatMiB(768), '768 MiB')
+    assert.equal(formatMiB(undefined), '-')
+  })
+})
