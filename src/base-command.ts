@@ -49,6 +49,16 @@ export abstract class ViolinCommand extends Command {
     if (!this.jsonEnabled()) this.logToStderr(`warning: ${host}: ${error.message}`)
   }
 
+  /**
+   * Sets the exit status of a command that asked several hosts: 7 (partial) when some
+   * failed, or the failure's own status (5 unreachable, 6 refused...) when all did.
+   */
+  protected exitForHosts(asked: number, failures: {exitCode?: number}[]): void {
+    if (failures.length === 0) return
+    const first = failures[0]!.exitCode ?? ExitCode.failure
+    process.exitCode = failures.length < asked ? ExitCode.partial : failures.every((f) => f.exitCode === first) ? first : ExitCode.partial
+  }
+
   /** Renders rows as --format asks; under --json oclif prints the returned payload instead. */
   protected async render<R>(format: Format | undefined, payload: unknown, rows: R[], columns: Column<R>[]): Promise<void> {
     if (this.jsonEnabled()) return
@@ -73,7 +83,6 @@ export abstract class ViolinCommand extends Command {
     } else {
       this.logToStderr(`error: ${error.message}`)
       if (violin && error.hint) this.logToStderr(`Try: ${error.hint}`)
-      else if (parseError) this.logToStderr(`Try: violin ${this.id?.replaceAll(':', ' ') ?? ''} --help`)
       if (!violin && !parseError && process.env.VIOLIN_DEBUG) this.logToStderr(error.stack ?? '')
     }
     throw new Errors.ExitError(code)

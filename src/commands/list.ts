@@ -1,7 +1,6 @@
 import {Flags} from '@oclif/core'
 
 import {ViolinCommand} from '../base-command.js'
-import {ExitCode} from '../errors.js'
 import {formatFlags, selectionFlags} from '../flags.js'
 import {type VmListing, listVms} from '../services/vms.js'
 
@@ -38,7 +37,7 @@ export default class List extends ViolinCommand {
         {header: 'Name', get: (r) => r.name},
         {header: 'State', get: (r) => r.state},
       ])
-    if (listing.failed.length > 0) process.exitCode = ExitCode.partial
+    this.exitForHosts(listing.asked, listing.failed)
     return listing
   }
 }

@@ -1,7 +1,6 @@
 import {Flags} from '@oclif/core'
 
 import {ViolinCommand} from '../base-command.js'
-import {ExitCode} from '../errors.js'
 import {formatFlags, selectionFlags} from '../flags.js'
 import {type Samples, type UsageReport, pollUsage} from '../monitor/poll.js'
 import type {HostUsage, VmUsage} from '../monitor/rates.js'
@@ -73,7 +72,8 @@ export default class Usage extends ViolinCommand {
     } finally {
       process.off('SIGINT', onSignal)
     }
-    if (readings.some((r) => r.hosts.some((h) => h.status !== 'ok'))) process.exitCode = ExitCode.partial
+    const last = readings.at(-1)!
+    this.exitForHosts(last.hosts.length, last.hosts.filter((h) => h.status !== 'ok'))
     return flags.watch ? readings : readings[0]!
   }
 

@@ -29,7 +29,7 @@ export function report(hosts: HostRecord[], before: Samples, after: Samples): Us
     const failed = [b, a].find((s) => s instanceof Error) as (Error & {exitCode?: number}) | undefined
     if (failed || !a || !b) {
       const unreachable = failed?.exitCode === 5 || failed?.exitCode === 6
-      out.hosts.push({host: h.name, site: h.site, status: unreachable ? 'unreachable' : 'failed', error: failed?.message ?? 'no sample'})
+      out.hosts.push({host: h.name, site: h.site, status: unreachable ? 'unreachable' : 'failed', error: failed?.message ?? 'no sample', exitCode: failed?.exitCode ?? 1})
       continue
     }
     const u = usageBetween(a as HostSample, b as HostSample, {name: h.name, site: h.site})

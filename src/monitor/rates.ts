@@ -18,6 +18,8 @@ export interface HostUsage {
   site: string
   status: 'ok' | 'unreachable' | 'failed'
   error?: string
+  /** violin's exit status for that host's failure. */
+  exitCode?: number
   cores?: number
   /** CPU the host's VMs used over the interval, % of all its cores. */
   cpuPercent?: number

@@ -20,6 +20,8 @@ export interface VmRow {
 }
 
 export interface VmListing {
+  /** How many hosts were asked. */
+  asked: number
   vms: VmRow[]
   failed: HostFailure[]
 }
@@ -38,7 +40,7 @@ export async function listVms(session: Session, selection: Selection, all: boole
     if (!o.ok) failed.push(failure(h.name, o.error))
     else for (const vm of o.value) if (all || vm.state !== 'shutoff') vms.push({host: h.name, site: h.site, ...vm})
   }
-  return {vms, failed}
+  return {asked: hosts.length, vms, failed}
 }
 
 export interface Located {

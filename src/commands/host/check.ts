@@ -30,7 +30,7 @@ export default class HostCheckCommand extends ViolinCommand {
       {header: 'Hypervisor', get: (c) => (c.hypervisor ? `${c.hypervisor} ${c.hypervisorVersion ?? ''}`.trim() : undefined)},
       {header: 'Tools / problem', get: (c) => c.error ?? c.tools.map((t) => t.tool.split(' ')[0]).join(', ')},
     ])
-    if (checks.some((c) => !c.ok)) process.exitCode = ExitCode.partial
+    this.exitForHosts(checks.length, checks.filter((c) => !c.ok).map((c) => ({exitCode: c.exitCode ?? ExitCode.failure})))
     return checks
   }
 }

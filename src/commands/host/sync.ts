@@ -32,7 +32,7 @@ export default class HostSync extends ViolinCommand {
       {header: 'Found on', get: (d) => d.found.join(',') || undefined},
     ])
     if (result.written) this.note('The inventory now matches the hosts.')
-    if (result.unreachable.length > 0) process.exitCode = ExitCode.partial
+    if (result.unreachable.length > 0) process.exitCode = ExitCode.partial // some hosts answered, or the drift would be unknown
     else if (flags['exit-code'] && result.drift.length > 0) process.exitCode = ExitCode.failure
     return result
   }

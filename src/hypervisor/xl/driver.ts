@@ -1,0 +1,266 @@
+import {CommandFailedError, NotFoundError, TimeoutError, UsageError, ViolinError, tail} from '../../errors.js'
+import {quoteArgv} from '../../transport/shell-quote.js'
+import type {RunResult, Transport} from '../../transport/transport.js'
+import type {
+  Driver,
+  HostInfo,
+  HostSample,
+  MemoryTarget,
+  MigrateOptions,
+  MigrationDestination,
+  MigrationResult,
+  SchedParams,
+  ToolCheck,
+  VmInfo,
+  VmSample,
+  VmSummary,
+} from '../driver.js'
+import {
+  parseSchedCredit,
+  parseXentopBatch,
+  parseXlInfo,
+  parseXlList,
+  parseXlListLong,
+  parseXlMigrate,
+  type XlInfo,
+} from './parse.js'
+
+/** The host itself; listed by xl like a guest. */
+const DOM0 = 'Domain-0'
+
+/** Used when the caller gives no timeout: migrations of large guests take minutes. */
+export const XL_MIGRATE_DEFAULT_TIMEOUT_MS = 3_600_000
+
+/**
+ * -f: full names (xentop cuts them at 10 characters, and names are how violin addresses VMs).
+ * -r only repeats the header, which the parser takes in its stride; it keeps the flags those of
+ * the real capture the tests replay (test/fixtures/xl/xentop-b-i1-r-f.txt).
+ */
+const XENTOP_ARGV = ['xentop', '-b', '-i', '1', '-r', '-f'] as const
+
+/** xl hands the destination to `sh -c "exec ssh HOST xl migrate-receive"` on the source host. */
+const SSH_HOST = /^(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9._:[\]-]+$/
+
+const KiB_PER_MiB = 1024
+
+/** Drives Xen through `xl` and `xentop` on one host. */
+export class XlDriver implements Driver {
+  readonly kind = 'xl' as const
+  private scheduler?: Promise<string>
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async hostInfo(): Promise<HostInfo> {
+    return toHostInfo(await this.xlInfo())
+  }
+
+  async listVms(): Promise<VmSummary[]> {
+    const {stdout} = await this.transport.run(['xl', 'list'])
+    return parseXlList(stdout)
+      .filter((row) => row.name !== DOM0)
+      .map(({name, id, state}) => ({name, id, state}))
+  }
+
+  async vmInfo(name: string): Promise<VmInfo> {
+    const [list, long] = await Promise.all([this.transport.run(['xl', 'list']), this.transport.run(['xl', 'list', '-l'])])
+    const row = parseXlList(list.stdout).find((r) => r.name === name)
+    if (!row) throw this.notFound(name)
+    // xl list -l silently leaves out domains whose configuration libxl cannot retrieve
+    const config = parseXlListLong(long.stdout).find((d) => d.name === name)
+    const mib = (kib: number | undefined) => (kib === undefined ? undefined : kib / KiB_PER_MiB)
+    return {
+      name,
+      id: row.id,
+      state: row.state,
+      uuid: config?.uuid,
+      vcpus: row.vcpus,
+      memoryMiB: mib(config?.targetMemKiB) ?? row.memMiB,
+      maxMemoryMiB: mib(config?.maxMemKiB) ?? row.memMiB,
+      cpuTimeSec: row.timeSec,
+    }
+  }
+
+  async sample(): Promise<HostSample> {
+    const [info, top] = await Promise.all([this.xlInfo(), this.transport.run(XENTOP_ARGV)])
+    const timeMs = this.clock()
+    const vms: VmSample[] = parseXentopBatch(top.stdout)
+      .filter((row) => row.name !== DOM0)
+      .map((row) => ({
+        name: row.name,
+        state: row.state,
+        vcpus: row.vcpus,
+        // xentop prints whole seconds
+        cpuTimeNs: row.cpuSec * 1e9,
+        memoryMiB: row.memKiB / KiB_PER_MiB,
+        maxMemoryMiB: row.maxMemKiB === undefined ? undefined : row.maxMemKiB / KiB_PER_MiB,
+        netTxBytes: row.netTxKiB === undefined ? undefined : row.netTxKiB * 1024,
+        netRxBytes: row.netRxKiB === undefined ? undefined : row.netRxKiB * 1024,
+        raw: row.raw,
+      }))
+    return {timeMs, host: toHostInfo(info), vms}
+  }
+
+  async setMemory(name: string, mib: number, target: MemoryTarget): Promise<void> {
+    if (target.config) {
+      throw new UsageError(
+        `cannot change the configured memory of VM "${name}" on host "${this.transport.host}": xl mem-set changes only the running domain`,
+        target.live ? 'ask for a live change only; edit the domain config file for the next boot' : 'ask for a live change',
+      )
+    }
+    if (!target.live) throw new UsageError(`no memory change asked for VM "${name}": neither live nor config`)
+    if (!Number.isFinite(mib) || mib <= 0) throw new UsageError(`${mib} MiB is not a memory size for VM "${name}"`)
+    // xl reads an integer with a unit; `--` keeps a name starting with "-" from reading as an option
+    const size = Number.isInteger(mib) ? `${mib}m` : `${Math.round(mib * KiB_PER_MiB)}k`
+    await this.runOnVm(name, ['xl', 'mem-set', '--', name, size])
+  }
+
+  async schedInfo(name: string): Promise<SchedParams> {
+    const command = await this.schedCommand()
+    const {stdout} = await this.runOnVm(name, ['xl', command, '-d', name])
+    const rows = parseSchedCredit(stdout)
+    const row = rows.find((r) => r.name === name) ?? rows[0]
+    if (!row) throw new ViolinError(`host "${this.transport.host}": xl ${command} -d printed no row for VM "${name}"`)
+    return {weight: row.weight, cap: row.cap}
+  }
+
+  async setSched(name: string, params: {weight?: number; cap?: number}): Promise<SchedParams> {
+    const {weight, cap} = params
+    if (weight === undefined && cap === undefined) throw new UsageError(`no weight or cap given for VM "${name}"`)
+    if (weight !== undefined && !(Number.isInteger(weight) && weight >= 1 && weight <= 65535)) {
+      throw new UsageError(`weight ${weight} for VM "${name}" is out of range`, 'a weight is an integer from 1 to 65535 (default 256)')
+    }
+    if (cap !== undefined && !(Number.isInteger(cap) && cap >= 0)) {
+      throw new UsageError(`cap ${cap} for VM "${name}" is not a percentage of one CPU`, 'a cap is an integer: 0 (no cap), 50 = half a CPU, 200 = two CPUs')
+    }
+    const command = await this.schedCommand()
+    const argv = ['xl', command, '-d', name]
+    if (weight !== undefined) argv.push('-w', String(weight))
+    if (cap !== undefined) argv.push('-c', String(cap))
+    await this.runOnVm(name, argv)
+    return this.schedInfo(name)
+  }
+
+  async migrate(name: string, destination: MigrationDestination, options: MigrateOptions): Promise<MigrationResult> {
+    const host = destination.uri
+    if (!options.live) {
+      throw new UsageError(`xl migrates VM "${name}" only live`, 'migrate live, or use xl save and xl restore for a cold move')
+    }
+    if (options.bandwidthMiBs !== undefined) {
+      throw new UsageError(`xl migrate cannot limit the bandwidth of VM "${name}"'s migration`, 'leave the bandwidth unlimited for xl hosts')
+    }
+    if (!SSH_HOST.test(host) || host.startsWith('-') || host.includes('@-')) {
+      throw new UsageError(
+        `destination "${host}" for VM "${name}" is not an SSH host name xl can use`,
+        'xl passes the destination to a shell on the source host; give a plain host name such as h2 or root@h2',
+      )
+    }
+    const timeoutMs = options.timeoutSec === undefined ? XL_MIGRATE_DEFAULT_TIMEOUT_MS : options.timeoutSec * 1000
+    // BatchMode: no terminal here, so ssh must fail rather than wait at a password prompt
+    const argv = ['xl', 'migrate', '-s', 'ssh -o BatchMode=yes', '--', name, host]
+    const started = this.clock()
+    let result: RunResult
+    try {
+      result = await this.transport.run(argv, {timeoutMs, allowFailure: true})
+    } catch (error) {
+      if (!(error instanceof TimeoutError)) throw error
+      throw new ViolinError(
+        `host "${this.transport.host}": migrating VM "${name}" to ${destination.hostName} did not finish in ${timeoutMs / 1000} s and was stopped`,
+        undefined,
+        `check both hosts with xl list: the VM may be paused, or renamed ${name}--migratedaway`,
+      )
+    }
+    const wallMs = this.clock() - started
+    const report = parseXlMigrate(result.stderr)
+    if (result.exitCode !== 0) {
+      if (invalidDomain(result.stderr)) throw this.notFound(name)
+      const detail = report.problems.slice(-3).join(' | ') || tail(result.stderr || result.stdout)
+      throw new ViolinError(
+        `host "${this.transport.host}": migrating VM "${name}" to ${destination.hostName} failed (exit ${result.exitCode}): ${detail}`,
+        undefined,
+        report.stateUndefined
+          ? 'the VM may now run on both hosts or on neither: check both with xl list before doing anything else'
+          : `check that root on ${this.transport.host} can ssh to ${host} without a password and that xl works there`,
+      )
+    }
+    return {wallMs, raw: report.raw}
+  }
+
+  async checkTools(): Promise<ToolCheck[]> {
+    let result: RunResult
+    try {
+      result = await this.transport.run(['xl', 'info'], {allowFailure: true})
+    } catch (error) {
+      // xl missing, the host unreachable, a timeout: all transport errors are ViolinErrors
+      if (!(error instanceof ViolinError)) throw error
+      return [{tool: 'xl', ok: false, detail: error.message}]
+    }
+    if (result.exitCode !== 0) {
+      return [{tool: 'xl', ok: false, detail: `xl: ${describeFailure(result)} (exit ${result.exitCode})`}]
+    }
+    const info = parseXlInfo(result.stdout)
+    const detail = `Xen ${info.xenVersion ?? '(version unknown)'}, scheduler ${info.scheduler ?? 'unknown'}, ${info.nrCpus} CPUs, ${info.totalMemoryMiB} MiB`
+    return [{tool: 'xl', ok: true, detail}]
+  }
+
+  private async xlInfo(): Promise<XlInfo> {
+    const {stdout} = await this.transport.run(['xl', 'info'])
+    return parseXlInfo(stdout)
+  }
+
+  /** credit and credit2 take the same -d/-w/-c options; since Xen 4.12 credit2 is the default. */
+  private schedCommand(): Promise<string> {
+    this.scheduler ??= this.xlInfo().then(
+      (info) => info.scheduler ?? 'credit',
+      (error: unknown) => {
+        this.scheduler = undefined
+        throw error
+      },
+    )
+    return this.scheduler.then((scheduler) => {
+      if (scheduler === 'credit') return 'sched-credit'
+      if (scheduler === 'credit2') return 'sched-credit2'
+      throw new UsageError(`host "${this.transport.host}" runs the Xen ${scheduler} scheduler, which has no weight or cap`)
+    })
+  }
+
+  /** Runs an xl command naming a VM, and reports an unknown name as NotFoundError. */
+  private async runOnVm(name: string, argv: string[]): Promise<RunResult> {
+    const result = await this.transport.run(argv, {allowFailure: true})
+    if (result.exitCode === 0) return result
+    if (invalidDomain(result.stderr)) throw this.notFound(name)
+    throw new CommandFailedError(this.transport.host, quoteArgv(argv), result.exitCode, tail(result.stderr || result.stdout))
+  }
+
+  private notFound(name: string): NotFoundError {
+    return new NotFoundError(
+      `VM "${name}" is not running on host "${this.transport.host}"`,
+      'give the name exactly as xl list prints it (names are case-sensitive)',
+    )
+  }
+}
+
+function toHostInfo(info: XlInfo): HostInfo {
+  return {
+    hostname: info.host,
+    cores: info.nrCpus,
+    memoryMiB: info.totalMemoryMiB,
+    freeMemoryMiB: info.freeMemoryMiB,
+    mhz: info.cpuMhz === undefined ? undefined : Math.round(info.cpuMhz),
+    hypervisor: 'xen',
+    hypervisorVersion: info.xenVersion,
+  }
+}
+
+/** xl's find_domain(): "NAME is an invalid domain identifier (rc=-6)". */
+function invalidDomain(stderr: string): boolean {
+  return /is an invalid domain identifier/.test(stderr)
+}
+
+/** Debian's wrapper says "ERROR:  Can't find hypervisor information in sysfs!"; keep the words. */
+function describeFailure(result: RunResult): string {
+  const text = tail(result.stderr || result.stdout).replace(/^ERROR:\s*/, '')
+  return text || 'no message'
+}
