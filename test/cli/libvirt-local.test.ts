@@ -1,31 +1,21 @@
 import assert from 'node:assert/strict'
-import {execFileSync} from 'node:child_process'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {type AddressInfo, createServer} from 'node:net'
 import {join} from 'node:path'
 
 import {ROOT, tempHome, violin, violinProcess} from '../helpers/cli.js'
+import {requireIntegration} from '../helpers/integration.js'
+import {virshUnavailable} from '../helpers/virsh.js'
 
 const XML = join(ROOT, 'test/fixtures/libvirt/two-hosts-a.xml')
 const HOSTILE = `it's a "vm" $(x)`
 
-function haveVirsh(): boolean {
-  try {
-    execFileSync('virsh', ['--version'])
-    return true
-  } catch {
-    return false
-  }
-}
 
 describe('violin over the real virsh and libvirt test driver, locally', function () {
   const home = tempHome()
 
   before(function () {
-    if (haveVirsh()) return
-    if (process.env.VIOLIN_REQUIRE_INTEGRATION === '1') throw new Error('virsh is not installed (apt-get install libvirt-clients); VIOLIN_REQUIRE_INTEGRATION=1 forbids skipping')
-    console.log('    skipped: virsh is not installed')
-    this.skip()
+    requireIntegration(this, 'virsh', virshUnavailable)
   })
   after(() => home.remove())
 
