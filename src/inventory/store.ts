@@ -1,8 +1,8 @@
-import {existsSync, readFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {existsSync, mkdirSync, readFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
 import type Conf from 'conf'
 
-import {ConfigError, NotFoundError, UsageError} from '../errors.js'
+import {ConfigError, ExitCode, NotFoundError, UsageError, ViolinError} from '../errors.js'
 import {DRIVERS, HOST_NAME, type HostRecord, type VmRecord} from './host.js'
 
 export interface InventoryData {
@@ -65,31 +65,58 @@ export class Inventory {
     return this.data().vms
   }
 
-  addHost(record: HostRecord, replace = false): void {
+  /**
+   * Read, change and write the file under a lock, so two violin processes (a cron pass and
+   * a person at a shell) never lose each other's change.
+   */
+  private async update<T>(change: (data: InventoryData) => T): Promise<T> {
+    mkdirSync(dirname(this.path), {recursive: true})
+    const {lock} = await import('proper-lockfile')
+    let release: () => Promise<void>
+    try {
+      release = await lock(dirname(this.path), {lockfilePath: `${this.path}.lock`, stale: 10_000, retries: {retries: 50, minTimeout: 20, maxTimeout: 200}})
+    } catch (error) {
+      throw new ViolinError(`cannot lock ${this.path}: ${(error as Error).message}`, ExitCode.failure, `if no other violin is running, remove ${this.path}.lock`)
+    }
+    try {
+      if (existsSync(this.path)) validate(this.path, readFileSync(this.path, 'utf8'))
+      const data = this.data()
+      const result = change(data)
+      this.conf.store = data
+      return result
+    } finally {
+      await release()
+    }
+  }
+
+  addHost(record: HostRecord, replace = false): Promise<void> {
     if (!HOST_NAME.test(record.name)) throw new UsageError(`"${record.name}" is not a host name`, 'use letters, digits, dot, dash and underscore')
-    const data = this.data()
-    if (data.hosts[record.name] && !replace) throw new UsageError(`host "${record.name}" is already in the inventory`, `violin host rm ${record.name}, or add --force`)
-    data.hosts[record.name] = record
-    this.conf.store = data
+    return this.update((data) => {
+      if (data.hosts[record.name] && !replace) throw new UsageError(`host "${record.name}" is already in the inventory`, `violin host rm ${record.name}, or add --force`)
+      data.hosts[record.name] = record
+    })
   }
 
-  updateHost(record: HostRecord): void {
-    const data = this.data()
-    data.hosts[record.name] = record
-    this.conf.store = data
+  updateHost(record: HostRecord): Promise<void> {
+    return this.update((data) => {
+      if (data.hosts[record.name]) data.hosts[record.name] = record
+    })
   }
 
-  removeHost(name: string): HostRecord {
-    const data = this.data()
-    const h = this.host(name)
-    delete data.hosts[name]
-    for (const [vm, rec] of Object.entries(data.vms)) if (rec.host === name) delete data.vms[vm]
-    this.conf.store = data
-    return h
+  removeHost(name: string): Promise<HostRecord> {
+    return this.update((data) => {
+      const h = data.hosts[name]
+      if (!h) throw new NotFoundError(`host "${name}" is not in the inventory`, 'violin host list')
+      delete data.hosts[name]
+      for (const [vm, rec] of Object.entries(data.vms)) if (rec.host === name) delete data.vms[vm]
+      return h
+    })
   }
 
-  setVms(vms: Record<string, VmRecord>): void {
-    this.conf.store = {...this.data(), vms}
+  setVms(vms: Record<string, VmRecord>): Promise<void> {
+    return this.update((data) => {
+      data.vms = vms
+    })
   }
 }
 

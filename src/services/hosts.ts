@@ -30,7 +30,7 @@ export async function addHost(input: AddHostInput): Promise<HostRecord> {
     ...(input.identity ? {identity: input.identity} : {}),
   }
   const inventory = await Inventory.open()
-  inventory.addHost(record, input.force)
+  await inventory.addHost(record, input.force)
   return record
 }
 
@@ -72,7 +72,7 @@ export async function checkHosts(session: Session, names: string[]): Promise<Hos
     for (const c of checks) {
       if (!c.ok || c.cores === undefined || c.memoryMiB === undefined) continue
       const record = session.inventory.host(c.host)
-      session.inventory.updateHost({
+      await session.inventory.updateHost({
         ...record,
         discovered: {cores: c.cores, memoryMiB: c.memoryMiB, hypervisor: c.hypervisor ?? 'unknown', hypervisorVersion: c.hypervisorVersion, checkedAt: new Date().toISOString()},
       })
@@ -127,7 +127,7 @@ export async function syncHosts(session: Session, names: string[], write: boolea
       if (d.kind === 'missing') delete next[d.vm]
       else if (d.kind !== 'duplicate') next[d.vm] = {...recorded[d.vm], host: d.found[0]!}
     }
-    session.inventory.setVms(next)
+    await session.inventory.setVms(next)
   }
   return {drift, unreachable: failed.map((f) => ({host: f.host, error: f.error})), written: write && drift.some((d) => d.kind !== 'duplicate')}
 }
