@@ -13,6 +13,7 @@ command -v ssh-keygen >/dev/null || missing+=(openssh-client)
 command -v parallel-ssh >/dev/null || missing+=(pssh)
 command -v man >/dev/null || missing+=(man-db)
 command -v groff >/dev/null || missing+=(groff-base)
+command -v zsh >/dev/null || missing+=(zsh)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${missing[*]}" >&2
   sudo=""

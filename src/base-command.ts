@@ -17,6 +17,7 @@ export abstract class ViolinCommand extends Command {
     connect: Flags.string({
       char: 'c',
       summary: 'Act on this target instead of the inventory: sim:FILE or a libvirt URI.',
+      helpValue: 'TARGET',
       env: 'VIOLIN_CONNECT',
       helpGroup: 'GLOBAL',
     }),
