@@ -5,6 +5,7 @@ import {formatFlags, selectionFlags} from '../flags.js'
 import {type Samples, type UsageReport, pollUsage} from '../monitor/poll.js'
 import type {HostUsage, VmUsage} from '../monitor/rates.js'
 import {type Column, renderCsv} from '../render/table.js'
+import {realClock} from '../services/session.js'
 import {formatMiB} from '../units.js'
 
 const pct = (x: number | undefined) => (x === undefined ? undefined : `${x.toFixed(1)}%`)
@@ -58,17 +59,20 @@ export default class Usage extends ViolinCommand {
     const readings: UsageReport[] = []
     let samples: Samples | undefined
     const stop = new AbortController()
-    const onSignal = () => stop.abort()
+    const more = () => flags.watch && !(flags.count && readings.length >= flags.count) && !stop.signal.aborted
+    const onSignal = () => stop.abort() // the first Ctrl-C ends the watch after this reading; a second one kills
     process.once('SIGINT', onSignal)
     try {
       do {
         const progress = await this.progress(`Polling ${hosts.length} host(s)...`)
-        const polled = await pollUsage(session, hosts, flags.interval * 1000, flags.watch ? samples : undefined).finally(() => progress.stop())
+        const polled = await pollUsage(session, hosts, flags.interval * 1000, flags.watch ? samples : undefined, stop.signal).finally(() => progress.stop())
         samples = polled.samples
         readings.push(polled.report)
         await this.show(polled.report, flags.format, readings.length)
-        if (flags.watch && !(flags.count && readings.length >= flags.count) && !stop.signal.aborted) await session.clock.sleep(flags.interval * 1000)
-      } while (flags.watch && !(flags.count && readings.length >= flags.count) && !stop.signal.aborted)
+        if (!more()) break
+        // A person watches in real time, also when the hosts are simulated ones.
+        await Promise.all([session.clock.sleep(flags.interval * 1000, stop.signal), realClock.sleep(flags.interval * 1000, stop.signal)])
+      } while (more())
     } finally {
       process.off('SIGINT', onSignal)
     }

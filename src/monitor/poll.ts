@@ -42,11 +42,11 @@ export function report(hosts: HostRecord[], before: Samples, after: Samples): Us
 }
 
 /** One `violin usage` reading: sample, wait the interval, sample again. */
-export async function pollUsage(session: Session, hosts: HostRecord[], intervalMs: number, previous?: Samples): Promise<{report: UsageReport; samples: Samples}> {
+export async function pollUsage(session: Session, hosts: HostRecord[], intervalMs: number, previous?: Samples, signal?: AbortSignal): Promise<{report: UsageReport; samples: Samples}> {
   let before = previous
   if (!before) {
     before = await sampleHosts(session, hosts)
-    await session.clock.sleep(intervalMs)
+    await session.clock.sleep(intervalMs, signal)
   }
   const after = await sampleHosts(session, hosts)
   return {report: report(hosts, before, after), samples: after}

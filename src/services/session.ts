@@ -1,22 +1,24 @@
 import {resolve} from 'node:path'
+import {setTimeout as sleepFor} from 'node:timers/promises'
 
 import {NotFoundError, UsageError} from '../errors.js'
 import type {Driver} from '../hypervisor/driver.js'
 import {DEFAULT_LIBVIRT_URI, type HostRecord} from '../inventory/host.js'
 import {Inventory} from '../inventory/store.js'
-import {SimCluster} from '../sim/cluster.js'
+import type {SimCluster} from '../sim/cluster.js'
 import {LocalTransport} from '../transport/local.js'
 import {SshTransport} from '../transport/ssh.js'
 import type {Transport} from '../transport/transport.js'
 
 export interface Clock {
   now(): number
-  sleep(ms: number): Promise<void>
+  /** Resolves after ms, or as soon as signal aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>
 }
 
 export const realClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  sleep: (ms, signal) => sleepFor(ms, undefined, {signal}).catch(() => undefined),
 }
 
 export interface SessionOptions {
@@ -59,6 +61,7 @@ export class Session {
     }
     if (connect.startsWith('sim:')) {
       const file = resolve(connect.slice(4))
+      const {SimCluster} = await import('../sim/cluster.js') // yaml only for sim targets: start-up stays fast
       const cluster = SimCluster.load(file)
       const hosts: HostRecord[] = cluster.hosts.map((h) => ({name: h.name, site: h.site, transport: {kind: 'local'}, driver: 'sim', uri: file}))
       const session = new Session(hosts, `sim:${file}`, options)
@@ -82,8 +85,8 @@ export class Session {
       const [cluster] = this.clusters.values()
       return this.hosts.every((h) => h.driver === 'sim') && cluster ? cluster.timeSec * 1000 : Date.now()
     },
-    sleep: async (ms) => {
-      if (!this.hosts.every((h) => h.driver === 'sim')) await realClock.sleep(ms)
+    sleep: async (ms, signal) => {
+      if (!this.hosts.every((h) => h.driver === 'sim')) await realClock.sleep(ms, signal)
       for (const cluster of this.clusters.values()) cluster.advance(ms / 1000)
     },
   }
@@ -148,6 +151,7 @@ export class Session {
         const file = host.uri ?? ''
         let cluster = this.clusters.get(file)
         if (!cluster) {
+          const {SimCluster} = await import('../sim/cluster.js')
           cluster = SimCluster.load(file)
           this.clusters.set(file, cluster)
         }

@@ -142,6 +142,7 @@ export class SshTransport implements Transport {
       })
       try {
         client.connect(config)
+        client.setNoDelay(true) // else Nagle + delayed ACK stall every handshake step and command by ~40 ms
       } catch (error) {
         reject(new AuthError(this.host, (error as Error).message))
       }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import {EXAMPLE, tempHome, violin} from '../helpers/cli.js'
+import {EXAMPLE, ROOT, tempHome, violin} from '../helpers/cli.js'
 
 const sim = ['--connect', `sim:${EXAMPLE}`]
 
@@ -46,9 +46,21 @@ describe('violin on the shipped sim cluster', () => {
   })
 
   it('watches for a bounded number of readings', async () => {
-    const r = await violin(['usage', ...sim, '--watch', '--count', '3', '--interval', '5', '--json'], home.env)
+    const r = await violin(['usage', ...sim, '--watch', '--count', '3', '--interval', '1', '--json'], home.env)
     assert.equal(r.json.length, 3)
-    assert.ok(r.json.every((x: {intervalSec: number}) => x.intervalSec === 5))
+    assert.ok(r.json.every((x: {intervalSec: number}) => x.intervalSec === 1))
+  })
+
+  it('stops watching at the first Ctrl-C, after the reading it is on, with exit 0', async () => {
+    const {execa} = await import('execa')
+    const child = execa(process.execPath, [`${ROOT}/bin/run.js`, 'usage', ...sim, '--watch', '--interval', '1', '--format', 'json'], {reject: false, env: home.env})
+    const firstLine = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(String(d))))
+    child.kill('SIGINT')
+    const done = await child
+    assert.equal(done.exitCode, 0, String(done.stderr))
+    const readings = String(done.stdout).trim().split('\n')
+    assert.ok(readings.length >= 1 && readings.length <= 3, `${readings.length} readings`)
+    assert.equal(JSON.parse(firstLine.split('\n')[0]!).hosts.length, 5)
   })
 
   it('shows one VM with dominfo and its raw counters with domstats', async () => {
