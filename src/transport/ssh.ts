@@ -175,33 +175,46 @@ export class SshTransport implements Transport {
     return undefined
   }
 
+  /**
+   * The remote shell prints its pid and then execs the command, so the pid is the
+   * command's own: on a timeout violin kills it through a second channel. (A signal
+   * request on the channel would not do: OpenSSH refuses it in root sessions.)
+   */
   private exec(client: Client, argv: readonly string[], options: RunOptions): Promise<RunResult> {
     const command = quoteArgv(argv)
     const timeoutMs = options.timeoutMs ?? this.options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS
     return new Promise<RunResult>((resolve, reject) => {
       let channel: ClientChannel | undefined
+      let pid: string | undefined
       const timer = setTimeout(() => {
-        channel?.signal('KILL')
+        if (pid) client.exec(`kill -KILL ${pid}`, (error, killer) => (error ? undefined : killer.resume().end()))
         channel?.close()
         reject(new TimeoutError(this.host, command, timeoutMs))
       }, timeoutMs)
-      client.exec(command, (error, stream) => {
+      client.exec(`echo $$; exec ${command}`, (error, stream) => {
         if (error) {
           clearTimeout(timer)
           reject(new UnreachableError(this.host, `cannot open a channel: ${error.message}`))
           return
         }
         channel = stream
-        const out: Buffer[] = []
+        let out = Buffer.alloc(0)
         const err: Buffer[] = []
-        stream.on('data', (d: Buffer) => out.push(d))
+        stream.on('data', (d: Buffer) => {
+          out = Buffer.concat([out, d])
+          const nl = pid === undefined ? out.indexOf(10) : -1
+          if (nl >= 0) {
+            pid = out.subarray(0, nl).toString('latin1').trim()
+            out = out.subarray(nl + 1)
+          }
+        })
         stream.stderr.on('data', (d: Buffer) => err.push(d))
         if (options.stdin !== undefined) stream.end(options.stdin)
         else stream.end()
         stream.on('close', (code: number | null, signal?: string) => {
           clearTimeout(timer)
           const result: RunResult = {
-            stdout: Buffer.concat(out).toString('utf8'),
+            stdout: out.toString('utf8'),
             stderr: Buffer.concat(err).toString('utf8'),
             exitCode: code ?? (signal ? 128 : 255),
           }

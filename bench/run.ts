@@ -1,0 +1,27 @@
+/**
+ * Benchmark dispatcher: `npm run bench -- NAME` (= `node --import tsx bench/run.ts NAME`)
+ * imports bench/NAME.ts and awaits its `main()`.
+ */
+const BENCHES: Record<string, string> = {
+  poll: 'first (cold) and second (warm) usage poll of 50 sshd hosts, against parallel-ssh',
+  startup: 'CLI start-up time against bare node (needs npm run build)',
+}
+
+function usage(problem?: string): never {
+  if (problem) console.error(`Error: ${problem}`)
+  console.error('Usage: npm run bench -- NAME\n\nBenchmarks:')
+  for (const [name, what] of Object.entries(BENCHES)) console.error(`  ${name.padEnd(10)} ${what}`)
+  process.exit(2)
+}
+
+const name = process.argv[2]
+if (!name) usage('which benchmark?')
+if (!Object.hasOwn(BENCHES, name)) usage(`no benchmark "${name}"`)
+
+const bench = (await import(`./${name}.ts`)) as {main(): Promise<void>}
+try {
+  await bench.main()
+} catch (error) {
+  console.error(`bench ${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+  process.exitCode = 1
+}
