@@ -1,6 +1,7 @@
 import {existsSync, mkdirSync, readFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import type Conf from 'conf'
+import envPaths from 'env-paths'
 
 import {ConfigError, ExitCode, NotFoundError, UsageError, ViolinError} from '../errors.js'
 import {DRIVERS, HOST_NAME, type HostRecord, type VmRecord} from './host.js'
@@ -11,40 +12,39 @@ export interface InventoryData {
   vms: Record<string, VmRecord>
 }
 
-/** Where violin keeps its config: $VIOLIN_HOME, else the XDG config dir (conf decides). */
-export function configDir(): string | undefined {
-  return process.env.VIOLIN_HOME
+/** Where violin keeps its config: $VIOLIN_HOME, else the XDG config dir (as conf computes it). */
+export function configDir(): string {
+  return process.env.VIOLIN_HOME || envPaths('violin', {suffix: ''}).config
 }
 
 /**
- * The inventory file (conf: atomic writes, XDG paths). Every read validates the whole
- * file; a file that fails is reported with the field and never written over.
+ * The inventory file. Every read validates the whole file; a file that fails is reported
+ * with the field and never written over. Reads are plain fs; conf (atomic writes) is
+ * loaded only to write, since importing it costs more than a whole read command's budget.
  */
 export class Inventory {
   private constructor(
-    private readonly conf: Conf<InventoryData>,
+    readonly dir: string,
     readonly path: string,
   ) {}
 
   static async open(): Promise<Inventory> {
-    const {default: Conf} = await import('conf')
-    const cwd = configDir()
-    const path = cwd ? join(cwd, 'inventory.json') : undefined
-    // Read and validate before conf touches the file: conf must never "repair" it.
-    if (path && existsSync(path)) validate(path, readFileSync(path, 'utf8'))
-    let conf: Conf<InventoryData>
-    try {
-      conf = new Conf<InventoryData>({projectName: 'violin', projectSuffix: '', configName: 'inventory', cwd, clearInvalidConfig: false})
-    } catch (error) {
-      throw new ConfigError(path ?? 'inventory.json', undefined, (error as Error).message)
-    }
-    if (!path && existsSync(conf.path)) validate(conf.path, readFileSync(conf.path, 'utf8'))
-    return new Inventory(conf, conf.path)
+    const dir = configDir()
+    const inventory = new Inventory(dir, join(dir, 'inventory.json'))
+    inventory.data()
+    return inventory
   }
 
   private data(): InventoryData {
-    const raw = this.conf.store as Partial<InventoryData>
+    if (!existsSync(this.path)) return {version: 1, hosts: {}, vms: {}}
+    const raw = validate(this.path, readFileSync(this.path, 'utf8'))
     return {version: 1, hosts: raw.hosts ?? {}, vms: raw.vms ?? {}}
+  }
+
+  private async write(data: InventoryData): Promise<void> {
+    const {default: Conf} = await import('conf')
+    const conf = new Conf<InventoryData>({projectName: 'violin', configName: 'inventory', cwd: this.dir, clearInvalidConfig: false})
+    conf.store = data
   }
 
   hosts(): HostRecord[] {
@@ -79,10 +79,9 @@ export class Inventory {
       throw new ViolinError(`cannot lock ${this.path}: ${(error as Error).message}`, ExitCode.failure, `if no other violin is running, remove ${this.path}.lock`)
     }
     try {
-      if (existsSync(this.path)) validate(this.path, readFileSync(this.path, 'utf8'))
       const data = this.data()
       const result = change(data)
-      this.conf.store = data
+      await this.write(data)
       return result
     } finally {
       await release()

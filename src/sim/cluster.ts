@@ -1,5 +1,5 @@
 import {readFileSync} from 'node:fs'
-import {parse as parseYaml} from 'yaml'
+import {load as parseYaml} from 'js-yaml'
 
 import {ConfigError} from '../errors.js'
 import {parseSizeMiB} from '../units.js'

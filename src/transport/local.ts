@@ -2,7 +2,10 @@ import {CommandFailedError, TimeoutError, ViolinError, tail} from '../errors.js'
 import {quoteArgv} from './shell-quote.js'
 import {DEFAULT_COMMAND_TIMEOUT_MS, type RunOptions, type RunResult, type Transport} from './transport.js'
 
-/** Runs commands on this machine with execa (argv, no shell). */
+/**
+ * Runs commands on this machine (argv, no shell) with nano-spawn: execa's small
+ * sibling, which loads in a fifth of execa's time, and start-up is part of every command.
+ */
 export class LocalTransport implements Transport {
   readonly target = 'local'
 
@@ -12,22 +15,32 @@ export class LocalTransport implements Transport {
   ) {}
 
   async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-    const {execa} = await import('execa')
+    const {default: spawn, SubprocessError} = await import('nano-spawn')
     const [file, ...args] = argv
     if (!file) throw new Error('empty argv')
-    const timeout = options.timeoutMs ?? this.defaultTimeoutMs
-    const result = await execa(file, args, {
-      reject: false,
-      timeout,
-      input: options.stdin,
-      stdin: options.stdin === undefined ? 'ignore' : undefined,
-      env: {LC_ALL: 'C'},
-    })
-    if (result.timedOut) throw new TimeoutError(this.host, quoteArgv(argv), timeout)
-    if (result.failed && result.exitCode === undefined) {
-      throw new ViolinError(`host "${this.host}": cannot run ${file}: ${result.shortMessage ?? result.message}`)
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs
+    const deadline = new AbortController()
+    const timer = setTimeout(() => deadline.abort(), timeoutMs)
+    let out: RunResult
+    try {
+      const r = await spawn(file, args, {
+        signal: deadline.signal,
+        killSignal: 'SIGKILL',
+        stdin: options.stdin === undefined ? 'ignore' : {string: options.stdin},
+        env: {LC_ALL: 'C'},
+      })
+      out = {stdout: r.stdout, stderr: r.stderr, exitCode: 0}
+    } catch (error) {
+      if (deadline.signal.aborted) throw new TimeoutError(this.host, quoteArgv(argv), timeoutMs)
+      if (!(error instanceof SubprocessError)) throw error
+      const failed = error as InstanceType<typeof SubprocessError> & {exitCode?: number; cause?: NodeJS.ErrnoException}
+      if (failed.exitCode === undefined) {
+        throw new ViolinError(`host "${this.host}": cannot run ${file}: ${failed.cause?.code ?? failed.message}`)
+      }
+      out = {stdout: failed.stdout, stderr: failed.stderr, exitCode: failed.exitCode}
+    } finally {
+      clearTimeout(timer)
     }
-    const out: RunResult = {stdout: String(result.stdout), stderr: String(result.stderr), exitCode: result.exitCode ?? 1}
     if (out.exitCode !== 0 && !options.allowFailure) {
       throw new CommandFailedError(this.host, quoteArgv(argv), out.exitCode, tail(out.stderr || out.stdout))
     }

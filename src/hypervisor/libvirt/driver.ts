@@ -28,6 +28,7 @@ import {
 } from './parse.js'
 
 const MARK = '@@violin:'
+const DOMINFO = 'dominfo:'
 const NOT_FOUND = /failed to get domain|Domain not found|no domain with matching name/
 
 function num(v: string | undefined): number | undefined {
@@ -39,6 +40,11 @@ function num(v: string | undefined): number | undefined {
 /** Drives libvirt through the `virsh` client on the host (argv only; see transport). */
 export class LibvirtDriver implements Driver {
   readonly kind = 'libvirt' as const
+  /**
+   * Drivers whose domstats lack cpu.time or balloon (libvirt's test driver) still answer
+   * dominfo; these are the running VMs' ids that needed it in the last sample.
+   */
+  private dominfoIds: number[] = []
 
   constructor(
     private readonly transport: Transport,
@@ -98,46 +104,33 @@ export class LibvirtDriver implements Driver {
   }
 
   async sample(): Promise<HostSample> {
-    const out = await this.batch({
+    const commands: Record<string, string> = {
       node: 'nodeinfo',
       mem: 'nodememstats',
       version: 'version',
       list: 'list --all',
       stats: 'domstats --raw --state --cpu-total --balloon --vcpu --interface',
-    })
+    }
+    // Ids that needed dominfo last time ride along in the same batch: one virsh run per poll.
+    for (const id of this.dominfoIds) commands[`${DOMINFO}${id}`] = `dominfo ${id}`
+    const out = await this.batch(commands)
     const timeMs = this.now()
     const node = parseNodeinfo(out.get('node') ?? '')
     if (Number.isNaN(node.cores)) throw new ViolinError(`host "${this.transport.host}": virsh -c ${this.uri} answered no nodeinfo`)
     const ids = parseListIds(out.get('list') ?? '')
     const vms = [...parseDomstats(out.get('stats') ?? '')].map(([name, raw]) => toSample(name, raw))
-    await this.fillFromDominfo(vms, ids)
+    const lacking = vms.filter((vm) => ids.has(vm.name) && (vm.cpuTimeNs === undefined || vm.memoryMiB === undefined))
+    this.dominfoIds = lacking.map((vm) => ids.get(vm.name)!)
+    const stillLacking = lacking.filter((vm) => !fillFromDominfo(vm, out.get(`${DOMINFO}${ids.get(vm.name)}`)))
+    if (stillLacking.length > 0) {
+      const again = await this.batch(Object.fromEntries(stillLacking.map((vm) => [`${DOMINFO}${ids.get(vm.name)}`, `dominfo ${ids.get(vm.name)}`])))
+      for (const vm of stillLacking) fillFromDominfo(vm, again.get(`${DOMINFO}${ids.get(vm.name)}`))
+    }
     const version = parseVersion(out.get('version') ?? '')
     return {
       timeMs,
       host: {...node, freeMemoryMiB: parseNodememstats(out.get('mem') ?? '').freeMiB, hypervisor: version.hypervisor, hypervisorVersion: version.version},
       vms,
-    }
-  }
-
-  /**
-   * Drivers whose domstats lack cpu.time/balloon (libvirt's test driver) still answer
-   * dominfo; ask it by numeric id, in one batch, for the running VMs that need it.
-   */
-  private async fillFromDominfo(vms: VmSample[], ids: Map<string, number>): Promise<void> {
-    const lacking = vms.filter((vm) => ids.has(vm.name) && (vm.cpuTimeNs === undefined || vm.memoryMiB === undefined))
-    if (lacking.length === 0) return
-    const commands: Record<string, string> = {}
-    for (const vm of lacking) commands[String(ids.get(vm.name))] = `dominfo ${ids.get(vm.name)}`
-    const out = await this.batch(commands)
-    for (const vm of lacking) {
-      const text = out.get(String(ids.get(vm.name)))
-      if (!text) continue
-      const info = parseDominfo(text)
-      if (info.name !== vm.name) continue
-      vm.vcpus ??= info.vcpus
-      vm.memoryMiB ??= info.memoryMiB
-      vm.maxMemoryMiB ??= info.maxMemoryMiB
-      if (vm.cpuTimeNs === undefined && info.cpuTimeSec !== undefined) vm.cpuTimeNs = Math.round(info.cpuTimeSec * 1e9)
     }
   }
 
@@ -240,4 +233,16 @@ function toSample(name: string, raw: Record<string, string>): VmSample {
     netTxBytes: nets > 0 ? tx : undefined,
     raw,
   }
+}
+
+/** Fills what domstats lacked from a dominfo of the same VM; false when the id now names another VM. */
+function fillFromDominfo(vm: VmSample, text: string | undefined): boolean {
+  if (!text) return false
+  const info = parseDominfo(text)
+  if (info.name !== vm.name) return false
+  vm.vcpus ??= info.vcpus
+  vm.memoryMiB ??= info.memoryMiB
+  vm.maxMemoryMiB ??= info.maxMemoryMiB
+  if (vm.cpuTimeNs === undefined && info.cpuTimeSec !== undefined) vm.cpuTimeNs = Math.round(info.cpuTimeSec * 1e9)
+  return true
 }

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict'
+import {join} from 'node:path'
+
+import {NotFoundError} from '../../src/errors.js'
+import {LibvirtDriver} from '../../src/hypervisor/libvirt/driver.js'
+import {LocalTransport} from '../../src/transport/local.js'
+import type {RunOptions, Transport} from '../../src/transport/transport.js'
+import {ROOT} from '../helpers/cli.js'
+import {requireIntegration} from '../helpers/integration.js'
+import {virshUnavailable} from '../helpers/virsh.js'
+
+const URI = `test://${join(ROOT, 'test/fixtures/libvirt/two-hosts-a.xml')}`
+
+/** The real local transport, counting the virsh processes it starts. */
+function counted(): {transport: Transport; runs: string[][]} {
+  const inner = new LocalTransport('lab')
+  const runs: string[][] = []
+  return {
+    runs,
+    transport: {
+      host: inner.host,
+      target: inner.target,
+      run: (argv: readonly string[], options?: RunOptions) => {
+        runs.push([...argv])
+        return inner.run(argv, options)
+      },
+      close: () => inner.close(),
+    },
+  }
+}
+
+describe('the libvirt driver on the real virsh and test driver', function () {
+  before(function () {
+    requireIntegration(this, 'virsh', virshUnavailable)
+  })
+
+  it('samples a host in one virsh run once it knows which VMs need dominfo', async () => {
+    const {transport, runs} = counted()
+    const driver = new LibvirtDriver(transport, URI)
+    const first = await driver.sample()
+    assert.equal(runs.length, 2) // the batch, then dominfo for what domstats lacked
+    const second = await driver.sample()
+    assert.equal(runs.length, 3)
+    for (const sample of [first, second]) {
+      const web1 = sample.vms.find((v) => v.name === 'web1')!
+      assert.equal(web1.memoryMiB, 512)
+      assert.equal(web1.vcpus, 2)
+      assert.ok(web1.cpuTimeNs! > 0)
+    }
+    assert.equal(second.host.cores, 2)
+    assert.equal(second.vms.find((v) => v.name === 'stopped1')!.state, 'shutoff')
+  })
+
+  it('reports an unknown VM as not found, naming the host', async () => {
+    const driver = new LibvirtDriver(new LocalTransport('lab'), URI)
+    await assert.rejects(driver.vmInfo('ghost'), (e: unknown) => e instanceof NotFoundError && /VM "ghost" is not on host "lab"/.test(e.message))
+  })
+
+  it('lists every domain with its state and id', async () => {
+    const vms = await new LibvirtDriver(new LocalTransport('lab'), URI).listVms()
+    assert.deepEqual(
+      vms.map((v) => `${v.name}:${v.state}:${v.id ?? '-'}`).sort(),
+      ['db1:running:2', `it's a "vm" $(x):running:3`, 'stopped1:shutoff:-', 'web1:running:1'],
+    )
+  })
+
+  it('finds the tools on the host and the hypervisor behind the URI', async () => {
+    const checks = await new LibvirtDriver(new LocalTransport('lab'), URI).checkTools()
+    assert.deepEqual(checks.map((c) => c.ok), [true, true])
+    assert.match(checks[1]!.detail, /^test 0\.0\.2$/)
+    const broken = await new LibvirtDriver(new LocalTransport('lab'), 'test:///nonexistent/file.xml').checkTools()
+    assert.equal(broken[1]!.ok, false)
+  })
+})
