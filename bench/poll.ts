@@ -168,7 +168,7 @@ export async function main(): Promise<void> {
     writeFileSync(hostsFile, sshd.ports.map((p) => `root@${LOOPBACK}:${p}\n`).join(''))
     console.log(`${HOSTS} sshd listeners on ${LOOPBACK} (${sshd.pids.length} sshd processes), inventory of ${HOSTS} libvirt hosts (${URI}), set up in ${fmtMs(now() - t0)}`)
     console.log(`concurrency ${PARALLEL} for both; ${ROUNDS} rounds after one untimed warm-up; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
-    console.log(`parallel-ssh: 1 ssh + 1 virsh (domstats --raw) per host; violin sample: 1 ssh connection + 2 virsh runs per host (nodeinfo/nodememstats/version/list/domstats batch, then dominfo)`)
+    console.log(`parallel-ssh: 1 ssh + 1 virsh (domstats --raw) per host; violin sample: 1 ssh connection per host; cold: 2 virsh runs (the nodeinfo/nodememstats/version/list/domstats batch, then dominfo for what the test driver's domstats lacks), warm: 1 (dominfo rides in the batch)`)
 
     await runPssh(hostsFile, sshd, knownHosts)
     await runViolin()
