@@ -1,5 +1,7 @@
 import {strict as assert} from 'node:assert'
+import {execFileSync, spawn} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {type AddressInfo, type Socket, createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -239,6 +241,26 @@ describe('SshTransport against a real sshd', () => {
       assert.equal(left, '', `still running on the far side: ${left}`)
     })
 
+    it('gives up connecting to a port that accepts TCP but never speaks SSH, with TimeoutError', async () => {
+      const sockets: Socket[] = []
+      const silent = createServer((socket) => sockets.push(socket.on('error', () => undefined)))
+      await new Promise<void>((resolve) => silent.listen(0, LOOPBACK, resolve))
+      try {
+        const {port} = silent.address() as AddressInfo
+        const started = Date.now()
+        await assert.rejects(transport({port, connectTimeoutMs: 400}).run(['true']), (error: unknown) => {
+          assert.ok(error instanceof TimeoutError, String(error))
+          assert.equal(error.exitCode, 5)
+          assert.match(error.message, /SSH connect timed out after 400 ms/)
+          return true
+        })
+        assert.ok(Date.now() - started < 3000)
+      } finally {
+        for (const socket of sockets) socket.destroy()
+        silent.close()
+      }
+    })
+
     it('reports a closed port as UnreachableError', async () => {
       const port = await freePort()
       await assert.rejects(transport({port}).run(['true']), (error: unknown) => {
@@ -258,6 +280,21 @@ describe('SshTransport against a real sshd', () => {
         assert.match(error.message, /root@127\.0\.0\.1 refused every key offered/)
         return true
       })
+    })
+
+    it('authenticates with a key held by a real ssh-agent when no identity file is given', async () => {
+      const socket = join(dir, 'agent.sock')
+      const agent = spawn('ssh-agent', ['-D', '-a', socket], {stdio: 'ignore'})
+      try {
+        for (let i = 0; i < 50 && !existsSync(socket); i++) await sleep(20)
+        execFileSync('ssh-add', ['-q', sshd.userKeyPath], {env: {...process.env, SSH_AUTH_SOCK: socket}, stdio: 'ignore'})
+        process.env.SSH_AUTH_SOCK = socket
+        const t = transport({identityFile: undefined})
+        assert.equal((await t.run(['echo', 'via agent'])).stdout, 'via agent\n')
+      } finally {
+        delete process.env.SSH_AUTH_SOCK
+        agent.kill()
+      }
     })
 
     it('reports an identity file it cannot read as AuthError', async () => {
