@@ -1,3 +1,5 @@
+import {resolve} from 'node:path'
+
 import {UsageError, ViolinError} from '../errors.js'
 import type {ToolCheck} from '../hypervisor/driver.js'
 import {DEFAULT_LIBVIRT_URI, type DriverKind, type HostRecord, type VmRecord} from '../inventory/host.js'
@@ -26,7 +28,8 @@ export async function addHost(input: AddHostInput): Promise<HostRecord> {
     site: input.site,
     transport: input.ssh ? {kind: 'ssh', ...parseSshTarget(input.ssh)} : {kind: 'local'},
     driver: input.driver,
-    ...(input.uri ? {uri: input.uri} : input.driver === 'libvirt' ? {uri: DEFAULT_LIBVIRT_URI} : {}),
+    // A sim cluster file is kept absolute: later commands may run from any directory.
+    ...(input.uri ? {uri: input.driver === 'sim' ? resolve(input.uri) : input.uri} : input.driver === 'libvirt' ? {uri: DEFAULT_LIBVIRT_URI} : {}),
     ...(input.identity ? {identity: input.identity} : {}),
   }
   const inventory = await Inventory.open()

@@ -61,11 +61,9 @@ export class Session {
     }
     if (connect.startsWith('sim:')) {
       const file = resolve(connect.slice(4))
-      const {SimCluster} = await import('../sim/cluster.js') // yaml only for sim targets: start-up stays fast
-      const cluster = SimCluster.load(file)
-      const hosts: HostRecord[] = cluster.hosts.map((h) => ({name: h.name, site: h.site, transport: {kind: 'local'}, driver: 'sim', uri: file}))
-      const session = new Session(hosts, `sim:${file}`, options)
-      session.clusters.set(file, cluster)
+      const session = new Session([], `sim:${file}`, options)
+      const cluster = await session.cluster(file)
+      session.hosts.push(...cluster.hosts.map((h): HostRecord => ({name: h.name, site: h.site, transport: {kind: 'local'}, driver: 'sim', uri: file})))
       return session
     }
     if (/^[a-z0-9+]+:\/\//i.test(connect)) {
@@ -148,19 +146,23 @@ export class Session {
       }
       case 'sim': {
         const {SimDriver} = await import('../hypervisor/sim/driver.js')
-        const file = host.uri ?? ''
-        let cluster = this.clusters.get(file)
-        if (!cluster) {
-          const {SimCluster} = await import('../sim/cluster.js')
-          cluster = SimCluster.load(file)
-          this.clusters.set(file, cluster)
-        }
-        d = new SimDriver(cluster, host.name)
+        d = new SimDriver(await this.cluster(host.uri ?? ''), host.name)
         break
       }
     }
     this.drivers.set(host.name, d)
     return d
+  }
+
+  /** A simulated cluster, read once per session (yaml is loaded only for sim targets). */
+  private async cluster(file: string): Promise<SimCluster> {
+    let cluster = this.clusters.get(file)
+    if (!cluster) {
+      const {SimCluster} = await import('../sim/cluster.js')
+      cluster = SimCluster.load(file)
+      this.clusters.set(file, cluster)
+    }
+    return cluster
   }
 
   async close(): Promise<void> {

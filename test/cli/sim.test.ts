@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
 
-import {EXAMPLE, ROOT, tempHome, violin} from '../helpers/cli.js'
+import {tmpdir} from 'node:os'
+import {relative} from 'node:path'
+
+import {EXAMPLE, ROOT, tempHome, violin, violinProcess} from '../helpers/cli.js'
 
 const sim = ['--connect', `sim:${EXAMPLE}`]
 
@@ -96,6 +99,28 @@ describe('violin on the shipped sim cluster', () => {
     const bad = await violin(['schedinfo', 'web-1', '--set', 'shares=3', ...sim], home.env)
     assert.equal(bad.exitCode, 2)
     assert.match(bad.stderr, /not weight=N or cap=N/)
+  })
+})
+
+describe('sim hosts in the inventory', () => {
+  const home = tempHome()
+  after(() => home.remove())
+
+  it('records the cluster file as an absolute path and reads it from any directory', async () => {
+    const rel = relative(process.cwd(), EXAMPLE)
+    assert.equal((await violin(['host', 'add', 'east3', '--local', '--site', 'east', '--driver', 'sim', '--uri', rel], home.env)).exitCode, 0)
+    const hosts = await violin(['host', 'list', '--json'], home.env)
+    assert.equal(hosts.json[0].uri, EXAMPLE)
+    const list = await violinProcess(['list', '--json'], home.env, tmpdir())
+    assert.equal(list.exitCode, 0, list.stderr)
+    assert.deepEqual(list.json.vms.map((v: {name: string}) => v.name), ['batch-1', 'batch-2'])
+  })
+
+  it('a sim host that the cluster file does not have is reported, not invented', async () => {
+    await violin(['host', 'add', 'mars', '--local', '--site', 'east', '--driver', 'sim', '--uri', EXAMPLE], home.env)
+    const r = await violin(['list'], home.env)
+    assert.equal(r.exitCode, 7)
+    assert.match(r.stderr, /warning: mars: host "mars" is not in .*two-sites\.yaml/)
   })
 })
 

@@ -51,9 +51,9 @@ export function tempHome(): {dir: string; env: Record<string, string>; remove():
  * Runs the built binary (bin/run.js) in a child process: argv reaches it untouched
  * (runCommand re-splits its arguments on spaces) and the exit status is the real one.
  */
-export async function violinProcess(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+export async function violinProcess(args: string[], env: Record<string, string | undefined> = {}, cwd = ROOT): Promise<CliResult> {
   const {execa} = await import('execa')
-  const r = await execa(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {reject: false, env: {...env, FORCE_COLOR: '0'}, extendEnv: true, stdin: 'ignore'})
+  const r = await execa(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {reject: false, cwd, env: {...env, FORCE_COLOR: '0'}, extendEnv: true, stdin: 'ignore'})
   let json: unknown
   try {
     json = JSON.parse(String(r.stdout))
