@@ -8,7 +8,7 @@ import {formatMiB} from '../units.js'
 export default class Migrate extends ViolinCommand {
   static override summary = 'Move a VM to another host of the inventory.'
   static override description =
-    "Checks that the destination has room first. The result carries what the hypervisor measured (libvirt: domjobinfo --completed): total time, downtime, bytes sent. --dry-run shows what would be done and changes nothing."
+    "Checks that the destination has room first. The source host's hypervisor connects to the destination itself: for libvirt, virsh on the source runs migrate --live --persistent --undefinesource to qemu+ssh://USER@ADDR[:PORT]/system, built from the destination's inventory entry, so the source needs SSH access to it; for xl, xl migrate over ssh. The result carries what the hypervisor measured (libvirt: domjobinfo --completed on the destination): total time, downtime, bytes sent. --dry-run shows what would be done and changes nothing."
   static override examples = [
     '<%= config.bin %> migrate web1 e2 --live',
     '<%= config.bin %> migrate web1 e2 --live --bandwidth 100 --timeout 60',
@@ -23,8 +23,8 @@ export default class Migrate extends ViolinCommand {
   static override flags = {
     ...vmHostFlag,
     live: Flags.boolean({summary: 'Live migration: the VM keeps running while its memory is copied.'}),
-    bandwidth: Flags.integer({summary: 'Limit the copy to this many MiB/s.', min: 1}),
-    timeout: Flags.integer({summary: 'After this many seconds of live copy, pause the VM so it finishes (virsh --timeout).', min: 1, dependsOn: ['live']}),
+    bandwidth: Flags.integer({summary: 'Limit the copy to this many MiB/s.', min: 1, helpValue: 'MIBS'}),
+    timeout: Flags.integer({summary: 'After this many seconds of live copy, pause the VM so it finishes (virsh --timeout).', min: 1, dependsOn: ['live'], helpValue: 'SECONDS'}),
     'dry-run': Flags.boolean({char: 'n', summary: 'Show the migration without doing it.'}),
   }
 

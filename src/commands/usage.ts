@@ -46,9 +46,9 @@ export default class Usage extends ViolinCommand {
   static override flags = {
     ...selectionFlags,
     ...formatFlags,
-    interval: Flags.integer({char: 'i', summary: 'Seconds between the two samples.', default: 1, min: 1}),
+    interval: Flags.integer({char: 'i', summary: 'Seconds between the two samples.', default: 1, min: 1, helpValue: 'SECONDS'}),
     watch: Flags.boolean({char: 'w', summary: 'Keep polling every interval until interrupted.'}),
-    count: Flags.integer({summary: 'With --watch: stop after this many readings.', min: 1, dependsOn: ['watch']}),
+    count: Flags.integer({summary: 'With --watch: stop after this many readings.', min: 1, dependsOn: ['watch'], helpValue: 'N'}),
   }
 
   async run(): Promise<UsageReport | UsageReport[]> {
