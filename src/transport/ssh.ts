@@ -191,7 +191,8 @@ export class SshTransport implements Transport {
         channel?.close()
         reject(new TimeoutError(this.host, command, timeoutMs))
       }, timeoutMs)
-      client.exec(`echo $$; exec ${command}`, (error, stream) => {
+      // LC_ALL=C: the parsers read virsh's and xl's English output, whatever the host's locale.
+      client.exec(`echo $$; export LC_ALL=C; exec ${command}`, (error, stream) => {
         if (error) {
           clearTimeout(timer)
           reject(new UnreachableError(this.host, `cannot open a channel: ${error.message}`))

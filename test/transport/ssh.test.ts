@@ -69,6 +69,10 @@ describe('SshTransport against a real sshd', () => {
       assert.equal((await t.run(['cat'], {stdin: 'piped in'})).stdout, 'piped in')
     })
 
+    it('runs commands in the C locale, whatever the host is set to, since the parsers read English', async () => {
+      assert.equal((await transport().run(['sh', '-c', 'echo "$LC_ALL"'])).stdout, 'C\n')
+    })
+
     it('runs the real virsh on the far side', async function () {
       requireIntegration(this, 'virsh', () => missingBinary(VIRSH))
       const r = await transport().run(['virsh', '-c', 'test:///default', 'list', '--all'])
