@@ -35,7 +35,8 @@ export class LocalTransport implements Transport {
       if (!(error instanceof SubprocessError)) throw error
       const failed = error as InstanceType<typeof SubprocessError> & {exitCode?: number; cause?: NodeJS.ErrnoException}
       if (failed.exitCode === undefined) {
-        throw new ViolinError(`host "${this.host}": cannot run ${file}: ${failed.cause?.code ?? failed.message}`)
+        const why = failed.cause?.code === 'ENOENT' ? 'not found on PATH (is it installed?)' : (failed.cause?.code ?? failed.message)
+        throw new ViolinError(`host "${this.host}": cannot run ${file}: ${why}`)
       }
       out = {stdout: failed.stdout, stderr: failed.stderr, exitCode: failed.exitCode}
     } finally {

@@ -73,7 +73,7 @@ describe('LocalTransport', () => {
     await assert.rejects(local.run(['violin-no-such-binary-xyz', 'arg']), (error: unknown) => {
       assert.ok(error instanceof ViolinError, String(error))
       assert.ok(!(error instanceof CommandFailedError), 'a missing program is not a command that failed')
-      assert.match(error.message, /host "here": cannot run violin-no-such-binary-xyz/)
+      assert.match(error.message, /host "here": cannot run violin-no-such-binary-xyz: not found on PATH \(is it installed\?\)/)
       return true
     })
   })
