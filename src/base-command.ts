@@ -5,7 +5,6 @@ import {type Progress, startProgress} from './render/progress.js'
 import {type Column, type Format, renderCsv, renderTable} from './render/table.js'
 import {Session} from './services/session.js'
 
-
 /**
  * The one base of every violin command: global flags, the session (inventory or
  * --connect), rendering, and the mapping of every error to a documented exit status.
