@@ -23,19 +23,26 @@ export function configDir(): string {
  * loaded only to write, since importing it costs more than a whole read command's budget.
  */
 export class Inventory {
+  /** The file as read at open (or after this process's last write); changes re-read it under the lock. */
+  private snapshot: InventoryData
+
   private constructor(
     readonly dir: string,
     readonly path: string,
-  ) {}
+  ) {
+    this.snapshot = this.read()
+  }
 
   static async open(): Promise<Inventory> {
     const dir = configDir()
-    const inventory = new Inventory(dir, join(dir, 'inventory.json'))
-    inventory.data()
-    return inventory
+    return new Inventory(dir, join(dir, 'inventory.json'))
   }
 
   private data(): InventoryData {
+    return this.snapshot
+  }
+
+  private read(): InventoryData {
     if (!existsSync(this.path)) return {version: 1, hosts: {}, vms: {}}
     const raw = validate(this.path, readFileSync(this.path, 'utf8'))
     return {version: 1, hosts: raw.hosts ?? {}, vms: raw.vms ?? {}}
@@ -57,10 +64,6 @@ export class Inventory {
     return h
   }
 
-  hasHost(name: string): boolean {
-    return name in this.data().hosts
-  }
-
   vms(): Record<string, VmRecord> {
     return this.data().vms
   }
@@ -79,9 +82,10 @@ export class Inventory {
       throw new ViolinError(`cannot lock ${this.path}: ${(error as Error).message}`, ExitCode.failure, `if no other violin is running, remove ${this.path}.lock`)
     }
     try {
-      const data = this.data()
+      const data = this.read()
       const result = change(data)
       await this.write(data)
+      this.snapshot = data
       return result
     } finally {
       await release()
@@ -96,9 +100,13 @@ export class Inventory {
     })
   }
 
-  updateHost(record: HostRecord): Promise<void> {
+  /** Records what `host check` discovered, for every host at once (one locked write). */
+  recordDiscoveries(found: Map<string, NonNullable<HostRecord['discovered']>>): Promise<void> {
     return this.update((data) => {
-      if (data.hosts[record.name]) data.hosts[record.name] = record
+      for (const [name, discovered] of found) {
+        const host = data.hosts[name]
+        if (host) host.discovered = discovered
+      }
     })
   }
 

@@ -69,17 +69,16 @@ export async function checkHosts(session: Session, names: string[]): Promise<Hos
   const checks = outcomes.map((o, i): HostCheck => {
     const h = hosts[i]!
     if (o.ok) return o.value
-    return {host: h.name, site: h.site, target: h.transport.kind === 'local' ? 'local' : `${h.transport.user}@${h.transport.address}:${h.transport.port}`, ok: false, tools: [], error: o.error.message, exitCode: (o.error as ViolinError).exitCode}
+    return {host: h.name, site: h.site, target: session.transport(h).target, ok: false, tools: [], error: o.error.message, exitCode: (o.error as ViolinError).exitCode}
   })
   if (session.inventory) {
+    const checkedAt = new Date().toISOString()
+    const found = new Map<string, NonNullable<HostRecord['discovered']>>()
     for (const c of checks) {
       if (!c.ok || c.cores === undefined || c.memoryMiB === undefined) continue
-      const record = session.inventory.host(c.host)
-      await session.inventory.updateHost({
-        ...record,
-        discovered: {cores: c.cores, memoryMiB: c.memoryMiB, hypervisor: c.hypervisor ?? 'unknown', hypervisorVersion: c.hypervisorVersion, checkedAt: new Date().toISOString()},
-      })
+      found.set(c.host, {cores: c.cores, memoryMiB: c.memoryMiB, hypervisor: c.hypervisor ?? 'unknown', hypervisorVersion: c.hypervisorVersion, checkedAt})
     }
+    if (found.size > 0) await session.inventory.recordDiscoveries(found)
   }
   return checks
 }

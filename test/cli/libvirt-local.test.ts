@@ -71,7 +71,7 @@ describe('violin over the real virsh and libvirt test driver, locally', function
     assert.deepEqual(r.json.hosts.map((h: {status: string}) => h.status), ['ok', 'ok'])
   })
 
-  it('setmem goes through to virsh and virsh refusals come back with exit 1', async () => {
+  it('setmem goes through to virsh, and more than max memory is refused before virsh is asked (2)', async () => {
     const ok = await violin(['setmem', 'web1', '768M', '--live'], home.env)
     assert.equal(ok.exitCode, 0, ok.stderr)
     assert.match(ok.stdout, /set to 768 MiB \(live\)/)
