@@ -1,3 +1,5 @@
+import type {DomainType, VmSpec} from './vm-spec.js'
+
 /** What every hypervisor driver (libvirt, xl, sim) offers the layers above it. */
 
 export type VmState = 'running' | 'idle' | 'paused' | 'shutdown' | 'shutoff' | 'crashed' | 'suspended' | 'unknown'
@@ -67,6 +69,10 @@ export interface MemoryTarget {
 
 export interface MigrateOptions {
   live: boolean
+  /** Copy the VM's writable disks to the destination (its storage is not shared). */
+  copyStorage?: boolean
+  /** The source's libvirtd connects to the destination itself (virsh --p2p). */
+  peerToPeer?: boolean
   /** MiB/s; undefined for unlimited. */
   bandwidthMiBs?: number
   /** After this many seconds of live pre-copy, pause the VM so the copy converges (virsh --timeout). */
@@ -91,6 +97,13 @@ export interface MigrationResult {
   raw?: Record<string, string>
 }
 
+/** The host files a VM needs to run: they must exist on any host it moves to. */
+export interface VmFiles {
+  kernel?: string
+  initrd?: string
+  disks: Array<{path: string; readOnly: boolean; format?: string}>
+}
+
 export interface ToolCheck {
   tool: string
   ok: boolean
@@ -109,6 +122,18 @@ export interface Driver {
   /** Sets `weight` and/or `cap` (Xen credit-scheduler names; drivers translate), returns the new values. */
   setSched(name: string, params: {weight?: number; cap?: number}): Promise<SchedParams>
   migrate(name: string, destination: MigrationDestination, options: MigrateOptions): Promise<MigrationResult>
+  /** Defines a persistent VM from a spec (it stays off until startVm). */
+  defineVm(spec: VmSpec, options: {domainType: DomainType}): Promise<void>
+  /** libvirt: `kvm` when the host offers it, else `qemu` (TCG). */
+  defaultDomainType?(): Promise<DomainType>
+  startVm(name: string): Promise<void>
+  /** Asks the guest to power off (ACPI); resolves once asked, not once off. */
+  shutdownVm(name: string): Promise<void>
+  /** Powers the VM off at once; a VM already off is not an error. */
+  destroyVm(name: string): Promise<void>
+  /** Forgets the VM's definition; it must be off. */
+  undefineVm(name: string): Promise<void>
+  vmFiles(name: string): Promise<VmFiles>
   /** The programs this driver needs on the host, and whether they answer. */
   checkTools(): Promise<ToolCheck[]>
 }

@@ -48,5 +48,12 @@ export class LocalTransport implements Transport {
     return out
   }
 
+  async putFile(localPath: string, remotePath: string): Promise<void> {
+    const {copyFile} = await import('node:fs/promises')
+    await copyFile(localPath, remotePath).catch((error: NodeJS.ErrnoException) => {
+      throw new ViolinError(`host "${this.host}": cannot copy ${localPath} to ${remotePath}: ${error.code ?? error.message}`)
+    })
+  }
+
   async close(): Promise<void> {}
 }

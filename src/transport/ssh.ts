@@ -69,6 +69,23 @@ export class SshTransport implements Transport {
     return this.channels(() => this.exec(client, argv, options))
   }
 
+  async putFile(localPath: string, remotePath: string): Promise<void> {
+    const client = await this.connect()
+    await new Promise<void>((resolve, reject) => {
+      client.sftp((error, sftp) => {
+        if (error) {
+          reject(new UnreachableError(this.host, `cannot open SFTP: ${error.message}`))
+          return
+        }
+        sftp.fastPut(localPath, remotePath, (failed) => {
+          sftp.end()
+          if (failed) reject(new ViolinError(`host "${this.host}": cannot copy ${localPath} to ${remotePath}: ${failed.message}`))
+          else resolve()
+        })
+      })
+    })
+  }
+
   async close(): Promise<void> {
     const pending = this.client
     this.client = undefined

@@ -19,6 +19,8 @@ export interface Transport {
   /** `local` or `user@addr:port`, for display. */
   readonly target: string
   run(argv: readonly string[], options?: RunOptions): Promise<RunResult>
+  /** Copies a local file to a path on the host (SFTP over the pooled connection, or a local copy). */
+  putFile(localPath: string, remotePath: string): Promise<void>
   close(): Promise<void>
 }
 

@@ -55,6 +55,10 @@ export class RecordedTransport implements Transport {
     return result
   }
 
+  async putFile(localPath: string, remotePath: string): Promise<void> {
+    this.calls.push({argv: ['(putFile)', localPath, remotePath]})
+  }
+
   async close(): Promise<void> {}
 
   /** The argv of every call, in order. */

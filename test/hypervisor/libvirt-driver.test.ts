@@ -24,6 +24,7 @@ function counted(): {transport: Transport; runs: string[][]} {
         runs.push([...argv])
         return inner.run(argv, options)
       },
+      putFile: (from: string, to: string) => inner.putFile(from, to),
       close: () => inner.close(),
     },
   }

@@ -10,11 +10,15 @@ import type {
   MigrationResult,
   SchedParams,
   ToolCheck,
+  VmFiles,
   VmInfo,
   VmSample,
   VmSummary,
 } from '../driver.js'
+import type {DomainType, VmSpec} from '../vm-spec.js'
+import {domainXml} from './domain-xml.js'
 import {
+  parseDomainFiles,
   parseDominfo,
   parseDomstats,
   parseJobinfo,
@@ -28,6 +32,8 @@ import {
 } from './parse.js'
 
 const MARK = '@@violin:'
+/** A migration of a large or busy guest takes minutes, far beyond a command's usual timeout. */
+const LIBVIRT_MIGRATE_TIMEOUT_MS = 3_600_000
 const DOMINFO = 'dominfo:'
 const NOT_FOUND = /failed to get domain|Domain not found|no domain with matching name/
 
@@ -52,8 +58,8 @@ export class LibvirtDriver implements Driver {
     private readonly now: () => number = Date.now,
   ) {}
 
-  private virsh(args: string[], allowFailure = false) {
-    return this.transport.run(['virsh', '-c', this.uri, ...args], {allowFailure})
+  private virsh(args: string[], allowFailure = false, timeoutMs?: number) {
+    return this.transport.run(['virsh', '-c', this.uri, ...args], {allowFailure, ...(timeoutMs ? {timeoutMs} : {})})
   }
 
   /**
@@ -178,11 +184,13 @@ export class LibvirtDriver implements Driver {
 
   async migrate(name: string, destination: MigrationDestination, options: MigrateOptions): Promise<MigrationResult> {
     const args = ['migrate', ...(options.live ? ['--live'] : []), '--persistent', '--undefinesource', '--verbose']
+    if (options.copyStorage) args.push('--copy-storage-all')
+    if (options.peerToPeer) args.push('--p2p')
     if (options.bandwidthMiBs !== undefined) args.push('--bandwidth', String(options.bandwidthMiBs))
     if (options.timeoutSec !== undefined) args.push('--timeout', String(options.timeoutSec), '--timeout-suspend')
     args.push('--domain', name, '--desturi', destination.uri)
     const started = this.now()
-    const run = await this.virsh(args, true)
+    const run = await this.virsh(args, true, LIBVIRT_MIGRATE_TIMEOUT_MS)
     const wallMs = this.now() - started
     if (run.exitCode !== 0) {
       if (NOT_FOUND.test(run.stderr)) throw new NotFoundError(`VM "${name}" is not on host "${this.transport.host}"`)
@@ -191,6 +199,40 @@ export class LibvirtDriver implements Driver {
     // With --undefinesource the statistics live on the destination.
     const job = await this.transport.run(['virsh', '-c', destination.uri, 'domjobinfo', '--domain', name, '--completed', '--keep-completed', '--rawstats'], {allowFailure: true})
     return {wallMs, ...(job.exitCode === 0 ? parseJobinfo(job.stdout) : {})}
+  }
+
+  async defineVm(spec: VmSpec, options: {domainType: DomainType}): Promise<void> {
+    // The XML travels on stdin: nothing is written on the host but libvirt's own copy.
+    const run = await this.transport.run(['virsh', '-c', this.uri, 'define', '--file', '/dev/stdin'], {stdin: domainXml(spec, options.domainType), allowFailure: true})
+    if (run.exitCode !== 0) throw new ViolinError(`host "${this.transport.host}": defining "${spec.name}" failed: ${run.stderr.trim().replace(/^error: /gm, '')}`)
+  }
+
+  async defaultDomainType(): Promise<DomainType> {
+    const kvm = await this.virsh(['domcapabilities', '--virttype', 'kvm'], true)
+    return kvm.exitCode === 0 ? 'kvm' : 'qemu'
+  }
+
+  async startVm(name: string): Promise<void> {
+    await this.onVm(name, ['start', '--domain', name], () => undefined)
+  }
+
+  async shutdownVm(name: string): Promise<void> {
+    await this.onVm(name, ['shutdown', '--domain', name], () => undefined)
+  }
+
+  async destroyVm(name: string): Promise<void> {
+    const run = await this.virsh(['destroy', '--domain', name], true)
+    if (run.exitCode === 0 || /not running/.test(run.stderr)) return
+    if (NOT_FOUND.test(run.stderr)) throw new NotFoundError(`VM "${name}" is not on host "${this.transport.host}"`, 'violin list --all')
+    throw new ViolinError(`host "${this.transport.host}": virsh destroy ${name}: ${run.stderr.trim().replace(/^error: /gm, '')}`)
+  }
+
+  async undefineVm(name: string): Promise<void> {
+    await this.onVm(name, ['undefine', '--domain', name, '--managed-save', '--snapshots-metadata'], () => undefined)
+  }
+
+  vmFiles(name: string): Promise<VmFiles> {
+    return this.onVm(name, ['dumpxml', '--domain', name, '--inactive'], parseDomainFiles)
   }
 
   async checkTools(): Promise<ToolCheck[]> {

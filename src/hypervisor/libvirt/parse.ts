@@ -1,5 +1,5 @@
 /** Pure parsers for virsh's text output (virsh 9.x, LC_ALL=C). Fixtures: test/fixtures/virsh/. */
-import type {HostInfo, MigrationResult, SchedParams, VmInfo, VmState} from '../driver.js'
+import type {VmFiles, HostInfo, MigrationResult, SchedParams, VmInfo, VmState} from '../driver.js'
 
 const STATE_BY_NUMBER: Record<string, VmState> = {
   '0': 'unknown',
@@ -164,4 +164,30 @@ export function splitBatch(text: string, marker = '@@violin:'): Map<string, stri
   }
   if (tag !== undefined) parts.set(tag, buf.join('\n'))
   return parts
+}
+
+function unescapeXml(text: string): string {
+  return text.replace(/&(lt|gt|amp|quot|apos);/g, (_, e: string) => ({lt: '<', gt: '>', amp: '&', quot: '"', apos: "'"})[e]!)
+}
+
+/**
+ * The files a domain needs on its host, from `virsh dumpxml`: the direct-boot kernel and
+ * initrd, and every file-backed disk (read-only or not). libvirt writes this XML itself,
+ * in a fixed form, so these few elements are found without a full XML parser.
+ */
+export function parseDomainFiles(xml: string): VmFiles {
+  const os = /<os[\s>][\s\S]*?<\/os>/.exec(xml)?.[0] ?? ''
+  const text = (tag: string) => {
+    const m = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(os)
+    return m ? unescapeXml(m[1]!) : undefined
+  }
+  const disks: VmFiles['disks'] = []
+  for (const [block] of xml.matchAll(/<disk\b[^>]*>[\s\S]*?<\/disk>/g)) {
+    if (!/device=['"](disk|cdrom)['"]/.test(block)) continue
+    const source = /<source\b[^>]*\bfile=(?:'([^']*)'|"([^"]*)")/.exec(block)
+    if (!source) continue
+    const format = /<driver\b[^>]*\btype=['"]([^'"]+)['"]/.exec(block)?.[1]
+    disks.push({path: unescapeXml(source[1] ?? source[2]!), readOnly: /<readonly\s*\/>/.test(block), ...(format ? {format} : {})})
+  }
+  return {kernel: text('kernel'), initrd: text('initrd'), disks}
 }

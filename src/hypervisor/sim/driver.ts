@@ -1,5 +1,6 @@
 import {NotFoundError, UsageError, ViolinError} from '../../errors.js'
 import type {SimCluster, SimVm} from '../../sim/cluster.js'
+import type {VmSpec} from '../vm-spec.js'
 import type {
   Driver,
   HostInfo,
@@ -10,6 +11,7 @@ import type {
   MigrationResult,
   SchedParams,
   ToolCheck,
+  VmFiles,
   VmInfo,
   VmSummary,
 } from '../driver.js'
@@ -132,6 +134,55 @@ export class SimDriver implements Driver {
     this.cluster.bankAll() // the copy ran at the old shares; the move changes them from now on
     vm.host = dest.name
     return {wallMs: Math.round(seconds * 1000), totalMs: Math.round(seconds * 1000), dataBytes: Math.round(vm.memoryUsedMiB * 1024 ** 2)}
+  }
+
+  /** Simulated VMs live as long as the session: the cluster file itself is never written. */
+  async defineVm(spec: VmSpec): Promise<void> {
+    if (this.cluster.vms.some((vm) => vm.name === spec.name)) throw new UsageError(`VM "${spec.name}" already exists in ${this.cluster.file}`)
+    const at = this.cluster.timeSec
+    this.cluster.vms.push({
+      name: spec.name,
+      host: this.hostName,
+      state: 'shutoff',
+      vcpus: spec.vcpus,
+      memoryMiB: spec.memoryMiB,
+      maxMemoryMiB: spec.maxMemoryMiB,
+      cpuDemand: 0,
+      memoryUsedMiB: 0,
+      weight: spec.cpuWeight ?? 256,
+      cap: 0,
+      cpuBankSec: 0,
+      cpuBankAt: at,
+    })
+  }
+
+  async startVm(name: string): Promise<void> {
+    const vm = this.vm(name)
+    if (vm.state !== 'shutoff') throw new ViolinError(`VM "${name}" is already ${vm.state}`)
+    this.cluster.bankAll()
+    vm.state = 'running'
+  }
+
+  async shutdownVm(name: string): Promise<void> {
+    await this.destroyVm(name)
+  }
+
+  async destroyVm(name: string): Promise<void> {
+    const vm = this.vm(name)
+    this.cluster.bankAll()
+    vm.state = 'shutoff'
+    vm.memoryUsedMiB = 0
+  }
+
+  async undefineVm(name: string): Promise<void> {
+    const vm = this.vm(name)
+    if (vm.state !== 'shutoff') throw new ViolinError(`VM "${name}" is ${vm.state}: destroy it first`)
+    this.cluster.vms.splice(this.cluster.vms.indexOf(vm), 1)
+  }
+
+  async vmFiles(name: string): Promise<VmFiles> {
+    this.vm(name)
+    return {disks: []}
   }
 
   async checkTools(): Promise<ToolCheck[]> {

@@ -11,10 +11,13 @@ import type {
   MigrationResult,
   SchedParams,
   ToolCheck,
+  VmFiles,
   VmInfo,
   VmSample,
   VmSummary,
 } from '../driver.js'
+import type {VmSpec} from '../vm-spec.js'
+import {xlConfig, xlConfigFiles, xlConfigPath} from './config.js'
 import {
   parseSchedCredit,
   parseXentopBatch,
@@ -186,6 +189,40 @@ export class XlDriver implements Driver {
       )
     }
     return {wallMs, raw: report.raw}
+  }
+
+  /**
+   * xl keeps no definitions: a VM is its xl.cfg file, written where violin looks for it
+   * (XL_CONFIG_DIR), and `xl create` starts it. Shut off, it is only that file.
+   */
+  async defineVm(spec: VmSpec): Promise<void> {
+    const path = xlConfigPath(spec.name)
+    await this.transport.run(['sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1.tmp" && mv -f "$1.tmp" "$1"', 'sh', path], {stdin: xlConfig(spec)})
+  }
+
+  async startVm(name: string): Promise<void> {
+    await this.transport.run(['xl', 'create', '--', xlConfigPath(name)])
+  }
+
+  async shutdownVm(name: string): Promise<void> {
+    await this.runOnVm(name, ['xl', 'shutdown', '--', name])
+  }
+
+  async destroyVm(name: string): Promise<void> {
+    const result = await this.transport.run(['xl', 'destroy', '--', name], {allowFailure: true})
+    if (result.exitCode !== 0 && !invalidDomain(result.stderr)) {
+      throw new CommandFailedError(this.transport.host, `xl destroy ${name}`, result.exitCode, tail(result.stderr || result.stdout))
+    }
+  }
+
+  async undefineVm(name: string): Promise<void> {
+    await this.transport.run(['rm', '-f', '--', xlConfigPath(name)])
+  }
+
+  async vmFiles(name: string): Promise<VmFiles> {
+    const result = await this.transport.run(['cat', '--', xlConfigPath(name)], {allowFailure: true})
+    if (result.exitCode !== 0) throw new NotFoundError(`VM "${name}" has no config ${xlConfigPath(name)} on host "${this.transport.host}"`)
+    return xlConfigFiles(result.stdout)
   }
 
   async checkTools(): Promise<ToolCheck[]> {
