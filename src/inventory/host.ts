@@ -1,4 +1,7 @@
+import type {DomainType} from '../hypervisor/vm-spec.js'
 import type {SshTarget} from '../transport/ssh.js'
+
+export const DOMAIN_TYPES = ['kvm', 'qemu'] as const
 
 export const DRIVERS = ['libvirt', 'xl', 'sim'] as const
 export type DriverKind = (typeof DRIVERS)[number]
@@ -13,6 +16,8 @@ export interface HostRecord {
   /** libvirt connection URI (default qemu:///system); for sim, the cluster file. */
   uri?: string
   identity?: string
+  /** libvirt domain type for VMs violin defines here: `kvm`, or `qemu` (TCG) where KVM does not work. */
+  domainType?: DomainType
   /** What `host check` found last. */
   discovered?: {cores: number; memoryMiB: number; hypervisor: string; hypervisorVersion?: string; checkedAt: string}
 }

@@ -4,17 +4,24 @@ import type Conf from 'conf'
 import envPaths from 'env-paths'
 
 import {ConfigError, ExitCode, NotFoundError, UsageError, ViolinError} from '../errors.js'
-import {DRIVERS, HOST_NAME, type HostRecord, type VmRecord} from './host.js'
+import {type EnvironmentRecord, ROLES} from './environment.js'
+import {DOMAIN_TYPES, DRIVERS, HOST_NAME, type HostRecord, type VmRecord} from './host.js'
 
 export interface InventoryData {
   version: 1
   hosts: Record<string, HostRecord>
   vms: Record<string, VmRecord>
+  environments: Record<string, EnvironmentRecord>
 }
 
 /** Where violin keeps its config: $VIOLIN_HOME, else the XDG config dir (as conf computes it). */
 export function configDir(): string {
   return process.env.VIOLIN_HOME || envPaths('violin', {suffix: ''}).config
+}
+
+/** History, calibration data and locks: $VIOLIN_STATE_DIR, else $VIOLIN_HOME/state, else the XDG state dir. */
+export function stateDir(): string {
+  return process.env.VIOLIN_STATE_DIR || (process.env.VIOLIN_HOME ? join(process.env.VIOLIN_HOME, 'state') : envPaths('violin', {suffix: ''}).log)
 }
 
 /**
@@ -43,9 +50,9 @@ export class Inventory {
   }
 
   private read(): InventoryData {
-    if (!existsSync(this.path)) return {version: 1, hosts: {}, vms: {}}
+    if (!existsSync(this.path)) return {version: 1, hosts: {}, vms: {}, environments: {}}
     const raw = validate(this.path, readFileSync(this.path, 'utf8'))
-    return {version: 1, hosts: raw.hosts ?? {}, vms: raw.vms ?? {}}
+    return {version: 1, hosts: raw.hosts ?? {}, vms: raw.vms ?? {}, environments: raw.environments ?? {}}
   }
 
   private async write(data: InventoryData): Promise<void> {
@@ -66,6 +73,49 @@ export class Inventory {
 
   vms(): Record<string, VmRecord> {
     return this.data().vms
+  }
+
+  environments(): EnvironmentRecord[] {
+    return Object.values(this.data().environments).sort((a, b) => a.name.localeCompare(b.name))
+  }
+
+  environment(name: string): EnvironmentRecord {
+    const env = this.data().environments[name]
+    if (!env) throw new NotFoundError(`environment "${name}" is not in the inventory`, 'violin env list')
+    return env
+  }
+
+  /** The environment a VM belongs to, if any. */
+  environmentOf(vm: string): EnvironmentRecord | undefined {
+    return Object.values(this.data().environments).find((env) => env.vms.some((v) => v.name === vm))
+  }
+
+  addEnvironment(env: EnvironmentRecord): Promise<void> {
+    return this.update((data) => {
+      if (data.environments[env.name]) throw new UsageError(`environment "${env.name}" already exists`, `violin env info ${env.name}`)
+      for (const other of Object.values(data.environments)) {
+        const clash = other.vms.find((v) => env.vms.some((w) => w.name === v.name))
+        if (clash) throw new UsageError(`VM "${clash.name}" already belongs to environment "${other.name}"`)
+      }
+      data.environments[env.name] = env
+    })
+  }
+
+  removeEnvironment(name: string): Promise<void> {
+    return this.update((data) => {
+      delete data.environments[name]
+    })
+  }
+
+  /** Records that a VM of an environment now runs on another host. */
+  moveEnvironmentVm(vm: string, host: string): Promise<void> {
+    return this.update((data) => {
+      for (const env of Object.values(data.environments)) {
+        const record = env.vms.find((v) => v.name === vm)
+        if (record) record.host = host
+      }
+      if (data.vms[vm]) data.vms[vm].host = host
+    })
   }
 
   /**
@@ -152,6 +202,7 @@ export function validate(path: string, text: string): InventoryData {
     if (!DRIVERS.includes(r.driver as never)) fail(`${at}.driver`, `must be one of ${DRIVERS.join(', ')}`)
     if (r.uri !== undefined && typeof r.uri !== 'string') fail(`${at}.uri`, 'must be a string')
     if (r.identity !== undefined && typeof r.identity !== 'string') fail(`${at}.identity`, 'must be a string')
+    if (r.domainType !== undefined && !DOMAIN_TYPES.includes(r.domainType as never)) fail(`${at}.domainType`, `must be one of ${DOMAIN_TYPES.join(', ')}`)
     if (!isObject(r.transport)) fail(`${at}.transport`, 'must be an object')
     const t = r.transport as Record<string, unknown>
     if (t.kind === 'ssh') {
@@ -164,6 +215,26 @@ export function validate(path: string, text: string): InventoryData {
   if (!isObject(vms)) fail('vms', 'must be an object keyed by VM name')
   for (const [key, v] of Object.entries(vms as object)) {
     if (!isObject(v) || typeof (v as VmRecord).host !== 'string') fail(`vms.${key}.host`, 'must be a host name')
+  }
+  const environments = root.environments ?? {}
+  if (!isObject(environments)) fail('environments', 'must be an object keyed by environment name')
+  for (const [key, e] of Object.entries(environments as object)) {
+    const at = `environments.${key}`
+    if (!isObject(e)) fail(at, 'must be an object')
+    const r = e as Record<string, unknown>
+    if (r.name !== key) fail(`${at}.name`, `must equal its key "${key}"`)
+    if (typeof r.headSite !== 'string' || !r.headSite) fail(`${at}.headSite`, 'must be a non-empty string')
+    if (!Array.isArray(r.vms)) fail(`${at}.vms`, 'must be a list')
+    ;(r.vms as unknown[]).forEach((v, i) => {
+      const vat = `${at}.vms[${i}]`
+      if (!isObject(v)) fail(vat, 'must be an object')
+      const vm = v as Record<string, unknown>
+      if (typeof vm.name !== 'string' || !HOST_NAME.test(vm.name)) fail(`${vat}.name`, 'must be a VM name')
+      if (!ROLES.includes(vm.role as never)) fail(`${vat}.role`, `must be one of ${ROLES.join(', ')}`)
+      if (typeof vm.host !== 'string' || !vm.host) fail(`${vat}.host`, 'must be a host name')
+      if (typeof vm.mac !== 'string') fail(`${vat}.mac`, 'must be a MAC address')
+      for (const n of ['vcpus', 'memoryMiB', 'maxMemoryMiB']) if (typeof vm[n] !== 'number' || !((vm[n] as number) > 0)) fail(`${vat}.${n}`, 'must be a positive number')
+    })
   }
   return doc as InventoryData
 }

@@ -2,6 +2,7 @@ import {resolve} from 'node:path'
 
 import {UsageError, ViolinError} from '../errors.js'
 import type {ToolCheck} from '../hypervisor/driver.js'
+import type {DomainType} from '../hypervisor/vm-spec.js'
 import {DEFAULT_LIBVIRT_URI, type DriverKind, type HostRecord, type VmRecord} from '../inventory/host.js'
 import {Inventory} from '../inventory/store.js'
 import {parseSshTarget} from '../transport/ssh.js'
@@ -17,6 +18,7 @@ export interface AddHostInput {
   driver: DriverKind
   uri?: string
   identity?: string
+  domainType?: DomainType
   force: boolean
 }
 
@@ -31,6 +33,7 @@ export async function addHost(input: AddHostInput): Promise<HostRecord> {
     // A sim cluster file is kept absolute: later commands may run from any directory.
     ...(input.uri ? {uri: input.driver === 'sim' ? resolve(input.uri) : input.uri} : input.driver === 'libvirt' ? {uri: DEFAULT_LIBVIRT_URI} : {}),
     ...(input.identity ? {identity: input.identity} : {}),
+    ...(input.domainType ? {domainType: input.domainType} : {}),
   }
   const inventory = await Inventory.open()
   await inventory.addHost(record, input.force)

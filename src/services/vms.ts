@@ -1,7 +1,6 @@
 import {ExitCode, type ExitCodeValue, NotFoundError, UsageError, ViolinError} from '../errors.js'
-import type {Driver, MigrateOptions, MigrationResult, SchedParams, VmInfo, VmSample, VmState} from '../hypervisor/driver.js'
-import {migrationUri} from '../hypervisor/libvirt/uri.js'
-import {DEFAULT_LIBVIRT_URI, type HostRecord} from '../inventory/host.js'
+import type {Driver, SchedParams, VmInfo, VmSample, VmState} from '../hypervisor/driver.js'
+import type {HostRecord} from '../inventory/host.js'
 import {fanout} from './fanout.js'
 import type {Selection, Session} from './session.js'
 
@@ -88,9 +87,24 @@ export interface SetMemResult {
   memoryMiB: number
   live: boolean
   config: boolean
+  /** What the guest's balloon reached, when the live change was verified. */
+  balloonMiB?: number
+  /** reached: the balloon got there; partial: it moved but the guest gave back less. */
+  balloon?: 'reached' | 'partial'
 }
 
-export async function setVmMemory(session: Session, name: string, mib: number, target: {live: boolean; config: boolean}, selection: Selection): Promise<SetMemResult> {
+/**
+ * Sets a VM's memory and, for a live change, watches the balloon get there: without a
+ * balloon driver in the guest, libvirt reports success and nothing changes, which must
+ * not pass for success.
+ */
+export async function setVmMemory(
+  session: Session,
+  name: string,
+  mib: number,
+  target: {live: boolean; config: boolean; verifyMs?: number},
+  selection: Selection,
+): Promise<SetMemResult> {
   const {host, driver} = await locateVm(session, name, selection)
   const info = await driver.vmInfo(name)
   if (mib > info.maxMemoryMiB) {
@@ -98,47 +112,35 @@ export async function setVmMemory(session: Session, name: string, mib: number, t
   }
   const live = target.live || (!target.config && info.state !== 'shutoff')
   const config = target.config || (!target.live && info.state === 'shutoff')
+  const before = live ? await balloonOf(driver, name) : undefined
   await driver.setMemory(name, mib, {live: target.live, config: target.config})
-  return {host: host.name, name, memoryMiB: mib, live, config}
+  const result: SetMemResult = {host: host.name, name, memoryMiB: mib, live, config}
+  if (!live || !target.verifyMs || before === undefined) return result
+  const tolerance = Math.max(1, mib * 0.01)
+  const deadline = session.clock.now() + target.verifyMs
+  let now = before
+  for (;;) {
+    now = (await balloonOf(driver, name)) ?? now
+    if (Math.abs(now - mib) <= tolerance) return {...result, balloonMiB: now, balloon: 'reached'}
+    if (session.clock.now() >= deadline) break
+    await session.clock.sleep(500)
+  }
+  if (Math.abs(now - before) <= tolerance) {
+    throw new ViolinError(
+      `host "${host.name}" accepted ${mib} MiB for "${name}", but its balloon stayed at ${Math.round(now)} MiB for ${target.verifyMs / 1000} s: the guest has no balloon driver (virtio_balloon) loaded`,
+      ExitCode.failure,
+      'load virtio_balloon in the guest, or change the memory with --config and restart it',
+    )
+  }
+  return {...result, balloonMiB: now, balloon: 'partial'}
+}
+
+async function balloonOf(driver: Driver, name: string): Promise<number | undefined> {
+  return (await driver.sample()).vms.find((v) => v.name === name)?.memoryMiB
 }
 
 export async function schedInfo(session: Session, name: string, set: {weight?: number; cap?: number} | undefined, selection: Selection): Promise<{host: string; name: string; params: SchedParams}> {
   const {host, driver} = await locateVm(session, name, selection)
   const params = set ? await driver.setSched(name, set) : await driver.schedInfo(name)
   return {host: host.name, name, params}
-}
-
-export interface MigrationPlan {
-  name: string
-  from: string
-  to: string
-  destinationUri: string
-  live: boolean
-  bandwidthMiBs?: number
-  timeoutSec?: number
-  memoryMiB: number
-}
-
-export async function planMigration(session: Session, name: string, to: string, options: MigrateOptions, selection: Selection): Promise<Located & {plan: MigrationPlan}> {
-  const dest = session.host(to)
-  const located = await locateVm(session, name, selection)
-  if (located.host.name === dest.name) throw new UsageError(`VM "${name}" is already on host "${dest.name}"`)
-  if (located.host.driver !== dest.driver) throw new UsageError(`cannot migrate between a ${located.host.driver} host and a ${dest.driver} host`)
-  const info = await located.driver.vmInfo(name)
-  const destInfo = await (await session.driver(dest)).hostInfo()
-  if (destInfo.freeMemoryMiB !== undefined && destInfo.freeMemoryMiB < info.memoryMiB) {
-    throw new ViolinError(`host "${dest.name}" has ${Math.floor(destInfo.freeMemoryMiB)} MiB free; "${name}" needs ${info.memoryMiB} MiB`)
-  }
-  const ssh = dest.transport.kind === 'ssh' ? dest.transport : undefined
-  const destinationUri =
-    dest.driver === 'libvirt' ? migrationUri(dest.uri ?? DEFAULT_LIBVIRT_URI, ssh) : dest.driver === 'xl' ? (ssh ? `${ssh.user}@${ssh.address}` : dest.name) : dest.name
-  return {
-    ...located,
-    plan: {name, from: located.host.name, to: dest.name, destinationUri, memoryMiB: info.memoryMiB, ...options},
-  }
-}
-
-export async function migrateVm(located: Located & {plan: MigrationPlan}): Promise<MigrationResult> {
-  const {plan, driver} = located
-  return driver.migrate(plan.name, {hostName: plan.to, uri: plan.destinationUri}, {live: plan.live, bandwidthMiBs: plan.bandwidthMiBs, timeoutSec: plan.timeoutSec})
 }

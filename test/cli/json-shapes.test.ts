@@ -40,13 +40,23 @@ describe('--json shapes', () => {
 
   it('setmem: what was set, and where', async () => {
     const {json} = await violin(['setmem', 'db-1', '9G', ...sim, '--json'], home.env)
-    assert.deepEqual(json, {host: 'east2', name: 'db-1', memoryMiB: 9216, live: true, config: false})
+    assert.deepEqual(json, {host: 'east2', name: 'db-1', memoryMiB: 9216, live: true, config: false, balloonMiB: 9216, balloon: 'reached'})
   })
 
   it('migrate --dry-run: {dryRun, plan}', async () => {
     const {json} = await violin(['migrate', 'db-1', 'east3', '--live', '--dry-run', ...sim, '--json'], home.env)
     assert.deepEqual(keys(json), ['dryRun', 'plan'])
-    assert.deepEqual(json.plan, {name: 'db-1', from: 'east2', to: 'east3', destinationUri: 'east3', memoryMiB: 8192, live: true})
+    assert.deepEqual(json.plan, {
+      name: 'db-1',
+      from: 'east2',
+      to: 'east3',
+      destinationUri: 'east3',
+      memoryMiB: 8192,
+      live: true,
+      copyStorage: false,
+      peerToPeer: false,
+      copiedDisks: [],
+    })
   })
 
   it('errors: {error: {type, message, hint, exitCode}}', async () => {

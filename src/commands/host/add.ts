@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {ViolinCommand} from '../../base-command.js'
-import {DRIVERS} from '../../inventory/host.js'
+import {DOMAIN_TYPES, DRIVERS} from '../../inventory/host.js'
 import {addHost} from '../../services/hosts.js'
 
 export default class HostAdd extends ViolinCommand {
@@ -21,13 +21,17 @@ export default class HostAdd extends ViolinCommand {
     driver: Flags.option({options: DRIVERS, summary: 'Hypervisor driver.', required: true})(),
     uri: Flags.string({summary: 'libvirt URI on the host (default qemu:///system); for sim, the cluster file.'}),
     identity: Flags.string({char: 'i', summary: 'SSH private key file (default: ssh-agent, then ~/.ssh/id_*).'}),
+    'domain-type': Flags.option({
+      options: DOMAIN_TYPES,
+      summary: 'libvirt domain type for VMs violin defines here (default: kvm when the host offers it, else qemu).',
+    })(),
     force: Flags.boolean({summary: 'Replace a host of the same name.'}),
   }
 
   async run() {
     const {args, flags} = await this.parse(HostAdd)
     this.quiet = flags.quiet
-    const record = await addHost({name: args.name, ssh: flags.ssh, local: flags.local, site: flags.site, driver: flags.driver, uri: flags.uri, identity: flags.identity, force: flags.force})
+    const record = await addHost({name: args.name, ssh: flags.ssh, local: flags.local, site: flags.site, driver: flags.driver, uri: flags.uri, identity: flags.identity, domainType: flags['domain-type'], force: flags.force})
     this.note(`Added host ${record.name} (site ${record.site}, ${record.driver}). Check it with: violin host check ${record.name}`)
     return record
   }

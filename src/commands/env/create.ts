@@ -1,0 +1,56 @@
+import {Args, Flags} from '@oclif/core'
+
+import {EnvCommand} from '../../env-command.js'
+import {vmShapeFlags} from '../../flags-env.js'
+import {envVmJson, renderPlan} from '../../render/environment.js'
+import {imagePath} from '../../services/env-file.js'
+import {createEnvironment, type EnvironmentRequest, planEnvironment, uniformVms} from '../../services/environments.js'
+import {parseSizeMiB} from '../../units.js'
+
+export default class EnvCreate extends EnvCommand {
+  static override summary = 'Create an environment: a head node and compute nodes, placed where they fit, defined and started.'
+  static override description =
+    "VMs are named NAME-head, NAME-c1, NAME-c2... The head node goes to --head-site (default: the site with the most free cores); compute nodes go to the head's site when they fit there, else to other sites. A host's room is its cores and memory minus what its VMs (running or not) hold. When the environment does not fit, nothing is created and the message says what each host has left. If a VM cannot be defined, the whole create is undone. For libvirt hosts the domain type is the host's --domain-type (kvm where the host offers it, else qemu)."
+  static override examples = [
+    '<%= config.bin %> env create lab --vms 4 --head-site east --kernel /srv/vmlinux --initrd /srv/initrd.gz --memory 512M --max-memory 1G',
+    '<%= config.bin %> env create web --vms 3 --image debian12.raw --placement pack',
+    '<%= config.bin %> env create scratch --vms 2 --kernel /srv/vmlinux --disk-size 2G --dry-run',
+  ]
+
+  static override args = {name: Args.string({description: 'environment name', required: true})}
+  static override flags = {
+    vms: Flags.integer({summary: 'How many VMs, the head node included.', required: true, min: 1, helpValue: 'N'}),
+    'head-site': Flags.string({summary: 'The site of the head node (it never leaves it).', helpValue: 'SITE'}),
+    ...vmShapeFlags,
+    host: Flags.string({char: 'H', summary: 'Only place VMs on this host (repeat for several).', multiple: true, helpValue: 'HOST'}),
+    start: Flags.boolean({summary: 'Start the VMs once defined.', default: true, allowNo: true}),
+    'dry-run': Flags.boolean({char: 'n', summary: 'Show where the VMs would go; change nothing.'}),
+  }
+
+  async run() {
+    const {args, flags} = await this.parse(EnvCreate)
+    this.quiet = flags.quiet
+    const memoryMiB = parseSizeMiB(flags.memory)
+    const request: EnvironmentRequest = {
+      name: args.name,
+      placement: flags.placement,
+      vms: uniformVms(args.name, flags.vms, {vcpus: flags.vcpus, memoryMiB, maxMemoryMiB: flags['max-memory'] ? parseSizeMiB(flags['max-memory']) : memoryMiB}),
+      ...(flags['head-site'] ? {headSite: flags['head-site']} : {}),
+      ...(flags.host ? {hosts: flags.host} : {}),
+      ...(flags.kernel ? {boot: {kernel: flags.kernel, ...(flags.initrd ? {initrd: flags.initrd} : {}), ...(flags.cmdline ? {cmdline: flags.cmdline} : {})}} : {}),
+      ...(flags.image ? {image: imagePath(flags.image)} : {}),
+      ...(flags['disk-size'] ? {diskMiB: parseSizeMiB(flags['disk-size'])} : {}),
+    }
+    const session = await this.openSession(flags)
+    const progress = await this.progress(`Placing ${args.name}...`)
+    const plan = await planEnvironment(session, request).finally(() => progress.stop())
+    for (const u of plan.unreachable) this.warnHost(u.host, u.error)
+    if (flags['dry-run']) {
+      if (!this.jsonEnabled()) this.log(await renderPlan(plan.environment.vms))
+      return {dryRun: true, name: plan.environment.name, head_site: plan.environment.headSite, vms: plan.environment.vms.map(envVmJson)}
+    }
+    const creating = await this.progress(`Creating ${args.name} (${request.vms.length} VMs)...`)
+    const created = await createEnvironment(session, plan, {start: flags.start}).finally(() => creating.stop())
+    return this.reportCreated(created)
+  }
+}

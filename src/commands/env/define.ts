@@ -1,0 +1,52 @@
+import {readFile} from 'node:fs/promises'
+
+import {Flags} from '@oclif/core'
+
+import {EnvCommand} from '../../env-command.js'
+import {ConfigError} from '../../errors.js'
+import {envVmJson, renderPlan} from '../../render/environment.js'
+import {parseEnvironmentFile} from '../../services/env-file.js'
+import {createEnvironment, planEnvironment} from '../../services/environments.js'
+
+export default class EnvDefine extends EnvCommand {
+  static override summary = 'Create an environment from a YAML description (the declarative env create).'
+  static override description = `The file:
+
+  name: lab
+  head_site: east          # optional
+  placement: spread        # or pack
+  hosts: [e1, e2, w1]      # optional: only these hosts
+  defaults: {vcpus: 1, memory: 256M, max_memory: 512M, kernel: /srv/vmlinux, initrd: /srv/initrd.gz, cmdline: "console=ttyS0"}
+  vms: 3                   # NAME-head, NAME-c1, NAME-c2; or a list:
+  # vms:
+  #   - {name: lab-head, role: head}
+  #   - {name: lab-db, memory: 1G, cmdline: "role=db", host: e2}
+
+A VM's cmdline is appended to the defaults' one. image (a name in /var/lib/violin/images or a path) and disk_size (a private disk per VM) are defaults too. Mistakes are reported with the file and the field (exit 3) and nothing is created.`
+
+  static override examples = ['<%= config.bin %> env define --file lab.yaml', '<%= config.bin %> env define --file lab.yaml --dry-run --json']
+  static override flags = {
+    file: Flags.string({char: 'f', summary: 'The YAML description.', required: true, helpValue: 'FILE'}),
+    start: Flags.boolean({summary: 'Start the VMs once defined.', default: true, allowNo: true}),
+    'dry-run': Flags.boolean({char: 'n', summary: 'Show where the VMs would go; change nothing.'}),
+  }
+
+  async run() {
+    const {flags} = await this.parse(EnvDefine)
+    this.quiet = flags.quiet
+    const text = await readFile(flags.file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new ConfigError(flags.file, undefined, `cannot read: ${error.code ?? error.message}`)
+    })
+    const request = await parseEnvironmentFile(flags.file, text)
+    const session = await this.openSession(flags)
+    const plan = await planEnvironment(session, request)
+    for (const u of plan.unreachable) this.warnHost(u.host, u.error)
+    if (flags['dry-run']) {
+      if (!this.jsonEnabled()) this.log(await renderPlan(plan.environment.vms))
+      return {dryRun: true, name: plan.environment.name, head_site: plan.environment.headSite, vms: plan.environment.vms.map(envVmJson)}
+    }
+    const progress = await this.progress(`Creating ${request.name} (${request.vms.length} VMs)...`)
+    const created = await createEnvironment(session, plan, {start: flags.start}).finally(() => progress.stop())
+    return this.reportCreated(created)
+  }
+}

@@ -1,0 +1,45 @@
+import type {KernelBoot} from '../hypervisor/vm-spec.js'
+
+export const ROLES = ['head', 'compute'] as const
+export type Role = (typeof ROLES)[number]
+
+/** One VM of an environment as the inventory records it; the hypervisor is the truth for where it runs. */
+export interface EnvVmRecord {
+  name: string
+  role: Role
+  host: string
+  mac: string
+  vcpus: number
+  memoryMiB: number
+  maxMemoryMiB: number
+}
+
+/**
+ * An environment: a private cluster of VMs (one head node, compute nodes) that its user
+ * sees as dedicated. The head node never leaves headSite; compute nodes may move anywhere.
+ */
+export interface EnvironmentRecord {
+  name: string
+  headSite: string
+  createdAt: string
+  /** How the VMs boot, as they were defined: every host they move to needs these files. */
+  boot?: KernelBoot
+  /** A read-only image every host holds (`violin image push`). */
+  image?: string
+  /** Size of each VM's private writable disk, MiB, when the VMs have one. */
+  diskMiB?: number
+  vms: EnvVmRecord[]
+}
+
+/** Where violin keeps a VM's files on its host: its console log and its private disk. */
+export const VM_FILES_DIR = '/var/lib/violin'
+
+export function consoleLogPath(vm: string): string {
+  return `${VM_FILES_DIR}/console/${vm}.log`
+}
+
+export function privateDiskPath(vm: string): string {
+  return `${VM_FILES_DIR}/disks/${vm}.qcow2`
+}
+
+export const IMAGES_DIR = `${VM_FILES_DIR}/images`

@@ -1,0 +1,80 @@
+import type {Role} from '../inventory/environment.js'
+
+/** What a host has left for new VMs. */
+export interface HostRoom {
+  name: string
+  site: string
+  freeCores: number
+  freeMemoryMiB: number
+  /** Hosts in maintenance take nothing new. */
+  closed?: boolean
+}
+
+export interface VmDemand {
+  name: string
+  role: Role
+  vcpus: number
+  memoryMiB: number
+  /** Put it exactly here (a declarative file may pin a VM). */
+  host?: string
+}
+
+export type Placement = 'spread' | 'pack'
+export const PLACEMENTS = ['spread', 'pack'] as const
+
+export class PlacementError extends Error {}
+
+/**
+ * Chooses a host for each VM: the head node inside headSite, compute nodes in the head's
+ * site when they fit there, else in any other site. `spread` takes the host with the most
+ * free cores (then memory) each time, so an environment lands on as many hosts as it can;
+ * `pack` takes the fullest host that still fits (best fit), keeping other hosts free.
+ * Capacity is deducted as VMs are placed. Pure: the rooms are not changed.
+ */
+export function place(vms: readonly VmDemand[], rooms: readonly HostRoom[], options: {placement: Placement; headSite?: string}): Map<string, string> {
+  const left = new Map(rooms.map((r) => [r.name, {...r}]))
+  const placed = new Map<string, string>()
+  const fits = (r: HostRoom, vm: VmDemand) => !r.closed && r.freeCores >= vm.vcpus && r.freeMemoryMiB >= vm.memoryMiB
+  const head = vms.find((vm) => vm.role === 'head')
+  const headSite = options.headSite ?? (head?.host ? left.get(head.host)?.site : undefined) ?? roomiestSite(rooms)
+  const ordered = [...vms].sort((a, b) => Number(b.role === 'head') - Number(a.role === 'head') || Number(Boolean(b.host)) - Number(Boolean(a.host)))
+  for (const vm of ordered) {
+    let chosen: HostRoom | undefined
+    if (vm.host) {
+      chosen = left.get(vm.host)
+      if (!chosen) throw new PlacementError(`VM "${vm.name}" asks for host "${vm.host}", which is not a candidate`)
+      if (vm.role === 'head' && chosen.site !== headSite) throw new PlacementError(`head node "${vm.name}" must stay in site "${headSite}"; host "${vm.host}" is in "${chosen.site}"`)
+      if (!fits(chosen, vm)) throw new PlacementError(`VM "${vm.name}" (${need(vm)}) does not fit on host "${vm.host}" (${has(chosen)} left)`)
+    } else {
+      const inSite = [...left.values()].filter((r) => r.site === headSite && fits(r, vm))
+      const elsewhere = vm.role === 'head' ? [] : [...left.values()].filter((r) => r.site !== headSite && fits(r, vm))
+      chosen = best(inSite.length > 0 ? inSite : elsewhere, options.placement)
+      if (!chosen) throw new PlacementError(notFit(vm, [...left.values()], vm.role === 'head' ? headSite : undefined))
+    }
+    chosen.freeCores -= vm.vcpus
+    chosen.freeMemoryMiB -= vm.memoryMiB
+    placed.set(vm.name, chosen.name)
+  }
+  return placed
+}
+
+function best(candidates: HostRoom[], placement: Placement): HostRoom | undefined {
+  const sign = placement === 'spread' ? -1 : 1
+  return candidates.sort((a, b) => sign * (a.freeCores - b.freeCores) || sign * (a.freeMemoryMiB - b.freeMemoryMiB) || a.name.localeCompare(b.name))[0]
+}
+
+function roomiestSite(rooms: readonly HostRoom[]): string | undefined {
+  const cores = new Map<string, number>()
+  for (const r of rooms) if (!r.closed) cores.set(r.site, (cores.get(r.site) ?? 0) + Math.max(0, r.freeCores))
+  return [...cores].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0]
+}
+
+const need = (vm: VmDemand) => `${vm.vcpus} vCPU, ${vm.memoryMiB} MiB`
+const has = (r: HostRoom) => `${r.freeCores} cores, ${Math.floor(r.freeMemoryMiB)} MiB`
+
+function notFit(vm: VmDemand, rooms: HostRoom[], site: string | undefined): string {
+  const where = site ? ` in site "${site}"` : ''
+  const open = rooms.filter((r) => !r.closed && (!site || r.site === site))
+  const detail = open.length === 0 ? 'no host is open' : open.map((r) => `${r.name} has ${has(r)}`).join('; ')
+  return `VM "${vm.name}" (${need(vm)}) fits on no host${where}: ${detail}`
+}

@@ -1,0 +1,84 @@
+import pLimit from 'p-limit'
+
+import {NotFoundError, UsageError, ViolinError} from '../errors.js'
+import type {MigrationResult} from '../hypervisor/driver.js'
+import type {EnvironmentRecord} from '../inventory/environment.js'
+import {type HostRoom, place, PlacementError} from '../policy/placement.js'
+import {fanout} from './fanout.js'
+import {type MigrationPlan, planMigration, runMigration} from './migration.js'
+import type {Session} from './session.js'
+import {environmentStatus} from './environments.js'
+
+export interface EnvMove {
+  vm: string
+  from: string
+  to: string
+  plan?: MigrationPlan
+  result?: MigrationResult
+  error?: Error
+}
+
+/**
+ * Chooses where each compute node of an environment goes in another site: spread over
+ * the site's hosts that have room (as `env create --placement spread` would). The head
+ * node stays where it is. VMs already in the site stay too.
+ */
+export async function planEnvironmentMove(session: Session, env: EnvironmentRecord, site: string): Promise<EnvMove[]> {
+  const hosts = session.hosts.filter((h) => h.site === site)
+  if (hosts.length === 0) throw new NotFoundError(`no host is in site "${site}"`, 'violin host list')
+  const status = await environmentStatus(session, env)
+  const missing = status.filter((v) => v.state === 'missing' || v.state === 'unknown')
+  if (missing.length > 0) throw new ViolinError(`environment "${env.name}": ${missing.map((v) => `${v.name} is ${v.state}${v.error ? ` (${v.error})` : ''}`).join('; ')}`)
+  const moving = status.filter((v) => v.role === 'compute' && v.site !== site)
+  if (moving.length === 0) return []
+  const samples = await fanout(hosts, async (h) => (await session.driver(h)).sample())
+  const rooms: HostRoom[] = []
+  for (const o of samples) {
+    if (!o.ok) continue
+    const h = hosts.find((x) => x.name === o.host)!
+    const used = o.value.vms.reduce((acc, vm) => ({cores: acc.cores + (vm.vcpus ?? 1), mem: acc.mem + (vm.memoryMiB ?? 0)}), {cores: 0, mem: 0})
+    rooms.push({name: h.name, site, freeCores: o.value.host.cores - used.cores, freeMemoryMiB: Math.min(o.value.host.memoryMiB - used.mem, o.value.host.freeMemoryMiB ?? Infinity)})
+  }
+  let placed: Map<string, string>
+  try {
+    placed = place(
+      moving.map((v) => ({name: v.name, role: 'compute', vcpus: v.vcpus, memoryMiB: v.memoryMiB})),
+      rooms,
+      {placement: 'spread', headSite: site},
+    )
+  } catch (error) {
+    if (error instanceof PlacementError) throw new ViolinError(`environment "${env.name}" does not fit in site "${site}": ${error.message}`)
+    throw error
+  }
+  return moving.map((v) => ({vm: v.name, from: v.host, to: placed.get(v.name)!}))
+}
+
+/**
+ * Moves the planned VMs, at most maxParallel at once. Each move is planned (checked) and
+ * run on its own: one that fails is reported and leaves its VM where it was; the others go on.
+ */
+export async function moveEnvironment(
+  session: Session,
+  moves: EnvMove[],
+  options: {maxParallel: number; live: boolean; copyStorage: boolean; onChange?: (moves: readonly EnvMove[]) => void},
+): Promise<EnvMove[]> {
+  if (options.maxParallel < 1) throw new UsageError('--max-parallel must be at least 1')
+  const gate = pLimit(options.maxParallel)
+  const concurrent = Math.min(options.maxParallel, moves.length)
+  await Promise.all(
+    moves.map((move) =>
+      gate(async () => {
+        try {
+          const planned = await planMigration(session, move.vm, move.to, {live: options.live, copyStorage: options.copyStorage}, {hosts: [move.from]})
+          move.plan = planned.plan
+          options.onChange?.(moves)
+          move.result = await runMigration(session, planned, {concurrent})
+        } catch (error) {
+          move.error = error as Error
+        }
+        options.onChange?.(moves)
+      }),
+    ),
+  )
+  return moves
+}

@@ -1,0 +1,139 @@
+import {dirname} from 'node:path'
+
+import {UsageError, ViolinError} from '../errors.js'
+import type {MigrateOptions, MigrationResult} from '../hypervisor/driver.js'
+import {migrationUri} from '../hypervisor/libvirt/uri.js'
+import {consoleLogPath, VM_FILES_DIR} from '../inventory/environment.js'
+import {DEFAULT_LIBVIRT_URI} from '../inventory/host.js'
+import {recordMigrations, toRecord} from '../monitor/migration-history.js'
+import {createImage, fileSize, imageInfo, makeDirs, removeFiles} from '../transport/files.js'
+import type {Selection, Session} from './session.js'
+import {type Located, locateVm} from './vms.js'
+
+export interface MigrationPlan {
+  name: string
+  from: string
+  to: string
+  destinationUri: string
+  live: boolean
+  copyStorage: boolean
+  peerToPeer: boolean
+  bandwidthMiBs?: number
+  timeoutSec?: number
+  memoryMiB: number
+  /** Writable disks copied with --copy-storage-all; created empty on the destination first. */
+  copiedDisks: Array<{path: string; format: string; bytes: number}>
+}
+
+export type PlannedMigration = Located & {plan: MigrationPlan}
+
+/**
+ * Checks a move before anything happens: the destination has room, the head node of an
+ * environment stays in its site, and every file the VM runs from is reachable there.
+ * Sites share no storage: a read-only image or kernel must already be on the destination
+ * (violin image push), a writable disk moves only with --copy-storage-all.
+ */
+export async function planMigration(session: Session, name: string, to: string, options: MigrateOptions, selection: Selection): Promise<PlannedMigration> {
+  const dest = session.host(to)
+  const located = await locateVm(session, name, selection)
+  const source = located.host
+  if (source.name === dest.name) throw new UsageError(`VM "${name}" is already on host "${dest.name}"`)
+  if (source.driver !== dest.driver) throw new UsageError(`cannot migrate between a ${source.driver} host and a ${dest.driver} host`)
+  const env = session.inventory?.environmentOf(name)
+  const head = env?.vms.find((v) => v.name === name && v.role === 'head')
+  if (env && head && dest.site !== env.headSite) {
+    throw new UsageError(`VM "${name}" is the head node of environment "${env.name}" and stays in site "${env.headSite}"; host "${dest.name}" is in "${dest.site}"`)
+  }
+  const info = await located.driver.vmInfo(name)
+  const destInfo = await (await session.driver(dest)).hostInfo()
+  if (destInfo.freeMemoryMiB !== undefined && destInfo.freeMemoryMiB < info.memoryMiB) {
+    throw new ViolinError(`host "${dest.name}" has ${Math.floor(destInfo.freeMemoryMiB)} MiB free; "${name}" needs ${info.memoryMiB} MiB`)
+  }
+  const copiedDisks: MigrationPlan['copiedDisks'] = []
+  if (source.driver !== 'sim') {
+    const files = await located.driver.vmFiles(name)
+    const src = session.transport(source)
+    const dst = session.transport(dest)
+    const shared = [files.kernel, files.initrd, ...files.disks.filter((d) => d.readOnly).map((d) => d.path)].filter((p): p is string => Boolean(p))
+    for (const path of shared) {
+      const [here, there] = await Promise.all([fileSize(src, path), fileSize(dst, path)])
+      if (there === undefined) {
+        throw new ViolinError(`VM "${name}" runs from ${path}, which host "${dest.name}" does not have`, undefined, `copy it there first: violin image push ${path} ${dest.name} --dir ${dirname(path)}`)
+      }
+      if (here !== undefined && here !== there) {
+        throw new ViolinError(`VM "${name}" runs from ${path}, and host "${dest.name}" has a different file there (${there} bytes, not ${here})`, undefined, `violin image push ${path} ${dest.name} --dir ${dirname(path)}`)
+      }
+    }
+    for (const disk of files.disks.filter((d) => !d.readOnly)) {
+      const there = await fileSize(dst, disk.path)
+      if (!options.copyStorage) {
+        if (there === undefined) {
+          throw new ViolinError(`VM "${name}" has a writable disk ${disk.path} on host "${source.name}" that host "${dest.name}" cannot reach (sites share no storage)`, undefined, `violin migrate ${name} ${dest.name} --copy-storage-all`)
+        }
+      } else {
+        if (there !== undefined) throw new ViolinError(`host "${dest.name}" already has ${disk.path}; copying the disk would overwrite it`, undefined, 'move or remove that file first')
+        const image = await imageInfo(src, disk.path)
+        copiedDisks.push({path: disk.path, format: image.format, bytes: image.virtualSize})
+      }
+    }
+  }
+  const ssh = dest.transport.kind === 'ssh' ? dest.transport : undefined
+  const destinationUri =
+    dest.driver === 'libvirt' ? migrationUri(dest.uri ?? DEFAULT_LIBVIRT_URI, ssh) : dest.driver === 'xl' ? (ssh ? `${ssh.user}@${ssh.address}` : dest.name) : dest.name
+  return {
+    ...located,
+    plan: {
+      name,
+      from: source.name,
+      to: dest.name,
+      destinationUri,
+      memoryMiB: info.memoryMiB,
+      live: options.live,
+      copyStorage: Boolean(options.copyStorage),
+      peerToPeer: Boolean(options.peerToPeer),
+      ...(options.bandwidthMiBs === undefined ? {} : {bandwidthMiBs: options.bandwidthMiBs}),
+      ...(options.timeoutSec === undefined ? {} : {timeoutSec: options.timeoutSec}),
+      copiedDisks,
+    },
+  }
+}
+
+/**
+ * Performs a planned move and keeps the books: the measured result goes into the
+ * migration history (for calibration), the inventory follows the VM, and violin's own
+ * files for it on the source (console log, a disk that was copied) are removed. When the
+ * hypervisor fails, the VM is still on the source (libvirt resumes it there) and the
+ * disks violin created on the destination are removed again.
+ */
+export async function runMigration(session: Session, planned: PlannedMigration, options: {concurrent?: number} = {}): Promise<MigrationResult> {
+  const {plan, driver} = planned
+  const source = session.host(plan.from)
+  const dest = session.host(plan.to)
+  const created: string[] = []
+  let result: MigrationResult
+  try {
+    if (plan.copiedDisks.length > 0) {
+      const dst = session.transport(dest)
+      await makeDirs(dst, ...new Set(plan.copiedDisks.map((d) => dirname(d.path))))
+      for (const disk of plan.copiedDisks) {
+        await createImage(dst, disk.path, disk.format, disk.bytes)
+        created.push(disk.path)
+      }
+    }
+    result = await driver.migrate(
+      plan.name,
+      {hostName: plan.to, uri: plan.destinationUri},
+      {live: plan.live, copyStorage: plan.copyStorage, peerToPeer: plan.peerToPeer, bandwidthMiBs: plan.bandwidthMiBs, timeoutSec: plan.timeoutSec},
+    )
+  } catch (error) {
+    if (created.length > 0) await removeFiles(session.transport(dest), created).catch(() => undefined)
+    throw error
+  }
+  await recordMigrations([toRecord({vm: plan.name, from: plan.from, to: plan.to, live: plan.live, memoryMiB: plan.memoryMiB, concurrent: options.concurrent ?? 1, result})])
+  await session.inventory?.moveEnvironmentVm(plan.name, plan.to)
+  if (source.driver !== 'sim') {
+    const leftovers = [consoleLogPath(plan.name), ...plan.copiedDisks.map((d) => d.path).filter((p) => p.startsWith(`${VM_FILES_DIR}/`))]
+    await removeFiles(session.transport(source), leftovers).catch(() => undefined)
+  }
+  return result
+}
