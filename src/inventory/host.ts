@@ -18,6 +18,8 @@ export interface HostRecord {
   identity?: string
   /** libvirt domain type for VMs violin defines here: `kvm`, or `qemu` (TCG) where KVM does not work. */
   domainType?: DomainType
+  /** vCPUs placement may put here per core (like OpenStack's cpu_allocation_ratio); 1 when absent. */
+  cpuOvercommit?: number
   /** What `host check` found last. */
   discovered?: {cores: number; memoryMiB: number; hypervisor: string; hypervisorVersion?: string; checkedAt: string}
 }

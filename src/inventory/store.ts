@@ -202,6 +202,7 @@ export function validate(path: string, text: string): InventoryData {
     if (!DRIVERS.includes(r.driver as never)) fail(`${at}.driver`, `must be one of ${DRIVERS.join(', ')}`)
     if (r.uri !== undefined && typeof r.uri !== 'string') fail(`${at}.uri`, 'must be a string')
     if (r.identity !== undefined && typeof r.identity !== 'string') fail(`${at}.identity`, 'must be a string')
+    if (r.cpuOvercommit !== undefined && !(typeof r.cpuOvercommit === 'number' && r.cpuOvercommit > 0)) fail(`${at}.cpuOvercommit`, 'must be a positive number')
     if (r.domainType !== undefined && !DOMAIN_TYPES.includes(r.domainType as never)) fail(`${at}.domainType`, `must be one of ${DOMAIN_TYPES.join(', ')}`)
     if (!isObject(r.transport)) fail(`${at}.transport`, 'must be an object')
     const t = r.transport as Record<string, unknown>

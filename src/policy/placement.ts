@@ -70,7 +70,7 @@ function roomiestSite(rooms: readonly HostRoom[]): string | undefined {
 }
 
 const need = (vm: VmDemand) => `${vm.vcpus} vCPU, ${vm.memoryMiB} MiB`
-const has = (r: HostRoom) => `${r.freeCores} cores, ${Math.floor(r.freeMemoryMiB)} MiB`
+const has = (r: HostRoom) => `${r.freeCores < 0 ? `0 cores (${-r.freeCores} vCPUs over)` : `${r.freeCores} cores`}, ${Math.floor(r.freeMemoryMiB)} MiB`
 
 function notFit(vm: VmDemand, rooms: HostRoom[], site: string | undefined): string {
   const where = site ? ` in site "${site}"` : ''

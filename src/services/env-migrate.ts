@@ -7,7 +7,7 @@ import {type HostRoom, place, PlacementError} from '../policy/placement.js'
 import {fanout} from './fanout.js'
 import {type MigrationPlan, planMigration, runMigration} from './migration.js'
 import type {Session} from './session.js'
-import {environmentStatus} from './environments.js'
+import {environmentStatus, roomOf} from './environments.js'
 
 export interface EnvMove {
   vm: string
@@ -33,12 +33,7 @@ export async function planEnvironmentMove(session: Session, env: EnvironmentReco
   if (moving.length === 0) return []
   const samples = await fanout(hosts, async (h) => (await session.driver(h)).sample())
   const rooms: HostRoom[] = []
-  for (const o of samples) {
-    if (!o.ok) continue
-    const h = hosts.find((x) => x.name === o.host)!
-    const used = o.value.vms.reduce((acc, vm) => ({cores: acc.cores + (vm.vcpus ?? 1), mem: acc.mem + (vm.memoryMiB ?? 0)}), {cores: 0, mem: 0})
-    rooms.push({name: h.name, site, freeCores: o.value.host.cores - used.cores, freeMemoryMiB: Math.min(o.value.host.memoryMiB - used.mem, o.value.host.freeMemoryMiB ?? Infinity)})
-  }
+  for (const o of samples) if (o.ok) rooms.push(roomOf(hosts.find((x) => x.name === o.host)!, o.value))
   let placed: Map<string, string>
   try {
     placed = place(

@@ -1,7 +1,7 @@
 import {createHash} from 'node:crypto'
 
 import {NotFoundError, UsageError, ViolinError} from '../errors.js'
-import type {Driver, VmState} from '../hypervisor/driver.js'
+import type {Driver, HostSample, VmState} from '../hypervisor/driver.js'
 import type {DomainType, KernelBoot, VmSpec} from '../hypervisor/vm-spec.js'
 import {consoleLogPath, type EnvironmentRecord, type EnvVmRecord, IMAGES_DIR, privateDiskPath, type Role, VM_FILES_DIR} from '../inventory/environment.js'
 import {HOST_NAME, type HostRecord} from '../inventory/host.js'
@@ -84,17 +84,24 @@ async function hostRooms(session: Session, hosts: HostRecord[]): Promise<{rooms:
       continue
     }
     const host = hosts.find((h) => h.name === o.host)!
-    const s = o.value
-    let cores = s.host.cores
-    let memory = s.host.memoryMiB
-    for (const vm of s.vms) {
-      vmNames.set(vm.name, host.name)
-      cores -= vm.vcpus ?? 1
-      memory -= vm.memoryMiB ?? 0
-    }
-    rooms.push({name: host.name, site: host.site, freeCores: cores, freeMemoryMiB: Math.min(memory, s.host.freeMemoryMiB ?? Infinity)})
+    for (const vm of o.value.vms) vmNames.set(vm.name, host.name)
+    rooms.push(roomOf(host, o.value))
   }
   return {rooms, vmNames, unreachable}
+}
+
+/**
+ * A host's room: its cores (times its overcommit ratio) and memory, less what every VM
+ * defined there holds, running or not; memory also no more than the host reports free.
+ */
+export function roomOf(host: HostRecord, sample: HostSample): HostRoom {
+  let cores = sample.host.cores * (host.cpuOvercommit ?? 1)
+  let memory = sample.host.memoryMiB
+  for (const vm of sample.vms) {
+    cores -= vm.vcpus ?? 1
+    memory -= vm.memoryMiB ?? 0
+  }
+  return {name: host.name, site: host.site, freeCores: cores, freeMemoryMiB: Math.min(memory, sample.host.freeMemoryMiB ?? Infinity)}
 }
 
 export interface EnvironmentPlan {
@@ -199,6 +206,10 @@ export async function createEnvironment(session: Session, plan: EnvironmentPlan,
   const {environment, specs} = plan
   const inventory = session.inventory!
   const byHost = groupByHost(environment.vms)
+  const simulated = [...byHost.keys()].filter((h) => session.host(h).driver === 'sim')
+  if (simulated.length > 0) {
+    throw new UsageError(`host(s) ${simulated.join(', ')} are simulated: a sim cluster keeps no new VMs between commands`, 'add --dry-run to see the placement')
+  }
   await fanoutOrThrow(session, [...byHost.keys()], async (host) => {
     for (const vm of byHost.get(host.name)!) await checkBootFiles(session, host, specs.get(vm.name)!)
   })

@@ -19,6 +19,7 @@ export interface AddHostInput {
   uri?: string
   identity?: string
   domainType?: DomainType
+  cpuOvercommit?: number
   force: boolean
 }
 
@@ -34,6 +35,7 @@ export async function addHost(input: AddHostInput): Promise<HostRecord> {
     ...(input.uri ? {uri: input.driver === 'sim' ? resolve(input.uri) : input.uri} : input.driver === 'libvirt' ? {uri: DEFAULT_LIBVIRT_URI} : {}),
     ...(input.identity ? {identity: input.identity} : {}),
     ...(input.domainType ? {domainType: input.domainType} : {}),
+    ...(input.cpuOvercommit ? {cpuOvercommit: input.cpuOvercommit} : {}),
   }
   const inventory = await Inventory.open()
   await inventory.addHost(record, input.force)

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {ViolinCommand} from '../../base-command.js'
 import {DOMAIN_TYPES, DRIVERS} from '../../inventory/host.js'
+import {UsageError} from '../../errors.js'
 import {addHost} from '../../services/hosts.js'
 
 export default class HostAdd extends ViolinCommand {
@@ -25,13 +26,22 @@ export default class HostAdd extends ViolinCommand {
       options: DOMAIN_TYPES,
       summary: 'libvirt domain type for VMs violin defines here (default: kvm when the host offers it, else qemu).',
     })(),
+    'cpu-overcommit': Flags.string({
+      summary: 'vCPUs that placement may put on this host per core (default 1: no overcommit).',
+      helpValue: 'RATIO',
+      parse: async (input) => {
+        const n = Number(input)
+        if (!(Number.isFinite(n) && n > 0)) throw new UsageError(`--cpu-overcommit takes a positive number, not "${input}"`)
+        return input
+      },
+    }),
     force: Flags.boolean({summary: 'Replace a host of the same name.'}),
   }
 
   async run() {
     const {args, flags} = await this.parse(HostAdd)
     this.quiet = flags.quiet
-    const record = await addHost({name: args.name, ssh: flags.ssh, local: flags.local, site: flags.site, driver: flags.driver, uri: flags.uri, identity: flags.identity, domainType: flags['domain-type'], force: flags.force})
+    const record = await addHost({name: args.name, ssh: flags.ssh, local: flags.local, site: flags.site, driver: flags.driver, uri: flags.uri, identity: flags.identity, domainType: flags['domain-type'], cpuOvercommit: flags['cpu-overcommit'] ? Number(flags['cpu-overcommit']) : undefined, force: flags.force})
     this.note(`Added host ${record.name} (site ${record.site}, ${record.driver}). Check it with: violin host check ${record.name}`)
     return record
   }

@@ -1,0 +1,173 @@
+/**
+ * bench/migrate: live migrations on the test bed (test/bed), driven through the violin CLI
+ * exactly as a sysadmin would (`violin migrate`, `violin env migrate`), two hosts per site.
+ *
+ *   sizes:      one guest of 128/256/512/1024 MiB, idle or dirtying a quarter of its memory
+ *               at 8 MB/s (the rate at which TCG guests survive migration, notes/testbed.md),
+ *               moved back and forth REPS times;
+ *   concurrent: four 256 MiB idle guests moved one at a time, then four at once.
+ *
+ * Every migration's measurements come from violin's own history (migrations.jsonl: what
+ * libvirt's domjobinfo reported plus the wall time), which the bench copies to a CSV in the
+ * columns `violin calibrate --csv` reads (issue 6). Ratios are against baselines measured
+ * in the same run: the 128 MiB idle guest, and one-at-a-time for the concurrent case.
+ *
+ * Env: REPS (default 3), SIZES ("128 256 512 1024"), OUT (default bench/out/migrate.csv).
+ */
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {fileURLToPath} from 'node:url'
+
+import {type Bed, bedUnavailable, startBed} from '../test/helpers/bed.js'
+import {tempHome, violinProcess} from '../test/helpers/cli.js'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const REPS = Number(process.env.REPS ?? 3)
+const SIZES = (process.env.SIZES ?? '128 256 512 1024').split(/\s+/).filter(Boolean).map(Number)
+const OUT = process.env.OUT ?? join(ROOT, 'bench', 'out', 'migrate.csv')
+const DIRTY_RATE_MBS = 8
+const BOOT = 'console=ttyS0 quiet panic=-1'
+const COLUMNS = ['case', 'workload', 'rep', 'vm', 'from', 'to', 'mode', 'memory_mib', 'sent_mib', 'dirty_rate_mibs', 'bandwidth_mibs', 'concurrent', 'total_ms', 'downtime_ms', 'wall_ms', 'iterations'] as const
+
+interface Row {
+  case: string
+  workload: string
+  rep: number
+  [k: string]: string | number | undefined
+}
+
+let home: ReturnType<typeof tempHome>
+let bed: Bed
+
+async function cli(args: string[]): Promise<any> {
+  const r = await violinProcess([...args, '--json'], home.env)
+  if (r.exitCode !== 0) throw new Error(`violin ${args.join(' ')} exited ${r.exitCode}: ${r.stderr || r.stdout}`)
+  return r.json
+}
+
+async function waitForConsole(index: number, vm: string, pattern: RegExp): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (pattern.test(await bed.consoleOf(index, vm))) return
+    await sleep(200)
+  }
+  throw new Error(`${vm}: no ${pattern} on its console`)
+}
+
+function history(): any[] {
+  const text = readFileSync(join(home.dir, 'state', 'migrations.jsonl'), 'utf8')
+  return text.trim().split('\n').map((l) => JSON.parse(l))
+}
+
+async function guest(name: string, memory: number, workload: string, vms = 1): Promise<string[]> {
+  const wl = workload === 'idle' ? 'wl=idle' : `wl=dirty:${memory / 4}:${DIRTY_RATE_MBS}`
+  const env = await cli(['env', 'create', name, '--vms', String(vms), '--kernel', bed.guest.kernel, '--initrd', bed.guest.initrd, '--cmdline', `${BOOT} ${wl}`, '--memory', `${memory}M`, '--host', bed.hosts[0]!.name])
+  const names = env.vms.map((v: {name: string}) => v.name) as string[]
+  for (const vm of names) await waitForConsole(1, vm, workload === 'idle' ? /GUEST-READY/ : /MB allocated/)
+  if (workload !== 'idle') await sleep(2000) // let the working set get dirty
+  return names
+}
+
+async function sizes(rows: Row[]): Promise<void> {
+  for (const memory of SIZES) {
+    for (const workload of ['idle', `dirty${DIRTY_RATE_MBS}`]) {
+      const env = `m${memory}${workload === 'idle' ? 'i' : 'd'}`
+      const [vm] = await guest(env, memory, workload)
+      for (let rep = 1; rep <= REPS; rep++) {
+        const to = rep % 2 === 1 ? bed.hosts[1]!.name : bed.hosts[0]!.name
+        await cli(['migrate', vm!, to, '--live'])
+        rows.push({case: 'sizes', workload, rep, ...history().at(-1)})
+        process.stderr.write('.')
+      }
+      await cli(['env', 'destroy', env, '--yes'])
+    }
+  }
+}
+
+/** Four guests: moved one at a time (sequential), then all four at once, by `env migrate`. */
+async function concurrent(rows: Row[]): Promise<void> {
+  // A head node stays at home: the four compute nodes are the ones that move.
+  await guest('conc', 256, 'idle', 5)
+  const [east, west] = ['east', 'west']
+  for (let rep = 1; rep <= REPS; rep++) {
+    for (const parallel of [1, 4]) {
+      const before = history().length
+      const started = Date.now()
+      await cli(['env', 'migrate', 'conc', '--site', west, '--max-parallel', String(parallel)])
+      const elapsed = Date.now() - started
+      for (const r of history().slice(before)) rows.push({case: `concurrent-${parallel}`, workload: 'idle', rep, ...r, batch_ms: elapsed})
+      // and home again, the same way, so every rep starts from the same place
+      await cli(['env', 'migrate', 'conc', '--site', east, '--max-parallel', String(parallel)])
+      process.stderr.write('.')
+    }
+  }
+  await cli(['env', 'destroy', 'conc', '--yes'])
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+function spread(xs: number[]): string {
+  return `${Math.min(...xs)}..${Math.max(...xs)}`
+}
+
+function summarize(rows: Row[]): void {
+  const groups = new Map<string, Row[]>()
+  for (const r of rows) {
+    const key = r.case === 'sizes' ? `${r.memory_mib} MiB ${r.workload}` : `4 x 256 MiB, ${r.case === 'concurrent-1' ? 'one at a time' : 'all at once'}`
+    groups.set(key, [...(groups.get(key) ?? []), r])
+  }
+  const num = (rs: Row[], k: string) => rs.map((r) => Number(r[k])).filter((x) => Number.isFinite(x))
+  const baseline = median(num(groups.get(`${SIZES[0]} MiB idle`) ?? [], 'wall_ms'))
+  console.log('\ncase                          n  wall ms (median, min..max)   job ms          downtime ms   sent MiB        wall / baseline')
+  for (const [key, rs] of groups) {
+    const wall = num(rs, 'wall_ms')
+    const cell = (k: string) => {
+      const xs = num(rs, k)
+      return xs.length ? `${median(xs)} [${spread(xs)}]` : '-'
+    }
+    console.log(`${key.padEnd(30)}${String(rs.length).padStart(2)}  ${cell('wall_ms').padEnd(27)}${cell('total_ms').padEnd(16)}${cell('downtime_ms').padEnd(14)}${cell('sent_mib').padEnd(16)}${(median(wall) / baseline).toFixed(2)}`)
+  }
+  const batch = (c: string) => median([...new Set(rows.filter((r) => r.case === c).map((r) => Number(r.batch_ms)))])
+  const perVm = (c: string) => median(num(rows.filter((r) => r.case === c), 'total_ms'))
+  if (rows.some((r) => r.case === 'concurrent-4')) {
+    console.log(`\nbaseline: ${SIZES[0]} MiB idle guest, ${baseline} ms wall (median)`)
+    console.log(`4 x 256 MiB: all at once / one at a time, total: ${(batch('concurrent-4') / batch('concurrent-1')).toFixed(2)} (${batch('concurrent-4')} vs ${batch('concurrent-1')} ms)`)
+    console.log(`4 x 256 MiB: all at once / one at a time, per-VM job time: ${(perVm('concurrent-4') / perVm('concurrent-1')).toFixed(2)}`)
+  }
+}
+
+function writeCsv(rows: Row[]): void {
+  mkdirSync(dirname(OUT), {recursive: true})
+  const cell = (v: unknown) => (v === undefined || v === null ? '' : String(v))
+  writeFileSync(OUT, [COLUMNS.join(','), ...rows.map((r) => COLUMNS.map((c) => cell(r[c])).join(','))].join('\n') + '\n')
+  console.log(`\n${rows.length} migrations written to ${OUT}`)
+}
+
+export async function main(): Promise<void> {
+  const why = await bedUnavailable()
+  if (why) throw new Error(`the test bed cannot run here: ${why}`)
+  home = tempHome()
+  home.env.VIOLIN_KNOWN_HOSTS = ''
+  bed = await startBed(4)
+  home.env.VIOLIN_KNOWN_HOSTS = bed.knownHosts
+  const rows: Row[] = []
+  try {
+    const sites = ['east', 'east', 'west', 'west']
+    for (const [i, h] of bed.hosts.entries()) {
+      // Four to five one-vCPU guests per host on a 2-core machine: overcommit, as benchmarks of migration allow.
+      await cli(['host', 'add', h.name, '--ssh', `root@${h.address}`, '--identity', bed.key, '--site', sites[i]!, '--driver', 'libvirt', '--domain-type', 'qemu', '--cpu-overcommit', '4'])
+    }
+    process.stderr.write(`migrate bench: ${REPS} reps, sizes ${SIZES.join(' ')} MiB `)
+    await sizes(rows)
+    await concurrent(rows)
+  } finally {
+    if (rows.length > 0) writeCsv(rows)
+    await bed.down()
+    home.remove()
+  }
+  summarize(rows)
+}

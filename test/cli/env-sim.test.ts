@@ -1,0 +1,127 @@
+import {strict as assert} from 'node:assert'
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {EXAMPLE, tempHome, violin, violinProcess} from '../helpers/cli.js'
+
+/**
+ * Environment commands against the simulated two-site cluster (examples/two-sites.yaml):
+ * placement and every refusal, without a hypervisor. Free cores there: east1 -4, east2 2,
+ * east3 -2, west1 6, west2 6 (vCPUs already defined count, shut-off ones included).
+ */
+describe('env commands on simulated hosts', () => {
+  let home: ReturnType<typeof tempHome>
+
+  before(async () => {
+    home = tempHome()
+    for (const [name, site] of [['east1', 'east'], ['east2', 'east'], ['east3', 'east'], ['west1', 'west'], ['west2', 'west']]) {
+      const r = await violin(['host', 'add', name!, '--local', '--site', site!, '--driver', 'sim', '--uri', EXAMPLE], home.env)
+      assert.equal(r.exitCode, 0, r.stderr)
+    }
+  })
+
+  after(() => home.remove())
+
+  const create = (...extra: string[]) => violin(['env', 'create', 'lab', '--vms', '3', '--kernel', '/srv/vmlinux', '--head-site', 'east', '--dry-run', '--json', ...extra], home.env)
+
+  it('spread: the head node in its site, compute nodes there while they fit, then on the roomiest other host', async () => {
+    const r = await create()
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.equal(r.json.head_site, 'east')
+    assert.deepEqual(r.json.vms.map((v: {name: string; role: string; host: string}) => [v.name, v.role, v.host]), [
+      ['lab-head', 'head', 'east2'],
+      ['lab-c1', 'compute', 'east2'],
+      ['lab-c2', 'compute', 'west2'],
+    ])
+  })
+
+  it('pack: the fullest host that still fits', async () => {
+    const r = await create('--placement', 'pack')
+    assert.deepEqual(r.json.vms.map((v: {host: string}) => v.host), ['east2', 'east2', 'west1'])
+  })
+
+  it('an environment that does not fit is refused with what each host has left', async () => {
+    const r = await create('--vcpus', '4')
+    assert.equal(r.exitCode, 1)
+    assert.equal(
+      r.json.error.message,
+      'environment "lab" does not fit: VM "lab-head" (4 vCPU, 256 MiB) fits on no host in site "east": ' +
+        'east1 has 0 cores (4 vCPUs over), 20480 MiB; east2 has 2 cores, 20480 MiB; east3 has 0 cores (2 vCPUs over), 10240 MiB',
+    )
+  })
+
+  it('refuses to define VMs on simulated hosts (they keep nothing), and records nothing', async () => {
+    const r = await violin(['env', 'create', 'lab', '--vms', '2', '--kernel', '/srv/vmlinux'], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.match(r.stderr, /simulated/)
+    const list = await violin(['env', 'list', '--json'], home.env)
+    assert.deepEqual(list.json.environments, [])
+  })
+
+  it('a VM name already taken on a host is refused', async () => {
+    const r = await violin(['env', 'create', 'web', '--vms', '1', '--kernel', '/k', '--dry-run'], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.match(r.stderr, /a VM named "web-head" already exists on host "east1"/)
+    const clash = await violin(['env', 'define', '--file', file('clash', 'name: x\ndefaults: {kernel: /k}\nvms: [{name: db-1}]\n'), '--dry-run'], home.env)
+    assert.equal(clash.exitCode, 2)
+    assert.match(clash.stderr, /a VM named "db-1" already exists on host "east2"/)
+  })
+
+  function file(name: string, text: string): string {
+    const path = join(home.dir, `${name}.yaml`)
+    writeFileSync(path, text)
+    return path
+  }
+
+  it('env define: a mistake in the file names the file and the field (exit 3)', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['name: x\ndefaults: {kernel: /k, memroy: 1G}\nvms: 2\n', /defaults\.memroy: is not a known key/],
+      ['name: x\ndefaults: {kernel: vmlinux}\nvms: 2\n', /defaults\.kernel: must be an absolute path/],
+      ['name: x\ndefaults: {kernel: /k}\nvms: [{role: head}, {role: head}]\n', /vms\[1\]\.role: only one VM can be the head node/],
+      ['name: x\ndefaults: {kernel: /k, memory: 1G, max_memory: 512M}\nvms: 1\n', /defaults\.max_memory: is below memory/],
+      ['name: x\nvms: 1\n', /defaults: needs kernel \(with initrd\) or image/],
+      ['name: [x\n', /not valid YAML/],
+    ]
+    for (const [i, [text, message]] of cases.entries()) {
+      const r = await violinProcess(['env', 'define', '--file', file(`bad${i}`, text), '--dry-run'], home.env)
+      assert.equal(r.exitCode, 3, `${text}: ${r.stderr}`)
+      assert.match(r.stderr, new RegExp(`bad${i}\\.yaml`))
+      assert.match(r.stderr, message)
+    }
+  })
+
+  it('env define places a described environment, honouring a pinned host', async () => {
+    const r = await violin(['env', 'define', '--file', file('ok', 'name: hpc2\nhead_site: west\ndefaults: {kernel: /k, vcpus: 2, memory: 1G}\nvms:\n  - {role: head}\n  - {host: west1}\n  - {vcpus: 1}\n'), '--dry-run', '--json'], home.env)
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.deepEqual(r.json.vms.map((v: {name: string; host: string; vcpus: number}) => [v.name, v.host, v.vcpus]), [
+      ['hpc2-head', 'west2', 2],
+      ['hpc2-c1', 'west1', 2],
+      ['hpc2-c2', 'west2', 1],
+    ])
+  })
+
+  it('unknown environments are exit 4, and destroy off a terminal needs --yes (exit 2)', async () => {
+    for (const verb of ['info', 'start', 'shutdown', 'destroy']) {
+      const r = await violin(['env', verb, 'nope', ...(verb === 'destroy' ? ['--yes'] : [])], home.env)
+      assert.equal(r.exitCode, 4, `${verb}: ${r.stderr}`)
+      assert.match(r.stderr, /environment "nope" is not in the inventory/)
+    }
+  })
+
+  it('host add refuses a CPU overcommit that is not a positive number', async () => {
+    const r = await violin(['host', 'add', 'x', '--local', '--site', 's', '--driver', 'libvirt', '--cpu-overcommit', '0'], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.match(r.stderr, /--cpu-overcommit takes a positive number/)
+  })
+
+  it('image push refuses simulated hosts and a missing file', async () => {
+    const missing = await violin(['image', 'push', join(home.dir, 'none.img'), 'east1'], home.env)
+    assert.equal(missing.exitCode, 2)
+    assert.match(missing.stderr, /cannot read image .*none\.img: ENOENT/)
+    const img = join(home.dir, 'a.img')
+    writeFileSync(img, 'x')
+    const sim = await violin(['image', 'push', img, 'east1'], home.env)
+    assert.equal(sim.exitCode, 2)
+    assert.match(sim.stderr, /simulated/)
+  })
+})
