@@ -5,7 +5,7 @@ import {PLACEMENTS} from './policy/placement.js'
 /** How the VMs of a new environment look and where they go (`env create`). */
 export const vmShapeFlags = {
   vcpus: Flags.integer({summary: 'vCPUs per VM.', default: 1, min: 1, helpValue: 'N'}),
-  memory: Flags.string({summary: 'Memory per VM (virsh units: 256M, 1G).', default: '256M', helpValue: 'SIZE'}),
+  memory: Flags.string({summary: 'Memory per VM: 256M, 1G (a bare number is MiB).', default: '256M', helpValue: 'SIZE'}),
   'max-memory': Flags.string({summary: 'What the balloon may grow each VM to (default: --memory).', helpValue: 'SIZE'}),
   kernel: Flags.string({summary: 'Boot this kernel directly; the file must be on every host.', helpValue: 'PATH'}),
   initrd: Flags.string({summary: 'Initramfs for --kernel.', dependsOn: ['kernel'], helpValue: 'PATH'}),

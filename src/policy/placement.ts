@@ -44,6 +44,7 @@ export function place(vms: readonly VmDemand[], rooms: readonly HostRoom[], opti
       chosen = left.get(vm.host)
       if (!chosen) throw new PlacementError(`VM "${vm.name}" asks for host "${vm.host}", which is not a candidate`)
       if (vm.role === 'head' && chosen.site !== headSite) throw new PlacementError(`head node "${vm.name}" must stay in site "${headSite}"; host "${vm.host}" is in "${chosen.site}"`)
+      if (chosen.closed) throw new PlacementError(`VM "${vm.name}" asks for host "${vm.host}", which is closed to new VMs (maintenance)`)
       if (!fits(chosen, vm)) throw new PlacementError(`VM "${vm.name}" (${need(vm)}) does not fit on host "${vm.host}" (${has(chosen)} left)`)
     } else {
       const inSite = [...left.values()].filter((r) => r.site === headSite && fits(r, vm))

@@ -7,8 +7,9 @@ import {parseSizeMiB} from '../units.js'
 import {type EnvironmentRequest, uniformVms, type VmRequest} from './environments.js'
 
 const TOP_KEYS = ['name', 'head_site', 'placement', 'hosts', 'defaults', 'vms']
-const VM_KEYS = ['vcpus', 'memory', 'max_memory', 'cmdline', 'host']
-const DEFAULT_KEYS = [...VM_KEYS, 'kernel', 'initrd', 'image', 'disk_size']
+const SHAPE_KEYS = ['vcpus', 'memory', 'max_memory', 'cmdline']
+const VM_KEYS = [...SHAPE_KEYS, 'host', 'name', 'role']
+const DEFAULT_KEYS = [...SHAPE_KEYS, 'kernel', 'initrd', 'image', 'disk_size']
 
 /**
  * An image given by bare name lives in violin's image directory on every host (where
@@ -42,7 +43,7 @@ export async function parseEnvironmentFile(file: string, text: string): Promise<
   const int = (x: unknown, at: string): number => (Number.isInteger(x) && (x as number) > 0 ? (x as number) : fail(at, 'must be a positive whole number'))
   const size = (x: unknown, at: string): number => {
     try {
-      return parseSizeMiB(typeof x === 'number' ? `${x}M` : str(x, at))
+      return parseSizeMiB(typeof x === 'number' ? String(x) : str(x, at), 'MiB')
     } catch (error) {
       return fail(at, (error as Error).message)
     }
@@ -78,7 +79,7 @@ export async function parseEnvironmentFile(file: string, text: string): Promise<
     const headAt = Math.max(0, list.findIndex((v) => v.role === 'head'))
     vms = list.map((v, i) => {
       const at = `vms[${i}]`
-      known(v, [...VM_KEYS, 'name', 'role'], at)
+      known(v, VM_KEYS, at)
       if (v.role !== undefined && v.role !== 'head' && v.role !== 'compute') fail(`${at}.role`, 'must be head or compute')
       if (v.role === 'head' && i !== headAt) fail(`${at}.role`, 'only one VM can be the head node')
       return {...shape(v, at, defaults), name: v.name === undefined ? (i === headAt ? `${name}-head` : `${name}-c${i}`) : str(v.name, `${at}.name`), role: i === headAt ? 'head' : 'compute'}
@@ -94,6 +95,12 @@ export async function parseEnvironmentFile(file: string, text: string): Promise<
   if (initrd && !kernel) fail('defaults.initrd', 'needs defaults.kernel')
   const cmdline = d.cmdline === undefined ? undefined : str(d.cmdline, 'defaults.cmdline')
   if (!kernel && d.image === undefined) fail('defaults', 'needs kernel (with initrd) or image: something to boot')
+  if (!kernel) {
+    if (cmdline !== undefined) fail('defaults.cmdline', 'needs defaults.kernel (a VM booting from its image has its own command line)')
+    const at = vms!.findIndex((v) => v.cmdline !== undefined)
+    if (at >= 0) fail(`vms[${at}].cmdline`, 'needs defaults.kernel (a VM booting from its image has its own command line)')
+  }
+  if (d.image !== undefined && d.disk_size !== undefined) fail('defaults.disk_size', 'cannot go with image: a VM has either the shared read-only image or a private disk')
   return {
     name,
     placement,

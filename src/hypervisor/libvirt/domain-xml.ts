@@ -9,8 +9,9 @@ function esc(text: string): string {
 
 /**
  * libvirt domain XML for one VM of an environment. The same document runs under KVM and
- * under QEMU's TCG (`type` per host, see DomainType); the CPU model is the portable
- * qemu64 so a guest can live-migrate between hosts of different CPU generations.
+ * under QEMU's TCG (`type` per host, see DomainType). Under KVM the CPU is host-model,
+ * libvirt's choice for guests that migrate between like hosts; under TCG it is the
+ * portable qemu64, since a TCG host can emulate no more than that everywhere.
  * Power events destroy the domain rather than restart it: the environment layer, not
  * libvirt, decides what comes back.
  */

@@ -202,8 +202,10 @@ export class LibvirtDriver implements Driver {
   }
 
   async defineVm(spec: VmSpec, options: {domainType: DomainType}): Promise<void> {
-    // The XML travels on stdin: nothing is written on the host but libvirt's own copy.
-    const run = await this.transport.run(['virsh', '-c', this.uri, 'define', '--file', '/dev/stdin'], {stdin: domainXml(spec, options.domainType), allowFailure: true})
+    // The XML travels on stdin into a temporary file that lives only as long as the define:
+    // virsh cannot read /dev/stdin when it is a socket, which is what Node gives a child.
+    const script = 'f=$(mktemp) || exit 1; cat > "$f" && virsh -c "$1" define --file "$f"; rc=$?; rm -f "$f"; exit $rc'
+    const run = await this.transport.run(['sh', '-c', script, 'sh', this.uri], {stdin: domainXml(spec, options.domainType), allowFailure: true})
     if (run.exitCode !== 0) throw new ViolinError(`host "${this.transport.host}": defining "${spec.name}" failed: ${run.stderr.trim().replace(/^error: /gm, '')}`)
   }
 
