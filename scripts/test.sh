@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine: installs the Debian packages the
-# integration tests drive (real virsh, sshd, ssh-keygen, man), the npm dependencies,
-# builds (manifest, completions, man pages), then runs mocha.
+# integration tests drive (real virsh, sshd, ssh-keygen, man; libvirtd, QEMU and the
+# tools of the multi-host test bed in test/bed), the npm dependencies, builds (manifest,
+# completions, man pages), then runs mocha.
 # Set VIOLIN_REQUIRE_INTEGRATION=1 (CI does) to make a test that cannot run fail instead of skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,17 @@ command -v parallel-ssh >/dev/null || missing+=(pssh)
 command -v man >/dev/null || missing+=(man-db)
 command -v groff >/dev/null || missing+=(groff-base)
 command -v zsh >/dev/null || missing+=(zsh)
+# the test bed (test/bed/README.md): hosts in namespaces, each with libvirtd + QEMU/TCG
+[ -x /usr/sbin/libvirtd ] || missing+=(libvirt-daemon)
+[ -e /usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so ] || missing+=(libvirt-daemon-driver-qemu)
+command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
+command -v qemu-img >/dev/null || missing+=(qemu-utils)
+[ -x /bin/busybox ] && /bin/busybox --list | grep -qx insmod || missing+=(busybox-static)
+command -v gcc >/dev/null || missing+=(gcc)
+[ -e /usr/include/stdio.h ] || missing+=(libc6-dev)
+command -v xz >/dev/null || missing+=(xz-utils)
+command -v ip >/dev/null || missing+=(iproute2)
+command -v nsenter >/dev/null || missing+=(util-linux)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${missing[*]}" >&2
   sudo=""

@@ -1,0 +1,317 @@
+import {strict as assert} from 'node:assert'
+import {readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {type Bed, bedUnavailable, startBed} from '../helpers/bed.js'
+import {type CliResult, tempHome, violinProcess} from '../helpers/cli.js'
+import {requireIntegration} from '../helpers/integration.js'
+
+/**
+ * Environments on real libvirt + QEMU (TCG) guests: four hosts of the test bed (test/bed),
+ * two per site, driven only through the violin CLI over SSH. The guests are the bed's tiny
+ * Debian kernel + busybox initramfs; their workload comes from the kernel command line.
+ */
+describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', function () {
+  this.timeout(180_000)
+  let bed: Bed
+  let home: ReturnType<typeof tempHome>
+  let unavailable: string | undefined
+  const BOOT = 'console=ttyS0 quiet panic=-1'
+
+  before(async function () {
+    this.timeout(300_000)
+    unavailable = await bedUnavailable()
+    requireIntegration(this, 'test bed', () => unavailable)
+    bed = await startBed(4)
+    home = tempHome()
+    home.env.VIOLIN_KNOWN_HOSTS = bed.knownHosts
+    const sites = ['east', 'east', 'west', 'west']
+    for (const [i, h] of bed.hosts.entries()) {
+      const r = await cli(['host', 'add', h.name, '--ssh', `root@${h.address}`, '--identity', bed.key, '--site', sites[i]!, '--driver', 'libvirt', '--domain-type', 'qemu'])
+      assert.equal(r.exitCode, 0, r.stderr)
+    }
+  })
+
+  after(async function () {
+    this.timeout(120_000)
+    if (bed) await bed.down()
+    home?.remove()
+  })
+
+  const cli = (args: string[]): Promise<CliResult> => violinProcess(args, home.env)
+  const hostIndex = (name: string) => bed.hosts.find((h) => h.name === name)!.index
+
+  async function waitForConsole(host: string, vm: string, pattern: RegExp, timeoutMs = 120_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const text = await bed.consoleOf(hostIndex(host), vm)
+      if (pattern.test(text)) return text
+      if (Date.now() > deadline) throw new Error(`${vm} on ${host}: no ${pattern} on its console after ${timeoutMs / 1000} s:\n${text.slice(-2000)}`)
+      await sleep(500)
+    }
+  }
+
+  async function info(env: string) {
+    const r = await cli(['env', 'info', env, '--json'])
+    assert.equal(r.exitCode, 0, r.stderr)
+    return r.json as {name: string; head_site: string; vms: Array<{name: string; role: string; host: string; site: string; state: string; mac: string; memory_mib: number; vcpus: number}>}
+  }
+
+  async function domainsEverywhere(): Promise<string[]> {
+    const all: string[] = []
+    for (const h of bed.hosts) for (const name of (await bed.virsh(h.index, ['list', '--all', '--name'])).split('\n').filter(Boolean)) all.push(`${h.name}/${name}`)
+    return all
+  }
+
+  function envFile(name: string, text: string): string {
+    const file = join(home.dir, `${name}.yaml`)
+    writeFileSync(file, text)
+    return file
+  }
+
+  it('refuses an environment that does not fit, saying what each host has left, and creates nothing', async () => {
+    const r = await cli(['env', 'create', 'huge', '--vms', '9', '--kernel', bed.guest.kernel, '--initrd', bed.guest.initrd, '--memory', '128M'])
+    assert.equal(r.exitCode, 1, r.stderr)
+    assert.match(r.stderr, /environment "huge" does not fit: VM "huge-c\d+" \(1 vCPU, 128 MiB\) fits on no host: vbed1 has 0 cores/)
+    assert.deepEqual(await domainsEverywhere(), [])
+    const list = await cli(['env', 'list', '--json'])
+    assert.deepEqual(list.json.environments, [])
+  })
+
+  describe('an environment of four guests', () => {
+    before(async function () {
+      this.timeout(300_000)
+      const file = envFile(
+        'lab',
+        [
+          'name: lab',
+          'head_site: east',
+          'defaults:',
+          `  kernel: ${bed.guest.kernel}`,
+          `  initrd: ${bed.guest.initrd}`,
+          `  cmdline: "${BOOT}"`,
+          '  memory: 160M',
+          '  max_memory: 256M',
+          'vms:',
+          '  - {name: lab-head, role: head, cmdline: "wl=idle", host: vbed1}',
+          '  - {name: lab-dirty, cmdline: "wl=dirty:16:4", host: vbed1}',
+          '  - {name: lab-busy1, cmdline: "wl=busy", host: vbed2}',
+          '  - {name: lab-busy2, cmdline: "wl=busy", host: vbed2}',
+        ].join('\n'),
+      )
+      const r = await cli(['env', 'define', '--file', file, '--json'])
+      assert.equal(r.exitCode, 0, r.stderr)
+      for (const vm of r.json.vms) await waitForConsole(vm.host, vm.name, /GUEST-READY/)
+    })
+
+    it('env info reports every VM: role, host, site, running state, MAC and size (the --json contract)', async () => {
+      const env = await info('lab')
+      assert.equal(env.name, 'lab')
+      assert.equal(env.head_site, 'east')
+      assert.deepEqual(
+        env.vms.map((v) => [v.name, v.role, v.host, v.site, v.state]),
+        [
+          ['lab-head', 'head', 'vbed1', 'east', 'running'],
+          ['lab-dirty', 'compute', 'vbed1', 'east', 'running'],
+          ['lab-busy1', 'compute', 'vbed2', 'east', 'running'],
+          ['lab-busy2', 'compute', 'vbed2', 'east', 'running'],
+        ],
+      )
+      for (const vm of env.vms) {
+        assert.match(vm.mac, /^52:54:00(:[0-9a-f]{2}){3}$/)
+        assert.equal(vm.memory_mib, 160)
+        assert.equal(vm.vcpus, 1)
+        // The MAC the hypervisor gave the guest's NIC is the one violin recorded.
+        assert.match(await bed.virsh(hostIndex(vm.host), ['domiflist', vm.name]), new RegExp(vm.mac))
+      }
+      assert.equal(new Set(env.vms.map((v) => v.mac)).size, 4)
+    })
+
+    it('usage shows a busy guest busy and an idle one idle, with the guest memory', async () => {
+      const r = await cli(['usage', '--interval', '3', '--json'])
+      assert.equal(r.exitCode, 0, r.stderr)
+      const vm = (name: string) => r.json.vms.find((v: {name: string}) => v.name === name)
+      assert.ok(vm('lab-busy1').cpuPercent > 30, `busy guest at ${vm('lab-busy1').cpuPercent}%`)
+      assert.ok(vm('lab-head').cpuPercent < 15, `idle guest at ${vm('lab-head').cpuPercent}%`)
+      assert.equal(vm('lab-head').memoryMiB, 160)
+    })
+
+    it('CPU weight set through violin changes how two busy guests share one CPU', async () => {
+      // Both busy guests on one physical CPU, so the scheduler has to choose between them.
+      for (const vm of ['lab-busy1', 'lab-busy2']) {
+        await bed.virsh(2, ['vcpupin', vm, '0', '0'])
+        await bed.virsh(2, ['emulatorpin', vm, '0'])
+      }
+      const heavy = await cli(['schedinfo', 'lab-busy1', '--set', 'weight=1024', '--json'])
+      assert.equal(heavy.exitCode, 0, heavy.stderr)
+      assert.equal(heavy.json.params.cpu_shares, 4096)
+      const light = await cli(['schedinfo', 'lab-busy2', '--set', 'weight=128', '--json'])
+      assert.equal(light.exitCode, 0, light.stderr)
+      assert.equal(light.json.params.cpu_shares, 512)
+      const cpuTime = async (vm: string) => Number(/cpu\.time=(\d+)/.exec(await bed.virsh(2, ['domstats', '--cpu-total', '--raw', vm]))![1])
+      const before = [await cpuTime('lab-busy1'), await cpuTime('lab-busy2')]
+      await sleep(6000)
+      const used = [(await cpuTime('lab-busy1')) - before[0]!, (await cpuTime('lab-busy2')) - before[1]!]
+      assert.ok(used[0]! > 2.5 * used[1]!, `weight 1024 vs 128 (8:1) gave ${(used[0]! / 1e9).toFixed(2)} s vs ${(used[1]! / 1e9).toFixed(2)} s of CPU`)
+    })
+
+    it("setmem moves a real guest's balloon, and says so", async () => {
+      const r = await cli(['setmem', 'lab-head', '120M', '--json'])
+      assert.equal(r.exitCode, 0, r.stderr)
+      assert.equal(r.json.balloon, 'reached')
+      const stats = await bed.virsh(1, ['domstats', '--balloon', '--raw', 'lab-head'])
+      assert.match(stats, /balloon\.current=122880\b/)
+      const grow = await cli(['setmem', 'lab-head', '240M'])
+      assert.equal(grow.exitCode, 0, grow.stderr)
+      assert.match(await bed.virsh(1, ['domstats', '--balloon', '--raw', 'lab-head']), /balloon\.current=245760\b/)
+    })
+
+    it('live-migrates a guest that writes memory while it runs, and no write is lost', async () => {
+      const r = await cli(['migrate', 'lab-dirty', 'vbed2', '--live', '--json'])
+      assert.equal(r.exitCode, 0, r.stderr)
+      assert.ok(r.json.result.totalMs > 0, JSON.stringify(r.json.result))
+      assert.ok(r.json.result.downtimeMs >= 0)
+      assert.ok(r.json.result.dataBytes > 16 * 1024 ** 2, 'at least the dirtied working set travelled')
+      const env = await info('lab')
+      assert.deepEqual(env.vms.find((v) => v.name === 'lab-dirty')!.host, 'vbed2')
+      // The workload keeps checking every page it wrote: a report after the move, and no mismatch.
+      const console = await waitForConsole('vbed2', 'lab-dirty', /dirty: [\d.]+ MB\/s mismatches=\d+/, 30_000)
+      assert.doesNotMatch(console, /DIRTY-MISMATCH|Kernel panic|BUG:|Oops/)
+      assert.match(console, /mismatches=0/)
+      // What the hypervisor measured is in the history, for calibration.
+      const history = readFileSync(join(home.dir, 'state', 'migrations.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+      const last = history.at(-1)
+      assert.equal(last.vm, 'lab-dirty')
+      assert.equal(last.from, 'vbed1')
+      assert.equal(last.to, 'vbed2')
+      assert.equal(last.mode, 'live')
+      assert.ok(last.total_ms > 0 && last.wall_ms >= last.total_ms)
+      assert.ok(last.sent_mib > 16)
+      // violin removed the guest's console log from the host it left.
+      assert.equal(await bed.consoleOf(1, 'lab-dirty'), '')
+    })
+
+    it("usage across a migration: the moved guest's rate is unknown for that interval, never negative, then known again", async () => {
+      const poll = violinProcess(['usage', '--interval', '12', '--json'], home.env)
+      await sleep(3000)
+      const moved = await cli(['migrate', 'lab-dirty', 'vbed1', '--live'])
+      assert.equal(moved.exitCode, 0, moved.stderr)
+      const across = await poll
+      assert.equal(across.exitCode, 0, across.stderr)
+      const during = across.json.vms.find((v: {name: string}) => v.name === 'lab-dirty')
+      assert.equal(during.host, 'vbed1')
+      assert.equal(during.cpuPercent, undefined, 'a counter that restarted on another host gives no rate')
+      const after = await cli(['usage', '--interval', '2', '--json'])
+      const now = after.json.vms.find((v: {name: string}) => v.name === 'lab-dirty')
+      assert.ok(now.cpuPercent >= 0 && now.cpuPercent <= 100, JSON.stringify(now))
+    })
+
+    it('env migrate moves the compute nodes to the other site, in parallel, and leaves the head node', async () => {
+      const r = await cli(['env', 'migrate', 'lab', '--site', 'west', '--max-parallel', '3', '--json'])
+      assert.equal(r.exitCode, 0, r.stderr)
+      assert.equal(r.json.moves.length, 3)
+      for (const m of r.json.moves) assert.equal(m.ok, true, JSON.stringify(m))
+      const env = await info('lab')
+      const where = Object.fromEntries(env.vms.map((v) => [v.name, `${v.site}/${v.state}`]))
+      assert.deepEqual(where, {'lab-head': 'east/running', 'lab-dirty': 'west/running', 'lab-busy1': 'west/running', 'lab-busy2': 'west/running'})
+      // Spread over the west's two hosts (two cores each): never three on one.
+      const counts = new Map<string, number>()
+      for (const v of env.vms.filter((x) => x.site === 'west')) counts.set(v.host, (counts.get(v.host) ?? 0) + 1)
+      assert.ok(Math.max(...counts.values()) <= 2, JSON.stringify([...counts]))
+      const dirty = env.vms.find((v) => v.name === 'lab-dirty')!
+      const console = await waitForConsole(dirty.host, 'lab-dirty', /mismatches=\d+/, 30_000)
+      assert.doesNotMatch(console, /DIRTY-MISMATCH|Kernel panic/)
+    })
+
+    it('refuses to move the head node out of its site', async () => {
+      const r = await cli(['migrate', 'lab-head', 'vbed3', '--live'])
+      assert.equal(r.exitCode, 2, r.stderr)
+      assert.match(r.stderr, /head node of environment "lab" and stays in site "east"/)
+      assert.equal((await info('lab')).vms[0]!.host, 'vbed1')
+    })
+
+    it('env shutdown --wait powers every guest off (ACPI), env start brings them back', async () => {
+      const down = await cli(['env', 'shutdown', 'lab', '--wait', '--timeout', '60'])
+      assert.equal(down.exitCode, 0, down.stderr)
+      assert.deepEqual(new Set((await info('lab')).vms.map((v) => v.state)), new Set(['shutoff']))
+      const up = await cli(['env', 'start', 'lab'])
+      assert.equal(up.exitCode, 0, up.stderr)
+      assert.deepEqual(new Set((await info('lab')).vms.map((v) => v.state)), new Set(['running']))
+    })
+
+    it('env destroy needs --yes off a terminal, then leaves no domain, file or process behind', async () => {
+      const refused = await cli(['env', 'destroy', 'lab'])
+      assert.equal(refused.exitCode, 2)
+      assert.match(refused.stderr, /--yes/)
+      assert.equal((await info('lab')).vms.length, 4)
+      const r = await cli(['env', 'destroy', 'lab', '--yes'])
+      assert.equal(r.exitCode, 0, r.stderr)
+      assert.deepEqual(await domainsEverywhere(), [])
+      for (const h of bed.hosts) {
+        assert.equal((await bed.exec(h.index, ['sh', '-c', 'ls /var/lib/violin/console /var/lib/violin/disks 2>/dev/null | grep -c lab- || true'])).trim(), '0', `files left on ${h.name}`)
+      }
+      // The hosts share the machine's process table; [a-z] keeps pgrep's own shell from matching.
+      assert.equal((await bed.exec(1, ['sh', '-c', 'pgrep -af "guest=lab-[a-z]" || true'])).trim(), '', 'a QEMU process of lab is left')
+      const gone = await cli(['env', 'info', 'lab'])
+      assert.equal(gone.exitCode, 4)
+    })
+  })
+
+  it('setmem on a guest without a balloon driver is an error, not a silent success', async () => {
+    const r = await cli(['env', 'create', 'nb', '--vms', '1', '--kernel', bed.guest.kernel, '--initrd', bed.guest.initrd, '--cmdline', `${BOOT} nomod=virtio_balloon`, '--memory', '160M', '--host', 'vbed3'])
+    assert.equal(r.exitCode, 0, r.stderr)
+    try {
+      await waitForConsole('vbed3', 'nb-head', /GUEST-READY.*balloon=no/)
+      const set = await cli(['setmem', 'nb-head', '128M', '--wait', '5'])
+      assert.equal(set.exitCode, 1, set.stdout)
+      assert.match(set.stderr, /balloon stayed at 160 MiB .*no balloon driver/)
+    } finally {
+      assert.equal((await cli(['env', 'destroy', 'nb', '--yes'])).exitCode, 0)
+    }
+  })
+
+  describe('storage that sites do not share', () => {
+    const IMAGE = 'scratch.img'
+
+    it('a VM on a read-only image moves only to hosts that have the image; image push copies it, checked', async () => {
+      const image = join(home.dir, IMAGE)
+      writeFileSync(image, Buffer.alloc(4 * 1024 ** 2, 7))
+      const push1 = await cli(['image', 'push', image, 'vbed1', '--json'])
+      assert.equal(push1.exitCode, 0, push1.stderr)
+      assert.equal(push1.json.hosts[0].action, 'copied')
+      const again = await cli(['image', 'push', image, 'vbed1', '--json'])
+      assert.equal(again.json.hosts[0].action, 'unchanged')
+      const create = await cli(['env', 'create', 'ro', '--vms', '1', '--kernel', bed.guest.kernel, '--initrd', bed.guest.initrd, '--cmdline', BOOT, '--image', IMAGE, '--memory', '128M', '--host', 'vbed1'])
+      assert.equal(create.exitCode, 0, create.stderr)
+      await waitForConsole('vbed1', 'ro-head', /GUEST-READY/)
+      const refused = await cli(['migrate', 'ro-head', 'vbed2', '--live'])
+      assert.equal(refused.exitCode, 1)
+      assert.match(refused.stderr, /runs from \/var\/lib\/violin\/images\/scratch\.img, which host "vbed2" does not have/)
+      assert.match(refused.stderr, /violin image push/)
+      assert.equal((await info('ro')).vms[0]!.host, 'vbed1')
+      const push2 = await cli(['image', 'push', image, 'vbed2'])
+      assert.equal(push2.exitCode, 0, push2.stderr)
+      assert.equal((await bed.exec(2, ['sha256sum', `/var/lib/violin/images/${IMAGE}`])).split(' ')[0], (await bed.exec(1, ['sha256sum', `/var/lib/violin/images/${IMAGE}`])).split(' ')[0])
+      const moved = await cli(['migrate', 'ro-head', 'vbed2', '--live'])
+      assert.equal(moved.exitCode, 0, moved.stderr)
+      assert.equal((await info('ro')).vms[0]!.host, 'vbed2')
+      assert.equal((await cli(['env', 'destroy', 'ro', '--yes'])).exitCode, 0)
+    })
+
+    it('a VM with a private disk moves only with --copy-storage-all, and its disk moves with it', async () => {
+      const create = await cli(['env', 'create', 'pd', '--vms', '1', '--kernel', bed.guest.kernel, '--initrd', bed.guest.initrd, '--cmdline', BOOT, '--disk-size', '32M', '--memory', '128M', '--host', 'vbed1'])
+      assert.equal(create.exitCode, 0, create.stderr)
+      await waitForConsole('vbed1', 'pd-head', /GUEST-READY/)
+      const refused = await cli(['migrate', 'pd-head', 'vbed2', '--live'])
+      assert.equal(refused.exitCode, 1)
+      assert.match(refused.stderr, /writable disk \/var\/lib\/violin\/disks\/pd-head\.qcow2 on host "vbed1" that host "vbed2" cannot reach/)
+      const moved = await cli(['migrate', 'pd-head', 'vbed2', '--live', '--copy-storage-all'])
+      assert.equal(moved.exitCode, 0, moved.stderr)
+      assert.match(await bed.exec(2, ['qemu-img', 'info', '-U', '/var/lib/violin/disks/pd-head.qcow2']), /virtual size: 32 MiB/)
+      assert.equal((await bed.exec(1, ['sh', '-c', 'ls /var/lib/violin/disks'])).trim(), '', 'the source copy is removed')
+      assert.equal((await cli(['env', 'destroy', 'pd', '--yes'])).exitCode, 0)
+      assert.equal((await bed.exec(2, ['sh', '-c', 'ls /var/lib/violin/disks'])).trim(), '')
+    })
+  })
+})
