@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import {CommandFailedError, NotFoundError, UsageError, ViolinError} from '../../src/errors.js'
-import {XlDriver} from '../../src/hypervisor/xl/driver.js'
+import {xlConfig} from '../../src/hypervisor/xl/config.js'
+import {WRITE_FROM_STDIN, XlDriver} from '../../src/hypervisor/xl/driver.js'
 import {RecordedTransport, UnrecordedCommandError, xlFixture, type Recording} from '../helpers/recorded-transport.js'
 
 const XL_INFO: [string[], Recording] = [['xl', 'info'], {stdout: xlFixture('xl-info.txt')}]
@@ -257,5 +258,45 @@ describe('XlDriver on recorded xl output', () => {
     const {xl} = driver([])
     await assert.rejects(xl.checkTools(), UnrecordedCommandError)
     await assert.rejects(xl.listVms(), UnrecordedCommandError)
+  })
+})
+
+describe('XlDriver: VMs defined as xl.cfg files', () => {
+  const spec = {name: 'lab-c1', vcpus: 1, memoryMiB: 256, maxMemoryMiB: 512, mac: '52:54:00:12:34:56', boot: {kernel: '/srv/vmlinux', initrd: '/srv/initrd.gz', cmdline: 'console=hvc0'}}
+  const CFG = '/etc/xen/violin/lab-c1.cfg'
+
+  it('defineVm sends the rendered xl.cfg on stdin to a file under /etc/xen/violin, renamed into place', async () => {
+    const {xl, transport} = driver([[['sh', '-c', WRITE_FROM_STDIN, 'sh', CFG], {}]])
+    await xl.defineVm(spec)
+    const stdin = transport.calls[0]!.options?.stdin ?? ''
+    assert.equal(stdin, xlConfig(spec))
+    assert.match(stdin, /^kernel = "\/srv\/vmlinux"$/m)
+    assert.match(stdin, /^maxmem = 512$/m)
+  })
+
+  it('startVm is xl create on that file; undefineVm removes it', async () => {
+    const {xl, transport} = driver([
+      [['xl', 'create', '--', CFG], {stdout: ''}],
+      [['rm', '-f', '--', CFG], {}],
+    ])
+    await xl.startVm('lab-c1')
+    await xl.undefineVm('lab-c1')
+    assert.deepEqual(transport.argvs(), [
+      ['xl', 'create', '--', CFG],
+      ['rm', '-f', '--', CFG],
+    ])
+  })
+
+  it('destroyVm of a VM that is not running is done; any other xl failure is reported', async () => {
+    await driver([[['xl', 'destroy', '--', 'lab-c1'], invalidDomain('lab-c1')]]).xl.destroyVm('lab-c1')
+    await assert.rejects(driver([[['xl', 'destroy', '--', 'lab-c1'], NO_HYPERVISOR]]).xl.destroyVm('lab-c1'), CommandFailedError)
+  })
+
+  it('vmFiles reads the kernel, ramdisk and disks back from the config; no config is NotFoundError', async () => {
+    const withDisk = {...spec, disk: {path: '/var/lib/violin/images/deb.img', mode: 'shared' as const, format: 'raw' as const}}
+    const {xl} = driver([[['cat', '--', CFG], {stdout: xlConfig(withDisk)}]])
+    assert.deepEqual(await xl.vmFiles('lab-c1'), {kernel: '/srv/vmlinux', initrd: '/srv/initrd.gz', disks: [{path: '/var/lib/violin/images/deb.img', readOnly: true, format: 'raw'}]})
+    const missing = driver([[['cat', '--', CFG], {stderr: `cat: ${CFG}: No such file or directory`, exitCode: 1}]])
+    await assert.rejects(missing.xl.vmFiles('lab-c1'), NotFoundError)
   })
 })

@@ -46,6 +46,9 @@ const SSH_HOST = /^(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9._:[\]-]+$/
 
 const KiB_PER_MiB = 1024
 
+/** Writes stdin to the file named by $1, whole or not at all (a rename), creating its directory. */
+export const WRITE_FROM_STDIN = 'mkdir -p "$(dirname "$1")" && cat > "$1.tmp" && mv -f "$1.tmp" "$1"'
+
 /** Drives Xen through `xl` and `xentop` on one host. */
 export class XlDriver implements Driver {
   readonly kind = 'xl' as const
@@ -197,7 +200,7 @@ export class XlDriver implements Driver {
    */
   async defineVm(spec: VmSpec): Promise<void> {
     const path = xlConfigPath(spec.name)
-    await this.transport.run(['sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1.tmp" && mv -f "$1.tmp" "$1"', 'sh', path], {stdin: xlConfig(spec)})
+    await this.transport.run(['sh', '-c', WRITE_FROM_STDIN, 'sh', path], {stdin: xlConfig(spec)})
   }
 
   async startVm(name: string): Promise<void> {
