@@ -122,14 +122,17 @@ function summarize(rows: Row[]): void {
   }
   const num = (rs: Row[], k: string) => rs.map((r) => Number(r[k])).filter((x) => Number.isFinite(x))
   const baseline = median(num(groups.get(`${SIZES[0]} MiB idle`) ?? [], 'wall_ms'))
-  console.log('\ncase                          n  wall ms (median, min..max)   job ms          downtime ms   sent MiB        wall / baseline')
+  const widths = [30, 4, 24, 22, 18, 22]
+  const line = (cells: string[]) => cells.map((c, i) => (i === 1 ? c.padStart(widths[i]! - 2).padEnd(widths[i]!) : c.padEnd(widths[i] ?? 0))).join(' ').trimEnd()
+  console.log('\nmedian [min..max] per migration')
+  console.log(line(['case', 'n', 'wall ms', 'job ms', 'downtime ms', 'sent MiB', 'wall / baseline']))
   for (const [key, rs] of groups) {
     const wall = num(rs, 'wall_ms')
     const cell = (k: string) => {
       const xs = num(rs, k)
       return xs.length ? `${median(xs)} [${spread(xs)}]` : '-'
     }
-    console.log(`${key.padEnd(30)}${String(rs.length).padStart(2)}  ${cell('wall_ms').padEnd(27)}${cell('total_ms').padEnd(16)}${cell('downtime_ms').padEnd(14)}${cell('sent_mib').padEnd(16)}${(median(wall) / baseline).toFixed(2)}`)
+    console.log(line([key, String(rs.length), cell('wall_ms'), cell('total_ms'), cell('downtime_ms'), cell('sent_mib'), (median(wall) / baseline).toFixed(2)]))
   }
   const batch = (c: string) => median([...new Set(rows.filter((r) => r.case === c).map((r) => Number(r.batch_ms)))])
   const perVm = (c: string) => median(num(rows.filter((r) => r.case === c), 'total_ms'))

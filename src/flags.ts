@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {PLACEMENTS} from './policy/placement.js'
 import {FORMATS, type Format} from './render/table.js'
 
 export const selectionFlags = {
@@ -13,4 +14,21 @@ export const vmHostFlag = {
 
 export const formatFlags = {
   format: Flags.option({options: FORMATS, summary: 'Output format (json is the same as --json).', default: 'table' as Format})(),
+}
+
+/** How the VMs of a new environment look and where they go (`env create`). */
+export const vmShapeFlags = {
+  vcpus: Flags.integer({summary: 'vCPUs per VM.', default: 1, min: 1, helpValue: 'N'}),
+  memory: Flags.string({summary: 'Memory per VM: 256M, 1G (a bare number is MiB).', default: '256M', helpValue: 'SIZE'}),
+  'max-memory': Flags.string({summary: 'What the balloon may grow each VM to (default: --memory).', helpValue: 'SIZE'}),
+  kernel: Flags.string({summary: 'Boot this kernel directly; the file must be on every host.', helpValue: 'PATH'}),
+  initrd: Flags.string({summary: 'Initramfs for --kernel.', dependsOn: ['kernel'], helpValue: 'PATH'}),
+  cmdline: Flags.string({summary: 'Kernel command line for --kernel.', dependsOn: ['kernel'], helpValue: 'TEXT'}),
+  image: Flags.string({
+    summary: 'A read-only root image present on every host: a name in /var/lib/violin/images (violin image push) or a path.',
+    helpValue: 'IMAGE',
+    exclusive: ['disk-size'],
+  }),
+  'disk-size': Flags.string({summary: 'Give each VM a private writable disk of this size (it moves with --copy-storage-all).', helpValue: 'SIZE'}),
+  placement: Flags.option({options: PLACEMENTS, summary: 'spread: as many hosts as possible; pack: as few.', default: 'spread' as const})(),
 }

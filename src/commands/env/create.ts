@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {EnvCommand} from '../../env-command.js'
-import {vmShapeFlags} from '../../flags-env.js'
+import {vmShapeFlags} from '../../flags.js'
 import {envVmJson, renderPlan} from '../../render/environment.js'
 import {imagePath} from '../../services/env-file.js'
 import {createEnvironment, type EnvironmentRequest, planEnvironment, uniformVms} from '../../services/environments.js'
