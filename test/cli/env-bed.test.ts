@@ -153,6 +153,13 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       const before = [await cpuTime('lab-busy1'), await cpuTime('lab-busy2')]
       await sleep(6000)
       const used = [(await cpuTime('lab-busy1')) - before[0]!, (await cpuTime('lab-busy2')) - before[1]!]
+      // Back as they were: the pins and the starved guest would follow them through later migrations.
+      const cpus = `0-${Number((await bed.exec(2, ['nproc', '--all'])).trim()) - 1}`
+      for (const vm of ['lab-busy1', 'lab-busy2']) {
+        await bed.virsh(2, ['vcpupin', vm, '0', cpus])
+        await bed.virsh(2, ['emulatorpin', vm, cpus])
+        assert.equal((await cli(['schedinfo', vm, '--set', 'weight=256'])).exitCode, 0)
+      }
       assert.ok(used[0]! > 2.5 * used[1]!, `weight 1024 vs 128 (8:1) gave ${(used[0]! / 1e9).toFixed(2)} s vs ${(used[1]! / 1e9).toFixed(2)} s of CPU`)
     })
 
@@ -233,7 +240,7 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
     })
 
     it('env shutdown --wait powers every guest off (ACPI), env start brings them back', async () => {
-      const down = await cli(['env', 'shutdown', 'lab', '--wait', '--timeout', '60'])
+      const down = await cli(['env', 'shutdown', 'lab', '--wait', '--timeout', '120'])
       assert.equal(down.exitCode, 0, down.stderr)
       assert.deepEqual(new Set((await info('lab')).vms.map((v) => v.state)), new Set(['shutoff']))
       const up = await cli(['env', 'start', 'lab'])
