@@ -42,8 +42,9 @@ export async function planEnvironmentMove(session: Session, env: EnvironmentReco
       {placement: 'spread', headSite: site},
     )
   } catch (error) {
-    if (error instanceof PlacementError) throw new ViolinError(`environment "${env.name}" does not fit in site "${site}": ${error.message}`)
-    throw error
+    if (!(error instanceof PlacementError)) throw error
+    const down = samples.filter((o) => !o.ok).map((o) => (o.ok ? '' : `${o.host} (${o.error.message})`))
+    throw new ViolinError(`environment "${env.name}" does not fit in site "${site}": ${error.message}${down.length > 0 ? `; not asked, unreachable: ${down.join(', ')}` : ''}`)
   }
   return moving.map((v) => ({vm: v.name, from: v.host, to: placed.get(v.name)!}))
 }
