@@ -126,6 +126,8 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
         assert.match(await bed.virsh(hostIndex(vm.host), ['domiflist', vm.name]), new RegExp(vm.mac))
       }
       assert.equal(new Set(env.vms.map((v) => v.mac)).size, 4)
+      const list = await cli(['env', 'list', '--json'])
+      assert.deepEqual(list.json.environments, [{name: 'lab', head_site: 'east', head: 'lab-head', vms: 4, running: 4, hosts: ['vbed1', 'vbed2']}])
     })
 
     it('usage shows a busy guest busy and an idle one idle, with the guest memory', async () => {

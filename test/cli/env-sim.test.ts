@@ -2,7 +2,7 @@ import {strict as assert} from 'node:assert'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {EXAMPLE, tempHome, violin, violinProcess} from '../helpers/cli.js'
+import {EXAMPLE, ROOT, tempHome, violin, violinProcess} from '../helpers/cli.js'
 
 /**
  * Environment commands against the simulated two-site cluster (examples/two-sites.yaml):
@@ -100,7 +100,7 @@ describe('env commands on simulated hosts', () => {
     ])
   })
 
-  it('unknown environments are exit 4, and destroy off a terminal needs --yes (exit 2)', async () => {
+  it('unknown environments are exit 4 for every verb', async () => {
     for (const verb of ['info', 'start', 'shutdown', 'destroy']) {
       const r = await violin(['env', verb, 'nope', ...(verb === 'destroy' ? ['--yes'] : [])], home.env)
       assert.equal(r.exitCode, 4, `${verb}: ${r.stderr}`)
@@ -123,5 +123,50 @@ describe('env commands on simulated hosts', () => {
     const sim = await violin(['image', 'push', img, 'east1'], home.env)
     assert.equal(sim.exitCode, 2)
     assert.match(sim.stderr, /simulated/)
+  })
+})
+
+/**
+ * env destroy's confirmation on a real terminal: `script` gives violin a pseudo-terminal
+ * and types the answer. The environment is a hand-written inventory record over VMs of
+ * the simulated cluster (sim hosts keep nothing, so env create cannot make one there).
+ */
+describe('env destroy on a terminal asks for the name', () => {
+  let home: ReturnType<typeof tempHome>
+
+  beforeEach(async () => {
+    home = tempHome()
+    const hosts = Object.fromEntries(
+      ['east1', 'west1'].map((name) => [name, {name, site: name.slice(0, 4), transport: {kind: 'local'}, driver: 'sim', uri: EXAMPLE}]),
+    )
+    const vm = (name: string, role: string, host: string) => ({name, role, host, mac: '52:54:00:00:00:01', vcpus: 2, memoryMiB: 2048, maxMemoryMiB: 4096})
+    const environments = {web: {name: 'web', headSite: 'east', createdAt: '2026-01-01T00:00:00Z', vms: [vm('web-head', 'head', 'east1'), vm('web-1', 'compute', 'east1')]}}
+    writeFileSync(join(home.dir, 'inventory.json'), JSON.stringify({version: 1, hosts, vms: {}, environments}))
+  })
+
+  afterEach(() => home.remove())
+
+  async function onTerminal(answer: string): Promise<{exitCode: number; output: string}> {
+    const {execa} = await import('execa')
+    const command = `node ${join(ROOT, 'bin', 'run.js')} env destroy web`
+    const r = await execa('script', ['-qec', command, '/dev/null'], {input: `${answer}\n`, reject: false, env: {...home.env, FORCE_COLOR: '0'}, extendEnv: true})
+    return {exitCode: r.exitCode ?? -1, output: String(r.stdout)}
+  }
+
+  it('a wrong answer destroys nothing (exit 1)', async () => {
+    const r = await onTerminal('wbe')
+    assert.match(r.output, /Destroy web: web-head \(running on east1\), web-1 \(running on east1\)\?/)
+    assert.match(r.output, /not confirmed; nothing was destroyed/)
+    assert.equal(r.exitCode, 1)
+    const info = await violin(['env', 'info', 'web', '--json'], home.env)
+    assert.equal(info.json.vms.length, 2)
+  })
+
+  it("the environment's name destroys it", async () => {
+    const r = await onTerminal('web')
+    assert.equal(r.exitCode, 0, r.output)
+    assert.match(r.output, /Destroyed environment web \(2 VMs\)/)
+    const info = await violin(['env', 'info', 'web'], home.env)
+    assert.equal(info.exitCode, 4)
   })
 })
