@@ -1,8 +1,8 @@
 import {ViolinCommand} from './base-command.js'
 import {ExitCode} from './errors.js'
-import {envVmColumns, envVmJson} from './render/environment.js'
-import {renderTable} from './render/table.js'
-import type {CreatedEnvironment, VmOutcome} from './services/environments.js'
+import {envVmJson, renderPlan} from './render/environment.js'
+import {type CreatedEnvironment, createEnvironment, type EnvironmentRequest, planEnvironment, type VmOutcome} from './services/environments.js'
+import type {Session} from './services/session.js'
 
 /** What the environment commands share: reporting per-VM outcomes and their exit status. */
 export abstract class EnvCommand extends ViolinCommand {
@@ -13,9 +13,23 @@ export abstract class EnvCommand extends ViolinCommand {
     if (failed.length > 0) process.exitCode = failed.length < outcomes.length ? ExitCode.partial : ExitCode.failure
   }
 
-  protected async reportCreated(created: CreatedEnvironment) {
+  /** env create and env define: place, then (unless a dry run) define and start, and report. */
+  protected async create(session: Session, request: EnvironmentRequest, options: {dryRun: boolean; start: boolean}) {
+    const placing = await this.progress(`Placing ${request.name}...`)
+    const plan = await planEnvironment(session, request).finally(() => placing.stop())
+    for (const u of plan.unreachable) this.warnHost(u.host, u.error)
+    if (options.dryRun) {
+      if (!this.jsonEnabled()) this.log(await renderPlan(plan.environment.vms))
+      return {dryRun: true, name: plan.environment.name, head_site: plan.environment.headSite, vms: plan.environment.vms.map(envVmJson)}
+    }
+    const creating = await this.progress(`Creating ${request.name} (${request.vms.length} VMs)...`)
+    const created = await createEnvironment(session, plan, {start: options.start}).finally(() => creating.stop())
+    return this.reportCreated(created)
+  }
+
+  private async reportCreated(created: CreatedEnvironment) {
     const env = created.environment
-    if (!this.quiet && !this.jsonEnabled()) this.log(await renderTable(env.vms, envVmColumns.filter((c) => c.header !== 'State' && c.header !== 'Site')))
+    if (!this.quiet && !this.jsonEnabled()) this.log(await renderPlan(env.vms))
     const hosts = [...new Set(env.vms.map((v) => v.host))]
     this.note(`Created environment ${env.name}: ${env.vms.length} VMs on ${hosts.join(', ')}; ${created.started.length} started.`)
     this.exitForVms([...created.started.map((vm) => ({vm, host: env.vms.find((v) => v.name === vm)!.host})), ...created.failed])

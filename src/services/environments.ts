@@ -184,11 +184,10 @@ async function domainTypeFor(host: HostRecord, driver: Driver): Promise<DomainTy
   return driver.defaultDomainType ? driver.defaultDomainType() : 'kvm'
 }
 
-/** Files a VM needs on every host it will run on: missing ones are named before anything is defined. */
-async function checkBootFiles(session: Session, host: HostRecord, spec: VmSpec): Promise<void> {
-  if (host.driver === 'sim') return
+/** Files the VMs need on their host (each path asked once): missing ones are named before anything is defined. */
+async function checkBootFiles(session: Session, host: HostRecord, specs: VmSpec[]): Promise<void> {
   const t = session.transport(host)
-  const needed = [spec.boot?.kernel, spec.boot?.initrd, spec.disk?.mode === 'shared' ? spec.disk.path : undefined].filter((p): p is string => Boolean(p))
+  const needed = new Set(specs.flatMap((spec) => [spec.boot?.kernel, spec.boot?.initrd, spec.disk?.mode === 'shared' ? spec.disk.path : undefined]).filter((p): p is string => Boolean(p)))
   for (const path of needed) {
     if ((await fileSize(t, path)) === undefined) {
       throw new ViolinError(`host "${host.name}" has no file ${path}`, undefined, path.startsWith(IMAGES_DIR) ? `violin image push ${path.slice(IMAGES_DIR.length + 1)} ${host.name}` : 'copy it there, or use violin image push')
@@ -211,7 +210,7 @@ export async function createEnvironment(session: Session, plan: EnvironmentPlan,
     throw new UsageError(`host(s) ${simulated.join(', ')} are simulated: a sim cluster keeps no new VMs between commands`, 'add --dry-run to see the placement')
   }
   await fanoutOrThrow(session, [...byHost.keys()], async (host) => {
-    for (const vm of byHost.get(host.name)!) await checkBootFiles(session, host, specs.get(vm.name)!)
+    await checkBootFiles(session, host, byHost.get(host.name)!.map((vm) => specs.get(vm.name)!))
   })
   await inventory.addEnvironment(environment)
   const defined: EnvVmRecord[] = []
@@ -219,7 +218,7 @@ export async function createEnvironment(session: Session, plan: EnvironmentPlan,
     await fanoutOrThrow(session, [...byHost.keys()], async (host) => {
       const driver = await session.driver(host)
       const type = await domainTypeFor(host, driver)
-      if (host.driver !== 'sim') await makeDirs(session.transport(host), `${VM_FILES_DIR}/console`, `${VM_FILES_DIR}/disks`)
+      await makeDirs(session.transport(host), `${VM_FILES_DIR}/console`, `${VM_FILES_DIR}/disks`)
       for (const vm of byHost.get(host.name)!) {
         const spec = specs.get(vm.name)!
         if (spec.disk?.mode === 'private') {

@@ -2,9 +2,8 @@ import {Args, Flags} from '@oclif/core'
 
 import {EnvCommand} from '../../env-command.js'
 import {vmShapeFlags} from '../../flags.js'
-import {envVmJson, renderPlan} from '../../render/environment.js'
 import {imagePath} from '../../services/env-file.js'
-import {createEnvironment, type EnvironmentRequest, planEnvironment, uniformVms} from '../../services/environments.js'
+import {type EnvironmentRequest, uniformVms} from '../../services/environments.js'
 import {parseSizeMiB} from '../../units.js'
 
 export default class EnvCreate extends EnvCommand {
@@ -42,15 +41,6 @@ export default class EnvCreate extends EnvCommand {
       ...(flags['disk-size'] ? {diskMiB: parseSizeMiB(flags['disk-size'], 'MiB')} : {}),
     }
     const session = await this.openSession(flags)
-    const progress = await this.progress(`Placing ${args.name}...`)
-    const plan = await planEnvironment(session, request).finally(() => progress.stop())
-    for (const u of plan.unreachable) this.warnHost(u.host, u.error)
-    if (flags['dry-run']) {
-      if (!this.jsonEnabled()) this.log(await renderPlan(plan.environment.vms))
-      return {dryRun: true, name: plan.environment.name, head_site: plan.environment.headSite, vms: plan.environment.vms.map(envVmJson)}
-    }
-    const creating = await this.progress(`Creating ${args.name} (${request.vms.length} VMs)...`)
-    const created = await createEnvironment(session, plan, {start: flags.start}).finally(() => creating.stop())
-    return this.reportCreated(created)
+    return this.create(session, request, {dryRun: flags['dry-run'], start: flags.start})
   }
 }

@@ -4,9 +4,7 @@ import {Flags} from '@oclif/core'
 
 import {EnvCommand} from '../../env-command.js'
 import {ConfigError} from '../../errors.js'
-import {envVmJson, renderPlan} from '../../render/environment.js'
 import {parseEnvironmentFile} from '../../services/env-file.js'
-import {createEnvironment, planEnvironment} from '../../services/environments.js'
 
 export default class EnvDefine extends EnvCommand {
   static override summary = 'Create an environment from a YAML description (the declarative env create).'
@@ -39,14 +37,6 @@ A VM's cmdline is appended to the defaults' one. image (a name in /var/lib/violi
     })
     const request = await parseEnvironmentFile(flags.file, text)
     const session = await this.openSession(flags)
-    const plan = await planEnvironment(session, request)
-    for (const u of plan.unreachable) this.warnHost(u.host, u.error)
-    if (flags['dry-run']) {
-      if (!this.jsonEnabled()) this.log(await renderPlan(plan.environment.vms))
-      return {dryRun: true, name: plan.environment.name, head_site: plan.environment.headSite, vms: plan.environment.vms.map(envVmJson)}
-    }
-    const progress = await this.progress(`Creating ${request.name} (${request.vms.length} VMs)...`)
-    const created = await createEnvironment(session, plan, {start: flags.start}).finally(() => progress.stop())
-    return this.reportCreated(created)
+    return this.create(session, request, {dryRun: flags['dry-run'], start: flags.start})
   }
 }
