@@ -129,8 +129,13 @@ export async function runMigration(session: Session, planned: PlannedMigration, 
     if (created.length > 0) await removeFiles(session.transport(dest), created).catch(() => undefined)
     throw error
   }
-  await recordMigrations([toRecord({vm: plan.name, from: plan.from, to: plan.to, live: plan.live, memoryMiB: plan.memoryMiB, concurrent: options.concurrent ?? 1, result})])
-  await session.inventory?.moveEnvironmentVm(plan.name, plan.to)
+  try {
+    await recordMigrations([toRecord({vm: plan.name, from: plan.from, to: plan.to, live: plan.live, memoryMiB: plan.memoryMiB, concurrent: options.concurrent ?? 1, result})])
+    await session.inventory?.moveEnvironmentVm(plan.name, plan.to)
+  } catch (error) {
+    // The move itself happened: say so, rather than let the bookkeeping pass for a failed migration.
+    throw new ViolinError(`"${plan.name}" moved to "${plan.to}", but recording it failed: ${(error as Error).message}`)
+  }
   if (source.driver !== 'sim') {
     const leftovers = [consoleLogPath(plan.name), ...plan.copiedDisks.map((d) => d.path).filter((p) => p.startsWith(`${VM_FILES_DIR}/`))]
     await removeFiles(session.transport(source), leftovers).catch(() => undefined)
