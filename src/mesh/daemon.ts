@@ -1,5 +1,6 @@
 import {createSocket, type Socket} from 'node:dgram'
 
+import {type ControlActions, decodeControl, encodeControl, type Member, Membership, peekVni} from './control.js'
 import {EnvironmentSwitch, newCounters, type PeerPort, type VmPort} from './switch.js'
 import {decodeVxlan} from './vxlan.js'
 
@@ -13,6 +14,17 @@ export interface DaemonDrops {
   badHeader: number
   unknownVni: number
   socketErrors: number
+  /** Control datagrams that did not parse, failed the HMAC, or came from another address than they claim. */
+  controlMalformed: number
+  controlUnauthenticated: number
+  controlSpoofed: number
+}
+
+export interface ControlOptions {
+  /** Pre-shared key of the environment: every control message is signed and checked. */
+  key?: Buffer
+  helloMs?: number
+  deadMs?: number
 }
 
 function bind(socket: Socket, at: Endpoint): Promise<void> {
@@ -41,12 +53,17 @@ function connect(socket: Socket, to: Endpoint): Promise<void> {
 export class MeshDaemon {
   private readonly switches = new Map<number, EnvironmentSwitch>()
   private readonly vmSockets = new Map<VmPort, Socket>()
-  readonly drops: DaemonDrops = {badHeader: 0, unknownVni: 0, socketErrors: 0}
+  readonly drops: DaemonDrops = {badHeader: 0, unknownVni: 0, socketErrors: 0, controlMalformed: 0, controlUnauthenticated: 0, controlSpoofed: 0}
+  private readonly memberships = new Map<number, {membership: Membership; key?: Buffer; timer: NodeJS.Timeout}>()
 
   private constructor(
     private readonly peerSocket: Socket,
     readonly endpoint: Endpoint,
+    private readonly controlSocket?: Socket,
+    readonly controlPort?: number,
   ) {
+    controlSocket?.on('message', (datagram, from) => this.onControl(datagram, from.address))
+    controlSocket?.on('error', () => this.drops.socketErrors++)
     peerSocket.on('message', (datagram, from) => {
       const decoded = decodeVxlan(datagram)
       if (!decoded.ok) {
@@ -63,12 +80,78 @@ export class MeshDaemon {
     peerSocket.on('error', () => this.drops.socketErrors++)
   }
 
-  /** Binds the peer socket; port 0 picks a free one (see `endpoint`). */
-  static async start(at: Endpoint): Promise<MeshDaemon> {
-    const socket = createSocket({type: at.address.includes(':') ? 'udp6' : 'udp4', reuseAddr: false})
+  /** Binds the peer socket (and the control socket); port 0 picks a free one (see `endpoint`). */
+  static async start(at: Endpoint, controlPort?: number): Promise<MeshDaemon> {
+    const type = at.address.includes(':') ? 'udp6' : 'udp4'
+    const socket = createSocket({type})
     await bind(socket, at)
     const {address, port} = socket.address()
-    return new MeshDaemon(socket, {address, port})
+    if (controlPort === undefined) return new MeshDaemon(socket, {address, port})
+    const control = createSocket({type})
+    await bind(control, {address, port: controlPort})
+    return new MeshDaemon(socket, {address, port}, control, control.address().port)
+  }
+
+  /** This switch as the control plane names it. */
+  self(): Member {
+    if (this.controlPort === undefined) throw new Error('this daemon was started without a control port')
+    return {address: this.endpoint.address, dataPort: this.endpoint.port, controlPort: this.controlPort}
+  }
+
+  /**
+   * Takes part in an environment's control plane: through `known` (any member) when given,
+   * else as the first member, waiting to be joined. Peers then come and go by themselves.
+   */
+  join(vni: number, known: Member | undefined, options: ControlOptions = {}): void {
+    this.environment(vni)
+    if (this.memberships.has(vni)) throw new Error(`VNI ${vni} already has a control plane on this daemon`)
+    const helloMs = options.helloMs ?? 1000
+    const membership = new Membership(vni, this.self(), {helloMs, deadMs: options.deadMs ?? helloMs * 3.5})
+    const timer = setInterval(() => this.apply(vni, membership.tick(Date.now())), helloMs)
+    timer.unref()
+    this.memberships.set(vni, {membership, key: options.key, timer})
+    if (known) this.apply(vni, membership.join(known, Date.now()))
+  }
+
+  /** Says goodbye to the other members and stops the control plane of an environment. */
+  leave(vni: number): void {
+    const entry = this.memberships.get(vni)
+    if (!entry) return
+    clearInterval(entry.timer)
+    this.apply(vni, entry.membership.leave(Date.now()))
+    this.memberships.delete(vni)
+  }
+
+  members(vni: number): Member[] {
+    return this.memberships.get(vni)?.membership.peers() ?? []
+  }
+
+  private onControl(datagram: Buffer, fromAddress: string): void {
+    const vni = peekVni(datagram)
+    const entry = vni === undefined ? undefined : this.memberships.get(vni)
+    if (!entry) {
+      this.drops.controlMalformed++
+      return
+    }
+    const decoded = decodeControl(datagram, entry.key)
+    if (!decoded.ok) {
+      if (decoded.reason === 'unauthenticated') this.drops.controlUnauthenticated++
+      else this.drops.controlMalformed++
+      return
+    }
+    if (decoded.message.from.address !== fromAddress) {
+      this.drops.controlSpoofed++
+      return
+    }
+    this.apply(vni!, entry.membership.receive(decoded.message, Date.now()))
+  }
+
+  private apply(vni: number, actions: ControlActions): void {
+    const sw = this.switches.get(vni)
+    const key = this.memberships.get(vni)?.key
+    for (const m of actions.added) sw?.addPeer(m.address, m.dataPort)
+    for (const m of actions.removed) sw?.removePeer(m.address)
+    for (const {to, message} of actions.send) this.controlSocket?.send(encodeControl(message, key), to.controlPort, to.address)
   }
 
   environment(vni: number, options: {maxMacs?: number; ageMs?: number} = {}): EnvironmentSwitch {
@@ -87,6 +170,7 @@ export class MeshDaemon {
   removeEnvironment(vni: number): void {
     const sw = this.switches.get(vni)
     if (!sw) return
+    this.leave(vni)
     for (const port of [...sw.vmPorts()]) this.detachVm(vni, port.id)
     this.switches.delete(vni)
   }
@@ -125,8 +209,15 @@ export class MeshDaemon {
     return sw.addPeer(peer.address, peer.port)
   }
 
-  async close(): Promise<void> {
+  /** Stops the daemon; with `leave: false` it goes silent as a crashed one would (tests). */
+  async close(options: {leave?: boolean} = {}): Promise<void> {
+    for (const [vni, entry] of [...this.memberships]) {
+      if (options.leave === false) clearInterval(entry.timer)
+      else this.leave(vni)
+    }
+    this.memberships.clear()
     for (const socket of this.vmSockets.values()) socket.close()
+    if (this.controlSocket) await new Promise<void>((resolve) => this.controlSocket!.close(() => resolve()))
     this.vmSockets.clear()
     await new Promise<void>((resolve) => this.peerSocket.close(() => resolve()))
   }

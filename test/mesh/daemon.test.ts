@@ -148,7 +148,7 @@ describe('userspace switch daemons on loopback', function () {
     a1.send(frame(BCAST, '52:54:00:00:00:a1', 'still alive'))
     assert.equal(payload(await b1.next()), 'still alive')
     attacker.close()
-    assert.deepEqual(b.drops, {badHeader: 3, unknownVni: 1, socketErrors: 0})
+    assert.deepEqual(b.drops, {badHeader: 3, unknownVni: 1, socketErrors: 0, controlMalformed: 0, controlUnauthenticated: 0, controlSpoofed: 0})
     assert.equal(b.environment(100).drops['unknown-peer'], 1)
     assert.equal(a.environment(100).drops.runt, 1)
     assert.equal(b1.received.length, 0, 'nothing from the garbage reached the VM')
@@ -170,5 +170,71 @@ describe('userspace switch daemons on loopback', function () {
     await witness.next()
     a1.send(frame('52:54:00:00:00:77', '52:54:00:00:00:a1', 'found you'))
     assert.equal(payload(await moved.next()), 'found you')
+  })
+})
+
+describe('switch daemons forming a mesh through the control plane (loopback)', function () {
+  this.timeout(10_000)
+  const daemons: MeshDaemon[] = []
+  const FAST = {helloMs: 100, deadMs: 400}
+  const KEY = Buffer.from('lab secret')
+
+  async function daemon(n: number): Promise<MeshDaemon> {
+    const d = await MeshDaemon.start({address: `127.0.2.${n}`, port: 0}, 0)
+    daemons.push(d)
+    return d
+  }
+
+  async function until(what: string, ok: () => boolean, ms = 3000): Promise<void> {
+    const deadline = Date.now() + ms
+    while (!ok()) {
+      if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`)
+      await new Promise((r) => setTimeout(r, 20))
+    }
+  }
+
+  const addresses = (d: MeshDaemon, vni: number) => d.environment(vni).peerPorts().map((p) => p.address).sort()
+
+  afterEach(async () => {
+    for (const d of daemons.splice(0)) await d.close()
+  })
+
+  it('joining through one member gives every switch a data-plane peer for every other', async () => {
+    const [d1, d2, d3] = [await daemon(1), await daemon(2), await daemon(3)]
+    d1.join(100, undefined, {...FAST, key: KEY})
+    d2.join(100, d1.self(), {...FAST, key: KEY})
+    d3.join(100, d2.self(), {...FAST, key: KEY})
+    await until('a full mesh', () => [d1, d2, d3].every((d) => d.environment(100).peerPorts().length === 2))
+    assert.deepEqual(addresses(d1, 100), ['127.0.2.2', '127.0.2.3'])
+    assert.deepEqual(addresses(d3, 100), ['127.0.2.1', '127.0.2.2'])
+  })
+
+  it('a switch that dies is dropped by the others; one that leaves is dropped at once', async () => {
+    const [d1, d2, d3] = [await daemon(1), await daemon(2), await daemon(3)]
+    d1.join(100, undefined, FAST)
+    d2.join(100, d1.self(), FAST)
+    d3.join(100, d1.self(), FAST)
+    await until('a full mesh', () => [d1, d2, d3].every((d) => d.environment(100).peerPorts().length === 2))
+    await d3.close({leave: false})
+    daemons.splice(daemons.indexOf(d3), 1)
+    await until('d3 dropped for silence', () => !addresses(d1, 100).includes('127.0.2.3') && !addresses(d2, 100).includes('127.0.2.3'))
+    d2.leave(100)
+    await until('d2 gone from d1', () => addresses(d1, 100).length === 0, 1000)
+  })
+
+  it('with a key, a switch that does not have it cannot join, and spoofed senders are refused', async () => {
+    const [d1, intruder] = [await daemon(1), await daemon(9)]
+    d1.join(100, undefined, {...FAST, key: KEY})
+    intruder.join(100, d1.self(), {...FAST, key: Buffer.from('guess')})
+    await until('the intruder refused', () => d1.drops.controlUnauthenticated >= 1)
+    const liar = createSocket('udp4')
+    liar.bind(0, '127.0.2.8')
+    await once(liar, 'listening')
+    const {encodeControl} = await import('../../src/mesh/control.js')
+    const forged = encodeControl({type: 'announce', vni: 100, from: {address: '127.0.2.7', dataPort: 1, controlPort: 2}, seq: 1, sentMs: Date.now()}, KEY)
+    await new Promise<void>((r) => liar.send(forged, d1.controlPort!, '127.0.2.1', () => r()))
+    await until('the spoofed sender refused', () => d1.drops.controlSpoofed === 1)
+    liar.close()
+    assert.deepEqual(d1.environment(100).peerPorts(), [])
   })
 })
