@@ -26,6 +26,12 @@ command -v gcc >/dev/null || missing+=(gcc)
 command -v xz >/dev/null || missing+=(xz-utils)
 command -v ip >/dev/null || missing+=(iproute2)
 command -v nsenter >/dev/null || missing+=(util-linux)
+# the switch mesh tests (test/mesh): test VMs are namespaces with a TAP bridged by socat
+command -v socat >/dev/null || missing+=(socat)
+command -v ping >/dev/null || missing+=(iputils-ping)
+command -v iperf3 >/dev/null || missing+=(iperf3)
+command -v ethtool >/dev/null || missing+=(ethtool)
+command -v bridge >/dev/null || missing+=(iproute2)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${missing[*]}" >&2
   sudo=""

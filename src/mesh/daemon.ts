@@ -37,6 +37,21 @@ function bind(socket: Socket, at: Endpoint): Promise<void> {
   })
 }
 
+/** A socket bound to `::` sees IPv4 senders as ::ffff:a.b.c.d; peers are known by a.b.c.d. */
+function unmapped(address: string): string {
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address
+}
+
+/** Closes a socket that could not be set up, so a retry can bind again and nothing holds the process. */
+async function orClose<T>(socket: Socket, step: Promise<T>): Promise<T> {
+  try {
+    return await step
+  } catch (error) {
+    socket.close()
+    throw error
+  }
+}
+
 function connect(socket: Socket, to: Endpoint): Promise<void> {
   return new Promise((resolve, reject) => {
     socket.connect(to.port, to.address, (error?: Error) => (error ? reject(error) : resolve()))
@@ -55,6 +70,8 @@ export class MeshDaemon {
   private readonly vmSockets = new Map<VmPort, Socket>()
   readonly drops: DaemonDrops = {badHeader: 0, unknownVni: 0, socketErrors: 0, controlMalformed: 0, controlUnauthenticated: 0, controlSpoofed: 0}
   private readonly memberships = new Map<number, {membership: Membership; key?: Buffer; timer: NodeJS.Timeout}>()
+  /** Control datagrams handed to the socket and not yet sent (dgram sends on a later tick). */
+  private readonly sending = new Set<Promise<void>>()
 
   private constructor(
     private readonly peerSocket: Socket,
@@ -62,7 +79,7 @@ export class MeshDaemon {
     private readonly controlSocket?: Socket,
     readonly controlPort?: number,
   ) {
-    controlSocket?.on('message', (datagram, from) => this.onControl(datagram, from.address))
+    controlSocket?.on('message', (datagram, from) => this.onControl(datagram, unmapped(from.address)))
     controlSocket?.on('error', () => this.drops.socketErrors++)
     peerSocket.on('message', (datagram, from) => {
       const decoded = decodeVxlan(datagram)
@@ -75,7 +92,7 @@ export class MeshDaemon {
         this.drops.unknownVni++
         return
       }
-      sw.fromPeer(from.address, decoded.frame)
+      sw.fromPeer(unmapped(from.address), decoded.frame)
     })
     peerSocket.on('error', () => this.drops.socketErrors++)
   }
@@ -84,11 +101,14 @@ export class MeshDaemon {
   static async start(at: Endpoint, controlPort?: number): Promise<MeshDaemon> {
     const type = at.address.includes(':') ? 'udp6' : 'udp4'
     const socket = createSocket({type})
-    await bind(socket, at)
+    await orClose(socket, bind(socket, at))
     const {address, port} = socket.address()
     if (controlPort === undefined) return new MeshDaemon(socket, {address, port})
     const control = createSocket({type})
-    await bind(control, {address, port: controlPort})
+    await orClose(control, bind(control, {address, port: controlPort})).catch((error: unknown) => {
+      socket.close()
+      throw error
+    })
     return new MeshDaemon(socket, {address, port}, control, control.address().port)
   }
 
@@ -151,7 +171,13 @@ export class MeshDaemon {
     const key = this.memberships.get(vni)?.key
     for (const m of actions.added) sw?.addPeer(m.address, m.dataPort)
     for (const m of actions.removed) sw?.removePeer(m.address)
-    for (const {to, message} of actions.send) this.controlSocket?.send(encodeControl(message, key), to.controlPort, to.address)
+    for (const {to, message} of actions.send) {
+      const socket = this.controlSocket
+      if (!socket) continue
+      const sent = new Promise<void>((resolve) => socket.send(encodeControl(message, key), to.controlPort, to.address, () => resolve()))
+      this.sending.add(sent)
+      void sent.then(() => this.sending.delete(sent))
+    }
   }
 
   environment(vni: number, options: {maxMacs?: number; ageMs?: number} = {}): EnvironmentSwitch {
@@ -184,8 +210,7 @@ export class MeshDaemon {
     if (!sw) throw new Error(`no switch for VNI ${vni} on this host`)
     const socket = createSocket({type: listen.address.includes(':') ? 'udp6' : 'udp4'})
     socket.on('error', () => this.drops.socketErrors++)
-    await bind(socket, listen)
-    await connect(socket, vm)
+    await orClose(socket, bind(socket, listen).then(() => connect(socket, vm)))
     const port: VmPort = {kind: 'local', id, counters: newCounters(), send: (frame) => socket.send(frame)}
     sw.addVm(port)
     socket.on('message', (frame) => sw.fromVm(port, frame))
@@ -216,6 +241,7 @@ export class MeshDaemon {
       else this.leave(vni)
     }
     this.memberships.clear()
+    await Promise.all(this.sending) // the goodbyes must leave before the socket closes
     for (const socket of this.vmSockets.values()) socket.close()
     if (this.controlSocket) await new Promise<void>((resolve) => this.controlSocket!.close(() => resolve()))
     this.vmSockets.clear()

@@ -154,6 +154,23 @@ describe('userspace switch daemons on loopback', function () {
     assert.equal(b1.received.length, 0, 'nothing from the garbage reached the VM')
   })
 
+  it('a daemon bound to :: knows an IPv4 peer by its plain address', async () => {
+    const dual = await MeshDaemon.start({address: '::', port: 0})
+    try {
+      dual.environment(100)
+      b.environment(100)
+      dual.addPeer(100, {address: '127.0.1.2', port: b.endpoint.port})
+      b.addPeer(100, {address: '127.0.0.1', port: dual.endpoint.port})
+      const here = await vm(dual, 100, 'here')
+      const there = await vm(b, 100, 'there')
+      there.send(frame(BCAST, '52:54:00:00:00:bb', 'over v4'))
+      assert.equal(payload(await here.next()), 'over v4')
+      assert.equal(dual.environment(100).drops['unknown-peer'], 0)
+    } finally {
+      await dual.close()
+    }
+  })
+
   it('learns the new place of a VM that moved from its first frame (a RARP announcement)', async () => {
     mesh(100)
     const a1 = await vm(a, 100, 'a1')
@@ -220,6 +237,17 @@ describe('switch daemons forming a mesh through the control plane (loopback)', f
     await until('d3 dropped for silence', () => !addresses(d1, 100).includes('127.0.2.3') && !addresses(d2, 100).includes('127.0.2.3'))
     d2.leave(100)
     await until('d2 gone from d1', () => addresses(d1, 100).length === 0, 1000)
+  })
+
+  it('a daemon that stops says goodbye before its socket closes', async () => {
+    const SLOW = {helloMs: 100, deadMs: 60_000} // dropping for silence would take a minute
+    const [d1, d2] = [await daemon(1), await daemon(2)]
+    d1.join(100, undefined, SLOW)
+    d2.join(100, d1.self(), SLOW)
+    await until('a mesh', () => addresses(d1, 100).length === 1)
+    await d2.close()
+    daemons.splice(daemons.indexOf(d2), 1)
+    await until('d2 gone from d1 by its goodbye', () => addresses(d1, 100).length === 0, 1000)
   })
 
   it('with a key, a switch that does not have it cannot join, and spoofed senders are refused', async () => {
