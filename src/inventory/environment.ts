@@ -29,7 +29,21 @@ export interface EnvironmentRecord {
   /** Size of each VM's private writable disk, MiB, when the VMs have one. */
   diskMiB?: number
   vms: EnvVmRecord[]
+  /** The environment's own Ethernet, once `violin switch start` gave it one. */
+  network?: EnvironmentNetwork
 }
+
+export const DATAPLANES = ['vxlan'] as const
+export type Dataplane = (typeof DATAPLANES)[number]
+
+export interface EnvironmentNetwork {
+  /** VXLAN network identifier: the environment on the wire. */
+  vni: number
+  dataplane: Dataplane
+}
+
+/** VNIs violin hands out start here, clear of the small numbers people pick by hand. */
+export const FIRST_VNI = 1000
 
 /** Where violin keeps a VM's files on its host: its console log and its private disk. */
 export const VM_FILES_DIR = '/var/lib/violin'

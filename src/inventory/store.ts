@@ -4,7 +4,7 @@ import type Conf from 'conf'
 import envPaths from 'env-paths'
 
 import {ConfigError, ExitCode, NotFoundError, UsageError, ViolinError} from '../errors.js'
-import {type EnvironmentRecord, ROLES} from './environment.js'
+import {type Dataplane, DATAPLANES, type EnvironmentNetwork, type EnvironmentRecord, FIRST_VNI, ROLES} from './environment.js'
 import {DOMAIN_TYPES, DRIVERS, HOST_NAME, type HostRecord, type VmRecord} from './host.js'
 
 export interface InventoryData {
@@ -104,6 +104,27 @@ export class Inventory {
   removeEnvironment(name: string): Promise<void> {
     return this.update((data) => {
       delete data.environments[name]
+    })
+  }
+
+  /**
+   * Gives an environment its network: the VNI it already has, else the lowest one from
+   * FIRST_VNI that no other environment uses (chosen under the lock, so two concurrent
+   * starts cannot take the same one).
+   */
+  assignNetwork(name: string, dataplane: Dataplane): Promise<EnvironmentNetwork> {
+    return this.update((data) => {
+      const env = data.environments[name]
+      if (!env) throw new NotFoundError(`environment "${name}" is not in the inventory`, 'violin env list')
+      if (env.network) {
+        if (env.network.dataplane !== dataplane) throw new UsageError(`environment "${name}" runs on the ${env.network.dataplane} data plane`, `violin switch stop ${name} first`)
+        return env.network
+      }
+      const taken = new Set(Object.values(data.environments).map((e) => e.network?.vni))
+      let vni = FIRST_VNI
+      while (taken.has(vni)) vni++
+      env.network = {vni, dataplane}
+      return env.network
     })
   }
 
@@ -226,6 +247,12 @@ export function validate(path: string, text: string): InventoryData {
     if (r.name !== key) fail(`${at}.name`, `must equal its key "${key}"`)
     if (typeof r.headSite !== 'string' || !r.headSite) fail(`${at}.headSite`, 'must be a non-empty string')
     if (!Array.isArray(r.vms)) fail(`${at}.vms`, 'must be a list')
+    if (r.network !== undefined) {
+      const n = r.network as Record<string, unknown>
+      if (!isObject(n)) fail(`${at}.network`, 'must be an object')
+      if (!Number.isInteger(n.vni) || (n.vni as number) < 1 || (n.vni as number) > 0xff_ffff) fail(`${at}.network.vni`, 'must be a whole number from 1 to 16777215')
+      if (!DATAPLANES.includes(n.dataplane as never)) fail(`${at}.network.dataplane`, `must be one of ${DATAPLANES.join(', ')}`)
+    }
     ;(r.vms as unknown[]).forEach((v, i) => {
       const vat = `${at}.vms[${i}]`
       if (!isObject(v)) fail(vat, 'must be an object')

@@ -1,0 +1,30 @@
+import {Args} from '@oclif/core'
+
+import {ViolinCommand} from '../../base-command.js'
+import {formatFlags, selectionFlags} from '../../flags.js'
+import {switchFdb} from '../../services/switch.js'
+
+export default class SwitchFdb extends ViolinCommand {
+  static override summary = "Show the MAC addresses an environment's switches have learned, and where each is."
+  static override description = 'A MAC is either on a VM port of that host (via: the bridge port) or behind a peer host (via: its underlay address).'
+  static override examples = ['<%= config.bin %> switch fdb lab', '<%= config.bin %> switch fdb lab --host e1 --format csv']
+  static override args = {env: Args.string({description: 'environment name', required: true})}
+  static override flags = {host: selectionFlags.host, ...formatFlags}
+
+  async run() {
+    const {args, flags} = await this.parse(SwitchFdb)
+    this.quiet = flags.quiet
+    const session = await this.openSession(flags)
+    const outcomes = await switchFdb(session, args.env, flags.host)
+    const rows = outcomes.flatMap((o) => (o.ok ? o.value.map((e) => ({host: o.host, ...e})) : []))
+    for (const o of outcomes) if (!o.ok) this.warnHost(o.host, o.error)
+    await this.render(flags.format, {env: args.env, entries: rows}, rows, [
+      {header: 'Host', get: (r) => r.host},
+      {header: 'MAC', get: (r) => r.mac},
+      {header: 'Where', get: (r) => (r.local ? 'local' : 'peer')},
+      {header: 'Via', get: (r) => r.via},
+    ])
+    this.exitForHosts(outcomes.length, outcomes.filter((o) => !o.ok).map((o) => (o.ok ? {} : o.error)))
+    return {env: args.env, entries: rows}
+  }
+}
