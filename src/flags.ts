@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {DATAPLANES} from './inventory/environment.js'
 import {PLACEMENTS} from './policy/placement.js'
 import {FORMATS, type Format} from './render/table.js'
 
@@ -30,5 +31,9 @@ export const vmShapeFlags = {
     exclusive: ['disk-size'],
   }),
   'disk-size': Flags.string({summary: 'Give each VM a private writable disk of this size (it moves with --copy-storage-all).', helpValue: 'SIZE'}),
+  dataplane: Flags.option({
+    options: DATAPLANES,
+    summary: "Give the environment its own Ethernet now: its switch is started on the VMs' hosts and their NICs join it.",
+  })(),
   placement: Flags.option({options: PLACEMENTS, summary: 'spread: as many hosts as possible; pack: as few.', default: 'spread' as const})(),
 }

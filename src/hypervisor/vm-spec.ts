@@ -17,6 +17,8 @@ export interface VmSpec {
   disk?: DiskSpec
   /** Where the hypervisor writes the serial console, on the VM's host. */
   consoleLog?: string
+  /** The NIC's attachment: a bridge of the environment's switch (kernel data plane); none means an unattached NIC. */
+  nic?: {bridge: string; mtu: number}
   /** Relative CPU weight (libvirt cpu_shares, Xen credit weight); the hypervisor default when absent. */
   cpuWeight?: number
 }

@@ -1,12 +1,12 @@
 import {isAbsolute} from 'node:path'
 
 import {ConfigError} from '../errors.js'
-import {IMAGES_DIR} from '../inventory/environment.js'
+import {type Dataplane, DATAPLANES, IMAGES_DIR} from '../inventory/environment.js'
 import {PLACEMENTS, type Placement} from '../policy/placement.js'
 import {parseSizeMiB} from '../units.js'
 import {type EnvironmentRequest, uniformVms, type VmRequest} from './environments.js'
 
-const TOP_KEYS = ['name', 'head_site', 'placement', 'hosts', 'defaults', 'vms']
+const TOP_KEYS = ['name', 'head_site', 'placement', 'hosts', 'defaults', 'vms', 'dataplane']
 const SHAPE_KEYS = ['vcpus', 'memory', 'max_memory', 'cmdline']
 const VM_KEYS = [...SHAPE_KEYS, 'host', 'name', 'role']
 const DEFAULT_KEYS = [...SHAPE_KEYS, 'kernel', 'initrd', 'image', 'disk_size']
@@ -101,9 +101,12 @@ export async function parseEnvironmentFile(file: string, text: string): Promise<
     if (at >= 0) fail(`vms[${at}].cmdline`, 'needs defaults.kernel (a VM booting from its image has its own command line)')
   }
   if (d.image !== undefined && d.disk_size !== undefined) fail('defaults.disk_size', 'cannot go with image: a VM has either the shared read-only image or a private disk')
+  const dataplane = root.dataplane === undefined ? undefined : (str(root.dataplane, 'dataplane') as Dataplane)
+  if (dataplane !== undefined && !DATAPLANES.includes(dataplane)) fail('dataplane', `must be one of ${DATAPLANES.join(', ')}`)
   return {
     name,
     placement,
+    ...(dataplane ? {dataplane} : {}),
     vms: vms!,
     ...(root.head_site === undefined ? {} : {headSite: str(root.head_site, 'head_site')}),
     ...(hosts ? {hosts} : {}),

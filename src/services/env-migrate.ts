@@ -7,6 +7,7 @@ import {type HostRoom, place, PlacementError} from '../policy/placement.js'
 import {fanout} from './fanout.js'
 import {type MigrationPlan, planMigration, runMigration} from './migration.js'
 import type {Session} from './session.js'
+import {switchAfterLeaving, switchBeforeLanding} from './switch.js'
 import {environmentStatus, roomOf} from './environments.js'
 
 export interface EnvMove {
@@ -59,6 +60,9 @@ export async function moveEnvironment(
   options: {maxParallel: number; live: boolean; copyStorage: boolean; onChange?: (moves: readonly EnvMove[]) => void},
 ): Promise<EnvMove[]> {
   if (options.maxParallel < 1) throw new UsageError('--max-parallel must be at least 1')
+  const env = session.inventory?.environmentOf(moves[0]?.vm ?? '')
+  // The switch is extended once for every destination before the moves, and shrunk once after.
+  if (env) await switchBeforeLanding(session, env, [...new Set(moves.map((m) => m.to))])
   const gate = pLimit(options.maxParallel)
   const concurrent = Math.min(options.maxParallel, moves.length)
   await Promise.all(
@@ -68,7 +72,7 @@ export async function moveEnvironment(
           const planned = await planMigration(session, move.vm, move.to, {live: options.live, copyStorage: options.copyStorage}, {hosts: [move.from]})
           move.plan = planned.plan
           options.onChange?.(moves)
-          move.result = await runMigration(session, planned, {concurrent})
+          move.result = await runMigration(session, planned, {concurrent, switchReady: true})
         } catch (error) {
           move.error = error as Error
         }
@@ -76,5 +80,6 @@ export async function moveEnvironment(
       }),
     ),
   )
+  if (env) await switchAfterLeaving(session, env, [...new Set(moves.filter((m) => m.result).map((m) => m.from))])
   return moves
 }

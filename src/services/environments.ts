@@ -4,11 +4,14 @@ import {NotFoundError, UsageError, ViolinError} from '../errors.js'
 import type {Driver, HostSample, VmState} from '../hypervisor/driver.js'
 import type {DomainType, KernelBoot, VmSpec} from '../hypervisor/vm-spec.js'
 import {consoleLogPath, type EnvironmentRecord, type EnvVmRecord, IMAGES_DIR, privateDiskPath, type Role, VM_FILES_DIR} from '../inventory/environment.js'
+import type {Dataplane} from '../inventory/environment.js'
 import {HOST_NAME, type HostRecord} from '../inventory/host.js'
+import {bridgeName, removeKernelSwitch, vmMtu} from '../mesh/kernel.js'
 import {type HostRoom, place, type Placement, PlacementError, type VmDemand} from '../policy/placement.js'
 import {createImage, fileSize, makeDirs, removeFiles} from '../transport/files.js'
 import {fanout} from './fanout.js'
 import type {Session} from './session.js'
+import {startSwitch} from './switch.js'
 
 /** One VM as asked for: by `env create` flags (all alike) or by an `env define` file (each its own). */
 export interface VmRequest {
@@ -30,6 +33,8 @@ export interface EnvironmentRequest {
   image?: string
   diskMiB?: number
   vms: VmRequest[]
+  /** Give the environment its own Ethernet from the start (the VMs' NICs on its switch). */
+  dataplane?: Dataplane
   /** Only these hosts are candidates (default: every host of the inventory). */
   hosts?: string[]
 }
@@ -107,6 +112,7 @@ export function roomOf(host: HostRecord, sample: HostSample): HostRoom {
 export interface EnvironmentPlan {
   environment: EnvironmentRecord
   specs: Map<string, VmSpec>
+  dataplane?: Dataplane
   unreachable: Array<{host: string; error: Error}>
 }
 
@@ -170,7 +176,7 @@ export async function planEnvironment(session: Session, request: EnvironmentRequ
     ...(request.diskMiB ? {diskMiB: request.diskMiB} : {}),
     vms,
   }
-  return {environment, specs, unreachable}
+  return {environment, specs, unreachable, ...(request.dataplane ? {dataplane: request.dataplane} : {})}
 }
 
 /** A VM's own command line words come after the environment's. */
@@ -215,6 +221,16 @@ export async function createEnvironment(session: Session, plan: EnvironmentPlan,
   await inventory.addEnvironment(environment)
   const defined: EnvVmRecord[] = []
   try {
+    if (plan.dataplane) {
+      // The switch first: a VM whose bridge does not exist yet cannot start.
+      const {network} = await startSwitch(session, environment.name, plan.dataplane, {hosts: [...byHost.keys()].map((h) => session.host(h))}).then((r) => {
+        const failed = r.outcomes.find((o) => !o.ok)
+        if (failed && !failed.ok) throw new ViolinError(`${environment.name}'s switch on host "${failed.host}": ${failed.error.message}`)
+        return r
+      })
+      environment.network = network
+      for (const spec of specs.values()) spec.nic = {bridge: bridgeName(network.vni), mtu: vmMtu()}
+    }
     await fanoutOrThrow(session, [...byHost.keys()], async (host) => {
       const driver = await session.driver(host)
       const type = await domainTypeFor(host, driver)
@@ -232,6 +248,7 @@ export async function createEnvironment(session: Session, plan: EnvironmentPlan,
     })
   } catch (error) {
     await removeVms(session, defined).catch(() => undefined)
+    if (environment.network) await fanout([...byHost.keys()].map((h) => session.host(h)), (h) => removeKernelSwitch(session.transport(h), environment.network!.vni))
     await inventory.removeEnvironment(environment.name)
     throw error
   }
@@ -356,6 +373,13 @@ export async function destroyEnvironment(session: Session, env: EnvironmentRecor
   const present = status.filter((v) => v.state !== 'missing')
   const results = await removeVms(session, present)
   const failed = results.filter((r) => r.error)
-  if (failed.length === 0) await session.inventory!.removeEnvironment(env.name)
+  if (failed.length === 0 && env.network) {
+    // Its switch too, wherever it is (every host violin manages, since VMs may have moved).
+    const vni = env.network.vni
+    for (const o of await fanout(session.hosts.filter((h) => h.driver !== 'sim'), (h) => removeKernelSwitch(session.transport(h), vni))) {
+      if (!o.ok) results.push({vm: `(switch VNI ${vni})`, host: o.host, error: o.error})
+    }
+  }
+  if (results.every((r) => !r.error)) await session.inventory!.removeEnvironment(env.name)
   return [...results, ...status.filter((v) => v.state === 'missing').map((v) => ({vm: v.name, host: v.host}))]
 }

@@ -8,6 +8,7 @@ import {DEFAULT_LIBVIRT_URI} from '../inventory/host.js'
 import {recordMigrations, toRecord} from '../monitor/migration-history.js'
 import {createImage, fileSize, imageInfo, makeDirs, removeFiles} from '../transport/files.js'
 import type {Selection, Session} from './session.js'
+import {switchAfterLeaving, switchBeforeLanding} from './switch.js'
 import {type Located, locateVm} from './vms.js'
 
 export interface MigrationPlan {
@@ -105,12 +106,15 @@ export async function planMigration(session: Session, name: string, to: string, 
  * hypervisor fails, the VM is still on the source (libvirt resumes it there) and the
  * disks violin created on the destination are removed again.
  */
-export async function runMigration(session: Session, planned: PlannedMigration, options: {concurrent?: number} = {}): Promise<MigrationResult> {
+export async function runMigration(session: Session, planned: PlannedMigration, options: {concurrent?: number; switchReady?: boolean} = {}): Promise<MigrationResult> {
   const {plan, driver} = planned
   const source = session.host(plan.from)
   const dest = session.host(plan.to)
+  const env = session.inventory?.environmentOf(plan.name)
   const created: string[] = []
   let result: MigrationResult
+  // The destination's switch first: the VM's NIC needs its bridge there the moment it lands.
+  if (env && !options.switchReady) await switchBeforeLanding(session, env, [plan.to])
   try {
     if (plan.copiedDisks.length > 0) {
       const dst = session.transport(dest)
@@ -132,9 +136,10 @@ export async function runMigration(session: Session, planned: PlannedMigration, 
   try {
     await recordMigrations([toRecord({vm: plan.name, from: plan.from, to: plan.to, live: plan.live, memoryMiB: plan.memoryMiB, concurrent: options.concurrent ?? 1, result})])
     await session.inventory?.moveEnvironmentVm(plan.name, plan.to)
+    if (env && !options.switchReady) await switchAfterLeaving(session, env, [plan.from])
   } catch (error) {
     // The move itself happened: say so, rather than let the bookkeeping pass for a failed migration.
-    throw new ViolinError(`"${plan.name}" moved to "${plan.to}", but recording it failed: ${(error as Error).message}`)
+    throw new ViolinError(`"${plan.name}" moved to "${plan.to}", but what follows a move failed: ${(error as Error).message}`)
   }
   if (source.driver !== 'sim') {
     const leftovers = [consoleLogPath(plan.name), ...plan.copiedDisks.map((d) => d.path).filter((p) => p.startsWith(`${VM_FILES_DIR}/`))]

@@ -52,9 +52,14 @@ export interface SwitchHostResult {
  * kernel data plane nothing runs on the hosts but the kernel; violin configures it over
  * SSH. Running it again after VMs moved adds the new hosts and drops the ones left.
  */
-export async function startSwitch(session: Session, envName: string, dataplane: Dataplane): Promise<{network: EnvironmentNetwork; outcomes: HostOutcome<SwitchHostResult>[]}> {
+export async function startSwitch(
+  session: Session,
+  envName: string,
+  dataplane: Dataplane,
+  options: {hosts?: HostRecord[]} = {},
+): Promise<{network: EnvironmentNetwork; outcomes: HostOutcome<SwitchHostResult>[]}> {
   const env = session.inventory!.environment(envName)
-  const hosts = await environmentHosts(session, env)
+  const hosts = options.hosts ?? (await environmentHosts(session, env))
   const underlays = await fanout(hosts, (h) => underlayOf(session, h))
   const failed = underlays.filter((u) => !u.ok)
   if (failed.length > 0) {
@@ -70,6 +75,32 @@ export async function startSwitch(session: Session, envName: string, dataplane: 
     return {host: host.name, address: own.address, device: own.device, bridge: bridgeName(network.vni), ...r}
   })
   return {network, outcomes}
+}
+
+/** Throws the first host failure of a switch change: a VM must not start or land where its network is missing. */
+function orThrow<T>(envName: string, outcomes: HostOutcome<T>[]): void {
+  const failed = outcomes.find((o) => !o.ok)
+  if (failed && !failed.ok) throw new ViolinError(`${envName}'s switch on host "${failed.host}": ${failed.error.message}`)
+}
+
+/**
+ * Before VMs of a networked environment land on hosts (create, migrate): the switch is
+ * started there and meshed with the hosts the environment is on now.
+ */
+export async function switchBeforeLanding(session: Session, env: EnvironmentRecord, landing: string[]): Promise<void> {
+  if (!env.network) return
+  const now = await environmentHosts(session, env)
+  const hosts = [...new Set([...now.map((h) => h.name), ...landing])].sort().map((h) => session.host(h))
+  orThrow(env.name, (await startSwitch(session, env.name, env.network.dataplane, {hosts})).outcomes)
+}
+
+/** After VMs left hosts: the mesh shrinks to where the environment is, and hosts it left lose its switch. */
+export async function switchAfterLeaving(session: Session, env: EnvironmentRecord, left: string[]): Promise<void> {
+  if (!env.network) return
+  const now = await environmentHosts(session, env)
+  orThrow(env.name, (await startSwitch(session, env.name, env.network.dataplane, {hosts: now})).outcomes)
+  const empty = left.filter((h) => !now.some((n) => n.name === h))
+  orThrow(env.name, await fanout(empty.map((h) => session.host(h)), (h) => removeKernelSwitch(session.transport(h), env.network!.vni)))
 }
 
 /** Takes the environment's switch down on every host that has it (or on all hosts, to be sure). */

@@ -25,7 +25,7 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
     home = tempHome()
     home.env.VIOLIN_KNOWN_HOSTS = bed.knownHosts
     for (const h of bed.hosts) {
-      const r = await cli(['host', 'add', h.name, '--ssh', `root@${h.address}`, '--identity', bed.key, '--site', 'east', '--driver', 'libvirt', '--domain-type', 'qemu'])
+      const r = await cli(['host', 'add', h.name, '--ssh', `root@${h.address}`, '--identity', bed.key, '--site', 'east', '--driver', 'libvirt', '--domain-type', 'qemu', '--cpu-overcommit', '4'])
       assert.equal(r.exitCode, 0, r.stderr)
     }
     const env = await cli(['env', 'create', 'net', '--vms', '2', '--kernel', bed.guest.kernel, '--initrd', bed.guest.initrd, '--no-start', '--json'])
@@ -82,6 +82,22 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
     const start2 = await cli(['switch', 'start', 'net2', '--json'])
     assert.equal(start2.json.vni, 1001)
     assert.deepEqual(start2.json.hosts.map((h: {host: string; added: string[]}) => [h.host, h.added]), [['vbed1', []]])
+  })
+
+  it('env create --dataplane vxlan starts the switch before the VMs and puts their NICs on it; destroy takes it down', async () => {
+    const r = await cli(['env', 'create', 'web', '--vms', '2', '--kernel', bed.guest.kernel, '--no-start', '--dataplane', 'vxlan', '--json'])
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr)
+    const info = await cli(['env', 'info', 'web', '--json'])
+    assert.deepEqual(info.json.network, {vni: 1002, dataplane: 'vxlan'})
+    for (const vm of info.json.vms) {
+      const xml = await bed.virsh(bed.hosts.find((h) => h.name === vm.host)!.index, ['dumpxml', vm.name])
+      assert.match(xml, /<interface type='bridge'>[\s\S]*<source bridge='vbr1002'\/>[\s\S]*<mtu size='1450'\/>/)
+      assert.match(xml, new RegExp(`<mac address='${vm.mac}'/>`))
+    }
+    for (const h of bed.hosts) assert.match(await bed.exec(h.index, ['ip', '-o', 'link', 'show']), /\bvx1002\b/, h.name)
+    const destroy = await cli(['env', 'destroy', 'web', '--yes'])
+    assert.equal(destroy.exitCode, 0, destroy.stderr)
+    for (const h of bed.hosts) assert.doesNotMatch(await bed.exec(h.index, ['ip', '-o', 'link', 'show']), /\b(vx1002|vbr1002)\b/, h.name)
   })
 
   it('stop removes the bridge and the VXLAN device from every host', async () => {

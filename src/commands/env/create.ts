@@ -39,6 +39,7 @@ export default class EnvCreate extends EnvCommand {
       ...(flags.kernel ? {boot: {kernel: flags.kernel, ...(flags.initrd ? {initrd: flags.initrd} : {}), ...(flags.cmdline ? {cmdline: flags.cmdline} : {})}} : {}),
       ...(flags.image ? {image: imagePath(flags.image)} : {}),
       ...(flags['disk-size'] ? {diskMiB: parseSizeMiB(flags['disk-size'], 'MiB')} : {}),
+      ...(flags.dataplane ? {dataplane: flags.dataplane} : {}),
     }
     const session = await this.openSession(flags)
     return this.create(session, request, {dryRun: flags['dry-run'], start: flags.start})

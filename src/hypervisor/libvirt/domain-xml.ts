@@ -41,10 +41,7 @@ export function domainXml(spec: VmSpec, type: DomainType): string {
     `    <emulator>${EMULATOR}</emulator>`,
     "    <controller type='usb' model='none'/>",
     ...disk(spec),
-    "    <interface type='ethernet'>",
-    `      <mac address='${spec.mac}'/>`,
-    "      <model type='virtio'/>",
-    '    </interface>',
+    ...nic(spec),
     ...console(spec.consoleLog),
     "    <memballoon model='virtio'>",
     // Guest statistics every second: usage reads the guest's own view of used memory.
@@ -76,6 +73,12 @@ function disk(spec: VmSpec): string[] {
     ...(d.mode === 'shared' ? ['      <readonly/>', '      <shareable/>'] : []),
     '    </disk>',
   ]
+}
+
+/** On the environment's bridge when it has a switch, else a NIC attached to nothing (a tap of its own). */
+function nic(spec: VmSpec): string[] {
+  const attach = spec.nic ? ["    <interface type='bridge'>", `      <source bridge='${esc(spec.nic.bridge)}'/>`] : ["    <interface type='ethernet'>"]
+  return [...attach, `      <mac address='${spec.mac}'/>`, "      <model type='virtio'/>", ...(spec.nic ? [`      <mtu size='${spec.nic.mtu}'/>`] : []), '    </interface>']
 }
 
 function console(path: string | undefined): string[] {
