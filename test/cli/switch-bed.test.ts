@@ -109,4 +109,60 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
     }
     assert.match(await bed.exec(1, ['ip', '-o', 'link', 'show']), /\bvx1001\b/, "net2's switch is untouched")
   })
+
+  describe('real guests on the mesh, across live migrations', () => {
+    const stats = async (host: number, vm: string) => {
+      const lines = (await bed.consoleOf(host, vm)).split('\n').filter((l) => l.startsWith('PING-STATS'))
+      const m = /sent=(\d+) received=(\d+) lost_streak_max=(\d+)/.exec(lines.at(-1) ?? '')
+      return m ? {sent: Number(m[1]), received: Number(m[2]), lostStreakMax: Number(m[3])} : undefined
+    }
+    async function until<T>(what: string, probe: () => Promise<T | undefined>, ok: (v: T) => boolean, ms = 90_000): Promise<T> {
+      const deadline = Date.now() + ms
+      for (;;) {
+        const v = await probe()
+        if (v !== undefined && ok(v)) return v
+        if (Date.now() > deadline) throw new Error(`not within ${ms / 1000} s: ${what} (last: ${JSON.stringify(v)})`)
+        await new Promise((r) => setTimeout(r, 500))
+      }
+    }
+
+    it('two guests on different hosts ping over the environment\'s VXLAN, and keep pinging while one moves back and forth', async () => {
+      const file = `${home.dir}/live.yaml`
+      const {writeFileSync} = await import('node:fs')
+      writeFileSync(
+        file,
+        [
+          'name: live',
+          'dataplane: vxlan',
+          'defaults:',
+          `  kernel: ${bed.guest.kernel}`,
+          `  initrd: ${bed.guest.initrd}`,
+          '  cmdline: "console=ttyS0 quiet panic=-1 mtu=1450"',
+          '  memory: 160M',
+          'vms:',
+          '  - {name: live-head, role: head, host: vbed1, cmdline: "ip4=10.98.0.1/24 ping=10.98.0.2"}',
+          '  - {name: live-c1, host: vbed2, cmdline: "ip4=10.98.0.2/24"}',
+        ].join('\n'),
+      )
+      const r = await cli(['env', 'define', '--file', file])
+      assert.equal(r.exitCode, 0, r.stderr)
+      const first = await until('pings answered across hosts', () => stats(1, 'live-head'), (s) => s.received >= 5)
+      const fdb = await cli(['switch', 'fdb', 'live', '--host', 'vbed1', '--json'])
+      const peerMacs = fdb.json.entries.filter((e: {local: boolean}) => !e.local).map((e: {via: string}) => e.via)
+      assert.ok(peerMacs.includes('10.232.0.2'), `vbed1 learned c1's MAC behind vbed2: ${JSON.stringify(fdb.json.entries)}`)
+      assert.equal(first.lostStreakMax, 0)
+      const there = await cli(['migrate', 'live-c1', 'vbed1', '--live'])
+      assert.equal(there.exitCode, 0, there.stderr)
+      const vni = (await cli(['env', 'info', 'live', '--json'])).json.network.vni
+      assert.match(await bed.exec(1, ['ip', '-o', 'link', 'show']), new RegExp(`\\bvx${vni}\\b`))
+      assert.doesNotMatch(await bed.exec(2, ['ip', '-o', 'link', 'show']), new RegExp(`\\bvx${vni}\\b`), 'vbed2 has no VM of live left: its switch is gone')
+      const after1 = await until('pings answered again', () => stats(1, 'live-head'), (s) => s.received >= first.received + 10)
+      const back = await cli(['migrate', 'live-c1', 'vbed2', '--live'])
+      assert.equal(back.exitCode, 0, back.stderr)
+      const after2 = await until('pings answered after moving back', () => stats(1, 'live-head'), (s) => s.received >= after1.received + 10)
+      console.log(`      ping every 200 ms across two live migrations: ${after2.sent} sent, ${after2.received} answered, longest outage ${after2.lostStreakMax * 200} ms`)
+      assert.ok(after2.lostStreakMax <= 25, `an outage of ${after2.lostStreakMax} pings (x 200 ms)`)
+      assert.equal((await cli(['env', 'destroy', 'live', '--yes'])).exitCode, 0)
+    })
+  })
 })

@@ -1,8 +1,8 @@
 #!/bin/bash
 # build.sh - build the violin test-bed guest: a Debian kernel (downloaded with
 # `apt-get download`, unpacked with `dpkg -x`, never installed) and a tiny busybox
-# initramfs whose /init (init.sh) loads the virtio/balloon/ACPI-button modules, runs
-# acpid and a workload chosen on the kernel command line (see init.sh).
+# initramfs whose /init (init.sh) loads the virtio/balloon/net/ACPI-button modules,
+# runs acpid, configures eth0 and a workload chosen on the kernel command line (see init.sh).
 #
 # Output, in $VIOLIN_BED/guest (default /var/tmp/violin-bed/guest):
 #   vmlinux     uncompressed kernel (QEMU boots it via PVH: ~2x faster under TCG)
@@ -18,7 +18,7 @@ BED=${VIOLIN_BED:-/var/tmp/violin-bed}
 OUT=$BED/guest
 BUSYBOX=${BUSYBOX:-$(command -v busybox || true)}
 # modules the guest loads (their dependencies are added, in load order)
-MODULES="virtio_pci virtio_balloon evdev button"
+MODULES="virtio_pci virtio_balloon virtio_net evdev button"
 
 log() { echo "guest: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -90,7 +90,7 @@ log "building initrd ($KVER, $SUM)"
 declare -A KO
 while IFS= read -r f; do
   n=$(basename "$f" .ko); KO[${n//-/_}]=$f
-done < <(find "$KMOD/kernel/drivers" -name '*.ko')
+done < <(find "$KMOD/kernel/drivers" "$KMOD/kernel/net" -name '*.ko')  # failover: net/core
 ORDER=()
 declare -A SEEN
 add_module() {
@@ -120,6 +120,7 @@ echo 'PWRF PWRF/00000080' > "$ROOT/etc/acpid.conf"
 printf '#!/bin/sh\necho GUEST-POWEROFF > /dev/console\npoweroff -f\n' > "$ROOT/etc/acpi/PWRF/00000080"
 chmod +x "$ROOT/etc/acpi/PWRF/00000080"
 cp "$HERE/init.sh" "$ROOT/init" && chmod +x "$ROOT/init"
+mkfifo "$ROOT/etc/tick"  # ping= ticker: 'read -t 1' on it sleeps without forking sleep(1)
 (cd "$ROOT" && find . | LC_ALL=C sort | "$BUSYBOX" cpio -o -H newc 2>/dev/null | gzip -1 > "$OUT/initrd.gz.tmp")
 mv "$OUT/initrd.gz.tmp" "$OUT/initrd.gz"
 echo "$SUM" > "$OUT/initrd.sum"
