@@ -70,6 +70,8 @@ export class MeshDaemon {
   private readonly vmSockets = new Map<VmPort, Socket>()
   readonly drops: DaemonDrops = {badHeader: 0, unknownVni: 0, socketErrors: 0, controlMalformed: 0, controlUnauthenticated: 0, controlSpoofed: 0}
   private readonly memberships = new Map<number, {membership: Membership; key?: Buffer; timer: NodeJS.Timeout}>()
+  /** Per peer a socket connected to it, for sending: an unconnected send resolves the address every time. */
+  private readonly senders = new Map<string, {socket: Socket; connected: boolean}>()
   /** Control datagrams handed to the socket and not yet sent (dgram sends on a later tick). */
   private readonly sending = new Set<Promise<void>>()
 
@@ -183,7 +185,7 @@ export class MeshDaemon {
   environment(vni: number, options: {maxMacs?: number; ageMs?: number} = {}): EnvironmentSwitch {
     let sw = this.switches.get(vni)
     if (!sw) {
-      sw = new EnvironmentSwitch(vni, (peer, datagram) => this.peerSocket.send(datagram, peer.port, peer.address), options)
+      sw = new EnvironmentSwitch(vni, (peer, datagram) => this.sendToPeer(peer, datagram), options)
       this.switches.set(vni, sw)
     }
     return sw
@@ -199,6 +201,25 @@ export class MeshDaemon {
     this.leave(vni)
     for (const port of [...sw.vmPorts()]) this.detachVm(vni, port.id)
     this.switches.delete(vni)
+  }
+
+  private sendToPeer(peer: PeerPort, datagram: Buffer[]): void {
+    const key = `${peer.address}:${peer.port}`
+    const sender = this.senders.get(key)
+    if (sender?.connected) {
+      sender.socket.send(datagram)
+      return
+    }
+    this.peerSocket.send(datagram, peer.port, peer.address)
+    if (!sender) this.openSender(key, peer)
+  }
+
+  private openSender(key: string, peer: PeerPort): void {
+    const socket = createSocket({type: this.endpoint.address.includes(':') ? 'udp6' : 'udp4'})
+    const sender = {socket, connected: false}
+    this.senders.set(key, sender)
+    socket.on('error', () => this.drops.socketErrors++)
+    socket.bind(0, this.endpoint.address, () => socket.connect(peer.port, peer.address, () => (sender.connected = true)))
   }
 
   /**
@@ -243,6 +264,8 @@ export class MeshDaemon {
     this.memberships.clear()
     await Promise.all(this.sending) // the goodbyes must leave before the socket closes
     for (const socket of this.vmSockets.values()) socket.close()
+    for (const {socket} of this.senders.values()) socket.close()
+    this.senders.clear()
     if (this.controlSocket) await new Promise<void>((resolve) => this.controlSocket!.close(() => resolve()))
     this.vmSockets.clear()
     await new Promise<void>((resolve) => this.peerSocket.close(() => resolve()))

@@ -1,5 +1,7 @@
 import {isGroup, type Mac} from './mac.js'
 
+const REORDER_MS = 1000
+
 export interface MacEntry<P> {
   mac: Mac
   port: P
@@ -11,10 +13,10 @@ export interface MacEntry<P> {
  * A switch's MAC table (seed 000, section 2.1.2): MAC -> the port that is the next hop
  * toward it, learned from the source MAC of every frame, whatever its type (QEMU
  * announces a migrated guest with RARP, not ARP). Entries age out; when the table is full
- * the entry learned longest ago goes. Lookups and learning are O(1).
+ * the entry seen longest ago goes (to the second). Lookups and learning are O(1).
  */
 export class MacTable<P> {
-  /** Map order is learning order: the first entry is the one refreshed longest ago. */
+  /** Map order is eviction order: the first entry is the one seen longest ago (within REORDER_MS). */
   private readonly entries = new Map<Mac, MacEntry<P>>()
 
   constructor(readonly options: {maxEntries: number; ageMs: number}) {
@@ -30,10 +32,19 @@ export class MacTable<P> {
     if (isGroup(mac)) return false // a group address is never a source: nothing to learn
     const entry = this.entries.get(mac)
     if (entry) {
-      const moved = entry.port !== port
+      // The common case, once per frame: same port. Moving the entry to the end of the
+      // eviction order costs a delete and a set, so it is done at most once a second.
+      if (entry.port === port) {
+        if (nowMs - entry.seenMs >= REORDER_MS) {
+          this.entries.delete(mac)
+          this.entries.set(mac, entry)
+        }
+        entry.seenMs = nowMs
+        return false
+      }
       this.entries.delete(mac)
       this.entries.set(mac, {mac, port, seenMs: nowMs})
-      return moved
+      return true
     }
     if (this.entries.size >= this.options.maxEntries) this.entries.delete(this.entries.keys().next().value!)
     this.entries.set(mac, {mac, port, seenMs: nowMs})

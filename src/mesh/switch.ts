@@ -1,7 +1,7 @@
 import {forward, type SwitchPort} from './forwarding.js'
 import {destinationMac, sourceMac} from './mac.js'
 import {MacTable} from './mac-table.js'
-import {ETHERNET_HEADER_BYTES, encodeVxlan} from './vxlan.js'
+import {ETHERNET_HEADER_BYTES, vxlanHeader} from './vxlan.js'
 
 export interface PortCounters {
   framesIn: number
@@ -50,17 +50,22 @@ export class EnvironmentSwitch {
   readonly table: MacTable<Port>
   private readonly locals: VmPort[] = []
   private readonly peers = new Map<string, PeerPort>()
+  /** The peers as an array, kept alongside the map so forwarding allocates nothing for them. */
+  private peerList: PeerPort[] = []
+  private readonly header: Buffer
   readonly drops: Record<DropReason, number> = {runt: 0, 'no-route': 0, 'unknown-peer': 0, 'wrong-vni': 0, 'bad-header': 0}
-  /** Bytes and frames per (source MAC, destination MAC), for `usage --traffic` and the IDC policy. */
-  private readonly traffic = new Map<string, PairTraffic>()
+  /** Bytes and frames per source MAC, then destination MAC, for `usage --traffic` and the IDC policy. */
+  private readonly traffic = new Map<number, Map<number, PairTraffic>>()
 
   constructor(
     readonly vni: number,
-    private readonly sendToPeer: (peer: PeerPort, datagram: Buffer) => void,
+    /** Sends header + frame to a peer as one datagram (dgram gathers the two buffers: no copy). */
+    private readonly sendToPeer: (peer: PeerPort, datagram: Buffer[]) => void,
     options: {maxMacs?: number; ageMs?: number} = {},
     private readonly now: () => number = Date.now,
   ) {
     this.table = new MacTable<Port>({maxEntries: options.maxMacs ?? 4096, ageMs: options.ageMs ?? 300_000})
+    this.header = vxlanHeader(vni)
   }
 
   addVm(port: VmPort): void {
@@ -80,6 +85,7 @@ export class EnvironmentSwitch {
     if (existing) return existing
     const peer: PeerPort = {kind: 'peer', id: `${address}:${port}`, address, port, counters: newCounters()}
     this.peers.set(address, peer)
+    this.peerList = [...this.peers.values()]
     return peer
   }
 
@@ -88,6 +94,7 @@ export class EnvironmentSwitch {
     const peer = this.peers.get(address)
     if (!peer) return
     this.peers.delete(address)
+    this.peerList = [...this.peers.values()]
     this.table.forget(peer)
   }
 
@@ -125,29 +132,29 @@ export class EnvironmentSwitch {
       this.drops.runt++
       return
     }
-    const targets = forward(this.table, frame, ingress, {locals: this.locals, peers: [...this.peers.values()]}, this.now())
+    const targets = forward(this.table, frame, ingress, {locals: this.locals, peers: this.peerList}, this.now())
     if (targets.length === 0) {
       this.drops['no-route']++
       return
     }
     this.account(frame, ingress, targets)
-    let datagram: Buffer | undefined
     for (const target of targets) {
       target.counters.framesOut++
       target.counters.bytesOut += frame.length
       if (target.kind === 'local') target.send(frame)
-      else this.sendToPeer(target, (datagram ??= encodeVxlan(this.vni, frame)))
+      else this.sendToPeer(target, [this.header, frame])
     }
   }
 
   private account(frame: Buffer, ingress: Port, targets: Port[]): void {
     const src = sourceMac(frame)
     const dst = destinationMac(frame)
-    const key = `${src}>${dst}`
-    let pair = this.traffic.get(key)
+    let bySrc = this.traffic.get(src)
+    if (!bySrc) this.traffic.set(src, (bySrc = new Map()))
+    let pair = bySrc.get(dst)
     if (!pair) {
       pair = {src, dst, frames: 0, bytes: 0, remote: false}
-      this.traffic.set(key, pair)
+      bySrc.set(dst, pair)
     }
     pair.frames++
     pair.bytes += frame.length
@@ -155,6 +162,6 @@ export class EnvironmentSwitch {
   }
 
   trafficMatrix(): PairTraffic[] {
-    return [...this.traffic.values()]
+    return [...this.traffic.values()].flatMap((bySrc) => [...bySrc.values()])
   }
 }

@@ -15,13 +15,17 @@ export const ETHERNET_HEADER_BYTES = 14
 
 export type Decoded = {ok: true; vni: number; frame: Buffer} | {ok: false; reason: 'short' | 'flags' | 'frame'}
 
-export function encodeVxlan(vni: number, frame: Buffer): Buffer {
+/** The 8 header bytes for a VNI: a switch builds them once and sends [header, frame] without copying the frame. */
+export function vxlanHeader(vni: number): Buffer {
   if (!Number.isInteger(vni) || vni < 0 || vni > MAX_VNI) throw new RangeError(`VNI ${vni} is not a 24-bit number`)
-  const out = Buffer.allocUnsafe(VXLAN_HEADER_BYTES + frame.length)
-  out.writeUInt32BE(I_FLAG << 24, 0)
-  out.writeUInt32BE(vni * 256, 4)
-  frame.copy(out, VXLAN_HEADER_BYTES)
-  return out
+  const header = Buffer.alloc(VXLAN_HEADER_BYTES)
+  header.writeUInt32BE(I_FLAG << 24, 0)
+  header.writeUInt32BE(vni * 256, 4)
+  return header
+}
+
+export function encodeVxlan(vni: number, frame: Buffer): Buffer {
+  return Buffer.concat([vxlanHeader(vni), frame])
 }
 
 /**

@@ -35,16 +35,16 @@ describe('MAC table', () => {
     assert.equal(t.size, 0)
   })
 
-  it('stays within its bound, dropping the entry refreshed longest ago', () => {
+  it('stays within its bound, dropping the entry seen longest ago (to the second)', () => {
     const t = new MacTable<string>({maxEntries: 2, ageMs: 1e9})
     t.learn(parseMac(A), 'p1', 0)
-    t.learn(parseMac(B), 'p1', 1)
-    t.learn(parseMac(A), 'p1', 2) // A refreshed: B is now the oldest
-    t.learn(parseMac(C), 'p1', 3)
+    t.learn(parseMac(B), 'p1', 1000)
+    t.learn(parseMac(A), 'p1', 2500) // A seen again: B is now the oldest
+    t.learn(parseMac(C), 'p1', 3000)
     assert.equal(t.size, 2)
-    assert.equal(t.lookup(parseMac(B), 4), undefined)
-    assert.equal(t.lookup(parseMac(A), 4), 'p1')
-    assert.deepEqual(t.list(4).map((e) => formatMac(e.mac)), [A, C])
+    assert.equal(t.lookup(parseMac(B), 3001), undefined)
+    assert.equal(t.lookup(parseMac(A), 3001), 'p1')
+    assert.deepEqual(t.list(3001).map((e) => formatMac(e.mac)), [A, C])
   })
 
   it('forgets every address behind a port that is gone', () => {
