@@ -3,6 +3,7 @@ import {Command, Errors, Flags} from '@oclif/core'
 import {ExitCode, ViolinError} from './errors.js'
 import {type Progress, startProgress} from './render/progress.js'
 import {type Column, type Format, renderCsv, renderTable} from './render/table.js'
+import type {HostOutcome} from './services/fanout.js'
 import {Session} from './services/session.js'
 
 /**
@@ -57,6 +58,11 @@ export abstract class ViolinCommand extends Command {
     if (failures.length === 0) return
     const first = failures[0]!.exitCode ?? ExitCode.failure
     process.exitCode = failures.length < asked ? ExitCode.partial : failures.every((f) => f.exitCode === first) ? first : ExitCode.partial
+  }
+
+  /** exitForHosts for the outcomes of a fan-out: every host asked, the failed ones counted. */
+  protected exitForOutcomes(outcomes: readonly HostOutcome<unknown>[]): void {
+    this.exitForHosts(outcomes.length, outcomes.flatMap((o) => (o.ok ? [] : [o.error as {exitCode?: number}])))
   }
 
   /** Renders rows as --format asks; under --json oclif prints the returned payload instead. */

@@ -24,12 +24,11 @@ export default class ImagePush extends ViolinCommand {
     const session = await this.openSession(flags)
     const progress = await this.progress(`Copying ${args.image} to ${hosts.length} host(s)...`)
     const {sha256, outcomes} = await pushImage(session, args.image, hosts, flags.dir).finally(() => progress.stop())
-    const failed = outcomes.filter((o) => !o.ok)
     for (const o of outcomes) {
       if (o.ok) this.note(`${o.host}: ${o.value.path} ${o.value.action === 'copied' ? `copied (${formatMiB(o.value.bytes / 1024 ** 2)})` : 'already up to date'}`)
       else this.warnHost(o.host, o.error)
     }
-    this.exitForHosts(outcomes.length, failed.map((f) => (f.ok ? {} : f.error)))
+    this.exitForOutcomes(outcomes)
     return {sha256, hosts: outcomes.map((o) => (o.ok ? {...o.value, ok: true} : {host: o.host, ok: false, error: o.error.message}))}
   }
 }

@@ -24,7 +24,7 @@ export default class SwitchFdb extends ViolinCommand {
       {header: 'Where', get: (r) => (r.local ? 'local' : 'peer')},
       {header: 'Via', get: (r) => r.via},
     ])
-    this.exitForHosts(outcomes.length, outcomes.filter((o) => !o.ok).map((o) => (o.ok ? {} : o.error)))
+    this.exitForOutcomes(outcomes)
     return {env: args.env, entries: rows}
   }
 }

@@ -23,7 +23,7 @@ export default class SwitchStart extends ViolinCommand {
       if (!o.ok) this.warnHost(o.host, o.error)
       else this.note(`${o.host}: ${o.value.bridge} on ${o.value.device} (${o.value.address}), ${o.value.created ? 'created' : 'already there'}; peers +${o.value.added.length} -${o.value.removed.length}`)
     }
-    this.exitForHosts(outcomes.length, outcomes.filter((o) => !o.ok).map((o) => (o.ok ? {} : o.error)))
+    this.exitForOutcomes(outcomes)
     return {env: args.env, vni: network.vni, dataplane: network.dataplane, hosts: outcomes.map((o) => (o.ok ? {ok: true, ...o.value} : {ok: false, host: o.host, error: o.error.message}))}
   }
 }

@@ -15,7 +15,7 @@ export default class SwitchStatus extends ViolinCommand {
     this.quiet = flags.quiet
     const session = await this.openSession(flags)
     const {network, outcomes} = await switchStatus(session, args.env)
-    const rows = outcomes.filter((o) => o.ok).map((o) => (o as {value: import('../../services/switch.js').SwitchStatus}).value)
+    const rows = outcomes.flatMap((o) => (o.ok ? [o.value] : []))
     for (const o of outcomes) if (!o.ok) this.warnHost(o.host, o.error)
     const payload = {env: args.env, vni: network.vni, dataplane: network.dataplane, hosts: rows}
     await this.render(flags.format, payload, rows, [
@@ -27,7 +27,7 @@ export default class SwitchStatus extends ViolinCommand {
       {header: 'Tx packets', get: (r) => r.txPackets, align: 'right'},
       {header: 'Rx dropped', get: (r) => r.rxDropped, align: 'right'},
     ])
-    this.exitForHosts(outcomes.length, outcomes.filter((o) => !o.ok).map((o) => (o.ok ? {} : o.error)))
+    this.exitForOutcomes(outcomes)
     return payload
   }
 }

@@ -17,7 +17,7 @@ export default class SwitchStop extends ViolinCommand {
     if (!network) this.note(`Environment ${args.env} has no switch.`)
     for (const o of outcomes) if (!o.ok) this.warnHost(o.host, o.error)
     if (network) this.note(`Stopped ${args.env}'s switch (VNI ${network.vni}) on ${outcomes.filter((o) => o.ok).length} host(s).`)
-    this.exitForHosts(outcomes.length, outcomes.filter((o) => !o.ok).map((o) => (o.ok ? {} : o.error)))
+    this.exitForOutcomes(outcomes)
     return {env: args.env, vni: network?.vni ?? null, hosts: outcomes.map((o) => (o.ok ? {host: o.host, ok: true} : {host: o.host, ok: false, error: o.error.message}))}
   }
 }
