@@ -112,6 +112,17 @@ export class CommandFailedError extends ViolinError {
 }
 
 /** The last few non-empty lines of a program's stderr, for error messages. */
+/** Nothing listens on a Unix socket of the host: for the agent's socket, the agent is not running. */
+export class SocketUnavailableError extends ViolinError {
+  constructor(
+    readonly host: string,
+    readonly path: string,
+    detail: string,
+  ) {
+    super(`host "${host}": nothing answers on ${path} (${detail})`)
+  }
+}
+
 export function tail(text: string, lines = 3): string {
   return text
     .split('\n')

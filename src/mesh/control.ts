@@ -40,7 +40,7 @@ export function encodeControl(message: ControlMessage, key?: Buffer): Buffer {
 
 export type ControlDecoded = {ok: true; message: ControlMessage} | {ok: false; reason: 'malformed' | 'unauthenticated'}
 
-function isMember(x: unknown): x is Member {
+export function isMember(x: unknown): x is Member {
   const m = x as Member
   const port = (p: unknown) => Number.isInteger(p) && (p as number) > 0 && (p as number) < 65536
   return typeof m === 'object' && m !== null && typeof m.address === 'string' && m.address.length > 0 && m.address.length < 64 && port(m.dataPort) && port(m.controlPort)
@@ -110,6 +110,11 @@ export class Membership {
 
   peers(): Member[] {
     return [...this.members.values()].map((m) => m.member)
+  }
+
+  /** Each member with how long ago it was last heard from itself (liveness, for `switch status`). */
+  liveness(nowMs: number): Array<{member: Member; silentMs: number}> {
+    return [...this.members.values()].map((m) => ({member: m.member, silentMs: nowMs - m.lastSeenMs}))
   }
 
   private message<T extends ControlMessage['type']>(type: T, nowMs: number, extra: object = {}): ControlMessage {

@@ -1,6 +1,9 @@
+import {createHmac, timingSafeEqual} from 'node:crypto'
 import {createSocket, type Socket} from 'node:dgram'
 
-import {type ControlActions, decodeControl, encodeControl, type Member, Membership, peekVni} from './control.js'
+import {rarpAnnouncement} from './announce.js'
+import {type ControlActions, decodeControl, encodeControl, type Member, memberKey, Membership, peekVni} from './control.js'
+import {parseMac} from './mac.js'
 import {EnvironmentSwitch, newCounters, type PeerPort, type VmPort} from './switch.js'
 import {decodeVxlan} from './vxlan.js'
 
@@ -18,6 +21,17 @@ export interface DaemonDrops {
   controlMalformed: number
   controlUnauthenticated: number
   controlSpoofed: number
+  /** Data frames of an environment with data authentication whose tag was missing or wrong. */
+  dataUnauthenticated: number
+}
+
+/** Bytes of HMAC-SHA256 appended to a data frame when the environment authenticates data. */
+export const DATA_TAG_BYTES = 16
+
+function dataTag(key: Buffer, parts: Buffer[]): Buffer {
+  const hmac = createHmac('sha256', key)
+  for (const part of parts) hmac.update(part)
+  return hmac.digest().subarray(0, DATA_TAG_BYTES)
 }
 
 export interface ControlOptions {
@@ -68,10 +82,12 @@ function connect(socket: Socket, to: Endpoint): Promise<void> {
 export class MeshDaemon {
   private readonly switches = new Map<number, EnvironmentSwitch>()
   private readonly vmSockets = new Map<VmPort, Socket>()
-  readonly drops: DaemonDrops = {badHeader: 0, unknownVni: 0, socketErrors: 0, controlMalformed: 0, controlUnauthenticated: 0, controlSpoofed: 0}
+  readonly drops: DaemonDrops = {badHeader: 0, unknownVni: 0, socketErrors: 0, controlMalformed: 0, controlUnauthenticated: 0, controlSpoofed: 0, dataUnauthenticated: 0}
   private readonly memberships = new Map<number, {membership: Membership; key?: Buffer; timer: NodeJS.Timeout}>()
   /** Per peer a socket connected to it, for sending: an unconnected send resolves the address every time. */
   private readonly senders = new Map<string, {socket: Socket; connected: boolean}>()
+  /** Environments whose data frames carry an HMAC tag (not understood by a kernel VXLAN peer). */
+  private readonly dataKeys = new Map<number, Buffer>()
   /** Control datagrams handed to the socket and not yet sent (dgram sends on a later tick). */
   private readonly sending = new Set<Promise<void>>()
 
@@ -92,6 +108,12 @@ export class MeshDaemon {
       const sw = this.switches.get(decoded.vni)
       if (!sw) {
         this.drops.unknownVni++
+        return
+      }
+      const key = this.dataKeys.get(decoded.vni)
+      if (key) {
+        const frame = this.verified(key, datagram, decoded.frame)
+        if (frame) sw.fromPeer(unmapped(from.address), frame)
         return
       }
       sw.fromPeer(unmapped(from.address), decoded.frame)
@@ -121,18 +143,72 @@ export class MeshDaemon {
   }
 
   /**
-   * Takes part in an environment's control plane: through `known` (any member) when given,
-   * else as the first member, waiting to be joined. Peers then come and go by themselves.
+   * Takes part in an environment's control plane: through the `known` members (any one
+   * answering is enough) when given, else as the first member, waiting to be joined. Peers
+   * then come and go by themselves. Joining again sends a join to the known members that
+   * are not peers yet (a host added to the mesh, or one that was restarted).
    */
-  join(vni: number, known: Member | undefined, options: ControlOptions = {}): void {
+  join(vni: number, known: Member | Member[] | undefined, options: ControlOptions = {}): void {
     this.environment(vni)
-    if (this.memberships.has(vni)) throw new Error(`VNI ${vni} already has a control plane on this daemon`)
-    const helloMs = options.helloMs ?? 1000
-    const membership = new Membership(vni, this.self(), {helloMs, deadMs: options.deadMs ?? helloMs * 3.5})
-    const timer = setInterval(() => this.apply(vni, membership.tick(Date.now())), helloMs)
-    timer.unref()
-    this.memberships.set(vni, {membership, key: options.key, timer})
-    if (known) this.apply(vni, membership.join(known, Date.now()))
+    const through = known === undefined ? [] : Array.isArray(known) ? known : [known]
+    let entry = this.memberships.get(vni)
+    if (!entry) {
+      const helloMs = options.helloMs ?? 1000
+      const membership = new Membership(vni, this.self(), {helloMs, deadMs: options.deadMs ?? helloMs * 3.5})
+      const timer = setInterval(() => this.apply(vni, membership.tick(Date.now())), helloMs)
+      timer.unref()
+      entry = {membership, key: options.key, timer}
+      this.memberships.set(vni, entry)
+    }
+    const peers = new Set(entry.membership.peers().map(memberKey))
+    const self = memberKey(this.self())
+    for (const member of through) {
+      if (!peers.has(memberKey(member)) && memberKey(member) !== self) this.apply(vni, entry.membership.join(member, Date.now()))
+    }
+  }
+
+  /** Each member of an environment's control plane and how long it has been silent. */
+  liveness(vni: number): Array<{member: Member; silentMs: number}> {
+    return this.memberships.get(vni)?.membership.liveness(Date.now()) ?? []
+  }
+
+  /**
+   * Authenticates the environment's data frames with an HMAC tag (or stops, without a
+   * key). Every member must agree: a switch without the key drops tagged frames as
+   * garbage, and one with it drops untagged ones.
+   */
+  authenticateData(vni: number, key: Buffer | undefined): void {
+    if (key) this.dataKeys.set(vni, key)
+    else this.dataKeys.delete(vni)
+  }
+
+  private verified(key: Buffer, datagram: Buffer, frame: Buffer): Buffer | undefined {
+    if (frame.length < DATA_TAG_BYTES) {
+      this.drops.dataUnauthenticated++
+      return undefined
+    }
+    const body = datagram.subarray(0, datagram.length - DATA_TAG_BYTES)
+    const tag = datagram.subarray(datagram.length - DATA_TAG_BYTES)
+    if (!timingSafeEqual(tag, dataTag(key, [body]))) {
+      this.drops.dataUnauthenticated++
+      return undefined
+    }
+    return frame.subarray(0, frame.length - DATA_TAG_BYTES)
+  }
+
+  /**
+   * Announces a VM that landed on this host, as QEMU does after a migration (a RARP from
+   * its MAC, flooded to every peer), unless the VM has already been heard from on its port
+   * here: then every peer has learned its new place already. True when it was sent.
+   */
+  announce(vni: number, id: string, mac: string): boolean {
+    const sw = this.switches.get(vni)
+    const port = sw?.vmPorts().find((p) => p.id === id)
+    if (!sw || !port) throw new Error(`no port for VM "${id}" in VNI ${vni} on this host`)
+    const address = parseMac(mac)
+    if (sw.table.lookup(address, Date.now()) === port) return false
+    sw.fromVm(port, rarpAnnouncement(address))
+    return true
   }
 
   /** Says goodbye to the other members and stops the control plane of an environment. */
@@ -185,7 +261,14 @@ export class MeshDaemon {
   environment(vni: number, options: {maxMacs?: number; ageMs?: number} = {}): EnvironmentSwitch {
     let sw = this.switches.get(vni)
     if (!sw) {
-      sw = new EnvironmentSwitch(vni, (peer, datagram) => this.sendToPeer(peer, datagram), options)
+      sw = new EnvironmentSwitch(
+        vni,
+        (peer, datagram) => {
+          const key = this.dataKeys.get(vni)
+          this.sendToPeer(peer, key ? [...datagram, dataTag(key, datagram)] : datagram)
+        },
+        options,
+      )
       this.switches.set(vni, sw)
     }
     return sw
@@ -201,6 +284,7 @@ export class MeshDaemon {
     this.leave(vni)
     for (const port of [...sw.vmPorts()]) this.detachVm(vni, port.id)
     this.switches.delete(vni)
+    this.dataKeys.delete(vni)
   }
 
   private sendToPeer(peer: PeerPort, datagram: Buffer[]): void {

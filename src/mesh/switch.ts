@@ -54,7 +54,7 @@ export class EnvironmentSwitch {
   private peerList: PeerPort[] = []
   private readonly header: Buffer
   readonly drops: Record<DropReason, number> = {runt: 0, 'no-route': 0, 'unknown-peer': 0, 'wrong-vni': 0, 'bad-header': 0}
-  /** Bytes and frames per source MAC, then destination MAC, for `usage --traffic` and the IDC policy. */
+  /** Bytes and frames this host's VMs sent, per source MAC then destination MAC, for `usage --traffic` and the IDC policy. */
   private readonly traffic = new Map<number, Map<number, PairTraffic>>()
 
   constructor(
@@ -137,7 +137,7 @@ export class EnvironmentSwitch {
       this.drops['no-route']++
       return
     }
-    this.account(frame, ingress, targets)
+    if (ingress.kind === 'local') this.account(frame, targets)
     for (const target of targets) {
       target.counters.framesOut++
       target.counters.bytesOut += frame.length
@@ -146,7 +146,11 @@ export class EnvironmentSwitch {
     }
   }
 
-  private account(frame: Buffer, ingress: Port, targets: Port[]): void {
+  /**
+   * Counted where a frame enters the mesh (from a VM), so summing every host's matrix
+   * counts each frame once; `remote` when it went on to another host.
+   */
+  private account(frame: Buffer, targets: Port[]): void {
     const src = sourceMac(frame)
     const dst = destinationMac(frame)
     let bySrc = this.traffic.get(src)
@@ -158,7 +162,7 @@ export class EnvironmentSwitch {
     }
     pair.frames++
     pair.bytes += frame.length
-    if (ingress.kind === 'peer' || targets.some((t) => t.kind === 'peer')) pair.remote = true
+    if (targets.some((t) => t.kind === 'peer')) pair.remote = true
   }
 
   trafficMatrix(): PairTraffic[] {

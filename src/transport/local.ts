@@ -1,4 +1,6 @@
-import {CommandFailedError, TimeoutError, ViolinError, tail} from '../errors.js'
+import type {Duplex} from 'node:stream'
+
+import {CommandFailedError, SocketUnavailableError, TimeoutError, ViolinError, tail} from '../errors.js'
 import {quoteArgv} from './shell-quote.js'
 import {DEFAULT_COMMAND_TIMEOUT_MS, type RunOptions, type RunResult, type Transport} from './transport.js'
 
@@ -52,6 +54,15 @@ export class LocalTransport implements Transport {
     const {copyFile} = await import('node:fs/promises')
     await copyFile(localPath, remotePath).catch((error: NodeJS.ErrnoException) => {
       throw new ViolinError(`host "${this.host}": cannot copy ${localPath} to ${remotePath}: ${error.code ?? error.message}`)
+    })
+  }
+
+  async connectSocket(path: string): Promise<Duplex> {
+    const {connect} = await import('node:net')
+    return new Promise((resolve, reject) => {
+      const socket = connect(path)
+      socket.once('connect', () => resolve(socket))
+      socket.once('error', (error: NodeJS.ErrnoException) => reject(new SocketUnavailableError(this.host, path, error.code ?? error.message)))
     })
   }
 

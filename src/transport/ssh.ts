@@ -4,7 +4,7 @@ import {dirname, join} from 'node:path'
 import type {Client, ClientChannel, ConnectConfig} from 'ssh2'
 import pLimit from 'p-limit'
 
-import {AuthError, CommandFailedError, HostKeyError, TimeoutError, UnreachableError, ViolinError, tail} from '../errors.js'
+import {AuthError, CommandFailedError, HostKeyError, SocketUnavailableError, TimeoutError, UnreachableError, ViolinError, tail} from '../errors.js'
 import {blobKeyType, fingerprint, hostKeyAlgorithmsFor, keysFor, knownHostsLine, knownHostsName, parseKnownHosts} from './known-hosts.js'
 import {quoteArgv} from './shell-quote.js'
 import {DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, type RunOptions, type RunResult, type Transport} from './transport.js'
@@ -84,6 +84,17 @@ export class SshTransport implements Transport {
         })
       })
     })
+  }
+
+  async connectSocket(path: string): Promise<ClientChannel> {
+    const client = await this.connect()
+    return this.channels(
+      () =>
+        new Promise<ClientChannel>((resolve, reject) => {
+          // sshd answers "open failed" both when nothing listens and when forwarding is off (AllowStreamLocalForwarding).
+          client.openssh_forwardOutStreamLocal(path, (error, stream) => (error ? reject(new SocketUnavailableError(this.host, path, error.message)) : resolve(stream)))
+        }),
+    )
   }
 
   async close(): Promise<void> {

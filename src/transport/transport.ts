@@ -1,3 +1,5 @@
+import type {Duplex} from 'node:stream'
+
 export interface RunOptions {
   /** Kill the command (or close its channel) after this long; default from the transport. */
   timeoutMs?: number
@@ -21,6 +23,12 @@ export interface Transport {
   run(argv: readonly string[], options?: RunOptions): Promise<RunResult>
   /** Copies a local file to a path on the host (SFTP over the pooled connection, or a local copy). */
   putFile(localPath: string, remotePath: string): Promise<void>
+  /**
+   * Opens a stream to a Unix socket on the host (how the CLI talks to the agent): a
+   * direct-streamlocal channel over SSH, a plain connection locally. Rejects with
+   * SocketUnavailableError when nothing listens there.
+   */
+  connectSocket(path: string): Promise<Duplex>
   close(): Promise<void>
 }
 

@@ -9,7 +9,7 @@
  */
 import {readFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
-import {CommandFailedError, tail} from '../../src/errors.js'
+import {CommandFailedError, SocketUnavailableError, tail} from '../../src/errors.js'
 import {quoteArgv} from '../../src/transport/shell-quote.js'
 import type {RunOptions, RunResult, Transport} from '../../src/transport/transport.js'
 
@@ -57,6 +57,10 @@ export class RecordedTransport implements Transport {
 
   async putFile(localPath: string, remotePath: string): Promise<void> {
     this.calls.push({argv: ['(putFile)', localPath, remotePath]})
+  }
+
+  async connectSocket(path: string): Promise<never> {
+    throw new SocketUnavailableError(this.host, path, 'recorded transports carry commands only')
   }
 
   async close(): Promise<void> {}

@@ -25,6 +25,7 @@ function counted(): {transport: Transport; runs: string[][]} {
         return inner.run(argv, options)
       },
       putFile: (from: string, to: string) => inner.putFile(from, to),
+      connectSocket: (path: string) => inner.connectSocket(path),
       close: () => inner.close(),
     },
   }

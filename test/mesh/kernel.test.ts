@@ -32,6 +32,10 @@ class NamespaceTransport implements Transport {
     throw new Error('not used')
   }
 
+  connectSocket(): Promise<never> {
+    throw new Error('not used')
+  }
+
   async close(): Promise<void> {}
 }
 

@@ -1,0 +1,51 @@
+import {spawn} from 'node:child_process'
+import {closeSync, mkdirSync, openSync, readFileSync} from 'node:fs'
+import {connect} from 'node:net'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {askAgent} from './client.js'
+import {type AgentPaths, agentPaths} from './paths.js'
+import type {AgentHello} from './agent.js'
+
+/** Asks the agent of a directory who it is; undefined when nothing answers on its socket. */
+export async function localHello(paths: AgentPaths): Promise<AgentHello | undefined> {
+  const stream = await new Promise<ReturnType<typeof connect> | undefined>((resolve) => {
+    const socket = connect(paths.socket)
+    socket.once('connect', () => resolve(socket))
+    socket.once('error', () => resolve(undefined))
+  })
+  if (!stream) return undefined
+  return askAgent<AgentHello>('localhost', stream, {op: 'hello'}, 5000).catch(() => undefined)
+}
+
+function logTail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').slice(-5).join('\n')
+  } catch {
+    return '(no log)'
+  }
+}
+
+/**
+ * Starts `violin agent ARGS` as a daemon: its own session (an SSH logout does not take it
+ * down), output appended to the log file. Resolves once it answers on its socket, with
+ * its hello; rejects with the log's last lines if it exits first.
+ */
+export async function spawnDetached(args: string[], dir: string | undefined, waitMs = 15_000): Promise<AgentHello> {
+  const paths = agentPaths(dir)
+  mkdirSync(paths.dir, {recursive: true, mode: 0o700})
+  const log = openSync(paths.log, 'a', 0o600)
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'agent', ...args], {detached: true, stdio: ['ignore', log, log]})
+  closeSync(log)
+  let exited: number | null | undefined
+  child.once('exit', (code) => (exited = code))
+  child.unref()
+  const deadline = Date.now() + waitMs
+  while (Date.now() < deadline) {
+    if (exited !== undefined) throw new Error(`the agent exited (status ${exited}) before answering; ${paths.log} ends with:\n${logTail(paths.log)}`)
+    const hello = await localHello(paths)
+    if (hello && hello.pid === child.pid) return hello
+    await sleep(100)
+  }
+  throw new Error(`the agent (pid ${child.pid}) did not answer on ${paths.socket} within ${waitMs} ms; see ${paths.log}`)
+}

@@ -1,0 +1,34 @@
+import {Flags} from '@oclif/core'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {ViolinCommand} from '../../base-command.js'
+import {ViolinError} from '../../errors.js'
+
+export default class AgentStop extends ViolinCommand {
+  static override summary = "Stop this host's agent (its VMs on the udp data plane lose their network until it runs again)."
+  static override description = 'Sends SIGTERM to the agent of DIR and waits for it to leave its meshes and exit. Its state file stays: the next agent brings the same switches back. Exit 0 also when no agent was running; 1 when it did not stop within --wait seconds.'
+  static override examples = ['<%= config.bin %> agent stop']
+  static override flags = {
+    dir: Flags.string({summary: 'Directory of the socket, PID file, log and state.', default: '/var/lib/violin/agent', helpValue: 'DIR'}),
+    wait: Flags.integer({summary: 'Seconds to wait for it to exit.', default: 10, min: 1}),
+  }
+
+  async run() {
+    const {flags} = await this.parse(AgentStop)
+    this.quiet = flags.quiet
+    const {agentPaths} = await import('../../agent/paths.js')
+    const {livePid} = await import('../../agent/run.js')
+    const paths = agentPaths(flags.dir)
+    const pid = livePid(paths.pid)
+    if (pid === undefined) {
+      this.note('no agent running')
+      return {stopped: false, pid: null}
+    }
+    process.kill(pid, 'SIGTERM')
+    const deadline = Date.now() + flags.wait * 1000
+    while (livePid(paths.pid) === pid && Date.now() < deadline) await sleep(50)
+    if (livePid(paths.pid) === pid) throw new ViolinError(`the agent (pid ${pid}) is still running after ${flags.wait} s`, undefined, `kill -KILL ${pid}`)
+    this.note(`agent stopped (pid ${pid})`)
+    return {stopped: true, pid}
+  }
+}
