@@ -33,7 +33,10 @@ export const vmShapeFlags = {
   'disk-size': Flags.string({summary: 'Give each VM a private writable disk of this size (it moves with --copy-storage-all).', helpValue: 'SIZE'}),
   dataplane: Flags.option({
     options: DATAPLANES,
-    summary: "Give the environment its own Ethernet now: its switch is started on the VMs' hosts and their NICs join it.",
+    summary: "Give the environment its own Ethernet now: its switch is started on the VMs' hosts and their NICs join it (vxlan: kernel bridge + VXLAN; udp: the hosts' agents).",
   })(),
+  'auth-data': Flags.boolean({
+    summary: 'On the udp data plane, sign every data frame with the environment key too (a kernel VXLAN peer cannot join then).',
+  }),
   placement: Flags.option({options: PLACEMENTS, summary: 'spread: as many hosts as possible; pack: as few.', default: 'spread' as const})(),
 }

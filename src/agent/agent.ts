@@ -1,5 +1,5 @@
 import {type Member, memberKey} from '../mesh/control.js'
-import type {MeshDaemon} from '../mesh/daemon.js'
+import type {DaemonDrops, MeshDaemon} from '../mesh/daemon.js'
 import {formatMac} from '../mesh/mac.js'
 import type {AgentRequest, AgentVm, SwitchSpec} from './protocol.js'
 import {type AgentState, saveState} from './state.js'
@@ -22,7 +22,7 @@ export interface AgentHello {
   self: Member
   switches: number[]
   /** Datagrams the daemon dropped before any environment's switch saw them. */
-  drops: Record<string, number>
+  drops: DaemonDrops
 }
 
 /**

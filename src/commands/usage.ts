@@ -5,8 +5,26 @@ import {formatFlags, selectionFlags} from '../flags.js'
 import {type Samples, type UsageReport, pollUsage} from '../monitor/poll.js'
 import type {HostUsage, VmUsage} from '../monitor/rates.js'
 import {type Column, renderCsv} from '../render/table.js'
-import {realClock} from '../services/session.js'
+import {realClock, type Session} from '../services/session.js'
+import {pollTraffic} from '../services/traffic.js'
 import {formatMiB} from '../units.js'
+
+/** `usage --traffic --json`: one object per (source, destination) pair; totals since each switch started. */
+interface TrafficReportJson {
+  interval_seconds: number
+  pairs: Array<{env: string; src_mac: string; dst_mac: string; src_vm: string | null; dst_vm: string | null; remote: boolean; frames: number; bytes: number; bytes_per_second: number | null; frames_per_second: number | null}>
+}
+
+function formatRate(bytesPerSecond: number): string {
+  const units = ['B/s', 'KiB/s', 'MiB/s', 'GiB/s']
+  let v = bytesPerSecond
+  let i = 0
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024
+    i++
+  }
+  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`
+}
 
 const pct = (x: number | undefined) => (x === undefined ? undefined : `${x.toFixed(1)}%`)
 
@@ -49,12 +67,18 @@ export default class Usage extends ViolinCommand {
     interval: Flags.integer({char: 'i', summary: 'Seconds between the two samples.', default: 1, min: 1, helpValue: 'SECONDS'}),
     watch: Flags.boolean({char: 'w', summary: 'Keep polling every interval until interrupted.'}),
     count: Flags.integer({summary: 'With --watch: stop after this many readings.', min: 1, dependsOn: ['watch'], helpValue: 'N'}),
+    traffic: Flags.boolean({
+      summary: "Show the traffic between VMs instead: bytes and frames per (source, destination) pair, from the udp data plane's switches.",
+      exclusive: ['watch'],
+    }),
+    env: Flags.string({summary: 'With --traffic: only this environment (repeatable; default: every one on the udp data plane).', multiple: true, dependsOn: ['traffic'], helpValue: 'ENV'}),
   }
 
-  async run(): Promise<UsageReport | UsageReport[]> {
+  async run(): Promise<UsageReport | UsageReport[] | TrafficReportJson> {
     const {flags} = await this.parse(Usage)
     this.quiet = flags.quiet
     const session = await this.openSession(flags)
+    if (flags.traffic) return this.traffic(session, flags.env, flags.interval, flags.format)
     const hosts = session.select({hosts: flags.host, site: flags.site})
     const readings: UsageReport[] = []
     let samples: Samples | undefined
@@ -79,6 +103,29 @@ export default class Usage extends ViolinCommand {
     const last = readings.at(-1)!
     this.exitForHosts(last.hosts.length, last.hosts.filter((h) => h.status !== 'ok'))
     return flags.watch ? readings : readings[0]!
+  }
+
+  private async traffic(session: Session, envs: string[] | undefined, interval: number, format: 'table' | 'csv' | 'json'): Promise<TrafficReportJson> {
+    const progress = await this.progress('Reading the switches\' traffic matrices...')
+    const report = await pollTraffic(session, envs, interval * 1000).finally(() => progress.stop())
+    for (const f of report.failures) this.warnHost(f.host, f.error)
+    const rows = report.environments.flatMap((e) => e.pairs.map((p) => ({env: e.env, ...p})))
+    const payload: TrafficReportJson = {
+      interval_seconds: report.intervalSeconds,
+      pairs: rows.map((r) => ({env: r.env, src_mac: r.src, dst_mac: r.dst, src_vm: r.srcVm ?? null, dst_vm: r.dstVm ?? null, remote: r.remote, frames: r.frames, bytes: r.bytes, bytes_per_second: r.bytesPerSecond ?? null, frames_per_second: r.framesPerSecond ?? null})),
+    }
+    await this.render(format, payload, rows, [
+      {header: 'Env', get: (r) => r.env},
+      {header: 'From', get: (r) => r.srcVm ?? r.src},
+      {header: 'To', get: (r) => r.dstVm ?? (r.dst === 'ff:ff:ff:ff:ff:ff' ? 'broadcast' : r.dst)},
+      {header: 'Path', get: (r) => (r.remote ? 'remote' : 'local')},
+      {header: 'Frames', get: (r) => r.frames, align: 'right'},
+      {header: 'Bytes', get: (r) => r.bytes, align: 'right'},
+      {header: 'Rate', get: (r) => (r.bytesPerSecond === undefined ? undefined : `${formatRate(r.bytesPerSecond)}`), align: 'right'},
+    ])
+    if (rows.length === 0 && !this.jsonEnabled() && format === 'table') this.note('No traffic counted yet.')
+    this.exitForHosts(report.failures.length + 1, report.failures.map((f) => f.error as {exitCode?: number}))
+    return payload
   }
 
   private async show(r: UsageReport, format: 'table' | 'csv' | 'json', n: number): Promise<void> {

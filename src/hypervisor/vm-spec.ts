@@ -18,7 +18,12 @@ export interface VmSpec {
   /** Where the hypervisor writes the serial console, on the VM's host. */
   consoleLog?: string
   /** The NIC's attachment: a bridge of the environment's switch (kernel data plane); none means an unattached NIC. */
-  nic?: {bridge: string; mtu: number}
+  /**
+   * Where the NIC plugs in: a port of the environment's bridge (the kernel data plane), or
+   * a UDP socket pair with the host's agent (the udp data plane: QEMU sends each frame to
+   * `source` from `local`). Absent: a NIC attached to nothing.
+   */
+  nic?: {kind: 'bridge'; bridge: string; mtu: number} | {kind: 'udp'; source: {address: string; port: number}; local: {address: string; port: number}; mtu?: number}
   /** Relative CPU weight (libvirt cpu_shares, Xen credit weight); the hypervisor default when absent. */
   cpuWeight?: number
 }

@@ -12,6 +12,12 @@ export interface EnvVmRecord {
   vcpus: number
   memoryMiB: number
   maxMemoryMiB: number
+  /**
+   * On the udp data plane: the UDP port the agent listens on for this VM's frames (the
+   * VM's own end is port + 1, both on the host's loopback). The same on every host, since
+   * the domain's definition moves with the VM.
+   */
+  port?: number
 }
 
 /**
@@ -33,17 +39,25 @@ export interface EnvironmentRecord {
   network?: EnvironmentNetwork
 }
 
-export const DATAPLANES = ['vxlan'] as const
+export const DATAPLANES = ['vxlan', 'udp'] as const
 export type Dataplane = (typeof DATAPLANES)[number]
 
 export interface EnvironmentNetwork {
   /** VXLAN network identifier: the environment on the wire. */
   vni: number
   dataplane: Dataplane
+  /** Pre-shared key of the udp data plane's switches (hex): control messages carry its HMAC. */
+  key?: string
+  /** Data frames carry the key's HMAC too (userspace switches only). */
+  authData?: boolean
 }
 
 /** VNIs violin hands out start here, clear of the small numbers people pick by hand. */
 export const FIRST_VNI = 1000
+
+/** VM ports of the udp data plane are handed out from here, two per VM (the agent's end, the VM's end). */
+export const FIRST_VM_PORT = 20_000
+export const LAST_VM_PORT = 59_998
 
 /** Where violin keeps a VM's files on its host: its console log and its private disk. */
 export const VM_FILES_DIR = '/var/lib/violin'

@@ -1,10 +1,11 @@
+import {randomBytes} from 'node:crypto'
 import {existsSync, mkdirSync, readFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import type Conf from 'conf'
 import envPaths from 'env-paths'
 
 import {ConfigError, ExitCode, NotFoundError, UsageError, ViolinError} from '../errors.js'
-import {type Dataplane, DATAPLANES, type EnvironmentNetwork, type EnvironmentRecord, FIRST_VNI, ROLES} from './environment.js'
+import {type Dataplane, DATAPLANES, type EnvironmentRecord, FIRST_VM_PORT, FIRST_VNI, LAST_VM_PORT, ROLES} from './environment.js'
 import {DOMAIN_TYPES, DRIVERS, HOST_NAME, type HostRecord, type VmRecord} from './host.js'
 
 export interface InventoryData {
@@ -112,19 +113,32 @@ export class Inventory {
    * FIRST_VNI that no other environment uses (chosen under the lock, so two concurrent
    * starts cannot take the same one).
    */
-  assignNetwork(name: string, dataplane: Dataplane): Promise<EnvironmentNetwork> {
+  assignNetwork(name: string, dataplane: Dataplane, options: {authData?: boolean} = {}): Promise<EnvironmentRecord> {
     return this.update((data) => {
       const env = data.environments[name]
       if (!env) throw new NotFoundError(`environment "${name}" is not in the inventory`, 'violin env list')
-      if (env.network) {
-        if (env.network.dataplane !== dataplane) throw new UsageError(`environment "${name}" runs on the ${env.network.dataplane} data plane`, `violin switch stop ${name} first`)
-        return env.network
+      if (env.network && env.network.dataplane !== dataplane) throw new UsageError(`environment "${name}" runs on the ${env.network.dataplane} data plane`, `violin switch stop ${name} first`)
+      if (env.network && options.authData !== undefined && Boolean(env.network.authData) !== options.authData) {
+        throw new UsageError(`environment "${name}"'s switch ${env.network.authData ? 'authenticates' : 'does not authenticate'} data frames; every member must agree`, `violin switch stop ${name} first`)
       }
-      const taken = new Set(Object.values(data.environments).map((e) => e.network?.vni))
-      let vni = FIRST_VNI
-      while (taken.has(vni)) vni++
-      env.network = {vni, dataplane}
-      return env.network
+      if (!env.network) {
+        const taken = new Set(Object.values(data.environments).map((e) => e.network?.vni))
+        let vni = FIRST_VNI
+        while (taken.has(vni)) vni++
+        env.network = {vni, dataplane}
+        if (dataplane === 'udp') env.network = {...env.network, key: randomBytes(32).toString('hex'), ...(options.authData ? {authData: true} : {})}
+      }
+      if (dataplane === 'udp') {
+        const used = new Set(Object.values(data.environments).flatMap((e) => e.vms.map((v) => v.port)))
+        let port = FIRST_VM_PORT
+        for (const vm of env.vms.filter((v) => v.port === undefined)) {
+          while (used.has(port)) port += 2
+          if (port > LAST_VM_PORT) throw new ViolinError('no UDP ports left for VMs of the udp data plane')
+          vm.port = port
+          used.add(port)
+        }
+      }
+      return structuredClone(env)
     })
   }
 
@@ -225,6 +239,12 @@ export function validate(path: string, text: string): InventoryData {
     if (r.identity !== undefined && typeof r.identity !== 'string') fail(`${at}.identity`, 'must be a string')
     if (r.cpuOvercommit !== undefined && !(typeof r.cpuOvercommit === 'number' && r.cpuOvercommit > 0)) fail(`${at}.cpuOvercommit`, 'must be a positive number')
     if (r.domainType !== undefined && !DOMAIN_TYPES.includes(r.domainType as never)) fail(`${at}.domainType`, `must be one of ${DOMAIN_TYPES.join(', ')}`)
+    if (r.agent !== undefined) {
+      const a = r.agent as Record<string, unknown>
+      if (!isObject(a)) fail(`${at}.agent`, 'must be an object')
+      if (a.command !== undefined && !(Array.isArray(a.command) && a.command.length > 0 && a.command.every((w) => typeof w === 'string' && w))) fail(`${at}.agent.command`, 'must be a non-empty list of words')
+      if (a.dir !== undefined && !(typeof a.dir === 'string' && a.dir.startsWith('/'))) fail(`${at}.agent.dir`, 'must be an absolute path')
+    }
     if (!isObject(r.transport)) fail(`${at}.transport`, 'must be an object')
     const t = r.transport as Record<string, unknown>
     if (t.kind === 'ssh') {
@@ -252,6 +272,8 @@ export function validate(path: string, text: string): InventoryData {
       if (!isObject(n)) fail(`${at}.network`, 'must be an object')
       if (!Number.isInteger(n.vni) || (n.vni as number) < 1 || (n.vni as number) > 0xff_ffff) fail(`${at}.network.vni`, 'must be a whole number from 1 to 16777215')
       if (!DATAPLANES.includes(n.dataplane as never)) fail(`${at}.network.dataplane`, `must be one of ${DATAPLANES.join(', ')}`)
+      if (n.key !== undefined && !(typeof n.key === 'string' && /^[0-9a-f]{64}$/.test(n.key))) fail(`${at}.network.key`, 'must be 64 hex digits')
+      if (n.authData !== undefined && typeof n.authData !== 'boolean') fail(`${at}.network.authData`, 'must be true or false')
     }
     ;(r.vms as unknown[]).forEach((v, i) => {
       const vat = `${at}.vms[${i}]`
@@ -262,6 +284,7 @@ export function validate(path: string, text: string): InventoryData {
       if (typeof vm.host !== 'string' || !vm.host) fail(`${vat}.host`, 'must be a host name')
       if (typeof vm.mac !== 'string') fail(`${vat}.mac`, 'must be a MAC address')
       for (const n of ['vcpus', 'memoryMiB', 'maxMemoryMiB']) if (typeof vm[n] !== 'number' || !((vm[n] as number) > 0)) fail(`${vat}.${n}`, 'must be a positive number')
+      if (vm.port !== undefined && !(Number.isInteger(vm.port) && (vm.port as number) >= FIRST_VM_PORT && (vm.port as number) <= LAST_VM_PORT)) fail(`${vat}.port`, `must be a port from ${FIRST_VM_PORT} to ${LAST_VM_PORT}`)
     })
   }
   return doc as InventoryData

@@ -62,7 +62,7 @@ export async function moveEnvironment(
   if (options.maxParallel < 1) throw new UsageError('--max-parallel must be at least 1')
   const env = session.inventory?.environmentOf(moves[0]?.vm ?? '')
   // The switch is extended once for every destination before the moves, and shrunk once after.
-  if (env) await switchBeforeLanding(session, env, [...new Set(moves.map((m) => m.to))])
+  if (env) await switchBeforeLanding(session, env, moves.map((m) => ({vm: m.vm, host: m.to})))
   const gate = pLimit(options.maxParallel)
   const concurrent = Math.min(options.maxParallel, moves.length)
   await Promise.all(
@@ -80,6 +80,9 @@ export async function moveEnvironment(
       }),
     ),
   )
-  if (env) await switchAfterLeaving(session, env, [...new Set(moves.filter((m) => m.result).map((m) => m.from))])
+  if (env) {
+    const moved = moves.filter((m) => m.result)
+    await switchAfterLeaving(session, env, [...new Set(moved.map((m) => m.from))], moved.map((m) => ({vm: m.vm, host: m.to})))
+  }
   return moves
 }

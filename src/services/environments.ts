@@ -6,12 +6,11 @@ import type {DomainType, KernelBoot, VmSpec} from '../hypervisor/vm-spec.js'
 import {consoleLogPath, type EnvironmentRecord, type EnvVmRecord, IMAGES_DIR, privateDiskPath, type Role, VM_FILES_DIR} from '../inventory/environment.js'
 import type {Dataplane} from '../inventory/environment.js'
 import {HOST_NAME, type HostRecord} from '../inventory/host.js'
-import {bridgeName, removeKernelSwitch, vmMtu} from '../mesh/kernel.js'
 import {type HostRoom, place, type Placement, PlacementError, type VmDemand} from '../policy/placement.js'
 import {createImage, fileSize, makeDirs, removeFiles} from '../transport/files.js'
 import {fanout} from './fanout.js'
 import type {Session} from './session.js'
-import {startSwitch} from './switch.js'
+import {nicFor, removeSwitch, startSwitchOrThrow} from './switch.js'
 
 /** One VM as asked for: by `env create` flags (all alike) or by an `env define` file (each its own). */
 export interface VmRequest {
@@ -35,6 +34,8 @@ export interface EnvironmentRequest {
   vms: VmRequest[]
   /** Give the environment its own Ethernet from the start (the VMs' NICs on its switch). */
   dataplane?: Dataplane
+  /** On the udp data plane: data frames carry an HMAC too. */
+  authData?: boolean
   /** Only these hosts are candidates (default: every host of the inventory). */
   hosts?: string[]
 }
@@ -113,6 +114,7 @@ export interface EnvironmentPlan {
   environment: EnvironmentRecord
   specs: Map<string, VmSpec>
   dataplane?: Dataplane
+  authData?: boolean
   unreachable: Array<{host: string; error: Error}>
 }
 
@@ -176,7 +178,7 @@ export async function planEnvironment(session: Session, request: EnvironmentRequ
     ...(request.diskMiB ? {diskMiB: request.diskMiB} : {}),
     vms,
   }
-  return {environment, specs, unreachable, ...(request.dataplane ? {dataplane: request.dataplane} : {})}
+  return {environment, specs, unreachable, ...(request.dataplane ? {dataplane: request.dataplane} : {}), ...(request.authData ? {authData: true} : {})}
 }
 
 /** A VM's own command line words come after the environment's. */
@@ -222,14 +224,12 @@ export async function createEnvironment(session: Session, plan: EnvironmentPlan,
   const defined: EnvVmRecord[] = []
   try {
     if (plan.dataplane) {
-      // The switch first: a VM whose bridge does not exist yet cannot start.
-      const {network} = await startSwitch(session, environment.name, plan.dataplane, {hosts: [...byHost.keys()].map((h) => session.host(h))}).then((r) => {
-        const failed = r.outcomes.find((o) => !o.ok)
-        if (failed && !failed.ok) throw new ViolinError(`${environment.name}'s switch on host "${failed.host}": ${failed.error.message}`)
-        return r
-      })
-      environment.network = network
-      for (const spec of specs.values()) spec.nic = {bridge: bridgeName(network.vni), mtu: vmMtu()}
+      // The switch first: a VM whose bridge (or agent port) does not exist yet has no network.
+      const placement = new Map([...byHost].map(([host, vms]) => [host, vms.map((v) => v.name)]))
+      const networked = await startSwitchOrThrow(session, environment.name, plan.dataplane, placement, {authData: plan.authData})
+      environment.network = networked.network
+      for (const vm of environment.vms) vm.port = networked.vms.find((v) => v.name === vm.name)?.port
+      for (const spec of specs.values()) spec.nic = nicFor(networked, spec.name)
     }
     await fanoutOrThrow(session, [...byHost.keys()], async (host) => {
       const driver = await session.driver(host)
@@ -248,7 +248,7 @@ export async function createEnvironment(session: Session, plan: EnvironmentPlan,
     })
   } catch (error) {
     await removeVms(session, defined).catch(() => undefined)
-    if (environment.network) await fanout([...byHost.keys()].map((h) => session.host(h)), (h) => removeKernelSwitch(session.transport(h), environment.network!.vni))
+    if (environment.network) await fanout([...byHost.keys()].map((h) => session.host(h)), (h) => removeSwitch(session, h, environment.network!))
     await inventory.removeEnvironment(environment.name)
     throw error
   }
@@ -375,9 +375,9 @@ export async function destroyEnvironment(session: Session, env: EnvironmentRecor
   const failed = results.filter((r) => r.error)
   if (failed.length === 0 && env.network) {
     // Its switch too, wherever it is (every host violin manages, since VMs may have moved).
-    const vni = env.network.vni
-    for (const o of await fanout(session.hosts.filter((h) => h.driver !== 'sim'), (h) => removeKernelSwitch(session.transport(h), vni))) {
-      if (!o.ok) results.push({vm: `(switch VNI ${vni})`, host: o.host, error: o.error})
+    const network = env.network
+    for (const o of await fanout(session.hosts.filter((h) => h.driver !== 'sim'), (h) => removeSwitch(session, h, network))) {
+      if (!o.ok) results.push({vm: `(switch VNI ${network.vni})`, host: o.host, error: o.error})
     }
   }
   if (results.every((r) => !r.error)) await session.inventory!.removeEnvironment(env.name)

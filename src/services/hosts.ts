@@ -20,6 +20,8 @@ export interface AddHostInput {
   identity?: string
   domainType?: DomainType
   cpuOvercommit?: number
+  agentCommand?: string[]
+  agentDir?: string
   force: boolean
 }
 
@@ -36,6 +38,7 @@ export async function addHost(input: AddHostInput): Promise<HostRecord> {
     ...(input.identity ? {identity: input.identity} : {}),
     ...(input.domainType ? {domainType: input.domainType} : {}),
     ...(input.cpuOvercommit ? {cpuOvercommit: input.cpuOvercommit} : {}),
+    ...(input.agentCommand || input.agentDir ? {agent: {...(input.agentCommand ? {command: input.agentCommand} : {}), ...(input.agentDir ? {dir: input.agentDir} : {})}} : {}),
   }
   const inventory = await Inventory.open()
   await inventory.addHost(record, input.force)

@@ -114,7 +114,7 @@ export async function runMigration(session: Session, planned: PlannedMigration, 
   const created: string[] = []
   let result: MigrationResult
   // The destination's switch first: the VM's NIC needs its bridge there the moment it lands.
-  if (env && !options.switchReady) await switchBeforeLanding(session, env, [plan.to])
+  if (env && !options.switchReady) await switchBeforeLanding(session, env, [{vm: plan.name, host: plan.to}])
   try {
     if (plan.copiedDisks.length > 0) {
       const dst = session.transport(dest)
@@ -136,7 +136,7 @@ export async function runMigration(session: Session, planned: PlannedMigration, 
   try {
     await recordMigrations([toRecord({vm: plan.name, from: plan.from, to: plan.to, live: plan.live, memoryMiB: plan.memoryMiB, concurrent: options.concurrent ?? 1, result})])
     await session.inventory?.moveEnvironmentVm(plan.name, plan.to)
-    if (env && !options.switchReady) await switchAfterLeaving(session, env, [plan.from])
+    if (env && !options.switchReady) await switchAfterLeaving(session, env, [plan.from], [{vm: plan.name, host: plan.to}])
   } catch (error) {
     // The move itself happened: say so, rather than let the bookkeeping pass for a failed migration.
     throw new ViolinError(`"${plan.name}" moved to "${plan.to}", but what follows a move failed: ${(error as Error).message}`)

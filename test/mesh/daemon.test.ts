@@ -148,7 +148,7 @@ describe('userspace switch daemons on loopback', function () {
     a1.send(frame(BCAST, '52:54:00:00:00:a1', 'still alive'))
     assert.equal(payload(await b1.next()), 'still alive')
     attacker.close()
-    assert.deepEqual(b.drops, {badHeader: 3, unknownVni: 1, socketErrors: 0, controlMalformed: 0, controlUnauthenticated: 0, controlSpoofed: 0})
+    assert.deepEqual(b.drops, {badHeader: 3, unknownVni: 1, socketErrors: 0, controlMalformed: 0, controlUnauthenticated: 0, controlSpoofed: 0, dataUnauthenticated: 0})
     assert.equal(b.environment(100).drops['unknown-peer'], 1)
     assert.equal(a.environment(100).drops.runt, 1)
     assert.equal(b1.received.length, 0, 'nothing from the garbage reached the VM')

@@ -40,6 +40,7 @@ export default class EnvCreate extends EnvCommand {
       ...(flags.image ? {image: imagePath(flags.image)} : {}),
       ...(flags['disk-size'] ? {diskMiB: parseSizeMiB(flags['disk-size'], 'MiB')} : {}),
       ...(flags.dataplane ? {dataplane: flags.dataplane} : {}),
+      ...(flags['auth-data'] ? {authData: true} : {}),
     }
     const session = await this.openSession(flags)
     return this.create(session, request, {dryRun: flags['dry-run'], start: flags.start})

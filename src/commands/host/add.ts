@@ -12,6 +12,7 @@ export default class HostAdd extends ViolinCommand {
     '<%= config.bin %> host add e1 --ssh root@10.0.0.11 --site east --driver libvirt',
     '<%= config.bin %> host add x1 --ssh root@xen1:2222 --site west --driver xl --identity ~/.ssh/violin',
     '<%= config.bin %> host add lab --local --site lab --driver libvirt --uri test:///default',
+    "<%= config.bin %> host add e2 --ssh root@10.0.0.12 --site east --driver libvirt --agent-command 'node /opt/violin/bin/run.js'",
   ]
 
   static override args = {name: Args.string({description: 'host name (letters, digits, . _ -)', required: true})}
@@ -35,13 +36,29 @@ export default class HostAdd extends ViolinCommand {
         return input
       },
     }),
+    'agent-command': Flags.string({
+      summary: 'How to run violin on the host, to start its agent (default: violin), split at spaces.',
+      helpValue: 'COMMAND',
+      parse: async (input) => {
+        if (!input.trim()) throw new UsageError('--agent-command must not be empty')
+        return input
+      },
+    }),
+    'agent-dir': Flags.string({
+      summary: "The agent's directory on the host (default /var/lib/violin/agent).",
+      helpValue: 'DIR',
+      parse: async (input) => {
+        if (!input.startsWith('/')) throw new UsageError(`--agent-dir must be an absolute path, not "${input}"`)
+        return input
+      },
+    }),
     force: Flags.boolean({summary: 'Replace a host of the same name.'}),
   }
 
   async run() {
     const {args, flags} = await this.parse(HostAdd)
     this.quiet = flags.quiet
-    const record = await addHost({name: args.name, ssh: flags.ssh, local: flags.local, site: flags.site, driver: flags.driver, uri: flags.uri, identity: flags.identity, domainType: flags['domain-type'], cpuOvercommit: flags['cpu-overcommit'] ? Number(flags['cpu-overcommit']) : undefined, force: flags.force})
+    const record = await addHost({name: args.name, ssh: flags.ssh, local: flags.local, site: flags.site, driver: flags.driver, uri: flags.uri, identity: flags.identity, domainType: flags['domain-type'], cpuOvercommit: flags['cpu-overcommit'] ? Number(flags['cpu-overcommit']) : undefined, agentCommand: flags['agent-command']?.trim().split(/\s+/), agentDir: flags['agent-dir'], force: flags.force})
     this.note(`Added host ${record.name} (site ${record.site}, ${record.driver}). Check it with: violin host check ${record.name}`)
     return record
   }

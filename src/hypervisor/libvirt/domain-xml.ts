@@ -77,8 +77,14 @@ function disk(spec: VmSpec): string[] {
 
 /** On the environment's bridge when it has a switch, else a NIC attached to nothing (a tap of its own). */
 function nic(spec: VmSpec): string[] {
-  const attach = spec.nic ? ["    <interface type='bridge'>", `      <source bridge='${esc(spec.nic.bridge)}'/>`] : ["    <interface type='ethernet'>"]
-  return [...attach, `      <mac address='${spec.mac}'/>`, "      <model type='virtio'/>", ...(spec.nic ? [`      <mtu size='${spec.nic.mtu}'/>`] : []), '    </interface>']
+  const n = spec.nic
+  const attach =
+    n?.kind === 'bridge'
+      ? ["    <interface type='bridge'>", `      <source bridge='${esc(n.bridge)}'/>`]
+      : n?.kind === 'udp'
+        ? ["    <interface type='udp'>", `      <source address='${esc(n.source.address)}' port='${n.source.port}'>`, `        <local address='${esc(n.local.address)}' port='${n.local.port}'/>`, '      </source>']
+        : ["    <interface type='ethernet'>"]
+  return [...attach, `      <mac address='${spec.mac}'/>`, "      <model type='virtio'/>", ...(n?.mtu ? [`      <mtu size='${n.mtu}'/>`] : []), '    </interface>']
 }
 
 function console(path: string | undefined): string[] {

@@ -1,0 +1,44 @@
+import {UsageError} from '../errors.js'
+import {type PairCount, type PairRate, pairRates, sumPairs} from '../monitor/traffic.js'
+import type {Session} from './session.js'
+import {switchTraffic} from './switch.js'
+
+export interface EnvironmentTraffic {
+  env: string
+  vni: number
+  pairs: PairRate[]
+}
+
+export interface TrafficReport {
+  intervalSeconds: number
+  environments: EnvironmentTraffic[]
+  failures: Array<{env: string; host: string; error: Error}>
+}
+
+/**
+ * Reads the traffic matrix of environments on the udp data plane twice, `intervalMs`
+ * apart, from their hosts' agents: totals since each switch started, and rates.
+ */
+export async function pollTraffic(session: Session, envNames: string[] | undefined, intervalMs: number): Promise<TrafficReport> {
+  const inventory = session.inventory
+  if (!inventory) throw new UsageError('usage --traffic reads the inventory\'s environments; it cannot be used with --connect')
+  const envs = envNames?.length ? envNames.map((n) => inventory.environment(n)) : inventory.environments().filter((e) => e.network?.dataplane === 'udp')
+  const failures: TrafficReport['failures'] = []
+  const read = async (): Promise<PairCount[][]> =>
+    Promise.all(
+      envs.map(async (env) => {
+        const outcomes = await switchTraffic(session, env.name)
+        for (const o of outcomes) if (!o.ok) failures.push({env: env.name, host: o.host, error: o.error})
+        return sumPairs(outcomes.flatMap((o) => (o.ok ? [o.value] : [])))
+      }),
+    )
+  const first = await read()
+  await session.clock.sleep(intervalMs)
+  failures.length = 0 // the second reading decides
+  const second = await read()
+  return {
+    intervalSeconds: intervalMs / 1000,
+    environments: envs.map((env, i) => ({env: env.name, vni: env.network!.vni, pairs: pairRates(first[i]!, second[i]!, intervalMs / 1000)})),
+    failures,
+  }
+}
