@@ -146,17 +146,17 @@ async function pingRttMs(lab: NetnsLab, from: Where, to: Where): Promise<number>
   return spread(rtts).median
 }
 
-/** What `ping -D -O` saw: the time of each reply by sequence number, and how many were sent. */
+/** What `ping -D -O` saw: by sequence number, when each reply came and its request left (s), and how many were sent. */
 interface PingTrace {
-  replies: Map<number, number>
+  replies: Map<number, {at: number; sentAt: number}>
   transmitted: number
 }
 
 function parseTrace(stdout: string): PingTrace {
-  const replies = new Map<number, number>()
-  for (const m of stdout.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from .*icmp_seq=(\d+)/gm)) {
-    const seq = Number(m[2])
-    if (!replies.has(seq)) replies.set(seq, Number(m[1])) // DUP! replies count once
+  const replies = new Map<number, {at: number; sentAt: number}>()
+  for (const m of stdout.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from .*icmp_seq=(\d+) .*time=([\d.]+) ms/gm)) {
+    const [at, seq, rttMs] = [Number(m[1]), Number(m[2]), Number(m[3])]
+    if (!replies.has(seq)) replies.set(seq, {at, sentAt: at - rttMs / 1000}) // DUP! replies count once
   }
   const transmitted = Number(/(\d+) packets transmitted/.exec(stdout)?.[1] ?? 0)
   return {replies, transmitted}
@@ -182,13 +182,14 @@ function outageOf(trace: PingTrace, detachedAt: number, announcedAt: number): Ou
   const steps: number[] = []
   for (let i = 1; i < seqs.length; i++) {
     const [prev, seq] = [seqs[i - 1]!, seqs[i]!]
-    if (seq === prev + 1) steps.push(trace.replies.get(seq)! - trace.replies.get(prev)!)
+    if (seq === prev + 1) steps.push(trace.replies.get(seq)!.at - trace.replies.get(prev)!.at)
     longest = Math.max(longest, seq - prev - 1)
   }
   const spacingMs = spread(steps).median * 1000
-  const times = [...trace.replies.values()].sort((a, b) => a - b)
+  const times = [...trace.replies.values()].map((r) => r.at).sort((a, b) => a - b)
   const gapMs = Math.max(0, ...times.slice(1).map((t, i) => (t - times[i]!) * 1000))
-  const firstAfter = Math.min(...[...trace.replies.values()].filter((t) => t >= announcedAt))
+  // The first reply to a request sent after the announce (the old VM may still answer one in flight).
+  const firstAfter = Math.min(...[...trace.replies.values()].filter((r) => r.sentAt >= announcedAt).map((r) => r.at))
   const recovered = Number.isFinite(firstAfter)
   return {
     outageMs: recovered ? longest * spacingMs : Number.POSITIVE_INFINITY,

@@ -191,7 +191,9 @@ export function nicFor(env: EnvironmentRecord, vmName: string): NonNullable<VmSp
   const port = env.vms.find((v) => v.name === vmName)?.port
   if (!port) throw new ViolinError(`VM "${vmName}" has no port on ${env.name}'s udp data plane`)
   const {listen, vm} = vmPortEndpoints(port)
-  return {kind: 'udp', source: listen, local: vm, mtu: vmMtu()}
+  // No <mtu>: libvirt 9 refuses it on a UDP interface. A full 1500-byte frame then leaves
+  // the agent as a 1550-byte datagram that the kernel fragments: it arrives, at a cost.
+  return {kind: 'udp', source: listen, local: vm}
 }
 
 /** Removes an environment's switch from one host (a host it left, a create undone, `switch stop`). */

@@ -1,0 +1,127 @@
+import {strict as assert} from 'node:assert'
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {type Bed, bedUnavailable, startBed} from '../helpers/bed.js'
+import {type CliResult, ROOT, tempHome, violinProcess} from '../helpers/cli.js'
+import {requireIntegration} from '../helpers/integration.js'
+
+/**
+ * The userspace data plane end to end on two hosts of the test bed: violin starts each
+ * host's agent over SSH (the bed hosts run this checkout's violin), real QEMU guests
+ * attach through libvirt's <interface type='udp'>, and one pings the other every 200 ms
+ * while it live-migrates away and back.
+ */
+describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests on libvirt UDP interfaces', function () {
+  this.timeout(180_000)
+  let bed: Bed
+  let home: ReturnType<typeof tempHome>
+  const cli = (args: string[]): Promise<CliResult> => violinProcess(args, home.env)
+
+  const stats = async (host: number, vm: string) => {
+    const lines = (await bed.consoleOf(host, vm)).split('\n').filter((l) => l.startsWith('PING-STATS'))
+    const m = /sent=(\d+) received=(\d+) lost_streak_max=(\d+)/.exec(lines.at(-1) ?? '')
+    return m ? {sent: Number(m[1]), received: Number(m[2]), lostStreakMax: Number(m[3])} : undefined
+  }
+  async function until<T>(what: string, probe: () => Promise<T | undefined>, ok: (v: T) => boolean, ms = 90_000): Promise<T> {
+    const deadline = Date.now() + ms
+    for (;;) {
+      const v = await probe()
+      if (v !== undefined && ok(v)) return v
+      if (Date.now() > deadline) throw new Error(`not within ${ms / 1000} s: ${what} (last: ${JSON.stringify(v)})`)
+      await new Promise((r) => setTimeout(r, 500))
+    }
+  }
+  const agentHello = async (host: number) => JSON.parse(await bed.exec(host, [process.execPath, join(ROOT, 'bin/run.js'), 'agent', 'status', '--json'])) as {pid: number; switches: number[]}
+
+  before(async function () {
+    this.timeout(300_000)
+    const why = await bedUnavailable()
+    requireIntegration(this, 'test bed', () => why)
+    bed = await startBed(2)
+    home = tempHome()
+    home.env.VIOLIN_KNOWN_HOSTS = bed.knownHosts
+    for (const h of bed.hosts) {
+      const r = await cli(['host', 'add', h.name, '--ssh', `root@${h.address}`, '--identity', bed.key, '--site', 'east', '--driver', 'libvirt', '--domain-type', 'qemu', '--cpu-overcommit', '4', '--agent-command', `${process.execPath} ${join(ROOT, 'bin/run.js')}`])
+      assert.equal(r.exitCode, 0, r.stderr)
+    }
+  })
+
+  after(async function () {
+    this.timeout(60_000)
+    if (bed) await bed.down()
+    home?.remove()
+  })
+
+  it('env define with dataplane udp starts the agents, meshes the switches and plugs the guests in: they ping across hosts', async () => {
+    const file = join(home.dir, 'udp.yaml')
+    writeFileSync(
+      file,
+      [
+        'name: udp',
+        'dataplane: udp',
+        'defaults:',
+        `  kernel: ${bed.guest.kernel}`,
+        `  initrd: ${bed.guest.initrd}`,
+        '  cmdline: "console=ttyS0 quiet panic=-1 mtu=1450"',
+        '  memory: 160M',
+        'vms:',
+        '  - {name: udp-head, role: head, host: vbed1, cmdline: "ip4=10.97.0.1/24 ping=10.97.0.2"}',
+        '  - {name: udp-c1, host: vbed2, cmdline: "ip4=10.97.0.2/24"}',
+      ].join('\n'),
+    )
+    const r = await cli(['env', 'define', '--file', file])
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr)
+    const info = (await cli(['env', 'info', 'udp', '--json'])).json
+    assert.equal(info.network.dataplane, 'udp')
+    for (const vm of info.vms) {
+      const xml = await bed.virsh(bed.hosts.find((h) => h.name === vm.host)!.index, ['dumpxml', vm.name])
+      assert.match(xml, /<interface type='udp'>[\s\S]*<source address='127\.0\.0\.1' port='2\d{4}'>[\s\S]*<local address='127\.0\.0\.1' port='2\d{4}'\/>/, xml)
+    }
+    for (const i of [1, 2]) assert.deepEqual((await agentHello(i)).switches, [info.network.vni], `vbed${i}'s agent runs the switch`)
+    const pings = await until('pings answered across hosts', () => stats(1, 'udp-head'), (s) => s.received >= 5)
+    assert.equal(pings.lostStreakMax, 0)
+  })
+
+  it('status, fdb and usage --traffic read the agents over SSH', async () => {
+    const status = await cli(['switch', 'status', 'udp', '--json'])
+    assert.equal(status.exitCode, 0, status.stderr)
+    const by = Object.fromEntries(status.json.hosts.map((h: {host: string}) => [h.host, h]))
+    assert.deepEqual(by.vbed1.peers, ['10.232.0.2'])
+    assert.deepEqual(by.vbed2.peers, ['10.232.0.1'])
+    assert.ok(by.vbed1.members[0].silentMs < 3500, 'the peer was heard from within 3.5 hellos')
+    const head = by.vbed1.ports.find((p: {port: string}) => p.port === 'udp-head')
+    assert.ok(head.framesIn >= 5 && head.framesOut >= 5, JSON.stringify(by.vbed1.ports))
+    const fdb = await cli(['switch', 'fdb', 'udp', '--host', 'vbed1', '--json'])
+    const entries = fdb.json.entries.map((e: {mac: string; local: boolean; via: string}) => `${e.local ? 'local' : 'peer'} ${e.via}`)
+    assert.deepEqual(entries.sort(), ['local udp-head', 'peer 10.232.0.2'])
+    const traffic = await cli(['usage', '--traffic', '--interval', '1', '--json'])
+    assert.equal(traffic.exitCode, 0, traffic.stderr)
+    const pair = traffic.json.pairs.find((p: {src_vm: string; dst_vm: string}) => p.src_vm === 'udp-head' && p.dst_vm === 'udp-c1')
+    assert.ok(pair && pair.remote && pair.frames >= 5 && pair.bytes_per_second > 0, JSON.stringify(traffic.json.pairs))
+  })
+
+  it('keeps the guests pinging while one live-migrates to the other host and back; the switch follows the VM', async () => {
+    const vni = (await cli(['env', 'info', 'udp', '--json'])).json.network.vni
+    const first = (await stats(1, 'udp-head'))!
+    const there = await cli(['migrate', 'udp-c1', 'vbed1', '--live'])
+    assert.equal(there.exitCode, 0, there.stderr)
+    assert.deepEqual((await agentHello(2)).switches, [], 'vbed2 has no VM of udp left: its switch is gone')
+    const after1 = await until('pings answered again', () => stats(1, 'udp-head'), (s) => s.received >= first.received + 10)
+    const back = await cli(['migrate', 'udp-c1', 'vbed2', '--live'])
+    assert.equal(back.exitCode, 0, back.stderr)
+    assert.deepEqual((await agentHello(2)).switches, [vni])
+    const after2 = await until('pings answered after moving back', () => stats(1, 'udp-head'), (s) => s.received >= after1.received + 10)
+    console.log(`      udp data plane, ping every 200 ms across two live migrations: ${after2.sent} sent, ${after2.received} answered, longest outage ${after2.lostStreakMax * 200} ms`)
+    assert.ok(after2.lostStreakMax <= 25, `an outage of ${after2.lostStreakMax} pings (x 200 ms)`)
+  })
+
+  it('switch stop takes the switch out of every agent; env destroy leaves nothing', async () => {
+    const stop = await cli(['switch', 'stop', 'udp'])
+    assert.equal(stop.exitCode, 0, stop.stderr)
+    for (const i of [1, 2]) assert.deepEqual((await agentHello(i)).switches, [])
+    const destroy = await cli(['env', 'destroy', 'udp', '--yes'])
+    assert.equal(destroy.exitCode, 0, destroy.stderr)
+    assert.deepEqual((await cli(['env', 'list', '--json'])).json.environments, [])
+  })
+})
