@@ -241,7 +241,7 @@ async function switchOver(lab: NetnsLab, mover: Mover, from: Side, to: Side): Pr
   return {detachedAt: detachedAt!, announcedAt: announcedAt!}
 }
 
-/** One move of `mover`'s VM to its other side while the pinger pings it every 10 ms. */
+/** One move of `mover`'s VM to its other side while the pinger pings it every ~10 ms. */
 async function moveOnce(lab: NetnsLab, mover: Mover): Promise<Outage> {
   const from = mover.sides[mover.live]
   const to = mover.sides[1 - mover.live]!

@@ -426,6 +426,40 @@ export class NetnsLab {
     return {name: options.name, ns, dev: 'eth0', ip: options.cidr.split('/')[0]!, mac: options.mac}
   }
 
+  /**
+   * "Live-migrates" a tapVm to another host: its NIC is unplugged (the old socat stops, its
+   * TAP goes) and plugged in on `hostNs` with the same MAC and address. The VM's namespace,
+   * and so every TCP connection in it, stays as it was, as a migrated guest's memory does.
+   */
+  async moveTapVm(vm: TestVm, options: {hostNs: string; daemon: Endpoint; local: Endpoint; cidr: string; mtu?: number}): Promise<TestVm> {
+    await vm.socat?.kill()
+    const socat = this.start(options.hostNs, [
+      'socat',
+      '-b',
+      '9216',
+      `TUN,tun-type=tap,tun-name=${vm.dev},iff-no-pi,iff-up`,
+      `UDP:${options.daemon.address}:${options.daemon.port},bind=${options.local.address}:${options.local.port}`,
+    ])
+    const deadline = Date.now() + 5000
+    while ((await this.exec(options.hostNs, ['ip', 'link', 'show', vm.dev], {check: false})).exitCode !== 0) {
+      if (!socat.running || Date.now() > deadline) throw new Error(`TAP ${vm.dev} of ${vm.name} did not appear on the new host: ${socat.stderr().trim()}`)
+      await sleep(20)
+    }
+    await this.exec(options.hostNs, ['ip', 'link', 'set', vm.dev, 'netns', vm.ns])
+    await this.configureNic(vm.ns, vm.dev, {...options, mac: vm.mac})
+    return {...vm, socat}
+  }
+
+  /** The same for a vethVm: its veth is deleted on the old host and a new one put on `bridge` of `hostNs`. */
+  async moveVethVm(vm: TestVm, options: {fromNs: string; oldPort: string; hostNs: string; bridge: string; port: string; cidr: string; mtu?: number}): Promise<TestVm> {
+    await this.exec(options.fromNs, ['ip', 'link', 'del', options.oldPort])
+    const mtu = String(options.mtu ?? 1450)
+    await this.run(['ip', 'link', 'add', options.port, 'netns', options.hostNs, 'mtu', mtu, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', vm.ns, 'mtu', mtu])
+    await this.exec(options.hostNs, ['ip', 'link', 'set', options.port, 'master', options.bridge, 'up'])
+    await this.configureNic(vm.ns, 'eth0', {...options, mac: vm.mac})
+    return vm
+  }
+
   private async configureNic(ns: string, dev: string, options: {cidr: string; mac: string; mtu?: number}): Promise<void> {
     await this.exec(ns, ['ip', 'link', 'set', 'dev', dev, 'address', options.mac, 'mtu', String(options.mtu ?? 1450)])
     await this.exec(ns, ['ip', 'addr', 'add', options.cidr, 'dev', dev])
