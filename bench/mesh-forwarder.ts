@@ -1,12 +1,14 @@
 /**
  * The process bench/mesh measures: forwards frames from one VM port to one peer, either
- * through violin's switch daemon (`daemon`) or through the least a Node process can do,
- * receive on one connected UDP socket and send on another (`relay`, the floor). Prints
+ * through violin's switch daemon (`daemon`; `daemon-auth` with every data frame signed,
+ * HMAC-SHA256, as `switch start --auth-data` does) or through the least a Node process can
+ * do, receive on one connected UDP socket and send on another (`relay`, the floor). Prints
  * "READY <vm port>" when bound, and on stdin "report" prints "REPORT <frames> <cpu µs>".
  *
- *   node --import tsx bench/mesh-forwarder.ts daemon|relay SINK_PORT SENDER_PORT
+ *   node --import tsx bench/mesh-forwarder.ts daemon|daemon-auth|relay SINK_PORT SENDER_PORT
  * Both receive on a socket connected to the sender and send on one connected to the sink.
  */
+import {randomBytes} from 'node:crypto'
 import {createSocket} from 'node:dgram'
 import {once} from 'node:events'
 import {createInterface} from 'node:readline'
@@ -18,9 +20,10 @@ let forwarded = () => 0
 let cpuAtStart = process.cpuUsage()
 let vmPort: number
 
-if (mode === 'daemon') {
+if (mode === 'daemon' || mode === 'daemon-auth') {
   const daemon = await MeshDaemon.start({address: '127.0.3.1', port: 0})
   const sw = daemon.environment(100, {maxMacs: 1024})
+  if (mode === 'daemon-auth') daemon.authenticateData(100, randomBytes(32))
   // The sink plays the peer switch: every frame to an unknown MAC floods to it.
   sw.addPeer('127.0.3.2', sinkPort)
   const {listening} = await daemon.attachVm(100, 'vm', {address: '127.0.0.1', port: 0}, {address: '127.0.0.1', port: senderPort})
