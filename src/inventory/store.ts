@@ -58,7 +58,8 @@ export class Inventory {
 
   private async write(data: InventoryData): Promise<void> {
     const {default: Conf} = await import('conf')
-    const conf = new Conf<InventoryData>({projectName: 'violin', configName: 'inventory', cwd: this.dir, clearInvalidConfig: false})
+    // Owner only: it holds the environments' pre-shared switch keys.
+    const conf = new Conf<InventoryData>({projectName: 'violin', configName: 'inventory', cwd: this.dir, clearInvalidConfig: false, configFileMode: 0o600})
     conf.store = data
   }
 

@@ -115,6 +115,16 @@ describe('libvirt domain XML', () => {
     assert.match(domainXml(base, 'kvm'), /<interface type='ethernet'>\s*<mac address='52:54:00:0a:1b:2c'\/>/)
   })
 
+  it("plugs the NIC into the environment's bridge with its MTU (kernel data plane)", () => {
+    assert.match(domainXml({...base, nic: {kind: 'bridge', bridge: 'vbr1000', mtu: 1450}}, 'kvm'), /<interface type='bridge'>\s*<source bridge='vbr1000'\/>\s*<mac address='52:54:00:0a:1b:2c'\/>\s*<model type='virtio'\/>\s*<mtu size='1450'\/>/)
+  })
+
+  it("gives the NIC a UDP socket pair with the agent, and no MTU (udp data plane)", () => {
+    const xml = domainXml({...base, nic: {kind: 'udp', source: {address: '127.0.0.1', port: 20000}, local: {address: '127.0.0.1', port: 20001}}}, 'kvm')
+    assert.match(xml, /<interface type='udp'>\s*<source address='127\.0\.0\.1' port='20000'>\s*<local address='127\.0\.0\.1' port='20001'\/>\s*<\/source>/)
+    assert.doesNotMatch(xml, /<mtu/)
+  })
+
   it('writes serial and console to the log file, appending, when consoleLog is given', () => {
     const xml = domainXml({...base, consoleLog: '/var/lib/violin/console/lab-c1.log'}, 'kvm')
     assert.match(xml, /<serial type='file'><source path='\/var\/lib\/violin\/console\/lab-c1.log' append='on'\/><\/serial>/)
@@ -209,6 +219,11 @@ describe('libvirt domain XML, read back by libvirt (test driver)', () => {
     assert.deepEqual(elements(out, 'cmdline').map((c) => unescapeXml(c!)), [cmdline])
     const consolePaths = [...out.matchAll(/<source path='([^']*)' append='on'\/>/g)].map((m) => unescapeXml(m[1]!))
     assert.deepEqual(consolePaths, [`/log/&'<>".log`, `/log/&'<>".log`])
+  })
+
+  it('holds a UDP interface as violin wrote it', async () => {
+    const out = await roundTrip(domainXml({...base, nic: {kind: 'udp', source: {address: '127.0.0.1', port: 20000}, local: {address: '127.0.0.1', port: 20001}}}, 'qemu'), 'lab-c1')
+    assert.match(out, /<interface type='udp'>[\s\S]*<source address='127\.0\.0\.1' port='20000'>[\s\S]*<local address='127\.0\.0\.1' port='20001'\/>/)
   })
 
   it('holds a private writable qcow2 disk as such', async () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import {readFileSync, writeFileSync} from 'node:fs'
+import {readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {ConfigError} from '../../src/errors.js'
-import {validate} from '../../src/inventory/store.js'
+import {Inventory, validate} from '../../src/inventory/store.js'
 import {tempHome, violinProcess} from '../helpers/cli.js'
 
 describe('the inventory file', () => {
@@ -15,6 +15,9 @@ describe('the inventory file', () => {
       [{hosts: {a: {name: 'a', site: 's', driver: 'libvirt', transport: {kind: 'ssh', user: 'root', address: 'h', port: 99_999}}}}, /hosts\.a\.transport\.port: must be a port number/],
       [{hosts: {a: {name: 'a', site: 's', driver: 'libvirt', transport: {kind: 'telnet'}}}}, /hosts\.a\.transport\.kind: must be "local" or "ssh"/],
       [{vms: {v: {}}}, /vms\.v\.host: must be a host name/],
+      [{hosts: {a: {name: 'a', site: 's', driver: 'libvirt', transport: {kind: 'local'}, agent: {dir: 'relative'}}}}, /hosts\.a\.agent\.dir: must be an absolute path/],
+      [{environments: {e: {name: 'e', headSite: 's', vms: [], network: {vni: 1000, dataplane: 'udp', key: 'short'}}}}, /environments\.e\.network\.key: must be 64 hex digits/],
+      [{environments: {e: {name: 'e', headSite: 's', vms: [{name: 'v', role: 'head', host: 'h', mac: 'm', vcpus: 1, memoryMiB: 1, maxMemoryMiB: 1, port: 80}]}}}, /environments\.e\.vms\[0\]\.port: must be a port from 20000/],
     ]
     for (const [doc, message] of cases) {
       assert.throws(() => validate('/etc/inv.json', JSON.stringify(doc)), (e: unknown) => e instanceof ConfigError && e.exitCode === 3 && message.test(e.message), String(message))
@@ -30,6 +33,31 @@ describe('the inventory file', () => {
       const data = JSON.parse(readFileSync(join(home.dir, 'inventory.json'), 'utf8'))
       assert.deepEqual(Object.keys(data.hosts).sort(), names)
     } finally {
+      home.remove()
+    }
+  })
+
+  it('gives an environment on the udp data plane a key, and each VM a port pair no other VM has; the file is owner-only', async () => {
+    const home = tempHome()
+    const saved = process.env.VIOLIN_HOME
+    process.env.VIOLIN_HOME = home.dir
+    try {
+      const inventory = await Inventory.open()
+      const vm = (name: string) => ({name, role: 'compute' as const, host: 'h', mac: '52:54:00:00:00:01', vcpus: 1, memoryMiB: 64, maxMemoryMiB: 64})
+      await inventory.addEnvironment({name: 'a', headSite: 's', createdAt: 'now', vms: [vm('a1'), vm('a2')]})
+      await inventory.addEnvironment({name: 'b', headSite: 's', createdAt: 'now', vms: [vm('b1')]})
+      const a = await inventory.assignNetwork('a', 'udp')
+      const b = await inventory.assignNetwork('b', 'udp', {authData: true})
+      assert.deepEqual([a.network!.vni, b.network!.vni, b.network!.authData], [1000, 1001, true])
+      assert.match(a.network!.key!, /^[0-9a-f]{64}$/)
+      assert.notEqual(a.network!.key, b.network!.key)
+      assert.deepEqual([...a.vms, ...b.vms].map((v) => v.port), [20_000, 20_002, 20_004])
+      assert.deepEqual((await inventory.assignNetwork('a', 'udp')).vms.map((v) => v.port), [20_000, 20_002], 'asked again, the same ports')
+      await assert.rejects(inventory.assignNetwork('b', 'udp', {authData: false}), /authenticates data frames; every member must agree/)
+      await assert.rejects(inventory.assignNetwork('a', 'vxlan'), /runs on the udp data plane/)
+      assert.equal(statSync(join(home.dir, 'inventory.json')).mode & 0o777, 0o600)
+    } finally {
+      process.env.VIOLIN_HOME = saved
       home.remove()
     }
   })

@@ -1,5 +1,6 @@
 import {strict as assert} from 'node:assert'
 
+import {rarpAnnouncement} from '../../src/mesh/announce.js'
 import {destinationMac, formatMac, isGroup, parseMac, sourceMac} from '../../src/mesh/mac.js'
 import {decodeVxlan, encodeVxlan, MAX_VNI} from '../../src/mesh/vxlan.js'
 
@@ -68,5 +69,18 @@ describe('VXLAN header (RFC 7348)', () => {
 
   it('refuses a VNI that does not fit 24 bits', () => {
     for (const vni of [-1, MAX_VNI + 1, 1.5]) assert.throws(() => encodeVxlan(vni, Buffer.alloc(14)), RangeError)
+  })
+})
+
+describe("the daemon's announcement of a VM that landed", () => {
+  it("is the broadcast RARP QEMU sends, from and about the VM's MAC, padded to 60 bytes", () => {
+    const f = rarpAnnouncement(parseMac('52:54:00:12:34:56'))
+    assert.equal(f.length, 60)
+    assert.equal(f.subarray(0, 6).toString('hex'), 'ffffffffffff')
+    assert.equal(f.subarray(6, 12).toString('hex'), '525400123456')
+    assert.equal(f.readUInt16BE(12), 0x8035)
+    assert.deepEqual([f.readUInt16BE(14), f.readUInt16BE(16), f[18], f[19], f.readUInt16BE(20)], [1, 0x0800, 6, 4, 3])
+    assert.equal(f.subarray(22, 28).toString('hex'), '525400123456')
+    assert.equal(f.subarray(32, 38).toString('hex'), '525400123456')
   })
 })
