@@ -50,6 +50,8 @@ export interface EnvironmentNetwork {
   key?: string
   /** Data frames carry the key's HMAC too (userspace switches only). */
   authData?: boolean
+  /** The underlay MTU the admin vouched for (default 1500): VMs get 50 bytes less. */
+  underlayMtu?: number
 }
 
 /** VNIs violin hands out start here, clear of the small numbers people pick by hand. */

@@ -114,7 +114,7 @@ export class Inventory {
    * FIRST_VNI that no other environment uses (chosen under the lock, so two concurrent
    * starts cannot take the same one).
    */
-  assignNetwork(name: string, dataplane: Dataplane, options: {authData?: boolean} = {}): Promise<EnvironmentRecord> {
+  assignNetwork(name: string, dataplane: Dataplane, options: {authData?: boolean; underlayMtu?: number} = {}): Promise<EnvironmentRecord> {
     return this.update((data) => {
       const env = data.environments[name]
       if (!env) throw new NotFoundError(`environment "${name}" is not in the inventory`, 'violin env list')
@@ -122,11 +122,14 @@ export class Inventory {
       if (env.network && options.authData !== undefined && Boolean(env.network.authData) !== options.authData) {
         throw new UsageError(`environment "${name}"'s switch ${env.network.authData ? 'authenticates' : 'does not authenticate'} data frames; every member must agree`, `violin switch stop ${name} first`)
       }
+      if (env.network && options.underlayMtu !== undefined && (env.network.underlayMtu ?? 1500) !== options.underlayMtu) {
+        throw new UsageError(`environment "${name}"'s switch was started for an underlay MTU of ${env.network.underlayMtu ?? 1500}; its VMs' MTU follows from it`, `violin switch stop ${name} first`)
+      }
       if (!env.network) {
         const taken = new Set(Object.values(data.environments).map((e) => e.network?.vni))
         let vni = FIRST_VNI
         while (taken.has(vni)) vni++
-        env.network = {vni, dataplane}
+        env.network = {vni, dataplane, ...(options.underlayMtu && options.underlayMtu !== 1500 ? {underlayMtu: options.underlayMtu} : {})}
         if (dataplane === 'udp') env.network = {...env.network, key: randomBytes(32).toString('hex'), ...(options.authData ? {authData: true} : {})}
       }
       if (dataplane === 'udp') {
@@ -275,6 +278,7 @@ export function validate(path: string, text: string): InventoryData {
       if (!DATAPLANES.includes(n.dataplane as never)) fail(`${at}.network.dataplane`, `must be one of ${DATAPLANES.join(', ')}`)
       if (n.key !== undefined && !(typeof n.key === 'string' && /^[0-9a-f]{64}$/.test(n.key))) fail(`${at}.network.key`, 'must be 64 hex digits')
       if (n.authData !== undefined && typeof n.authData !== 'boolean') fail(`${at}.network.authData`, 'must be true or false')
+      if (n.underlayMtu !== undefined && !(Number.isInteger(n.underlayMtu) && (n.underlayMtu as number) >= 1280 && (n.underlayMtu as number) <= 65_535)) fail(`${at}.network.underlayMtu`, 'must be a whole number from 1280 to 65535')
     }
     ;(r.vms as unknown[]).forEach((v, i) => {
       const vat = `${at}.vms[${i}]`

@@ -36,6 +36,8 @@ export interface EnvironmentRequest {
   dataplane?: Dataplane
   /** On the udp data plane: data frames carry an HMAC too. */
   authData?: boolean
+  /** The underlay MTU the admin vouches for (default 1500). */
+  underlayMtu?: number
   /** Only these hosts are candidates (default: every host of the inventory). */
   hosts?: string[]
 }
@@ -115,6 +117,7 @@ export interface EnvironmentPlan {
   specs: Map<string, VmSpec>
   dataplane?: Dataplane
   authData?: boolean
+  underlayMtu?: number
   unreachable: Array<{host: string; error: Error}>
 }
 
@@ -178,7 +181,7 @@ export async function planEnvironment(session: Session, request: EnvironmentRequ
     ...(request.diskMiB ? {diskMiB: request.diskMiB} : {}),
     vms,
   }
-  return {environment, specs, unreachable, ...(request.dataplane ? {dataplane: request.dataplane} : {}), ...(request.authData ? {authData: true} : {})}
+  return {environment, specs, unreachable, ...(request.dataplane ? {dataplane: request.dataplane} : {}), ...(request.authData ? {authData: true} : {}), ...(request.underlayMtu ? {underlayMtu: request.underlayMtu} : {})}
 }
 
 /** A VM's own command line words come after the environment's. */
@@ -226,7 +229,7 @@ export async function createEnvironment(session: Session, plan: EnvironmentPlan,
     if (plan.dataplane) {
       // The switch first: a VM whose bridge (or agent port) does not exist yet has no network.
       const placement = new Map([...byHost].map(([host, vms]) => [host, vms.map((v) => v.name)]))
-      const networked = await startSwitchOrThrow(session, environment.name, plan.dataplane, placement, {authData: plan.authData})
+      const networked = await startSwitchOrThrow(session, environment.name, plan.dataplane, placement, {authData: plan.authData, underlayMtu: plan.underlayMtu})
       environment.network = networked.network
       for (const vm of environment.vms) vm.port = networked.vms.find((v) => v.name === vm.name)?.port
       for (const spec of specs.values()) spec.nic = nicFor(networked, spec.name)

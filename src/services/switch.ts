@@ -19,6 +19,7 @@ import type {Session} from './session.js'
 export interface Underlay {
   address: string
   device: string
+  mtu?: number
 }
 
 /**
@@ -29,10 +30,10 @@ async function underlayOf(session: Session, host: HostRecord): Promise<Underlay>
   if (host.transport.kind !== 'ssh') throw new UsageError(`host "${host.name}" is reached locally: the VXLAN data plane needs each host's underlay address, and violin takes it from the SSH address`)
   const address = host.transport.address
   const t = session.transport(host)
-  const links = JSON.parse((await t.run(['ip', '-j', 'addr', 'show'])).stdout || '[]') as Array<{ifname: string; addr_info?: Array<{local?: string}>}>
+  const links = JSON.parse((await t.run(['ip', '-j', 'addr', 'show'])).stdout || '[]') as Array<{ifname: string; mtu?: number; addr_info?: Array<{local?: string}>}>
   const link = links.find((l) => l.addr_info?.some((a) => a.local === address))
   if (!link) throw new ViolinError(`host "${host.name}" has no device with its SSH address ${address}; is it behind NAT or a port forward?`)
-  return {address, device: link.ifname}
+  return {address, device: link.ifname, mtu: link.mtu}
 }
 
 /** Where the environment's VMs are now (the hypervisors' word): host name -> VM names. */
@@ -81,7 +82,7 @@ export async function startSwitch(
   session: Session,
   envName: string,
   dataplane: Dataplane,
-  options: {placement?: Map<string, string[]>; authData?: boolean} = {},
+  options: {placement?: Map<string, string[]>; authData?: boolean; underlayMtu?: number} = {},
 ): Promise<{network: EnvironmentNetwork; env: EnvironmentRecord; outcomes: HostOutcome<SwitchHostResult>[]}> {
   const before = session.inventory!.environment(envName)
   const placement = options.placement ?? (await environmentPlacement(session, before))
@@ -96,7 +97,10 @@ export async function startSwitch(
     throw new ViolinError(`cannot start ${envName}'s switch: ${failed.map((f) => `${f.host}: ${f.ok ? '' : f.error.message}`).join('; ')}`)
   }
   const by = new Map(underlays.map((u) => [u.host, (u as {value: Underlay}).value]))
-  const env = await session.inventory!.assignNetwork(envName, dataplane, {authData: options.authData})
+  const wanted = options.underlayMtu ?? before.network?.underlayMtu ?? 1500
+  const small = [...by].filter(([, u]) => u.mtu !== undefined && u.mtu < wanted)
+  if (small.length > 0) throw new UsageError(`an underlay MTU of ${wanted} was asked for, but ${small.map(([h, u]) => `${h}'s ${u.device} has ${u.mtu}`).join(', ')}`, 'raise the devices\' MTU (and the path\'s), or start the switch without --underlay-mtu')
+  const env = await session.inventory!.assignNetwork(envName, dataplane, {authData: options.authData, underlayMtu: options.underlayMtu})
   const network = env.network!
   if (dataplane === 'udp') return {network, env, outcomes: await startUdpSwitch(session, env, placement, by)}
   const outcomes = await fanout(hosts, async (host): Promise<SwitchHostResult> => {
@@ -166,7 +170,7 @@ function orThrow<T>(envName: string, outcomes: HostOutcome<T>[]): void {
 }
 
 /** Starts the switch for a create or a move and throws when any host failed. */
-export async function startSwitchOrThrow(session: Session, envName: string, dataplane: Dataplane, placement: Map<string, string[]>, options: {authData?: boolean} = {}): Promise<EnvironmentRecord> {
+export async function startSwitchOrThrow(session: Session, envName: string, dataplane: Dataplane, placement: Map<string, string[]>, options: {authData?: boolean; underlayMtu?: number} = {}): Promise<EnvironmentRecord> {
   const r = await startSwitch(session, envName, dataplane, {placement, ...options})
   orThrow(envName, r.outcomes)
   return r.env
@@ -187,7 +191,7 @@ export async function switchBeforeLanding(session: Session, env: EnvironmentReco
 /** Where a VM's NIC plugs in on its environment's data plane. */
 export function nicFor(env: EnvironmentRecord, vmName: string): NonNullable<VmSpec['nic']> {
   const network = needNetwork(env)
-  if (network.dataplane === 'vxlan') return {kind: 'bridge', bridge: bridgeName(network.vni), mtu: vmMtu()}
+  if (network.dataplane === 'vxlan') return {kind: 'bridge', bridge: bridgeName(network.vni), mtu: vmMtu(network.underlayMtu)}
   const port = env.vms.find((v) => v.name === vmName)?.port
   if (!port) throw new ViolinError(`VM "${vmName}" has no port on ${env.name}'s udp data plane`)
   const {listen, vm} = vmPortEndpoints(port)

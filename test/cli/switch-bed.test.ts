@@ -74,6 +74,12 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
     assert.ok(entries.includes('52:54:00:99:00:02 peer 10.232.0.2'), entries.join('\n'))
   })
 
+  it("refuses an underlay MTU that the hosts' devices do not carry, naming each", async () => {
+    const r = await cli(['switch', 'start', 'net', '--underlay-mtu', '9000'])
+    assert.equal(r.exitCode, 2, r.stderr)
+    assert.match(r.stderr, /an underlay MTU of 9000 was asked for, but vbed1's eth0 has 1500, vbed2's eth0 has 1500/)
+  })
+
   it('start again changes nothing; another environment gets the next VNI', async () => {
     const again = await cli(['switch', 'start', 'net', '--json'])
     for (const h of again.json.hosts) assert.deepEqual([h.created, h.added, h.removed], [false, [], []])

@@ -41,6 +41,7 @@ export default class EnvCreate extends EnvCommand {
       ...(flags['disk-size'] ? {diskMiB: parseSizeMiB(flags['disk-size'], 'MiB')} : {}),
       ...(flags.dataplane ? {dataplane: flags.dataplane} : {}),
       ...(flags['auth-data'] ? {authData: true} : {}),
+      ...(flags['underlay-mtu'] ? {underlayMtu: flags['underlay-mtu']} : {}),
     }
     const session = await this.openSession(flags)
     return this.create(session, request, {dryRun: flags['dry-run'], start: flags.start})

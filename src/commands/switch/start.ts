@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {ViolinCommand} from '../../base-command.js'
 import {UsageError} from '../../errors.js'
+import {vmShapeFlags} from '../../flags.js'
 import {DATAPLANES} from '../../inventory/environment.js'
 import {vmMtu} from '../../mesh/kernel.js'
 import {startSwitch} from '../../services/switch.js'
@@ -10,7 +11,7 @@ export default class SwitchStart extends ViolinCommand {
   static override summary = "Start an environment's own Ethernet on every host that has one of its VMs."
   static override description = `The switches of an environment form a full mesh: each host's switch has every other host as a peer, so a frame crosses at most two switches. The underlay is each host's SSH address (an IP literal on one of its devices). The environment keeps its VNI (from 1000 up, one per environment).
 
-vxlan (the kernel data plane): per host a Linux bridge vbrVNI and a VXLAN device vxVNI (UDP 4789, learning on) with one flood entry per peer, configured over SSH with ip and bridge; no agent runs on the hosts. VMs attach to the bridge with MTU ${vmMtu()} (the underlay's 1500 less VXLAN's 50).
+vxlan (the kernel data plane): per host a Linux bridge vbrVNI and a VXLAN device vxVNI (UDP 4789, learning on) with one flood entry per peer, configured over SSH with ip and bridge; no agent runs on the hosts. VMs attach to the bridge with MTU ${vmMtu()} (the underlay's 1500 less VXLAN's 50), or 50 less than --underlay-mtu when every host's underlay device (and the path between them) carries more.
 
 udp (the userspace data plane): each host's agent (violin agent, started over SSH with the host's --agent-command when it is not running) runs the environment's switch; VMs attach with libvirt UDP interfaces, one loopback port pair per VM (from 20000 up, the same on every host). The switches find each other through their control plane (UDP 4791, every message signed with the environment's key) and exchange frames in VXLAN format on UDP 4790; this waits until every host's switch has heard from every other. With --auth-data every data frame is signed too.
 
@@ -20,6 +21,7 @@ Run it again after VMs moved: new hosts join, hosts left are dropped. Exit 7 whe
   static override flags = {
     dataplane: Flags.option({options: DATAPLANES, summary: "vxlan: the kernel's bridge + VXLAN device; udp: the hosts' agents (userspace switches).", default: 'vxlan' as const})(),
     'auth-data': Flags.boolean({summary: 'udp only: sign every data frame with the environment key (HMAC-SHA256, 16 bytes per frame).'}),
+    'underlay-mtu': vmShapeFlags['underlay-mtu'],
   }
 
   async run() {
@@ -27,7 +29,7 @@ Run it again after VMs moved: new hosts join, hosts left are dropped. Exit 7 whe
     this.quiet = flags.quiet
     const session = await this.openSession(flags)
     if (flags['auth-data'] && flags.dataplane !== 'udp') throw new UsageError('--auth-data needs --dataplane udp: a kernel VXLAN device cannot check a frame\'s signature')
-    const {network, outcomes} = await startSwitch(session, args.env, flags.dataplane, flags['auth-data'] ? {authData: true} : {})
+    const {network, outcomes} = await startSwitch(session, args.env, flags.dataplane, {...(flags['auth-data'] ? {authData: true} : {}), ...(flags['underlay-mtu'] ? {underlayMtu: flags['underlay-mtu']} : {})})
     for (const o of outcomes) {
       if (!o.ok) this.warnHost(o.host, o.error)
       else if (o.value.bridge) this.note(`${o.host}: ${o.value.bridge} on ${o.value.device} (${o.value.address}), ${o.value.created ? 'created' : 'already there'}; peers +${o.value.added.length} -${o.value.removed.length}`)
