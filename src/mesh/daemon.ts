@@ -248,7 +248,10 @@ export class MeshDaemon {
     const sw = this.switches.get(vni)
     const key = this.memberships.get(vni)?.key
     for (const m of actions.added) sw?.addPeer(m.address, m.dataPort)
-    for (const m of actions.removed) sw?.removePeer(m.address)
+    for (const m of actions.removed) {
+      sw?.removePeer(m.address)
+      this.closeSenderIfUnused(m.address, m.dataPort)
+    }
     for (const {to, message} of actions.send) {
       const socket = this.controlSocket
       if (!socket) continue
@@ -285,6 +288,7 @@ export class MeshDaemon {
     for (const port of [...sw.vmPorts()]) this.detachVm(vni, port.id)
     this.switches.delete(vni)
     this.dataKeys.delete(vni)
+    for (const peer of sw.peerPorts()) this.closeSenderIfUnused(peer.address, peer.port)
   }
 
   private sendToPeer(peer: PeerPort, datagram: Buffer[]): void {
@@ -296,6 +300,20 @@ export class MeshDaemon {
     }
     this.peerSocket.send(datagram, peer.port, peer.address)
     if (!sender) this.openSender(key, peer)
+  }
+
+  /** Sockets open for sending to peers, one per peer (they close when the peer is gone). */
+  get senderCount(): number {
+    return this.senders.size
+  }
+
+  /** A peer gone from every environment: its sending socket goes too (a long-lived agent sees many peers come and go). */
+  private closeSenderIfUnused(address: string, port: number): void {
+    const key = `${address}:${port}`
+    const sender = this.senders.get(key)
+    if (!sender || [...this.switches.values()].some((sw) => sw.peer(address)?.port === port)) return
+    sender.socket.close()
+    this.senders.delete(key)
   }
 
   private openSender(key: string, peer: PeerPort): void {

@@ -239,6 +239,24 @@ describe('switch daemons forming a mesh through the control plane (loopback)', f
     await until('d2 gone from d1', () => addresses(d1, 100).length === 0, 1000)
   })
 
+  it("closes the socket it sent to a peer with once that peer is dropped", async () => {
+    const [d1, d2, d3] = [await daemon(1), await daemon(2), await daemon(3)]
+    d1.join(100, undefined, FAST)
+    d2.join(100, d1.self(), FAST)
+    d3.join(100, d1.self(), FAST)
+    await until('a full mesh', () => [d1, d2, d3].every((d) => d.environment(100).peerPorts().length === 2))
+    const sink = createSocket('udp4')
+    sink.bind(0, '127.0.0.1')
+    await once(sink, 'listening')
+    const {listening} = await d1.attachVm(100, 'v1', {address: '127.0.0.1', port: 0}, {address: '127.0.0.1', port: sink.address().port})
+    sink.send(frame(BCAST, '52:54:00:00:00:c1', 'flood'), listening.port, listening.address)
+    await until('a sender per peer', () => d1.senderCount === 2)
+    await d3.close({leave: false})
+    daemons.splice(daemons.indexOf(d3), 1)
+    await until("d3's sender closed", () => d1.senderCount === 1)
+    sink.close()
+  })
+
   it('a daemon that stops says goodbye before its socket closes', async () => {
     const SLOW = {helloMs: 100, deadMs: 60_000} // dropping for silence would take a minute
     const [d1, d2] = [await daemon(1), await daemon(2)]
