@@ -6,7 +6,7 @@ import {PLACEMENTS, type Placement} from '../policy/placement.js'
 import {parseSizeMiB} from '../units.js'
 import {type EnvironmentRequest, uniformVms, type VmRequest} from './environments.js'
 
-const TOP_KEYS = ['name', 'head_site', 'placement', 'hosts', 'defaults', 'vms', 'dataplane']
+const TOP_KEYS = ['name', 'head_site', 'placement', 'hosts', 'defaults', 'vms', 'dataplane', 'auth_data', 'underlay_mtu']
 const SHAPE_KEYS = ['vcpus', 'memory', 'max_memory', 'cmdline']
 const VM_KEYS = [...SHAPE_KEYS, 'host', 'name', 'role']
 const DEFAULT_KEYS = [...SHAPE_KEYS, 'kernel', 'initrd', 'image', 'disk_size']
@@ -103,10 +103,17 @@ export async function parseEnvironmentFile(file: string, text: string): Promise<
   if (d.image !== undefined && d.disk_size !== undefined) fail('defaults.disk_size', 'cannot go with image: a VM has either the shared read-only image or a private disk')
   const dataplane = root.dataplane === undefined ? undefined : (str(root.dataplane, 'dataplane') as Dataplane)
   if (dataplane !== undefined && !DATAPLANES.includes(dataplane)) fail('dataplane', `must be one of ${DATAPLANES.join(', ')}`)
+  if (root.auth_data !== undefined && typeof root.auth_data !== 'boolean') fail('auth_data', 'must be true or false')
+  if (root.auth_data === true && dataplane !== 'udp') fail('auth_data', 'needs dataplane: udp (a kernel VXLAN device cannot check signatures)')
+  const mtu = root.underlay_mtu
+  if (mtu !== undefined && !(Number.isInteger(mtu) && (mtu as number) >= 1280 && (mtu as number) <= 65_535)) fail('underlay_mtu', 'must be a whole number from 1280 to 65535')
+  if (mtu !== undefined && !dataplane) fail('underlay_mtu', 'needs a dataplane')
   return {
     name,
     placement,
     ...(dataplane ? {dataplane} : {}),
+    ...(root.auth_data === true ? {authData: true} : {}),
+    ...(mtu === undefined ? {} : {underlayMtu: mtu as number}),
     vms: vms!,
     ...(root.head_site === undefined ? {} : {headSite: str(root.head_site, 'head_site')}),
     ...(hosts ? {hosts} : {}),

@@ -8,8 +8,8 @@
  *     requireIntegration(this, 'network namespaces', netnsUnavailable)
  *     lab = new NetnsLab()
  *     const ul = await lab.underlay(['h1', 'h2'])          // 10.77.0.1, 10.77.0.2
- *     const daemon = lab.start(ul.hosts[0]!.ns, ['node', ...])
- *     await daemon.waitFor(/^READY/)
+ *     const agent = await lab.agent(ul.hosts[0]!.ns, ul.hosts[0]!.address)   // violin agent
+ *     await agent.ask({op: 'apply', spec: {vni: 100, known: [], vms: [...]}})
  *     const vm = await lab.tapVm({name: 'a1', hostNs: ..., daemon: {...}, local: {...}, cidr: '10.77.1.1/24'})
  *   })
  *   after(async () => lab?.cleanup())
@@ -17,9 +17,10 @@
  * Every namespace is named `vln-<pid>-<lab>-<name>` (unique per test run) and deleted by
  * that name; every process is started through `start()` and killed by its PID, then any
  * process still inside one of this lab's namespaces (it can only have been started by this
- * lab) is killed too, so a namespace never outlives the run. A process 'exit' hook does
- * the same synchronously when the run dies without calling `cleanup()`, and `new NetnsLab()`
- * deletes what a dead run (`vln-<pid>-` whose pid is gone) left behind.
+ * lab) is killed too, so a namespace never outlives the run; agents' temporary directories
+ * go with them. A process 'exit' hook does the same synchronously when the run dies without
+ * calling `cleanup()`, and `new NetnsLab()` deletes what a dead run (`vln-<pid>-` whose pid
+ * is gone) left behind.
  *
  * VIOLIN_NETNS_TRACE=1 logs every started PID and namespace to stderr (to check that none
  * is left afterwards).
@@ -28,10 +29,18 @@
  * stays between these namespaces.
  */
 import {execFileSync} from 'node:child_process'
-import {accessSync, constants} from 'node:fs'
+import {accessSync, constants, existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {connect} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 import {execa, type ResultPromise} from 'execa'
 
+import type {AgentHello, SwitchReport} from '../../src/agent/agent.js'
+import {askAgent} from '../../src/agent/client.js'
+import type {AgentRequest} from '../../src/agent/protocol.js'
+import type {Member} from '../../src/mesh/control.js'
 import {allOf} from './integration.js'
 
 export interface Endpoint {
@@ -112,6 +121,19 @@ export interface NsProcess {
   readonly running: boolean
 }
 
+/** A real `violin agent` process running in a namespace (see NetnsLab.agent). */
+export interface NsAgent {
+  readonly process: NsProcess
+  /** Its --dir: agent.sock, agent.pid, state.json. */
+  readonly dir: string
+  /** Its control-plane identity (hello's `self`): what other switches' `known` lists. */
+  member(): Member
+  /** One request on its socket; rejects with the agent's error. */
+  ask<T>(request: AgentRequest): Promise<T>
+  /** SIGTERM (it leaves its meshes), then its directory goes. */
+  stop(): Promise<void>
+}
+
 export interface UnderlayHost {
   /** Short name given to `underlay()` (h1...). */
   name: string
@@ -142,6 +164,8 @@ export interface TestVm {
   /** For tapVm: the socat bridging the TAP to the daemon. */
   socat?: NsProcess
 }
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 /** iproute2's ip, found even when PATH lacks the sbin directories. */
 const IP = which('ip') ?? 'ip'
@@ -222,6 +246,8 @@ export class NetnsLab {
   readonly prefix: string
   private readonly namespaces: string[] = []
   private readonly processes = new Set<NsProcess>()
+  /** Agents' temporary directories, deleted in cleanup(). */
+  private readonly dirs: string[] = []
   private cleaned: Promise<void> | undefined
 
   constructor() {
@@ -348,6 +374,41 @@ export class NetnsLab {
     this.processes.add(proc)
     void exited.then(() => this.processes.delete(proc))
     return proc
+  }
+
+  /**
+   * Starts the built CLI's `violin agent` in `ns` (foreground, killed in cleanup()), with
+   * `address` as its underlay address and its own temporary --dir; resolves once it
+   * answers hello on DIR/agent.sock (a path-bound Unix socket: reachable from any namespace).
+   */
+  async agent(ns: string, address: string, options: {hello?: number; dataPort?: number; controlPort?: number} = {}): Promise<NsAgent> {
+    if (!existsSync(join(ROOT, 'dist/commands/agent/index.js'))) throw new Error('the agent runs from the built CLI: run `npm run build` first')
+    const dir = mkdtempSync(join(tmpdir(), 'violin-agent-'))
+    this.dirs.push(dir)
+    const flags = {'--hello': options.hello, '--data-port': options.dataPort, '--control-port': options.controlPort}
+    const argv = [process.execPath, join(ROOT, 'bin/run.js'), 'agent', '--address', address, '--dir', dir]
+    for (const [flag, value] of Object.entries(flags)) if (value !== undefined) argv.push(flag, String(value))
+    const proc = this.start(ns, argv)
+    const ask = <T>(request: AgentRequest) => askSocket<T>(ns, join(dir, 'agent.sock'), request)
+    const deadline = Date.now() + 15_000
+    for (;;) {
+      const hello = await ask<AgentHello>({op: 'hello'}).catch(() => undefined)
+      if (hello?.pid === proc.pid) {
+        return {
+          process: proc,
+          dir,
+          member: () => hello.self,
+          ask,
+          stop: async () => {
+            await proc.kill()
+            rmSync(dir, {recursive: true, force: true})
+          },
+        }
+      }
+      if (!proc.running) throw new Error(`violin agent in ${ns} exited: ${proc.stderr().trim()}`)
+      if (Date.now() > deadline) throw new Error(`violin agent in ${ns} did not answer within 15 s: ${proc.stderr().trim()}`)
+      await sleep(50)
+    }
   }
 
   /**
@@ -484,6 +545,7 @@ export class NetnsLab {
         for (const pid of pidsIn(ns)) killPid(pid, 'SIGKILL')
         await runArgv(['ip', 'netns', 'del', ns], {check: false})
       }
+      for (const dir of this.dirs.splice(0)) rmSync(dir, {recursive: true, force: true})
       live.delete(this)
     })())
   }
@@ -492,6 +554,7 @@ export class NetnsLab {
   cleanupSync(): void {
     for (const p of this.processes) killPid(p.pid, 'SIGKILL')
     for (const ns of this.namespaces.splice(0).reverse()) deleteNamespaceSync(ns)
+    for (const dir of this.dirs.splice(0)) rmSync(dir, {recursive: true, force: true})
     live.delete(this)
   }
 }
@@ -518,6 +581,26 @@ async function runArgv(argv: string[], options: RunOptions): Promise<ExecResult>
     throw new Error(`${argv.join(' ')} failed (${why}): ${result.stderr.trim() || result.stdout.trim()}`)
   }
   return result
+}
+
+/** One request to the agent listening on `socket`; `host` names it in errors. */
+function askSocket<T>(host: string, socket: string, request: AgentRequest): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const stream = connect(socket)
+    stream.once('error', reject)
+    stream.once('connect', () => askAgent<T>(host, stream, request).then(resolve, reject))
+  })
+}
+
+/** Waits until `agent`'s switch for `vni` has heard from `count` other members. */
+export async function waitForMembers(agent: NsAgent, vni: number, count: number, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const [report] = await agent.ask<SwitchReport[]>({op: 'status', vni})
+    if ((report?.members.length ?? 0) >= count) return
+    if (Date.now() > deadline) throw new Error(`VNI ${vni} on ${agent.process.ns}: ${report?.members.length ?? 0} of ${count} members within ${ms} ms`)
+    await sleep(50)
+  }
 }
 
 /** Parses `ping` output: packets transmitted and received. */

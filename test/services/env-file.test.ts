@@ -195,6 +195,14 @@ describe('env define files: sizes, boot, placement', () => {
     assert.deepEqual(request.hosts, ['e1', 'e2'])
   })
 
+  it('reads the data plane, data authentication and the underlay MTU, and refuses them where they cannot apply', async () => {
+    const request = await parse(withKernel('vms: 2\ndataplane: udp\nauth_data: true\nunderlay_mtu: 9000\n'))
+    assert.deepEqual([request.dataplane, request.authData, request.underlayMtu], ['udp', true, 9000])
+    await rejects(withKernel('vms: 2\ndataplane: vxlan\nauth_data: true\n'), 'auth_data', /needs dataplane: udp/)
+    await rejects(withKernel('vms: 2\ndataplane: tcp\n'), 'dataplane', /must be one of vxlan, udp/)
+    await rejects(withKernel('vms: 2\ndataplane: vxlan\nunderlay_mtu: 9000.5\n'), 'underlay_mtu', /whole number/)
+  })
+
   it('has no head site or host list unless given', async () => {
     const request = await parse(withKernel('vms: 1\n'))
     assert.ok(!('headSite' in request))
