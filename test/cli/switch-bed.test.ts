@@ -118,7 +118,7 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
 
   describe('real guests on the mesh, across live migrations', () => {
     const stats = async (host: number, vm: string) => {
-      const lines = (await bed.consoleOf(host, vm)).split('\n').filter((l) => l.startsWith('PING-STATS'))
+      const lines = (await bed.consoleOf(host, vm)).split('\n').slice(0, -1).filter((l) => l.startsWith('PING-STATS')) // whole lines only
       const m = /sent=(\d+) received=(\d+) lost_streak_max=(\d+)/.exec(lines.at(-1) ?? '')
       return m ? {sent: Number(m[1]), received: Number(m[2]), lostStreakMax: Number(m[3])} : undefined
     }
