@@ -3,18 +3,20 @@
  * planes, each figure against its baseline measured in the same run (the machine is shared
  * and noisy: every figure is printed as a ratio of paired measurements). Needs root,
  * iproute2, socat, iperf3, ping (iputils), ethtool. Run: `npm run bench -- mesh-net`.
- * All "hosts" share this machine's CPUs: the userspace path (2 socats + 2 daemons + iperf3)
- * competes for the same cores, which it would not across real hosts.
+ * All "hosts" share this machine's CPUs: the userspace path (2 socats + 2 agents + iperf3)
+ * competes for the same cores, which it would not across real hosts. The agents are the built
+ * CLI's: run `npm run build` first when src/ changed.
  *
  *   underlay bridge (NetnsLab, 10.77.0.0/24) -- h1 10.77.0.1, h2 10.77.0.2, h3 10.77.0.3
- *   per host: a userspace switch daemon (test/mesh/fixtures/daemon-runner.ts, peer port
- *   4790, VNI 100) and a Linux bridge `brk` + kernel vxlan `vxk` (VNI 42, port 4789,
- *   head-end replication: one all-zero FDB entry per peer host).
+ *   per host: a `violin agent` (data port 4790, control 4791) whose VNI 100 switch is set up
+ *   by an `apply` request with a key (h2 and h3 join the mesh through h1), and a Linux
+ *   bridge `brk` + kernel vxlan `vxk` (VNI 42, port 4789, head-end replication: one all-zero
+ *   FDB entry per peer host).
  *
  *   path        from -> to                         how
  *   underlay    h1 -> h2                           the hosts' own veths (MTU 1500, offloads on)
  *   socat       s1 (h1) -> s2 (h2)                 TAP -> socat -> UDP on the underlay -> socat -> TAP
- *   userspace   u1 (h1) -> u2 (h2)                 TAP -> socat -> daemon -> daemon -> socat -> TAP
+ *   userspace   u1 (h1) -> u2 (h2)                 TAP -> socat -> agent -> agent -> socat -> TAP
  *   kernel      k1 (h1) -> k2 (h2)                 veth -> bridge -> vxlan -> vxlan -> bridge -> veth
  * VMs are namespaces, MTU 1450 (50 bytes of VXLAN overhead on a 1500 underlay); TAP VMs
  * have `ethtool -K tx off` (nothing on a userspace path finishes checksums), veth VMs keep
@@ -30,7 +32,7 @@
  *     destination's port exists before the VM lands): on the destination a silent twin
  *     (same MAC, NIC up, no IP yet, like an incoming QEMU that has not resumed). The move:
  *     detach the source (kernel: its veth leaves h2's bridge; userspace: its socat stops and
- *     the TAP goes, the daemon's VM port stays), then the twin takes the IP and re-sets its
+ *     the TAP goes, the agent's VM port stays), then the twin takes the IP and re-sets its
  *     MAC, on which its kernel (arp_notify=1) broadcasts one gratuitous ARP: what a Linux
  *     guest does when QEMU announces it after a migration (arping would take ~60 ms to
  *     start). Outage = longest run of lost replies x the measured ping spacing (target:
@@ -46,16 +48,16 @@
  * Everything runs between namespaces this benchmark creates, and is deleted in `finally`.
  *
  * Traps met: socat exits on EIO when it writes a frame to a TAP that is down (so a twin's
- * TAP stays up, without an IP); the daemons cannot use port 4789 in namespaces that hold a
- * kernel vxlan device; `ip link set tx ...` parses "tx" as txqueuelen (always say `dev`).
+ * TAP stays up, without an IP); the agents cannot use port 4789 in namespaces that hold a
+ * kernel vxlan device (their data port is 4790); `ip link set tx ...` parses "tx" as
+ * txqueuelen (always say `dev`).
  */
-import {fileURLToPath} from 'node:url'
+import {randomBytes} from 'node:crypto'
 
-import {NetnsLab, type NsProcess, netnsUnavailable, type TestVm, type Underlay, type UnderlayHost} from '../test/helpers/netns.js'
-import type {RunnerConfig} from '../test/mesh/fixtures/daemon-runner.js'
+import type {SwitchSpec} from '../src/agent/protocol.js'
+import type {Member} from '../src/mesh/control.js'
+import {NetnsLab, type NsProcess, netnsUnavailable, type TestVm, type Underlay, type UnderlayHost, waitForMembers} from '../test/helpers/netns.js'
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url))
-const RUNNER = fileURLToPath(new URL('../test/mesh/fixtures/daemon-runner.ts', import.meta.url))
 const RUNS = Number(process.env.RUNS ?? 3)
 const IPERF_SECONDS = Number(process.env.IPERF_SECONDS ?? 3)
 const PINGS = Number(process.env.PINGS ?? 200)
@@ -66,11 +68,11 @@ const MOVE_PINGS = Number(process.env.MOVE_PINGS ?? 300)
  */
 const PING_INTERVAL = '0.009'
 
-const DAEMON_PORT = 4790 // the kernel's vxlan sockets own 4789 in the same host namespaces
 const USER_VNI = 100
+const KEY = randomBytes(32).toString('hex')
 const KERNEL_VNI = 42
 const LO = '127.0.0.1'
-/** Per host, the moving/pinging VM's daemon port and its socat's port (each host has its own loopback). */
+/** Per host, the moving/pinging VM's agent port and its socat's port (each host has its own loopback). */
 const VM_LISTEN = {address: LO, port: 10_001}
 const VM_LOCAL = {address: LO, port: 20_001}
 const SOCAT_PORT = 5301
@@ -210,7 +212,7 @@ interface Side {
   dev: string
   /** Kernel plane: the host-side veth on `brk`. */
   port?: string
-  /** Userspace plane: the socat bridging its TAP to the host's daemon. */
+  /** Userspace plane: the socat bridging its TAP to the host's agent. */
   socat?: NsProcess
 }
 
@@ -284,24 +286,17 @@ async function kernelVm(lab: NetnsLab, name: string, host: UnderlayHost, ip: str
   return vm
 }
 
-/** One daemon per host, all peers of each other in VNI 100, each with the VM ports listed. */
-async function startDaemons(lab: NetnsLab, ul: Underlay, vmsOn: Record<string, string[]>): Promise<void> {
-  const peer = (h: UnderlayHost) => ({address: h.address, port: DAEMON_PORT})
-  await Promise.all(
-    ul.hosts.map(async (h) => {
-      const config: RunnerConfig = {
-        peer: peer(h),
-        environments: [{vni: USER_VNI, peers: ul.hosts.filter((p) => p !== h).map(peer), vms: (vmsOn[h.name] ?? []).map((id) => ({id, listen: VM_LISTEN, vm: VM_LOCAL}))}],
-      }
-      const daemon = lab.start(h.ns, [process.execPath, '--import', 'tsx', RUNNER, JSON.stringify(config)], {cwd: ROOT})
-      await daemon.waitFor(/^READY /, 30_000)
-    }),
-  )
+/** One agent per host, its VNI 100 switch with the VM ports listed: h1 starts the mesh, the others join through it. */
+async function startAgents(lab: NetnsLab, ul: Underlay, vmsOn: Record<string, Array<{id: string; mac: string}>>): Promise<void> {
+  const agents = await Promise.all(ul.hosts.map((h) => lab.agent(h.ns, h.address)))
+  const spec = (h: UnderlayHost, known: Member[]): SwitchSpec => ({vni: USER_VNI, key: KEY, known, vms: (vmsOn[h.name] ?? []).map((vm) => ({...vm, listen: VM_LISTEN, vm: VM_LOCAL}))})
+  for (const [i, agent] of agents.entries()) await agent.ask({op: 'apply', spec: spec(ul.hosts[i]!, i === 0 ? [] : [agents[0]!.member()])})
+  for (const agent of agents) await waitForMembers(agent, USER_VNI, agents.length - 1)
 }
 
 /**
  * A TAP NIC for an existing VM namespace, bridged by socat (in the host's namespace) to the
- * host daemon's VM port: MAC, MTU 1450, up, tx checksumming off, no IP address (silent).
+ * host agent's VM port: MAC, MTU 1450, up, tx checksumming off, no IP address (silent).
  */
 async function plugTap(lab: NetnsLab, side: Side, mac: string): Promise<NsProcess> {
   const socat = lab.start(side.host.ns, ['socat', '-b', '9216', `TUN,tun-type=tap,tun-name=${side.dev},iff-no-pi,iff-up`, `UDP:${VM_LISTEN.address}:${VM_LISTEN.port},bind=${VM_LOCAL.address}:${VM_LOCAL.port}`])
@@ -335,19 +330,20 @@ async function build(lab: NetnsLab): Promise<Bench> {
   await lab.exec(k2twin.ns, ['ip', 'addr', 'flush', 'dev', 'eth0'])
   for (const ns of [k2.ns, k2twin.ns]) await lab.exec(ns, ['sysctl', '-qw', 'net.ipv4.conf.all.arp_notify=1'])
 
-  // Userspace plane: daemons first (socat exits when its first datagram is refused).
-  await startDaemons(lab, ul, {h1: ['u1'], h2: ['u2'], h3: ['u2']})
-  const u1 = await lab.tapVm({name: 'u1', hostNs: h1.ns, daemon: VM_LISTEN, local: VM_LOCAL, cidr: '10.77.1.1/24', mac: '02:00:00:00:01:01'})
+  // Userspace plane: agents first (socat exits when its first datagram is refused).
+  const U1 = {id: 'u1', mac: '02:00:00:00:01:01'}
+  const U2 = {id: 'u2', mac: '02:00:00:00:01:02'}
+  await startAgents(lab, ul, {h1: [U1], h2: [U2], h3: [U2]})
+  const u1 = await lab.tapVm({name: 'u1', hostNs: h1.ns, daemon: VM_LISTEN, local: VM_LOCAL, cidr: '10.77.1.1/24', mac: U1.mac})
   const uSides: [Side, Side] = [
     {host: h2, vmNs: await lab.namespace('vm-u2-h2'), dev: 'tu2'},
     {host: h3, vmNs: await lab.namespace('vm-u2-h3'), dev: 'tu2'},
   ]
-  const U2_MAC = '02:00:00:00:01:02'
   for (const side of uSides) await lab.exec(side.vmNs, ['sysctl', '-qw', 'net.ipv4.conf.all.arp_notify=1'])
-  for (const side of uSides) side.socat = await plugTap(lab, side, U2_MAC)
+  for (const side of uSides) side.socat = await plugTap(lab, side, U2.mac)
   await lab.exec(uSides[0].vmNs, ['ip', 'addr', 'add', '10.77.1.2/24', 'dev', 'tu2'])
 
-  // socat alone: TAP -> socat -> underlay UDP -> socat -> TAP, no daemon.
+  // socat alone: TAP -> socat -> underlay UDP -> socat -> TAP, no agent.
   const socatEnd = (h: UnderlayHost) => ({address: h.address, port: SOCAT_PORT})
   const s2 = await lab.tapVm({name: 's2', hostNs: h2.ns, daemon: socatEnd(h1), local: socatEnd(h2), cidr: '10.77.4.2/24', mac: '02:00:00:00:04:02'})
   const s1 = await lab.tapVm({name: 's1', hostNs: h1.ns, daemon: socatEnd(h2), local: socatEnd(h1), cidr: '10.77.4.1/24', mac: '02:00:00:00:04:01'})
@@ -372,14 +368,14 @@ async function build(lab: NetnsLab): Promise<Bench> {
     plane: 'userspace',
     pinger: u1,
     ip: '10.77.1.2',
-    mac: U2_MAC,
+    mac: U2.mac,
     sides: uSides,
     live: 0,
-    // The TAP goes with its socat; the daemon's VM port stays, as violin's does.
+    // The TAP goes with its socat; the agent's VM port stays, as violin's does.
     detach: (side) => `kill -TERM ${side.socat!.pid}`,
     async rearm(side) {
       await side.socat?.exited
-      side.socat = await plugTap(lab, side, U2_MAC)
+      side.socat = await plugTap(lab, side, U2.mac)
     },
   }
 
@@ -495,7 +491,7 @@ export async function main(): Promise<void> {
   process.once('SIGTERM', onSignal)
   try {
     const bench = await build(lab)
-    console.log(`set up ${lab.list().length} namespaces, 3 daemons, 9 VMs in ${((Date.now() - started) / 1000).toFixed(1)} s; RUNS=${RUNS} IPERF_SECONDS=${IPERF_SECONDS} PINGS=${PINGS} MOVE_PINGS=${MOVE_PINGS}\n`)
+    console.log(`set up ${lab.list().length} namespaces, 3 agents, 9 VMs in ${((Date.now() - started) / 1000).toFixed(1)} s; RUNS=${RUNS} IPERF_SECONDS=${IPERF_SECONDS} PINGS=${PINGS} MOVE_PINGS=${MOVE_PINGS}\n`)
     const results: Results = {
       gbps: {underlay: [], socat: [], userspace: [], kernel: []},
       rttMs: {underlay: [], socat: [], userspace: [], kernel: []},

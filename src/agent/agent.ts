@@ -101,6 +101,9 @@ export class Agent {
     this.daemon.authenticateData(spec.vni, spec.authData ? key : undefined)
     this.daemon.join(spec.vni, spec.known, {key, helloMs: this.options.helloMs})
     const old = this.specs.get(spec.vni)
+    const vteps = spec.vteps ?? []
+    for (const gone of (old?.vteps ?? []).filter((o) => !vteps.some((v) => v.address === o.address))) this.daemon.removePeer(spec.vni, gone.address)
+    for (const vtep of vteps) this.daemon.addPeer(spec.vni, vtep)
     const wanted = new Map(spec.vms.map((v) => [v.id, v]))
     for (const vm of old?.vms ?? []) {
       const next = wanted.get(vm.id)

@@ -25,6 +25,11 @@ export interface SwitchSpec {
   authData?: boolean
   /** Members to join through (other hosts' switches); empty for the first. */
   known: Member[]
+  /**
+   * Kernel VXLAN devices of the environment (a host on the kernel data plane): peers on the
+   * data plane only, since they have no control plane. Never dropped for silence.
+   */
+  vteps?: Endpoint[]
   /** Exactly the VM ports this host should have: others are closed. */
   vms: AgentVm[]
 }
@@ -71,6 +76,7 @@ function checkSpec(x: unknown): string | undefined {
   if (s.authData !== undefined && typeof s.authData !== 'boolean') return 'spec.authData must be true or false'
   if (s.authData && s.key === undefined) return 'spec.authData needs spec.key'
   if (!Array.isArray(s.known) || s.known.length > 1024 || !s.known.every(isMember)) return 'spec.known must be a list of members {address, dataPort, controlPort}'
+  if (s.vteps !== undefined && !(Array.isArray(s.vteps) && s.vteps.length <= 1024 && s.vteps.every(isEndpoint))) return 'spec.vteps must be a list of {address, port}'
   if (!Array.isArray(s.vms) || s.vms.length > 4096) return 'spec.vms must be a list'
   for (const [i, vm] of s.vms.entries()) {
     if (typeof vm !== 'object' || vm === null || typeof vm.id !== 'string' || !ID.test(vm.id)) return `spec.vms[${i}].id must be a VM name`

@@ -351,10 +351,19 @@ export class MeshDaemon {
     this.vmSockets.delete(port)
   }
 
+  /** A static peer (a kernel VXLAN device: no control plane, so never dropped for silence). */
   addPeer(vni: number, peer: Endpoint): PeerPort {
     const sw = this.switches.get(vni)
     if (!sw) throw new Error(`no switch for VNI ${vni} on this host`)
     return sw.addPeer(peer.address, peer.port)
+  }
+
+  removePeer(vni: number, address: string): void {
+    const sw = this.switches.get(vni)
+    const peer = sw?.peer(address)
+    if (!sw || !peer) return
+    sw.removePeer(address)
+    this.closeSenderIfUnused(address, peer.port)
   }
 
   /** Stops the daemon; with `leave: false` it goes silent as a crashed one would (tests). */

@@ -11,7 +11,7 @@ const error = (request: unknown) => {
 
 describe("the agent's request checks", () => {
   it('accepts every request the CLI sends', () => {
-    for (const r of [{op: 'hello'}, {op: 'apply', spec: spec({key: 'ab'.repeat(32), authData: true, known: [{address: '10.0.0.2', dataPort: 4790, controlPort: 4791}]})}, {op: 'remove', vni: 5}, {op: 'status'}, {op: 'status', vni: 5}, {op: 'fdb', vni: 5}, {op: 'traffic'}, {op: 'announce', vni: 5, vm: 'web1'}]) {
+    for (const r of [{op: 'hello'}, {op: 'apply', spec: spec({key: 'ab'.repeat(32), authData: true, known: [{address: '10.0.0.2', dataPort: 4790, controlPort: 4791}], vteps: [{address: '10.0.0.4', port: 4790}]})}, {op: 'remove', vni: 5}, {op: 'status'}, {op: 'status', vni: 5}, {op: 'fdb', vni: 5}, {op: 'traffic'}, {op: 'announce', vni: 5, vm: 'web1'}]) {
       assert.equal(error(r), undefined, JSON.stringify(r))
     }
   })
@@ -26,5 +26,6 @@ describe("the agent's request checks", () => {
     assert.equal(error({op: 'apply', spec: spec({vms: [{...vm, listen: {address: '127.0.0.1', port: 70000}}]})}), 'spec.vms[0]: listen and vm must be {address, port}')
     assert.equal(error({op: 'apply', spec: spec({vms: [vm, vm]})}), 'spec.vms: a VM is listed twice')
     assert.equal(error({op: 'announce', vni: 5, vm: '../../etc'}), 'vm must be a VM name')
+    assert.equal(error({op: 'apply', spec: spec({vteps: [{address: '10.0.0.4'}]})}), 'spec.vteps must be a list of {address, port}')
   })
 })

@@ -1,19 +1,12 @@
 import {strict as assert} from 'node:assert'
-import {mkdtempSync, rmSync} from 'node:fs'
-import {connect} from 'node:net'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import type {AgentHello, SwitchReport} from '../../src/agent/agent.js'
-import {askAgent} from '../../src/agent/client.js'
 import type {AgentRequest, SwitchSpec} from '../../src/agent/protocol.js'
 import {applyKernelSwitch, bridgeName, vmMtu} from '../../src/mesh/kernel.js'
 import {LocalTransport} from '../../src/transport/local.js'
 import type {RunOptions, RunResult, Transport} from '../../src/transport/transport.js'
-import {ROOT} from '../helpers/cli.js'
 import {requireIntegration} from '../helpers/integration.js'
-import {NetnsLab, type NsProcess, type TestVm, type Underlay, netnsUnavailable, pingCounts} from '../helpers/netns.js'
+import {NetnsLab, type NsAgent, type TestVm, type Underlay, netnsUnavailable, pingCounts, waitForMembers} from '../helpers/netns.js'
 
 /**
  * A VM moving between hosts while a TCP stream runs to it, on both data planes, on three
@@ -61,7 +54,6 @@ describe('a TCP stream to a VM survives its move to another host (network namesp
   this.timeout(90_000)
   let lab: NetnsLab | undefined
   let ul: Underlay
-  const dirs: string[] = []
 
   before(async function () {
     requireIntegration(this, 'network namespaces', netnsUnavailable)
@@ -71,7 +63,6 @@ describe('a TCP stream to a VM survives its move to another host (network namesp
 
   after(async () => {
     await lab?.cleanup()
-    for (const d of dirs) rmSync(d, {recursive: true, force: true})
   })
 
   /** Streams from `client` to `server` for `seconds`, calling `move` after `moveAfterMs`; the -J report. */
@@ -94,36 +85,18 @@ describe('a TCP stream to a VM survives its move to another host (network namesp
   }
 
   it('udp data plane: agents in each host, the VM port opened on the destination before the move, the VM announced after', async () => {
-    const agents = new Map<string, {dir: string; process: NsProcess}>()
-    const ask = <T>(host: string, request: AgentRequest): Promise<T> =>
-      new Promise<T>((resolve, reject) => {
-        const socket = connect(join(agents.get(host)!.dir, 'agent.sock'))
-        socket.once('error', reject)
-        socket.once('connect', () => askAgent<T>(host, socket, request).then(resolve, reject))
-      })
-    for (const h of ul.hosts) {
-      const dir = mkdtempSync(join(tmpdir(), 'violin-agent-'))
-      dirs.push(dir)
-      const process_ = lab!.start(h.ns, [process.execPath, join(ROOT, 'bin/run.js'), 'agent', '--address', h.address, '--dir', dir, '--hello', '200'])
-      agents.set(h.name, {dir, process: process_})
-      for (let i = 0; ; i++) {
-        if ((await ask<AgentHello>(h.name, {op: 'hello'}).catch(() => undefined))?.self.address === h.address) break
-        if (i > 100 || !process_.running) throw new Error(`agent in ${h.name} did not start: ${process_.stderr()}`)
-        await sleep(50)
-      }
-    }
-    const member = async (h: string) => (await ask<AgentHello>(h, {op: 'hello'})).self
+    const agents = new Map<string, NsAgent>()
+    for (const h of ul.hosts) agents.set(h.name, await lab!.agent(h.ns, h.address, {hello: 200}))
+    const ask = <T>(host: string, request: AgentRequest): Promise<T> => agents.get(host)!.ask<T>(request)
+    const member = (h: string) => agents.get(h)!.member()
     const vmPort = (id: string, mac: string, port: number) => ({id, mac, listen: {address: '127.0.0.1', port}, vm: {address: '127.0.0.1', port: port + 1}})
     const client = vmPort('client', '52:54:00:00:07:01', 20_000)
     const mover = vmPort('mover', '52:54:00:00:07:02', 20_002)
     const spec = (vms: SwitchSpec['vms'], known: SwitchSpec['known']): SwitchSpec => ({vni: 700, key: 'ab'.repeat(32), known, vms})
     await ask(ul.hosts[0]!.name, {op: 'apply', spec: spec([client], [])})
-    await ask('h2', {op: 'apply', spec: spec([mover], [await member('h1')])})
-    await ask('h3', {op: 'apply', spec: spec([], [await member('h1')])})
-    for (let i = 0; (await ask<SwitchReport[]>('h3', {op: 'status', vni: 700}))[0]!.members.length < 2; i++) {
-      if (i > 100) throw new Error('no full mesh')
-      await sleep(50)
-    }
+    await ask('h2', {op: 'apply', spec: spec([mover], [member('h1')])})
+    await ask('h3', {op: 'apply', spec: spec([], [member('h1')])})
+    await waitForMembers(agents.get('h3')!, 700, 2)
     const c = await lab!.tapVm({name: 'uc', hostNs: ul.host('h1').ns, daemon: client.listen, local: client.vm, cidr: '10.66.0.1/24', mac: client.mac})
     let m = await lab!.tapVm({name: 'um', hostNs: ul.host('h2').ns, daemon: mover.listen, local: mover.vm, cidr: '10.66.0.2/24', mac: mover.mac})
     assert.equal(pingCounts((await lab!.exec(c.ns, ['ping', '-n', '-c', '3', '-i', '0.2', '-W', '2', m.ip], {check: false})).stdout).received, 3)

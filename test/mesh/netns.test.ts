@@ -1,28 +1,35 @@
 import {strict as assert} from 'node:assert'
-import {fileURLToPath} from 'node:url'
+import {randomBytes} from 'node:crypto'
 
+import type {AgentHello, SwitchReport} from '../../src/agent/agent.js'
+import type {SwitchSpec} from '../../src/agent/protocol.js'
+import type {Member} from '../../src/mesh/control.js'
 import {requireIntegration} from '../helpers/integration.js'
-import {NetnsLab, type NsProcess, type TestVm, type Underlay, netnsUnavailable, pingCounts, snmpCounter} from '../helpers/netns.js'
-import type {RunnerConfig, RunnerEnvironment, RunnerStats} from './fixtures/daemon-runner.js'
+import {NetnsLab, type NsAgent, type TestVm, type Underlay, netnsUnavailable, pingCounts, snmpCounter, waitForMembers} from '../helpers/netns.js'
 
 /**
- * The userspace switch daemons on a real (namespaced) network, end to end:
+ * The userspace switches on a real (namespaced) network, end to end:
  *
- *   underlay bridge (ns ul) -- h1 10.77.0.1, h2 10.77.0.2, h3 10.77.0.3: one MeshDaemon each
- *                                              (fixtures/daemon-runner.ts), peer socket :4789
- *                           -- h4 10.77.0.4: no daemon, a Linux bridge + kernel vxlan device
+ *   underlay bridge (ns ul) -- h1 10.77.0.1, h2 10.77.0.2, h3 10.77.0.3: a real `violin agent`
+ *                              each (the built CLI), data :4790, control :4791; every switch
+ *                              configured by an `apply` request with the environment's key
+ *                           -- h4 10.77.0.4: no agent, a Linux bridge + kernel vxlan device
+ *                              (dstport 4790, the agents' data port)
  *
  *   VNI 100: a1, a1b on h1; a2 on h2; a3 on h3                10.77.1.0/24
  *   VNI 200: b1 on h1, b2 on h2: the SAME IPs and MACs as a1, a2 (twins)
- *   VNI 300: d1 on h1 (daemon), k4 on h4 (kernel vxlan)       10.77.3.0/24
+ *   VNI 300: d1 on h1 (agent), k4 on h4 (kernel vxlan)         10.77.3.0/24
  *
- * Daemon-attached VMs are namespaces with a TAP bridged by socat to the daemon's VM port
- * (one raw frame per UDP datagram, as QEMU's UDP NIC does); k4 is a veth on h4's bridge.
- * Everything is deleted in `after`, whatever happened.
+ * The agents of VNI 100 and 200 find each other through the control plane (h2 and h3 join
+ * through h1). The kernel device has no control plane: h1's switch for VNI 300 lists it as
+ * a VTEP (a static data-plane peer). Agent-attached VMs are namespaces with a TAP bridged by
+ * socat to the agent's VM port (one raw frame per UDP datagram, as QEMU's UDP NIC does); k4
+ * is a veth on h4's bridge. Counters come from the agents' `status`, `traffic` and `hello`.
+ * Everything (namespaces, processes, the agents' directories) is deleted in `after`.
  */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const RUNNER = fileURLToPath(new URL('fixtures/daemon-runner.ts', import.meta.url))
-const VXLAN_PORT = 4789
+/** The agents' default data port: the kernel device must send to (and so listen on) it. */
+const DATA_PORT = 4790
+const KEY = randomBytes(32).toString('hex')
 const LO = '127.0.0.1'
 
 interface VmSpec {
@@ -42,36 +49,41 @@ const VMS: VmSpec[] = [
   {name: 'b2', host: 'h2', vni: 200, ip: '10.77.1.2', mac: '02:00:00:00:00:02'},
   {name: 'd1', host: 'h1', vni: 300, ip: '10.77.3.1', mac: '02:00:00:00:03:01'},
 ]
-const DAEMON_HOSTS = ['h1', 'h2', 'h3']
-/** Which daemon hosts carry which environment (VNI 300's other end is h4's kernel vxlan). */
-const ENV_HOSTS: Record<number, string[]> = {100: ['h1', 'h2', 'h3'], 200: ['h1', 'h2', 'h3'], 300: ['h1', 'h4']}
+const AGENT_HOSTS = ['h1', 'h2', 'h3']
+/** Which agents carry which environment, the first the one the others join through (VNI 300's other end is h4's kernel vxlan). */
+const ENV_HOSTS: Record<number, string[]> = {100: ['h1', 'h2', 'h3'], 200: ['h1', 'h2', 'h3'], 300: ['h1']}
 const K4 = {name: 'k4', ip: '10.77.3.4', mac: '02:00:00:00:03:04'}
 
-/** Per host, VM k (1, 2...) gets daemon port 10000+k and VM-side port 20000+k on the host's loopback. */
+/** Per host, VM k (1, 2...) gets agent port 10000+k and VM-side port 20000+k on the host's loopback. */
 function vmPorts(spec: VmSpec): {listen: {address: string; port: number}; vm: {address: string; port: number}} {
   const k = VMS.filter((v) => v.host === spec.host).indexOf(spec) + 1
   return {listen: {address: LO, port: 10_000 + k}, vm: {address: LO, port: 20_000 + k}}
 }
 
-describe('switch mesh in network namespaces (3 daemon hosts, TAP VMs, kernel VXLAN peer)', function () {
+describe('switch mesh in network namespaces (3 violin agents, TAP VMs, kernel VXLAN peer)', function () {
   this.timeout(60_000)
   let lab: NetnsLab | undefined
   let ul: Underlay
-  const daemons = new Map<string, NsProcess>()
+  const agents = new Map<string, NsAgent>()
   const vms = new Map<string, TestVm>()
   const vm = (name: string): TestVm => vms.get(name) ?? assert.fail(`no VM ${name}`)
+  const agent = (host: string): NsAgent => agents.get(host) ?? assert.fail(`no agent on ${host}`)
 
-  async function stats(host: string): Promise<RunnerStats> {
-    const daemon = daemons.get(host)!
-    const line = daemon.waitFor(/^STATS /, 5000)
-    daemon.write('stats\n')
-    return JSON.parse((await line).slice('STATS '.length)) as RunnerStats
+  /** The `status` of the switch for `vni` on `host`. */
+  async function report(host: string, vni: number): Promise<SwitchReport> {
+    const [r] = await agent(host).ask<SwitchReport[]>({op: 'status', vni})
+    return r ?? assert.fail(`no switch for VNI ${vni} on ${host}`)
   }
 
-  /** Frames the daemon on `host` has sent to VM `id` of environment `vni`. */
+  /** The traffic matrix of the switch for `vni` on `host`. */
+  async function traffic(host: string, vni: number): Promise<Array<{src: string; dst: string; frames: number; remote: boolean}>> {
+    const [t] = await agent(host).ask<Array<{vni: number; pairs: Array<{src: string; dst: string; frames: number; remote: boolean}>}>>({op: 'traffic', vni})
+    return t?.pairs ?? []
+  }
+
+  /** Frames the switch on `host` has sent to VM `id` of environment `vni`. */
   async function framesTo(host: string, vni: number, id: string): Promise<number> {
-    const env = (await stats(host)).environments.find((e) => e.vni === vni)
-    const port = env?.vms.find((p) => p.id === id)
+    const port = (await report(host, vni)).vms.find((p) => p.id === id)
     if (!port) assert.fail(`no VM port ${id} in VNI ${vni} on ${host}`)
     return port.framesOut
   }
@@ -110,28 +122,20 @@ describe('switch mesh in network namespaces (3 daemon hosts, TAP VMs, kernel VXL
     this.timeout(40_000)
     const started = Date.now()
     lab = new NetnsLab()
-    ul = await lab.underlay([...DAEMON_HOSTS, 'h4'])
-    const peer = (host: string) => ({address: ul.host(host).address, port: VXLAN_PORT})
+    ul = await lab.underlay([...AGENT_HOSTS, 'h4'])
 
-    // One daemon per host, started (and bound) before any socat talks to it.
-    await Promise.all(
-      DAEMON_HOSTS.map(async (host) => {
-        const environments: RunnerEnvironment[] = Object.entries(ENV_HOSTS)
-          .filter(([, hosts]) => hosts.includes(host))
-          .map(([vni, hosts]) => ({
-            vni: Number(vni),
-            peers: hosts.filter((h) => h !== host).map(peer),
-            vms: VMS.filter((v) => v.host === host && v.vni === Number(vni)).map((v) => ({id: v.name, ...vmPorts(v)})),
-          }))
-        const config: RunnerConfig = {peer: peer(host), environments}
-        const daemon = lab!.start(ul.host(host).ns, [process.execPath, '--import', 'tsx', RUNNER, JSON.stringify(config)], {cwd: ROOT})
-        daemons.set(host, daemon)
-        await daemon.waitFor(/^READY /, 20_000)
-      }),
-    )
+    // One agent per host, each switch applied (and its VM ports bound) before any socat talks to it.
+    await Promise.all(AGENT_HOSTS.map(async (h) => agents.set(h, await lab!.agent(ul.host(h).ns, ul.host(h).address))))
+    // Each environment's first host starts its mesh; the others join through it.
+    const spec = (vni: number, host: string, known: Member[]): SwitchSpec => ({vni, key: KEY, known, vms: VMS.filter((v) => v.host === host && v.vni === vni).map((v) => ({id: v.name, mac: v.mac, ...vmPorts(v)}))})
+    for (const [vni, [first, ...others]] of Object.entries(ENV_HOSTS)) {
+      await agent(first!).ask({op: 'apply', spec: spec(Number(vni), first!, [])})
+      for (const host of others) await agent(host).ask({op: 'apply', spec: spec(Number(vni), host, [agent(first!).member()])})
+    }
+    for (const vni of [100, 200]) for (const h of ENV_HOSTS[vni]!) await waitForMembers(agent(h), vni, 2)
 
     await Promise.all(
-      DAEMON_HOSTS.map(async (host) => {
+      AGENT_HOSTS.map(async (host) => {
         for (const spec of VMS.filter((v) => v.host === host)) {
           const {listen, vm: local} = vmPorts(spec)
           vms.set(spec.name, await lab!.tapVm({name: spec.name, hostNs: ul.host(host).ns, daemon: listen, local, cidr: `${spec.ip}/24`, mac: spec.mac}))
@@ -140,24 +144,27 @@ describe('switch mesh in network namespaces (3 daemon hosts, TAP VMs, kernel VXL
     )
 
     // h4: the kernel's own VXLAN as the other end of VNI 300 (notes/mesh.md traps: the
-    // daemon is on another host/namespace, and veth must segment UDP-tunnel GSO in software
-    // or a 64 KB datagram reaches the daemon's socket). No `srcport`: the kernel sends from
-    // a hashed source port range and the daemon knows its peers by address.
+    // agent is on another host/namespace, and veth must segment UDP-tunnel GSO in software
+    // or a 64 KB datagram reaches the agent's socket). No `srcport`: the kernel sends from
+    // a hashed source port range and the switch knows its peers by address. The VTEP is
+    // made h1's peer first: the bridge sends a frame or two as soon as it is up, and h1's
+    // switch would count them as from an unknown peer.
     const h4 = ul.host('h4').ns
+    await agent('h1').ask({op: 'apply', spec: {...spec(300, 'h1', []), vteps: [{address: ul.host('h4').address, port: DATA_PORT}]}})
     await lab.exec(h4, ['ethtool', '-K', 'ul0', 'tx-udp_tnl-segmentation', 'off', 'tx-udp_tnl-csum-segmentation', 'off'])
     await lab.exec(h4, ['ip', 'link', 'add', 'brk', 'type', 'bridge'])
     await lab.exec(h4, ['ip', 'link', 'set', 'brk', 'up'])
-    await lab.exec(h4, ['ip', 'link', 'add', 'vx', 'type', 'vxlan', 'id', '300', 'local', ul.host('h4').address, 'dev', 'ul0', 'dstport', String(VXLAN_PORT), 'learning'])
+    await lab.exec(h4, ['ip', 'link', 'add', 'vx', 'type', 'vxlan', 'id', '300', 'local', ul.host('h4').address, 'dev', 'ul0', 'dstport', String(DATA_PORT), 'learning'])
     await lab.exec(h4, ['ip', 'link', 'set', 'vx', 'master', 'brk', 'up'])
     await lab.exec(h4, ['bridge', 'fdb', 'append', '00:00:00:00:00:00', 'dev', 'vx', 'dst', ul.host('h1').address])
     vms.set(K4.name, await lab.vethVm({name: K4.name, hostNs: h4, bridge: 'brk', port: 'k4', cidr: `${K4.ip}/24`, mac: K4.mac}))
-    console.log(`      set up ${lab.list().length} namespaces, 3 daemons, ${VMS.length + 1} VMs in ${Date.now() - started} ms`)
+    console.log(`      set up ${lab.list().length} namespaces, 3 agents, ${VMS.length + 1} VMs in ${Date.now() - started} ms`)
   })
 
   after(async function () {
     this.timeout(20_000)
     if (!lab) return
-    for (const [host, d] of daemons) if (!d.running && d.stderr()) console.log(`      daemon ${host} stderr: ${d.stderr().trim()}`)
+    for (const [host, a] of agents) if (!a.process.running) console.log(`      agent ${host} exited early: ${a.process.stderr().trim()}`)
     await lab.cleanup()
   })
 
@@ -166,16 +173,16 @@ describe('switch mesh in network namespaces (3 daemon hosts, TAP VMs, kernel VXL
     await assertPings(vm('a1'), vm('a3').ip)
     await assertPings(vm('a3'), vm('a2').ip)
     await assertPings(vm('a1'), vm('a1b').ip)
-    const h1 = (await stats('h1')).environments.find((e) => e.vni === 100)!
-    const local = h1.traffic.find((t) => t.src === vm('a1').mac && t.dst === vm('a1b').mac)
+    const h1 = await traffic('h1', 100)
+    const local = h1.find((t) => t.src === vm('a1').mac && t.dst === vm('a1b').mac)
     assert.ok(local && local.frames >= 3 && !local.remote, `a1 -> a1b stayed on h1's switch: ${JSON.stringify(local)}`)
-    const remote = h1.traffic.find((t) => t.src === vm('a1').mac && t.dst === vm('a2').mac)
+    const remote = h1.find((t) => t.src === vm('a1').mac && t.dst === vm('a2').mac)
     assert.ok(remote && remote.frames >= 3 && remote.remote, `a1 -> a2 crossed to a peer: ${JSON.stringify(remote)}`)
   })
 
   it('(b) carries a TCP stream across hosts (iperf3, 2 s)', async () => {
     const gbps = await iperf(vm('a1'), vm('a2'), 2)
-    console.log(`      iperf3 TCP a1 (h1) -> a2 (h2) through two daemons: ${gbps.toFixed(3)} Gbit/s`)
+    console.log(`      iperf3 TCP a1 (h1) -> a2 (h2) through two agents: ${gbps.toFixed(3)} Gbit/s`)
     assert.ok(gbps > 0, 'nonzero TCP throughput')
   })
 
@@ -220,31 +227,29 @@ describe('switch mesh in network namespaces (3 daemon hosts, TAP VMs, kernel VXL
     assert.equal(after.toA3 - before.toA3, 0, "h3's VNI 100 switch sent a3 nothing while b1 looked for 10.77.1.3")
 
     // Both switches on h1 learned the same MAC, each in its own table.
-    const h1 = await stats('h1')
     for (const vni of [100, 200]) {
-      const env = h1.environments.find((e) => e.vni === vni)!
       assert.ok(
-        env.traffic.some((t) => t.src === a1.mac && t.remote),
+        (await traffic('h1', vni)).some((t) => t.src === a1.mac && t.remote),
         `VNI ${vni} on h1 carried ${a1.mac}`,
       )
     }
   })
 
-  it('(d) a userspace daemon and a kernel VXLAN device are peers: ping both ways', async () => {
+  it('(d) an agent\'s switch and a kernel VXLAN device are peers: ping both ways', async () => {
     const d1 = vm('d1')
     const k4 = vm('k4')
     await assertPings(k4, d1.ip)
     await assertPings(d1, k4.ip)
-    // The kernel learned d1's MAC behind the daemon's host from the daemon's datagrams.
+    // The kernel learned d1's MAC behind the agent's host from the agent's datagrams.
     const {stdout: fdb} = await lab!.exec(ul.host('h4').ns, ['bridge', 'fdb', 'show', 'dev', 'vx'])
     assert.match(fdb, new RegExp(`^${d1.mac} dst ${ul.host('h1').address.replaceAll('.', '\\.')} `, 'm'), fdb)
-    const h1 = await stats('h1')
-    const env = h1.environments.find((e) => e.vni === 300)!
-    assert.ok(env.peers[0]!.framesIn >= 3, `h1's daemon got frames from the kernel peer: ${JSON.stringify(env.peers)}`)
+    const env = await report('h1', 300)
+    assert.ok(env.peers[0]!.framesIn >= 3, `h1's switch got frames from the kernel peer: ${JSON.stringify(env.peers)}`)
     assert.equal(env.drops['unknown-peer'], 0, 'the kernel VTEP is known by address, whatever its source port')
-    assert.deepEqual([h1.drops.badHeader, h1.drops.unknownVni], [0, 0], `every kernel datagram parsed as VXLAN of a known VNI: ${JSON.stringify(h1.drops)}`)
+    const {drops} = await agent('h1').ask<AgentHello>({op: 'hello'})
+    assert.deepEqual([drops.badHeader, drops.unknownVni], [0, 0], `every kernel datagram parsed as VXLAN of a known VNI: ${JSON.stringify(drops)}`)
     const gbps = await iperf(k4, d1, 1)
-    console.log(`      iperf3 TCP k4 (kernel vxlan, h4) -> d1 (daemon, h1): ${gbps.toFixed(3)} Gbit/s`)
-    assert.ok(gbps > 0, 'nonzero TCP throughput through kernel vxlan -> daemon')
+    console.log(`      iperf3 TCP k4 (kernel vxlan, h4) -> d1 (agent, h1): ${gbps.toFixed(3)} Gbit/s`)
+    assert.ok(gbps > 0, 'nonzero TCP throughput through kernel vxlan -> agent')
   })
 })
