@@ -41,6 +41,8 @@ import type {AgentHello, SwitchReport} from '../../src/agent/agent.js'
 import {askAgent} from '../../src/agent/client.js'
 import type {AgentRequest} from '../../src/agent/protocol.js'
 import type {Member} from '../../src/mesh/control.js'
+import {LocalTransport} from '../../src/transport/local.js'
+import type {RunOptions as TransportRunOptions, RunResult, Transport} from '../../src/transport/transport.js'
 import {allOf} from './integration.js'
 
 export interface Endpoint {
@@ -618,4 +620,35 @@ export async function snmpCounter(lab: NetnsLab, ns: string, group: string, fiel
   const i = names.indexOf(field)
   if (i < 0) throw new Error(`no ${group} ${field} in /proc/net/snmp of ${ns}`)
   return Number(values[i])
+}
+
+/**
+ * violin's own transport, running each argv inside a host's namespace (the SSH transport
+ * would run the same argv on a real host): for testing src/mesh/kernel.ts on namespaces.
+ */
+export class NamespaceTransport implements Transport {
+  private readonly inner: LocalTransport
+  readonly target: string
+
+  constructor(
+    readonly host: string,
+    private readonly ns: string,
+  ) {
+    this.inner = new LocalTransport(host)
+    this.target = `netns ${ns}`
+  }
+
+  run(argv: readonly string[], options?: TransportRunOptions): Promise<RunResult> {
+    return this.inner.run(['ip', 'netns', 'exec', this.ns, ...argv], options)
+  }
+
+  putFile(): Promise<void> {
+    throw new Error('NamespaceTransport copies no files')
+  }
+
+  connectSocket(): Promise<never> {
+    throw new Error('NamespaceTransport opens no sockets')
+  }
+
+  async close(): Promise<void> {}
 }

@@ -2,43 +2,14 @@ import {strict as assert} from 'node:assert'
 
 import {ViolinError} from '../../src/errors.js'
 import {applyKernelSwitch, bridgeName, removeKernelSwitch, vmMtu, vxlanName} from '../../src/mesh/kernel.js'
-import {LocalTransport} from '../../src/transport/local.js'
-import type {RunOptions, RunResult, Transport} from '../../src/transport/transport.js'
 import {requireIntegration} from '../helpers/integration.js'
-import {NetnsLab, type Underlay, netnsUnavailable, pingCounts, snmpCounter} from '../helpers/netns.js'
+import {NamespaceTransport, NetnsLab, type Underlay, netnsUnavailable, pingCounts, snmpCounter} from '../helpers/netns.js'
 
 /**
  * The kernel data plane as violin configures it (src/mesh/kernel.ts), on three hosts that
  * are network namespaces: the commands are the real ip and bridge, run through violin's
  * local transport inside each host's namespace (the SSH transport runs the same argv).
  */
-class NamespaceTransport implements Transport {
-  private readonly inner: LocalTransport
-  readonly target: string
-
-  constructor(
-    readonly host: string,
-    private readonly ns: string,
-  ) {
-    this.inner = new LocalTransport(host)
-    this.target = `netns ${ns}`
-  }
-
-  run(argv: readonly string[], options?: RunOptions): Promise<RunResult> {
-    return this.inner.run(['ip', 'netns', 'exec', this.ns, ...argv], options)
-  }
-
-  putFile(): Promise<void> {
-    throw new Error('not used')
-  }
-
-  connectSocket(): Promise<never> {
-    throw new Error('not used')
-  }
-
-  async close(): Promise<void> {}
-}
-
 describe('kernel VXLAN data plane configured by violin (network namespaces)', function () {
   this.timeout(60_000)
   let lab: NetnsLab | undefined

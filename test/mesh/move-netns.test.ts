@@ -3,10 +3,8 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {AgentRequest, SwitchSpec} from '../../src/agent/protocol.js'
 import {applyKernelSwitch, bridgeName, vmMtu} from '../../src/mesh/kernel.js'
-import {LocalTransport} from '../../src/transport/local.js'
-import type {RunOptions, RunResult, Transport} from '../../src/transport/transport.js'
 import {requireIntegration} from '../helpers/integration.js'
-import {NetnsLab, type NsAgent, type TestVm, type Underlay, netnsUnavailable, pingCounts, waitForMembers} from '../helpers/netns.js'
+import {NamespaceTransport, NetnsLab, type NsAgent, type TestVm, type Underlay, netnsUnavailable, pingCounts, waitForMembers} from '../helpers/netns.js'
 
 /**
  * A VM moving between hosts while a TCP stream runs to it, on both data planes, on three
@@ -16,33 +14,6 @@ import {NetnsLab, type NsAgent, type TestVm, type Underlay, netnsUnavailable, pi
  * - udp: real `violin agent` processes in the host namespaces, VMs on TAP + socat.
  * - vxlan: the kernel bridge + VXLAN device as violin configures it, VMs on veths.
  */
-class NamespaceTransport implements Transport {
-  private readonly inner: LocalTransport
-  readonly target: string
-
-  constructor(
-    readonly host: string,
-    private readonly ns: string,
-  ) {
-    this.inner = new LocalTransport(host)
-    this.target = `netns ${ns}`
-  }
-
-  run(argv: readonly string[], options?: RunOptions): Promise<RunResult> {
-    return this.inner.run(['ip', 'netns', 'exec', this.ns, ...argv], options)
-  }
-
-  putFile(): Promise<void> {
-    throw new Error('not used')
-  }
-
-  connectSocket(): Promise<never> {
-    throw new Error('not used')
-  }
-
-  async close(): Promise<void> {}
-}
-
 /** Bytes the iperf3 client got through in each 0.5 s interval of its -J report. */
 function intervalBytes(json: string): number[] {
   const report = JSON.parse(json) as {intervals: Array<{sum: {bytes: number}}>; error?: string}
