@@ -132,7 +132,7 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
       }
     }
 
-    it('two guests on different hosts ping over the environment\'s VXLAN, and keep pinging while one moves back and forth', async () => {
+    it("two guests on different hosts ping over the environment's VXLAN, a twin environment with the same addresses gets no answer, and they keep pinging while one moves back and forth", async () => {
       const file = `${home.dir}/live.yaml`
       const {writeFileSync} = await import('node:fs')
       writeFileSync(
@@ -157,6 +157,15 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
       const peerMacs = fdb.json.entries.filter((e: {local: boolean}) => !e.local).map((e: {via: string}) => e.via)
       assert.ok(peerMacs.includes('10.232.0.2'), `vbed1 learned c1's MAC behind vbed2: ${JSON.stringify(fdb.json.entries)}`)
       assert.equal(first.lostStreakMax, 0)
+
+      // Another environment with the same addresses, its head where live-c1 (10.98.0.2) runs: nothing answers it.
+      const twinFile = `${home.dir}/twin.yaml`
+      writeFileSync(twinFile, ['name: twin', 'dataplane: vxlan', 'defaults:', `  kernel: ${bed.guest.kernel}`, `  initrd: ${bed.guest.initrd}`, '  cmdline: "console=ttyS0 quiet panic=-1 mtu=1450"', '  memory: 160M', 'vms:', '  - {name: twin-head, role: head, host: vbed2, cmdline: "ip4=10.98.0.1/24 ping=10.98.0.2"}'].join('\n'))
+      assert.equal((await cli(['env', 'define', '--file', twinFile])).exitCode, 0)
+      const twin = await until('twin-head has pinged for a while', () => stats(2, 'twin-head'), (s) => s.sent >= 10)
+      assert.equal(twin.received, 0, `10.98.0.2 exists only in environment live: ${JSON.stringify(twin)}`)
+      assert.equal((await cli(['env', 'destroy', 'twin', '--yes'])).exitCode, 0)
+
       const there = await cli(['migrate', 'live-c1', 'vbed1', '--live'])
       assert.equal(there.exitCode, 0, there.stderr)
       const vni = (await cli(['env', 'info', 'live', '--json'])).json.network.vni

@@ -101,6 +101,35 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
     assert.ok(pair && pair.remote && pair.frames >= 5 && pair.bytes_per_second > 0, JSON.stringify(traffic.json.pairs))
   })
 
+  it('keeps another environment with the same addresses apart: its pings to the first one\'s guest go unanswered', async () => {
+    const file = join(home.dir, 'twin.yaml')
+    writeFileSync(
+      file,
+      [
+        'name: twin',
+        'dataplane: udp',
+        'defaults:',
+        `  kernel: ${bed.guest.kernel}`,
+        `  initrd: ${bed.guest.initrd}`,
+        '  cmdline: "console=ttyS0 quiet panic=-1 mtu=1450"',
+        '  memory: 160M',
+        'vms:',
+        // the same address as udp-head, on the host where udp-c1 (10.97.0.2) runs
+        '  - {name: twin-head, role: head, host: vbed2, cmdline: "ip4=10.97.0.1/24 ping=10.97.0.2"}',
+      ].join('\n'),
+    )
+    const r = await cli(['env', 'define', '--file', file])
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr)
+    const twinVni = (await cli(['env', 'info', 'twin', '--json'])).json.network.vni
+    assert.deepEqual((await agentHello(2)).switches.length, 2, "vbed2's agent runs both environments' switches")
+    const twin = await until('twin-head has pinged for a while', () => stats(2, 'twin-head'), (s) => s.sent >= 10)
+    assert.equal(twin.received, 0, `10.97.0.2 exists only in environment udp: ${JSON.stringify(twin)}`)
+    const ours = (await stats(1, 'udp-head'))!
+    await until('udp-head still answered', () => stats(1, 'udp-head'), (s) => s.received >= ours.received + 5)
+    assert.equal((await cli(['env', 'destroy', 'twin', '--yes'])).exitCode, 0)
+    assert.ok(!(await agentHello(2)).switches.includes(twinVni), "twin's switch is gone with it")
+  })
+
   it('keeps the guests pinging while one live-migrates to the other host and back; the switch follows the VM', async () => {
     const vni = (await cli(['env', 'info', 'udp', '--json'])).json.network.vni
     const first = (await stats(1, 'udp-head'))!
