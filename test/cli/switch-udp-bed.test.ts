@@ -53,6 +53,12 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
     home?.remove()
   })
 
+  it('switch status with no environment networked says so', async () => {
+    const r = await cli(['switch', 'status'])
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.match(r.stdout, /No environment has a switch/)
+  })
+
   it('env define with dataplane udp starts the agents, meshes the switches and plugs the guests in: they ping across hosts', async () => {
     const file = join(home.dir, 'udp.yaml')
     writeFileSync(
@@ -92,6 +98,11 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
     assert.ok(by.vbed1.members[0].silentMs < 3500, 'the peer was heard from within 3.5 hellos')
     const head = by.vbed1.ports.find((p: {port: string}) => p.port === 'udp-head')
     assert.ok(head.framesIn >= 5 && head.framesOut >= 5, JSON.stringify(by.vbed1.ports))
+    const all = await cli(['switch', 'status', '--json'])
+    assert.deepEqual(all.json.environments.map((e: {env: string; hosts: unknown[]}) => [e.env, e.hosts.length]), [['udp', 2]], 'without ENV: every environment with a switch')
+    const ports = await cli(['switch', 'status', '--ports', '--format', 'csv'])
+    assert.match(ports.stdout, /^udp,vbed1,udp-head,vm,\d+,\d+,\d+,\d+$/m)
+    assert.match(ports.stdout, /^udp,vbed1,10\.232\.0\.2,peer,/m)
     const fdb = await cli(['switch', 'fdb', 'udp', '--host', 'vbed1', '--json'])
     const entries = fdb.json.entries.map((e: {mac: string; local: boolean; via: string}) => `${e.local ? 'local' : 'peer'} ${e.via}`)
     assert.deepEqual(entries.sort(), ['local udp-head', 'peer 10.232.0.2'])

@@ -2,26 +2,43 @@ import {Args, Flags} from '@oclif/core'
 
 import {ViolinCommand} from '../../base-command.js'
 import {formatFlags} from '../../flags.js'
-import {switchStatus} from '../../services/switch.js'
+import type {HostOutcome} from '../../services/fanout.js'
+import {switchStatus, type SwitchStatus as HostSwitchStatus} from '../../services/switch.js'
+
+interface EnvironmentSwitchStatus {
+  env: string
+  vni: number
+  dataplane: string
+  hosts: HostSwitchStatus[]
+}
 
 export default class SwitchStatus extends ViolinCommand {
-  static override summary = "Show an environment's switch on each of its hosts: up, peers, learned MACs, packets."
-  static override description = 'One row per host: whether its switch is up, its peers (on the udp data plane with the seconds since each was last heard; a peer silent for 3.5 hellos is dropped), the MACs it has learned, and frames in, out and dropped. --ports shows one row per port instead (each VM port and peer of the udp data plane). Exit 7 when some hosts could not be asked.'
-  static override examples = ['<%= config.bin %> switch status lab', '<%= config.bin %> switch status lab --ports', '<%= config.bin %> switch status lab --json']
-  static override args = {env: Args.string({description: 'environment name', required: true})}
+  static override summary = "Show environments' switches on each of their hosts: up, peers, learned MACs, frames."
+  static override description = 'One row per environment and host: whether its switch is up, its peers (on the udp data plane with the seconds since each was last heard; a peer silent for 3.5 hellos is dropped), the MACs it has learned, and frames in, out and dropped. Without ENV, every environment that has a switch. --ports shows one row per port instead (each VM port and peer of the udp data plane). --json gives {env, vni, dataplane, hosts[]} for ENV, and {environments: [...]} of those without it. Exit 7 when some hosts could not be asked.'
+  static override examples = ['<%= config.bin %> switch status', '<%= config.bin %> switch status lab --ports', '<%= config.bin %> switch status lab --json']
+  static override args = {env: Args.string({description: 'environment name (default: every environment with a switch)'})}
   static override flags = {...formatFlags, ports: Flags.boolean({summary: 'One row per port: frames and bytes in and out (udp data plane).'})}
 
   async run() {
     const {args, flags} = await this.parse(SwitchStatus)
     this.quiet = flags.quiet
     const session = await this.openSession(flags)
-    const {network, outcomes} = await switchStatus(session, args.env)
-    const rows = outcomes.flatMap((o) => (o.ok ? [o.value] : []))
-    for (const o of outcomes) if (!o.ok) this.warnHost(o.host, o.error)
-    const payload = {env: args.env, vni: network.vni, dataplane: network.dataplane, hosts: rows}
+    const names = args.env ? [args.env] : session.inventory!.environments().filter((e) => e.network).map((e) => e.name)
+    const all: EnvironmentSwitchStatus[] = []
+    const outcomes: HostOutcome<HostSwitchStatus>[] = []
+    for (const name of names) {
+      const r = await switchStatus(session, name)
+      for (const o of r.outcomes) if (!o.ok) this.warnHost(o.host, o.error)
+      outcomes.push(...r.outcomes)
+      all.push({env: name, vni: r.network.vni, dataplane: r.network.dataplane, hosts: r.outcomes.flatMap((o) => (o.ok ? [o.value] : []))})
+    }
+    const payload = args.env ? all[0]! : {environments: all}
+    const rows = all.flatMap((e) => e.hosts.map((h) => ({env: e.env, ...h})))
+    if (rows.length === 0 && !args.env) this.note('No environment has a switch.')
     if (flags.ports) {
-      const ports = rows.flatMap((r) => (r.ports ?? []).map((p) => ({host: r.host, ...p})))
+      const ports = rows.flatMap((r) => (r.ports ?? []).map((p) => ({env: r.env, host: r.host, ...p})))
       await this.render(flags.format, payload, ports, [
+        {header: 'Env', get: (p) => p.env},
         {header: 'Host', get: (p) => p.host},
         {header: 'Port', get: (p) => p.port},
         {header: 'Kind', get: (p) => p.kind},
@@ -32,13 +49,14 @@ export default class SwitchStatus extends ViolinCommand {
       ])
     } else {
       await this.render(flags.format, payload, rows, [
+        {header: 'Env', get: (r) => r.env},
         {header: 'Host', get: (r) => r.host},
         {header: 'State', get: (r) => (r.up ? 'up' : 'down')},
         {header: 'Peers', get: (r) => (r.members ? r.members.map((m) => `${m.address} (${(m.silentMs / 1000).toFixed(1)}s)`).join(' ') : r.peers.join(' ')) || '-'},
         {header: 'MACs', get: (r) => r.macs, align: 'right'},
-        {header: 'Rx packets', get: (r) => r.rxPackets, align: 'right'},
-        {header: 'Tx packets', get: (r) => r.txPackets, align: 'right'},
-        {header: 'Rx dropped', get: (r) => r.rxDropped, align: 'right'},
+        {header: 'Rx frames', get: (r) => r.rxPackets, align: 'right'},
+        {header: 'Tx frames', get: (r) => r.txPackets, align: 'right'},
+        {header: 'Dropped', get: (r) => r.rxDropped, align: 'right'},
       ])
     }
     this.exitForOutcomes(outcomes)
