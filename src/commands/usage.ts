@@ -124,7 +124,7 @@ export default class Usage extends ViolinCommand {
       {header: 'Rate', get: (r) => (r.bytesPerSecond === undefined ? undefined : `${formatRate(r.bytesPerSecond)}`), align: 'right'},
     ])
     if (rows.length === 0 && !this.jsonEnabled() && format === 'table') this.note('No traffic counted yet.')
-    this.exitForHosts(report.failures.length + 1, report.failures.map((f) => f.error as {exitCode?: number}))
+    this.exitForHosts(report.asked, report.failures.map((f) => f.error as {exitCode?: number}))
     return payload
   }
 

@@ -13,6 +13,8 @@ export interface TrafficReport {
   intervalSeconds: number
   environments: EnvironmentTraffic[]
   failures: Array<{env: string; host: string; error: Error}>
+  /** Hosts asked in the second reading (one per environment and host). */
+  asked: number
 }
 
 /**
@@ -24,10 +26,12 @@ export async function pollTraffic(session: Session, envNames: string[] | undefin
   if (!inventory) throw new UsageError('usage --traffic reads the inventory\'s environments; it cannot be used with --connect')
   const envs = envNames?.length ? envNames.map((n) => inventory.environment(n)) : inventory.environments().filter((e) => e.network?.dataplane === 'udp')
   const failures: TrafficReport['failures'] = []
+  let asked = 0
   const read = async (): Promise<PairCount[][]> =>
     Promise.all(
       envs.map(async (env) => {
         const outcomes = await switchTraffic(session, env.name)
+        asked += outcomes.length
         for (const o of outcomes) if (!o.ok) failures.push({env: env.name, host: o.host, error: o.error})
         return sumPairs(outcomes.flatMap((o) => (o.ok ? [o.value] : [])))
       }),
@@ -35,10 +39,12 @@ export async function pollTraffic(session: Session, envNames: string[] | undefin
   const first = await read()
   await session.clock.sleep(intervalMs)
   failures.length = 0 // the second reading decides
+  asked = 0
   const second = await read()
   return {
     intervalSeconds: intervalMs / 1000,
     environments: envs.map((env, i) => ({env: env.name, vni: env.network!.vni, pairs: pairRates(first[i]!, second[i]!, intervalMs / 1000)})),
     failures,
+    asked,
   }
 }
