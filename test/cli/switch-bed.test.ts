@@ -72,6 +72,9 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
     const entries = fdb.json.entries.map((e: {mac: string; local: boolean; via: string}) => `${e.mac} ${e.local ? 'local' : 'peer'} ${e.via}`)
     assert.ok(entries.includes('52:54:00:99:00:01 local va'), entries.join('\n'))
     assert.ok(entries.includes('52:54:00:99:00:02 peer 10.232.0.2'), entries.join('\n'))
+    const traffic = await cli(['usage', '--traffic', '--env', 'net'])
+    assert.equal(traffic.exitCode, 2)
+    assert.match(traffic.stderr, /environment "net" is on the vxlan data plane, which counts no per-pair traffic/)
   })
 
   it("refuses an underlay MTU that the hosts' devices do not carry, naming each", async () => {
