@@ -9,7 +9,7 @@ import {startSwitch} from '../../services/switch.js'
 
 export default class SwitchStart extends ViolinCommand {
   static override summary = "Start an environment's own Ethernet on every host that has one of its VMs."
-  static override description = `The switches of an environment form a full mesh: each host's switch has every other host as a peer, so a frame crosses at most two switches. The underlay is each host's SSH address (an IP literal on one of its devices). The environment keeps its VNI (from 1000 up, one per environment).
+  static override description = `The switches of an environment form a full mesh: each host's switch has every other host as a peer, so a frame crosses at most two switches. The underlay is each host's SSH address (a name is resolved here, to IPv4), which must be on one of the host's devices. The environment keeps its VNI (from 1000 up, one per environment).
 
 vxlan (the kernel data plane): per host a Linux bridge vbrVNI and a VXLAN device vxVNI (UDP 4789, learning on) with one flood entry per peer, configured over SSH with ip and bridge; no agent runs on the hosts. VMs attach to the bridge with MTU ${vmMtu()} (the underlay's 1500 less VXLAN's 50), or 50 less than --underlay-mtu when every host's underlay device (and the path between them) carries more.
 
