@@ -10,8 +10,8 @@
  *   underlay bridge (NetnsLab, 10.77.0.0/24) -- h1 10.77.0.1, h2 10.77.0.2, h3 10.77.0.3
  *   per host: a `violin agent` (data port 4790, control 4791) whose VNI 100 switch is set up
  *   by an `apply` request with a key (h2 and h3 join the mesh through h1), and a Linux
- *   bridge `brk` + kernel vxlan `vxk` (VNI 42, port 4789, head-end replication: one all-zero
- *   FDB entry per peer host).
+ *   bridge `vbr42` + kernel vxlan `vx42` as violin configures them (src/mesh/kernel.ts: VNI 42,
+ *   port 4789, learning, head-end replication: one all-zero FDB entry per peer host).
  *
  *   path        from -> to                         how
  *   underlay    h1 -> h2                           the hosts' own veths (MTU 1500, offloads on)
@@ -56,7 +56,8 @@ import {randomBytes} from 'node:crypto'
 
 import type {SwitchSpec} from '../src/agent/protocol.js'
 import type {Member} from '../src/mesh/control.js'
-import {NetnsLab, type NsProcess, netnsUnavailable, type TestVm, type Underlay, type UnderlayHost, waitForMembers} from '../test/helpers/netns.js'
+import {applyKernelSwitch, bridgeName} from '../src/mesh/kernel.js'
+import {NamespaceTransport, NetnsLab, type NsProcess, netnsUnavailable, type TestVm, type Underlay, type UnderlayHost, waitForMembers} from '../test/helpers/netns.js'
 
 const RUNS = Number(process.env.RUNS ?? 3)
 const IPERF_SECONDS = Number(process.env.IPERF_SECONDS ?? 3)
@@ -71,6 +72,7 @@ const PING_INTERVAL = '0.009'
 const USER_VNI = 100
 const KEY = randomBytes(32).toString('hex')
 const KERNEL_VNI = 42
+const BRIDGE = bridgeName(KERNEL_VNI)
 const LO = '127.0.0.1'
 /** Per host, the moving/pinging VM's agent port and its socat's port (each host has its own loopback). */
 const VM_LISTEN = {address: LO, port: 10_001}
@@ -210,7 +212,7 @@ interface Side {
   host: UnderlayHost
   vmNs: string
   dev: string
-  /** Kernel plane: the host-side veth on `brk`. */
+  /** Kernel plane: the host-side veth on the bridge. */
   port?: string
   /** Userspace plane: the socat bridging its TAP to the host's agent. */
   socat?: NsProcess
@@ -266,22 +268,17 @@ async function moveOnce(lab: NetnsLab, mover: Mover): Promise<Outage> {
 
 // ---------------------------------------------------------------- building the lab
 
-/** A Linux bridge + kernel vxlan device on each host, head-end replication to every other host. */
-async function kernelPlane(lab: NetnsLab, ul: Underlay): Promise<void> {
+/** violin's kernel data plane on each host (src/mesh/kernel.ts, through its transport): a bridge + VXLAN device, head-end replication to every other host. */
+async function kernelPlane(ul: Underlay): Promise<void> {
   for (const h of ul.hosts) {
-    await lab.exec(h.ns, ['ip', 'link', 'add', 'brk', 'type', 'bridge'])
-    await lab.exec(h.ns, ['ip', 'link', 'set', 'brk', 'up'])
-    await lab.exec(h.ns, ['ip', 'link', 'add', 'vxk', 'type', 'vxlan', 'id', String(KERNEL_VNI), 'local', h.address, 'dev', h.dev, 'dstport', '4789', 'learning', 'ageing', '300'])
-    await lab.exec(h.ns, ['ip', 'link', 'set', 'vxk', 'master', 'brk', 'up'])
-    for (const peer of ul.hosts.filter((p) => p !== h)) {
-      await lab.exec(h.ns, ['bridge', 'fdb', 'append', '00:00:00:00:00:00', 'dev', 'vxk', 'dst', peer.address])
-    }
+    const peers = ul.hosts.filter((p) => p !== h).map((p) => p.address)
+    await applyKernelSwitch(new NamespaceTransport(h.name, h.ns), {vni: KERNEL_VNI, local: h.address, device: h.dev, peers})
   }
 }
 
-/** A veth VM on a host's `brk`, with its offloads back on (vethVm turns tx checksumming off for userspace paths). */
+/** A veth VM on a host's bridge, with its offloads back on (vethVm turns tx checksumming off for userspace paths). */
 async function kernelVm(lab: NetnsLab, name: string, host: UnderlayHost, ip: string, mac: string): Promise<TestVm> {
-  const vm = await lab.vethVm({name, hostNs: host.ns, bridge: 'brk', port: name, cidr: `${ip}/24`, mac})
+  const vm = await lab.vethVm({name, hostNs: host.ns, bridge: BRIDGE, port: name, cidr: `${ip}/24`, mac})
   await lab.exec(vm.ns, ['ethtool', '-K', 'eth0', 'tx', 'on'], {check: false})
   return vm
 }
@@ -323,7 +320,7 @@ async function build(lab: NetnsLab): Promise<Bench> {
   const [h1, h2, h3] = ul.hosts as [UnderlayHost, UnderlayHost, UnderlayHost]
 
   // Kernel plane: k1 on h1 pings/receives; k2 runs on h2, its twin (no IP) waits on h3.
-  await kernelPlane(lab, ul)
+  await kernelPlane(ul)
   const k1 = await kernelVm(lab, 'k1', h1, '10.77.2.1', '02:00:00:00:02:01')
   const k2 = await kernelVm(lab, 'k2-h2', h2, '10.77.2.2', '02:00:00:00:02:02')
   const k2twin = await kernelVm(lab, 'k2-h3', h3, '10.77.2.2', '02:00:00:00:02:02')
@@ -361,7 +358,7 @@ async function build(lab: NetnsLab): Promise<Bench> {
     detach: (side) => `ip -n ${side.host.ns} link set dev ${side.port} nomaster`,
     async rearm(side) {
       await lab.exec(side.vmNs, ['ip', 'addr', 'flush', 'dev', side.dev])
-      await lab.exec(side.host.ns, ['ip', 'link', 'set', 'dev', side.port!, 'master', 'brk', 'up'])
+      await lab.exec(side.host.ns, ['ip', 'link', 'set', 'dev', side.port!, 'master', BRIDGE, 'up'])
     },
   }
   const userMover: Mover = {
