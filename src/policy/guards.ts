@@ -89,8 +89,11 @@ export class Ledger {
       .filter((h) => !sites || sites.includes(h.site))
   }
 
-  /** Records a planned move: capacity leaves one host and is taken on the other. */
-  move(vm: VmView, to: string): void {
+  /**
+   * Records a planned move: capacity leaves one host and is taken on the other. A whole
+   * environment's move counts once against the cap (`counted: false` for all its VMs but one).
+   */
+  move(vm: VmView, to: string, counted = true): void {
     const from = this.books.get(this.where.get(vm.name)!)!
     const dest = this.books.get(to)!
     const memory = this.memory.get(vm.name) ?? vm.memoryMiB
@@ -101,7 +104,7 @@ export class Ledger {
     dest.demandCores += vm.cpuDemand * vm.vcpus
     dest.vms.add(vm.name)
     this.where.set(vm.name, to)
-    this.migrations++
+    if (counted) this.migrations++
   }
 
   /** Records a planned balloon change on the VM's host. */

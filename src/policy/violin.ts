@@ -1,0 +1,225 @@
+/**
+ * The VIOLIN adaptation policy (seed 000 section 2.2.2; seeds 001/002 section 2.2):
+ * 1. fine grain first: keep each VM's use of its CPU share and of its memory inside the
+ *    configured range [low, high] by changing its share and its balloon, where the host
+ *    has room ("desired resource level", 002 section 2.2);
+ * 2. then single-VM moves inside the site, from the host with the highest score (high-
+ *    demand VMs / cores) to the least-loaded hosts first, each only if it lowers the spread
+ *    (standard deviation) of the site's host scores (000 section 2.2.2);
+ * 3. then, for a host still overloaded with no host of its site able to take the load, a
+ *    whole environment's compute nodes to another site that can take them all (the head
+ *    node stays home).
+ */
+import {Ledger} from './guards.js'
+import type {Action, ClusterView, HostView, Plan, Policy, PolicyOptions, VmView} from './view.js'
+
+const DEFAULT_SHARES = 1024
+const MAX_SHARES = 8192
+const MIN_MEMORY_MIB = 128
+
+const pct = (x: number) => `${Math.round(x * 100)}%`
+
+function fineGrain(view: ClusterView, ledger: Ledger, options: PolicyOptions, actions: Action[], notes: string[]): void {
+  const mid = (options.high + options.low) / 2
+  const hosts = new Map(view.hosts.map((h) => [h.name, h]))
+  for (const vm of view.vms) {
+    const host = hosts.get(vm.host)
+    if (!host || host.migrating) continue
+    if (vm.cpuDemand > options.high && ledger.load(host.name) < 1 && vm.cpuShares < MAX_SHARES) {
+      const to = Math.min(MAX_SHARES, vm.cpuShares * 2)
+      actions.push({kind: 'set-shares', vm: vm.name, host: host.name, from: vm.cpuShares, to, reason: `${vm.name} uses ${pct(vm.cpuDemand)} of its CPU (over ${pct(options.high)}) and ${host.name} has CPU to spare: shares ${vm.cpuShares} -> ${to}`})
+    } else if (vm.cpuDemand < options.low && vm.cpuShares > DEFAULT_SHARES) {
+      const to = Math.max(DEFAULT_SHARES, Math.floor(vm.cpuShares / 2))
+      actions.push({kind: 'set-shares', vm: vm.name, host: host.name, from: vm.cpuShares, to, reason: `${vm.name} uses ${pct(vm.cpuDemand)} of its CPU (under ${pct(options.low)}): shares ${vm.cpuShares} -> ${to}, back toward the others`})
+    }
+    if (vm.memoryUsedMiB === undefined || vm.memoryMiB <= 0) continue
+    const use = vm.memoryUsedMiB / vm.memoryMiB
+    const want = Math.round(vm.memoryUsedMiB / mid)
+    if (use > options.high) {
+      const to = Math.min(vm.maxMemoryMiB, want, vm.memoryMiB + Math.max(0, ledger.freeMemoryMiB(host.name)))
+      if (to > vm.memoryMiB) {
+        actions.push({kind: 'set-memory', vm: vm.name, host: host.name, fromMiB: vm.memoryMiB, toMiB: to, reason: `${vm.name} uses ${pct(use)} of its memory (over ${pct(options.high)}): balloon ${vm.memoryMiB} -> ${to} MiB`})
+        ledger.resizeMemory(vm, to)
+      } else notes.push(`${vm.name} uses ${pct(use)} of its memory, but ${vm.memoryMiB >= vm.maxMemoryMiB ? 'it is at its maximum' : `${host.name} has no memory to give`}`)
+    } else if (use < options.low) {
+      const to = Math.max(MIN_MEMORY_MIB, want)
+      if (to < vm.memoryMiB) {
+        actions.push({kind: 'set-memory', vm: vm.name, host: host.name, fromMiB: vm.memoryMiB, toMiB: to, reason: `${vm.name} uses ${pct(use)} of its memory (under ${pct(options.low)}): balloon ${vm.memoryMiB} -> ${to} MiB, returned to ${host.name}`})
+        ledger.resizeMemory(vm, to)
+      }
+    }
+  }
+}
+
+/** Host score (seed 000): high-demand VMs per core. */
+function score(ledger: Ledger, host: HostView, options: PolicyOptions): number {
+  return ledger.vmsOn(host.name).filter((vm) => vm.cpuDemand > options.high).length / Math.max(1, host.cores)
+}
+
+/**
+ * A site's host scores with their sum and sum of squares, so the spread after a candidate
+ * move is O(1) to compute (plans for 10,000 hosts must stay linear).
+ */
+class Scores {
+  readonly of = new Map<string, number>()
+  private sum = 0
+  private sumSq = 0
+
+  constructor(
+    ledger: Ledger,
+    private readonly hosts: HostView[],
+    options: PolicyOptions,
+  ) {
+    for (const h of hosts) {
+      const s = score(ledger, h, options)
+      this.of.set(h.name, s)
+      this.sum += s
+      this.sumSq += s * s
+    }
+  }
+
+  spread(): number {
+    const n = this.hosts.length
+    return n === 0 ? 0 : Math.sqrt(Math.max(0, this.sumSq / n - (this.sum / n) ** 2))
+  }
+
+  /** The spread if one high-demand VM went from one host to another. */
+  spreadAfter(from: HostView, to: HostView): number {
+    const n = this.hosts.length
+    const f = this.of.get(from.name)!
+    const t = this.of.get(to.name)!
+    const f2 = f - 1 / Math.max(1, from.cores)
+    const t2 = t + 1 / Math.max(1, to.cores)
+    const sumSq = this.sumSq - f * f - t * t + f2 * f2 + t2 * t2
+    return Math.sqrt(Math.max(0, sumSq / n - (this.sum - f - t + f2 + t2) ** 2 / n ** 2))
+  }
+}
+
+/** How many of the highest-scoring hosts, and of the least-loaded destinations, a pass looks at. */
+const SOURCES_SCANNED = 32
+const DESTINATIONS_SCANNED = 64
+
+function withinSites(view: ClusterView, ledger: Ledger, options: PolicyOptions, actions: Action[], notes: string[]): void {
+  const sites = [...new Set(view.hosts.map((h) => h.site))].sort()
+  for (const site of sites) {
+    const hosts = view.hosts.filter((h) => h.site === site && !h.migrating)
+    for (;;) {
+      const scores = new Scores(ledger, hosts, options)
+      const before = scores.spread()
+      if (before === 0) break
+      const move = bestMove(ledger, hosts, scores, options, before)
+      if (!move) break
+      if (typeof move === 'string') {
+        notes.push(move)
+        break
+      }
+      const fromScore = scores.of.get(move.from.name)!
+      ledger.move(move.vm, move.to.name)
+      actions.push({kind: 'migrate', vm: move.vm.name, from: move.from.name, to: move.to.name, reason: `${move.from.name} has the highest score in ${site} (${fromScore.toFixed(2)} high-demand VMs per core); moving ${move.vm.name} (CPU ${pct(move.vm.cpuDemand)}) to ${move.to.name}, the least-loaded host that fits, lowers the spread of host scores ${before.toFixed(3)} -> ${move.after.toFixed(3)}`})
+    }
+  }
+}
+
+/** The first move from the highest-scoring hosts to the least-loaded ones that lowers the spread enough, or why none was made. */
+function bestMove(ledger: Ledger, siteHosts: HostView[], scores: Scores, options: PolicyOptions, before: number): {vm: VmView; from: HostView; to: HostView; after: number} | string | undefined {
+  const sources = [...siteHosts].sort((a, b) => scores.of.get(b.name)! - scores.of.get(a.name)! || ledger.load(b.name) - ledger.load(a.name)).slice(0, SOURCES_SCANNED)
+  const byLoad = [...siteHosts].sort((a, b) => ledger.load(a.name) - ledger.load(b.name))
+  let held: string | undefined
+  for (const from of sources) {
+    if (scores.of.get(from.name)! === 0) break
+    const high = ledger.vmsOn(from.name).filter((vm) => vm.cpuDemand > options.high).sort((a, b) => b.cpuDemand - a.cpuDemand)
+    for (const vm of high) {
+      const why = ledger.held(vm)
+      if (why) {
+        held ??= `${vm.name} not moved: ${why}`
+        continue
+      }
+      let scanned = 0
+      for (const to of byLoad) {
+        if (to.name === from.name || !ledger.fits(vm, to.name) || (vm.role === 'head' && to.site !== from.site)) continue
+        if (++scanned > DESTINATIONS_SCANNED) break
+        const after = scores.spreadAfter(from, to)
+        if (before - after >= options.minImprovement) return {vm, from, to, after}
+      }
+    }
+  }
+  return held
+}
+
+/** Hosts still asked for more CPU than they have, after the moves inside their site. */
+function acrossSites(view: ClusterView, ledger: Ledger, options: PolicyOptions, actions: Action[], notes: string[]): void {
+  const overloaded = view.hosts.filter((h) => !h.migrating && ledger.load(h.name) > 1).sort((a, b) => ledger.load(b.name) - ledger.load(a.name))
+  if (overloaded.length === 0) return
+  const moved = new Set<string>()
+  const computeOf = new Map<string, VmView[]>()
+  for (const vm of view.vms) if (vm.environment && vm.role !== 'head') computeOf.set(vm.environment, [...(computeOf.get(vm.environment) ?? []), vm])
+  for (const host of overloaded) {
+    if (ledger.load(host.name) <= 1) continue
+    const envs = [...new Set(ledger.vmsOn(host.name).map((vm) => vm.environment).filter((e): e is string => Boolean(e) && !moved.has(e!)))]
+    for (const env of envs) {
+      const compute = computeOf.get(env) ?? []
+      if (compute.length === 0) continue
+      const held = compute.map((vm) => ledger.held(vm)).find(Boolean)
+      if (held) {
+        notes.push(`environment ${env} not moved: ${held}`)
+        continue
+      }
+      const fromSite = host.site
+      const sites = [...new Set(view.hosts.map((h) => h.site))].filter((s) => s !== fromSite)
+      const target = sites
+        .map((site) => ({site, plan: placeAll(ledger, compute, site, view.hosts.filter((h) => h.site === site))}))
+        .filter((t) => t.plan)
+        .sort((a, b) => siteLoad(ledger, view, a.site) - siteLoad(ledger, view, b.site))[0]
+      if (!target) {
+        notes.push(`${host.name} is overloaded (CPU demand ${pct(ledger.load(host.name))} of its cores) and no other site can take environment ${env}'s ${compute.length} compute node(s)`)
+        continue
+      }
+      target.plan!.forEach((m, i) => ledger.move(compute.find((vm) => vm.name === m.vm)!, m.to, i === 0))
+      moved.add(env)
+      actions.push({
+        kind: 'migrate-environment',
+        environment: env,
+        fromSite,
+        toSite: target.site,
+        moves: target.plan!.map((m) => ({vm: m.vm, from: m.from, to: m.to})),
+        reason: `${host.name} in ${fromSite} is overloaded (CPU demand ${pct(ledger.load(host.name))} of its cores) and no host of ${fromSite} can take the load; ${target.site} can take all ${compute.length} compute node(s) of ${env} (its head node stays in ${fromSite})`,
+      })
+      if (ledger.load(host.name) <= 1) break
+    }
+  }
+}
+
+/**
+ * Where each VM would go in `site` (least-loaded host that fits, capacity deducted), or
+ * undefined when one does not fit; the trial moves are taken back either way.
+ */
+function placeAll(ledger: Ledger, vms: VmView[], site: string, hostsOfSite: HostView[]): Array<{vm: string; from: string; to: string}> | undefined {
+  const plan: Array<{vm: string; from: string; to: string}> = []
+  let ok = true
+  for (const vm of vms) {
+    const to = hostsOfSite.filter((h) => !h.maintenance && !h.migrating && ledger.fits(vm, h.name)).sort((a, b) => ledger.load(a.name) - ledger.load(b.name))[0]
+    if (!to) {
+      ok = false
+      break
+    }
+    plan.push({vm: vm.name, from: ledger.hostOf(vm.name)!, to: to.name})
+    ledger.move(vm, to.name, false)
+  }
+  for (const m of [...plan].reverse()) ledger.move(vms.find((v) => v.name === m.vm)!, m.from, false)
+  return ok ? plan : undefined
+}
+
+function siteLoad(ledger: Ledger, view: ClusterView, site: string): number {
+  const hosts = view.hosts.filter((h) => h.site === site)
+  return hosts.reduce((a, h) => a + ledger.load(h.name), 0) / Math.max(1, hosts.length)
+}
+
+export const violin: Policy = (view: ClusterView, options: PolicyOptions): Plan => {
+  const ledger = new Ledger(view, options)
+  const actions: Action[] = []
+  const notes: string[] = []
+  fineGrain(view, ledger, options, actions, notes)
+  withinSites(view, ledger, options, actions, notes)
+  acrossSites(view, ledger, options, actions, notes)
+  return {policy: 'violin', actions, notes}
+}
