@@ -5,6 +5,7 @@
 const BENCHES: Record<string, string> = {
   mesh: "CPU per frame through violin's userspace switch daemon vs a bare Node UDP relay",
   'mesh-net': 'VM-to-VM TCP, RTT and outage after a move over both data planes (userspace switches in violin agents, kernel VXLAN) in network namespaces, vs socat alone and the bare underlay (root)',
+  plan: 'time to build one adaptation plan per policy for 1,000 and 10,000 hosts (10 VMs each), and the 10k/1k ratio',
   migrate: 'live migrations of 128-1024 MiB guests, idle and dirtying, one at a time and 4 at once, on the test bed (root)',
   poll: 'first (cold) and second (warm) usage poll of 50 sshd hosts, against parallel-ssh',
   startup: 'CLI start-up time against bare node (needs npm run build)',

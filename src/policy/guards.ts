@@ -45,6 +45,18 @@ export class Ledger {
     return this.where.get(vm)
   }
 
+  /** How many VMs on a host want more than `demand` of their CPU (no array built: plans score every host). */
+  countOver(host: string, demand: number): number {
+    let n = 0
+    for (const name of this.books.get(host)?.vms ?? []) if (this.vms.get(name)!.cpuDemand > demand) n++
+    return n
+  }
+
+  /** Whether the pass's cap on migrations is reached. */
+  get capped(): boolean {
+    return this.migrations >= this.options.maxMigrations
+  }
+
   vmsOn(host: string): VmView[] {
     return [...(this.books.get(host)?.vms ?? [])].map((n) => this.vms.get(n)!)
   }

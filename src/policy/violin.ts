@@ -53,7 +53,7 @@ function fineGrain(view: ClusterView, ledger: Ledger, options: PolicyOptions, ac
 
 /** Host score (seed 000): high-demand VMs per core. */
 function score(ledger: Ledger, host: HostView, options: PolicyOptions): number {
-  return ledger.vmsOn(host.name).filter((vm) => vm.cpuDemand > options.high).length / Math.max(1, host.cores)
+  return ledger.countOver(host.name, options.high) / Math.max(1, host.cores)
 }
 
 /**
@@ -104,6 +104,7 @@ function withinSites(view: ClusterView, ledger: Ledger, options: PolicyOptions, 
   for (const site of sites) {
     const hosts = view.hosts.filter((h) => h.site === site && !h.migrating)
     for (;;) {
+      if (ledger.capped) return
       const scores = new Scores(ledger, hosts, options)
       const before = scores.spread()
       if (before === 0) break
@@ -150,10 +151,16 @@ function bestMove(ledger: Ledger, siteHosts: HostView[], scores: Scores, options
 function acrossSites(view: ClusterView, ledger: Ledger, options: PolicyOptions, actions: Action[], notes: string[]): void {
   const overloaded = view.hosts.filter((h) => !h.migrating && ledger.load(h.name) > 1).sort((a, b) => ledger.load(b.name) - ledger.load(a.name))
   if (overloaded.length === 0) return
+  const sitesOf = new Map<string, HostView[]>()
+  for (const h of view.hosts) sitesOf.set(h.site, [...(sitesOf.get(h.site) ?? []), h])
   const moved = new Set<string>()
   const computeOf = new Map<string, VmView[]>()
   for (const vm of view.vms) if (vm.environment && vm.role !== 'head') computeOf.set(vm.environment, [...(computeOf.get(vm.environment) ?? []), vm])
   for (const host of overloaded) {
+    if (ledger.capped) {
+      notes.push(`${overloaded.length} host(s) still overloaded; the pass's cap of ${options.maxMigrations} migration(s) is reached`)
+      return
+    }
     if (ledger.load(host.name) <= 1) continue
     const envs = [...new Set(ledger.vmsOn(host.name).map((vm) => vm.environment).filter((e): e is string => Boolean(e) && !moved.has(e!)))]
     for (const env of envs) {
@@ -167,7 +174,7 @@ function acrossSites(view: ClusterView, ledger: Ledger, options: PolicyOptions, 
       const fromSite = host.site
       const sites = [...new Set(view.hosts.map((h) => h.site))].filter((s) => s !== fromSite)
       const target = sites
-        .map((site) => ({site, plan: placeAll(ledger, compute, site, view.hosts.filter((h) => h.site === site))}))
+        .map((site) => ({site, plan: placeAll(ledger, compute, sitesOf.get(site)!)}))
         .filter((t) => t.plan)
         .sort((a, b) => siteLoad(ledger, view, a.site) - siteLoad(ledger, view, b.site))[0]
       if (!target) {
@@ -193,11 +200,12 @@ function acrossSites(view: ClusterView, ledger: Ledger, options: PolicyOptions, 
  * Where each VM would go in `site` (least-loaded host that fits, capacity deducted), or
  * undefined when one does not fit; the trial moves are taken back either way.
  */
-function placeAll(ledger: Ledger, vms: VmView[], site: string, hostsOfSite: HostView[]): Array<{vm: string; from: string; to: string}> | undefined {
+function placeAll(ledger: Ledger, vms: VmView[], hostsOfSite: HostView[]): Array<{vm: string; from: string; to: string}> | undefined {
   const plan: Array<{vm: string; from: string; to: string}> = []
   let ok = true
   for (const vm of vms) {
-    const to = hostsOfSite.filter((h) => !h.maintenance && !h.migrating && ledger.fits(vm, h.name)).sort((a, b) => ledger.load(a.name) - ledger.load(b.name))[0]
+    let to: HostView | undefined
+    for (const h of hostsOfSite) if (ledger.fits(vm, h.name) && (!to || ledger.load(h.name) < ledger.load(to.name))) to = h
     if (!to) {
       ok = false
       break
@@ -210,7 +218,7 @@ function placeAll(ledger: Ledger, vms: VmView[], site: string, hostsOfSite: Host
 }
 
 function siteLoad(ledger: Ledger, view: ClusterView, site: string): number {
-  const hosts = view.hosts.filter((h) => h.site === site)
+  const hosts = view.hosts.filter((h) => h.site === site) // a handful of sites: fine
   return hosts.reduce((a, h) => a + ledger.load(h.name), 0) / Math.max(1, hosts.length)
 }
 
