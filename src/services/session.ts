@@ -45,6 +45,7 @@ export class Session {
   private readonly transports = new Map<string, Transport>()
   private readonly drivers = new Map<string, Driver>()
   private readonly clusters = new Map<string, SimCluster>()
+  private readonly loadingClusters = new Map<string, Promise<SimCluster>>()
 
   private constructor(
     readonly hosts: HostRecord[],
@@ -154,15 +155,22 @@ export class Session {
     return d
   }
 
-  /** A simulated cluster, read once per session (yaml is loaded only for sim targets). */
-  private async cluster(file: string): Promise<SimCluster> {
-    let cluster = this.clusters.get(file)
-    if (!cluster) {
-      const {SimCluster} = await import('../sim/cluster.js')
-      cluster = SimCluster.load(file)
-      this.clusters.set(file, cluster)
+  /**
+   * A simulated cluster, read once per session (yaml is loaded only for sim targets). The
+   * promise is cached, not the cluster: hosts of one file asked for in parallel must share
+   * one cluster, or the clock would advance only the last one loaded.
+   */
+  private cluster(file: string): Promise<SimCluster> {
+    let loading = this.loadingClusters.get(file)
+    if (!loading) {
+      loading = import('../sim/cluster.js').then(({SimCluster}) => {
+        const cluster = SimCluster.load(file)
+        this.clusters.set(file, cluster)
+        return cluster
+      })
+      this.loadingClusters.set(file, loading)
     }
-    return cluster
+    return loading
   }
 
   async close(): Promise<void> {
