@@ -36,6 +36,7 @@ export const EXIT_STATUS = [
   {key: 'unreachable', code: 5, short: 'unreachable or timed out', meaning: 'Unreachable: a host could not be reached, or it timed out.'},
   {key: 'refused', code: 6, short: 'refused', meaning: 'Refused: SSH authentication failed, or the host key is unknown or changed.'},
   {key: 'partial', code: 7, short: 'partial', meaning: "Partial: some hosts did not answer; the others' results were printed."},
+  {key: 'locked', code: 8, short: 'locked', meaning: 'Locked: another adaptation pass (violin adapt) holds the lock; its PID is in the message.'},
 ]
 
 /** Defaults that the ENVIRONMENT section prints; test/docs.test.ts checks them against src/. */

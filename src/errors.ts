@@ -11,6 +11,7 @@ export const ExitCode = {
   unreachable: 5,
   refused: 6,
   partial: 7,
+  locked: 8,
 } as const
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
@@ -112,6 +113,16 @@ export class CommandFailedError extends ViolinError {
 }
 
 /** The last few non-empty lines of a program's stderr, for error messages. */
+/** Another adaptation pass holds the lock (`violin adapt`): this one does nothing. */
+export class PassLockedError extends ViolinError {
+  constructor(
+    readonly holder: number | undefined,
+    file: string,
+  ) {
+    super(`another adaptation pass is running${holder ? ` (pid ${holder})` : ''}; lock ${file}`, ExitCode.locked, holder ? `wait for it, or stop it: kill ${holder}` : 'wait for it to finish')
+  }
+}
+
 /** Nothing listens on a Unix socket of the host: for the agent's socket, the agent is not running. */
 export class SocketUnavailableError extends ViolinError {
   constructor(

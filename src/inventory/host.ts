@@ -20,6 +20,8 @@ export interface HostRecord {
   domainType?: DomainType
   /** vCPUs placement may put here per core (like OpenStack's cpu_allocation_ratio); 1 when absent. */
   cpuOvercommit?: number
+  /** In maintenance (`host drain`): the adaptation loop and placement put nothing new here. */
+  maintenance?: boolean
   /** How violin starts this host's agent (the udp data plane): the command, and the agent's directory. */
   agent?: {command?: string[]; dir?: string}
   /** What `host check` found last. */

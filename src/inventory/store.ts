@@ -243,6 +243,7 @@ export function validate(path: string, text: string): InventoryData {
     if (r.identity !== undefined && typeof r.identity !== 'string') fail(`${at}.identity`, 'must be a string')
     if (r.cpuOvercommit !== undefined && !(typeof r.cpuOvercommit === 'number' && r.cpuOvercommit > 0)) fail(`${at}.cpuOvercommit`, 'must be a positive number')
     if (r.domainType !== undefined && !DOMAIN_TYPES.includes(r.domainType as never)) fail(`${at}.domainType`, `must be one of ${DOMAIN_TYPES.join(', ')}`)
+    if (r.maintenance !== undefined && typeof r.maintenance !== 'boolean') fail(`${at}.maintenance`, 'must be true or false')
     if (r.agent !== undefined) {
       const a = r.agent as Record<string, unknown>
       if (!isObject(a)) fail(`${at}.agent`, 'must be an object')

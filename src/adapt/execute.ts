@@ -1,0 +1,64 @@
+import type {History} from '../monitor/history.js'
+import type {Action} from '../policy/view.js'
+import {planMigration, runMigration} from '../services/migration.js'
+import type {Session} from '../services/session.js'
+import {schedInfo, setVmMemory} from '../services/vms.js'
+
+export interface ActionOutcome {
+  action: Action
+  ok: boolean
+  error?: string
+  seconds: number
+}
+
+/** How long a host counts as "in a migration" (not judged) if violin dies during one. */
+const MIGRATION_MARK_MS = 10 * 60_000
+
+async function migrate(session: Session, history: History, vm: string, from: string, to: string): Promise<void> {
+  const now = session.clock.now()
+  history.markMigrating([from, to], now + MIGRATION_MARK_MS)
+  // runMigration starts and joins the environment's switch on the destination first (issue 4).
+  const planned = await planMigration(session, vm, to, {live: true}, {hosts: [from]})
+  await runMigration(session, planned)
+  history.recordMigration(vm, session.clock.now())
+  history.markMigrating([from, to], session.clock.now())
+}
+
+async function perform(session: Session, history: History, action: Action): Promise<void> {
+  switch (action.kind) {
+    case 'set-shares':
+      await schedInfo(session, action.vm, {weight: action.to}, {hosts: [action.host]})
+      return
+    case 'set-memory':
+      await setVmMemory(session, action.vm, action.toMiB, {live: true, config: false, verifyMs: 15_000}, {hosts: [action.host]})
+      return
+    case 'migrate':
+      await migrate(session, history, action.vm, action.from, action.to)
+      return
+    case 'migrate-environment':
+      for (const m of action.moves) await migrate(session, history, m.vm, m.from, m.to)
+  }
+}
+
+/**
+ * Carries out a plan's actions in order. One that fails is reported and the rest go on;
+ * once `signal` is aborted (SIGINT/SIGTERM) the action in flight finishes and no new one
+ * starts (a live migration is not cut in half).
+ */
+export async function executePlan(session: Session, history: History, actions: Action[], signal?: AbortSignal, onDone?: (o: ActionOutcome) => void): Promise<ActionOutcome[]> {
+  const outcomes: ActionOutcome[] = []
+  for (const action of actions) {
+    if (signal?.aborted) break
+    const started = Date.now()
+    let outcome: ActionOutcome
+    try {
+      await perform(session, history, action)
+      outcome = {action, ok: true, seconds: (Date.now() - started) / 1000}
+    } catch (error) {
+      outcome = {action, ok: false, error: (error as Error).message, seconds: (Date.now() - started) / 1000}
+    }
+    outcomes.push(outcome)
+    onDone?.(outcome)
+  }
+  return outcomes
+}

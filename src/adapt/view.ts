@@ -1,0 +1,63 @@
+import type {EnvironmentRecord} from '../inventory/environment.js'
+import type {HostRecord} from '../inventory/host.js'
+import type {History} from '../monitor/history.js'
+import type {UsageReport} from '../monitor/poll.js'
+import type {ClusterView, HostView, TrafficView, VmView} from '../policy/view.js'
+
+const DEFAULT_SHARES = 1024
+
+/**
+ * The cluster as a policy sees it, from one usage reading, the history (already fed with
+ * that reading) and the inventory's environments. Pure. Hosts that did not answer, and
+ * VMs not running, are left out: nothing is decided on what was not seen.
+ */
+export function clusterView(input: {report: UsageReport; history: History; hosts: HostRecord[]; environments: EnvironmentRecord[]; traffic?: TrafficView[]; shares?: Map<string, number>}): ClusterView {
+  const {report, history} = input
+  const nowMs = report.timeMs
+  const records = new Map(input.hosts.map((h) => [h.name, h]))
+  const roleOf = new Map<string, {environment: string; role: 'head' | 'compute'}>()
+  for (const env of input.environments) for (const vm of env.vms) roleOf.set(vm.name, {environment: env.name, role: vm.role})
+  const hosts: HostView[] = report.hosts
+    .filter((h) => h.status === 'ok' && h.cores !== undefined && h.memoryMiB !== undefined)
+    .map((h) => {
+      const past = history.hostView(h.host, nowMs)
+      return {
+        name: h.host,
+        site: h.site,
+        cores: h.cores!,
+        memoryMiB: h.memoryMiB!,
+        freeMemoryMiB: h.freeMemoryMiB ?? 0,
+        cpu: (h.cpuPercent ?? 0) / 100,
+        ...(past.cpuPredicted === undefined ? {} : {cpuPredicted: past.cpuPredicted}),
+        swapWritesPerSecond: 0,
+        ...(past.swapWritesPredicted === undefined ? {} : {swapWritesPredicted: past.swapWritesPredicted}),
+        nic: 0,
+        ...(past.nicPredicted === undefined ? {} : {nicPredicted: past.nicPredicted}),
+        hotSamples: past.hotSamples,
+        ...(past.migrating ? {migrating: true} : {}),
+        ...(records.get(h.host)?.maintenance ? {maintenance: true} : {}),
+      }
+    })
+  const seen = new Set(hosts.map((h) => h.name))
+  const vms: VmView[] = report.vms
+    .filter((v) => seen.has(v.host) && v.state === 'running' && v.vcpus !== undefined && v.memoryMiB !== undefined)
+    .map((v) => {
+      const cpu = (v.cpuPercent ?? 0) / 100
+      const past = history.vmView(v.name)
+      const env = roleOf.get(v.name)
+      return {
+        name: v.name,
+        host: v.host,
+        ...(env ? {environment: env.environment, role: env.role} : {}),
+        vcpus: v.vcpus!,
+        memoryMiB: v.memoryMiB!,
+        maxMemoryMiB: v.maxMemoryMiB ?? v.memoryMiB!,
+        cpuShares: input.shares?.get(v.name) ?? DEFAULT_SHARES,
+        cpu,
+        cpuDemand: past.cpuDemand ?? cpu,
+        ...(v.memoryUsedMiB === undefined ? {} : {memoryUsedMiB: v.memoryUsedMiB}),
+        ...(past.lastMigratedMs === undefined ? {} : {lastMigratedMs: past.lastMigratedMs}),
+      }
+    })
+  return {nowMs, hosts, vms, environments: input.environments.map((e) => ({name: e.name, headSite: e.headSite})), traffic: input.traffic ?? []}
+}

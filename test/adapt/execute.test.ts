@@ -1,0 +1,42 @@
+import {strict as assert} from 'node:assert'
+
+import {executePlan} from '../../src/adapt/execute.js'
+import {History} from '../../src/monitor/history.js'
+import type {Action} from '../../src/policy/view.js'
+import {Session} from '../../src/services/session.js'
+import {EXAMPLE} from '../helpers/cli.js'
+
+/** The executor against the simulated cluster (examples/two-sites.yaml): real services, sim driver. */
+describe("carrying out an adaptation plan", () => {
+  const actions: Action[] = [
+    {kind: 'set-memory', vm: 'cache-1', host: 'east2', fromMiB: 4096, toMiB: 8192, reason: 'more than its max memory: must fail'},
+    {kind: 'set-shares', vm: 'web-1', host: 'east1', from: 1024, to: 2048, reason: 'busy'},
+    {kind: 'migrate', vm: 'batch-2', from: 'east3', to: 'east2', reason: 'east3 is overloaded'},
+  ]
+
+  it('reports a failed action and goes on with the others; a migration is recorded for the cooldown', async () => {
+    const session = await Session.open({connect: `sim:${EXAMPLE}`})
+    const history = new History()
+    try {
+      const outcomes = await executePlan(session, history, actions)
+      assert.deepEqual(outcomes.map((o) => [o.action.kind, o.ok]), [['set-memory', false], ['set-shares', true], ['migrate', true]])
+      assert.match(outcomes[0]!.error!, /cache-1" has max memory 4096 MiB/)
+      assert.equal((await (await session.driver(session.host('east1'))).schedInfo('web-1')).weight, 2048)
+      assert.ok((await (await session.driver(session.host('east2'))).sample()).vms.some((v) => v.name === 'batch-2'), 'batch-2 runs on east2 now')
+      assert.ok(history.vmView('batch-2').lastMigratedMs !== undefined)
+    } finally {
+      await session.close()
+    }
+  })
+
+  it('starts no new action once stopped (SIGINT/SIGTERM)', async () => {
+    const session = await Session.open({connect: `sim:${EXAMPLE}`})
+    const stop = new AbortController()
+    try {
+      const outcomes = await executePlan(session, new History(), actions.slice(1), stop.signal, () => stop.abort())
+      assert.deepEqual(outcomes.map((o) => o.action.kind), ['set-shares'], 'the migration after the signal never started')
+    } finally {
+      await session.close()
+    }
+  })
+})
