@@ -27,7 +27,8 @@ async function migrate(session: Session, history: History, vm: string, from: str
 async function perform(session: Session, history: History, action: Action): Promise<void> {
   switch (action.kind) {
     case 'set-shares':
-      await schedInfo(session, action.vm, {weight: action.to}, {hosts: [action.host]})
+      // Policies count libvirt's cpu_shares (default 1024); drivers take Xen's weight (default 256).
+      await schedInfo(session, action.vm, {weight: Math.round(action.to / 4)}, {hosts: [action.host]})
       return
     case 'set-memory':
       await setVmMemory(session, action.vm, action.toMiB, {live: true, config: false, verifyMs: 15_000}, {hosts: [action.host]})

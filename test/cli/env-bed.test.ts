@@ -139,6 +139,16 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       assert.equal(vm('lab-head').memoryMiB, 160)
     })
 
+    it('adapt --once --dry-run reads every host and plans without touching a guest', async () => {
+      const r = await cli(['adapt', '--once', '--dry-run', '--interval', '2', '--json'])
+      assert.equal(r.exitCode, 0, r.stderr)
+      assert.deepEqual([r.json.policy, r.json.dryRun, r.json.unanswered, r.json.outcomes], ['violin', true, [], []])
+      const busy = r.json.plan.actions.find((a: {kind: string; vm: string}) => a.kind === 'set-shares' && a.vm === 'lab-busy1')
+      assert.ok(busy, `the busy guest would get more CPU shares: ${JSON.stringify(r.json.plan)}`)
+      const again = await cli(['schedinfo', 'lab-busy1', '--json'])
+      assert.equal(again.json.params.cpu_shares, 1024, 'a dry run changed nothing')
+    })
+
     it('CPU weight set through violin changes how two busy guests share one CPU', async () => {
       // Both busy guests on one physical CPU, so the scheduler has to choose between them.
       for (const vm of ['lab-busy1', 'lab-busy2']) {
