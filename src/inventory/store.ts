@@ -199,6 +199,18 @@ export class Inventory {
     })
   }
 
+  /** Puts a host in maintenance (nothing new lands there) or takes it out; returns whether it changed. */
+  setMaintenance(name: string, on: boolean): Promise<boolean> {
+    return this.update((data) => {
+      const h = data.hosts[name]
+      if (!h) throw new NotFoundError(`host "${name}" is not in the inventory`, 'violin host list')
+      if (Boolean(h.maintenance) === on) return false
+      if (on) h.maintenance = true
+      else delete h.maintenance
+      return true
+    })
+  }
+
   removeHost(name: string): Promise<HostRecord> {
     return this.update((data) => {
       const h = data.hosts[name]

@@ -76,6 +76,7 @@ const has = (r: HostRoom) => `${r.freeCores < 0 ? `0 cores (${-r.freeCores} vCPU
 function notFit(vm: VmDemand, rooms: HostRoom[], site: string | undefined): string {
   const where = site ? ` in site "${site}"` : ''
   const open = rooms.filter((r) => !r.closed && (!site || r.site === site))
+  const closed = rooms.filter((r) => r.closed && (!site || r.site === site)).map((r) => r.name)
   const detail = open.length === 0 ? 'no host is open' : open.map((r) => `${r.name} has ${has(r)}`).join('; ')
-  return `VM "${vm.name}" (${need(vm)}) fits on no host${where}: ${detail}`
+  return `VM "${vm.name}" (${need(vm)}) fits on no host${where}: ${detail}${closed.length > 0 ? `; in maintenance: ${closed.join(', ')}` : ''}`
 }

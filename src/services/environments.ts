@@ -109,7 +109,7 @@ export function roomOf(host: HostRecord, sample: HostSample): HostRoom {
     cores -= vm.vcpus ?? 1
     memory -= vm.memoryMiB ?? 0
   }
-  return {name: host.name, site: host.site, freeCores: cores, freeMemoryMiB: Math.min(memory, sample.host.freeMemoryMiB ?? Infinity)}
+  return {name: host.name, site: host.site, freeCores: cores, freeMemoryMiB: Math.min(memory, sample.host.freeMemoryMiB ?? Infinity), ...(host.maintenance ? {closed: true} : {})}
 }
 
 export interface EnvironmentPlan {

@@ -45,6 +45,11 @@ export async function addHost(input: AddHostInput): Promise<HostRecord> {
   return record
 }
 
+/** Puts a host in maintenance (`host drain`) or takes it out (`host undrain`); whether that changed anything. */
+export async function setHostMaintenance(name: string, on: boolean): Promise<boolean> {
+  return (await Inventory.open()).setMaintenance(name, on)
+}
+
 export async function removeHost(name: string): Promise<HostRecord> {
   return (await Inventory.open()).removeHost(name)
 }

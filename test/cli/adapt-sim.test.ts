@@ -83,3 +83,40 @@ describe('violin adapt on simulated hosts', function () {
     assert.ok(!existsSync(join(home.dir, 'state', 'adapt.pid')), 'the lock is released')
   })
 })
+
+describe('host drain and undrain on simulated hosts', function () {
+  this.timeout(30_000)
+  let home: ReturnType<typeof tempHome>
+  const cli = (args: string[]) => violinProcess(args, home.env)
+
+  before(async () => {
+    home = tempHome()
+    for (const [name, site] of [['east1', 'east'], ['east2', 'east'], ['east3', 'east'], ['west1', 'west'], ['west2', 'west']]) {
+      assert.equal((await cli(['host', 'add', name!, '--local', '--site', site!, '--driver', 'sim', '--uri', EXAMPLE])).exitCode, 0)
+    }
+  })
+
+  after(() => home.remove())
+
+  it('a drained host is never a destination: not for the adaptation loop, not for env create', async () => {
+    assert.equal((await cli(['host', 'drain', 'east2'])).exitCode, 0)
+    assert.match((await cli(['host', 'list'])).stdout, /east2 +east +local +sim +drained/)
+    const plan = await cli(['adapt', '--once', '--dry-run', '--json'])
+    const targets = plan.json.plan.actions.filter((a: {kind: string}) => a.kind === 'migrate').map((a: {to: string}) => a.to)
+    assert.ok(!targets.includes('east2'), `east2 is drained: ${JSON.stringify(plan.json.plan.actions)}`)
+    // east2 was the only east host with free cores: with it drained, the head node fits nowhere in east.
+    const env = await cli(['env', 'create', 'lab', '--vms', '2', '--kernel', '/srv/vmlinux', '--head-site', 'east', '--dry-run'])
+    assert.equal(env.exitCode, 1)
+    assert.match(env.stderr, /VM "lab-head" \(1 vCPU, 256 MiB\) fits on no host in site "east": east1 has 0 cores .*; in maintenance: east2/)
+    const again = await cli(['host', 'drain', 'east2'])
+    assert.match(again.stdout, /already in maintenance/)
+    assert.equal((await cli(['host', 'undrain', 'east2'])).exitCode, 0)
+    assert.match((await cli(['host', 'list'])).stdout, /east2 +east +local +sim +open/)
+  })
+
+  it('names an unknown host', async () => {
+    const r = await cli(['host', 'drain', 'nowhere'])
+    assert.equal(r.exitCode, 4)
+    assert.match(r.stderr, /host "nowhere" is not in the inventory/)
+  })
+})

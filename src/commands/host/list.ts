@@ -22,6 +22,7 @@ export default class HostList extends ViolinCommand {
       {header: 'Site', get: (h) => h.site},
       {header: 'Target', get: (h) => (h.transport.kind === 'local' ? 'local' : formatSshTarget(h.transport))},
       {header: 'Driver', get: (h) => h.driver},
+      {header: 'State', get: (h) => (h.maintenance ? 'drained' : 'open')},
       {header: 'URI', get: (h) => h.uri},
       {header: 'Cores', get: (h) => h.discovered?.cores, align: 'right'},
       {header: 'Memory', get: (h) => (h.discovered ? formatMiB(h.discovered.memoryMiB) : undefined), align: 'right'},
