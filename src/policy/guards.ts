@@ -76,7 +76,7 @@ export class Ledger {
   fits(vm: VmView, host: string): boolean {
     const b = this.books.get(host)
     if (!b || b.host.maintenance || b.host.migrating || b.vms.has(vm.name)) return false
-    return b.allocatedMiB + vm.memoryMiB <= b.host.memoryMiB && b.demandCores + vm.cpuDemand * vm.vcpus <= b.host.cores
+    return b.allocatedMiB + (this.memory.get(vm.name) ?? vm.memoryMiB) <= b.host.memoryMiB && b.demandCores + vm.cpuDemand * vm.vcpus <= b.host.cores
   }
 
   /** Why a VM may not move at all this pass, or undefined. */

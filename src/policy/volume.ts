@@ -1,0 +1,443 @@
+/**
+ * What the two hotspot policies of seed 003 share (the IDC-aware policy of the thesis and
+ * its Sandpiper baseline): reading a host against the thresholds, growing balloons before
+ * migrating, the volume functions, the network benefit, and a pass that keeps the cluster
+ * as the plan leaves it (the Ledger for capacity and guards, plus the CPU and NIC changes
+ * the planned moves make to the hosts' predicted loads).
+ *
+ * Units. Every share below is a fraction of a host's capacity: a VM's CPU is its demand in
+ * cores over the host's cores, its memory is its allocation over the host's memory, its
+ * traffic is bytes per second over the host's NIC capacity. So the terms of a volume can be
+ * added (IDC, eq. 3) or multiplied (Sandpiper, eq. 5) without mixing units.
+ *
+ * Cost. Everything is linear in the hosts and VMs of the view: VMs are reached per host
+ * through the Ledger, the traffic matrix is read once (indexing only the rows of VMs on
+ * hotspots), Ledger.destinations is asked once per pass (and once per head node's host),
+ * and the destinations are kept in one array sorted by load, re-sorted only for the hosts
+ * a planned move touches.
+ */
+import {Ledger} from './guards.js'
+import type {Action, ClusterView, HostView, PolicyOptions, TrafficView, VmView} from './view.js'
+
+/** A host whose NIC capacity is unknown is taken to have a gigabit NIC, as every node of seed 003 section 4.1 has. */
+export const GIGABIT_BYTES_PER_SECOND = 125_000_000
+/** Utilisations are capped below 1 so that 1/(1-u) stays finite (Sandpiper's volume, eq. 5). */
+export const MAX_UTILISATION = 0.99
+/** A VM using at least this share of its balloon is "under memory pressure" (the one to grow). */
+export const MEMORY_PRESSURE = 0.9
+/** How many allowed destinations, least-loaded first, a victim is tried against. */
+export const DESTINATIONS_SCANNED = 256
+
+export const frac = (x: number) => x.toFixed(2)
+export const pct = (x: number) => `${Math.round(x * 100)}%`
+export function rate(bytesPerSecond: number): string {
+  const a = Math.abs(bytesPerSecond)
+  if (a >= 1e9) return `${(bytesPerSecond / 1e9).toFixed(1)} GB/s`
+  if (a >= 1e6) return `${(bytesPerSecond / 1e6).toFixed(1)} MB/s`
+  if (a >= 1e3) return `${(bytesPerSecond / 1e3).toFixed(1)} kB/s`
+  return `${Math.round(bytesPerSecond)} B/s`
+}
+
+const capped = (u: number) => Math.min(MAX_UTILISATION, Math.max(0, Number.isFinite(u) ? u : MAX_UTILISATION))
+
+export const nicCapacity = (host: HostView): number => (host.nicBytesPerSecond !== undefined && host.nicBytesPerSecond > 0 ? host.nicBytesPerSecond : GIGABIT_BYTES_PER_SECOND)
+
+/** Sandpiper's volume (seed 003 eq. 5): 1/((1-cpu)(1-mem)(1-net)), each utilisation capped below 1. */
+export function sandpiperVolume(cpu: number, mem: number, net: number): number {
+  return 1 / ((1 - capped(cpu)) * (1 - capped(mem)) * (1 - capped(net)))
+}
+
+/**
+ * The traffic matrix indexed per VM: bytes per second with each peer, both directions
+ * summed. Given `only`, just the rows of those VMs are indexed (a pass asks only about the
+ * VMs on its hotspots).
+ */
+export class Traffic {
+  private readonly byVm = new Map<string, Map<string, number>>()
+  private static readonly NONE: ReadonlyMap<string, number> = new Map()
+
+  constructor(traffic: readonly TrafficView[], only?: ReadonlySet<string>) {
+    for (const t of traffic) {
+      if (t.src === t.dst || !(t.bytesPerSecond > 0)) continue
+      if (!only || only.has(t.src)) this.add(t.src, t.dst, t.bytesPerSecond)
+      if (!only || only.has(t.dst)) this.add(t.dst, t.src, t.bytesPerSecond)
+    }
+  }
+
+  private add(a: string, b: string, bytes: number): void {
+    let peers = this.byVm.get(a)
+    if (!peers) this.byVm.set(a, (peers = new Map()))
+    peers.set(b, (peers.get(b) ?? 0) + bytes)
+  }
+
+  peers(vm: string): ReadonlyMap<string, number> {
+    return this.byVm.get(vm) ?? Traffic.NONE
+  }
+
+  total(vm: string): number {
+    let sum = 0
+    for (const bytes of this.peers(vm).values()) sum += bytes
+    return sum
+  }
+}
+
+/**
+ * The terms of the network benefit of moving one VM from its host s to a host d (seed 003
+ * section 3.3, "Network Benefit", Table 3.1 and Figures 3.3/3.4), all in bytes per second:
+ * - `is`  (Is): IDC on the source, the VM's traffic with VMs on s. It never crossed s's NIC.
+ * - `nsd` (Nsd): its traffic with VMs on d. It crosses s's NIC now and becomes IDC on d (Id).
+ * - `nso` (Nso): its traffic with VMs anywhere else (and with endpoints the view does not
+ *   place). It leaves s's NIC; the thesis assumes it reappears unchanged on d (Ndo = Nso).
+ * - `ab`  (AB): the bandwidth available on s after the move (condition 2 under eq. 2): what
+ *   s's NIC has free now plus what the VM's leaving frees (Nso + Nsd).
+ * - `bound` (NB in Table 3.1, "network bound for one domain"): the most one VM can exchange
+ *   through a NIC (condition 3). The thesis measured it for its Xen (Table 1.1); the view
+ *   has no such figure, so it is the capacity of the NIC the VM will sit behind, d's.
+ * - `nds` (Nds): the traffic Is turns into, from d back to s, predicted by eq. 2 as
+ *   min(Is, AB, NB).
+ * - `nb`: the network benefit, eq. 1: Nso + Nsd - Nds, the bandwidth s's NIC really gets back.
+ *   It is negative for a VM that talks mostly to its neighbours: moving it would load the NIC.
+ */
+export interface NetworkBenefit {
+  is: number
+  nsd: number
+  nso: number
+  ab: number
+  bound: number
+  nds: number
+  nb: number
+}
+
+/** A VM's traffic split by where its peers are, as the plan leaves them (computed once per candidate). */
+export interface TrafficSplit {
+  /** Traffic with VMs on its own host (Is). */
+  local: number
+  /** Traffic with VMs on each other host. */
+  byHost: Map<string, number>
+  /** All its traffic that crosses its host's NIC now (Nso + Nsd, whatever the destination). */
+  remote: number
+}
+
+export function networkBenefit(split: TrafficSplit, sourceFreeBytesPerSecond: number, destination: HostView): NetworkBenefit {
+  const is = split.local
+  const nsd = split.byHost.get(destination.name) ?? 0
+  const nso = split.remote - nsd
+  const ab = Math.max(0, sourceFreeBytesPerSecond) + nso + nsd
+  const bound = nicCapacity(destination)
+  const nds = Math.min(is, ab, bound)
+  return {is, nsd, nso, ab, bound, nds, nb: nso + nsd - nds}
+}
+
+export const describeBenefit = (n: NetworkBenefit) =>
+  `NB = Nso ${rate(n.nso)} + Nsd ${rate(n.nsd)} - Nds ${rate(n.nds)}, Nds = min(Is ${rate(n.is)}, AB ${rate(n.ab)}, bound ${rate(n.bound)})`
+
+export type Resource = 'cpu' | 'memory' | 'nic'
+
+export interface Reading {
+  resource: Resource
+  now: number
+  /** The AR(1) prediction; the reading itself when there is none. */
+  predicted: number
+  threshold: number
+}
+
+export function readings(host: HostView, options: PolicyOptions): Reading[] {
+  return [
+    {resource: 'cpu', now: host.cpu, predicted: host.cpuPredicted ?? host.cpu, threshold: options.cpuThreshold},
+    {resource: 'memory', now: host.swapWritesPerSecond, predicted: host.swapWritesPredicted ?? host.swapWritesPerSecond, threshold: options.swapThreshold},
+    {resource: 'nic', now: host.nic, predicted: host.nicPredicted ?? host.nic, threshold: options.nicThreshold},
+  ]
+}
+
+export function describe(r: Reading): string {
+  const cmp = r.predicted > r.threshold ? '>' : '<='
+  if (r.resource === 'memory') return `swap ${Math.round(r.now)} writes/s, predicted ${Math.round(r.predicted)} ${cmp} ${r.threshold}`
+  return `${r.resource} ${frac(r.now)}, predicted ${frac(r.predicted)} ${cmp} ${frac(r.threshold)}`
+}
+
+const KIND: Record<Resource, string> = {cpu: 'CPU', memory: 'memory', nic: 'NIC'}
+export const kinds = (resources: Iterable<Resource>) => [...resources].map((r) => KIND[r]).join(' and ')
+
+export interface Hotspot {
+  host: HostView
+  /** The readings over their threshold now and as predicted. */
+  over: Reading[]
+  hot: Set<Resource>
+}
+
+/** "e1 is a CPU hotspot (cpu 0.93, predicted 0.91 > 0.85)". */
+export const hotspotSays = (spot: Hotspot) => `${spot.host.name} is a ${kinds(spot.hot)} hotspot (${spot.over.map(describe).join('; ')})`
+
+/**
+ * The hotspots of a pass (seed 003 section 3.4.2, "Hotspot Detector"): a host is hot only
+ * when a reading is over its threshold now AND as AR(1) predicts it (eq. 4), so a sudden
+ * peak alone moves nothing; and, the shared guard, only once it has been hot for
+ * `holdSamples` samples in a row. Hosts in a running migration are not judged, their load
+ * being unsettled. What is seen and not acted on goes to the notes.
+ */
+export function findHotspots(view: ClusterView, options: PolicyOptions, notes: string[]): Hotspot[] {
+  const spots: Hotspot[] = []
+  for (const host of view.hosts) {
+    const rs = readings(host, options)
+    const now = rs.filter((r) => r.now > r.threshold)
+    if (now.length === 0) continue
+    const over = now.filter((r) => r.predicted > r.threshold)
+    if (host.migrating) {
+      notes.push(`${host.name} is over a threshold (${now.map(describe).join('; ')}) but is part of a running migration: not judged this pass`)
+      continue
+    }
+    if (over.length === 0) {
+      notes.push(`${host.name} is over a threshold now but not predicted to stay over (${now.map(describe).join('; ')}): not a hotspot`)
+      continue
+    }
+    if (host.hotSamples < options.holdSamples) {
+      notes.push(`${host.name} is hot (${over.map(describe).join('; ')}) for ${host.hotSamples} sample(s) in a row; held back until ${options.holdSamples}`)
+      continue
+    }
+    spots.push({host, over, hot: new Set(over.map((r) => r.resource))})
+  }
+  return spots
+}
+
+/** A destination chosen for a VM, with what the move does to the NICs (fractions of each host's NIC). */
+export interface Landing {
+  to: HostView
+  /** Change of the destination's NIC utilisation. */
+  nicTo: number
+}
+
+/** The cluster as the plan so far leaves it, for one pass of one policy. */
+export class Pass {
+  readonly ledger: Ledger
+  readonly actions: Action[] = []
+  readonly notes: string[] = []
+  /** Hosts over any threshold, now or predicted: they take nothing. */
+  private readonly warm = new Set<string>()
+  /** Ledger load of each host before the plan touched it, so CPU deltas apply to the measured prediction. */
+  private readonly baseLoad = new Map<string, number>()
+  private readonly nicDelta = new Map<string, number>()
+  private readonly balloon = new Map<string, number>()
+  private readonly allowedCache = new Map<string, Set<string>>()
+  /** Open destinations, least-loaded (smallest volume) first; built on first use. */
+  private order: HostView[] | undefined
+  private readonly orderKey = new Map<string, number>()
+  private readonly byName = new Map<string, HostView>()
+  private focused: ReadonlySet<string> | undefined
+  private index: Traffic | undefined
+
+  constructor(
+    readonly view: ClusterView,
+    readonly options: PolicyOptions,
+  ) {
+    this.ledger = new Ledger(view, options)
+    for (const h of view.hosts) {
+      this.byName.set(h.name, h)
+      if (!(h.cores > 0) || readings(h, options).some((r) => r.now > r.threshold || r.predicted > r.threshold)) this.warm.add(h.name)
+    }
+  }
+
+  /** Limits the traffic index to the VMs now on these hosts (the hotspots): the only ones asked about. */
+  focus(hosts: readonly HostView[]): void {
+    this.focused = new Set(hosts.flatMap((h) => this.ledger.vmsOn(h.name).map((vm) => vm.name)))
+    this.index = undefined
+  }
+
+  get traffic(): Traffic {
+    return (this.index ??= new Traffic(this.view.traffic, this.focused))
+  }
+
+  host(name: string): HostView | undefined {
+    return this.byName.get(name)
+  }
+
+  get capReached(): boolean {
+    return this.ledger.migrationsPlanned >= this.options.maxMigrations
+  }
+
+  /** CPU as the plan leaves it: the prediction plus the demand planned moves add or take away. */
+  cpu(h: HostView): number {
+    const base = this.baseLoad.get(h.name)
+    return (h.cpuPredicted ?? h.cpu) + (base === undefined ? 0 : this.ledger.load(h.name) - base)
+  }
+
+  /** NIC utilisation as the plan leaves it (predicted, or now). */
+  nic(h: HostView, which: 'predicted' | 'now' = 'predicted'): number {
+    return (which === 'now' ? h.nic : (h.nicPredicted ?? h.nic)) + (this.nicDelta.get(h.name) ?? 0)
+  }
+
+  /** Memory utilisation: allocations as the plan leaves them over the host's memory. */
+  mem(h: HostView): number {
+    return h.memoryMiB > 0 ? 1 - this.ledger.freeMemoryMiB(h.name) / h.memoryMiB : 1
+  }
+
+  /** A host's own Sandpiper volume: how loaded it is, all three resources together. */
+  volume(h: HostView): number {
+    return sandpiperVolume(this.cpu(h), this.mem(h), this.nic(h))
+  }
+
+  memoryOf(vm: VmView): number {
+    return this.balloon.get(vm.name) ?? vm.memoryMiB
+  }
+
+  /** The VM's CPU in the host's terms: its demand (a fraction of its vCPUs) times its vCPUs over the host's cores. */
+  cpuShare(vm: VmView, h: HostView): number {
+    return h.cores > 0 ? (vm.cpuDemand * vm.vcpus) / h.cores : 1
+  }
+
+  /** Its allocation over the host's memory. */
+  memShare(vm: VmView, h: HostView): number {
+    return h.memoryMiB > 0 ? this.memoryOf(vm) / h.memoryMiB : 1
+  }
+
+  /** The VM's traffic split by where its peers are now. */
+  split(vm: VmView, home: HostView): TrafficSplit {
+    const byHost = new Map<string, number>()
+    let local = 0
+    let remote = 0
+    for (const [peer, bytes] of this.traffic.peers(vm.name)) {
+      const where = this.ledger.hostOf(peer)
+      if (where === home.name) {
+        local += bytes
+        continue
+      }
+      remote += bytes
+      if (where !== undefined) byHost.set(where, (byHost.get(where) ?? 0) + bytes)
+    }
+    return {local, byHost, remote}
+  }
+
+  /**
+   * Whether the guards let `vm` go to `host` (Ledger.destinations: open, not its own host,
+   * a head node only inside its site). Ledger.destinations is O(hosts) a call, so it is
+   * asked once per pass for a VM of no host (which gives every open host) and once per
+   * head node's host and environment; any other VM may go to every open host but its own.
+   */
+  allowed(vm: VmView, host: string): boolean {
+    const home = this.ledger.hostOf(vm.name) ?? vm.host
+    if (host === home) return false
+    const key = vm.role === 'head' ? `${home}\0${vm.environment ?? ''}` : ''
+    let names = this.allowedCache.get(key)
+    if (!names) {
+      const asked = vm.role === 'head' ? vm : {...vm, name: `\0${vm.name} anywhere`, host: '', role: undefined}
+      this.allowedCache.set(key, (names = new Set(this.ledger.destinations(asked).map((h) => h.name))))
+    }
+    return names.has(host)
+  }
+
+  /** Why `vm` may not land on `to` (capacity, guards, or it would become a hotspot itself), or undefined. */
+  unfit(vm: VmView, to: HostView, nicTo: number): string | undefined {
+    if (this.warm.has(to.name)) return `${to.name} is over a threshold itself`
+    if (!this.allowed(vm, to.name)) return `${to.name} is not a destination ${vm.name} may take`
+    if (!this.ledger.fits(vm, to.name)) return `${vm.name} does not fit on ${to.name}`
+    const cpu = this.cpu(to) + this.cpuShare(vm, to)
+    if (cpu > this.options.cpuThreshold) return `${to.name} would reach cpu ${frac(cpu)}`
+    const nic = this.nic(to) + nicTo
+    if (nic > this.options.nicThreshold) return `${to.name} would reach nic ${frac(nic)}`
+    return undefined
+  }
+
+  /** The least-loaded open host that takes `vm` without becoming a hotspot, or why there is none. */
+  leastLoaded(vm: VmView, home: HostView, nicTo: (to: HostView) => number, skip?: string): Landing | string {
+    let scanned = 0
+    for (const to of this.destinations()) {
+      if (to.name === home.name || to.name === skip || !this.allowed(vm, to.name)) continue
+      if (++scanned > DESTINATIONS_SCANNED) break
+      const add = nicTo(to)
+      if (!this.unfit(vm, to, add)) return {to, nicTo: add}
+    }
+    return scanned === 0 ? `no open host may take ${vm.name}` : `none of the ${Math.min(scanned, DESTINATIONS_SCANNED)} least-loaded open host(s) has room for ${vm.name} under the thresholds`
+  }
+
+  /** Records a planned migration: the Ledger's capacity, and the NIC changes on both hosts. */
+  move(vm: VmView, from: HostView, to: HostView, nicFrom: number, nicTo: number): void {
+    for (const h of [from, to]) if (!this.baseLoad.has(h.name)) this.baseLoad.set(h.name, this.ledger.load(h.name))
+    this.ledger.move(vm, to.name)
+    this.nicDelta.set(from.name, (this.nicDelta.get(from.name) ?? 0) + nicFrom)
+    this.nicDelta.set(to.name, (this.nicDelta.get(to.name) ?? 0) + nicTo)
+    this.resort(from)
+    this.resort(to)
+  }
+
+  /**
+   * Memory first (seed 003 section 3.3, the three rules of dynamic provisioning; section
+   * 3.4.2, "Migration Manager"): the VMs under memory pressure on a memory hotspot each grow
+   * their balloon by one fixed step (`memoryStepMiB`), never past their maximum, and only
+   * while the host has free memory for the step. One step per VM per pass, as the thesis
+   * allocates once per detection and again at the next if the host still swaps. Returns
+   * how many balloons grew, and why others could not.
+   */
+  growBalloons(spot: Hotspot): {grown: number; blocked: string} {
+    const h = spot.host
+    const says = `${h.name} is short of memory (${spot.over.filter((r) => r.resource === 'memory').map(describe).join('')})`
+    const reporting = this.ledger.vmsOn(h.name).filter((vm) => vm.memoryUsedMiB !== undefined && this.memoryOf(vm) > 0)
+    if (reporting.length === 0) return {grown: 0, blocked: `no VM on ${h.name} reports its memory use, so no balloon can be aimed`}
+    if (!(this.options.memoryStepMiB > 0)) return {grown: 0, blocked: 'the balloon step (memoryStepMiB) is 0'}
+    const use = (vm: VmView) => vm.memoryUsedMiB! / this.memoryOf(vm)
+    reporting.sort((a, b) => use(b) - use(a) || a.name.localeCompare(b.name))
+    const pressed = reporting.filter((vm) => use(vm) >= MEMORY_PRESSURE)
+    // The host swaps, so some guest is short: without one over the mark, the fullest one.
+    const targets = pressed.length > 0 ? pressed : reporting.slice(0, 1)
+    const blocked: string[] = []
+    let grown = 0
+    for (const vm of targets) {
+      const from = this.memoryOf(vm)
+      const step = Math.min(this.options.memoryStepMiB, vm.maxMemoryMiB - from)
+      if (step <= 0) {
+        blocked.push(`${vm.name} is at its maximum memory (${vm.maxMemoryMiB} MiB)`)
+        continue
+      }
+      const free = this.ledger.freeMemoryMiB(h.name)
+      if (free < step) {
+        blocked.push(`${h.name} has ${Math.max(0, Math.floor(free))} MiB free, less than the ${step} MiB step ${vm.name} needs`)
+        continue
+      }
+      const to = from + step
+      const used = use(vm)
+      this.ledger.resizeMemory(vm, to)
+      this.balloon.set(vm.name, to)
+      grown++
+      this.actions.push({
+        kind: 'set-memory',
+        vm: vm.name,
+        host: h.name,
+        fromMiB: from,
+        toMiB: to,
+        reason: `${says}; ${vm.name} uses ${pct(used)} of its ${from} MiB, so its balloon grows one ${step} MiB step to ${to} MiB (max ${vm.maxMemoryMiB} MiB; ${h.name} had ${Math.floor(free)} MiB free): memory is given before any VM is migrated for it`,
+      })
+    }
+    return {grown, blocked: blocked.join('; ')}
+  }
+
+  private destinations(): HostView[] {
+    if (!this.order) {
+      this.order = this.view.hosts.filter((h) => !h.maintenance && !h.migrating && !this.warm.has(h.name))
+      for (const h of this.order) this.orderKey.set(h.name, this.volume(h))
+      this.order.sort((a, b) => this.orderKey.get(a.name)! - this.orderKey.get(b.name)! || a.name.localeCompare(b.name))
+    }
+    return this.order
+  }
+
+  /** Puts a host whose load a planned move changed back in its place among the destinations. */
+  private resort(h: HostView): void {
+    if (!this.order || !this.orderKey.has(h.name)) return
+    const at = this.order.indexOf(h)
+    if (at >= 0) this.order.splice(at, 1)
+    const key = this.volume(h)
+    this.orderKey.set(h.name, key)
+    let lo = 0
+    let hi = this.order.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      const m = this.order[mid]!
+      const k = this.orderKey.get(m.name)!
+      if (k < key || (k === key && m.name.localeCompare(h.name) < 0)) lo = mid + 1
+      else hi = mid
+    }
+    this.order.splice(lo, 0, h)
+  }
+}
+
+/** "e1, e2, e3 and 4 more". */
+export function some(names: string[], shown = 5): string {
+  return names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`
+}
