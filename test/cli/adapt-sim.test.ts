@@ -120,3 +120,22 @@ describe('host drain and undrain on simulated hosts', function () {
     assert.match(r.stderr, /host "nowhere" is not in the inventory/)
   })
 })
+
+describe('vacate on the simulated cluster', function () {
+  this.timeout(30_000)
+  const run = (args: string[]) => violinProcess(args, {VIOLIN_HOME: undefined})
+
+  it('prints the plan and moves every VM off, spread over more than one host, each move done', async () => {
+    const r = await violinProcess(['vacate', 'east1', '--connect', `sim:${EXAMPLE}`, '--max-parallel', '2', '--json'])
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.deepEqual(r.json.moves.map((m: {vm: string}) => m.vm).sort(), ['web-1', 'web-2', 'web-3', 'web-head'])
+    assert.ok(new Set(r.json.moves.map((m: {to: string}) => m.to)).size > 1, 'spread over more than one host')
+    assert.ok(r.json.outcomes.every((o: {ok: boolean}) => o.ok), JSON.stringify(r.json.outcomes))
+  })
+
+  it('names an unknown host (exit 4) and moves nothing', async () => {
+    const r = await run(['vacate', 'nowhere', '--dry-run', '--connect', `sim:${EXAMPLE}`])
+    assert.equal(r.exitCode, 4)
+    assert.match(r.stderr, /host "nowhere" is not in sim:/)
+  })
+})
