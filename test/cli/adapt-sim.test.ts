@@ -123,10 +123,13 @@ describe('host drain and undrain on simulated hosts', function () {
 
 describe('vacate on the simulated cluster', function () {
   this.timeout(30_000)
-  const run = (args: string[]) => violinProcess(args, {VIOLIN_HOME: undefined})
+  let home: ReturnType<typeof tempHome>
+  before(() => (home = tempHome()))
+  after(() => home.remove())
+  const run = (args: string[]) => violinProcess(args, home.env)
 
   it('prints the plan and moves every VM off, spread over more than one host, each move done', async () => {
-    const r = await violinProcess(['vacate', 'east1', '--connect', `sim:${EXAMPLE}`, '--max-parallel', '2', '--json'])
+    const r = await run(['vacate', 'east1', '--connect', `sim:${EXAMPLE}`, '--max-parallel', '2', '--json'])
     assert.equal(r.exitCode, 0, r.stderr)
     assert.deepEqual(r.json.moves.map((m: {vm: string}) => m.vm).sort(), ['web-1', 'web-2', 'web-3', 'web-head'])
     assert.ok(new Set(r.json.moves.map((m: {to: string}) => m.to)).size > 1, 'spread over more than one host')
