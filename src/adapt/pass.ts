@@ -1,8 +1,10 @@
 import {type History, sampleFromReport} from '../monitor/history.js'
 import {pollUsage, type Samples} from '../monitor/poll.js'
+import {type PairCount, pairRates, sumPairs} from '../monitor/traffic.js'
 import {POLICIES} from '../policy/policies.js'
-import type {Plan, PolicyOptions} from '../policy/view.js'
+import type {Plan, PolicyOptions, TrafficView} from '../policy/view.js'
 import type {Session} from '../services/session.js'
+import {switchTraffic} from '../services/switch.js'
 import {type ActionOutcome, executePlan} from './execute.js'
 import {clusterView} from './view.js'
 
@@ -21,6 +23,8 @@ export interface PassResult {
   outcomes: ActionOutcome[]
   /** Hosts that did not answer the poll: nothing was decided about them. */
   unanswered: Array<{host: string; error: string; exitCode?: number}>
+  /** What the policy saw: hosts, running VMs, and VM pairs with traffic (udp data plane). */
+  seen: {hosts: number; vms: number; trafficPairs: number}
 }
 
 /**
@@ -37,11 +41,37 @@ export async function adaptationPass(
   const policy = POLICIES[options.policy]
   if (!policy) throw new Error(`no policy "${options.policy}"`)
   const hosts = session.select()
+  const notes: string[] = []
+  const trafficBefore = await readTraffic(session, notes)
   const {report, samples} = await pollUsage(session, hosts, options.intervalMs, run.previous, run.signal)
+  const traffic = trafficRates(trafficBefore, await readTraffic(session, notes), report.intervalSec)
   history.record(sampleFromReport(report), options.policyOptions)
-  const view = clusterView({report, history, hosts, environments: session.inventory?.environments() ?? []})
-  const plan = policy(view, options.policyOptions)
+  const view = clusterView({report, history, hosts, environments: session.inventory?.environments() ?? [], traffic})
+  const planned = policy(view, options.policyOptions)
+  const plan = {...planned, notes: [...notes, ...planned.notes]}
   const outcomes = options.dryRun ? [] : await executePlan(session, history, plan.actions, run.signal, run.onDone)
   const unanswered = report.hosts.filter((h) => h.status !== 'ok').map((h) => ({host: h.host, error: h.error ?? h.status, ...(h.exitCode === undefined ? {} : {exitCode: h.exitCode})}))
-  return {result: {timeMs: report.timeMs, policy: options.policy, dryRun: options.dryRun, plan, outcomes, unanswered}, samples}
+  const seen = {hosts: view.hosts.length, vms: view.vms.length, trafficPairs: view.traffic.length}
+  return {result: {timeMs: report.timeMs, policy: options.policy, dryRun: options.dryRun, plan, outcomes, unanswered, seen}, samples}
+}
+
+/**
+ * The traffic matrices of the environments on the udp data plane (their agents count it),
+ * for the IDC policy's group reunion. A host that cannot be asked costs a note, not the pass.
+ */
+async function readTraffic(session: Session, notes: string[]): Promise<Map<string, PairCount>> {
+  const pairs = new Map<string, PairCount>()
+  for (const env of session.inventory?.environments().filter((e) => e.network?.dataplane === 'udp') ?? []) {
+    const outcomes = await switchTraffic(session, env.name).catch((error: Error) => {
+      notes.push(`traffic of ${env.name} not read: ${error.message}`)
+      return []
+    })
+    for (const o of outcomes) if (!o.ok) notes.push(`traffic of ${env.name} on ${o.host} not read: ${o.error.message}`)
+    for (const p of sumPairs(outcomes.flatMap((o) => (o.ok ? [o.value] : [])))) if (p.srcVm && p.dstVm) pairs.set(`${p.srcVm}>${p.dstVm}`, p)
+  }
+  return pairs
+}
+
+function trafficRates(before: Map<string, PairCount>, after: Map<string, PairCount>, seconds: number): TrafficView[] {
+  return pairRates([...before.values()], [...after.values()], seconds).flatMap((p) => (p.bytesPerSecond === undefined || !p.srcVm || !p.dstVm ? [] : [{src: p.srcVm, dst: p.dstVm, bytesPerSecond: p.bytesPerSecond}]))
 }

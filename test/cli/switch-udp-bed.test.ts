@@ -112,6 +112,13 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
     assert.ok(pair && pair.remote && pair.frames >= 5 && pair.bytes_per_second > 0, JSON.stringify(traffic.json.pairs))
   })
 
+  it('adapt reads the traffic matrix for the IDC policy', async () => {
+    const r = await cli(['adapt', '--once', '--dry-run', '--policy', 'idc', '--interval', '2', '--json'])
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.ok(r.json.seen.trafficPairs >= 2, `udp-head <-> udp-c1 both ways: ${JSON.stringify(r.json.seen)} ${JSON.stringify(r.json.plan.notes)}`)
+    assert.deepEqual([r.json.seen.hosts, r.json.seen.vms], [2, 2])
+  })
+
   it('keeps another environment with the same addresses apart: its pings to the first one\'s guest go unanswered', async () => {
     const file = join(home.dir, 'twin.yaml')
     writeFileSync(
