@@ -28,7 +28,7 @@ export default class Adapt extends ViolinCommand {
 
 Policies: violin (seeds 000/002: high-demand VMs per core, moves that even out the site), idc and sandpiper when built, none (report only). Guards: --max-migrations per pass, a cooldown per VM, a hold time, hosts in maintenance or in a migration never chosen, the head node never leaves its site.
 
-In the foreground (the default) it prints one line per decision and runs until SIGINT or SIGTERM: the action in flight finishes, the history is written, exit 0; a second signal exits at once (130). --once runs one pass, for cron: silent on success. One pass at a time per state directory: a second one exits 8 naming the holder's PID. Exit 1 when an action failed (the others still ran), 7 when some hosts did not answer.`
+In the foreground (the default) it prints one line per decision and runs until SIGINT or SIGTERM: the action in flight finishes, the history is written, exit 0; a second signal exits at once (130). --once runs one pass, for cron: silent on success. One pass at a time per state directory: a second one exits 8 naming the holder's PID. With --connect (a sim file, one libvirt URI) the history stays in memory and no lock is taken. Exit 1 when an action failed (the others still ran), 7 when some hosts did not answer.`
   static override examples = [
     '<%= config.bin %> adapt --once --dry-run --connect sim:examples/two-sites.yaml',
     '<%= config.bin %> adapt --policy violin --interval 10',
@@ -49,8 +49,9 @@ In the foreground (the default) it prints one line per decision and runs until S
     const {lockPass} = await import('../adapt/lock.js')
     const {adaptationPass} = await import('../adapt/pass.js')
     const {History} = await import('../monitor/history.js')
-    const release = await lockPass()
-    // A --connect target (a sim file, one libvirt URI) is not the inventory's cluster: its history stays in memory.
+    // A --connect target (a sim file, one libvirt URI) is not the inventory's cluster: its
+    // history stays in memory, and it takes no part in the inventory's pass lock.
+    const release = session.inventory ? await lockPass() : async () => {}
     const history: History = session.inventory ? await History.load() : new History()
     const options = {policy: flags.policy, dryRun: flags['dry-run'], intervalMs: flags.interval * 1000, policyOptions: {...DEFAULT_POLICY_OPTIONS, maxMigrations: flags['max-migrations']}}
     const stop = new AbortController()
@@ -75,7 +76,7 @@ In the foreground (the default) it prints one line per decision and runs until S
         previous = pass.samples
         passes.push(pass.result)
         this.show(pass.result, verbose)
-        await history.save().catch((error: Error) => this.logToStderr(`warning: history not saved: ${error.message}`))
+        if (session.inventory) await history.save().catch((error: Error) => this.logToStderr(`warning: history not saved: ${error.message}`))
       } while (!flags.once && !stop.signal.aborted)
     } finally {
       process.off('SIGINT', onSignal)

@@ -1,4 +1,7 @@
 import {strict as assert} from 'node:assert'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 
 import {executePlan} from '../../src/adapt/execute.js'
 import {History} from '../../src/monitor/history.js'
@@ -8,6 +11,15 @@ import {EXAMPLE} from '../helpers/cli.js'
 
 /** The executor against the simulated cluster (examples/two-sites.yaml): real services, sim driver. */
 describe("carrying out an adaptation plan", () => {
+  // Migrations are recorded in the state dir: a temporary one, not the user's.
+  const saved = process.env.VIOLIN_STATE_DIR
+  before(() => (process.env.VIOLIN_STATE_DIR = mkdtempSync(join(tmpdir(), 'violin-state-'))))
+  after(() => {
+    rmSync(process.env.VIOLIN_STATE_DIR!, {recursive: true, force: true})
+    if (saved === undefined) delete process.env.VIOLIN_STATE_DIR
+    else process.env.VIOLIN_STATE_DIR = saved
+  })
+
   const actions: Action[] = [
     {kind: 'set-memory', vm: 'cache-1', host: 'east2', fromMiB: 4096, toMiB: 8192, reason: 'more than its max memory: must fail'},
     {kind: 'set-shares', vm: 'web-1', host: 'east1', from: 1024, to: 2048, reason: 'busy'},

@@ -34,6 +34,12 @@ describe('violin adapt on simulated hosts', function () {
     assert.match(r.stdout, /violin \(dry run\): set-memory db-1 on east2: 8192 -> \d+ MiB — db-1 uses 88% of its memory/)
   })
 
+  it('with --connect, keeps its history in memory and writes nothing to the state dir', async () => {
+    const r = await violinProcess(['adapt', '--once', '--dry-run', '--connect', `sim:${EXAMPLE}`], {...home.env, VIOLIN_STATE_DIR: join(home.dir, 'connect-state')})
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.ok(!existsSync(join(home.dir, 'connect-state')), 'no history, no lock file')
+  })
+
   it('--once --json gives the plan and no outcome on a dry run', async () => {
     const r = await cli(['adapt', '--once', '--dry-run', '--json', '--policy', 'none'])
     assert.equal(r.exitCode, 0, r.stderr)
@@ -53,10 +59,7 @@ describe('violin adapt on simulated hosts', function () {
   })
 
   it('refuses a second pass while one holds the lock, naming the holder (exit 8)', async () => {
-    const saved = process.env.VIOLIN_HOME
-    process.env.VIOLIN_HOME = home.dir
     const release = await lockPass(join(home.dir, 'state'))
-    process.env.VIOLIN_HOME = saved
     try {
       const r = await cli(['adapt', '--once', '--dry-run'])
       assert.equal(r.exitCode, 8, r.stderr)

@@ -57,7 +57,8 @@ describe('the inventory file', () => {
       await assert.rejects(inventory.assignNetwork('a', 'vxlan'), /runs on the udp data plane/)
       assert.equal(statSync(join(home.dir, 'inventory.json')).mode & 0o777, 0o600)
     } finally {
-      process.env.VIOLIN_HOME = saved
+      if (saved === undefined) delete process.env.VIOLIN_HOME
+      else process.env.VIOLIN_HOME = saved
       home.remove()
     }
   })
