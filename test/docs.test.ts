@@ -154,7 +154,7 @@ describe('generated docs: man pages and completions', () => {
       const top = complete('violin', '')
       for (const word of ['list', 'host', 'usage', 'help']) assert.ok(top.includes(word), word)
       assert.ok(!top.includes('autocomplete'), 'dev plugins are not installed with violin')
-      assert.deepEqual(complete('violin', 'host', ''), ['add', 'check', 'list', 'rm', 'sync'])
+      assert.deepEqual(complete('violin', 'host', ''), ['add', 'check', 'drain', 'list', 'rm', 'sync', 'undrain'])
     })
 
     it('completes a flag after an argument: violin setmem web1 --li -> --live', () => {

@@ -40,7 +40,7 @@ describe('violin over the real virsh and libvirt test driver, locally', function
     assert.equal(a.memoryMiB, 16384)
     assert.equal(a.hypervisor, 'test')
     const hosts = await violin(['host', 'list', '--format', 'csv'], home.env)
-    assert.match(hosts.stdout, /lab-a,lab,local,libvirt,test:\/\/.*,2,16 GiB,test 0\.0\.2/)
+    assert.match(hosts.stdout, /lab-a,lab,local,libvirt,open,test:\/\/.*,2,16 GiB,test 0\.0\.2/)
   })
 
   it('lists the VMs of every host, the odd name intact', async () => {
