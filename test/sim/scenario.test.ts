@@ -1,0 +1,70 @@
+import {strict as assert} from 'node:assert'
+
+import {ConfigError} from '../../src/errors.js'
+import {parseScenario} from '../../src/sim/scenario.js'
+
+const GOOD = `step_s: 1
+interval_s: 10
+hosts:
+  - {name: h1, site: east, cores: 1, memory: 1GiB}
+  - {name: h2, site: east, cores: 1, memory: 1GiB, nic: 100MB/s}
+environments:
+  - name: lab
+    vms:
+      - name: a
+        host: h1
+        memory: 256MiB
+        max_memory: 512MiB
+        phases:
+          - cpu: 0.5
+            memory: 100MiB
+            traffic: {b: 4MB/s, outside: 1MB/s}
+            work: 50
+      - hosts: [h2]
+        phases: [{cpu: 0, duration_s: 10}]
+`
+
+function error(text: string): ConfigError {
+  try {
+    parseScenario('lab.yaml', text)
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e))
+    return e
+  }
+  assert.fail('no error')
+}
+
+describe('simulation scenarios (src/sim/scenario.ts)', () => {
+  it('reads hosts, environments, VMs and phases with units', () => {
+    const s = parseScenario('lab.yaml', GOOD.replace('b: 4MB/s', 'lab-2: 4MB/s'))
+    assert.equal(s.name, 'lab')
+    assert.deepEqual(s.hosts[1], {name: 'h2', site: 'east', cores: 1, memoryMiB: 1024, nicBytesPerSecond: 100e6})
+    const [a, b] = s.environments[0]!.vms
+    assert.equal(a!.name, 'a')
+    assert.equal(b!.name, 'lab-2')
+    assert.deepEqual(a!.phases[0], {cpu: 0.5, memoryMiB: 100, traffic: {'lab-2': 4e6, outside: 1e6}, seconds: 100})
+    assert.equal(b!.phases[0]!.seconds, 10)
+    assert.equal(s.environments[0]!.headSite, 'east')
+  })
+
+  it('names the file, the field and its line', () => {
+    const bad = GOOD.replace('b: 4MB/s', 'lab-2: 4MB/s').replace('cpu: 0.5', 'cpu: 1.5')
+    assert.equal(error(bad).message, 'lab.yaml: environments[0].vms[0].phases[0].cpu (line 14): must be a number from 0 to 1, got 1.5')
+  })
+
+  it('names the line of a field in a flow mapping and of an unknown key', () => {
+    const bad = GOOD.replace('b: 4MB/s', 'lab-2: 4MB/s').replace('duration_s: 10}', 'duration_s: -1}')
+    assert.match(error(bad).message, /^lab\.yaml: environments\[0\]\.vms\[1\]\.phases\[0\]\.duration_s \(line 19\): must be a number of seconds > 0/)
+    const unknown = GOOD.replace('    memory: 256MiB', '    memroy: 256MiB')
+    assert.match(error(unknown).message, /^lab\.yaml: environments\[0\]\.vms\[0\]\.memroy \(line 11\): is not a known key/)
+  })
+
+  it('rejects an unknown host and an unknown traffic peer', () => {
+    assert.match(error(GOOD.replace('host: h1', 'host: h9')).message, /environments\[0\]\.vms\[0\]\.host \(line 10\): "h9" is not one of the hosts/)
+    assert.match(error(GOOD).message, /environments\[0\]\.vms\[0\]\.phases\[0\]\.traffic\.b \(line 16\): "b" is not a VM of the scenario/)
+  })
+
+  it('reports bad YAML with its line', () => {
+    assert.match(error('hosts: [\n  - a: 1\n').message, /^lab\.yaml: not valid YAML \(line \d+\)/)
+  })
+})
