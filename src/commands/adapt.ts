@@ -73,7 +73,8 @@ In the foreground (the default) it prints one line per decision and runs until S
           throw error
         })
         if (!pass) break
-        previous = pass.samples
+        // After actions the last samples describe a cluster that no longer exists: measure afresh.
+        previous = pass.result.outcomes.length > 0 ? undefined : pass.samples
         passes.push(pass.result)
         this.show(pass.result, verbose)
         if (session.inventory) await history.save().catch((error: Error) => this.logToStderr(`warning: history not saved: ${error.message}`))
