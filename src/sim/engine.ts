@@ -11,7 +11,7 @@
  * - memory: a guest that needs more than its allocation swaps: it runs at
  *   (allocation/need)^2 of its speed and its host writes `swap_writes_per_mib` pages/s per
  *   MiB short; with `memory.swap: false` it crashes instead, and its environment fails
- *   (ICAC 2007 section 4.4: "without adaptation the application would have crashed due to
+ *   (ICAC 2006 section 4.4: "without adaptation the application would have crashed due to
  *   lack of available memory");
  * - network: traffic between VMs on different hosts (and to `outside`) crosses both NICs;
  *   a VM whose remote traffic crosses a NIC asked for more than its capacity slows by

@@ -13,7 +13,7 @@
  *     slowdown: 0.1              # the VM runs this much slower while it migrates (default 0.1)
  *   memory:
  *     swap: true                 # false: a guest needing more than its allocation crashes
- *                                #   (ICAC 2007 section 4.4); true: it swaps and slows down
+ *                                #   (ICAC 2006 section 4.4); true: it swaps and slows down
  *     swap_writes_per_mib: 6     # swap pages written per second per MiB short (default 6)
  *   policy_options:              # optional overrides of the policies' options (PolicyOptions names)
  *     memoryStepMiB: 32
