@@ -8,6 +8,10 @@ import type {History} from '../monitor/history.js'
 import type {Samples} from '../monitor/poll.js'
 import {POLICY_NAMES} from '../policy/policies.js'
 import {type Action, DEFAULT_POLICY_OPTIONS} from '../policy/view.js'
+import {realClock} from '../services/session.js'
+
+/** Real time between two passes on a simulated cluster (its own clock runs ahead at once). */
+const SIM_PASS_PAUSE_MS = 250
 
 function describe(a: Action): string {
   switch (a.kind) {
@@ -78,6 +82,9 @@ In the foreground (the default) it prints one line per decision and runs until S
         passes.push(pass.result)
         this.show(pass.result, verbose)
         if (session.inventory) await history.save().catch((error: Error) => this.logToStderr(`warning: history not saved: ${error.message}`))
+        // A simulated cluster's clock does not wait: without a real pause the loop would never
+        // let the event loop run, and SIGINT/SIGTERM would never be handled.
+        if (!flags.once) await realClock.sleep(session.hosts.every((h) => h.driver === 'sim') ? SIM_PASS_PAUSE_MS : 0, stop.signal).catch(() => undefined)
       } while (!flags.once && !stop.signal.aborted)
     } finally {
       process.off('SIGINT', onSignal)
