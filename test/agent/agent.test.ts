@@ -15,6 +15,7 @@ import type {AgentRequest, SwitchSpec} from '../../src/agent/protocol.js'
 import {encodeControl, type Member} from '../../src/mesh/control.js'
 import {encodeVxlan} from '../../src/mesh/vxlan.js'
 import {ROOT} from '../helpers/cli.js'
+import {BCAST, frame, frameSocket, payload} from '../helpers/frames.js'
 
 /**
  * Real `violin agent` processes (the built CLI, as a host runs it) on loopback addresses
@@ -23,11 +24,7 @@ import {ROOT} from '../helpers/cli.js'
  * each other through their control plane; hellos every 100 ms, so a dead one goes in 350 ms.
  */
 const HELLO_MS = 100
-const BCAST = 'ff:ff:ff:ff:ff:ff'
 const KEY = randomBytes(32).toString('hex')
-const frame = (dst: string, src: string, text: string) =>
-  Buffer.concat([Buffer.from(dst.replaceAll(':', ''), 'hex'), Buffer.from(src.replaceAll(':', ''), 'hex'), Buffer.from([0x88, 0xb5]), Buffer.from(text)])
-const payload = (f: Buffer) => f.subarray(14).toString()
 
 interface RunningAgent {
   address: string
@@ -87,34 +84,8 @@ describe('violin agent: userspace switches run by per-host agents (loopback)', f
   }
 
   async function vm(name: string, mac: string): Promise<TestVm> {
-    const socket = createSocket('udp4')
-    socket.bind(0, '127.0.0.1')
-    await once(socket, 'listening')
-    const frames: Buffer[] = []
-    const waiters: Array<(f: Buffer) => void> = []
-    socket.on('message', (f) => {
-      const w = waiters.shift()
-      if (w) w(f)
-      else frames.push(f)
-    })
-    const v: TestVm = {
-      name,
-      mac,
-      socket,
-      port: socket.address().port,
-      frames,
-      send: (f, agent, listenPort) => socket.send(f, listenPort, agent.address),
-      next: (ms = 3000) =>
-        frames.length > 0
-          ? Promise.resolve(frames.shift()!)
-          : new Promise((resolve, reject) => {
-              const timer = setTimeout(() => reject(new Error(`${name}: no frame within ${ms} ms`)), ms)
-              waiters.push((f) => {
-                clearTimeout(timer)
-                resolve(f)
-              })
-            }),
-    }
+    const inbox = await frameSocket(name, 3000)
+    const v: TestVm = {name, mac, socket: inbox.socket, port: inbox.port, frames: inbox.frames, send: (f, agent, listenPort) => inbox.socket.send(f, listenPort, agent.address), next: inbox.next}
     vms.push(v)
     return v
   }

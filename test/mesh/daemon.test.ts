@@ -5,6 +5,7 @@ import {once} from 'node:events'
 import {MeshDaemon} from '../../src/mesh/daemon.js'
 import {formatMac, sourceMac} from '../../src/mesh/mac.js'
 import {encodeVxlan} from '../../src/mesh/vxlan.js'
+import {BCAST, frame, frameSocket, payload} from '../helpers/frames.js'
 
 /**
  * Two userspace switch daemons on loopback (127.0.1.1 and 127.0.1.2: peers are told apart
@@ -21,10 +22,6 @@ interface TestVm {
   next(ms?: number): Promise<Buffer>
 }
 
-const BCAST = 'ff:ff:ff:ff:ff:ff'
-const frame = (dst: string, src: string, text: string) =>
-  Buffer.concat([Buffer.from(dst.replaceAll(':', ''), 'hex'), Buffer.from(src.replaceAll(':', ''), 'hex'), Buffer.from([0x88, 0xb5]), Buffer.from(text)])
-const payload = (f: Buffer) => f.subarray(14).toString()
 
 describe('userspace switch daemons on loopback', function () {
   this.timeout(10_000)
@@ -33,33 +30,9 @@ describe('userspace switch daemons on loopback', function () {
   const vms: TestVm[] = []
 
   async function vm(daemon: MeshDaemon, vni: number, name: string): Promise<TestVm> {
-    const socket = createSocket('udp4')
-    socket.bind(0, '127.0.0.1')
-    await once(socket, 'listening')
-    const {listening} = await daemon.attachVm(vni, name, {address: '127.0.0.1', port: 0}, {address: '127.0.0.1', port: socket.address().port})
-    const received: Buffer[] = []
-    const waiters: Array<(f: Buffer) => void> = []
-    socket.on('message', (f) => {
-      const w = waiters.shift()
-      if (w) w(f)
-      else received.push(f)
-    })
-    const v: TestVm = {
-      name,
-      socket,
-      received,
-      send: (f) => socket.send(f, listening.port, listening.address),
-      next: (ms = 2000) =>
-        received.length > 0
-          ? Promise.resolve(received.shift()!)
-          : new Promise((resolve, reject) => {
-              const timer = setTimeout(() => reject(new Error(`${name}: no frame within ${ms} ms`)), ms)
-              waiters.push((f) => {
-                clearTimeout(timer)
-                resolve(f)
-              })
-            }),
-    }
+    const inbox = await frameSocket(name, 2000)
+    const {listening} = await daemon.attachVm(vni, name, {address: '127.0.0.1', port: 0}, {address: '127.0.0.1', port: inbox.port})
+    const v: TestVm = {name, socket: inbox.socket, received: inbox.frames, send: (f) => inbox.socket.send(f, listening.port, listening.address), next: inbox.next}
     vms.push(v)
     return v
   }
