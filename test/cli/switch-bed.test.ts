@@ -1,6 +1,6 @@
 import {strict as assert} from 'node:assert'
 
-import {type Bed, bedUnavailable, startBed} from '../helpers/bed.js'
+import {type Bed, bedUnavailable, guestEnvFile, pingStats, startBed, until} from '../helpers/bed.js'
 import {type CliResult, tempHome, violinProcess} from '../helpers/cli.js'
 import {requireIntegration} from '../helpers/integration.js'
 import {NetnsLab, pingCounts} from '../helpers/netns.js'
@@ -120,39 +120,10 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
   })
 
   describe('real guests on the mesh, across live migrations', () => {
-    const stats = async (host: number, vm: string) => {
-      const lines = (await bed.consoleOf(host, vm)).split('\n').slice(0, -1).filter((l) => l.startsWith('PING-STATS')) // whole lines only
-      const m = /sent=(\d+) received=(\d+) lost_streak_max=(\d+)/.exec(lines.at(-1) ?? '')
-      return m ? {sent: Number(m[1]), received: Number(m[2]), lostStreakMax: Number(m[3])} : undefined
-    }
-    async function until<T>(what: string, probe: () => Promise<T | undefined>, ok: (v: T) => boolean, ms = 90_000): Promise<T> {
-      const deadline = Date.now() + ms
-      for (;;) {
-        const v = await probe()
-        if (v !== undefined && ok(v)) return v
-        if (Date.now() > deadline) throw new Error(`not within ${ms / 1000} s: ${what} (last: ${JSON.stringify(v)})`)
-        await new Promise((r) => setTimeout(r, 500))
-      }
-    }
+    const stats = (host: number, vm: string) => pingStats(bed, host, vm)
 
     it("two guests on different hosts ping over the environment's VXLAN, a twin environment with the same addresses gets no answer, and they keep pinging while one moves back and forth", async () => {
-      const file = `${home.dir}/live.yaml`
-      const {writeFileSync} = await import('node:fs')
-      writeFileSync(
-        file,
-        [
-          'name: live',
-          'dataplane: vxlan',
-          'defaults:',
-          `  kernel: ${bed.guest.kernel}`,
-          `  initrd: ${bed.guest.initrd}`,
-          '  cmdline: "console=ttyS0 quiet panic=-1 mtu=1450"',
-          '  memory: 160M',
-          'vms:',
-          '  - {name: live-head, role: head, host: vbed1, cmdline: "ip4=10.98.0.1/24 ping=10.98.0.2"}',
-          '  - {name: live-c1, host: vbed2, cmdline: "ip4=10.98.0.2/24"}',
-        ].join('\n'),
-      )
+      const file = guestEnvFile(bed, `${home.dir}/live.yaml`, 'live', 'vxlan', ['{name: live-head, role: head, host: vbed1, cmdline: "ip4=10.98.0.1/24 ping=10.98.0.2"}', '{name: live-c1, host: vbed2, cmdline: "ip4=10.98.0.2/24"}'])
       const r = await cli(['env', 'define', '--file', file])
       assert.equal(r.exitCode, 0, r.stderr)
       const first = await until('pings answered across hosts', () => stats(1, 'live-head'), (s) => s.received >= 5)
@@ -162,8 +133,7 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
       assert.equal(first.lostStreakMax, 0)
 
       // Another environment with the same addresses, its head where live-c1 (10.98.0.2) runs: nothing answers it.
-      const twinFile = `${home.dir}/twin.yaml`
-      writeFileSync(twinFile, ['name: twin', 'dataplane: vxlan', 'defaults:', `  kernel: ${bed.guest.kernel}`, `  initrd: ${bed.guest.initrd}`, '  cmdline: "console=ttyS0 quiet panic=-1 mtu=1450"', '  memory: 160M', 'vms:', '  - {name: twin-head, role: head, host: vbed2, cmdline: "ip4=10.98.0.1/24 ping=10.98.0.2"}'].join('\n'))
+      const twinFile = guestEnvFile(bed, `${home.dir}/twin.yaml`, 'twin', 'vxlan', ['{name: twin-head, role: head, host: vbed2, cmdline: "ip4=10.98.0.1/24 ping=10.98.0.2"}'])
       assert.equal((await cli(['env', 'define', '--file', twinFile])).exitCode, 0)
       const twin = await until('twin-head has pinged for a while', () => stats(2, 'twin-head'), (s) => s.sent >= 10)
       assert.equal(twin.received, 0, `10.98.0.2 exists only in environment live: ${JSON.stringify(twin)}`)

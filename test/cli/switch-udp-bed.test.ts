@@ -1,8 +1,7 @@
 import {strict as assert} from 'node:assert'
-import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {type Bed, bedUnavailable, startBed} from '../helpers/bed.js'
+import {type Bed, bedUnavailable, guestEnvFile, pingStats, startBed, until} from '../helpers/bed.js'
 import {type CliResult, ROOT, tempHome, violinProcess} from '../helpers/cli.js'
 import {requireIntegration} from '../helpers/integration.js'
 
@@ -18,20 +17,7 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
   let home: ReturnType<typeof tempHome>
   const cli = (args: string[]): Promise<CliResult> => violinProcess(args, home.env)
 
-  const stats = async (host: number, vm: string) => {
-    const lines = (await bed.consoleOf(host, vm)).split('\n').slice(0, -1).filter((l) => l.startsWith('PING-STATS')) // whole lines only
-    const m = /sent=(\d+) received=(\d+) lost_streak_max=(\d+)/.exec(lines.at(-1) ?? '')
-    return m ? {sent: Number(m[1]), received: Number(m[2]), lostStreakMax: Number(m[3])} : undefined
-  }
-  async function until<T>(what: string, probe: () => Promise<T | undefined>, ok: (v: T) => boolean, ms = 90_000): Promise<T> {
-    const deadline = Date.now() + ms
-    for (;;) {
-      const v = await probe()
-      if (v !== undefined && ok(v)) return v
-      if (Date.now() > deadline) throw new Error(`not within ${ms / 1000} s: ${what} (last: ${JSON.stringify(v)})`)
-      await new Promise((r) => setTimeout(r, 500))
-    }
-  }
+  const stats = (host: number, vm: string) => pingStats(bed, host, vm)
   const agentHello = async (host: number) => JSON.parse(await bed.exec(host, [process.execPath, join(ROOT, 'bin/run.js'), 'agent', 'status', '--json'])) as {pid: number; switches: number[]}
 
   before(async function () {
@@ -60,22 +46,7 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
   })
 
   it('env define with dataplane udp starts the agents, meshes the switches and plugs the guests in: they ping across hosts', async () => {
-    const file = join(home.dir, 'udp.yaml')
-    writeFileSync(
-      file,
-      [
-        'name: udp',
-        'dataplane: udp',
-        'defaults:',
-        `  kernel: ${bed.guest.kernel}`,
-        `  initrd: ${bed.guest.initrd}`,
-        '  cmdline: "console=ttyS0 quiet panic=-1 mtu=1450"',
-        '  memory: 160M',
-        'vms:',
-        '  - {name: udp-head, role: head, host: vbed1, cmdline: "ip4=10.97.0.1/24 ping=10.97.0.2"}',
-        '  - {name: udp-c1, host: vbed2, cmdline: "ip4=10.97.0.2/24"}',
-      ].join('\n'),
-    )
+    const file = guestEnvFile(bed, join(home.dir, 'udp.yaml'), 'udp', 'udp', ['{name: udp-head, role: head, host: vbed1, cmdline: "ip4=10.97.0.1/24 ping=10.97.0.2"}', '{name: udp-c1, host: vbed2, cmdline: "ip4=10.97.0.2/24"}'])
     const r = await cli(['env', 'define', '--file', file])
     assert.equal(r.exitCode, 0, r.stdout + r.stderr)
     const info = (await cli(['env', 'info', 'udp', '--json'])).json
@@ -120,22 +91,8 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
   })
 
   it('keeps another environment with the same addresses apart: its pings to the first one\'s guest go unanswered', async () => {
-    const file = join(home.dir, 'twin.yaml')
-    writeFileSync(
-      file,
-      [
-        'name: twin',
-        'dataplane: udp',
-        'defaults:',
-        `  kernel: ${bed.guest.kernel}`,
-        `  initrd: ${bed.guest.initrd}`,
-        '  cmdline: "console=ttyS0 quiet panic=-1 mtu=1450"',
-        '  memory: 160M',
-        'vms:',
-        // the same address as udp-head, on the host where udp-c1 (10.97.0.2) runs
-        '  - {name: twin-head, role: head, host: vbed2, cmdline: "ip4=10.97.0.1/24 ping=10.97.0.2"}',
-      ].join('\n'),
-    )
+    // the same address as udp-head, on the host where udp-c1 (10.97.0.2) runs
+    const file = guestEnvFile(bed, join(home.dir, 'twin.yaml'), 'twin', 'udp', ['{name: twin-head, role: head, host: vbed2, cmdline: "ip4=10.97.0.1/24 ping=10.97.0.2"}'])
     const r = await cli(['env', 'define', '--file', file])
     assert.equal(r.exitCode, 0, r.stdout + r.stderr)
     const twinVni = (await cli(['env', 'info', 'twin', '--json'])).json.network.vni

@@ -14,7 +14,7 @@
  * State lives in $VIOLIN_BED (default /var/tmp/violin-bed); `startBed` first tears down
  * whatever a previous (failed, killed) run left behind.
  */
-import {constants} from 'node:fs'
+import {constants, writeFileSync} from 'node:fs'
 import {access, readFile} from 'node:fs/promises'
 import {delimiter, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -158,4 +158,33 @@ export async function startBed(n: number): Promise<Bed> {
     },
     down: () => (down ??= run('bash', [BED_SH, 'down'], 'bed.sh down', 120_000).then(() => undefined)),
   }
+}
+
+/** The last whole `PING-STATS` line a guest started with `ping=` printed (see test/bed/guest/init.sh). */
+export async function pingStats(bed: Bed, host: number, vm: string): Promise<{sent: number; received: number; lostStreakMax: number} | undefined> {
+  // Whole lines only: the guest may be half-way through writing the last one.
+  const lines = (await bed.consoleOf(host, vm)).split('\n').slice(0, -1).filter((l) => l.startsWith('PING-STATS'))
+  const m = /sent=(\d+) received=(\d+) lost_streak_max=(\d+)/.exec(lines.at(-1) ?? '')
+  return m ? {sent: Number(m[1]), received: Number(m[2]), lostStreakMax: Number(m[3])} : undefined
+}
+
+/** Polls `probe` every 500 ms until `ok` holds; fails with the last value after `ms`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, ok: (v: T) => boolean, ms = 90_000): Promise<T> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const v = await probe()
+    if (v !== undefined && ok(v)) return v
+    if (Date.now() > deadline) throw new Error(`not within ${ms / 1000} s: ${what} (last: ${JSON.stringify(v)})`)
+    await new Promise((r) => setTimeout(r, 500))
+  }
+}
+
+/**
+ * Writes an `env define` file for bed guests on a data plane: each VM line is a flow
+ * mapping as the file format takes it (`{name: x, host: vbed1, cmdline: "ip4=..."}`).
+ */
+export function guestEnvFile(bed: Bed, file: string, name: string, dataplane: string, vms: string[]): string {
+  const lines = [`name: ${name}`, `dataplane: ${dataplane}`, 'defaults:', `  kernel: ${bed.guest.kernel}`, `  initrd: ${bed.guest.initrd}`, '  cmdline: "console=ttyS0 quiet panic=-1 mtu=1450"', '  memory: 160M', 'vms:', ...vms.map((v) => `  - ${v}`)]
+  writeFileSync(file, `${lines.join('\n')}\n`)
+  return file
 }
