@@ -111,15 +111,10 @@ function relieve(pass: Pass, spot: Hotspot, memoryBlocked: string): void {
   const held = new Set<string>()
   const skipped = new Set<string>()
   for (;;) {
-    const cpuHot = spot.hot.has('cpu') && pass.cpu(h) > options.cpuThreshold
-    const memHot = spot.hot.has('memory') && !memoryFreed
-    const nicHot = spot.hot.has('nic') && pass.nic(h) > options.nicThreshold
-    if (!cpuHot && !memHot && !nicHot) break
-    const still = kinds([...(cpuHot ? ['cpu' as const] : []), ...(memHot ? ['memory' as const] : []), ...(nicHot ? ['nic' as const] : [])])
-    if (pass.capReached) {
-      pass.notes.push(`${h.name} is still a ${still} hotspot after ${moved} planned move(s), but the pass's cap of ${options.maxMigrations} migration(s) is reached`)
-      break
-    }
+    const hot = pass.stillHot(spot, !memoryFreed)
+    if (!hot) break
+    const {cpu: cpuHot, memory: memHot, nic: nicHot, words: still} = hot
+    if (pass.stopsAtCap(h, still, moved)) break
     const C = cpuHot ? 1 : 0
     const M = memHot ? 1 : 0
     const N = 1

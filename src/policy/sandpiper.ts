@@ -29,7 +29,7 @@
  * cap on migrations per pass.
  */
 import type {ClusterView, HostView, Plan, Policy, PolicyOptions, VmView} from './view.js'
-import {type Hotspot, type Landing, Pass, findHotspots, frac, hotspotSays, kinds, nicCapacity, some, sandpiperVolume} from './volume.js'
+import {type Hotspot, type Landing, Pass, findHotspots, frac, hotspotSays, nicCapacity, some, sandpiperVolume} from './volume.js'
 
 interface Candidate {
   vm: VmView
@@ -52,15 +52,10 @@ function relieve(pass: Pass, spot: Hotspot, memoryHandled: boolean, memoryBlocke
   let moved = 0
   const held = new Set<string>()
   for (;;) {
-    const cpuHot = spot.hot.has('cpu') && pass.cpu(h) > options.cpuThreshold
-    const memHot = spot.hot.has('memory') && !memoryHandled && !memoryFreed
-    const nicHot = spot.hot.has('nic') && pass.nic(h) > options.nicThreshold
-    if (!cpuHot && !memHot && !nicHot) break
-    const still = kinds([...(cpuHot ? ['cpu' as const] : []), ...(memHot ? ['memory' as const] : []), ...(nicHot ? ['nic' as const] : [])])
-    if (pass.capReached) {
-      pass.notes.push(`${h.name} is still a ${still} hotspot after ${moved} planned move(s), but the pass's cap of ${options.maxMigrations} migration(s) is reached`)
-      break
-    }
+    const hot = pass.stillHot(spot, !memoryHandled && !memoryFreed)
+    if (!hot) break
+    const {cpu: cpuHot, memory: memHot, nic: nicHot, words: still} = hot
+    if (pass.stopsAtCap(h, still, moved)) break
     const candidates: Candidate[] = ledger.vmsOn(h.name).map((vm) => {
       const cpu = pass.cpuShare(vm, h)
       const mem = pass.memShare(vm, h)

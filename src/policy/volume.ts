@@ -254,6 +254,28 @@ export class Pass {
     return this.ledger.migrationsPlanned >= this.options.maxMigrations
   }
 
+  /**
+   * What of a hotspot is still hot as the plan leaves it (memory while `memory` says so,
+   * since only later samples show a move's effect on swapping), with the words for it;
+   * undefined when nothing is.
+   */
+  stillHot(spot: Hotspot, memory: boolean): {cpu: boolean; memory: boolean; nic: boolean; words: string} | undefined {
+    const hot = {
+      cpu: spot.hot.has('cpu') && this.cpu(spot.host) > this.options.cpuThreshold,
+      memory: spot.hot.has('memory') && memory,
+      nic: spot.hot.has('nic') && this.nic(spot.host) > this.options.nicThreshold,
+    }
+    if (!hot.cpu && !hot.memory && !hot.nic) return undefined
+    return {...hot, words: kinds((['cpu', 'memory', 'nic'] as const).filter((r) => hot[r]))}
+  }
+
+  /** Whether the cap stops relieving a hotspot that is still hot; says so in the notes. */
+  stopsAtCap(host: HostView, still: string, moved: number): boolean {
+    if (!this.capReached) return false
+    this.notes.push(`${host.name} is still a ${still} hotspot after ${moved} planned move(s), but the pass's cap of ${this.options.maxMigrations} migration(s) is reached`)
+    return true
+  }
+
   /** CPU as the plan leaves it: the prediction plus the demand planned moves add or take away. */
   cpu(h: HostView): number {
     const base = this.baseLoad.get(h.name)
