@@ -4,7 +4,7 @@ import {type PairCount, pairRates, sumPairs} from '../monitor/traffic.js'
 import {POLICIES} from '../policy/policies.js'
 import type {Plan, PolicyOptions, TrafficView} from '../policy/view.js'
 import type {Session} from '../services/session.js'
-import {switchTraffic} from '../services/switch.js'
+import {switchTraffic, trafficHosts} from '../services/switch.js'
 import {type ActionOutcome, executePlan} from './execute.js'
 import {clusterView} from './view.js'
 
@@ -42,9 +42,10 @@ export async function adaptationPass(
   if (!policy) throw new Error(`no policy "${options.policy}"`)
   const hosts = session.select()
   const notes: string[] = []
-  const trafficBefore = await readTraffic(session, notes)
+  const where = new Map<string, string[]>()
+  const trafficBefore = await readTraffic(session, where, notes)
   const {report, samples} = await pollUsage(session, hosts, options.intervalMs, run.previous, run.signal)
-  const traffic = trafficRates(trafficBefore, await readTraffic(session, notes), report.intervalSec)
+  const traffic = trafficRates(trafficBefore, await readTraffic(session, where, notes), report.intervalSec)
   history.record(sampleFromReport(report), options.policyOptions)
   const view = clusterView({report, history, hosts, environments: session.inventory?.environments() ?? [], traffic})
   const planned = policy(view, options.policyOptions)
@@ -59,10 +60,13 @@ export async function adaptationPass(
  * The traffic matrices of the environments on the udp data plane (their agents count it),
  * for the IDC policy's group reunion. A host that cannot be asked costs a note, not the pass.
  */
-async function readTraffic(session: Session, notes: string[]): Promise<Map<string, PairCount>> {
+async function readTraffic(session: Session, where: Map<string, string[]>, notes: string[]): Promise<Map<string, PairCount>> {
   const pairs = new Map<string, PairCount>()
   for (const env of session.inventory?.environments().filter((e) => e.network?.dataplane === 'udp') ?? []) {
-    const outcomes = await switchTraffic(session, env.name).catch((error: Error) => {
+    // Where the VMs run is asked once per pass, for both readings.
+    const hosts = where.get(env.name) ?? (await trafficHosts(session, env.name).catch(() => undefined))
+    if (hosts) where.set(env.name, hosts)
+    const outcomes = await switchTraffic(session, env.name, hosts).catch((error: Error) => {
       notes.push(`traffic of ${env.name} not read: ${error.message}`)
       return []
     })

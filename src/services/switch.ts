@@ -353,13 +353,22 @@ export async function switchFdb(session: Session, envName: string, hostNames?: s
   })
 }
 
-/** The per-pair traffic an environment's switches counted (udp data plane), with VM names for MACs. */
-export async function switchTraffic(session: Session, envName: string): Promise<HostOutcome<Array<{src: string; dst: string; srcVm?: string; dstVm?: string; frames: number; bytes: number; remote: boolean}>>[]> {
+/** The hosts whose switches count an environment's traffic (where its VMs run), for switchTraffic. */
+export async function trafficHosts(session: Session, envName: string): Promise<string[]> {
+  return [...(await environmentPlacement(session, session.inventory!.environment(envName))).keys()].sort()
+}
+
+/**
+ * The per-pair traffic an environment's switches counted (udp data plane), with VM names
+ * for MACs. Callers that read twice (to get rates) pass the hosts from trafficHosts, so the
+ * hypervisors are asked where the VMs are only once.
+ */
+export async function switchTraffic(session: Session, envName: string, hostNames?: string[]): Promise<HostOutcome<Array<{src: string; dst: string; srcVm?: string; dstVm?: string; frames: number; bytes: number; remote: boolean}>>[]> {
   const env = session.inventory!.environment(envName)
   const network = needNetwork(env)
   if (network.dataplane !== 'udp') throw new UsageError(`environment "${envName}" is on the ${network.dataplane} data plane, which counts no per-pair traffic`, 'the udp data plane (switch start --dataplane udp) keeps a traffic matrix')
   const names = new Map(env.vms.map((v) => [v.mac, v.name]))
-  const hosts = [...(await environmentPlacement(session, env)).keys()].sort().map((h) => session.host(h))
+  const hosts = (hostNames ?? (await trafficHosts(session, envName))).map((h) => session.host(h))
   return fanout(hosts, async (host) => {
     const [entry] = await askHostAgent<Array<{vni: number; pairs: Array<{src: string; dst: string; frames: number; bytes: number; remote: boolean}>}>>(session, host, {op: 'traffic', vni: network.vni})
     return (entry?.pairs ?? []).map((p) => ({...p, srcVm: names.get(p.src), dstVm: names.get(p.dst)}))

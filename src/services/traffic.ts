@@ -1,7 +1,7 @@
 import {UsageError} from '../errors.js'
 import {type PairCount, type PairRate, pairRates, sumPairs} from '../monitor/traffic.js'
 import type {Session} from './session.js'
-import {switchTraffic} from './switch.js'
+import {switchTraffic, trafficHosts} from './switch.js'
 
 export interface EnvironmentTraffic {
   env: string
@@ -27,10 +27,11 @@ export async function pollTraffic(session: Session, envNames: string[] | undefin
   const envs = envNames?.length ? envNames.map((n) => inventory.environment(n)) : inventory.environments().filter((e) => e.network?.dataplane === 'udp')
   const failures: TrafficReport['failures'] = []
   let asked = 0
+  const where = await Promise.all(envs.map((env) => (env.network?.dataplane === 'udp' ? trafficHosts(session, env.name) : undefined)))
   const read = async (): Promise<PairCount[][]> =>
     Promise.all(
-      envs.map(async (env) => {
-        const outcomes = await switchTraffic(session, env.name)
+      envs.map(async (env, i) => {
+        const outcomes = await switchTraffic(session, env.name, where[i])
         asked += outcomes.length
         for (const o of outcomes) if (!o.ok) failures.push({env: env.name, host: o.host, error: o.error})
         return sumPairs(outcomes.flatMap((o) => (o.ok ? [o.value] : [])))
