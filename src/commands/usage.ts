@@ -6,7 +6,6 @@ import {type Samples, type UsageReport, pollUsage} from '../monitor/poll.js'
 import type {HostUsage, VmUsage} from '../monitor/rates.js'
 import {type Column, renderCsv} from '../render/table.js'
 import {realClock, type Session} from '../services/session.js'
-import {pollTraffic} from '../services/traffic.js'
 import {formatMiB} from '../units.js'
 
 /** `usage --traffic --json`: one object per (source, destination) pair; totals since each switch started. */
@@ -107,6 +106,8 @@ export default class Usage extends ViolinCommand {
 
   private async traffic(session: Session, envs: string[] | undefined, interval: number, format: 'table' | 'csv' | 'json'): Promise<TrafficReportJson> {
     const progress = await this.progress('Reading the switches\' traffic matrices...')
+    // Loaded here: the traffic matrix pulls in the switch and agent services, which plain usage never needs.
+    const {pollTraffic} = await import('../services/traffic.js')
     const report = await pollTraffic(session, envs, interval * 1000).finally(() => progress.stop())
     for (const f of report.failures) this.warnHost(f.host, f.error)
     const rows = report.environments.flatMap((e) => e.pairs.map((p) => ({env: e.env, ...p})))
