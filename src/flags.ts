@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {DEFAULT_AGENT_DIR} from './agent/paths.js'
 import {DATAPLANES} from './inventory/environment.js'
 import {PLACEMENTS} from './policy/placement.js'
 import {FORMATS, type Format} from './render/table.js'
@@ -46,3 +47,6 @@ export const vmShapeFlags = {
   }),
   placement: Flags.option({options: PLACEMENTS, summary: 'spread: as many hosts as possible; pack: as few.', default: 'spread' as const})(),
 }
+
+/** The agent's directory, for every `violin agent` command. */
+export const agentDirFlag = Flags.string({summary: 'Directory of the socket, PID file, log and state.', default: DEFAULT_AGENT_DIR, helpValue: 'DIR'})

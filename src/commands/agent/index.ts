@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {ViolinCommand} from '../../base-command.js'
 import {ViolinError} from '../../errors.js'
+import {agentDirFlag} from '../../flags.js'
 
 export default class Agent extends ViolinCommand {
   static override summary = "Run this host's agent: the userspace switches of the udp data plane."
@@ -13,7 +14,7 @@ export default class Agent extends ViolinCommand {
   ]
   static override flags = {
     address: Flags.string({summary: 'The underlay address other hosts reach this one at (default: the one in the state file).', helpValue: 'IP'}),
-    dir: Flags.string({summary: 'Directory of the socket, PID file, log and state.', default: '/var/lib/violin/agent', helpValue: 'DIR'}),
+    dir: agentDirFlag,
     'data-port': Flags.integer({summary: 'UDP port of the data plane (VXLAN-framed).', default: 4790, min: 1, max: 65535}),
     'control-port': Flags.integer({summary: 'UDP port of the control plane.', default: 4791, min: 1, max: 65535}),
     hello: Flags.integer({summary: 'Milliseconds between hellos to peers; a peer silent 3.5 times that is dropped.', default: 1000, min: 50, max: 60_000}),

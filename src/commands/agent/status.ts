@@ -2,13 +2,14 @@ import {Flags} from '@oclif/core'
 
 import {ViolinCommand} from '../../base-command.js'
 import {ViolinError} from '../../errors.js'
+import {agentDirFlag} from '../../flags.js'
 
 export default class AgentStatus extends ViolinCommand {
   static override summary = "Say whether this host's agent runs, and what it holds."
   static override description = 'Asks the agent of DIR on its socket: PID, version, start time, its member address and ports, the VNIs of its switches and the datagrams it dropped before any switch saw them. Exit 1 when no agent answers.'
   static override examples = ['<%= config.bin %> agent status', '<%= config.bin %> agent status --json']
   static override flags = {
-    dir: Flags.string({summary: 'Directory of the socket, PID file, log and state.', default: '/var/lib/violin/agent', helpValue: 'DIR'}),
+    dir: agentDirFlag,
   }
 
   async run() {

@@ -3,13 +3,14 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {ViolinCommand} from '../../base-command.js'
 import {ViolinError} from '../../errors.js'
+import {agentDirFlag} from '../../flags.js'
 
 export default class AgentStop extends ViolinCommand {
   static override summary = "Stop this host's agent (its VMs on the udp data plane lose their network until it runs again)."
   static override description = 'Sends SIGTERM to the agent of DIR and waits for it to leave its meshes and exit. Its state file stays: the next agent brings the same switches back. Exit 0 also when no agent was running; 1 when it did not stop within --wait seconds.'
   static override examples = ['<%= config.bin %> agent stop']
   static override flags = {
-    dir: Flags.string({summary: 'Directory of the socket, PID file, log and state.', default: '/var/lib/violin/agent', helpValue: 'DIR'}),
+    dir: agentDirFlag,
     wait: Flags.integer({summary: 'Seconds to wait for it to exit.', default: 10, min: 1}),
   }
 
