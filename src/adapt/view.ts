@@ -1,4 +1,4 @@
-import type {EnvironmentRecord} from '../inventory/environment.js'
+import type {EnvironmentRecord, EnvVmRecord} from '../inventory/environment.js'
 import type {HostRecord} from '../inventory/host.js'
 import type {History} from '../monitor/history.js'
 import type {UsageReport} from '../monitor/poll.js'
@@ -6,12 +6,15 @@ import type {ClusterView, HostView, TrafficView, VmView} from '../policy/view.js
 
 const DEFAULT_SHARES = 1024
 
+/** What a policy needs of an environment: its head's site and its VMs' roles. */
+export type EnvironmentRoles = Pick<EnvironmentRecord, 'name' | 'headSite'> & {vms: Array<Pick<EnvVmRecord, 'name' | 'role'>>}
+
 /**
  * The cluster as a policy sees it, from one usage reading, the history (already fed with
  * that reading) and the inventory's environments. Pure. Hosts that did not answer, and
  * VMs not running, are left out: nothing is decided on what was not seen.
  */
-export function clusterView(input: {report: UsageReport; history: History; hosts: HostRecord[]; environments: EnvironmentRecord[]; traffic?: TrafficView[]; shares?: Map<string, number>}): ClusterView {
+export function clusterView(input: {report: UsageReport; history: History; hosts: HostRecord[]; environments: EnvironmentRoles[]; traffic?: TrafficView[]; shares?: Map<string, number>}): ClusterView {
   const {report, history} = input
   const nowMs = report.timeMs
   const records = new Map(input.hosts.map((h) => [h.name, h]))
@@ -29,10 +32,12 @@ export function clusterView(input: {report: UsageReport; history: History; hosts
         freeMemoryMiB: h.freeMemoryMiB ?? 0,
         cpu: (h.cpuPercent ?? 0) / 100,
         ...(past.cpuPredicted === undefined ? {} : {cpuPredicted: past.cpuPredicted}),
-        swapWritesPerSecond: 0,
+        // A host that measured no swap or NIC (libvirt's test driver, unreadable counters) counts as idle there.
+        swapWritesPerSecond: h.swapWritesPerSecond ?? 0,
         ...(past.swapWritesPredicted === undefined ? {} : {swapWritesPredicted: past.swapWritesPredicted}),
-        nic: 0,
+        nic: (h.nicPercent ?? 0) / 100,
         ...(past.nicPredicted === undefined ? {} : {nicPredicted: past.nicPredicted}),
+        ...(h.nicBytesPerSecond === undefined ? {} : {nicBytesPerSecond: h.nicBytesPerSecond}),
         hotSamples: past.hotSamples,
         ...(past.migrating ? {migrating: true} : {}),
         ...(records.get(h.host)?.maintenance ? {maintenance: true} : {}),
@@ -42,7 +47,7 @@ export function clusterView(input: {report: UsageReport; history: History; hosts
   const vms: VmView[] = report.vms
     .filter((v) => seen.has(v.host) && v.state === 'running' && v.vcpus !== undefined && v.memoryMiB !== undefined)
     .map((v) => {
-      const cpu = (v.cpuPercent ?? 0) / 100
+      const cpu = (v.cpuDemandPercent ?? v.cpuPercent ?? 0) / 100
       const past = history.vmView(v.name)
       const env = roleOf.get(v.name)
       return {

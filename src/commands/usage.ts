@@ -38,6 +38,18 @@ const hostColumns: Column<HostUsage>[] = [
   {header: 'VMs', get: (r) => r.vms, align: 'right'},
 ]
 
+const swapColumn: Column<HostUsage> = {header: 'Swap out/s', get: (r) => r.swapWritesPerSecond, align: 'right'}
+const nicColumn: Column<HostUsage> = {header: 'NIC', get: (r) => pct(r.nicPercent), align: 'right'}
+
+/** Swap and NIC columns only when some host measured them (libvirt's test driver measures neither). */
+function hostColumnsFor(hosts: HostUsage[]): Column<HostUsage>[] {
+  return [
+    ...hostColumns,
+    ...(hosts.some((h) => h.swapWritesPerSecond !== undefined) ? [swapColumn] : []),
+    ...(hosts.some((h) => h.nicPercent !== undefined) ? [nicColumn] : []),
+  ]
+}
+
 const vmColumns: Column<VmUsage>[] = [
   {header: 'Host', get: (r) => r.host},
   {header: 'VM', get: (r) => r.name},
@@ -50,9 +62,9 @@ const vmColumns: Column<VmUsage>[] = [
 ]
 
 export default class Usage extends ViolinCommand {
-  static override summary = 'Poll every host: per-VM CPU and memory, per-host CPU and free memory.'
+  static override summary = 'Poll every host: per-VM CPU and memory, per-host CPU, free memory, swap writes and NIC use.'
   static override description =
-    "Samples every selected host at once, waits --interval, samples again and prints rates. VM CPU is a % of the VM's own vCPUs; host CPU is a % of all its cores. Hosts that do not answer are listed with their status while the others are still shown, and the exit status is 7. Simulated hosts (sim:) advance their clock by the interval without waiting."
+    "Samples every selected host at once, waits --interval, samples again and prints rates. VM CPU is a % of the VM's own vCPUs; host CPU is a % of all its cores. Real hosts also report the pages they swapped out per second and their NIC's traffic (received + sent) as a % of its speed, when the NIC reports one (see host add --nic). Hosts that do not answer are listed with their status while the others are still shown, and the exit status is 7. Simulated hosts (sim:) advance their clock by the interval without waiting."
   static override examples = [
     '<%= config.bin %> usage --connect sim:examples/two-sites.yaml',
     '<%= config.bin %> usage --site east --interval 5',
@@ -142,7 +154,7 @@ export default class Usage extends ViolinCommand {
     }
     if (n > 1) this.log('')
     this.log(`Usage over ${r.intervalSec.toFixed(1)} s, ending ${new Date(r.timeMs).toISOString()}`)
-    await this.render('table', r, r.hosts, hostColumns)
+    await this.render('table', r, r.hosts, hostColumnsFor(r.hosts))
     this.log('')
     await this.render('table', r, r.vms, vmColumns)
   }

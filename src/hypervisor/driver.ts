@@ -41,6 +41,11 @@ export interface VmSample {
   vcpus?: number
   /** Cumulative CPU time, nanoseconds; restarts near 0 after a migration. */
   cpuTimeNs?: number
+  /**
+   * Cumulative time its vCPUs were ready to run but waited for a physical CPU (what the
+   * guest sees as steal), nanoseconds: with cpuTimeNs, what the VM asked for on a busy host.
+   */
+  cpuWaitNs?: number
   /** Current allocation (balloon), MiB. */
   memoryMiB?: number
   maxMemoryMiB?: number
@@ -53,11 +58,25 @@ export interface VmSample {
   raw: Record<string, string>
 }
 
+/** The host's own counters since boot (memory pressure and NIC traffic); rates come from two samples. */
+export interface HostCounters {
+  /** pages swapped out since boot (/proc/vmstat pswpout) */
+  swapOutPages: number
+  /** bytes received + sent by the host's NIC since boot */
+  nicBytes: number
+  /** the NIC's capacity, bytes/s, when known */
+  nicBytesPerSecond?: number
+  /** which device */
+  nic?: string
+}
+
 export interface HostSample {
   /** When the counters were read, ms on the driver's clock. */
   timeMs: number
   host: HostInfo
   vms: VmSample[]
+  /** Absent when the host is not a real one (libvirt's test driver) or its counters could not be read. */
+  counters?: HostCounters
 }
 
 export type SchedParams = Record<string, number | string>

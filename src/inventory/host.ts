@@ -20,6 +20,8 @@ export interface HostRecord {
   domainType?: DomainType
   /** vCPUs placement may put here per core (like OpenStack's cpu_allocation_ratio); 1 when absent. */
   cpuOvercommit?: number
+  /** The NIC whose traffic is the host's network load; absent: the default route's device. */
+  nic?: string
   /** In maintenance (`host drain`): the adaptation loop and placement put nothing new here. */
   maintenance?: boolean
   /** How violin starts this host's agent (the udp data plane): the command, and the agent's directory. */
@@ -38,3 +40,6 @@ export const DEFAULT_LIBVIRT_URI = 'qemu:///system'
 
 /** Host and VM names become file names, table cells and log lines: keep them to one line. */
 export const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
+
+/** A Linux interface name as violin accepts it: at most 15 bytes (IFNAMSIZ - 1), no '/', ':' or white space. */
+export const NIC_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/

@@ -6,7 +6,7 @@ import envPaths from 'env-paths'
 
 import {ConfigError, ExitCode, NotFoundError, UsageError, ViolinError} from '../errors.js'
 import {type Dataplane, DATAPLANES, type EnvironmentRecord, FIRST_VM_PORT, FIRST_VNI, LAST_VM_PORT, ROLES} from './environment.js'
-import {DOMAIN_TYPES, DRIVERS, HOST_NAME, type HostRecord, type VmRecord} from './host.js'
+import {DOMAIN_TYPES, DRIVERS, HOST_NAME, type HostRecord, NIC_NAME, type VmRecord} from './host.js'
 
 export interface InventoryData {
   version: 1
@@ -256,6 +256,7 @@ export function validate(path: string, text: string): InventoryData {
     if (r.cpuOvercommit !== undefined && !(typeof r.cpuOvercommit === 'number' && r.cpuOvercommit > 0)) fail(`${at}.cpuOvercommit`, 'must be a positive number')
     if (r.domainType !== undefined && !DOMAIN_TYPES.includes(r.domainType as never)) fail(`${at}.domainType`, `must be one of ${DOMAIN_TYPES.join(', ')}`)
     if (r.maintenance !== undefined && typeof r.maintenance !== 'boolean') fail(`${at}.maintenance`, 'must be true or false')
+    if (r.nic !== undefined && !(typeof r.nic === 'string' && NIC_NAME.test(r.nic))) fail(`${at}.nic`, 'must be a network interface name such as eth0')
     if (r.agent !== undefined) {
       const a = r.agent as Record<string, unknown>
       if (!isObject(a)) fail(`${at}.agent`, 'must be an object')

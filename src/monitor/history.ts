@@ -75,13 +75,22 @@ export function usageHistoryPath(): string {
   return join(stateDir(), 'history.json')
 }
 
-/** A usage report as a sample (fractions from percents). It has no swap or NIC figures yet. */
+/** A usage report as a sample (fractions from percents); swap and NIC only where the host measured them. */
 export function sampleFromReport(report: UsageReport): UsageSample {
   const frac = (p: number | undefined) => (p === undefined ? undefined : p / 100)
   return {
     timeMs: report.timeMs,
-    hosts: report.hosts.map((h) => ({name: h.host, cpu: h.status === 'ok' ? frac(h.cpuPercent) : undefined})),
-    vms: report.vms.map((v) => ({name: v.name, cpu: frac(v.cpuPercent)})),
+    hosts: report.hosts.map((h) => {
+      if (h.status !== 'ok') return {name: h.host, cpu: undefined}
+      return {
+        name: h.host,
+        cpu: frac(h.cpuPercent),
+        ...(h.swapWritesPerSecond === undefined ? {} : {swapWritesPerSecond: h.swapWritesPerSecond}),
+        ...(h.nicPercent === undefined ? {} : {nic: frac(h.nicPercent)}),
+      }
+    }),
+    // What a VM asked for, when the hypervisor tells how long it waited for a core (seed 002: demand, not what a busy host let it have).
+    vms: report.vms.map((v) => ({name: v.name, cpu: frac(v.cpuDemandPercent ?? v.cpuPercent)})),
   }
 }
 
@@ -221,6 +230,14 @@ export class History {
       const host = this.hosts.get(name) ?? {cpu: [], swap: [], nic: [], hotSamples: 0, missed: 0}
       host.migratingUntilMs = Math.max(host.migratingUntilMs ?? untilMs, untilMs)
       this.hosts.set(name, host)
+    }
+  }
+
+  /** The migrations on these hosts are over: judge them again from `untilMs`, whatever mark was there. */
+  endMigrating(hosts: Iterable<string>, untilMs: number): void {
+    for (const name of hosts) {
+      const host = this.hosts.get(name)
+      if (host) host.migratingUntilMs = untilMs
     }
   }
 

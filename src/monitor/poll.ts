@@ -41,13 +41,18 @@ export function report(hosts: HostRecord[], before: Samples, after: Samples): Us
   return out
 }
 
-/** One `violin usage` reading: sample, wait the interval, sample again. */
+/**
+ * One `violin usage` reading: sample, wait the interval, sample again. From `previous`
+ * samples (a loop's last reading) it waits only what is left of the interval since then.
+ */
 export async function pollUsage(session: Session, hosts: HostRecord[], intervalMs: number, previous?: Samples, signal?: AbortSignal): Promise<{report: UsageReport; samples: Samples}> {
   let before = previous
-  if (!before) {
-    before = await sampleHosts(session, hosts)
-    await session.clock.sleep(intervalMs, signal)
-  }
+  let waitMs = intervalMs
+  if (before) {
+    const times = [...before.values()].flatMap((s) => (s instanceof Error ? [] : [s.timeMs]))
+    if (times.length > 0) waitMs = Math.max(0, intervalMs - (session.clock.now() - Math.max(...times)))
+  } else before = await sampleHosts(session, hosts)
+  await session.clock.sleep(waitMs, signal)
   const after = await sampleHosts(session, hosts)
   return {report: report(hosts, before, after), samples: after}
 }

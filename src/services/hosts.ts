@@ -3,7 +3,7 @@ import {resolve} from 'node:path'
 import {UsageError, ViolinError} from '../errors.js'
 import type {ToolCheck} from '../hypervisor/driver.js'
 import type {DomainType} from '../hypervisor/vm-spec.js'
-import {DEFAULT_LIBVIRT_URI, type DriverKind, type HostRecord, type VmRecord} from '../inventory/host.js'
+import {DEFAULT_LIBVIRT_URI, type DriverKind, type HostRecord, NIC_NAME, type VmRecord} from '../inventory/host.js'
 import {Inventory} from '../inventory/store.js'
 import {parseSshTarget} from '../transport/ssh.js'
 import {fanout} from './fanout.js'
@@ -22,12 +22,14 @@ export interface AddHostInput {
   cpuOvercommit?: number
   agentCommand?: string[]
   agentDir?: string
+  nic?: string
   force: boolean
 }
 
 export async function addHost(input: AddHostInput): Promise<HostRecord> {
   if (Boolean(input.ssh) === input.local) throw new UsageError('give exactly one of --ssh USER@ADDR[:PORT] and --local')
   if (input.driver === 'sim' && !input.uri) throw new UsageError('a sim host needs --uri FILE (a simulated cluster, see examples/)')
+  if (input.nic !== undefined && !NIC_NAME.test(input.nic)) throw new UsageError(`"${input.nic}" is not a network interface name`, 'give the device as ip link lists it, e.g. --nic eth0 (at most 15 characters)')
   const record: HostRecord = {
     name: input.name,
     site: input.site,
@@ -38,6 +40,7 @@ export async function addHost(input: AddHostInput): Promise<HostRecord> {
     ...(input.identity ? {identity: input.identity} : {}),
     ...(input.domainType ? {domainType: input.domainType} : {}),
     ...(input.cpuOvercommit ? {cpuOvercommit: input.cpuOvercommit} : {}),
+    ...(input.nic ? {nic: input.nic} : {}),
     ...(input.agentCommand || input.agentDir ? {agent: {...(input.agentCommand ? {command: input.agentCommand} : {}), ...(input.agentDir ? {dir: input.agentDir} : {})}} : {}),
   }
   const inventory = await Inventory.open()

@@ -10,6 +10,7 @@ import {
   parseSchedinfo,
   parseVersion,
   splitBatch,
+  vcpuWaitNs,
 } from '../../src/hypervisor/libvirt/parse.js'
 import {migrationUri} from '../../src/hypervisor/libvirt/uri.js'
 import {fixture} from '../helpers/fixtures.js'
@@ -33,6 +34,14 @@ describe('virsh output parsers', () => {
     assert.equal(stats['cpu.time'], '4649623000')
     assert.equal(stats['balloon.current'], '262144')
     assert.equal(stats['dirtyrate.calc_mode'], 'page-sampling')
+  })
+
+  it("takes a QEMU guest's steal (vcpu.N.delay) as the time it waited for a core, and Xen's vcpu.N.wait otherwise", () => {
+    const stats = parseDomstats(fixture('virsh', 'qemu-domstats.txt')).get('tiny1')!
+    assert.deepEqual(vcpuWaitNs(stats), {cpuWaitNs: 245565314})
+    assert.deepEqual(vcpuWaitNs({'vcpu.current': '2', 'vcpu.maximum': '2', 'vcpu.0.wait': '7', 'vcpu.1.wait': '5'}), {cpuWaitNs: 12})
+    // QEMU without delay (libvirt before 7.9) reports wait=0: unknown, not "never waited".
+    assert.deepEqual(vcpuWaitNs({'vcpu.current': '1', 'vcpu.0.wait': '0'}), {})
   })
 
   it('keeps quotes and spaces inside domain names', () => {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import {CommandFailedError, NotFoundError, UsageError, ViolinError} from '../../src/errors.js'
 import {xlConfig} from '../../src/hypervisor/xl/config.js'
+import {HOST_COUNTERS_ARGV} from '../../src/hypervisor/host-counters.js'
 import {WRITE_FROM_STDIN, XlDriver} from '../../src/hypervisor/xl/driver.js'
+import {fixture} from '../helpers/fixtures.js'
 import {RecordedTransport, UnrecordedCommandError, xlFixture, type Recording} from '../helpers/recorded-transport.js'
 
 const XL_INFO: [string[], Recording] = [['xl', 'info'], {stdout: xlFixture('xl-info.txt')}]
@@ -9,6 +11,7 @@ const XL_INFO_CREDIT: [string[], Recording] = [['xl', 'info'], {stdout: xlFixtur
 const XL_LIST: [string[], Recording] = [['xl', 'list'], {stdout: xlFixture('xl-list.txt')}]
 const XL_LIST_LONG: [string[], Recording] = [['xl', 'list', '-l'], {stdout: xlFixture('xl-list-long.json')}]
 const XENTOP: [string[], Recording] = [['xentop', '-b', '-i', '1', '-r', '-f'], {stdout: xlFixture('xentop-b-i1-r-f.txt')}]
+const COUNTERS: [readonly string[], Recording] = [HOST_COUNTERS_ARGV, {stdout: fixture('proc', 'host-counters-veth.txt')}]
 const SILENT: Recording = {stdout: xlFixture('xl-silent-success.txt')}
 const NO_HYPERVISOR: Recording = {stderr: xlFixture('no-hypervisor.txt'), exitCode: 1}
 const HOSTILE = "x'; touch /tmp/owned; '"
@@ -18,9 +21,9 @@ function invalidDomain(name: string): Recording {
   return {stderr: xlFixture('xl-invalid-domain.txt').replace('mirage-test', name), exitCode: 1}
 }
 
-function driver(recordings: Array<[string[], Recording]>, clock?: () => number) {
+function driver(recordings: Array<[readonly string[], Recording]>, clock?: () => number, options?: {nic?: string}) {
   const transport = new RecordedTransport('x1', recordings)
-  return {transport, xl: new XlDriver(transport, clock)}
+  return {transport, xl: new XlDriver(transport, clock, options)}
 }
 
 describe('XlDriver on recorded xl output', () => {
@@ -75,7 +78,7 @@ describe('XlDriver on recorded xl output', () => {
 
   describe('sampling', () => {
     it('reports each guest\'s CPU time from xentop\'s CPU(sec), in nanoseconds', async () => {
-      const {xl} = driver([XL_INFO, XENTOP], () => 42_000)
+      const {xl} = driver([XL_INFO, XENTOP, COUNTERS], () => 42_000)
       const sample = await xl.sample()
       const vm = sample.vms.find((v) => v.name === 'h-vm-03-sample')
       assert.equal(vm?.cpuTimeNs, 4070e9)
@@ -85,7 +88,7 @@ describe('XlDriver on recorded xl output', () => {
     })
 
     it('reports memory and maximum memory from xentop in MiB, under the full name', async () => {
-      const {xl} = driver([XL_INFO, XENTOP])
+      const {xl} = driver([XL_INFO, XENTOP, COUNTERS])
       const vm = (await xl.sample()).vms.find((v) => v.name === 'r-vm-06 proxy')
       assert.equal(vm?.memoryMiB, 2097140 / 1024)
       assert.equal(vm?.maxMemoryMiB, 2098164 / 1024)
@@ -93,11 +96,30 @@ describe('XlDriver on recorded xl output', () => {
     })
 
     it('leaves Domain-0 out of the VMs and reports the host from xl info', async () => {
-      const {xl} = driver([XL_INFO, XENTOP])
+      const {xl} = driver([XL_INFO, XENTOP, COUNTERS])
       const sample = await xl.sample()
       assert.equal(sample.vms.length, 8)
       assert.ok(!sample.vms.some((v) => v.name === 'Domain-0'))
       assert.equal(sample.host.freeMemoryMiB, 1173)
+    })
+
+    it("reads dom0's swap and NIC counters in one more command beside xl info and xentop", async () => {
+      const {xl, transport} = driver([XL_INFO, XENTOP, COUNTERS])
+      const sample = await xl.sample()
+      assert.deepEqual(sample.counters, {swapOutPages: 0, nicBytes: 516 + 762, nicBytesPerSecond: 1.25e9, nic: 'rec0'})
+      assert.equal(transport.argvs().filter((a) => a[0] === 'sh').length, 1)
+    })
+
+    it('measures the NIC the host record names', async () => {
+      const {xl} = driver([XL_INFO, XENTOP, COUNTERS], undefined, {nic: 'lo'})
+      assert.equal((await xl.sample()).counters?.nic, 'lo')
+    })
+
+    it('still samples the guests when the counters cannot be read', async () => {
+      const {xl} = driver([XL_INFO, XENTOP, [HOST_COUNTERS_ARGV, {exitCode: 1}]])
+      const sample = await xl.sample()
+      assert.equal(sample.counters, undefined)
+      assert.equal(sample.vms.length, 8)
     })
   })
 
@@ -249,7 +271,7 @@ describe('XlDriver on recorded xl output', () => {
     })
 
     it('fails sampling with xentop\'s message from the real binary', async () => {
-      const {xl} = driver([XL_INFO, [['xentop', '-b', '-i', '1', '-r', '-f'], {stderr: xlFixture('no-hypervisor-direct-xentop.txt'), exitCode: 1}]])
+      const {xl} = driver([XL_INFO, COUNTERS, [['xentop', '-b', '-i', '1', '-r', '-f'], {stderr: xlFixture('no-hypervisor-direct-xentop.txt'), exitCode: 1}]])
       await assert.rejects(xl.sample(), /Failed to initialize xenstat library/)
     })
   })

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict'
 import {readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {ConfigError} from '../../src/errors.js'
+import {ConfigError, UsageError} from '../../src/errors.js'
 import {Inventory, validate} from '../../src/inventory/store.js'
+import {addHost} from '../../src/services/hosts.js'
 import {tempHome, violinProcess} from '../helpers/cli.js'
 
 describe('the inventory file', () => {
@@ -15,6 +16,7 @@ describe('the inventory file', () => {
       [{hosts: {a: {name: 'a', site: 's', driver: 'libvirt', transport: {kind: 'ssh', user: 'root', address: 'h', port: 99_999}}}}, /hosts\.a\.transport\.port: must be a port number/],
       [{hosts: {a: {name: 'a', site: 's', driver: 'libvirt', transport: {kind: 'telnet'}}}}, /hosts\.a\.transport\.kind: must be "local" or "ssh"/],
       [{vms: {v: {}}}, /vms\.v\.host: must be a host name/],
+      [{hosts: {a: {name: 'a', site: 's', driver: 'libvirt', transport: {kind: 'local'}, nic: 'eth0 up; reboot'}}}, /hosts\.a\.nic: must be a network interface name/],
       [{hosts: {a: {name: 'a', site: 's', driver: 'libvirt', transport: {kind: 'local'}, agent: {dir: 'relative'}}}}, /hosts\.a\.agent\.dir: must be an absolute path/],
       [{environments: {e: {name: 'e', headSite: 's', vms: [], network: {vni: 1000, dataplane: 'udp', key: 'short'}}}}, /environments\.e\.network\.key: must be 64 hex digits/],
       [{environments: {e: {name: 'e', headSite: 's', vms: [{name: 'v', role: 'head', host: 'h', mac: 'm', vcpus: 1, memoryMiB: 1, maxMemoryMiB: 1, port: 80}]}}}, /environments\.e\.vms\[0\]\.port: must be a port from 20000/],
@@ -56,6 +58,23 @@ describe('the inventory file', () => {
       await assert.rejects(inventory.assignNetwork('b', 'udp', {authData: false}), /authenticates data frames; every member must agree/)
       await assert.rejects(inventory.assignNetwork('a', 'vxlan'), /runs on the udp data plane/)
       assert.equal(statSync(join(home.dir, 'inventory.json')).mode & 0o777, 0o600)
+    } finally {
+      if (saved === undefined) delete process.env.VIOLIN_HOME
+      else process.env.VIOLIN_HOME = saved
+      home.remove()
+    }
+  })
+
+  it('keeps the NIC a host record names, and refuses one that is not an interface name', async () => {
+    const home = tempHome()
+    const saved = process.env.VIOLIN_HOME
+    process.env.VIOLIN_HOME = home.dir
+    try {
+      const host = {name: 'h1', local: true, site: 's', driver: 'libvirt' as const, force: false}
+      await assert.rejects(addHost({...host, nic: '../eth0'}), (e: unknown) => e instanceof UsageError && /"\.\.\/eth0" is not a network interface name/.test(e.message))
+      await assert.rejects(addHost({...host, nic: 'a-name-longer-than-15'}), UsageError)
+      await addHost({...host, nic: 'enp3s0f1.100'})
+      assert.equal((await Inventory.open()).hosts()[0]!.nic, 'enp3s0f1.100')
     } finally {
       if (saved === undefined) delete process.env.VIOLIN_HOME
       else process.env.VIOLIN_HOME = saved

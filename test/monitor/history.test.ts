@@ -203,6 +203,22 @@ describe('usage history', () => {
     })
     assert.deepEqual(sample, {timeMs: 5, hosts: [{name: 'h1', cpu: 0.42}, {name: 'h2', cpu: undefined}], vms: [{name: 'vm1', cpu: 0.8}]})
   })
+
+  it("takes a host's measured swap writes and NIC use (as a fraction) from the report, and feeds their AR(1) windows", () => {
+    const report = (timeMs: number, swap: number, nicPercent: number) => ({
+      timeMs,
+      intervalSec: 1,
+      hosts: [{host: 'h1', site: 's', status: 'ok' as const, cpuPercent: 10, swapWritesPerSecond: swap, nicPercent}],
+      vms: [],
+    })
+    assert.deepEqual(sampleFromReport(report(5, 200, 90)).hosts, [{name: 'h1', cpu: 0.1, swapWritesPerSecond: 200, nic: 0.9}])
+    const history = new History({window: 3})
+    for (const [t, swap, nic] of [[1, 180, 85], [2, 200, 90], [3, 220, 95]] as const) history.record(sampleFromReport(report(t, swap, nic)), THRESHOLDS)
+    assert.deepEqual(history.toJSON().hosts.h1!.swap, [180, 200, 220])
+    assert.deepEqual(history.toJSON().hosts.h1!.nic, [0.85, 0.9, 0.95])
+    assert.equal(history.hostView('h1', 3).hotSamples, 3) // CPU is cool; swap and NIC are over their thresholds
+    assert.ok(history.predictions('h1').swapWritesPredicted! > 150)
+  })
 })
 
 describe('usage history file', () => {

@@ -14,6 +14,14 @@ describe('usage rates', () => {
     assert.equal(u.host.cpuPercent, 25) // of 4 cores
   })
 
+  it("gives a VM's demand as the CPU it got plus the time it waited for a core", () => {
+    const u = usageBetween(at(0, [vm('a', 0, {cpuWaitNs: 0}), vm('b', 0)]), at(1000, [vm('a', 1e9, {cpuWaitNs: 6e8}), vm('b', 1e9)]), {name: 'h', site: 's'})
+    assert.equal(u.vms[0]!.cpuPercent, 50)
+    assert.equal(u.vms[0]!.cpuDemandPercent, 80) // (1 + 0.6) CPU-seconds of 2 vCPUs in 1 s
+    assert.equal(u.vms[1]!.cpuDemandPercent, undefined) // the hypervisor did not say
+    assert.equal(u.host.cpuPercent, 50) // what the host gave, not what was asked
+  })
+
   it('treats a CPU counter that went down (a migration, a restart) as unknown, not negative', () => {
     const u = usageBetween(at(0, [vm('a', 5e9)]), at(1000, [vm('a', 1e8)]), {name: 'h', site: 's'})
     assert.equal(u.vms[0]!.cpuPercent, undefined)

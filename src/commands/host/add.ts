@@ -13,6 +13,7 @@ export default class HostAdd extends ViolinCommand {
     '<%= config.bin %> host add x1 --ssh root@xen1:2222 --site west --driver xl --identity ~/.ssh/violin',
     '<%= config.bin %> host add lab --local --site lab --driver libvirt --uri test:///default',
     "<%= config.bin %> host add e2 --ssh root@10.0.0.12 --site east --driver libvirt --agent-command 'node /opt/violin/bin/run.js'",
+    '<%= config.bin %> host add e3 --ssh root@10.0.0.13 --site east --driver libvirt --nic enp3s0',
   ]
 
   static override args = {name: Args.string({description: 'host name (letters, digits, . _ -)', required: true})}
@@ -52,13 +53,18 @@ export default class HostAdd extends ViolinCommand {
         return input
       },
     }),
+    nic: Flags.string({
+      summary: "The NIC whose traffic is the host's network load (default: the device of the default route).",
+      description: 'Name the physical NIC when the default route is on a bridge: a bridge counts only the traffic of the host itself, not that of the VMs it forwards.',
+      helpValue: 'DEV',
+    }),
     force: Flags.boolean({summary: 'Replace a host of the same name.'}),
   }
 
   async run() {
     const {args, flags} = await this.parse(HostAdd)
     this.quiet = flags.quiet
-    const record = await addHost({name: args.name, ssh: flags.ssh, local: flags.local, site: flags.site, driver: flags.driver, uri: flags.uri, identity: flags.identity, domainType: flags['domain-type'], cpuOvercommit: flags['cpu-overcommit'] ? Number(flags['cpu-overcommit']) : undefined, agentCommand: flags['agent-command']?.trim().split(/\s+/), agentDir: flags['agent-dir'], force: flags.force})
+    const record = await addHost({name: args.name, ssh: flags.ssh, local: flags.local, site: flags.site, driver: flags.driver, uri: flags.uri, identity: flags.identity, domainType: flags['domain-type'], cpuOvercommit: flags['cpu-overcommit'] ? Number(flags['cpu-overcommit']) : undefined, agentCommand: flags['agent-command']?.trim().split(/\s+/), agentDir: flags['agent-dir'], nic: flags.nic, force: flags.force})
     this.note(`Added host ${record.name} (site ${record.site}, ${record.driver}). Check it with: violin host check ${record.name}`)
     return record
   }

@@ -15,6 +15,7 @@ import type {
   VmSample,
   VmSummary,
 } from '../driver.js'
+import {readHostCounters} from '../host-counters.js'
 import type {DomainType, VmSpec} from '../vm-spec.js'
 import {domainXml} from './domain-xml.js'
 import {
@@ -29,7 +30,9 @@ import {
   parseVersion,
   splitBatch,
   stateFromNumber,
+  vcpuWaitNs,
 } from './parse.js'
+import {isRealLocalHypervisor} from './uri.js'
 
 const MARK = '@@violin:'
 /** A migration of a large or busy guest takes minutes, far beyond a command's usual timeout. */
@@ -51,12 +54,17 @@ export class LibvirtDriver implements Driver {
    * dominfo; these are the running VMs' ids that needed it in the last sample.
    */
   private dominfoIds: number[] = []
+  private readonly realHost: boolean
 
   constructor(
     private readonly transport: Transport,
     readonly uri: string,
     private readonly now: () => number = Date.now,
-  ) {}
+    /** nic: the device whose traffic counts as the host's (default: the default route's). */
+    private readonly options: {nic?: string} = {},
+  ) {
+    this.realHost = isRealLocalHypervisor(uri)
+  }
 
   private virsh(args: string[], allowFailure = false, timeoutMs?: number) {
     return this.transport.run(['virsh', '-c', this.uri, ...args], {allowFailure, ...(timeoutMs ? {timeoutMs} : {})})
@@ -119,7 +127,7 @@ export class LibvirtDriver implements Driver {
     }
     // Ids that needed dominfo last time ride along in the same batch: one virsh run per poll.
     for (const id of this.dominfoIds) commands[`${DOMINFO}${id}`] = `dominfo ${id}`
-    const out = await this.batch(commands)
+    const [out, counters] = await Promise.all([this.batch(commands), this.realHost ? readHostCounters(this.transport, this.options.nic) : undefined])
     const timeMs = this.now()
     const node = parseNodeinfo(out.get('node') ?? '')
     if (Number.isNaN(node.cores)) throw new ViolinError(`host "${this.transport.host}": virsh -c ${this.uri} answered no nodeinfo`)
@@ -137,6 +145,7 @@ export class LibvirtDriver implements Driver {
       timeMs,
       host: {...node, freeMemoryMiB: parseNodememstats(out.get('mem') ?? '').freeMiB, hypervisor: version.hypervisor, hypervisorVersion: version.version},
       vms,
+      ...(counters ? {counters} : {}),
     }
   }
 
@@ -266,6 +275,7 @@ function toSample(name: string, raw: Record<string, string>): VmSample {
   const kibToMiB = (v: number | undefined) => (v === undefined ? undefined : v / 1024)
   return {
     name,
+    ...vcpuWaitNs(raw),
     state: stateFromNumber(raw['state.state']),
     vcpus: num(raw['vcpu.current']),
     cpuTimeNs: num(raw['cpu.time']),

@@ -191,3 +191,25 @@ export function parseDomainFiles(xml: string): VmFiles {
   }
   return {kernel: text('kernel'), initrd: text('initrd'), disks}
 }
+
+/**
+ * Time the vCPUs were ready but not running, summed: QEMU's `vcpu.N.delay` (the host
+ * scheduler's run-queue wait, what the guest sees as steal; libvirt 7.9+), else Xen's
+ * `vcpu.N.wait`. Absent when the hypervisor reports neither.
+ */
+export function vcpuWaitNs(raw: Record<string, string>): {cpuWaitNs?: number} {
+  const num = (v: string | undefined) => (v === undefined || !Number.isFinite(Number(v)) ? undefined : Number(v))
+  const n = num(raw['vcpu.maximum']) ?? num(raw['vcpu.current']) ?? 0
+  for (const key of ['delay', 'wait']) {
+    let sum = 0
+    let seen = false
+    for (let i = 0; i < n; i++) {
+      const v = num(raw[`vcpu.${i}.${key}`])
+      if (v === undefined) continue
+      sum += v
+      seen = true
+    }
+    if (seen && (key === 'delay' || sum > 0)) return {cpuWaitNs: sum}
+  }
+  return {}
+}

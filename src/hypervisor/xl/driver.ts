@@ -16,6 +16,7 @@ import type {
   VmSample,
   VmSummary,
 } from '../driver.js'
+import {readHostCounters} from '../host-counters.js'
 import type {VmSpec} from '../vm-spec.js'
 import {xlConfig, xlConfigFiles, xlConfigPath} from './config.js'
 import {
@@ -57,6 +58,8 @@ export class XlDriver implements Driver {
   constructor(
     private readonly transport: Transport,
     private readonly clock: () => number = Date.now,
+    /** nic: the device whose traffic counts as the host's (default: the default route's). */
+    private readonly options: {nic?: string} = {},
   ) {}
 
   async hostInfo(): Promise<HostInfo> {
@@ -90,7 +93,7 @@ export class XlDriver implements Driver {
   }
 
   async sample(): Promise<HostSample> {
-    const [info, top] = await Promise.all([this.xlInfo(), this.transport.run(XENTOP_ARGV)])
+    const [info, top, counters] = await Promise.all([this.xlInfo(), this.transport.run(XENTOP_ARGV), readHostCounters(this.transport, this.options.nic)])
     const timeMs = this.clock()
     const vms: VmSample[] = parseXentopBatch(top.stdout)
       .filter((row) => row.name !== DOM0)
@@ -106,7 +109,7 @@ export class XlDriver implements Driver {
         netRxBytes: row.netRxKiB === undefined ? undefined : row.netRxKiB * 1024,
         raw: row.raw,
       }))
-    return {timeMs, host: toHostInfo(info), vms}
+    return {timeMs, host: toHostInfo(info), vms, ...(counters ? {counters} : {})}
   }
 
   async setMemory(name: string, mib: number, target: MemoryTarget): Promise<void> {

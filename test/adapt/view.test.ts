@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict'
+
+import {clusterView} from '../../src/adapt/view.js'
+import type {HostRecord} from '../../src/inventory/host.js'
+import {History, sampleFromReport} from '../../src/monitor/history.js'
+import type {UsageReport} from '../../src/monitor/poll.js'
+import type {HostUsage} from '../../src/monitor/rates.js'
+import {none} from '../../src/policy/none.js'
+import {DEFAULT_POLICY_OPTIONS} from '../../src/policy/view.js'
+
+const record = (name: string): HostRecord => ({name, site: 's', transport: {kind: 'local'}, driver: 'libvirt'})
+const usage = (host: string, measured: Partial<HostUsage> = {}): HostUsage => ({host, site: 's', status: 'ok', cores: 4, cpuPercent: 20, memoryMiB: 8192, freeMemoryMiB: 4096, vms: 0, ...measured})
+
+function view(hosts: HostUsage[]) {
+  const report: UsageReport = {timeMs: 1000, intervalSec: 1, hosts, vms: []}
+  const history = new History()
+  history.record(sampleFromReport(report), DEFAULT_POLICY_OPTIONS)
+  return clusterView({report, history, hosts: hosts.map((h) => record(h.host)), environments: []})
+}
+
+describe("the policies' view of a host's swap and NIC", () => {
+  it('carries the measured swap writes, NIC use as a fraction, and NIC capacity', () => {
+    const [h] = view([usage('busy', {swapWritesPerSecond: 240, nicPercent: 90, nicBytesPerSecond: 125e6, nic: 'eth0'})]).hosts
+    assert.equal(h!.swapWritesPerSecond, 240)
+    assert.equal(h!.nic, 0.9)
+    assert.equal(h!.nicBytesPerSecond, 125e6)
+    assert.equal(h!.swapWritesPredicted, 240)
+    assert.equal(h!.nicPredicted, 0.9)
+  })
+
+  it('keeps zeros and no capacity for a host that measured neither, as before', () => {
+    const [h] = view([usage('plain')]).hosts
+    assert.equal(h!.swapWritesPerSecond, 0)
+    assert.equal(h!.nic, 0)
+    assert.ok(!('nicBytesPerSecond' in h!))
+    assert.equal(h!.swapWritesPredicted, undefined)
+  })
+
+  it('lets a policy see a host swapping and a saturated NIC', () => {
+    const plan = none(view([usage('busy', {swapWritesPerSecond: 240, nicPercent: 90, nicBytesPerSecond: 125e6}), usage('calm', {swapWritesPerSecond: 0, nicPercent: 3})]), DEFAULT_POLICY_OPTIONS)
+    assert.deepEqual(plan.notes, ['busy is over a threshold (240 swap writes/s, NIC 90%); policy none does not act'])
+  })
+})
