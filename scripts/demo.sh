@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job with no hypervisor: install, build, poll the shipped simulated cluster, then
-# run one pass of the adaptation loop on it and show its decisions (a dry run).
+# run the adaptation loop on the ICAC 2006 paper's first scenario (the simulator, with an
+# accelerated clock) and show its decisions and the environments' run times.
 #   ./scripts/demo.sh [extra violin usage flags]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,4 +13,4 @@ fi
 [ -f oclif.manifest.json ] && [ -d dist ] || npm run build >&2
 ./bin/run.js usage --connect sim:examples/two-sites.yaml "$@"
 echo
-exec ./bin/run.js adapt --once --dry-run --connect sim:examples/two-sites.yaml
+exec ./bin/run.js adapt --connect sim:examples/scenarios/icac-1.yaml

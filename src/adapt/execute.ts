@@ -1,5 +1,6 @@
 import type {History} from '../monitor/history.js'
 import type {Action} from '../policy/view.js'
+import {moveEnvironment} from '../services/env-migrate.js'
 import {planMigration, runMigration} from '../services/migration.js'
 import type {Session} from '../services/session.js'
 import {schedInfo, setVmMemory} from '../services/vms.js'
@@ -13,15 +14,31 @@ export interface ActionOutcome {
 
 /** How long a host counts as "in a migration" (not judged) if violin dies during one. */
 const MIGRATION_MARK_MS = 10 * 60_000
+/** An environment's moves at once (`violin env migrate --max-parallel` has 2; the seeds move a VIOLIN whole). */
+const ENVIRONMENT_MOVES_AT_ONCE = 4
 
 async function migrate(session: Session, history: History, vm: string, from: string, to: string): Promise<void> {
   const now = session.clock.now()
   history.markMigrating([from, to], now + MIGRATION_MARK_MS)
   // runMigration starts and joins the environment's switch on the destination first (issue 4).
-  const planned = await planMigration(session, vm, to, {live: true}, {hosts: [from]})
-  await runMigration(session, planned)
-  history.recordMigration(vm, session.clock.now())
-  history.markMigrating([from, to], session.clock.now())
+  try {
+    const planned = await planMigration(session, vm, to, {live: true}, {hosts: [from]})
+    await runMigration(session, planned)
+    history.recordMigration(vm, session.clock.now())
+  } finally {
+    // The long mark only covers a violin that dies mid-move; the next reading is after it.
+    history.endMigrating([from, to], session.clock.now())
+  }
+}
+
+/** An environment's compute nodes move together, as `violin env migrate` moves them. */
+async function migrateEnvironment(session: Session, history: History, moves: Array<{vm: string; from: string; to: string}>): Promise<void> {
+  const hosts = [...new Set(moves.flatMap((m) => [m.from, m.to]))]
+  history.markMigrating(hosts, session.clock.now() + MIGRATION_MARK_MS)
+  const done = await moveEnvironment(session, moves.map((m) => ({...m})), {maxParallel: ENVIRONMENT_MOVES_AT_ONCE, live: true, copyStorage: false}).finally(() => history.endMigrating(hosts, session.clock.now()))
+  for (const m of done) if (m.result) history.recordMigration(m.vm, session.clock.now())
+  const failed = done.filter((m) => m.error)
+  if (failed.length > 0) throw new Error(`${failed.length} of ${done.length} moves failed: ${failed.map((m) => `${m.vm}: ${m.error!.message}`).join('; ')}`)
 }
 
 async function perform(session: Session, history: History, action: Action): Promise<void> {
@@ -37,7 +54,7 @@ async function perform(session: Session, history: History, action: Action): Prom
       await migrate(session, history, action.vm, action.from, action.to)
       return
     case 'migrate-environment':
-      for (const m of action.moves) await migrate(session, history, m.vm, m.from, m.to)
+      await migrateEnvironment(session, history, action.moves)
   }
 }
 
@@ -50,13 +67,13 @@ export async function executePlan(session: Session, history: History, actions: A
   const outcomes: ActionOutcome[] = []
   for (const action of actions) {
     if (signal?.aborted) break
-    const started = Date.now()
+    const started = session.clock.now()
     let outcome: ActionOutcome
     try {
       await perform(session, history, action)
-      outcome = {action, ok: true, seconds: (Date.now() - started) / 1000}
+      outcome = {action, ok: true, seconds: (session.clock.now() - started) / 1000}
     } catch (error) {
-      outcome = {action, ok: false, error: (error as Error).message, seconds: (Date.now() - started) / 1000}
+      outcome = {action, ok: false, error: (error as Error).message, seconds: (session.clock.now() - started) / 1000}
     }
     outcomes.push(outcome)
     onDone?.(outcome)

@@ -4,9 +4,10 @@ import {type PairCount, pairRates, sumPairs} from '../monitor/traffic.js'
 import {POLICIES} from '../policy/policies.js'
 import type {Plan, PolicyOptions, TrafficView} from '../policy/view.js'
 import type {Session} from '../services/session.js'
+import type {World} from '../sim/world.js'
 import {switchTraffic, trafficHosts} from '../services/switch.js'
 import {type ActionOutcome, executePlan} from './execute.js'
-import {clusterView} from './view.js'
+import {clusterView, type EnvironmentRoles} from './view.js'
 
 export interface PassOptions {
   policy: string
@@ -36,7 +37,7 @@ export async function adaptationPass(
   session: Session,
   history: History,
   options: PassOptions,
-  run: {previous?: Samples; signal?: AbortSignal; onDone?: (o: ActionOutcome) => void} = {},
+  run: {previous?: Samples; signal?: AbortSignal; onPlan?: (plan: Plan, timeMs: number) => void; onDone?: (o: ActionOutcome) => void} = {},
 ): Promise<{result: PassResult; samples: Samples}> {
   const policy = POLICIES[options.policy]
   if (!policy) throw new Error(`no policy "${options.policy}"`)
@@ -45,15 +46,23 @@ export async function adaptationPass(
   const where = new Map<string, string[]>()
   const trafficBefore = await readTraffic(session, where, notes)
   const {report, samples} = await pollUsage(session, hosts, options.intervalMs, run.previous, run.signal)
-  const traffic = trafficRates(trafficBefore, await readTraffic(session, where, notes), report.intervalSec)
+  const world = session.scenario
+  // A scenario's VMs say what they send; real ones are counted by their switches.
+  const traffic = world ? world.traffic() : trafficRates(trafficBefore, await readTraffic(session, where, notes), report.intervalSec)
   history.record(sampleFromReport(report), options.policyOptions)
-  const view = clusterView({report, history, hosts, environments: session.inventory?.environments() ?? [], traffic})
+  const environments = world ? scenarioEnvironments(world) : (session.inventory?.environments() ?? [])
+  const view = clusterView({report, history, hosts, environments, traffic})
   const planned = policy(view, options.policyOptions)
   const plan = {...planned, notes: [...notes, ...planned.notes]}
+  run.onPlan?.(plan, report.timeMs)
   const outcomes = options.dryRun ? [] : await executePlan(session, history, plan.actions, run.signal, run.onDone)
   const unanswered = report.hosts.filter((h) => h.status !== 'ok').map((h) => ({host: h.host, error: h.error ?? h.status, ...(h.exitCode === undefined ? {} : {exitCode: h.exitCode})}))
   const seen = {hosts: view.hosts.length, vms: view.vms.length, trafficPairs: view.traffic.length}
   return {result: {timeMs: report.timeMs, policy: options.policy, dryRun: options.dryRun, plan, outcomes, unanswered, seen}, samples}
+}
+
+function scenarioEnvironments(world: World): EnvironmentRoles[] {
+  return world.envs.filter((e) => e.startS !== undefined && e.endS === undefined && !e.failed).map((e) => ({name: e.spec.name, headSite: e.spec.headSite, vms: e.spec.vms.map((v) => ({name: v.name, role: v.role}))}))
 }
 
 /**

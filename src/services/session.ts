@@ -5,7 +5,8 @@ import {NotFoundError, UsageError} from '../errors.js'
 import type {Driver} from '../hypervisor/driver.js'
 import {DEFAULT_LIBVIRT_URI, type HostRecord} from '../inventory/host.js'
 import {Inventory} from '../inventory/store.js'
-import type {SimCluster} from '../sim/cluster.js'
+import type {SimTarget} from '../sim/load.js'
+import type {World} from '../sim/world.js'
 import {LocalTransport} from '../transport/local.js'
 import {SshTransport} from '../transport/ssh.js'
 import type {Transport} from '../transport/transport.js'
@@ -44,8 +45,8 @@ function envMs(name: string): number | undefined {
 export class Session {
   private readonly transports = new Map<string, Transport>()
   private readonly drivers = new Map<string, Driver>()
-  private readonly clusters = new Map<string, SimCluster>()
-  private readonly loadingClusters = new Map<string, Promise<SimCluster>>()
+  private readonly sims = new Map<string, SimTarget>()
+  private readonly loadingSims = new Map<string, Promise<SimTarget>>()
 
   private constructor(
     readonly hosts: HostRecord[],
@@ -63,8 +64,8 @@ export class Session {
     if (connect.startsWith('sim:')) {
       const file = resolve(connect.slice(4))
       const session = new Session([], `sim:${file}`, options)
-      const cluster = await session.cluster(file)
-      session.hosts.push(...cluster.hosts.map((h): HostRecord => ({name: h.name, site: h.site, transport: {kind: 'local'}, driver: 'sim', uri: file})))
+      const {simHosts} = await import('../sim/load.js')
+      session.hosts.push(...simHosts(await session.sim(file)).map((h): HostRecord => ({name: h.name, site: h.site, transport: {kind: 'local'}, driver: 'sim', uri: file})))
       return session
     }
     if (/^[a-z0-9+]+:\/\//i.test(connect)) {
@@ -81,12 +82,12 @@ export class Session {
    */
   readonly clock: Clock = {
     now: () => {
-      const [cluster] = this.clusters.values()
-      return this.hosts.every((h) => h.driver === 'sim') && cluster ? cluster.timeSec * 1000 : Date.now()
+      const [sim] = this.sims.values()
+      return this.hosts.every((h) => h.driver === 'sim') && sim ? this.simModule!.simTimeSec(sim) * 1000 : Date.now()
     },
     sleep: async (ms, signal) => {
       if (!this.hosts.every((h) => h.driver === 'sim')) await realClock.sleep(ms, signal)
-      for (const cluster of this.clusters.values()) cluster.advance(ms / 1000)
+      for (const sim of this.sims.values()) this.simModule!.advanceSim(sim, ms / 1000)
     },
   }
 
@@ -137,17 +138,23 @@ export class Session {
     switch (host.driver) {
       case 'libvirt': {
         const {LibvirtDriver} = await import('../hypervisor/libvirt/driver.js')
-        d = new LibvirtDriver(this.transport(host), host.uri ?? DEFAULT_LIBVIRT_URI, this.clock.now)
+        d = new LibvirtDriver(this.transport(host), host.uri ?? DEFAULT_LIBVIRT_URI, this.clock.now, {nic: host.nic})
         break
       }
       case 'xl': {
         const {XlDriver} = await import('../hypervisor/xl/driver.js')
-        d = new XlDriver(this.transport(host))
+        d = new XlDriver(this.transport(host), undefined, {nic: host.nic})
         break
       }
       case 'sim': {
-        const {SimDriver} = await import('../hypervisor/sim/driver.js')
-        d = new SimDriver(await this.cluster(host.uri ?? ''), host.name)
+        const sim = await this.sim(host.uri ?? '')
+        if (sim.kind === 'cluster') {
+          const {SimDriver} = await import('../hypervisor/sim/driver.js')
+          d = new SimDriver(sim.cluster, host.name)
+        } else {
+          const {ScenarioDriver} = await import('../hypervisor/sim/scenario-driver.js')
+          d = new ScenarioDriver(sim.world, host.name)
+        }
         break
       }
     }
@@ -155,20 +162,29 @@ export class Session {
     return d
   }
 
+  /** The running scenario when the session is connected to one (`--connect sim:SCENARIO`). */
+  get scenario(): World | undefined {
+    const [sim] = this.sims.values()
+    return sim?.kind === 'scenario' ? sim.world : undefined
+  }
+
+  private simModule?: typeof import('../sim/load.js')
+
   /**
-   * A simulated cluster, read once per session (yaml is loaded only for sim targets). The
-   * promise is cached, not the cluster: hosts of one file asked for in parallel must share
-   * one cluster, or the clock would advance only the last one loaded.
+   * A simulated cluster or scenario, read once per session (yaml is loaded only for sim
+   * targets). The promise is cached, not the target: hosts of one file asked for in
+   * parallel must share one, or the clock would advance only the last one loaded.
    */
-  private cluster(file: string): Promise<SimCluster> {
-    let loading = this.loadingClusters.get(file)
+  private sim(file: string): Promise<SimTarget> {
+    let loading = this.loadingSims.get(file)
     if (!loading) {
-      loading = import('../sim/cluster.js').then(({SimCluster}) => {
-        const cluster = SimCluster.load(file)
-        this.clusters.set(file, cluster)
-        return cluster
+      loading = import('../sim/load.js').then((module) => {
+        this.simModule = module
+        const sim = module.loadSimTarget(file)
+        this.sims.set(file, sim)
+        return sim
       })
-      this.loadingClusters.set(file, loading)
+      this.loadingSims.set(file, loading)
     }
     return loading
   }
