@@ -46,6 +46,7 @@ async function perform(session: Session, history: History, action: Action): Prom
     case 'set-shares':
       // Policies count libvirt's cpu_shares (default 1024); drivers take Xen's weight (default 256).
       await schedInfo(session, action.vm, {weight: Math.round(action.to / 4)}, {hosts: [action.host]})
+      history.recordShares(action.vm, action.to)
       return
     case 'set-memory':
       await setVmMemory(session, action.vm, action.toMiB, {live: true, config: false, verifyMs: 15_000}, {hosts: [action.host]})

@@ -57,7 +57,7 @@ export function clusterView(input: {report: UsageReport; history: History; hosts
         vcpus: v.vcpus!,
         memoryMiB: v.memoryMiB!,
         maxMemoryMiB: v.maxMemoryMiB ?? v.memoryMiB!,
-        cpuShares: input.shares?.get(v.name) ?? DEFAULT_SHARES,
+        cpuShares: input.shares?.get(v.name) ?? past.cpuShares ?? DEFAULT_SHARES,
         cpu,
         cpuDemand: past.cpuDemand ?? cpu,
         ...(v.memoryUsedMiB === undefined ? {} : {memoryUsedMiB: v.memoryUsedMiB}),

@@ -23,6 +23,8 @@ export interface VmHistory {
   /** Samples folded into cpuDemand. */
   samples: number
   lastMigratedMs?: number
+  /** The CPU shares violin last gave it (a poll does not read them: one virsh call per VM). */
+  cpuShares?: number
   /** Consecutive record() calls it was absent from. */
   missed: number
 }
@@ -219,9 +221,16 @@ export class History {
   }
 
   /** What the policy's VmView takes from the history; cpuDemand is absent before the first known sample. */
-  vmView(vm: string): Partial<Pick<VmView, 'cpuDemand' | 'lastMigratedMs'>> {
+  vmView(vm: string): Partial<Pick<VmView, 'cpuDemand' | 'lastMigratedMs' | 'cpuShares'>> {
     const v = this.vms.get(vm)
-    return {cpuDemand: v?.cpuDemand, lastMigratedMs: v?.lastMigratedMs}
+    return {cpuDemand: v?.cpuDemand, lastMigratedMs: v?.lastMigratedMs, cpuShares: v?.cpuShares}
+  }
+
+  /** Remembers the CPU shares violin gave a VM, so the next pass starts from them. */
+  recordShares(vm: string, shares: number): void {
+    const v = this.vms.get(vm) ?? {samples: 0, missed: 0}
+    v.cpuShares = shares
+    this.vms.set(vm, v)
   }
 
   /** Marks hosts as part of a migration until `untilMs` (a later mark extends, an earlier one never shortens). */
@@ -282,6 +291,8 @@ function validate(path: string, raw: unknown): HistoryData {
     const lastMigratedMs = num(e.lastMigratedMs, `${at}.lastMigratedMs`, true)
     if (cpuDemand !== undefined) vm.cpuDemand = cpuDemand
     if (lastMigratedMs !== undefined) vm.lastMigratedMs = lastMigratedMs
+    const cpuShares = num(e.cpuShares, `${at}.cpuShares`, true)
+    if (cpuShares !== undefined) vm.cpuShares = cpuShares
     vms.push([name, vm])
   }
   for (const [name, h] of Object.entries(section(raw.hosts ?? {}, 'hosts'))) {

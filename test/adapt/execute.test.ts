@@ -36,6 +36,9 @@ describe("carrying out an adaptation plan", () => {
       assert.equal((await (await session.driver(session.host('east1'))).schedInfo('web-1')).weight, 512, 'shares 2048 = weight 512')
       assert.ok((await (await session.driver(session.host('east2'))).sample()).vms.some((v) => v.name === 'batch-2'), 'batch-2 runs on east2 now')
       assert.ok(history.vmView('batch-2').lastMigratedMs !== undefined)
+      await history.save()
+      assert.equal((await History.load()).vmView('web-1').cpuShares, 2048, 'the next (cron) pass starts from the shares it gave')
+      assert.equal(history.isMigrating('east3', session.clock.now()), false, 'hosts are judged again once the move is over')
     } finally {
       await session.close()
     }

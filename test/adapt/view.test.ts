@@ -41,3 +41,25 @@ describe("the policies' view of a host's swap and NIC", () => {
     assert.deepEqual(plan.notes, ['busy is over a threshold (240 swap writes/s, NIC 90%); policy none does not act'])
   })
 })
+
+describe("the policies' view of a VM", () => {
+  const vmUsage = {host: 'h', site: 's', name: 'v', state: 'running' as const, vcpus: 2, memoryMiB: 1024, maxMemoryMiB: 2048}
+  const viewOf = (vm: Partial<typeof vmUsage> & {cpuPercent?: number; cpuDemandPercent?: number}, history = new History()) => {
+    const report: UsageReport = {timeMs: 1000, intervalSec: 1, hosts: [usage('h')], vms: [{...vmUsage, ...vm}]}
+    history.record(sampleFromReport(report), DEFAULT_POLICY_OPTIONS)
+    return clusterView({report, history, hosts: [record('h')], environments: []}).vms[0]!
+  }
+
+  it('takes what the VM asked for (used + waited for a core) as its CPU when the hypervisor tells', () => {
+    assert.equal(viewOf({cpuPercent: 50, cpuDemandPercent: 100}).cpu, 1)
+    assert.equal(viewOf({cpuPercent: 50, cpuDemandPercent: 100}).cpuDemand, 1)
+    assert.equal(viewOf({cpuPercent: 50}).cpu, 0.5, 'what it used, when the wait is unknown')
+  })
+
+  it('starts from the CPU shares violin last gave the VM, the default before', () => {
+    assert.equal(viewOf({cpuPercent: 10}).cpuShares, 1024)
+    const history = new History()
+    history.recordShares('v', 4096)
+    assert.equal(viewOf({cpuPercent: 10}, history).cpuShares, 4096)
+  })
+})
