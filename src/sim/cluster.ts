@@ -1,7 +1,7 @@
-import {readFileSync} from 'node:fs'
 import {load as parseYaml} from 'js-yaml'
 
 import {ConfigError} from '../errors.js'
+import {readSimFile} from './read.js'
 import {parseSizeMiB} from '../units.js'
 import type {VmState} from '../hypervisor/driver.js'
 
@@ -46,12 +46,7 @@ export class SimCluster {
   ) {}
 
   static load(file: string): SimCluster {
-    let text: string
-    try {
-      text = readFileSync(file, 'utf8')
-    } catch (error) {
-      throw new ConfigError(file, undefined, `cannot read: ${(error as NodeJS.ErrnoException).code ?? error}`)
-    }
+    const text = readSimFile(file)
     return SimCluster.parse(file, text)
   }
 

@@ -1,7 +1,5 @@
-import {readFileSync} from 'node:fs'
-
-import {ConfigError} from '../errors.js'
 import {SimCluster} from './cluster.js'
+import {readSimFile} from './read.js'
 import {parseScenario} from './scenario.js'
 import {World} from './world.js'
 
@@ -13,12 +11,7 @@ import {World} from './world.js'
 export type SimTarget = {kind: 'cluster'; cluster: SimCluster} | {kind: 'scenario'; world: World}
 
 export function loadSimTarget(file: string): SimTarget {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (error) {
-    throw new ConfigError(file, undefined, `cannot read: ${(error as NodeJS.ErrnoException).code ?? error}`)
-  }
+  const text = readSimFile(file)
   if (/^environments\s*:/m.test(text)) return {kind: 'scenario', world: new World(parseScenario(file, text))}
   return {kind: 'cluster', cluster: SimCluster.parse(file, text)}
 }

@@ -43,7 +43,6 @@
  * KiB/s, MiB/s, GiB/s, Mbit/s, Gbit/s (a bare number is bytes per second). Every mistake is
  * a ConfigError naming the file, the field and its line.
  */
-import {readFileSync} from 'node:fs'
 import {basename} from 'node:path'
 
 import {load as parseYaml} from 'js-yaml'
@@ -52,6 +51,7 @@ import {ConfigError} from '../errors.js'
 import type {Role} from '../inventory/environment.js'
 import {DEFAULT_POLICY_OPTIONS, type PolicyOptions} from '../policy/view.js'
 import {parseSizeMiB} from '../units.js'
+import {readSimFile} from './read.js'
 
 export interface ScenarioHost {
   name: string
@@ -128,12 +128,7 @@ const PHASE_KEYS = ['cpu', 'memory', 'traffic', 'work', 'duration_s']
 
 /** Reads and checks a scenario file. */
 export function loadScenario(file: string): Scenario {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (error) {
-    throw new ConfigError(file, undefined, `cannot read: ${(error as NodeJS.ErrnoException).code ?? error}`)
-  }
+  const text = readSimFile(file)
   return parseScenario(file, text)
 }
 
