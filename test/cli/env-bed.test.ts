@@ -143,8 +143,12 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       const r = await cli(['adapt', '--once', '--dry-run', '--interval', '2', '--json'])
       assert.equal(r.exitCode, 0, r.stderr)
       assert.deepEqual([r.json.policy, r.json.dryRun, r.json.unanswered, r.json.outcomes], ['violin', true, [], []])
-      const busy = r.json.plan.actions.find((a: {kind: string; vm: string}) => a.kind === 'set-shares' && a.vm === 'lab-busy1')
-      assert.ok(busy, `the busy guest would get more CPU shares: ${JSON.stringify(r.json.plan)}`)
+      // Both busy guests share vbed2. With CPU to spare there a busy guest gets more shares;
+      // when the two ask for all of it (used + waited, vcpu.N.delay) one moves to vbed1.
+      const relieved = r.json.plan.actions.find(
+        (a: {kind: string; vm: string; from?: string; to?: string}) => (a.kind === 'set-shares' && a.vm.startsWith('lab-busy')) || (a.kind === 'migrate' && a.vm.startsWith('lab-busy') && a.from === 'vbed2' && a.to === 'vbed1'),
+      )
+      assert.ok(relieved, `a busy guest would get more CPU shares or leave vbed2: ${JSON.stringify(r.json.plan)}`)
       const again = await cli(['schedinfo', 'lab-busy1', '--json'])
       assert.equal(again.json.params.cpu_shares, 1024, 'a dry run changed nothing')
     })
