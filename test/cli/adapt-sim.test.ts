@@ -1,7 +1,7 @@
 import {strict as assert} from 'node:assert'
 import {spawn} from 'node:child_process'
 import {once} from 'node:events'
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {lockPass} from '../../src/adapt/lock.js'
@@ -56,6 +56,22 @@ describe('violin adapt on simulated hosts', function () {
     const two = JSON.parse(readFileSync(file, 'utf8'))
     assert.equal(two.hosts.east1.cpu.length, 2, 'the second pass added to the first one\'s window')
     assert.ok(two.vms['web-1'].samples >= 2)
+  })
+
+  it('--once reports a failed action on stderr, carries out the others and exits 1', async () => {
+    // A host of another simulated cluster: east1's hypervisor cannot reach it, as a real
+    // source cannot reach a destination outside its network.
+    const other = join(home.dir, 'other.yaml')
+    writeFileSync(other, 'hosts:\n  - {name: east9, site: east, cores: 32, memory: 128GiB}\nvms: []\n')
+    assert.equal((await cli(['host', 'add', 'east9', '--local', '--site', 'east', '--driver', 'sim', '--uri', other])).exitCode, 0)
+    const r = await cli(['adapt', '--once', '--json'])
+    assert.equal(r.exitCode, 1, r.stderr)
+    const failed = r.json.outcomes.filter((o: {ok: boolean}) => !o.ok)
+    assert.ok(failed.length > 0 && failed.every((o: {action: {kind: string; to: string}; error: string}) => o.action.kind === 'migrate' && o.action.to === 'east9' && /host "east9" is not in/.test(o.error)), JSON.stringify(r.json.outcomes))
+    assert.ok(r.json.outcomes.some((o: {ok: boolean}) => o.ok), 'the other actions were carried out')
+    const text = await cli(['adapt', '--once', '--policy', 'violin'])
+    assert.equal(text.exitCode, 1)
+    assert.match(text.stderr, /^failed: migrate web-\d: east1 -> east9: host "east9" is not in/m)
   })
 
   it('refuses a second pass while one holds the lock, naming the holder (exit 8)', async () => {
