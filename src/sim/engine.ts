@@ -6,7 +6,9 @@
  * interval's averages, from the world's counters as a poll takes them from a host's, are
  * folded into a History and a ClusterView is built as src/adapt/view.ts builds it for the
  * real loop; the policy (the very function `violin adapt` runs, from POLICIES) plans and
- * the plan is carried out.
+ * the plan is carried out as the loop's executor carries it out: one move after another
+ * (an environment's 4 at once), the loop waiting, then a fresh reading over a whole
+ * interval. `violin adapt --connect sim:SCENARIO` gives the same run times (tested).
  *
  * A VM reports as its CPU what it asks for (used + waiting for a core, what a guest sees as
  * steal), so a policy sees demand on a contended host, as seed 002's "nearly 100% of its
@@ -17,6 +19,9 @@ import {POLICIES} from '../policy/policies.js'
 import type {Action, ClusterView, HostView, Policy, PolicyOptions, VmView} from '../policy/view.js'
 import type {Scenario} from './scenario.js'
 import {type TimelineEvent, World, fmt, round} from './world.js'
+
+/** As src/adapt/execute.ts moves an environment's VMs. */
+const ENVIRONMENT_MOVES_AT_ONCE = 4
 
 export {fairShare, SIM_EPOCH_MS, type TimelineEvent, type TimelineKind} from './world.js'
 
@@ -81,10 +86,12 @@ class Engine {
     let nextPass = intervalS
     while (!this.world.over) {
       this.world.tick()
-      if (this.world.t + 1e-9 >= nextPass) {
-        nextPass += intervalS
-        this.pass(policy)
-      }
+      if (this.world.t + 1e-9 < nextPass) continue
+      // As `violin adapt` does: after acting, measure afresh over a whole interval.
+      if (this.pass(policy)) {
+        this.last = this.read()
+        nextPass = this.world.t + intervalS
+      } else nextPass += intervalS
     }
     return summarize(this.world, this.policyName)
   }
@@ -98,7 +105,8 @@ class Engine {
     }
   }
 
-  private pass(policy: Policy): void {
+  /** One pass of the loop, its plan carried out; whether it acted. */
+  private pass(policy: Policy): boolean {
     const w = this.world
     const now = this.read()
     const dt = Math.max(1e-9, now.t - this.last.t)
@@ -129,6 +137,7 @@ class Engine {
     for (const note of notes) if (!this.lastNotes.has(note)) w.log('note', `${this.policyName}: ${note}`)
     this.lastNotes = notes
     for (const action of plan.actions) this.apply(action)
+    return plan.actions.length > 0
   }
 
   /** The cluster as src/adapt/view.ts builds it for the real loop: this reading, the history, the environments. */
@@ -201,28 +210,48 @@ class Engine {
       }
       case 'migrate':
         w.log('action', `${this.policyName}: migrate ${action.vm} ${action.from} -> ${action.to}: ${action.reason}`, {environment: w.vms.get(action.vm)?.env.spec.name, vm: action.vm})
-        this.migrate(action.vm, action.to)
+        this.migrate([{vm: action.vm, to: action.to}], 1)
         return
       case 'migrate-environment':
         w.log('action', `${this.policyName}: migrate-environment ${action.environment} ${action.fromSite} -> ${action.toSite} (${action.moves.map((m) => `${m.vm} ${m.from}->${m.to}`).join(', ')}): ${action.reason}`, {environment: action.environment})
-        for (const m of action.moves) this.migrate(m.vm, m.to)
+        this.migrate(action.moves, ENVIRONMENT_MOVES_AT_ONCE)
         return
     }
   }
 
-  private migrate(name: string, to: string): void {
+  /**
+   * Carries out moves as src/adapt/execute.ts does on real hosts: the loop waits for them,
+   * at most `atOnce` copying together (one for single moves, 4 for an environment's).
+   */
+  private migrate(moves: Array<{vm: string; to: string}>, atOnce: number): void {
     const w = this.world
-    const vm = w.vms.get(name)
-    const from = vm?.host
-    const started = w.startMigration(name, to)
-    if ('refused' in started) {
-      w.log('refused', `migrate ${name} -> ${to}: ${started.refused}`, {vm: name, ...(vm ? {environment: vm.env.spec.name} : {})})
-      return
+    const queue = [...moves]
+    const running = new Map<string, string[]>()
+    const endOf = (name: string) => {
+      const hosts = running.get(name)!
+      running.delete(name)
+      // The next reading is after the move: its hosts are judged again from now.
+      this.history.endMigrating(hosts, w.nowMs())
     }
-    const nowMs = w.nowMs()
-    this.history.recordMigration(name, nowMs)
-    // Not judged until a whole interval after the move: the interval's sample mixes before and after.
-    this.history.markMigrating([from!, to], nowMs + (started.seconds + w.scenario.intervalS) * 1000)
+    while (queue.length > 0 || running.size > 0) {
+      while (queue.length > 0 && running.size < atOnce) {
+        const {vm: name, to} = queue.shift()!
+        const vm = w.vms.get(name)
+        const from = vm?.host
+        const started = w.startMigration(name, to)
+        if ('refused' in started) {
+          w.log('refused', `migrate ${name} -> ${to}: ${started.refused}`, {vm: name, ...(vm ? {environment: vm.env.spec.name} : {})})
+          continue
+        }
+        this.history.recordMigration(name, w.nowMs())
+        this.history.markMigrating([from!, to], w.nowMs() + started.seconds * 1000)
+        running.set(name, [from!, to])
+      }
+      if (running.size === 0) break
+      w.tick()
+      for (const name of [...running.keys()]) if (!w.vms.get(name)?.migration) endOf(name)
+      if (w.over) for (const name of [...running.keys()]) endOf(name)
+    }
   }
 }
 
