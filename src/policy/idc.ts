@@ -170,7 +170,10 @@ function relieve(pass: Pass, spot: Hotspot, memoryBlocked: string): void {
 
 export const idc: Policy = (view: ClusterView, options: PolicyOptions): Plan => {
   const pass = new Pass(view, options)
-  const spots = findHotspots(view, options, pass.notes).sort((a, b) => severity(b) - severity(a) || a.host.name.localeCompare(b.host.name))
+  const spots = findHotspots(view, options, pass.notes)
+    .map((spot) => ({spot, severity: severity(spot)}))
+    .sort((a, b) => b.severity - a.severity || a.spot.host.name.localeCompare(b.spot.host.name))
+    .map((s) => s.spot)
   pass.focus(spots.map((s) => s.host))
   const waiting: string[] = []
   for (const spot of spots) {

@@ -28,7 +28,7 @@
  * leaves it (one move for memory, whose effect only the next samples show), within the
  * cap on migrations per pass.
  */
-import type {ClusterView, HostView, Plan, Policy, PolicyOptions, VmView} from './view.js'
+import type {ClusterView, Plan, Policy, PolicyOptions, VmView} from './view.js'
 import {type Hotspot, type Landing, Pass, findHotspots, frac, hotspotSays, nicCapacity, some, sandpiperVolume} from './volume.js'
 
 interface Candidate {
@@ -109,10 +109,10 @@ function relieve(pass: Pass, spot: Hotspot, memoryHandled: boolean, memoryBlocke
 
 export const sandpiper: Policy = (view: ClusterView, options: PolicyOptions): Plan => {
   const pass = new Pass(view, options)
-  const heat = new Map<HostView, number>()
   const spots = findHotspots(view, options, pass.notes)
-  for (const s of spots) heat.set(s.host, pass.volume(s.host))
-  spots.sort((a, b) => heat.get(b.host)! - heat.get(a.host)! || a.host.name.localeCompare(b.host.name))
+    .map((spot) => ({spot, heat: pass.volume(spot.host)}))
+    .sort((a, b) => b.heat - a.heat || a.spot.host.name.localeCompare(b.spot.host.name))
+    .map((s) => s.spot)
   pass.focus(spots.map((s) => s.host))
   const waiting: string[] = []
   for (const spot of spots) {

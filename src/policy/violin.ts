@@ -99,10 +99,21 @@ class Scores {
 const SOURCES_SCANNED = 32
 const DESTINATIONS_SCANNED = 64
 
+/** The hosts of each site, in the view's order; the sites in order of first appearance. */
+function bySite(view: ClusterView): Map<string, HostView[]> {
+  const sites = new Map<string, HostView[]>()
+  for (const h of view.hosts) {
+    const hosts = sites.get(h.site)
+    if (hosts) hosts.push(h)
+    else sites.set(h.site, [h])
+  }
+  return sites
+}
+
 function withinSites(view: ClusterView, ledger: Ledger, options: PolicyOptions, actions: Action[], notes: string[]): void {
-  const sites = [...new Set(view.hosts.map((h) => h.site))].sort()
-  for (const site of sites) {
-    const hosts = view.hosts.filter((h) => h.site === site && !h.migrating)
+  const sitesOf = bySite(view)
+  for (const site of [...sitesOf.keys()].sort()) {
+    const hosts = sitesOf.get(site)!.filter((h) => !h.migrating)
     for (;;) {
       if (ledger.capped) return
       const scores = new Scores(ledger, hosts, options)
@@ -121,10 +132,25 @@ function withinSites(view: ClusterView, ledger: Ledger, options: PolicyOptions, 
   }
 }
 
+/**
+ * The first `k` items as a stable sort by `compare` would order them, in O(items x k) at
+ * worst instead of sorting a whole site every time a move is planned.
+ */
+function firstSorted<T>(items: readonly T[], k: number, compare: (a: T, b: T) => number): T[] {
+  const top: T[] = []
+  for (const item of items) {
+    if (top.length === k && !(compare(item, top[k - 1]!) < 0)) continue
+    let at = top.length
+    while (at > 0 && compare(item, top[at - 1]!) < 0) at--
+    top.splice(at, 0, item)
+    if (top.length > k) top.pop()
+  }
+  return top
+}
+
 /** The first move from the highest-scoring hosts to the least-loaded ones that lowers the spread enough, or why none was made. */
 function bestMove(ledger: Ledger, siteHosts: HostView[], scores: Scores, options: PolicyOptions, before: number): {vm: VmView; from: HostView; to: HostView; after: number} | string | undefined {
-  const sources = [...siteHosts].sort((a, b) => scores.of.get(b.name)! - scores.of.get(a.name)! || ledger.load(b.name) - ledger.load(a.name)).slice(0, SOURCES_SCANNED)
-  const byLoad = [...siteHosts].sort((a, b) => ledger.load(a.name) - ledger.load(b.name))
+  const sources = firstSorted(siteHosts, SOURCES_SCANNED, (a, b) => scores.of.get(b.name)! - scores.of.get(a.name)! || ledger.load(b.name) - ledger.load(a.name))
   let held: string | undefined
   for (const from of sources) {
     if (scores.of.get(from.name)! === 0) break
@@ -136,8 +162,9 @@ function bestMove(ledger: Ledger, siteHosts: HostView[], scores: Scores, options
         continue
       }
       let scanned = 0
-      for (const to of byLoad) {
-        if (to.name === from.name || !ledger.fits(vm, to.name) || (vm.role === 'head' && to.site !== from.site)) continue
+      // The site's hosts in migrations are among these, but never fit.
+      for (const to of ledger.byLoad(from.site)) {
+        if (to.name === from.name || !ledger.fits(vm, to.name)) continue
         if (++scanned > DESTINATIONS_SCANNED) break
         const after = scores.spreadAfter(from, to)
         if (before - after >= options.minImprovement) return {vm, from, to, after}
@@ -151,11 +178,15 @@ function bestMove(ledger: Ledger, siteHosts: HostView[], scores: Scores, options
 function acrossSites(view: ClusterView, ledger: Ledger, options: PolicyOptions, actions: Action[], notes: string[]): void {
   const overloaded = view.hosts.filter((h) => !h.migrating && ledger.load(h.name) > 1).sort((a, b) => ledger.load(b.name) - ledger.load(a.name))
   if (overloaded.length === 0) return
-  const sitesOf = new Map<string, HostView[]>()
-  for (const h of view.hosts) sitesOf.set(h.site, [...(sitesOf.get(h.site) ?? []), h])
+  const sitesOf = bySite(view)
   const moved = new Set<string>()
   const computeOf = new Map<string, VmView[]>()
-  for (const vm of view.vms) if (vm.environment && vm.role !== 'head') computeOf.set(vm.environment, [...(computeOf.get(vm.environment) ?? []), vm])
+  for (const vm of view.vms) {
+    if (!vm.environment || vm.role === 'head') continue
+    const compute = computeOf.get(vm.environment)
+    if (compute) compute.push(vm)
+    else computeOf.set(vm.environment, [vm])
+  }
   for (const host of overloaded) {
     if (ledger.capped) {
       notes.push(`${overloaded.length} host(s) still overloaded; the pass's cap of ${options.maxMigrations} migration(s) is reached`)
@@ -172,11 +203,10 @@ function acrossSites(view: ClusterView, ledger: Ledger, options: PolicyOptions, 
         continue
       }
       const fromSite = host.site
-      const sites = [...new Set(view.hosts.map((h) => h.site))].filter((s) => s !== fromSite)
-      const target = sites
-        .map((site) => ({site, plan: placeAll(ledger, compute, sitesOf.get(site)!)}))
-        .filter((t) => t.plan)
-        .sort((a, b) => siteLoad(ledger, view, a.site) - siteLoad(ledger, view, b.site))[0]
+      const placed = [...sitesOf.keys()].filter((s) => s !== fromSite).map((site) => ({site, plan: placeAll(ledger, compute, site)})).filter((t) => t.plan)
+      // Read once all the trial moves are taken back.
+      const load = new Map(placed.map((t) => [t.site, siteLoad(ledger, sitesOf.get(t.site)!)]))
+      const target = placed.sort((a, b) => load.get(a.site)! - load.get(b.site)!)[0]
       if (!target) {
         notes.push(`${host.name} is overloaded (CPU demand ${pct(ledger.load(host.name))} of its cores) and no other site can take environment ${env}'s ${compute.length} compute node(s)`)
         continue
@@ -200,26 +230,29 @@ function acrossSites(view: ClusterView, ledger: Ledger, options: PolicyOptions, 
  * Where each VM would go in `site` (least-loaded host that fits, capacity deducted), or
  * undefined when one does not fit; the trial moves are taken back either way.
  */
-function placeAll(ledger: Ledger, vms: VmView[], hostsOfSite: HostView[]): Array<{vm: string; from: string; to: string}> | undefined {
+function placeAll(ledger: Ledger, vms: VmView[], site: string): Array<{vm: string; from: string; to: string}> | undefined {
   const plan: Array<{vm: string; from: string; to: string}> = []
   let ok = true
   for (const vm of vms) {
     let to: HostView | undefined
-    for (const h of hostsOfSite) if (ledger.fits(vm, h.name) && (!to || ledger.load(h.name) < ledger.load(to.name))) to = h
+    for (const h of ledger.byLoad(site)) {
+      if (!ledger.fits(vm, h.name)) continue
+      to = h
+      break
+    }
     if (!to) {
       ok = false
       break
     }
-    plan.push({vm: vm.name, from: ledger.hostOf(vm.name)!, to: to.name})
+    plan.push({vm: vm.name, from: ledger.hostOf(vm)!, to: to.name})
     ledger.move(vm, to.name, false)
   }
   for (const m of [...plan].reverse()) ledger.move(vms.find((v) => v.name === m.vm)!, m.from, false)
   return ok ? plan : undefined
 }
 
-function siteLoad(ledger: Ledger, view: ClusterView, site: string): number {
-  const hosts = view.hosts.filter((h) => h.site === site) // a handful of sites: fine
-  return hosts.reduce((a, h) => a + ledger.load(h.name), 0) / Math.max(1, hosts.length)
+function siteLoad(ledger: Ledger, hostsOfSite: HostView[]): number {
+  return hostsOfSite.reduce((a, h) => a + ledger.load(h.name), 0) / Math.max(1, hostsOfSite.length)
 }
 
 export const violin: Policy = (view: ClusterView, options: PolicyOptions): Plan => {

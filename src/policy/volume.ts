@@ -12,9 +12,9 @@
  *
  * Cost. Everything is linear in the hosts and VMs of the view: VMs are reached per host
  * through the Ledger, the traffic matrix is read once (indexing only the rows of VMs on
- * hotspots), Ledger.destinations is asked once per pass (and once per head node's host),
- * and the destinations are kept in one array sorted by load, re-sorted only for the hosts
- * a planned move touches.
+ * hotspots), whether a host is an allowed destination is answered per host (Ledger.allows)
+ * without listing them, and the destinations are kept in one array sorted by load,
+ * re-sorted only for the hosts a planned move touches.
  */
 import {Ledger} from './guards.js'
 import type {Action, ClusterView, HostView, PolicyOptions, TrafficView, VmView} from './view.js'
@@ -217,12 +217,11 @@ export class Pass {
   private readonly baseLoad = new Map<string, number>()
   private readonly nicDelta = new Map<string, number>()
   private readonly balloon = new Map<string, number>()
-  private readonly allowedCache = new Map<string, Set<string>>()
   /** Open destinations, least-loaded (smallest volume) first; built on first use. */
   private order: HostView[] | undefined
   private readonly orderKey = new Map<string, number>()
   private readonly byName = new Map<string, HostView>()
-  private focused: ReadonlySet<string> | undefined
+  private focusedHosts: ReadonlySet<string> | undefined
   private index: Traffic | undefined
 
   constructor(
@@ -236,14 +235,23 @@ export class Pass {
     }
   }
 
-  /** Limits the traffic index to the VMs now on these hosts (the hotspots): the only ones asked about. */
+  /**
+   * Limits the traffic index to the VMs the view puts on these hosts (the hotspots): the
+   * only ones asked about, since no VM moves onto a hotspot.
+   */
   focus(hosts: readonly HostView[]): void {
-    this.focused = new Set(hosts.flatMap((h) => this.ledger.vmsOn(h.name).map((vm) => vm.name)))
+    this.focusedHosts = new Set(hosts.map((h) => h.name))
     this.index = undefined
   }
 
+  /** Built on first use: a policy that has each VM's traffic total in the view never reads the matrix. */
   get traffic(): Traffic {
-    return (this.index ??= new Traffic(this.view.traffic, this.focused))
+    if (!this.index) {
+      const hosts = this.focusedHosts
+      const only = hosts && new Set(this.view.vms.filter((vm) => hosts.has(vm.host)).map((vm) => vm.name))
+      this.index = new Traffic(this.view.traffic, only)
+    }
+    return this.index
   }
 
   host(name: string): HostView | undefined {
@@ -328,22 +336,9 @@ export class Pass {
     return {local, byHost, remote}
   }
 
-  /**
-   * Whether the guards let `vm` go to `host` (Ledger.destinations: open, not its own host,
-   * a head node only inside its site). Ledger.destinations is O(hosts) a call, so it is
-   * asked once per pass for a VM of no host (which gives every open host) and once per
-   * head node's host and environment; any other VM may go to every open host but its own.
-   */
+  /** Whether the guards let `vm` go to `host` (Ledger.destinations: open, not its own host, a head node only inside its site). */
   allowed(vm: VmView, host: string): boolean {
-    const home = this.ledger.hostOf(vm.name) ?? vm.host
-    if (host === home) return false
-    const key = vm.role === 'head' ? `${home}\0${vm.environment ?? ''}` : ''
-    let names = this.allowedCache.get(key)
-    if (!names) {
-      const asked = vm.role === 'head' ? vm : {...vm, name: `\0${vm.name} anywhere`, host: '', role: undefined}
-      this.allowedCache.set(key, (names = new Set(this.ledger.destinations(asked).map((h) => h.name))))
-    }
-    return names.has(host)
+    return host !== (this.ledger.hostOf(vm) ?? vm.host) && this.ledger.allows(vm, host)
   }
 
   /** Why `vm` may not land on `to` (capacity, guards, or it would become a hotspot itself), or undefined. */
@@ -432,9 +427,10 @@ export class Pass {
 
   private destinations(): HostView[] {
     if (!this.order) {
-      this.order = this.view.hosts.filter((h) => !h.maintenance && !h.migrating && !this.warm.has(h.name))
-      for (const h of this.order) this.orderKey.set(h.name, this.volume(h))
-      this.order.sort((a, b) => this.orderKey.get(a.name)! - this.orderKey.get(b.name)! || a.name.localeCompare(b.name))
+      const open = this.view.hosts.filter((h) => !h.maintenance && !h.migrating && !this.warm.has(h.name)).map((h) => ({h, key: this.volume(h)}))
+      open.sort((a, b) => a.key - b.key || a.h.name.localeCompare(b.h.name))
+      this.order = open.map((o) => o.h)
+      for (const {h, key} of open) this.orderKey.set(h.name, key)
     }
     return this.order
   }
