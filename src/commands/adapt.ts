@@ -8,6 +8,7 @@ import type {History} from '../monitor/history.js'
 import type {Samples} from '../monitor/poll.js'
 import {POLICY_NAMES} from '../policy/policies.js'
 import {type Action, DEFAULT_POLICY_OPTIONS, type Plan} from '../policy/view.js'
+import type {StatusLine} from '../render/status-line.js'
 import {realClock} from '../services/session.js'
 import {SIM_EPOCH_MS} from '../sim/world.js'
 import type {SimulationResult} from '../sim/engine.js'
@@ -15,6 +16,7 @@ import type {World} from '../sim/world.js'
 
 /** Real time between two passes on a simulated cluster (its own clock runs ahead at once). */
 const SIM_PASS_PAUSE_MS = 250
+const DEFAULT_INTERVAL_S = 10
 
 /** What `adapt --json` gives for a foreground run on a scenario: every pass, and how the scenario ran. */
 export interface ScenarioRunJson {
@@ -60,7 +62,7 @@ Exit 1 when an action failed (the others still ran), 7 when some hosts did not a
   ]
   static override flags = {
     policy: Flags.option({options: POLICY_NAMES, summary: 'The adaptation policy.', default: 'violin'})(),
-    interval: Flags.integer({summary: 'Seconds each pass measures over.', default: 10, min: 1, helpValue: 'SECONDS'}),
+    interval: Flags.integer({summary: `Seconds each pass measures over [default: ${DEFAULT_INTERVAL_S}; on a scenario, its interval_s].`, min: 1, helpValue: 'SECONDS'}),
     once: Flags.boolean({summary: 'One pass, then exit (for cron; silent on success).'}),
     'dry-run': Flags.boolean({char: 'n', summary: 'Plan and print; change nothing.'}),
     'max-migrations': Flags.integer({summary: 'At most this many migrations per pass (an environment move counts once).', default: DEFAULT_POLICY_OPTIONS.maxMigrations, min: 0, helpValue: 'N'}),
@@ -79,7 +81,7 @@ Exit 1 when an action failed (the others still ran), 7 when some hosts did not a
     // history stays in memory, and it takes no part in the inventory's pass lock.
     const release = session.inventory ? await lockPass() : async () => {}
     const history: History = session.inventory ? await History.load() : new History()
-    const intervalS = world && !this.argv.some((a) => a.startsWith('--interval')) ? world.scenario.intervalS : flags.interval
+    const intervalS = flags.interval ?? world?.scenario.intervalS ?? DEFAULT_INTERVAL_S
     const options = {policy: flags.policy, dryRun: flags['dry-run'], intervalMs: intervalS * 1000, policyOptions: {...DEFAULT_POLICY_OPTIONS, ...world?.scenario.policyOptions, maxMigrations: flags['max-migrations']}}
     const stop = new AbortController()
     let signals = 0
@@ -132,14 +134,15 @@ Exit 1 when an action failed (the others still ran), 7 when some hosts did not a
     }
     const last = passes.at(-1)
     if (last) {
-      if (last.outcomes.some((o) => !o.ok)) process.exitCode = ExitCode.failure
+      // A scenario's run is one job: any failed action counts, not only the last pass's.
+      if (last.outcomes.some((o) => !o.ok) || (world && totals.failed > 0)) process.exitCode = ExitCode.failure
       else this.exitForHosts(session.hosts.length, last.unanswered)
     }
     if (world && !flags.once) return this.scenarioSummary(world, flags.policy, passes)
     return flags.once ? passes[0]! : passes
   }
 
-  private status?: Awaited<ReturnType<typeof import('../render/status-line.js').StatusLine.start>>
+  private status?: StatusLine
 
   /**
    * Between foreground passes. A simulated cluster's clock does not wait: without a turn of
