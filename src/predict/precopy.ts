@@ -1,0 +1,60 @@
+/**
+ * Live pre-copy migration (QEMU's, beyond seed 004's stop-and-copy): the first round sends
+ * the state that is actually there (non-zero pages: an idle 1 GiB guest sends ~70 MiB here,
+ * ../shared/notes/testbed.md), each later round what the guest dirtied during the one
+ * before, until a round is short enough to send with the guest paused (the downtime limit)
+ * or the round limit is hit; then the guest pauses and the rest goes. Pure.
+ */
+export interface PrecopyInput {
+  /** What the first round sends, MiB (non-zero pages; at most the guest's memory). */
+  sentMiB: number
+  /** How fast the guest dirties memory, MiB/s. */
+  dirtyRateMiBs: number
+  /** The copy's bandwidth, MiB/s. */
+  bandwidthMiBs: number
+  /** Largest pause allowed before the last round, ms (QEMU's default downtime limit: 300). */
+  maxDowntimeMs?: number
+  /** Rounds before pausing the guest regardless (libvirt --timeout plays this part). */
+  maxRounds?: number
+}
+
+export interface PrecopyResult {
+  /** From the first byte sent to the guest running on the destination, ms. */
+  totalMs: number
+  /** The guest paused for the last round, ms. */
+  downtimeMs: number
+  /** Data sent over every round, MiB. */
+  sentMiB: number
+  /** Rounds including the last, paused one. */
+  rounds: number
+  /** false when the dirty rate kept the rounds from shrinking to the downtime limit. */
+  converged: boolean
+}
+
+export const QEMU_DOWNTIME_LIMIT_MS = 300
+const DEFAULT_MAX_ROUNDS = 30
+
+export function predictPrecopy(input: PrecopyInput): PrecopyResult {
+  const {sentMiB, dirtyRateMiBs, bandwidthMiBs} = input
+  for (const [name, value] of Object.entries({sentMiB, dirtyRateMiBs, bandwidthMiBs})) {
+    if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a number >= 0, got ${value}`)
+  }
+  if (bandwidthMiBs <= 0) throw new RangeError('bandwidthMiBs must be more than 0')
+  const limitMs = input.maxDowntimeMs ?? QEMU_DOWNTIME_LIMIT_MS
+  const maxRounds = input.maxRounds ?? DEFAULT_MAX_ROUNDS
+  let pending = sentMiB
+  let copyMs = 0
+  let sent = 0
+  let rounds = 0
+  for (;;) {
+    const ms = (pending / bandwidthMiBs) * 1000
+    rounds++
+    if (ms <= limitMs || rounds >= maxRounds) {
+      return {totalMs: copyMs + ms, downtimeMs: ms, sentMiB: sent + pending, rounds, converged: ms <= limitMs}
+    }
+    copyMs += ms
+    sent += pending
+    // What was dirtied meanwhile, never more than the state there is.
+    pending = Math.min(sentMiB, dirtyRateMiBs * (ms / 1000))
+  }
+}
