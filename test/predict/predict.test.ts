@@ -1,0 +1,60 @@
+import {strict as assert} from 'node:assert'
+
+import {calibrate} from '../../src/predict/calibration.js'
+import type {Measurement} from '../../src/predict/measurement.js'
+import {DEFAULTS, predictMigration} from '../../src/predict/predict.js'
+
+const live = (sent: number, total: number, wall: number, extra: Partial<Measurement> = {}): Measurement => ({mode: 'live', memory_mib: 1024, sent_mib: sent, concurrent: 1, total_ms: total, wall_ms: wall, downtime_ms: 40, ...extra})
+
+describe('calibrating and predicting one migration (src/predict/calibration.ts, predict.ts)', () => {
+  it('from one measurement, scales: twice the data, twice the job time', () => {
+    const cal = calibrate([live(100, 1000, 3800)], 'test')
+    assert.equal(cal.modes.live!.hypervisor!.shape, 'proportional')
+    const p = predictMigration(cal, {mode: 'live', memoryMiB: 2048, sentMiB: 200})
+    assert.equal(p.total_ms, 2000)
+    assert.equal(p.wall_ms, 2000 + 2800, 'plus the measured overhead around the job')
+    assert.equal(p.calibrated, true)
+    assert.deepEqual(p.interval.total, {low_ms: 1500, high_ms: 2500}, 'one point says nothing of the spread: +-25%')
+  })
+
+  it('from several, finds the fixed cost and the link, and predicts a held-out size within a few percent', () => {
+    // 600 ms fixed + 10 ms per MiB (100 MiB/s), with a little noise.
+    const data = [[50, 1105], [100, 1590], [200, 2610], [400, 4580], [800, 8630]].map(([s, t]) => live(s!, t!, t! + 2700))
+    const cal = calibrate(data, 'test')
+    const fit = cal.modes.live!.hypervisor!
+    assert.equal(fit.shape, 'linear')
+    assert.ok(Math.abs(fit.a - 600) < 60 && Math.abs(fit.b - 10) < 0.3, JSON.stringify(fit))
+    const p = predictMigration(cal, {mode: 'live', memoryMiB: 4096, sentMiB: 300})
+    assert.ok(Math.abs(p.total_ms - 3600) / 3600 < 0.05, `${p.total_ms} ms`)
+    assert.ok(Math.abs(p.bandwidth_mibs - 100) < 5)
+    assert.ok(p.interval.total.low_ms < p.total_ms && p.total_ms < p.interval.total.high_ms)
+  })
+
+  it('by default sends what the measurements say travels (non-zero pages), not the nominal memory', () => {
+    const cal = calibrate([live(70, 700, 3500)], 'test') // 1024 MiB guest sending 70 MiB
+    assert.equal(predictMigration(cal, {mode: 'live', memoryMiB: 2048}).sent_mib, 140)
+    assert.equal(predictMigration(undefined, {mode: 'live', memoryMiB: 2048}).sent_mib, 2048, 'uncalibrated: the whole memory, the safe side')
+  })
+
+  it('a guest dirtying memory sends more and takes longer; stop-and-copy pauses it throughout', () => {
+    const quiet = predictMigration(undefined, {mode: 'live', memoryMiB: 1024, bandwidthMiBs: 100})
+    const busy = predictMigration(undefined, {mode: 'live', memoryMiB: 1024, bandwidthMiBs: 100, dirtyRateMiBs: 40})
+    assert.ok(busy.sent_mib > quiet.sent_mib && busy.total_ms > quiet.total_ms && busy.rounds > quiet.rounds)
+    const stop = predictMigration(undefined, {mode: 'stop-and-copy', memoryMiB: 1024, bandwidthMiBs: 100})
+    assert.equal(stop.downtime_ms, stop.total_ms)
+    assert.equal(stop.total_ms, DEFAULTS.fixedMs + 10240)
+  })
+
+  it('migrations sharing the link each take longer', () => {
+    const one = predictMigration(undefined, {mode: 'live', memoryMiB: 256, bandwidthMiBs: 100})
+    const four = predictMigration(undefined, {mode: 'live', memoryMiB: 256, bandwidthMiBs: 100, concurrent: 4})
+    assert.equal(four.total_ms - DEFAULTS.fixedMs, 4 * (one.total_ms - DEFAULTS.fixedMs))
+  })
+
+  it('refuses what cannot be calibrated or predicted, saying why', () => {
+    assert.throws(() => calibrate([], 'empty.csv'), /no measured migration in empty.csv/)
+    assert.throws(() => calibrate([live(1, 1, 1, {concurrent: 4})], 'h'), /at least one migration that ran alone is needed/)
+    assert.throws(() => predictMigration(undefined, {mode: 'live', memoryMiB: 0}), /memory must be more than 0/)
+    assert.throws(() => predictMigration(undefined, {mode: 'live', memoryMiB: 1, concurrent: 0}), /concurrent must be a whole number >= 1/)
+  })
+})
