@@ -1,0 +1,104 @@
+import {readFile, writeFile} from 'node:fs/promises'
+
+import {Flags} from '@oclif/core'
+
+import {ViolinCommand} from '../base-command.js'
+import {ConfigError, NotFoundError, UsageError} from '../errors.js'
+import {formatFlags} from '../flags.js'
+import type {Calibration, ModeCalibration} from '../predict/calibration.js'
+import type {Measurement} from '../predict/measurement.js'
+
+const round = (x: number | undefined, digits = 1) => (x === undefined ? undefined : Math.round(x * 10 ** digits) / 10 ** digits)
+
+export default class Calibrate extends ViolinCommand {
+  static override summary = 'Fit the migration-time models to measured migrations.'
+  static override description = `Every \`violin migrate\` (and every move of \`env migrate\`, \`vacate\`, \`adapt\`) records what the hypervisor measured in the state dir (migrations.jsonl). calibrate fits, per mode (live, stop-and-copy), the hypervisor's job time and the whole command's time against the data that travelled, from the migrations that ran alone: one measurement scales the default shape; with more, the shape (proportional, linear, quadratic) with the least leave-one-out error wins (seed 004 section 3.2). The fit is stored (state dir, calibration.json) and used by \`violin predict\`.
+
+--csv FILE imports a site's own measurements: a header row naming its columns in any order (mode, memory_mib, sent_mib, dirty_rate_mibs, bandwidth_mibs, concurrent, total_ms, downtime_ms, wall_ms), empty cells where unknown. A bad row is reported with its line and skipped. --export writes the recorded migrations in the same CSV. --show prints the stored fit, its residual spread and what it came from.`
+  static override examples = [
+    '<%= config.bin %> calibrate',
+    '<%= config.bin %> calibrate --csv measured.csv',
+    '<%= config.bin %> calibrate --show --json',
+    '<%= config.bin %> calibrate --export migrations.csv',
+  ]
+  static override flags = {
+    ...formatFlags,
+    'from-history': Flags.boolean({summary: 'Use the recorded migrations (the default without --csv; with it, both).'}),
+    csv: Flags.string({summary: 'Also (or only, without --from-history) fit these measurements.', helpValue: 'FILE'}),
+    show: Flags.boolean({summary: 'Print the stored calibration; fit nothing.', exclusive: ['csv', 'from-history', 'export']}),
+    export: Flags.string({summary: 'Write the recorded migrations as CSV to FILE (- for stdout); fit nothing.', helpValue: 'FILE', exclusive: ['csv', 'show']}),
+  }
+
+  async run(): Promise<Calibration | {exported: number; file: string}> {
+    const {flags} = await this.parse(Calibrate)
+    this.quiet = flags.quiet
+    const store = await import('../predict/store.js')
+    const {readMigrations, historyPath} = await import('../monitor/migration-history.js')
+    if (flags.export) {
+      const {toMigrationsCsv} = await import('../predict/csv.js')
+      const records = await readMigrations()
+      const text = toMigrationsCsv(records)
+      if (flags.export === '-') process.stdout.write(text)
+      else {
+        await writeFile(flags.export, text)
+        this.note(`Wrote ${records.length} migrations to ${flags.export}`)
+      }
+      return {exported: records.length, file: flags.export}
+    }
+    if (flags.show) {
+      const stored = await store.loadCalibration()
+      if (!stored) throw new NotFoundError('no calibration yet', 'violin calibrate (after a few violin migrate), or violin calibrate --csv FILE')
+      await this.showCalibration(stored, flags.format)
+      return stored
+    }
+    const data: Measurement[] = []
+    const sources: string[] = []
+    if (!flags.csv || flags['from-history']) {
+      const records = await readMigrations()
+      data.push(...records)
+      sources.push(`history (${historyPath()})`)
+    }
+    if (flags.csv) {
+      const {parseMigrationsCsv} = await import('../predict/csv.js')
+      const text = await readFile(flags.csv, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        throw new ConfigError(flags.csv!, undefined, `cannot read: ${error.code ?? error.message}`)
+      })
+      let parsed
+      try {
+        parsed = parseMigrationsCsv(text)
+      } catch (error) {
+        throw new ConfigError(flags.csv, undefined, (error as Error).message)
+      }
+      for (const s of parsed.skipped) if (!this.jsonEnabled()) this.logToStderr(`warning: ${flags.csv}: line ${s.line} skipped: ${s.reason}`)
+      data.push(...parsed.rows)
+      sources.push(flags.csv)
+    }
+    const {calibrate} = await import('../predict/calibration.js')
+    if (data.length === 0) throw new UsageError(`no measured migration in ${sources.join(' or ')}`, 'violin migrate VM HOST records one; or violin calibrate --csv FILE')
+    const calibration = calibrate(data, sources.join(' + '))
+    const path = await store.saveCalibration(calibration)
+    await this.showCalibration(calibration, flags.format)
+    this.note(`Stored in ${path}`)
+    return calibration
+  }
+
+  private async showCalibration(c: Calibration, format: Parameters<ViolinCommand['render']>[0]): Promise<void> {
+    const rows: Array<[string, 'hypervisor' | 'wall', ModeCalibration]> = []
+    for (const [mode, m] of Object.entries(c.modes)) for (const what of ['hypervisor', 'wall'] as const) if (m[what]) rows.push([mode, what, m])
+    await this.render(format, c, rows, [
+      {header: 'Mode', get: ([mode]) => mode},
+      {header: 'Time', get: ([, what]) => (what === 'hypervisor' ? 'job (total_ms)' : 'command (wall_ms)')},
+      {header: 'Shape', get: ([, what, m]) => m[what]!.shape},
+      {header: 'ms = a + b*MiB + c*MiB²', get: ([, what, m]) => `${round(m[what]!.a)} + ${round(m[what]!.b, 3)}*x${m[what]!.c ? ` + ${round(m[what]!.c, 6)}*x²` : ''}`},
+      {header: 'RMS ms', get: ([, what, m]) => round(m[what]!.rms), align: 'right'},
+      {header: 'Leave-one-out', get: ([, what, m]) => (m[what]!.leaveOneOut === undefined ? '-' : `${round(m[what]!.leaveOneOut! * 100)}%`), align: 'right'},
+      {header: 'Points', get: ([, what, m]) => m[what]!.points, align: 'right'},
+      {header: 'Overhead ms', get: ([, , m]) => round(m.overheadMs, 0), align: 'right'},
+      {header: 'Downtime ms', get: ([, , m]) => round(m.downtimeMs, 0), align: 'right'},
+      {header: 'Sent/memory', get: ([, , m]) => round(m.sentRatio, 3), align: 'right'},
+    ])
+    if (!this.jsonEnabled() && format !== 'csv' && format !== 'json') {
+      this.note(`From ${c.data.length} measured migrations (${c.source}), ${c.created}${c.concurrentLeftOut ? `; ${c.concurrentLeftOut} that ran alongside others kept but not fitted` : ''}`)
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
+import {dirname, join} from 'node:path'
+
+import {ConfigError} from '../errors.js'
+import {stateDir} from '../inventory/store.js'
+import type {Calibration} from './calibration.js'
+
+export function calibrationPath(): string {
+  return join(stateDir(), 'calibration.json')
+}
+
+/** The stored calibration, undefined when there is none; a damaged file is named, never overwritten here. */
+export async function loadCalibration(): Promise<Calibration | undefined> {
+  const path = calibrationPath()
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined
+    throw error
+  })
+  if (text === undefined) return undefined
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    throw new ConfigError(path, undefined, 'is not JSON: run violin calibrate again to replace it')
+  }
+  const c = raw as Partial<Calibration>
+  if (c?.version !== 1) throw new ConfigError(path, 'version', `must be 1, got ${JSON.stringify(c?.version)}`)
+  if (typeof c.modes !== 'object' || c.modes === null || !Array.isArray(c.data)) throw new ConfigError(path, 'modes', 'is missing: run violin calibrate again to replace it')
+  return c as Calibration
+}
+
+/** Written whole and renamed into place, so a reader never sees half of it. */
+export async function saveCalibration(calibration: Calibration): Promise<string> {
+  const path = calibrationPath()
+  await mkdir(dirname(path), {recursive: true})
+  const tmp = `${path}.${process.pid}.tmp`
+  await writeFile(tmp, JSON.stringify(calibration, null, 1) + '\n')
+  await rename(tmp, path)
+  return path
+}

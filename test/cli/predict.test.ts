@@ -1,0 +1,71 @@
+import {strict as assert} from 'node:assert'
+import {readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {EXAMPLE, tempHome, violinProcess} from '../helpers/cli.js'
+
+/** `violin calibrate` and `violin predict migration` from the CLI, on a temporary state dir. */
+describe('violin calibrate and predict migration', function () {
+  this.timeout(30_000)
+  let home: ReturnType<typeof tempHome>
+  const cli = (args: string[]) => violinProcess(args, home.env)
+  beforeEach(() => (home = tempHome()))
+  afterEach(() => home.remove())
+
+  it('predicts from defaults before any calibration, and says so (the JSON contract)', async () => {
+    const r = await cli(['predict', 'migration', '--memory', '1G', '--json'])
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.deepEqual(Object.keys(r.json).sort(), ['bandwidth_mibs', 'calibrated', 'downtime_ms', 'interval', 'rounds', 'sent_mib', 'total_ms', 'wall_ms'])
+    assert.deepEqual(Object.keys(r.json.interval.total), ['low_ms', 'high_ms'])
+    assert.equal(r.json.calibrated, false)
+    assert.equal(r.json.sent_mib, 1024)
+    assert.ok(r.json.interval.wall.low_ms < r.json.wall_ms && r.json.wall_ms < r.json.interval.wall.high_ms)
+  })
+
+  it('calibrates from a CSV, reporting each bad row by line, and predicts from it', async () => {
+    const csv = join(home.dir, 'measured.csv')
+    writeFileSync(csv, 'total_ms,mode,memory_mib,sent_mib,wall_ms\n650,live,1024,70,3400\n620,live,512,64,3350\n560,live,256,40,3300\n3100,live,2048,300,6000\n12,warp,1,1,1\n')
+    const r = await cli(['calibrate', '--csv', csv])
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.match(r.stderr, /warning: .*measured\.csv: line 6 skipped: mode must be live or stop-and-copy, got "warp"/)
+    assert.match(r.stdout, /live +job \(total_ms\) +\w+/)
+    assert.match(r.stdout, /From 4 measured migrations/)
+    const show = await cli(['calibrate', '--show', '--json'])
+    assert.equal(show.json.modes.live.points, 4)
+    assert.equal(show.json.data.length, 4)
+    const p = await cli(['predict', 'migration', '--memory', '1G', '--json'])
+    assert.equal(p.json.calibrated, true)
+    assert.ok(Math.abs(p.json.sent_mib - 1024 * show.json.modes.live.sentRatio) < 0.1, 'what travels, as measured')
+    const sent = await cli(['predict', 'migration', '--memory', '1G', '--sent', '70M', '--json'])
+    assert.ok(Math.abs(sent.json.total_ms - 650) / 650 < 0.15, `1 GiB guest sending 70 MiB: ${sent.json.total_ms} ms against 650 measured`)
+  })
+
+  it('records a migration and calibrates from the history; --export writes it as CSV', async () => {
+    const moved = await violinProcess(['migrate', 'web-1', 'east2', '--live', '--connect', `sim:${EXAMPLE}`], home.env)
+    assert.equal(moved.exitCode, 0, moved.stderr)
+    const r = await cli(['calibrate', '--json'])
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.equal(r.json.modes.live.hypervisor.shape, 'proportional', 'one measurement scales the default shape')
+    const out = join(home.dir, 'out.csv')
+    assert.equal((await cli(['calibrate', '--export', out])).exitCode, 0)
+    const lines = readFileSync(out, 'utf8').trim().split('\n')
+    assert.equal(lines[0], 'mode,memory_mib,sent_mib,dirty_rate_mibs,bandwidth_mibs,concurrent,total_ms,downtime_ms,wall_ms')
+    assert.match(lines[1]!, /^live,2048,/)
+  })
+
+  it('refuses what it cannot use: no measurement (exit 2), a CSV with an unknown column (exit 3), bad sizes (exit 2)', async () => {
+    const none = await cli(['calibrate'])
+    assert.equal(none.exitCode, 2)
+    assert.match(none.stderr, /no measured migration in history/)
+    const csv = join(home.dir, 'bad.csv')
+    writeFileSync(csv, 'memory_mib,seconds\n512,3\n')
+    const bad = await cli(['calibrate', '--csv', csv])
+    assert.equal(bad.exitCode, 3)
+    assert.match(bad.stderr, /bad\.csv.*unknown column "seconds"/)
+    assert.equal((await cli(['calibrate', '--show'])).exitCode, 4, 'nothing stored yet')
+    const size = await cli(['predict', 'migration', '--memory', 'lots'])
+    assert.equal(size.exitCode, 2)
+    assert.match(size.stderr, /--memory "lots" is not a size like 512M/)
+    assert.equal((await cli(['predict', 'migration', '--memory', '1G', '--bandwidth', '0'])).exitCode, 2)
+  })
+})
