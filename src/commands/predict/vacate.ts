@@ -1,0 +1,64 @@
+import {Args, Flags} from '@oclif/core'
+
+import {ViolinCommand} from '../../base-command.js'
+import {ExitCode, UsageError, ViolinError} from '../../errors.js'
+import {formatFlags} from '../../flags.js'
+import type {VacatePrediction} from '../../predict/vacate.js'
+
+export default class PredictVacate extends ViolinCommand {
+  static override summary = 'Estimate how long moving every VM off hosts takes, and when to start for a reservation.'
+  static override description = `Chooses destinations as \`violin vacate\` would (reading every host once over --interval), predicts each move from the calibration (violin calibrate; defaults otherwise), then the total: one after another (each VM disrupted least), or --max-parallel at once sharing the link (shorter in total, longer per VM: seed 004 section 3.4). --strategy auto takes sequential when it frees the hosts by --by, else parallel; without --by, parallel.
+
+With --by TIME (a reservation, e.g. 2026-12-01T08:00:00Z) it prints the latest safe start: TIME minus the high end of the estimate's interval, and exits 1 when that moment has already passed. Nothing moves.
+
+JSON (a stable contract): strategy, max_parallel, total_wall_ms, interval (low_ms, high_ms), per_vm (name, host, destination, wall_ms), calibrated, and with --by: by, start_by, late.`
+  static override examples = [
+    '<%= config.bin %> predict vacate e1 e2',
+    '<%= config.bin %> predict vacate e1 --strategy parallel --max-parallel 4 --json',
+    '<%= config.bin %> predict vacate e1 e2 --by 2026-12-01T08:00:00Z',
+  ]
+  static override strict = false
+  static override args = {hosts: Args.string({description: 'Hosts to free.', required: true})}
+  static override flags = {
+    ...formatFlags,
+    strategy: Flags.option({options: ['sequential', 'parallel', 'auto'] as const, summary: 'One after another, several at once, or whichever meets --by.', default: 'auto'})(),
+    'max-parallel': Flags.integer({summary: 'Migrations at once for the parallel strategy.', default: 4, min: 1, helpValue: 'N'}),
+    by: Flags.string({summary: 'The reservation: when the hosts must be free (ISO time).', helpValue: 'TIME'}),
+    interval: Flags.integer({summary: 'Seconds to measure the hosts over before planning.', default: 2, min: 1, helpValue: 'SECONDS'}),
+  }
+
+  async run(): Promise<VacatePrediction> {
+    const {argv, flags} = await this.parse(PredictVacate)
+    this.quiet = flags.quiet
+    const hosts = argv as string[]
+    let byMs: number | undefined
+    if (flags.by !== undefined) {
+      byMs = Date.parse(flags.by)
+      if (Number.isNaN(byMs)) throw new UsageError(`--by "${flags.by}" is not a time like 2026-12-01T08:00:00Z`)
+    }
+    const session = await this.openSession(flags)
+    const {planHostVacate} = await import('../../services/vacate.js')
+    const {loadCalibration} = await import('../../predict/store.js')
+    const {predictVacate} = await import('../../predict/vacate.js')
+    const plan = await planHostVacate(session, hosts, flags.interval * 1000)
+    if (plan.stuck.length > 0) throw new ViolinError(`cannot vacate: ${plan.stuck.map((s) => `${s.vm} (on ${s.from}): ${s.reason}`).join('; ')}`)
+    // Against the wall clock: a reservation is in real time, whatever the hosts' clock says.
+    const p = predictVacate(await loadCalibration(), plan.moves, {strategy: flags.strategy, maxParallel: flags['max-parallel'], nowMs: Date.now(), ...(byMs === undefined ? {} : {byMs})})
+    const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+    await this.render(flags.format, p, p.per_vm, [
+      {header: 'VM', get: (v) => v.name},
+      {header: 'From', get: (v) => v.host},
+      {header: 'To', get: (v) => v.destination},
+      {header: 'Takes', get: (v) => s(v.wall_ms), align: 'right'},
+    ])
+    if (!this.jsonEnabled() && flags.format === 'table') {
+      this.log(`\n${p.strategy}${p.strategy === 'parallel' ? ` (${p.max_parallel} at once)` : ''}: ${s(p.total_wall_ms)} [${s(p.interval.low_ms)}..${s(p.interval.high_ms)}] for ${p.per_vm.length} VMs${p.calibrated ? '' : ' (not calibrated: violin calibrate)'}`)
+      if (p.start_by) this.log(`to be free by ${p.by}: start by ${p.start_by}${p.late ? ' — already past' : ''}`)
+    }
+    if (p.late) {
+      if (!this.jsonEnabled()) this.logToStderr(`error: too late: starting now frees the hosts after ${p.by}`)
+      process.exitCode = ExitCode.failure
+    }
+    return p
+  }
+}

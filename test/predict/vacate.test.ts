@@ -1,0 +1,41 @@
+import {strict as assert} from 'node:assert'
+
+import {predictVacate, type VacateMove} from '../../src/predict/vacate.js'
+
+const moves: VacateMove[] = [1024, 1024, 512, 512].map((memoryMiB, i) => ({vm: `v${i}`, from: 'h1', to: `h${2 + (i % 2)}`, memoryMiB}))
+const NOW = Date.parse('2026-12-01T07:00:00Z')
+
+describe('predicting a vacate (src/predict/vacate.ts)', () => {
+  it('sequential: the total is the sum of the moves; parallel: shorter in total, each move longer', () => {
+    const seq = predictVacate(undefined, moves, {strategy: 'sequential', maxParallel: 4, nowMs: NOW})
+    const par = predictVacate(undefined, moves, {strategy: 'parallel', maxParallel: 4, nowMs: NOW})
+    assert.equal(seq.total_wall_ms, seq.per_vm.reduce((s, v) => s + v.wall_ms, 0))
+    assert.ok(par.total_wall_ms < seq.total_wall_ms)
+    for (let i = 0; i < moves.length; i++) assert.ok(par.per_vm[i]!.wall_ms > seq.per_vm[i]!.wall_ms, `v${i}`)
+    assert.deepEqual(par.per_vm.map((v) => [v.name, v.host, v.destination]), moves.map((m) => [m.vm, m.from, m.to]))
+    assert.equal(seq.max_parallel, 1)
+  })
+
+  it('gives the latest safe start before a reservation, late when it has passed', () => {
+    const by = NOW + 3_600_000
+    const p = predictVacate(undefined, moves, {strategy: 'sequential', maxParallel: 1, nowMs: NOW, byMs: by})
+    assert.equal(Date.parse(p.start_by!), by - p.interval.high_ms, 'the reservation minus the high end of the estimate')
+    assert.equal(p.late, false)
+    const tight = predictVacate(undefined, moves, {strategy: 'sequential', maxParallel: 1, nowMs: NOW, byMs: NOW + 1000})
+    assert.equal(tight.late, true)
+  })
+
+  it('auto: sequential when it frees the hosts in time (least disruption), parallel when only that does', () => {
+    const seq = predictVacate(undefined, moves, {strategy: 'sequential', maxParallel: 4, nowMs: NOW})
+    const par = predictVacate(undefined, moves, {strategy: 'parallel', maxParallel: 4, nowMs: NOW})
+    const roomy = predictVacate(undefined, moves, {strategy: 'auto', maxParallel: 4, nowMs: NOW, byMs: NOW + 10 * seq.interval.high_ms})
+    assert.equal(roomy.strategy, 'sequential')
+    const between = NOW + Math.round((par.interval.high_ms + seq.interval.low_ms) / 2)
+    assert.equal(predictVacate(undefined, moves, {strategy: 'auto', maxParallel: 4, nowMs: NOW, byMs: between}).strategy, 'parallel')
+    assert.equal(predictVacate(undefined, moves, {strategy: 'auto', maxParallel: 4, nowMs: NOW}).strategy, 'parallel', 'no reservation: the shortest')
+  })
+
+  it('refuses a max-parallel below 1', () => {
+    assert.throws(() => predictVacate(undefined, moves, {strategy: 'parallel', maxParallel: 0, nowMs: NOW}), /max-parallel must be a whole number >= 1/)
+  })
+})
