@@ -1,5 +1,5 @@
 import type {History} from '../monitor/history.js'
-import type {Action} from '../policy/view.js'
+import {type Action, ENVIRONMENT_MOVES_AT_ONCE} from '../policy/view.js'
 import {moveEnvironment} from '../services/env-migrate.js'
 import {planMigration, runMigration} from '../services/migration.js'
 import type {Session} from '../services/session.js'
@@ -14,9 +14,6 @@ export interface ActionOutcome {
 
 /** How long a host counts as "in a migration" (not judged) if violin dies during one. */
 const MIGRATION_MARK_MS = 10 * 60_000
-/** An environment's moves at once (`violin env migrate --max-parallel` has 2; the seeds move a VIOLIN whole). */
-const ENVIRONMENT_MOVES_AT_ONCE = 4
-
 async function migrate(session: Session, history: History, vm: string, from: string, to: string): Promise<void> {
   const now = session.clock.now()
   history.markMigrating([from, to], now + MIGRATION_MARK_MS)

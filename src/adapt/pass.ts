@@ -2,6 +2,8 @@ import {type History, sampleFromReport} from '../monitor/history.js'
 import {pollUsage, type Samples} from '../monitor/poll.js'
 import {type PairCount, pairRates, sumPairs} from '../monitor/traffic.js'
 import {POLICIES} from '../policy/policies.js'
+import {withPredictions} from '../predict/plan.js'
+import {loadCalibration} from '../predict/store.js'
 import type {Plan, PolicyOptions, TrafficView} from '../policy/view.js'
 import type {Session} from '../services/session.js'
 import type {World} from '../sim/world.js'
@@ -53,7 +55,12 @@ export async function adaptationPass(
   const environments = world ? scenarioEnvironments(world) : (session.inventory?.environments() ?? [])
   const view = clusterView({report, history, hosts, environments, traffic})
   const planned = policy(view, options.policyOptions)
-  const plan = {...planned, notes: [...notes, ...planned.notes]}
+  // Each move carries its predicted duration (violin calibrate's fit, else the defaults).
+  const calibration = await loadCalibration().catch((error: Error) => {
+    notes.push(`moves not estimated: ${error.message}`)
+    return undefined
+  })
+  const plan = {...planned, actions: withPredictions(planned.actions, view.vms, calibration), notes: [...notes, ...planned.notes]}
   run.onPlan?.(plan, report.timeMs)
   const outcomes = options.dryRun ? [] : await executePlan(session, history, plan.actions, run.signal, run.onDone)
   const unanswered = report.hosts.filter((h) => h.status !== 'ok').map((h) => ({host: h.host, error: h.error ?? h.status, ...(h.exitCode === undefined ? {} : {exitCode: h.exitCode})}))

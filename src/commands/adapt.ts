@@ -30,6 +30,8 @@ function summaryLine(n: number, r: PassResult, totals: {actions: number; failed:
   return `${r.policy}: pass ${n} at ${when}, ${r.seen.hosts} hosts, ${r.seen.vms} VMs; ${totals.actions} actions so far${totals.failed ? `, ${totals.failed} failed` : ''}${r.unanswered.length ? `; ${r.unanswered.length} hosts not answering` : ''}`
 }
 
+const predicted = (ms: number | undefined) => (ms === undefined ? '' : `, ~${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s predicted`)
+
 function describe(a: Action): string {
   switch (a.kind) {
     case 'set-shares':
@@ -37,9 +39,9 @@ function describe(a: Action): string {
     case 'set-memory':
       return `set-memory ${a.vm} on ${a.host}: ${a.fromMiB} -> ${a.toMiB} MiB`
     case 'migrate':
-      return `migrate ${a.vm}: ${a.from} -> ${a.to}`
+      return `migrate ${a.vm}: ${a.from} -> ${a.to}${predicted(a.predictedMs)}`
     case 'migrate-environment':
-      return `migrate-environment ${a.environment}: ${a.fromSite} -> ${a.toSite} (${a.moves.map((m) => `${m.vm} ${m.from}->${m.to}`).join(', ')})`
+      return `migrate-environment ${a.environment}: ${a.fromSite} -> ${a.toSite} (${a.moves.map((m) => `${m.vm} ${m.from}->${m.to}`).join(', ')})${predicted(a.predictedMs)}`
   }
 }
 

@@ -16,12 +16,9 @@
  */
 import {History} from '../monitor/history.js'
 import {POLICIES} from '../policy/policies.js'
-import type {Action, ClusterView, HostView, Policy, PolicyOptions, VmView} from '../policy/view.js'
+import {type Action, type ClusterView, ENVIRONMENT_MOVES_AT_ONCE, type HostView, type Policy, type PolicyOptions, type VmView} from '../policy/view.js'
 import type {Scenario} from './scenario.js'
 import {type TimelineEvent, World, fmt, round} from './world.js'
-
-/** As src/adapt/execute.ts moves an environment's VMs. */
-const ENVIRONMENT_MOVES_AT_ONCE = 4
 
 export {fairShare, SIM_EPOCH_MS, type TimelineEvent, type TimelineKind} from './world.js'
 

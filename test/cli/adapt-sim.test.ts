@@ -30,7 +30,7 @@ describe('violin adapt on simulated hosts', function () {
   it('--once --dry-run prints each decision with its reason', async () => {
     const r = await cli(['adapt', '--once', '--dry-run', '--interval', '5'])
     assert.equal(r.exitCode, 0, r.stderr)
-    assert.match(r.stdout, /violin \(dry run\): migrate web-2: east1 -> east2 — east1 has the highest score in east/)
+    assert.match(r.stdout, /violin \(dry run\): migrate web-2: east1 -> east2, ~[\d.]+ s predicted — east1 has the highest score in east/)
     assert.match(r.stdout, /violin \(dry run\): set-memory db-1 on east2: 8192 -> \d+ MiB — db-1 uses 88% of its memory/)
   })
 
@@ -71,7 +71,7 @@ describe('violin adapt on simulated hosts', function () {
     assert.ok(r.json.outcomes.some((o: {ok: boolean}) => o.ok), 'the other actions were carried out')
     const text = await cli(['adapt', '--once', '--policy', 'violin'])
     assert.equal(text.exitCode, 1)
-    assert.match(text.stderr, /^failed: migrate web-\d: east1 -> east9: host "east9" is not in/m)
+    assert.match(text.stderr, /^failed: migrate web-\d: east1 -> east9, ~[\d.]+ s predicted: host "east9" is not in/m)
   })
 
   it('refuses a second pass while one holds the lock, naming the holder (exit 8)', async () => {
@@ -174,8 +174,8 @@ describe('violin adapt on a simulation scenario (--connect sim:SCENARIO)', funct
     const r = await run(['adapt', '--connect', `sim:${icac1}`])
     assert.equal(r.exitCode, 0, r.stderr)
     const lines = r.stdout.split('\n')
-    const decided = lines.findIndex((l) => /violin: migrate-environment V1: D1 -> D2 \(V1-1 d1-h1->d2-h1.*\) — d1-h1 in D1 is overloaded/.test(l))
-    const done = lines.findIndex((l) => /^done: migrate-environment V1: D1 -> D2 .*\(\d+\.\d s\)$/.test(l))
+    const decided = lines.findIndex((l) => /violin: migrate-environment V1: D1 -> D2 \(V1-1 d1-h1->d2-h1.*\), ~[\d.]+ s predicted — d1-h1 in D1 is overloaded/.test(l))
+    const done = lines.findIndex((l) => /^done: migrate-environment V1: D1 -> D2 .*, ~[\d.]+ s predicted \(\d+\.\d s\)$/.test(l))
     assert.ok(decided >= 0 && done > decided, r.stdout)
     assert.match(r.stdout, /start: V4 starts: 4 VM\(s\)/)
     assert.match(r.stdout, /end: V2 done after 600 s/)
