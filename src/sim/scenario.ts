@@ -36,6 +36,7 @@
  *             - cpu: 1.0         # fraction of its vCPUs it wants, 0..1
  *               memory: 160MiB   # what the guest uses (default: half its allocation)
  *               traffic: {V2-1: 4MB/s, outside: 3MB/s}   # to peers (VM names) or outside the cluster
+ *               dirty_rate: 20MiB/s   # memory it dirties (default 0): a live migration resends it
  *               work: 600        # CPU-seconds (cpu x vCPUs x seconds at full speed), or
  *               # duration_s: 600  # seconds at full speed
  *
@@ -68,6 +69,8 @@ export interface ScenarioPhase {
   memoryMiB: number
   /** Bytes per second to each peer (a VM name, or `outside`). */
   traffic: Record<string, number>
+  /** How fast it dirties memory, bytes/s: a live migration sends that again, round after round. */
+  dirtyBytesPerSecond: number
   /** Seconds at full speed (work / (cpu x vCPUs) when given as work). */
   seconds: number
 }
@@ -124,7 +127,7 @@ const TOP_KEYS = ['name', 'step_s', 'interval_s', 'max_time_s', 'migration', 'me
 const HOST_KEYS = ['name', 'site', 'cores', 'memory', 'nic']
 const ENV_KEYS = ['name', 'head_site', 'start_s', 'sync', 'vms']
 const VM_KEYS = ['name', 'host', 'hosts', 'role', 'vcpus', 'memory', 'max_memory', 'phases']
-const PHASE_KEYS = ['cpu', 'memory', 'traffic', 'work', 'duration_s']
+const PHASE_KEYS = ['cpu', 'memory', 'traffic', 'dirty_rate', 'work', 'duration_s']
 
 /** Reads and checks a scenario file. */
 export function loadScenario(file: string): Scenario {
@@ -341,7 +344,8 @@ class Reader {
             if (cpu === 0) this.fail(`${pat}.work`, 'needs a cpu above 0 (give duration_s for an idle phase)', p, 'work')
             seconds = work / (cpu * vcpus)
           }
-          return {cpu, memoryMiB: used, traffic, seconds}
+          const dirtyBytesPerSecond = p.dirty_rate === undefined ? 0 : this.rate(p, 'dirty_rate', pat, undefined)
+          return {cpu, memoryMiB: used, traffic, dirtyBytesPerSecond, seconds}
         })
         onHosts.forEach((host, k) => {
           const vmName = v.host !== undefined && v.name !== undefined ? this.str(v, 'name', vat) : `${name}-${vms.length + 1}`

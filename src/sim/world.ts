@@ -19,8 +19,9 @@
  *   a VM whose remote traffic crosses a NIC asked for more than its capacity slows by
  *   capacity/asked;
  * - a migrating VM runs `migration.slowdown` slower on its source until its memory is
- *   copied (memory / bandwidth + downtime: the simple bandwidth model, until the
- *   prediction model of DESIGN "Prediction" exists), then it is on the destination;
+ *   copied, then it is on the destination; the copy takes the live pre-copy model's time
+ *   (src/predict/precopy.ts: its allocation, then what its phase dirties, round after
+ *   round, at the migration bandwidth) plus `migration.downtime_s`;
  * - a VM's phase advances by the step times its speed (CPU got / CPU wanted, times the
  *   memory, network and migration factors); in a synchronous (MPI) environment every VM
  *   advances at the pace of the slowest.
@@ -28,6 +29,7 @@
  * wanted per VM, CPU seconds, swap pages written and NIC bytes per host.
  */
 import type {TrafficView} from '../policy/view.js'
+import {predictPrecopy} from '../predict/precopy.js'
 import {OUTSIDE, type Scenario, type ScenarioEnvironment, type ScenarioHost, type ScenarioVm} from './scenario.js'
 
 export const DEFAULT_SHARES = 1024
@@ -202,7 +204,8 @@ export class World {
     if (vm.migration) return {refused: `${name} is already migrating`}
     if (vm.host === to) return {refused: `${name} is already there`}
     if (this.allocatedMiB(to) + vm.memoryMiB > dest.memoryMiB) return {refused: `${to} has no room for ${fmt(vm.memoryMiB)} MiB`}
-    const seconds = this.scenario.migration.downtimeS + (vm.memoryMiB * MIB) / this.scenario.migration.bytesPerSecond
+    const copy = predictPrecopy({sentMiB: vm.memoryMiB, dirtyRateMiBs: this.phaseOf(vm).dirtyBytesPerSecond / MIB, bandwidthMiBs: this.scenario.migration.bytesPerSecond / MIB})
+    const seconds = this.scenario.migration.downtimeS + copy.totalMs / 1000
     vm.migration = {to, remainingS: seconds}
     this.migrations++
     return {seconds}

@@ -71,6 +71,22 @@ environments:
     assert.equal(r.environments.e!.time_s, 205)
   })
 
+  it('a VM that dirties memory takes longer to migrate: the live pre-copy model resends what it dirtied', () => {
+    const body = (dirty: string) => `migration: {bandwidth: 64MiB/s, slowdown: 0.5}
+hosts: [{name: h1, cores: 1, memory: 1GiB}, {name: h2, cores: 1, memory: 1GiB}]
+environments:
+  - {name: e, vms: [{name: a, host: h1, memory: 640MiB, phases: [{cpu: 0.5, work: 100${dirty}}]}]}
+  - {name: f, vms: [{name: b, host: h1, memory: 256MiB, phases: [{cpu: 0.45, work: 100}]}]}`
+    const took = (dirty: string) => {
+      const r = simulate(scenario(body(dirty)), 'idc')
+      const action = r.timeline.find((t) => t.kind === 'action')!
+      return r.timeline.find((t) => t.kind === 'migrated')!.t_s - action.t_s
+    }
+    assert.equal(took(''), 10)
+    // 10 s of copying while 16 MiB/s is dirtied: 160 MiB again (2.5 s), then 40 MiB (0.6 s), then 10 MiB paused.
+    assert.equal(took(', dirty_rate: 16MiB/s'), 14, 'rounds of resending, to the next whole step')
+  })
+
   it('runs the same policy code as adapt, and `none` never acts', () => {
     const s = scenario(`hosts: [{name: h1, cores: 1, memory: 1GiB}, {name: h2, cores: 1, memory: 1GiB}]
 environments:

@@ -42,7 +42,7 @@ describe('simulation scenarios (src/sim/scenario.ts)', () => {
     const [a, b] = s.environments[0]!.vms
     assert.equal(a!.name, 'a')
     assert.equal(b!.name, 'lab-2')
-    assert.deepEqual(a!.phases[0], {cpu: 0.5, memoryMiB: 100, traffic: {'lab-2': 4e6, outside: 1e6}, seconds: 100})
+    assert.deepEqual(a!.phases[0], {cpu: 0.5, memoryMiB: 100, traffic: {'lab-2': 4e6, outside: 1e6}, dirtyBytesPerSecond: 0, seconds: 100}, 'no dirty_rate: nothing dirtied')
     assert.equal(b!.phases[0]!.seconds, 10)
     assert.equal(s.environments[0]!.headSite, 'east')
   })
