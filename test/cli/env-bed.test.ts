@@ -231,6 +231,21 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       assert.ok(now.cpuPercent >= 0 && now.cpuPercent <= 100, JSON.stringify(now))
     })
 
+    it('calibrate fits the migrations just measured on the bed, and predict migration uses the fit', async () => {
+      const history = readFileSync(join(home.dir, 'state', 'migrations.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+      const cal = await cli(['calibrate', '--json'])
+      assert.equal(cal.exitCode, 0, cal.stderr)
+      assert.equal(cal.json.modes.live.points, history.filter((h) => h.mode === 'live' && h.concurrent === 1).length)
+      assert.ok(cal.json.modes.live.hypervisor.b > 0, 'more data takes longer')
+      const last = history.at(-1)
+      const p = await cli(['predict', 'migration', '--memory', `${last.memory_mib}M`, '--sent', `${last.sent_mib}M`, '--json'])
+      assert.equal(p.exitCode, 0, p.stderr)
+      assert.equal(p.json.calibrated, true)
+      // Two real migrations of a guest that keeps writing: the fit through them is within half of each.
+      assert.ok(Math.abs(p.json.total_ms - last.total_ms) / last.total_ms < 0.5, `job: predicted ${p.json.total_ms} ms, measured ${last.total_ms} ms`)
+      assert.ok(Math.abs(p.json.wall_ms - last.wall_ms) / last.wall_ms < 0.5, `command: predicted ${p.json.wall_ms} ms, measured ${last.wall_ms} ms`)
+    })
+
     it('env migrate moves the compute nodes to the other site, in parallel, and leaves the head node', async () => {
       const r = await cli(['env', 'migrate', 'lab', '--site', 'west', '--max-parallel', '3', '--json'])
       assert.equal(r.exitCode, 0, r.stderr)
