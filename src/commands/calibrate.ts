@@ -14,7 +14,7 @@ export default class Calibrate extends ViolinCommand {
   static override summary = 'Fit the migration-time models to measured migrations.'
   static override description = `Every \`violin migrate\` (and every move of \`env migrate\`, \`vacate\`, \`adapt\`) records what the hypervisor measured in the state dir (migrations.jsonl). calibrate fits, per mode (live, stop-and-copy), the hypervisor's job time and the whole command's time against the data that travelled, from the migrations that ran alone: one measurement scales the default shape; with more, the shape (proportional, linear, quadratic) with the least leave-one-out error wins (seed 004 section 3.2). The fit is stored (state dir, calibration.json) and used by \`violin predict\`.
 
---csv FILE imports a site's own measurements: a header row naming its columns in any order (mode, memory_mib, sent_mib, dirty_rate_mibs, bandwidth_mibs, concurrent, total_ms, downtime_ms, wall_ms), empty cells where unknown. A bad row is reported with its line and skipped. --export writes the recorded migrations in the same CSV. --show prints the stored fit, its residual spread and what it came from.`
+--csv FILE imports a site's own measurements: a header row naming its columns in any order (mode, memory_mib, sent_mib, dirty_rate_mibs, bandwidth_mibs, concurrent, total_ms, downtime_ms, wall_ms), empty cells where unknown. A bad row is reported with its line and skipped. --export writes the recorded migrations in the same CSV. --show prints the stored fit, its residual spread and what it came from; --plot FILE.svg draws each fit against its points.`
   static override examples = [
     '<%= config.bin %> calibrate',
     '<%= config.bin %> calibrate --csv measured.csv',
@@ -26,7 +26,8 @@ export default class Calibrate extends ViolinCommand {
     'from-history': Flags.boolean({summary: 'Use the recorded migrations (the default without --csv; with it, both).'}),
     csv: Flags.string({summary: 'Also (or only, without --from-history) fit these measurements.', helpValue: 'FILE'}),
     show: Flags.boolean({summary: 'Print the stored calibration; fit nothing.', exclusive: ['csv', 'from-history', 'export']}),
-    export: Flags.string({summary: 'Write the recorded migrations as CSV to FILE (- for stdout); fit nothing.', helpValue: 'FILE', exclusive: ['csv', 'show']}),
+    export: Flags.string({summary: 'Write the recorded migrations as CSV to FILE (- for stdout); fit nothing.', helpValue: 'FILE', exclusive: ['csv', 'show', 'plot']}),
+    plot: Flags.string({summary: 'Also draw each fit against its measured points, as SVG.', helpValue: 'FILE.svg'}),
   }
 
   async run(): Promise<Calibration | {exported: number; file: string}> {
@@ -49,6 +50,7 @@ export default class Calibrate extends ViolinCommand {
       const stored = await store.loadCalibration()
       if (!stored) throw new NotFoundError('no calibration yet', 'violin calibrate (after a few violin migrate), or violin calibrate --csv FILE')
       await this.showCalibration(stored, flags.format)
+      await this.plot(stored, flags.plot)
       return stored
     }
     const data: Measurement[] = []
@@ -79,7 +81,15 @@ export default class Calibrate extends ViolinCommand {
     const path = await store.saveCalibration(calibration)
     await this.showCalibration(calibration, flags.format)
     this.note(`Stored in ${path}`)
+    await this.plot(calibration, flags.plot)
     return calibration
+  }
+
+  private async plot(c: Calibration, file: string | undefined): Promise<void> {
+    if (!file) return
+    const {plotCalibrationSvg} = await import('../predict/plot.js')
+    await writeFile(file, plotCalibrationSvg(c))
+    this.note(`Wrote ${file}`)
   }
 
   private async showCalibration(c: Calibration, format: Parameters<ViolinCommand['render']>[0]): Promise<void> {
