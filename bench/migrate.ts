@@ -28,7 +28,7 @@ const SIZES = (process.env.SIZES ?? '128 256 512 1024').split(/\s+/).filter(Bool
 const OUT = process.env.OUT ?? join(ROOT, 'bench', 'out', 'migrate.csv')
 const DIRTY_RATE_MBS = 8
 const BOOT = 'console=ttyS0 quiet panic=-1'
-const COLUMNS = ['case', 'workload', 'rep', 'vm', 'from', 'to', 'mode', 'memory_mib', 'sent_mib', 'dirty_rate_mibs', 'bandwidth_mibs', 'concurrent', 'total_ms', 'downtime_ms', 'wall_ms', 'iterations'] as const
+const COLUMNS = ['case', 'workload', 'rep', 'vm', 'from', 'to', 'mode', 'memory_mib', 'sent_mib', 'dirty_rate_mibs', 'bandwidth_mibs', 'concurrent', 'total_ms', 'downtime_ms', 'wall_ms', 'iterations', 'batch_ms'] as const
 
 interface Row {
   case: string
@@ -150,6 +150,7 @@ function writeCsv(rows: Row[]): void {
   console.log(`\n${rows.length} migrations written to ${OUT}`)
 }
 
+/** Runs the migrations and writes the CSV (also for bench/predict-accuracy). */
 export async function main(): Promise<void> {
   const why = await bedUnavailable()
   if (why) throw new Error(`the test bed cannot run here: ${why}`)

@@ -105,7 +105,7 @@ export default class Calibrate extends ViolinCommand {
       {header: 'Points', get: ([, what, m]) => m[what]!.points, align: 'right'},
       {header: 'Overhead ms', get: ([, , m]) => round(m.overheadMs, 0), align: 'right'},
       {header: 'Downtime ms', get: ([, , m]) => round(m.downtimeMs, 0), align: 'right'},
-      {header: 'Sent/memory', get: ([, , m]) => round(m.sentRatio, 3), align: 'right'},
+      {header: 'Sent MiB', get: ([, , m]) => round(m.sentMiB), align: 'right'},
     ])
     if (!this.jsonEnabled() && format !== 'csv' && format !== 'json') {
       this.note(`From ${c.data.length} measured migrations (${c.source}), ${c.created}${c.concurrentLeftOut ? `; ${c.concurrentLeftOut} that ran alongside others kept but not fitted` : ''}`)

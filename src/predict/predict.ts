@@ -24,7 +24,7 @@ export const DEFAULTS = {
 export interface MigrationQuery {
   mode: MigrationMode
   memoryMiB: number
-  /** Data the first round sends; default: the calibration's sent/memory ratio times memory, else memory. */
+  /** Data the first round sends (the guest's non-zero pages); default: what the calibration's migrations sent (at most the memory), else the memory. */
   sentMiB?: number
   dirtyRateMiBs?: number
   bandwidthMiBs?: number
@@ -54,7 +54,7 @@ export function predictMigration(calibration: Calibration | undefined, q: Migrat
   const concurrent = q.concurrent ?? 1
   if (!Number.isInteger(concurrent) || concurrent < 1) throw new RangeError(`concurrent must be a whole number >= 1, got ${concurrent}`)
   const cal = calibration?.modes[q.mode]
-  const first = q.sentMiB ?? (cal?.sentRatio !== undefined ? Math.min(q.memoryMiB, q.memoryMiB * cal.sentRatio) : q.memoryMiB)
+  const first = q.sentMiB ?? (cal?.sentMiB !== undefined ? Math.min(q.memoryMiB, cal.sentMiB) : q.memoryMiB)
   const fitted = cal?.hypervisor
   const bandwidth = q.bandwidthMiBs ?? (fitted ? impliedBandwidth(fitted, first) : undefined) ?? DEFAULTS.bandwidthMiBs
   const copy =

@@ -17,6 +17,19 @@ describe('calibrating and predicting one migration (src/predict/calibration.ts, 
     assert.deepEqual(p.interval.total, {low_ms: 1500, high_ms: 2500}, 'one point says nothing of the spread: +-25%')
   })
 
+  it('from the reps of one guest that report their bandwidth, splits the fixed cost from the copy: a bigger transfer is predicted', () => {
+    // 500 ms fixed + 65 MiB at 500 MiB/s (130 ms); libvirt reported the bandwidth.
+    const reps = [632, 628, 630].map((t) => live(65, t, t + 530, {bandwidth_mibs: 500}))
+    const cal = calibrate(reps, 'test')
+    const fit = cal.modes.live!.hypervisor!
+    assert.equal(fit.shape, 'linear')
+    assert.equal(fit.b, 2, '1000 / 500 MiB/s')
+    assert.equal(Math.round(fit.a), 500)
+    assert.equal(predictMigration(cal, {mode: 'live', memoryMiB: 1024, sentMiB: 340}).total_ms, 1180, 'not 630 * 340 / 65')
+    const noBandwidth = calibrate([live(65, 630, 1160)], 'test')
+    assert.equal(noBandwidth.modes.live!.hypervisor!.shape, 'proportional', 'without it, the time scales with the size')
+  })
+
   it('from several, finds the fixed cost and the link, and predicts a held-out size within a few percent', () => {
     // 600 ms fixed + 10 ms per MiB (100 MiB/s), with a little noise.
     const data = [[50, 1105], [100, 1590], [200, 2610], [400, 4580], [800, 8630]].map(([s, t]) => live(s!, t!, t! + 2700))
@@ -32,7 +45,8 @@ describe('calibrating and predicting one migration (src/predict/calibration.ts, 
 
   it('by default sends what the measurements say travels (non-zero pages), not the nominal memory', () => {
     const cal = calibrate([live(70, 700, 3500)], 'test') // 1024 MiB guest sending 70 MiB
-    assert.equal(predictMigration(cal, {mode: 'live', memoryMiB: 2048}).sent_mib, 140)
+    assert.equal(predictMigration(cal, {mode: 'live', memoryMiB: 2048}).sent_mib, 70, 'an idle guest sends its used pages whatever its size')
+    assert.equal(predictMigration(cal, {mode: 'live', memoryMiB: 48}).sent_mib, 48, 'never more than the memory')
     assert.equal(predictMigration(undefined, {mode: 'live', memoryMiB: 2048}).sent_mib, 2048, 'uncalibrated: the whole memory, the safe side')
   })
 

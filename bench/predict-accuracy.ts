@@ -1,0 +1,104 @@
+/**
+ * bench/predict-accuracy (issue 6): how well one measured guest size predicts the others.
+ * Takes the migrations bench/migrate measures on the test bed (idle and dirtying guests of
+ * 128..1024 MiB, four 256 MiB guests one at a time and all at once), calibrates from the
+ * CALIBRATE_MIB idle guest alone, predicts every other case with `violin predict`'s code,
+ * and prints the mean absolute percentage error per column (hypervisor job time, command
+ * time, data sent) and for the four-guest totals. Target: within 15%.
+ *
+ * Env: CSV (default bench/out/migrate.csv; measured afresh when missing or FRESH=1, about
+ * 8 minutes as root), CALIBRATE_MIB (256).
+ */
+import {existsSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {calibrate} from '../src/predict/calibration.js'
+import type {Measurement} from '../src/predict/measurement.js'
+import {limited, sequential} from '../src/predict/parallel.js'
+import {DEFAULTS, predictMigration} from '../src/predict/predict.js'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const CSV = process.env.CSV ?? join(ROOT, 'bench', 'out', 'migrate.csv')
+const CALIBRATE_MIB = Number(process.env.CALIBRATE_MIB ?? 256)
+/** bench/migrate's dirtying guests: a quarter of their memory at 8 MB/s. */
+const DIRTY_MIBS = 8e6 / 2 ** 20
+
+type Row = Record<string, string>
+
+function readRows(file: string): Row[] {
+  const [header, ...lines] = readFileSync(file, 'utf8').trim().split('\n')
+  const cols = header!.split(',')
+  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i]!, v])))
+}
+
+const num = (r: Row, k: string) => (r[k] === undefined || r[k] === '' ? undefined : Number(r[k]))
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+const ape = (predicted: number, measured: number) => Math.abs(predicted - measured) / measured
+
+function measurement(r: Row): Measurement {
+  const m: Measurement = {mode: 'live', memory_mib: num(r, 'memory_mib')!, concurrent: num(r, 'concurrent') ?? 1}
+  for (const k of ['sent_mib', 'dirty_rate_mibs', 'bandwidth_mibs', 'total_ms', 'downtime_ms', 'wall_ms'] as const) if (num(r, k) !== undefined) m[k] = num(r, k)
+  return m
+}
+
+export async function main(): Promise<void> {
+  if (!existsSync(CSV) || process.env.FRESH === '1') {
+    process.env.OUT = CSV
+    const {main: measure} = await import('./migrate.js')
+    await measure()
+  }
+  const rows = readRows(CSV)
+  const sizes = rows.filter((r) => r.case === 'sizes')
+  const basis = sizes.filter((r) => r.workload === 'idle' && num(r, 'memory_mib') === CALIBRATE_MIB)
+  if (basis.length === 0) throw new Error(`${CSV} has no idle ${CALIBRATE_MIB} MiB guest to calibrate from`)
+  const cal = calibrate(basis.map(measurement), `${CSV}: idle ${CALIBRATE_MIB} MiB`)
+  console.log(`calibrated from ${basis.length} migrations of the idle ${CALIBRATE_MIB} MiB guest: job ${cal.modes.live!.hypervisor!.shape} a=${Math.round(cal.modes.live!.hypervisor!.a)} ms b=${cal.modes.live!.hypervisor!.b.toFixed(2)} ms/MiB, overhead ${Math.round(cal.modes.live!.overheadMs ?? 0)} ms, sent ${cal.modes.live!.sentMiB?.toFixed(1)} MiB`)
+  console.log('\n| case | measured job / command / sent | predicted | error job / command / sent |')
+  console.log('|---|---|---|---|')
+  const errors: Record<'idle' | 'dirty', {job: number[]; wall: number[]; sent: number[]}> = {idle: {job: [], wall: [], sent: []}, dirty: {job: [], wall: [], sent: []}}
+  const groups = new Map<string, Row[]>()
+  for (const r of sizes) groups.set(`${r.memory_mib} ${r.workload}`, [...(groups.get(`${r.memory_mib} ${r.workload}`) ?? []), r])
+  for (const [key, rs] of groups) {
+    const memory = num(rs[0]!, 'memory_mib')!
+    const dirty = rs[0]!.workload !== 'idle'
+    if (!dirty && memory === CALIBRATE_MIB) continue
+    // What a sysadmin knows of a dirtying guest: its working set (a quarter of its memory) and rate.
+    const sentMiB = Math.min(memory, (cal.modes.live!.sentMiB ?? memory) + (dirty ? memory / 4 : 0))
+    const p = predictMigration(cal, {mode: 'live', memoryMiB: memory, sentMiB, dirtyRateMiBs: dirty ? DIRTY_MIBS : 0})
+    const measured = {job: median(rs.map((r) => num(r, 'total_ms')!)), wall: median(rs.map((r) => num(r, 'wall_ms')!)), sent: median(rs.map((r) => num(r, 'sent_mib')!))}
+    const e = {job: ape(p.total_ms, measured.job), wall: ape(p.wall_ms, measured.wall), sent: ape(p.sent_mib, measured.sent)}
+    const bucket = errors[dirty ? 'dirty' : 'idle']
+    bucket.job.push(e.job)
+    bucket.wall.push(e.wall)
+    bucket.sent.push(e.sent)
+    const pct = (x: number) => `${Math.round(x * 100)}%`
+    console.log(`| ${key} MiB | ${measured.job} / ${measured.wall} ms / ${measured.sent} MiB | ${p.total_ms} / ${p.wall_ms} ms / ${p.sent_mib} MiB | ${pct(e.job)} / ${pct(e.wall)} / ${pct(e.sent)} |`)
+  }
+  const mape = (xs: number[]) => (xs.length ? `${(100 * xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(1)}%` : '-')
+  console.log('\n| held-out sizes | MAPE job (total_ms) | MAPE command (wall_ms) | MAPE sent_mib | target |')
+  console.log('|---|---|---|---|---|')
+  for (const w of ['idle', 'dirty'] as const) console.log(`| ${w} | ${mape(errors[w].job)} | ${mape(errors[w].wall)} | ${mape(errors[w].sent)} | 15% |`)
+  // Four 256 MiB guests moved by env migrate: one at a time, then all at once.
+  const batch = (c: string) => median([...new Set(rows.filter((r) => r.case === c).map((r) => num(r, 'batch_ms')!).filter((x) => Number.isFinite(x)))])
+  const one = predictMigration(cal, {mode: 'live', memoryMiB: 256})
+  const fixedJob = Math.max(0, cal.modes.live!.hypervisor!.a) || 0
+  const copyMs = one.total_ms - fixedJob
+  const costs = Array.from({length: 4}, () => ({fixedMs: one.wall_ms - copyMs, copyMs}))
+  const seq = sequential(costs).totalMs
+  const par = limited(costs, 4).totalMs
+  const mSeq = batch('concurrent-1')
+  const mPar = batch('concurrent-4')
+  if (Number.isFinite(mSeq) && Number.isFinite(mPar)) {
+    console.log('\n| 4 x 256 MiB | measured | predicted | error |')
+    console.log('|---|---|---|---|')
+    console.log(`| one at a time, total | ${mSeq} ms | ${Math.round(seq)} ms | ${Math.round(ape(seq, mSeq) * 100)}% |`)
+    console.log(`| all at once, total | ${mPar} ms | ${Math.round(par)} ms | ${Math.round(ape(par, mPar) * 100)}% |`)
+    console.log(`| ratio all at once / one at a time | ${(mPar / mSeq).toFixed(2)} | ${(par / seq).toFixed(2)} | |`)
+  } else console.log(`\n(no four-guest batch times in ${CSV}: measure again with FRESH=1)`)
+  console.log(`\ndefaults without a calibration: ${DEFAULTS.bandwidthMiBs} MiB/s, ${DEFAULTS.overheadMs} ms overhead`)
+}
