@@ -3,25 +3,19 @@ import {join} from 'node:path'
 
 import {ConfigError} from '../errors.js'
 import type {MigrationResult} from '../hypervisor/driver.js'
+import type {Measurement} from '../predict/measurement.js'
 import {stateDir} from '../inventory/store.js'
 
 /**
  * One measured migration, in the columns the prediction work calibrates from (issue 6's
  * CSV): what the hypervisor measured and what the whole command took.
  */
-export interface MigrationRecord {
+export interface MigrationRecord extends Measurement {
   at: string
   vm: string
   from: string
   to: string
-  mode: 'live' | 'stop-and-copy'
-  memory_mib: number
-  sent_mib?: number
-  dirty_rate_mibs?: number
-  bandwidth_mibs?: number
-  concurrent: number
-  total_ms?: number
-  downtime_ms?: number
+  /** The whole command always has a time. */
   wall_ms: number
   iterations?: number
 }
