@@ -35,6 +35,7 @@ export default class Calibrate extends ViolinCommand {
     this.quiet = flags.quiet
     const store = await import('../predict/store.js')
     const {readMigrations, historyPath} = await import('../monitor/migration-history.js')
+    if (flags.export === '-' && this.jsonEnabled()) throw new UsageError('--export - writes CSV to stdout: it cannot share it with --json', 'violin calibrate --export FILE --json')
     if (flags.export) {
       const {toMigrationsCsv} = await import('../predict/csv.js')
       const records = await readMigrations()
