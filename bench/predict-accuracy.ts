@@ -16,7 +16,7 @@ import {fileURLToPath} from 'node:url'
 import {calibrate} from '../src/predict/calibration.js'
 import type {Measurement} from '../src/predict/measurement.js'
 import {limited, sequential} from '../src/predict/parallel.js'
-import {DEFAULTS, predictMigration} from '../src/predict/predict.js'
+import {DEFAULTS, migrationCost, predictMigration} from '../src/predict/predict.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const CSV = process.env.CSV ?? join(ROOT, 'bench', 'out', 'migrate.csv')
@@ -85,10 +85,7 @@ export async function main(): Promise<void> {
   for (const w of ['idle', 'dirty'] as const) console.log(`| ${w} | ${mape(errors[w].job)} | ${mape(errors[w].wall)} | ${mape(errors[w].sent)} | 15% |`)
   // Four 256 MiB guests moved by env migrate: one at a time, then all at once.
   const batch = (c: string) => median([...new Set(rows.filter((r) => r.case === c).map((r) => num(r, 'batch_ms')!).filter((x) => Number.isFinite(x)))])
-  const one = predictMigration(cal, {mode: 'live', memoryMiB: 256})
-  const fixedJob = Math.max(0, cal.modes.live!.hypervisor!.a) || 0
-  const copyMs = one.total_ms - fixedJob
-  const costs = Array.from({length: 4}, () => ({fixedMs: one.wall_ms - copyMs, copyMs}))
+  const costs = Array.from({length: 4}, () => migrationCost(cal, 256))
   const seq = sequential(costs).totalMs
   const par = limited(costs, 4).totalMs
   const mSeq = batch('concurrent-1')

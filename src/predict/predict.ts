@@ -4,7 +4,7 @@
  */
 import {type Calibration, evaluate, impliedBandwidth} from './calibration.js'
 import type {MigrationMode} from './measurement.js'
-import {parallel} from './parallel.js'
+import {type MigrationCost, parallel} from './parallel.js'
 import {predictPrecopy} from './precopy.js'
 
 /** Without a calibration (../shared/notes/testbed.md, measured on this machine kind). */
@@ -49,6 +49,23 @@ export interface MigrationPrediction {
   calibrated: boolean
 }
 
+/** The hypervisor job's part that does not depend on the size: the fit's intercept, or the default. */
+function fixedJobMs(calibration: Calibration | undefined): number {
+  const fit = calibration?.modes.live?.hypervisor
+  return fit ? Math.max(0, fit.a) : DEFAULTS.fixedMs
+}
+
+/**
+ * One live migration, predicted alone, as the parts several at once treat differently: what
+ * does not depend on the link (the command's overhead, the job's fixed part) overlaps, the
+ * copy shares the link.
+ */
+export function migrationCost(calibration: Calibration | undefined, memoryMiB: number): MigrationCost & {prediction: MigrationPrediction} {
+  const prediction = predictMigration(calibration, {mode: 'live', memoryMiB})
+  const copyMs = Math.max(0, prediction.total_ms - fixedJobMs(calibration))
+  return {fixedMs: prediction.wall_ms - copyMs, copyMs, prediction}
+}
+
 export function predictMigration(calibration: Calibration | undefined, q: MigrationQuery): MigrationPrediction {
   if (!Number.isFinite(q.memoryMiB) || q.memoryMiB <= 0) throw new RangeError(`memory must be more than 0, got ${q.memoryMiB}`)
   const concurrent = q.concurrent ?? 1
@@ -62,7 +79,7 @@ export function predictMigration(calibration: Calibration | undefined, q: Migrat
       ? predictPrecopy({sentMiB: first, dirtyRateMiBs: q.dirtyRateMiBs ?? 0, bandwidthMiBs: bandwidth})
       : {totalMs: (first / bandwidth) * 1000, downtimeMs: (first / bandwidth) * 1000, sentMiB: first, rounds: 1}
   // The measured shape (a disk throttling the copy, say) wins unless the link was given.
-  const fixedMs = fitted ? Math.max(0, fitted.a) : DEFAULTS.fixedMs
+  const fixedMs = fixedJobMs(calibration)
   const alone = fitted && q.bandwidthMiBs === undefined ? Math.max(fixedMs, evaluate(fitted, copy.sentMiB)) : fixedMs + copy.totalMs
   const copyMs = alone - fixedMs
   const perVm = parallel(Array.from({length: concurrent}, () => ({fixedMs, copyMs}))).perVmMs[0]!

@@ -5,8 +5,8 @@
  * reservation. Pure.
  */
 import type {Calibration} from './calibration.js'
-import {limited, type MigrationCost, sequential} from './parallel.js'
-import {DEFAULTS, predictMigration} from './predict.js'
+import {limited, sequential} from './parallel.js'
+import {migrationCost} from './predict.js'
 
 export type Strategy = 'sequential' | 'parallel' | 'auto'
 
@@ -38,12 +38,8 @@ export interface VacatePrediction {
  */
 export function predictVacate(calibration: Calibration | undefined, moves: VacateMove[], options: {strategy: Strategy; maxParallel: number; nowMs: number; byMs?: number}): VacatePrediction {
   if (!Number.isInteger(options.maxParallel) || options.maxParallel < 1) throw new RangeError(`max-parallel must be a whole number >= 1, got ${options.maxParallel}`)
-  const alone = moves.map((m) => predictMigration(calibration, {mode: 'live', memoryMiB: m.memoryMiB}))
-  // What does not depend on the link (the command's overhead, the job's fixed part) overlaps; the copy shares it.
-  const costs: MigrationCost[] = alone.map((p) => {
-    const copyMs = Math.max(0, p.total_ms - fixedJobMs(calibration))
-    return {fixedMs: p.wall_ms - copyMs, copyMs}
-  })
+  const costs = moves.map((m) => migrationCost(calibration, m.memoryMiB))
+  const alone = costs.map((c) => c.prediction)
   const relativeHalf = alone.length === 0 ? 0 : Math.max(...alone.map((p) => (p.interval.wall.high_ms - p.interval.wall.low_ms) / 2 / Math.max(p.wall_ms, 1)))
   const run = (s: 'sequential' | 'parallel') => (s === 'sequential' ? sequential(costs) : limited(costs, options.maxParallel))
   let strategy: 'sequential' | 'parallel'
@@ -70,9 +66,4 @@ export function predictVacate(calibration: Calibration | undefined, moves: Vacat
     result.late = startBy < options.nowMs
   }
   return result
-}
-
-function fixedJobMs(calibration: Calibration | undefined): number {
-  const fit = calibration?.modes.live?.hypervisor
-  return fit ? Math.max(0, fit.a) : DEFAULTS.fixedMs
 }
