@@ -13,7 +13,7 @@ export default class HostDrain extends ViolinCommand {
     const {args, flags} = await this.parse(HostDrain)
     this.quiet = flags.quiet
     const changed = await setHostMaintenance(args.name, true)
-    this.note(changed ? 'Host ' + args.name + ' is ' + (true ? 'in maintenance' : 'open again') + '.' : 'Host ' + args.name + ' was already ' + (true ? 'in maintenance' : 'open') + '.')
+    this.note(changed ? `Host ${args.name} is in maintenance.` : `Host ${args.name} was already in maintenance.`)
     return {host: args.name, maintenance: true, changed}
   }
 }

@@ -13,7 +13,7 @@ export default class HostUndrain extends ViolinCommand {
     const {args, flags} = await this.parse(HostUndrain)
     this.quiet = flags.quiet
     const changed = await setHostMaintenance(args.name, false)
-    this.note(changed ? 'Host ' + args.name + ' is ' + (false ? 'in maintenance' : 'open again') + '.' : 'Host ' + args.name + ' was already ' + (false ? 'in maintenance' : 'open') + '.')
+    this.note(changed ? `Host ${args.name} is open again.` : `Host ${args.name} was already open.`)
     return {host: args.name, maintenance: false, changed}
   }
 }
