@@ -7,11 +7,11 @@
  * Kept as history.json in the state dir, written atomically, never written over when it
  * cannot be read.
  */
-import {randomBytes} from 'node:crypto'
-import {mkdir, open, readFile, rename, rm} from 'node:fs/promises'
-import {dirname, join} from 'node:path'
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
 
 import {ConfigError} from '../errors.js'
+import {writeFileAtomic} from '../files.js'
 import {stateDir} from '../inventory/store.js'
 import type {HostView, VmView} from '../policy/view.js'
 import {ar1Predict, ewma} from './ar1.js'
@@ -136,22 +136,9 @@ export class History {
     return new History(options, validate(path, raw), path)
   }
 
-  /** Writes a temp file beside the real one, then renames it over: a crash leaves the old or the new file. */
+  /** A crash leaves the old or the new file. */
   async save(): Promise<void> {
-    const path = this.path ?? usageHistoryPath()
-    await mkdir(dirname(path), {recursive: true})
-    const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-    const file = await open(tmp, 'w')
-    try {
-      await file.writeFile(JSON.stringify(this.toJSON(), null, 1) + '\n')
-      await file.sync()
-    } finally {
-      await file.close()
-    }
-    await rename(tmp, path).catch(async (error: unknown) => {
-      await rm(tmp, {force: true})
-      throw error
-    })
+    await writeFileAtomic(this.path ?? usageHistoryPath(), JSON.stringify(this.toJSON(), null, 1) + '\n')
   }
 
   toJSON(): HistoryData {

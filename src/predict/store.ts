@@ -1,7 +1,8 @@
-import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
-import {dirname, join} from 'node:path'
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
 
 import {ConfigError} from '../errors.js'
+import {writeFileAtomic} from '../files.js'
 import {stateDir} from '../inventory/store.js'
 import type {Calibration} from './calibration.js'
 
@@ -32,9 +33,6 @@ export async function loadCalibration(): Promise<Calibration | undefined> {
 /** Written whole and renamed into place, so a reader never sees half of it. */
 export async function saveCalibration(calibration: Calibration): Promise<string> {
   const path = calibrationPath()
-  await mkdir(dirname(path), {recursive: true})
-  const tmp = `${path}.${process.pid}.tmp`
-  await writeFile(tmp, JSON.stringify(calibration, null, 1) + '\n')
-  await rename(tmp, path)
+  await writeFileAtomic(path, JSON.stringify(calibration, null, 1) + '\n')
   return path
 }
