@@ -3,7 +3,8 @@ import type {Ora} from 'ora'
 /**
  * One live line at the bottom of a terminal (stderr) with lines printed above it: the
  * foreground `adapt` loop's summary. Off unless a person watches (a TTY, no --json or
- * --quiet): cron and pipes get the printed lines alone.
+ * --quiet): cron and pipes get the printed lines alone. ora itself also draws nothing when
+ * CI is set or TERM is dumb.
  */
 export class StatusLine {
   private constructor(private readonly spinner?: Ora) {}

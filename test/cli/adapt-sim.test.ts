@@ -218,6 +218,16 @@ describe('violin adapt on a simulation scenario (--connect sim:SCENARIO)', funct
   })
 })
 
+/**
+ * What a person's terminal session has: ora draws nothing when CI is set or TERM is dumb
+ * (a CI runner exports both), so the test must not inherit them.
+ */
+function terminalEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {...process.env, ...extra, TERM: 'xterm-256color'}
+  delete env.CI
+  return env
+}
+
 describe('violin adapt in the foreground on a terminal', function () {
   this.timeout(60_000)
   let home: ReturnType<typeof tempHome>
@@ -227,7 +237,7 @@ describe('violin adapt in the foreground on a terminal', function () {
   it('keeps a live line at the bottom and every decision line whole above it (a pseudo-terminal by script(1))', async () => {
     const out = join(home.dir, 'typescript')
     const command = `stty cols 100; ${process.execPath} ${join(ROOT, 'bin/run.js')} adapt --connect sim:${join(ROOT, 'examples/scenarios/icac-1.yaml')}`
-    const child = spawn('script', ['-qec', command, out], {env: {...process.env, ...home.env}, stdio: 'ignore'})
+    const child = spawn('script', ['-qec', command, out], {env: terminalEnv(home.env), stdio: 'ignore'})
     const [code] = await once(child, 'exit')
     assert.equal(code, 0)
     const screen = readFileSync(out, 'utf8')
@@ -242,7 +252,7 @@ describe('violin adapt in the foreground on a terminal', function () {
   it('draws no live line on a terminal that does not say its width (ora would count the line as endless)', async () => {
     const out = join(home.dir, 'typescript-0')
     const command = `stty cols 0; ${process.execPath} ${join(ROOT, 'bin/run.js')} adapt --connect sim:${join(ROOT, 'examples/scenarios/icac-2.yaml')}`
-    const child = spawn('script', ['-qec', command, out], {env: {...process.env, ...home.env}, stdio: 'ignore'})
+    const child = spawn('script', ['-qec', command, out], {env: terminalEnv(home.env), stdio: 'ignore'})
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
     const [code] = await once(child, 'exit')
     clearTimeout(timer)
