@@ -3,7 +3,8 @@
  * the state that is actually there (non-zero pages: an idle 1 GiB guest sends ~70 MiB here,
  * ../shared/notes/testbed.md), each later round what the guest dirtied during the one
  * before, until a round is short enough to send with the guest paused (the downtime limit)
- * or the round limit is hit; then the guest pauses and the rest goes. Pure.
+ * or the round limit is hit; then the guest pauses and the rest goes. An idle guest thus
+ * takes two rounds, the second empty, as QEMU reports. Pure.
  */
 export interface PrecopyInput {
   /** What the first round sends, MiB (non-zero pages; at most the guest's memory). */
@@ -49,7 +50,8 @@ export function predictPrecopy(input: PrecopyInput): PrecopyResult {
   for (;;) {
     const ms = (pending / bandwidthMiBs) * 1000
     rounds++
-    if (ms <= limitMs || rounds >= maxRounds) {
+    // The first round always runs live (QEMU sends all of memory before it looks at what is dirty).
+    if ((rounds > 1 && ms <= limitMs) || rounds >= maxRounds) {
       return {totalMs: copyMs + ms, downtimeMs: ms, sentMiB: sent + pending, rounds, converged: ms <= limitMs}
     }
     copyMs += ms
