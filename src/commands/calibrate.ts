@@ -104,12 +104,19 @@ export default class Calibrate extends ViolinCommand {
       {header: 'RMS ms', get: ([, what, m]) => round(m[what]!.rms), align: 'right'},
       {header: 'Leave-one-out', get: ([, what, m]) => (m[what]!.leaveOneOut === undefined ? '-' : `${round(m[what]!.leaveOneOut! * 100)}%`), align: 'right'},
       {header: 'Points', get: ([, what, m]) => m[what]!.points, align: 'right'},
+      {header: 'Memory ms/MiB', get: ([, , m]) => (m.memoryTerm === 'none' ? '-' : `${round(m.memoryMsPerMiB, 2)} (${m.memoryTerm})`), align: 'right'},
       {header: 'Overhead ms', get: ([, , m]) => round(m.overheadMs, 0), align: 'right'},
       {header: 'Downtime ms', get: ([, , m]) => round(m.downtimeMs, 0), align: 'right'},
       {header: 'Sent MiB', get: ([, , m]) => round(m.sentMiB), align: 'right'},
     ])
     if (!this.jsonEnabled() && format !== 'csv' && format !== 'json') {
-      this.note(`From ${c.data.length} measured migrations (${c.source}), ${c.created}${c.concurrentLeftOut ? `; ${c.concurrentLeftOut} that ran alongside others kept but not fitted` : ''}`)
+      this.note(`From ${c.data.length} measured migrations (${c.source}), ${c.created}${c.concurrentLeftOut ? `; ${c.concurrentLeftOut} that ran alongside others are not in the time fits` : ''}`)
+      for (const [mode, m] of Object.entries(c.modes)) {
+        const k = m.concurrency
+        if (k) this.note(`${mode}, several at once (${k.points} measured): the jobs run as if ${round(k.job, 2)} at full speed${k.overhead === undefined ? '' : `, the overhead around them ${round(k.overhead, 2)}`}`)
+      }
+      const cmd = c.command
+      if (cmd) this.note(`violin's own time (${cmd.points} measured): ${cmd.startupMs === undefined ? '' : `${round(cmd.startupMs, 0)} ms before the first migration`}${cmd.startupMs !== undefined && cmd.gapMs !== undefined ? ', ' : ''}${cmd.gapMs === undefined ? '' : `${round(cmd.gapMs, 0)} ms between two`}`)
     }
   }
 }

@@ -3,14 +3,29 @@
  * command's time against the data that travelled, from measured migrations (issue 6;
  * seed 004 section 3.2: one measured migration predicts others). Pure.
  */
-import {chooseFit, evaluate, type Fit, type Point} from './fit.js'
+import {chooseFit, evaluate, type Fit, fitShape, leastSquares, type Point} from './fit.js'
 import type {Measurement, MigrationMode} from './measurement.js'
 
+/**
+ * Job time per MiB of guest memory, besides the data sent: the hypervisor walks every page
+ * (seed 004 saw the same in suspend and resume). Measured on the test bed: idle guests of
+ * 128 MiB to 1 GiB sent 63-80 MiB each, and their job took 0.29 ms longer per MiB of
+ * memory (bench/predict-accuracy; notes/testbed.md for the bed).
+ */
+export const DEFAULT_MEMORY_MS_PER_MIB = 0.3
+
+/** Measurements whose sizes differ by less than this are the reps of one guest. */
+const ONE_SIZE = 1.5
+
 export interface ModeCalibration {
-  /** total_ms against MiB sent (memory when the sent data is unknown). */
+  /** total_ms less the memory term, against MiB sent (memory when the sent data is unknown). */
   hypervisor?: Fit
-  /** wall_ms against the same. */
+  /** wall_ms less the memory term, against the same. */
   wall?: Fit
+  /** The memory term: ms per MiB of guest memory. */
+  memoryMsPerMiB: number
+  /** fitted from guests of several sizes, the bed's default, or none (the data sent is unknown: the fit is against memory). */
+  memoryTerm: 'fitted' | 'default' | 'none'
   /** Median of wall_ms - total_ms: SSH, destination start, confirmation. */
   overheadMs?: number
   /** Median measured downtime, ms. */
@@ -20,22 +35,39 @@ export interface ModeCalibration {
    * guests of 128 MiB to 1 GiB all sent 62-80 MiB on the test bed (notes/testbed.md).
    */
   sentMiB?: number
+  /** The sizes fitted (data sent or memory, as the fit's x), for telling a prediction that extrapolates. */
+  range?: {low: number; high: number}
+  /**
+   * From migrations that ran alongside others: how many run at full speed at once, for the
+   * job and for the command's overhead around it (processor sharing, src/predict/parallel.ts).
+   */
+  concurrency?: {job: number; overhead?: number; points: number}
   /** Measurements fitted (those that ran alone). */
   points: number
 }
 
+/** What a violin command spends besides its migrations: reading hosts and planning before the first, the bookkeeping between two. */
+export interface CommandCalibration {
+  /** Median lead_ms: command start to its first migration. */
+  startupMs?: number
+  /** Median gap_ms between two migrations run one after another. */
+  gapMs?: number
+  points: number
+}
+
 export interface Calibration {
-  version: 1
+  version: 2
   created: string
   /** Where the measurements came from: `history` or the CSV file. */
   source: string
   modes: Partial<Record<MigrationMode, ModeCalibration>>
-  /** Measurements that ran alongside others: kept, not fitted (they share the link). */
+  command?: CommandCalibration
+  /** Measurements that ran alongside others: not in the time fits (they shared the link and CPUs), used for `concurrency`. */
   concurrentLeftOut: number
   data: Measurement[]
 }
 
-const median = (xs: number[]): number | undefined => {
+export const median = (xs: number[]): number | undefined => {
   if (xs.length === 0) return undefined
   const s = [...xs].sort((a, b) => a - b)
   const m = Math.floor(s.length / 2)
@@ -45,6 +77,8 @@ const median = (xs: number[]): number | undefined => {
 /** The size a measurement is fitted against. */
 export const sizeOf = (m: Measurement): number => m.sent_mib ?? m.memory_mib
 
+const spans = (xs: number[]) => xs.length > 0 && Math.max(...xs) >= ONE_SIZE * Math.max(Math.min(...xs), 1e-9)
+
 export function calibrate(data: Measurement[], source: string, now = new Date()): Calibration {
   if (data.length === 0) throw new RangeError(`no measured migration in ${source} to calibrate from`)
   const modes: Calibration['modes'] = {}
@@ -52,39 +86,96 @@ export function calibrate(data: Measurement[], source: string, now = new Date())
   for (const mode of ['live', 'stop-and-copy'] as const) {
     const rows = alone.filter((m) => m.mode === mode)
     if (rows.length === 0) continue
-    const hv = rows.filter((m) => m.total_ms !== undefined).map((m) => ({x: sizeOf(m), y: m.total_ms!}))
-    const wall = rows.filter((m) => m.wall_ms !== undefined).map((m) => ({x: sizeOf(m), y: m.wall_ms!}))
     const bandwidth = median(rows.filter((m) => m.bandwidth_mibs !== undefined && m.bandwidth_mibs > 0).map((m) => m.bandwidth_mibs!))
     const overheadMs = median(rows.filter((m) => m.wall_ms !== undefined && m.total_ms !== undefined).map((m) => m.wall_ms! - m.total_ms!))
     const downtimeMs = median(rows.filter((m) => m.downtime_ms !== undefined).map((m) => m.downtime_ms!))
     const sentMiB = median(rows.filter((m) => m.sent_mib !== undefined).map((m) => m.sent_mib!))
-    modes[mode] = {
+    const timed = rows.filter((m) => m.total_ms !== undefined)
+    const memory = memoryTerm(timed, bandwidth)
+    const less = (m: Measurement, y: number): Point => ({x: sizeOf(m), y: Math.max(0, y - memory.msPerMiB * m.memory_mib)})
+    const hv = timed.map((m) => less(m, m.total_ms!))
+    const wall = rows.filter((m) => m.wall_ms !== undefined).map((m) => less(m, m.wall_ms!))
+    const xs = rows.map(sizeOf)
+    const mc: ModeCalibration = {
       ...(hv.length > 0 ? {hypervisor: fitTimes(hv, bandwidth)} : {}),
       ...(wall.length > 0 ? {wall: fitTimes(wall, bandwidth)} : {}),
+      memoryMsPerMiB: memory.msPerMiB,
+      memoryTerm: memory.term,
       ...(overheadMs === undefined ? {} : {overheadMs}),
       ...(downtimeMs === undefined ? {} : {downtimeMs}),
       ...(sentMiB === undefined ? {} : {sentMiB}),
+      range: {low: Math.min(...xs), high: Math.max(...xs)},
       points: rows.length,
     }
+    const concurrency = fitConcurrency(mc, data.filter((m) => m.mode === mode && m.concurrent > 1))
+    modes[mode] = concurrency ? {...mc, concurrency} : mc
   }
   if (Object.keys(modes).length === 0) throw new RangeError(`every measurement in ${source} ran alongside others (concurrent > 1): at least one migration that ran alone is needed`)
-  return {version: 1, created: now.toISOString(), source, modes, concurrentLeftOut: data.length - alone.length, data}
+  const command = fitCommand(data)
+  return {version: 2, created: now.toISOString(), source, modes, ...(command ? {command} : {}), concurrentLeftOut: data.length - alone.length, data}
 }
 
 /**
- * Measurements of one size (within 1.5x: the reps of one guest) cannot tell a fixed cost
- * from a copy cost. When the hypervisor reported the copy's bandwidth, its slope is known
- * and the rest is the fixed cost: one measured migration is enough (seed 004's claim). Else
- * the time scales with the size (proportional); sizes that differ choose their own shape.
+ * The memory term. It needs the data sent (else the fit is against memory and holds it
+ * already). With the copy's bandwidth known and guests of several sizes, it is fitted to
+ * what the copy leaves unexplained; with one size it cannot be told from the fixed cost, so
+ * the bed's measured default is used. Without the bandwidth, both slopes are fitted together
+ * when the sizes tell them apart.
+ */
+function memoryTerm(rows: Measurement[], bandwidthMiBs: number | undefined): {msPerMiB: number; term: ModeCalibration['memoryTerm']} {
+  if (rows.length === 0 || rows.some((m) => m.sent_mib === undefined)) return {msPerMiB: 0, term: 'none'}
+  if (!spans(rows.map((m) => m.memory_mib))) return {msPerMiB: DEFAULT_MEMORY_MS_PER_MIB, term: 'default'}
+  if (bandwidthMiBs === undefined) {
+    // Both slopes at once: time = a + b * sent + m * memory.
+    const fit = leastSquares(rows.map((m) => [1, m.sent_mib!, m.memory_mib]), rows.map((m) => m.total_ms!))
+    return fit ? {msPerMiB: Math.max(0, fit[2]!), term: 'fitted'} : {msPerMiB: DEFAULT_MEMORY_MS_PER_MIB, term: 'default'}
+  }
+  const b = 1000 / bandwidthMiBs
+  const rest = rows.map((m) => ({x: m.memory_mib, y: Math.max(0, m.total_ms! - b * m.sent_mib!)}))
+  return {msPerMiB: Math.max(0, fitShape(rest, 'linear').b), term: 'fitted'}
+}
+
+/**
+ * Measurements of one size (the reps of one guest) cannot tell a fixed cost from a copy
+ * cost. When the hypervisor reported the copy's bandwidth, its slope is known and the rest
+ * is the fixed cost: one measured migration is enough (seed 004's claim). Else the time
+ * scales with the size (proportional); sizes that differ choose their own shape.
  */
 function fitTimes(points: Point[], bandwidthMiBs: number | undefined): Fit {
-  const xs = points.map((p) => p.x)
-  if (Math.max(...xs) >= 1.5 * Math.max(Math.min(...xs), 1e-9)) return chooseFit(points)
-  if (bandwidthMiBs === undefined) return chooseFit(points)
+  if (spans(points.map((p) => p.x)) || bandwidthMiBs === undefined) return chooseFit(points)
   const b = 1000 / bandwidthMiBs
   const a = Math.max(0, points.reduce((sum, p) => sum + p.y - b * p.x, 0) / points.length)
   const rms = Math.sqrt(points.reduce((sum, p) => sum + (a + b * p.x - p.y) ** 2, 0) / points.length)
   return {shape: 'linear', a, b, c: 0, rms, points: points.length}
+}
+
+/**
+ * How many migrations run at full speed at once, from those that ran k at once: each took
+ * max(1, k / capacity) times what it takes alone (processor sharing). Fitted apart for the
+ * job and for the overhead around it; on the test bed both are CPU-bound (2 cores).
+ */
+function fitConcurrency(mc: ModeCalibration, together: Measurement[]): ModeCalibration['concurrency'] {
+  const capacity = (measured: number, aloneMs: number, k: number) => k / Math.max(1, measured / Math.max(aloneMs, 1e-9))
+  const job: number[] = []
+  const overhead: number[] = []
+  for (const m of together) {
+    if (m.total_ms === undefined || !mc.hypervisor) continue
+    const aloneJob = evaluate(mc.hypervisor, sizeOf(m)) + mc.memoryMsPerMiB * m.memory_mib
+    job.push(capacity(m.total_ms, aloneJob, m.concurrent))
+    if (m.wall_ms !== undefined && mc.overheadMs !== undefined && mc.overheadMs > 0) overhead.push(capacity(m.wall_ms - m.total_ms, mc.overheadMs, m.concurrent))
+  }
+  const j = median(job)
+  if (j === undefined) return undefined
+  const o = median(overhead)
+  return {job: j, ...(o === undefined ? {} : {overhead: o}), points: job.length}
+}
+
+function fitCommand(data: Measurement[]): CommandCalibration | undefined {
+  const startupMs = median(data.filter((m) => m.lead_ms !== undefined).map((m) => m.lead_ms!))
+  const gaps = data.filter((m) => m.gap_ms !== undefined && m.concurrent === 1).map((m) => m.gap_ms!)
+  const gapMs = median(gaps)
+  if (startupMs === undefined && gapMs === undefined) return undefined
+  return {...(startupMs === undefined ? {} : {startupMs}), ...(gapMs === undefined ? {} : {gapMs}), points: data.filter((m) => m.lead_ms !== undefined || m.gap_ms !== undefined).length}
 }
 
 /** The link's speed a fit implies at a size, MiB/s (the slope is ms per MiB). */

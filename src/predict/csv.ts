@@ -5,7 +5,7 @@
  */
 import type {MigrationMode, Measurement} from './measurement.js'
 
-export const CSV_COLUMNS = ['mode', 'memory_mib', 'sent_mib', 'dirty_rate_mibs', 'bandwidth_mibs', 'concurrent', 'total_ms', 'downtime_ms', 'wall_ms'] as const
+export const CSV_COLUMNS = ['mode', 'memory_mib', 'sent_mib', 'dirty_rate_mibs', 'bandwidth_mibs', 'concurrent', 'total_ms', 'downtime_ms', 'wall_ms', 'lead_ms', 'gap_ms'] as const
 type Column = (typeof CSV_COLUMNS)[number]
 
 export interface CsvResult {
@@ -84,7 +84,7 @@ function toMeasurement(row: Partial<Record<Column, string>>): Measurement | stri
     mode: mode as MigrationMode,
     memory_mib: numbers.memory_mib,
     concurrent,
-    ...pick(numbers, ['sent_mib', 'dirty_rate_mibs', 'bandwidth_mibs', 'total_ms', 'downtime_ms', 'wall_ms']),
+    ...pick(numbers, ['sent_mib', 'dirty_rate_mibs', 'bandwidth_mibs', 'total_ms', 'downtime_ms', 'wall_ms', 'lead_ms', 'gap_ms']),
   }
 }
 

@@ -79,6 +79,15 @@ export function chooseFit(points: Point[]): Fit {
   return best ?? fitShape(points, 'proportional')
 }
 
+/** Least squares of y on the given columns (one row of regressors per point); undefined when they cannot be told apart. */
+export function leastSquares(rows: number[][], y: number[]): number[] | undefined {
+  const n = rows[0]?.length ?? 0
+  if (rows.length < n || n === 0) return undefined
+  const normal = Array.from({length: n}, (_, i) => Array.from({length: n}, (_, j) => rows.reduce((sum, r) => sum + r[i]! * r[j]!, 0)))
+  const rhs = Array.from({length: n}, (_, i) => rows.reduce((sum, r, k) => sum + r[i]! * y[k]!, 0))
+  return solve(normal, rhs)
+}
+
 /** Gaussian elimination with partial pivoting; undefined when the system is singular. */
 function solve(matrix: number[][], rhs: number[]): number[] | undefined {
   const n = rhs.length

@@ -13,6 +13,10 @@ export interface Measurement {
   /** The hypervisor's job time. */
   total_ms?: number
   downtime_ms?: number
-  /** The whole command. */
+  /** The whole migration as violin drove it (the hypervisor's command, start to end). */
   wall_ms?: number
+  /** For the first migration of a violin command: from the command's start to this migration's (reading hosts, planning). */
+  lead_ms?: number
+  /** For a later one: from the end of the command's previous migration to this one's start (bookkeeping, the switch). */
+  gap_ms?: number
 }

@@ -1,14 +1,19 @@
 /**
  * Several migrations at once (seed 004 section 3.4): the fixed phases (connection set-up,
- * destination start, confirmation) overlap, while the copy phases share the bandwidth, so
- * the total shrinks and each VM's own migration grows. The copies share the link as
- * processor sharing does: while k copies run, each gets 1/k of it. Pure.
+ * destination start, confirmation) overlap, while the copy phases share the bandwidth (and
+ * the CPUs of the hosts doing the copying), so the total shrinks and each VM's own
+ * migration grows. A migration is a list of phases, each using a resource that `capacity`
+ * migrations can use at full speed at once: Infinity for what overlaps freely, 1 for a
+ * shared link, a host's cores for CPU-bound work. While k migrations are in a phase, each
+ * moves at min(1, capacity / k) (processor sharing). Pure.
  */
+export interface Phase {
+  ms: number
+  capacity: number
+}
+
 export interface MigrationCost {
-  /** Time that does not depend on the link (set-up, start, confirmation), ms. */
-  fixedMs: number
-  /** Time the copy takes alone on the link, ms. */
-  copyMs: number
+  phases: Phase[]
 }
 
 export interface ParallelEstimate {
@@ -18,29 +23,47 @@ export interface ParallelEstimate {
   perVmMs: number[]
 }
 
+/** The shape without measurements of migrations at once: fixed costs overlap, the copies share one link. */
+export function linkCost(fixedMs: number, copyMs: number): MigrationCost {
+  return {phases: [{ms: fixedMs, capacity: Number.POSITIVE_INFINITY}, {ms: copyMs, capacity: 1}]}
+}
+
+export const aloneMs = (cost: MigrationCost): number => cost.phases.reduce((sum, p) => sum + p.ms, 0)
+
 /** One after another: the total is the sum, each VM's time its own. */
 export function sequential(costs: MigrationCost[]): ParallelEstimate {
-  const perVmMs = costs.map((c) => c.fixedMs + c.copyMs)
+  const perVmMs = costs.map(aloneMs)
   return {totalMs: perVmMs.reduce((a, b) => a + b, 0), perVmMs}
 }
 
-/**
- * All at once: every copy starts together and the link is shared equally among the copies
- * still running (the shortest finishes first, the others speed up).
- */
-export function parallel(costs: MigrationCost[]): ParallelEstimate {
-  const order = costs.map((c, i) => ({i, copy: c.copyMs})).sort((a, b) => a.copy - b.copy)
-  const finish = new Array<number>(costs.length)
+/** How long each of these takes when they start together and share a resource of this capacity. */
+function shared(ms: number[], capacity: number): number[] {
+  const order = ms.map((m, i) => ({i, m})).sort((a, b) => a.m - b.m)
+  const finish = new Array<number>(ms.length)
   let clock = 0
   let done = 0
   for (let k = 0; k < order.length; k++) {
     const running = order.length - k
-    // The k-th shortest needs (copy - done) more alone; shared among `running` copies.
-    clock += (order[k]!.copy - done) * running
-    done = order[k]!.copy
+    // The k-th shortest needs (m - done) more at full speed; it moves at min(1, capacity / running).
+    clock += (order[k]!.m - done) / Math.min(1, capacity / running)
+    done = order[k]!.m
     finish[order[k]!.i] = clock
   }
-  const perVmMs = costs.map((c, i) => c.fixedMs + finish[i]!)
+  return finish
+}
+
+/**
+ * All at once: every migration goes through its phases alongside the others, each phase
+ * shared among all (the shortest finishes first, the others speed up). Costs come from one
+ * calibration, so their phases line up.
+ */
+export function parallel(costs: MigrationCost[]): ParallelEstimate {
+  const perVmMs = costs.map(() => 0)
+  const phases = Math.max(0, ...costs.map((c) => c.phases.length))
+  for (let p = 0; p < phases; p++) {
+    const capacity = costs.find((c) => c.phases[p])?.phases[p]!.capacity ?? 1
+    shared(costs.map((c) => c.phases[p]?.ms ?? 0), capacity).forEach((ms, i) => (perVmMs[i]! += ms))
+  }
   return {totalMs: Math.max(0, ...perVmMs), perVmMs}
 }
 

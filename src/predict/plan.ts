@@ -1,7 +1,7 @@
 /**
  * The predicted duration of each move of an adaptation plan (issue 6: "the plans carry the
  * predicted duration of each move"): a single move alone, an environment's moves as the
- * executor runs them (4 at once, sharing the link). Pure.
+ * executor runs them (4 at once, sharing the link and the CPUs). Pure.
  */
 import {type Action, ENVIRONMENT_MOVES_AT_ONCE, type VmView} from '../policy/view.js'
 import type {Calibration} from './calibration.js'
@@ -17,7 +17,7 @@ export function withPredictions(actions: Action[], vms: VmView[], calibration: C
   return actions.map((a) => {
     if (a.kind === 'migrate') {
       const c = cost(a.vm)
-      return c ? {...a, predictedMs: Math.round(c.fixedMs + c.copyMs)} : a
+      return c ? {...a, predictedMs: c.prediction.wall_ms} : a
     }
     if (a.kind === 'migrate-environment') {
       const costs = a.moves.map((m) => cost(m.vm))

@@ -5,6 +5,7 @@
  */
 import {type Calibration, evaluate, sizeOf} from './calibration.js'
 import type {Fit} from './fit.js'
+import type {Measurement} from './measurement.js'
 
 const COLORS = {hypervisor: '#1f77b4', wall: '#ff7f0e'}
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
@@ -13,8 +14,11 @@ export function plotCalibrationSvg(c: Calibration): string {
   const series: Array<{label: string; color: string; fit: Fit; points: Array<{x: number; y: number}>}> = []
   for (const [mode, m] of Object.entries(c.modes)) {
     const alone = c.data.filter((d) => d.mode === mode && d.concurrent === 1)
-    if (m.hypervisor) series.push({label: `${mode}: job (total_ms)`, color: COLORS.hypervisor, fit: m.hypervisor, points: alone.filter((d) => d.total_ms !== undefined).map((d) => ({x: sizeOf(d), y: d.total_ms!}))})
-    if (m.wall) series.push({label: `${mode}: command (wall_ms)`, color: COLORS.wall, fit: m.wall, points: alone.filter((d) => d.wall_ms !== undefined).map((d) => ({x: sizeOf(d), y: d.wall_ms!}))})
+    // The fits are of the time less the memory term; the points are drawn the same way.
+    const less = m.memoryMsPerMiB ? ` less ${Math.round(m.memoryMsPerMiB * 100) / 100} ms per MiB of memory` : ''
+    const point = (d: Measurement, y: number) => ({x: sizeOf(d), y: y - m.memoryMsPerMiB * d.memory_mib})
+    if (m.hypervisor) series.push({label: `${mode}: job (total_ms)${less}`, color: COLORS.hypervisor, fit: m.hypervisor, points: alone.filter((d) => d.total_ms !== undefined).map((d) => point(d, d.total_ms!))})
+    if (m.wall) series.push({label: `${mode}: command (wall_ms)${less}`, color: COLORS.wall, fit: m.wall, points: alone.filter((d) => d.wall_ms !== undefined).map((d) => point(d, d.wall_ms!))})
   }
   const xs = series.flatMap((s) => s.points.map((p) => p.x))
   const maxX = Math.max(1, ...xs) * 1.1

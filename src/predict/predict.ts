@@ -2,21 +2,25 @@
  * One migration's estimate: the pre-copy rounds (or one stop-and-copy) on the link, the
  * fixed costs around them, from a calibration when there is one (issue 6). Pure.
  */
-import {type Calibration, evaluate, impliedBandwidth} from './calibration.js'
+import {type Calibration, DEFAULT_MEMORY_MS_PER_MIB, evaluate, impliedBandwidth, type ModeCalibration} from './calibration.js'
 import type {MigrationMode} from './measurement.js'
-import {type MigrationCost, parallel} from './parallel.js'
+import {linkCost, type MigrationCost, parallel} from './parallel.js'
 import {predictPrecopy} from './precopy.js'
 
 /** Without a calibration (../shared/notes/testbed.md, measured on this machine kind). */
 export const DEFAULTS = {
   /** A gigabit link. */
   bandwidthMiBs: 119,
-  /** Hypervisor job time that does not depend on the size. */
-  fixedMs: 500,
+  /** Hypervisor job time that depends on neither the data sent nor the memory (the memory term is DEFAULT_MEMORY_MS_PER_MIB). */
+  fixedMs: 420,
   /** SSH, destination start and confirmation around the job: ~3.4 s wall against ~0.6 s job. */
   overheadMs: 2800,
   /** Switch-over pause besides the last round. */
   downtimeMs: 30,
+  /** A violin command's start to its first migration (reading the hosts, planning), measured on the test bed. */
+  startupMs: 1300,
+  /** Between two migrations one after another (the history, the switch), measured on the test bed. */
+  gapMs: 230,
   /** Spread when fewer than 3 measurements say what it is: +-25%. */
   relativeSpread: 0.25,
 }
@@ -49,24 +53,45 @@ export interface MigrationPrediction {
   calibrated: boolean
 }
 
-/** The hypervisor job's part that does not depend on the size: the fit's intercept, or the default. */
-function fixedJobMs(calibration: Calibration | undefined): number {
-  const fit = calibration?.modes.live?.hypervisor
-  return fit ? Math.max(0, fit.a) : DEFAULTS.fixedMs
+/** A migration's parts alone, before sharing: the job's fixed part and copy, the command's overhead. */
+interface Parts {
+  /** The job's part that does not depend on the link: the fit's intercept and the memory term. */
+  fixedMs: number
+  copyMs: number
+  overheadMs: number
 }
 
 /**
- * One live migration, predicted alone, as the parts several at once treat differently: what
- * does not depend on the link (the command's overhead, the job's fixed part) overlaps, the
- * copy shares the link.
+ * How the parts share with other migrations at once: measured capacities when the
+ * calibration saw migrations run together, else the fixed costs overlap and the copies
+ * share one link.
  */
+function jobCost(cal: ModeCalibration | undefined, p: Parts): MigrationCost {
+  const c = cal?.concurrency
+  return c ? {phases: [{ms: p.fixedMs + p.copyMs, capacity: c.job}]} : linkCost(p.fixedMs, p.copyMs)
+}
+
+function overheadCost(cal: ModeCalibration | undefined, p: Parts): MigrationCost {
+  return {phases: [{ms: p.overheadMs, capacity: cal?.concurrency?.overhead ?? Number.POSITIVE_INFINITY}]}
+}
+
+/** One migration as a cost several at once share (src/predict/parallel.ts), with its prediction alone. */
 export function migrationCost(calibration: Calibration | undefined, memoryMiB: number): MigrationCost & {prediction: MigrationPrediction} {
-  const prediction = predictMigration(calibration, {mode: 'live', memoryMiB})
-  const copyMs = Math.max(0, prediction.total_ms - fixedJobMs(calibration))
-  return {fixedMs: prediction.wall_ms - copyMs, copyMs, prediction}
+  const {prediction, parts} = predictParts(calibration, {mode: 'live', memoryMiB})
+  const cal = calibration?.modes.live
+  return {phases: [...jobCost(cal, parts).phases, ...overheadCost(cal, parts).phases], prediction}
+}
+
+/** What a violin command spends besides its migrations (measured, else the bed's defaults). */
+export function commandCost(calibration: Calibration | undefined): {startupMs: number; gapMs: number} {
+  return {startupMs: calibration?.command?.startupMs ?? DEFAULTS.startupMs, gapMs: calibration?.command?.gapMs ?? DEFAULTS.gapMs}
 }
 
 export function predictMigration(calibration: Calibration | undefined, q: MigrationQuery): MigrationPrediction {
+  return predictParts(calibration, q).prediction
+}
+
+function predictParts(calibration: Calibration | undefined, q: MigrationQuery): {prediction: MigrationPrediction; parts: Parts} {
   if (!Number.isFinite(q.memoryMiB) || q.memoryMiB <= 0) throw new RangeError(`memory must be more than 0, got ${q.memoryMiB}`)
   const concurrent = q.concurrent ?? 1
   if (!Number.isInteger(concurrent) || concurrent < 1) throw new RangeError(`concurrent must be a whole number >= 1, got ${concurrent}`)
@@ -78,26 +103,34 @@ export function predictMigration(calibration: Calibration | undefined, q: Migrat
     q.mode === 'live'
       ? predictPrecopy({sentMiB: first, dirtyRateMiBs: q.dirtyRateMiBs ?? 0, bandwidthMiBs: bandwidth})
       : {totalMs: (first / bandwidth) * 1000, downtimeMs: (first / bandwidth) * 1000, sentMiB: first, rounds: 1}
+  const memoryMs = (cal ? cal.memoryMsPerMiB : DEFAULT_MEMORY_MS_PER_MIB) * q.memoryMiB
+  const fixedMs = (fitted ? Math.max(0, fitted.a) : DEFAULTS.fixedMs) + memoryMs
   // The measured shape (a disk throttling the copy, say) wins unless the link was given.
-  const fixedMs = fixedJobMs(calibration)
-  const alone = fitted && q.bandwidthMiBs === undefined ? Math.max(fixedMs, evaluate(fitted, copy.sentMiB)) : fixedMs + copy.totalMs
-  const copyMs = alone - fixedMs
-  const perVm = parallel(Array.from({length: concurrent}, () => ({fixedMs, copyMs}))).perVmMs[0]!
-  const overheadMs = cal?.overheadMs ?? DEFAULTS.overheadMs
-  const downtimeMs = q.mode === 'live' ? copy.downtimeMs + (cal?.downtimeMs ?? DEFAULTS.downtimeMs) : perVm
-  const wallMs = perVm + overheadMs
+  const alone = fitted && q.bandwidthMiBs === undefined ? Math.max(fixedMs, evaluate(fitted, copy.sentMiB) + memoryMs) : fixedMs + copy.totalMs
+  const parts: Parts = {fixedMs, copyMs: alone - fixedMs, overheadMs: cal?.overheadMs ?? DEFAULTS.overheadMs}
+  const together = (cost: MigrationCost) => parallel(Array.from({length: concurrent}, () => cost)).perVmMs[0]!
+  const jobMs = together(jobCost(cal, parts))
+  const wallMs = jobMs + together(overheadCost(cal, parts))
+  // The last round is paused; the measured median adds the switch-over (an idle guest's last round is empty).
+  const downtimeMs = q.mode === 'live' ? copy.downtimeMs + (cal?.downtimeMs ?? DEFAULTS.downtimeMs) : jobMs
+  // Beyond the sizes measured, the spread grows (as the square root of how far beyond).
+  const x = fitted && cal?.memoryTerm !== 'none' ? copy.sentMiB : q.memoryMiB
+  const beyond = cal?.range ? Math.sqrt(Math.max(1, x / Math.max(cal.range.high, 1e-9), cal.range.low / Math.max(x, 1e-9))) : 1
   const spread = (fit: {rms: number; points: number} | undefined, value: number): Interval => {
-    const half = fit && fit.points >= 3 ? 2 * fit.rms * (perVm / Math.max(alone, 1e-9)) : value * DEFAULTS.relativeSpread
+    const half = beyond * (fit && fit.points >= 3 ? 2 * fit.rms * (value / Math.max(fit === fitted ? alone : alone + parts.overheadMs, 1e-9)) : value * DEFAULTS.relativeSpread)
     return {low_ms: Math.max(0, Math.round(value - half)), high_ms: Math.round(value + half)}
   }
   return {
-    total_ms: Math.round(perVm),
-    downtime_ms: Math.round(downtimeMs),
-    wall_ms: Math.round(wallMs),
-    sent_mib: Math.round(copy.sentMiB * 10) / 10,
-    interval: {total: spread(fitted, perVm), wall: spread(cal?.wall, wallMs)},
-    rounds: copy.rounds,
-    bandwidth_mibs: Math.round(bandwidth * 10) / 10,
-    calibrated: fitted !== undefined,
+    parts,
+    prediction: {
+      total_ms: Math.round(jobMs),
+      downtime_ms: Math.round(downtimeMs),
+      wall_ms: Math.round(wallMs),
+      sent_mib: Math.round(copy.sentMiB * 10) / 10,
+      interval: {total: spread(fitted, jobMs), wall: spread(cal?.wall, wallMs)},
+      rounds: copy.rounds,
+      bandwidth_mibs: Math.round(bandwidth * 10) / 10,
+      calibrated: fitted !== undefined,
+    },
   }
 }

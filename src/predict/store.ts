@@ -25,7 +25,8 @@ export async function loadCalibration(): Promise<Calibration | undefined> {
     throw new ConfigError(path, undefined, 'is not JSON: run violin calibrate again to replace it')
   }
   const c = raw as Partial<Calibration>
-  if (c?.version !== 1) throw new ConfigError(path, 'version', `must be 1, got ${JSON.stringify(c?.version)}`)
+  if ((c?.version as number | undefined) === 1) throw new ConfigError(path, 'version', 'is 1, from an older violin without the memory term: run violin calibrate again to replace it')
+  if (c?.version !== 2) throw new ConfigError(path, 'version', `must be 2, got ${JSON.stringify(c?.version)}`)
   if (typeof c.modes !== 'object' || c.modes === null || !Array.isArray(c.data)) throw new ConfigError(path, 'modes', 'is missing: run violin calibrate again to replace it')
   return c as Calibration
 }

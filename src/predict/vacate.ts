@@ -2,11 +2,12 @@
  * How long vacating hosts takes (seed 004's reservation problem): each move predicted
  * alone, then one after another or several at once sharing the link (seed 004 section
  * 3.4: parallel is shorter in total, longer per VM), and the latest safe start for a
- * reservation. Pure.
+ * reservation. The total is what `violin vacate` takes, from its start: the interval it
+ * measures the hosts over, its own start-up and its bookkeeping between moves included. Pure.
  */
 import type {Calibration} from './calibration.js'
 import {limited, sequential} from './parallel.js'
-import {migrationCost} from './predict.js'
+import {commandCost, migrationCost} from './predict.js'
 
 export type Strategy = 'sequential' | 'parallel' | 'auto'
 
@@ -36,12 +37,19 @@ export interface VacatePrediction {
  * `auto` takes sequential (each VM disrupted least) when it frees the hosts by the
  * reservation, else parallel; with no reservation, parallel (the shortest).
  */
-export function predictVacate(calibration: Calibration | undefined, moves: VacateMove[], options: {strategy: Strategy; maxParallel: number; nowMs: number; byMs?: number}): VacatePrediction {
+export function predictVacate(calibration: Calibration | undefined, moves: VacateMove[], options: {strategy: Strategy; maxParallel: number; nowMs: number; byMs?: number; measureMs?: number}): VacatePrediction {
   if (!Number.isInteger(options.maxParallel) || options.maxParallel < 1) throw new RangeError(`max-parallel must be a whole number >= 1, got ${options.maxParallel}`)
   const costs = moves.map((m) => migrationCost(calibration, m.memoryMiB))
   const alone = costs.map((c) => c.prediction)
   const relativeHalf = alone.length === 0 ? 0 : Math.max(...alone.map((p) => (p.interval.wall.high_ms - p.interval.wall.low_ms) / 2 / Math.max(p.wall_ms, 1)))
-  const run = (s: 'sequential' | 'parallel') => (s === 'sequential' ? sequential(costs) : limited(costs, options.maxParallel))
+  // The command's own time: reading the hosts and planning, then its bookkeeping between one move (or batch) and the next.
+  const command = commandCost(calibration)
+  const run = (s: 'sequential' | 'parallel') => {
+    const atOnce = s === 'sequential' ? 1 : options.maxParallel
+    const moved = s === 'sequential' ? sequential(costs) : limited(costs, atOnce)
+    const batches = Math.ceil(costs.length / atOnce)
+    return {perVmMs: moved.perVmMs, totalMs: costs.length === 0 ? 0 : (options.measureMs ?? 0) + command.startupMs + moved.totalMs + (batches - 1) * command.gapMs}
+  }
   let strategy: 'sequential' | 'parallel'
   if (options.strategy === 'auto') {
     const seq = run('sequential')

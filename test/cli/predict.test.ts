@@ -2,6 +2,7 @@ import {strict as assert} from 'node:assert'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
+import {DEFAULTS} from '../../src/predict/predict.js'
 import {EXAMPLE, tempHome, violinProcess} from '../helpers/cli.js'
 
 /** `violin calibrate` and `violin predict migration` from the CLI, on a temporary state dir. */
@@ -36,7 +37,7 @@ describe('violin calibrate and predict migration', function () {
     assert.match(drawn, /^<svg /)
     assert.equal((drawn.match(/<circle /g) ?? []).length, 8, 'the 4 measured migrations, for the job time and for the command time')
     assert.equal((drawn.match(/<path /g) ?? []).length, 2, 'one fitted line each')
-    assert.match(drawn, /live: job \(total_ms\): \w+, RMS \d+ ms/)
+    assert.match(drawn, /live: job \(total_ms\): \w+, RMS \d+ ms/, "these sizes show no memory term (fitted 0)")
     const show = await cli(['calibrate', '--show', '--json'])
     assert.equal(show.json.modes.live.points, 4)
     assert.equal(show.json.data.length, 4)
@@ -53,10 +54,11 @@ describe('violin calibrate and predict migration', function () {
     const r = await cli(['calibrate', '--json'])
     assert.equal(r.exitCode, 0, r.stderr)
     assert.equal(r.json.modes.live.hypervisor.shape, 'proportional', 'one measurement scales the default shape')
+    assert.ok(r.json.command.startupMs > 0, 'what violin migrate spent before the migration itself, from the record')
     const out = join(home.dir, 'out.csv')
     assert.equal((await cli(['calibrate', '--export', out])).exitCode, 0)
     const lines = readFileSync(out, 'utf8').trim().split('\n')
-    assert.equal(lines[0], 'mode,memory_mib,sent_mib,dirty_rate_mibs,bandwidth_mibs,concurrent,total_ms,downtime_ms,wall_ms')
+    assert.equal(lines[0], 'mode,memory_mib,sent_mib,dirty_rate_mibs,bandwidth_mibs,concurrent,total_ms,downtime_ms,wall_ms,lead_ms,gap_ms')
     assert.match(lines[1]!, /^live,2048,/)
   })
 
@@ -82,7 +84,7 @@ describe('violin calibrate and predict migration', function () {
     assert.deepEqual(r.json.per_vm.map((v: {name: string}) => v.name).sort(), ['web-1', 'web-2', 'web-3', 'web-head'])
     assert.ok(r.json.per_vm.every((v: {host: string; destination: string}) => v.host === 'east1' && v.destination !== 'east1'))
     assert.equal(r.json.strategy, 'parallel')
-    assert.equal(r.json.total_wall_ms, Math.max(...r.json.per_vm.map((v: {wall_ms: number}) => v.wall_ms)))
+    assert.equal(r.json.total_wall_ms, 2000 + DEFAULTS.startupMs + Math.max(...r.json.per_vm.map((v: {wall_ms: number}) => v.wall_ms)), "all four at once, after the 2 s vacate measures the hosts over and violin's own start-up")
     const late = await cli(['predict', 'vacate', 'east1', '--connect', `sim:${EXAMPLE}`, '--by', '2020-01-01T00:00:00Z'])
     assert.equal(late.exitCode, 1)
     assert.match(late.stdout, /to be free by 2020-01-01T00:00:00.000Z: start by 2019-12-31T23:\d\d:\d\d.\d+Z — already past/)

@@ -1,6 +1,6 @@
 import {strict as assert} from 'node:assert'
 
-import {calibrate} from '../../src/predict/calibration.js'
+import {calibrate, DEFAULT_MEMORY_MS_PER_MIB} from '../../src/predict/calibration.js'
 import type {Measurement} from '../../src/predict/measurement.js'
 import {DEFAULTS, predictMigration} from '../../src/predict/predict.js'
 
@@ -10,11 +10,15 @@ describe('calibrating and predicting one migration (src/predict/calibration.ts, 
   it('from one measurement, scales: twice the data, twice the job time', () => {
     const cal = calibrate([live(100, 1000, 3800)], 'test')
     assert.equal(cal.modes.live!.hypervisor!.shape, 'proportional')
+    const same = predictMigration(cal, {mode: 'live', memoryMiB: 1024, sentMiB: 100})
+    assert.equal(same.total_ms, 1000)
+    assert.equal(same.wall_ms, 1000 + 2800, 'plus the measured overhead around the job')
+    assert.equal(same.calibrated, true)
+    assert.deepEqual(same.interval.total, {low_ms: 750, high_ms: 1250}, 'one point says nothing of the spread: +-25%')
     const p = predictMigration(cal, {mode: 'live', memoryMiB: 2048, sentMiB: 200})
     assert.equal(p.total_ms, 2000)
-    assert.equal(p.wall_ms, 2000 + 2800, 'plus the measured overhead around the job')
-    assert.equal(p.calibrated, true)
-    assert.deepEqual(p.interval.total, {low_ms: 1500, high_ms: 2500}, 'one point says nothing of the spread: +-25%')
+    const half = (p.interval.total.high_ms - p.interval.total.low_ms) / 2
+    assert.ok(half > 0.25 * 2000 && half < 0.5 * 2000, `twice the size measured: a wider interval (+-${half} ms)`)
   })
 
   it('from the reps of one guest that report their bandwidth, splits the fixed cost from the copy: a bigger transfer is predicted', () => {
@@ -24,7 +28,8 @@ describe('calibrating and predicting one migration (src/predict/calibration.ts, 
     const fit = cal.modes.live!.hypervisor!
     assert.equal(fit.shape, 'linear')
     assert.equal(fit.b, 2, '1000 / 500 MiB/s')
-    assert.equal(Math.round(fit.a), 500)
+    assert.equal(cal.modes.live!.memoryTerm, 'default', 'one guest size cannot tell the memory term from the fixed cost')
+    assert.equal(Math.round(fit.a + DEFAULT_MEMORY_MS_PER_MIB * 1024), 500)
     assert.equal(predictMigration(cal, {mode: 'live', memoryMiB: 1024, sentMiB: 340}).total_ms, 1180, 'not 630 * 340 / 65')
     const noBandwidth = calibrate([live(65, 630, 1160)], 'test')
     assert.equal(noBandwidth.modes.live!.hypervisor!.shape, 'proportional', 'without it, the time scales with the size')
@@ -36,8 +41,9 @@ describe('calibrating and predicting one migration (src/predict/calibration.ts, 
     const cal = calibrate(data, 'test')
     const fit = cal.modes.live!.hypervisor!
     assert.equal(fit.shape, 'linear')
-    assert.ok(Math.abs(fit.a - 600) < 60 && Math.abs(fit.b - 10) < 0.3, JSON.stringify(fit))
-    const p = predictMigration(cal, {mode: 'live', memoryMiB: 4096, sentMiB: 300})
+    const fixed = fit.a + cal.modes.live!.memoryMsPerMiB * 1024
+    assert.ok(Math.abs(fixed - 600) < 60 && Math.abs(fit.b - 10) < 0.3, JSON.stringify(fit))
+    const p = predictMigration(cal, {mode: 'live', memoryMiB: 1024, sentMiB: 300})
     assert.ok(Math.abs(p.total_ms - 3600) / 3600 < 0.05, `${p.total_ms} ms`)
     assert.ok(Math.abs(p.bandwidth_mibs - 100) < 5)
     assert.ok(p.interval.total.low_ms < p.total_ms && p.total_ms < p.interval.total.high_ms)
@@ -56,13 +62,46 @@ describe('calibrating and predicting one migration (src/predict/calibration.ts, 
     assert.ok(busy.sent_mib > quiet.sent_mib && busy.total_ms > quiet.total_ms && busy.rounds > quiet.rounds)
     const stop = predictMigration(undefined, {mode: 'stop-and-copy', memoryMiB: 1024, bandwidthMiBs: 100})
     assert.equal(stop.downtime_ms, stop.total_ms)
-    assert.equal(stop.total_ms, DEFAULTS.fixedMs + 10240)
+    assert.equal(stop.total_ms, Math.round(DEFAULTS.fixedMs + DEFAULT_MEMORY_MS_PER_MIB * 1024 + 10240))
   })
 
   it('migrations sharing the link each take longer', () => {
     const one = predictMigration(undefined, {mode: 'live', memoryMiB: 256, bandwidthMiBs: 100})
     const four = predictMigration(undefined, {mode: 'live', memoryMiB: 256, bandwidthMiBs: 100, concurrent: 4})
-    assert.equal(four.total_ms - DEFAULTS.fixedMs, 4 * (one.total_ms - DEFAULTS.fixedMs))
+    const fixed = DEFAULTS.fixedMs + DEFAULT_MEMORY_MS_PER_MIB * 256
+    assert.ok(Math.abs(four.total_ms - fixed - 4 * (one.total_ms - fixed)) <= 2, `${four.total_ms} ms: the fixed part once, the copy four times over`)
+  })
+
+  it('from guests of several sizes that sent about the same, fits the time the memory itself costs (every page walked)', () => {
+    // 400 ms + 2 ms per MiB sent (500 MiB/s) + 0.5 ms per MiB of memory: idle guests of 128 MiB to 1 GiB.
+    const data = [128, 256, 512, 1024].flatMap((memory, i) => [0, 1].map((r) => {
+      const sent = 63 + 5 * i + r
+      const total = Math.round(400 + 2 * sent + 0.5 * memory + (r ? 7 : -7))
+      return live(sent, total, total + 520, {memory_mib: memory, bandwidth_mibs: 500})
+    }))
+    const cal = calibrate(data, 'test')
+    const live1 = cal.modes.live!
+    assert.equal(live1.memoryTerm, 'fitted')
+    assert.ok(Math.abs(live1.memoryMsPerMiB - 0.5) < 0.02, `${live1.memoryMsPerMiB} ms/MiB`)
+    const p = predictMigration(cal, {mode: 'live', memoryMiB: 4096, sentMiB: 90})
+    const truth = 400 + 2 * 90 + 0.5 * 4096
+    assert.ok(Math.abs(p.total_ms - truth) / truth < 0.03, `${p.total_ms} ms against ${truth}`)
+    const noSent = calibrate([{mode: 'live', memory_mib: 512, concurrent: 1, total_ms: 900}], 'test')
+    assert.equal(noSent.modes.live!.memoryTerm, 'none', 'without the data sent the fit is against memory already')
+  })
+
+  it('from migrations that ran four at once, learns how many run at full speed together, and predicts them', () => {
+    const alone = [live(65, 600, 1120, {memory_mib: 256, bandwidth_mibs: 500}), live(65, 590, 1110, {memory_mib: 256, bandwidth_mibs: 500})]
+    // Four at once, each job 2.3x as long (two cores shared by four), the overhead 1.4x.
+    const together = [1, 2, 3, 4].map(() => live(65, 1365, 1365 + 728, {memory_mib: 256, bandwidth_mibs: 140, concurrent: 4}))
+    const cal = calibrate([...alone, ...together], 'test')
+    const c = cal.modes.live!.concurrency!
+    assert.ok(Math.abs(c.job - 4 / 2.3) < 0.05 && Math.abs(c.overhead! - 4 / 1.4) < 0.1, JSON.stringify(c))
+    assert.equal(cal.concurrentLeftOut, 4, 'they are not in the time fits')
+    const four = predictMigration(cal, {mode: 'live', memoryMiB: 256, concurrent: 4})
+    assert.ok(Math.abs(four.total_ms - 1365) < 30, `${four.total_ms} ms`)
+    assert.ok(Math.abs(four.wall_ms - 2093) < 40, `${four.wall_ms} ms`)
+    assert.equal(predictMigration(cal, {mode: 'live', memoryMiB: 256, concurrent: 1}).total_ms, 595, 'alone: the fit')
   })
 
   it('refuses what cannot be calibrated or predicted, saying why', () => {

@@ -1,5 +1,7 @@
 import {strict as assert} from 'node:assert'
 
+import {calibrate} from '../../src/predict/calibration.js'
+import {commandCost} from '../../src/predict/predict.js'
 import {predictVacate, type VacateMove} from '../../src/predict/vacate.js'
 
 const moves: VacateMove[] = [1024, 1024, 512, 512].map((memoryMiB, i) => ({vm: `v${i}`, from: 'h1', to: `h${2 + (i % 2)}`, memoryMiB}))
@@ -9,7 +11,9 @@ describe('predicting a vacate (src/predict/vacate.ts)', () => {
   it('sequential: the total is the sum of the moves; parallel: shorter in total, each move longer', () => {
     const seq = predictVacate(undefined, moves, {strategy: 'sequential', maxParallel: 4, nowMs: NOW})
     const par = predictVacate(undefined, moves, {strategy: 'parallel', maxParallel: 4, nowMs: NOW})
-    assert.equal(seq.total_wall_ms, seq.per_vm.reduce((s, v) => s + v.wall_ms, 0))
+    const {startupMs, gapMs} = commandCost(undefined)
+    const sum = startupMs + seq.per_vm.reduce((s, v) => s + v.wall_ms, 0) + 3 * gapMs
+    assert.ok(Math.abs(seq.total_wall_ms - sum) <= 2, `${seq.total_wall_ms} ms: violin's start-up, the moves, and its bookkeeping between them (${sum} ms, each rounded)`)
     assert.ok(par.total_wall_ms < seq.total_wall_ms)
     for (let i = 0; i < moves.length; i++) assert.ok(par.per_vm[i]!.wall_ms > seq.per_vm[i]!.wall_ms, `v${i}`)
     assert.deepEqual(par.per_vm.map((v) => [v.name, v.host, v.destination]), moves.map((m) => [m.vm, m.from, m.to]))
@@ -33,6 +37,15 @@ describe('predicting a vacate (src/predict/vacate.ts)', () => {
     const between = NOW + Math.round((par.interval.high_ms + seq.interval.low_ms) / 2)
     assert.equal(predictVacate(undefined, moves, {strategy: 'auto', maxParallel: 4, nowMs: NOW, byMs: between}).strategy, 'parallel')
     assert.equal(predictVacate(undefined, moves, {strategy: 'auto', maxParallel: 4, nowMs: NOW}).strategy, 'parallel', 'no reservation: the shortest')
+  })
+
+  it("counts the command's own start-up and gaps as measured by earlier violin commands", () => {
+    const m = (extra: object) => ({mode: 'live' as const, memory_mib: 512, sent_mib: 70, concurrent: 1, total_ms: 700, wall_ms: 1200, ...extra})
+    const cal = calibrate([m({lead_ms: 900}), m({gap_ms: 100}), m({gap_ms: 140}), m({lead_ms: 1100}), m({gap_ms: 120})], 'test')
+    assert.deepEqual(cal.command, {startupMs: 1000, gapMs: 120, points: 5})
+    const p = predictVacate(cal, moves, {strategy: 'parallel', maxParallel: 2, nowMs: NOW})
+    const sum = 1000 + p.per_vm[0]!.wall_ms + p.per_vm[2]!.wall_ms + 120
+    assert.ok(Math.abs(p.total_wall_ms - sum) <= 2, `${p.total_wall_ms} ms: two batches of two: start-up, a batch, one gap, a batch (${sum} ms)`)
   })
 
   it('refuses a max-parallel below 1', () => {

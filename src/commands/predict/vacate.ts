@@ -24,7 +24,7 @@ JSON (a stable contract): strategy, max_parallel, total_wall_ms, interval (low_m
     strategy: Flags.option({options: ['sequential', 'parallel', 'auto'] as const, summary: 'One after another, several at once, or whichever meets --by.', default: 'auto'})(),
     'max-parallel': Flags.integer({summary: 'Migrations at once for the parallel strategy.', default: 4, min: 1, helpValue: 'N'}),
     by: Flags.string({summary: 'The reservation: when the hosts must be free (ISO time).', helpValue: 'TIME'}),
-    interval: Flags.integer({summary: 'Seconds to measure the hosts over before planning.', default: 2, min: 1, helpValue: 'SECONDS'}),
+    interval: Flags.integer({summary: 'Seconds to measure the hosts over before planning, as vacate does (counted in the total).', default: 2, min: 1, helpValue: 'SECONDS'}),
   }
 
   async run(): Promise<VacatePrediction> {
@@ -43,7 +43,7 @@ JSON (a stable contract): strategy, max_parallel, total_wall_ms, interval (low_m
     const plan = await planHostVacate(session, hosts, flags.interval * 1000)
     if (plan.stuck.length > 0) throw new ViolinError(`cannot vacate: ${plan.stuck.map((s) => `${s.vm} (on ${s.from}): ${s.reason}`).join('; ')}`)
     // Against the wall clock: a reservation is in real time, whatever the hosts' clock says.
-    const p = predictVacate(await loadCalibration(), plan.moves, {strategy: flags.strategy, maxParallel: flags['max-parallel'], nowMs: Date.now(), ...(byMs === undefined ? {} : {byMs})})
+    const p = predictVacate(await loadCalibration(), plan.moves, {strategy: flags.strategy, maxParallel: flags['max-parallel'], nowMs: Date.now(), measureMs: flags.interval * 1000, ...(byMs === undefined ? {} : {byMs})})
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`
     await this.render(flags.format, p, p.per_vm, [
       {header: 'VM', get: (v) => v.name},
