@@ -1,6 +1,7 @@
 import {Command, Errors, Flags} from '@oclif/core'
 
 import {ExitCode, ViolinError} from './errors.js'
+import {recordCommandTail} from './monitor/command-timing.js'
 import {type Progress, startProgress} from './render/progress.js'
 import {type Column, type Format, renderCsv, renderTable} from './render/table.js'
 import type {HostOutcome} from './services/fanout.js'
@@ -75,6 +76,8 @@ export abstract class ViolinCommand extends Command {
 
   protected override async finally(error: Error | undefined): Promise<unknown> {
     await this.session?.close()
+    // A timing for predictions: failing to note it must not fail a command whose work is done.
+    if (this.session) await recordCommandTail(this.id ?? 'violin', performance.now()).catch(() => undefined)
     return super.finally(error)
   }
 

@@ -57,7 +57,7 @@ export async function planEnvironmentMove(session: Session, env: EnvironmentReco
 export async function moveEnvironment(
   session: Session,
   moves: EnvMove[],
-  options: {maxParallel: number; live: boolean; copyStorage: boolean; onChange?: (moves: readonly EnvMove[]) => void; timed?: {waitedMs: number}},
+  options: {maxParallel: number; live: boolean; copyStorage: boolean; onChange?: (moves: readonly EnvMove[]) => void; timed?: boolean},
 ): Promise<EnvMove[]> {
   if (options.maxParallel < 1) throw new UsageError('--max-parallel must be at least 1')
   const env = session.inventory?.environmentOf(moves[0]?.vm ?? '')

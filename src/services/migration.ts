@@ -6,6 +6,7 @@ import type {MigrateOptions, MigrationResult} from '../hypervisor/driver.js'
 import {migrationUri} from '../hypervisor/libvirt/uri.js'
 import {consoleLogPath, VM_FILES_DIR} from '../inventory/environment.js'
 import {DEFAULT_LIBVIRT_URI} from '../inventory/host.js'
+import {lastMigrationEnd, migrationEnded} from '../monitor/command-timing.js'
 import {recordMigrations, toRecord} from '../monitor/migration-history.js'
 import {createImage, fileSize, imageInfo, makeDirs, removeFiles} from '../transport/files.js'
 import type {Selection, Session} from './session.js'
@@ -101,26 +102,20 @@ export async function planMigration(session: Session, name: string, to: string, 
 }
 
 /**
- * When this process's last migration ended (ms since it started): what a violin command
- * spends besides its migrations is recorded with each of them, for `predict vacate`.
- */
-let lastMigrationEndMs: number | undefined
-
-/**
  * Performs a planned move and keeps the books: the measured result goes into the
  * migration history (for calibration), the inventory follows the VM, and violin's own
  * files for it on the source (console log, a disk that was copied) are removed. When the
  * hypervisor fails, the VM is still on the source (libvirt resumes it there) and the
  * disks violin created on the destination are removed again.
  */
-export async function runMigration(session: Session, planned: PlannedMigration, options: {concurrent?: number; switchReady?: boolean; timed?: {waitedMs: number}} = {}): Promise<MigrationResult> {
+export async function runMigration(session: Session, planned: PlannedMigration, options: {concurrent?: number; switchReady?: boolean; timed?: boolean} = {}): Promise<MigrationResult> {
   const {plan, driver} = planned
   const source = session.host(plan.from)
   const dest = session.host(plan.to)
   const env = session.inventory?.environmentOf(plan.name)
   const created: string[] = []
   let result: MigrationResult
-  let startedMs = 0
+  let timing: {leadMs?: number; gapMs?: number} = {}
   // The destination's switch first: the VM's NIC needs its bridge there the moment it lands.
   if (env && !options.switchReady) await switchBeforeLanding(session, env, [{vm: plan.name, host: plan.to}])
   try {
@@ -132,20 +127,22 @@ export async function runMigration(session: Session, planned: PlannedMigration, 
         created.push(disk.path)
       }
     }
-    startedMs = performance.now()
+    // A one-shot command's lead (start-up and planning, less the time it chose to measure the
+    // hosts over) or gap (bookkeeping since the last move ended). A long-running loop's would be its waiting.
+    const startedMs = performance.now()
+    const lastEnd = lastMigrationEnd()
+    if (options.timed) timing = lastEnd === undefined ? {leadMs: Math.max(0, startedMs - session.sleptMs)} : {gapMs: Math.max(0, startedMs - lastEnd)}
     result = await driver.migrate(
       plan.name,
       {hostName: plan.to, uri: plan.destinationUri},
       {live: plan.live, copyStorage: plan.copyStorage, peerToPeer: plan.peerToPeer, bandwidthMiBs: plan.bandwidthMiBs, timeoutSec: plan.timeoutSec},
     )
   } catch (error) {
+    if (options.timed) migrationEnded(performance.now())
     if (created.length > 0) await removeFiles(session.transport(dest), created).catch(() => undefined)
     throw error
   }
-  // A one-shot command's lead (start-up and planning, less the time it chose to measure the
-  // hosts over) or gap (bookkeeping since the last move). A long-running loop's would be its waiting.
-  const timing = options.timed ? (lastMigrationEndMs === undefined ? {leadMs: Math.max(0, startedMs - options.timed.waitedMs)} : {gapMs: Math.max(0, startedMs - lastMigrationEndMs)}) : {}
-  lastMigrationEndMs = performance.now()
+  if (options.timed) migrationEnded(performance.now())
   try {
     await recordMigrations([toRecord({vm: plan.name, from: plan.from, to: plan.to, live: plan.live, memoryMiB: plan.memoryMiB, concurrent: options.concurrent ?? 1, result, ...timing})])
     await session.inventory?.moveEnvironmentVm(plan.name, plan.to)

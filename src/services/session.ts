@@ -76,6 +76,9 @@ export class Session {
     throw new UsageError(`--connect "${connect}" is neither sim:FILE nor a libvirt URI`, 'violin list --connect sim:examples/two-sites.yaml, or --connect qemu:///system')
   }
 
+  /** Real time this session has spent waiting on purpose (measuring intervals): not violin's own overhead. */
+  sleptMs = 0
+
   /**
    * Time as the hosts see it. Simulated clusters advance only when told: a session of
    * sim hosts alone waits no real time at all, which keeps sim runs instant and exact.
@@ -86,7 +89,11 @@ export class Session {
       return this.hosts.every((h) => h.driver === 'sim') && sim ? this.simModule!.simTimeSec(sim) * 1000 : Date.now()
     },
     sleep: async (ms, signal) => {
-      if (!this.hosts.every((h) => h.driver === 'sim')) await realClock.sleep(ms, signal)
+      if (!this.hosts.every((h) => h.driver === 'sim')) {
+        const started = performance.now()
+        await realClock.sleep(ms, signal)
+        this.sleptMs += performance.now() - started
+      }
       for (const sim of this.sims.values()) this.simModule!.advanceSim(sim, ms / 1000)
     },
   }

@@ -19,7 +19,7 @@ export interface VacateOutcome {
 }
 
 /** Reads every host once (over `intervalMs`) and plans moving every VM off `hosts`. */
-export async function planHostVacate(session: Session, hosts: string[], intervalMs: number): Promise<VacatePlan & {unanswered: string[]; measuredOverMs: number}> {
+export async function planHostVacate(session: Session, hosts: string[], intervalMs: number): Promise<VacatePlan & {unanswered: string[]}> {
   for (const h of hosts) session.host(h) // unknown names are an error
   const all = session.select()
   const {report} = await pollUsage(session, all, intervalMs)
@@ -29,11 +29,11 @@ export async function planHostVacate(session: Session, hosts: string[], interval
   const history = new History()
   history.record(sampleFromReport(report), DEFAULT_POLICY_OPTIONS)
   const view = clusterView({report, history, hosts: all, environments: session.inventory?.environments() ?? []})
-  return {...planVacate(view, hosts), unanswered: silent, measuredOverMs: intervalMs}
+  return {...planVacate(view, hosts), unanswered: silent}
 }
 
 /** Carries out a vacate plan, at most `maxParallel` live migrations at once; one failure does not stop the others. */
-export async function runVacate(session: Session, plan: VacatePlan & {measuredOverMs: number}, maxParallel: number, onDone?: (o: VacateOutcome) => void): Promise<VacateOutcome[]> {
+export async function runVacate(session: Session, plan: VacatePlan, maxParallel: number, onDone?: (o: VacateOutcome) => void): Promise<VacateOutcome[]> {
   const gate = pLimit(maxParallel)
   const concurrent = Math.min(maxParallel, plan.moves.length)
   return Promise.all(
@@ -43,7 +43,7 @@ export async function runVacate(session: Session, plan: VacatePlan & {measuredOv
         let outcome: VacateOutcome
         try {
           const planned = await planMigration(session, m.vm, m.to, {live: true}, {hosts: [m.from]})
-          await runMigration(session, planned, {concurrent, timed: {waitedMs: plan.measuredOverMs}})
+          await runMigration(session, planned, {concurrent, timed: true})
           outcome = {...m, ok: true, seconds: (Date.now() - started) / 1000}
         } catch (error) {
           outcome = {...m, ok: false, error: (error as Error).message, seconds: (Date.now() - started) / 1000}
