@@ -12,9 +12,9 @@ const round = (x: number | undefined, digits = 1) => (x === undefined ? undefine
 
 export default class Calibrate extends ViolinCommand {
   static override summary = 'Fit the migration-time models to measured migrations.'
-  static override description = `Every \`violin migrate\` (and every move of \`env migrate\`, \`vacate\`, \`adapt\`) records what the hypervisor measured in the state dir (migrations.jsonl). calibrate fits, per mode (live, stop-and-copy), the hypervisor's job time and the whole command's time against the data that travelled, from the migrations that ran alone: one measurement scales the default shape; with more, the shape (proportional, linear, quadratic) with the least leave-one-out error wins (seed 004 section 3.2). The fit is stored (state dir, calibration.json) and used by \`violin predict\`.
+  static override description = `Every \`violin migrate\` (and every move of \`env migrate\`, \`vacate\`, \`adapt\`) records what the hypervisor measured in the state dir (migrations.jsonl). calibrate fits, per mode (live, stop-and-copy), the hypervisor's job time and the whole migration's time against the data that travelled, from the migrations that ran alone: one measurement scales the default shape; with more, the shape (proportional, linear, quadratic) with the least leave-one-out error wins (seed 004 section 3.2). A term per MiB of guest memory is fitted when guests of several sizes were measured (else 0.3 ms/MiB, measured on the test bed). Migrations that ran together give how many run at full speed at once; the lead and gap times violin commands record give what a command spends besides its moves. The fit is stored (state dir, calibration.json) and used by \`violin predict\` and by the plans of \`violin adapt\`.
 
---csv FILE imports a site's own measurements: a header row naming its columns in any order (mode, memory_mib, sent_mib, dirty_rate_mibs, bandwidth_mibs, concurrent, total_ms, downtime_ms, wall_ms), empty cells where unknown. A bad row is reported with its line and skipped. --export writes the recorded migrations in the same CSV. --show prints the stored fit, its residual spread and what it came from; --plot FILE.svg draws each fit against its points.`
+--csv FILE imports a site's own measurements: a header row naming its columns in any order (mode, memory_mib, sent_mib, dirty_rate_mibs, bandwidth_mibs, concurrent, total_ms, downtime_ms, wall_ms, lead_ms, gap_ms), empty cells where unknown. A bad row is reported with its line and skipped. --export writes the recorded migrations in the same CSV. --show prints the stored fit, its residual spread and what it came from; --plot FILE.svg draws each fit against its points.`
   static override examples = [
     '<%= config.bin %> calibrate',
     '<%= config.bin %> calibrate --csv measured.csv',
@@ -78,7 +78,8 @@ export default class Calibrate extends ViolinCommand {
     }
     const {calibrate} = await import('../predict/calibration.js')
     if (data.length === 0) throw new UsageError(`no measured migration in ${sources.join(' or ')}`, 'violin migrate VM HOST records one; or violin calibrate --csv FILE')
-    const calibration = calibrate(data, sources.join(' + '))
+    const {readCommandTails} = await import('../monitor/command-timing.js')
+    const calibration = calibrate(data, sources.join(' + '), {tailsMs: !flags.csv || flags['from-history'] ? await readCommandTails() : []})
     const path = await store.saveCalibration(calibration)
     await this.showCalibration(calibration, flags.format)
     this.note(`Stored in ${path}`)
@@ -116,7 +117,10 @@ export default class Calibrate extends ViolinCommand {
         if (k) this.note(`${mode}, several at once (${k.points} measured): the jobs run as if ${round(k.job, 2)} at full speed${k.overhead === undefined ? '' : `, the overhead around them ${round(k.overhead, 2)}`}`)
       }
       const cmd = c.command
-      if (cmd) this.note(`violin's own time (${cmd.points} measured): ${cmd.startupMs === undefined ? '' : `${round(cmd.startupMs, 0)} ms before the first migration`}${cmd.startupMs !== undefined && cmd.gapMs !== undefined ? ', ' : ''}${cmd.gapMs === undefined ? '' : `${round(cmd.gapMs, 0)} ms between two`}`)
+      if (cmd) {
+        const parts = [cmd.startupMs !== undefined && `${round(cmd.startupMs, 0)} ms before the first migration`, cmd.gapMs !== undefined && `${round(cmd.gapMs, 0)} ms between two`, cmd.tailMs !== undefined && `${round(cmd.tailMs, 0)} ms after the last`]
+        this.note(`violin's own time (${cmd.points} measured): ${parts.filter(Boolean).join(', ')}`)
+      }
     }
   }
 }

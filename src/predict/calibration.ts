@@ -52,6 +52,8 @@ export interface CommandCalibration {
   startupMs?: number
   /** Median gap_ms between two migrations run one after another. */
   gapMs?: number
+  /** Median time from a command's last migration to its end (commands.jsonl). */
+  tailMs?: number
   points: number
 }
 
@@ -79,7 +81,7 @@ export const sizeOf = (m: Measurement): number => m.sent_mib ?? m.memory_mib
 
 const spans = (xs: number[]) => xs.length > 0 && Math.max(...xs) >= ONE_SIZE * Math.max(Math.min(...xs), 1e-9)
 
-export function calibrate(data: Measurement[], source: string, now = new Date()): Calibration {
+export function calibrate(data: Measurement[], source: string, options: {now?: Date; tailsMs?: number[]} = {}): Calibration {
   if (data.length === 0) throw new RangeError(`no measured migration in ${source} to calibrate from`)
   const modes: Calibration['modes'] = {}
   const alone = data.filter((m) => m.concurrent === 1)
@@ -111,8 +113,8 @@ export function calibrate(data: Measurement[], source: string, now = new Date())
     modes[mode] = concurrency ? {...mc, concurrency} : mc
   }
   if (Object.keys(modes).length === 0) throw new RangeError(`every measurement in ${source} ran alongside others (concurrent > 1): at least one migration that ran alone is needed`)
-  const command = fitCommand(data)
-  return {version: 2, created: now.toISOString(), source, modes, ...(command ? {command} : {}), concurrentLeftOut: data.length - alone.length, data}
+  const command = fitCommand(data, options.tailsMs ?? [])
+  return {version: 2, created: (options.now ?? new Date()).toISOString(), source, modes, ...(command ? {command} : {}), concurrentLeftOut: data.length - alone.length, data}
 }
 
 /**
@@ -170,12 +172,13 @@ function fitConcurrency(mc: ModeCalibration, together: Measurement[]): ModeCalib
   return {job: j, ...(o === undefined ? {} : {overhead: o}), points: job.length}
 }
 
-function fitCommand(data: Measurement[]): CommandCalibration | undefined {
+function fitCommand(data: Measurement[], tails: number[]): CommandCalibration | undefined {
   const startupMs = median(data.filter((m) => m.lead_ms !== undefined).map((m) => m.lead_ms!))
-  const gaps = data.filter((m) => m.gap_ms !== undefined && m.concurrent === 1).map((m) => m.gap_ms!)
-  const gapMs = median(gaps)
-  if (startupMs === undefined && gapMs === undefined) return undefined
-  return {...(startupMs === undefined ? {} : {startupMs}), ...(gapMs === undefined ? {} : {gapMs}), points: data.filter((m) => m.lead_ms !== undefined || m.gap_ms !== undefined).length}
+  const gapMs = median(data.filter((m) => m.gap_ms !== undefined && m.concurrent === 1).map((m) => m.gap_ms!))
+  const tailMs = median(tails)
+  const points = data.filter((m) => m.lead_ms !== undefined || m.gap_ms !== undefined).length + tails.length
+  if (points === 0) return undefined
+  return {...(startupMs === undefined ? {} : {startupMs}), ...(gapMs === undefined ? {} : {gapMs}), ...(tailMs === undefined ? {} : {tailMs}), points}
 }
 
 /** The link's speed a fit implies at a size, MiB/s (the slope is ms per MiB). */

@@ -21,6 +21,8 @@ export const DEFAULTS = {
   startupMs: 1300,
   /** Between two migrations one after another (the history, the switch), measured on the test bed. */
   gapMs: 230,
+  /** After the last migration to the command's end (the history, the switch, closing connections), measured on the test bed. */
+  tailMs: 1000,
   /** Spread when fewer than 3 measurements say what it is: +-25%. */
   relativeSpread: 0.25,
 }
@@ -83,8 +85,9 @@ export function migrationCost(calibration: Calibration | undefined, memoryMiB: n
 }
 
 /** What a violin command spends besides its migrations (measured, else the bed's defaults). */
-export function commandCost(calibration: Calibration | undefined): {startupMs: number; gapMs: number} {
-  return {startupMs: calibration?.command?.startupMs ?? DEFAULTS.startupMs, gapMs: calibration?.command?.gapMs ?? DEFAULTS.gapMs}
+export function commandCost(calibration: Calibration | undefined): {startupMs: number; gapMs: number; tailMs: number} {
+  const c = calibration?.command
+  return {startupMs: c?.startupMs ?? DEFAULTS.startupMs, gapMs: c?.gapMs ?? DEFAULTS.gapMs, tailMs: c?.tailMs ?? DEFAULTS.tailMs}
 }
 
 export function predictMigration(calibration: Calibration | undefined, q: MigrationQuery): MigrationPrediction {

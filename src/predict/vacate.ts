@@ -3,7 +3,8 @@
  * alone, then one after another or several at once sharing the link (seed 004 section
  * 3.4: parallel is shorter in total, longer per VM), and the latest safe start for a
  * reservation. The total is what `violin vacate` takes, from its start: the interval it
- * measures the hosts over, its own start-up and its bookkeeping between moves included. Pure.
+ * measures the hosts over, its own start-up, its bookkeeping between moves and after the
+ * last included. Pure.
  */
 import type {Calibration} from './calibration.js'
 import {limited, sequential} from './parallel.js'
@@ -48,7 +49,7 @@ export function predictVacate(calibration: Calibration | undefined, moves: Vacat
     const atOnce = s === 'sequential' ? 1 : options.maxParallel
     const moved = s === 'sequential' ? sequential(costs) : limited(costs, atOnce)
     const batches = Math.ceil(costs.length / atOnce)
-    return {perVmMs: moved.perVmMs, totalMs: costs.length === 0 ? 0 : (options.measureMs ?? 0) + command.startupMs + moved.totalMs + (batches - 1) * command.gapMs}
+    return {perVmMs: moved.perVmMs, totalMs: costs.length === 0 ? 0 : (options.measureMs ?? 0) + command.startupMs + moved.totalMs + (batches - 1) * command.gapMs + command.tailMs}
   }
   let strategy: 'sequential' | 'parallel'
   if (options.strategy === 'auto') {

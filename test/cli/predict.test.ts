@@ -62,6 +62,25 @@ describe('violin calibrate and predict migration', function () {
     assert.match(lines[1]!, /^live,2048,/)
   })
 
+  it("a vacate records violin's own time before its first move and between the next, and calibrate learns both", async () => {
+    const started = Date.now()
+    const vacated = await cli(['vacate', 'east1', '--max-parallel', '1', '--interval', '1', '--connect', `sim:${EXAMPLE}`, '--json'])
+    const elapsed = Date.now() - started
+    assert.equal(vacated.exitCode, 0, vacated.stderr)
+    assert.equal(vacated.json.outcomes.length, 4)
+    const records = readFileSync(join(home.dir, 'state', 'migrations.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    assert.equal(records.length, 4)
+    assert.ok(records[0].lead_ms > 0 && records[0].gap_ms === undefined, JSON.stringify(records[0]))
+    assert.ok(records[0].lead_ms < elapsed, `real time spent by violin (${records[0].lead_ms} ms), within the ${elapsed} ms the command took; the simulated hours of copying are not in it`)
+    for (const r of records.slice(1)) assert.ok(r.gap_ms >= 0 && r.lead_ms === undefined && r.concurrent === 1, JSON.stringify(r))
+    const tails = readFileSync(join(home.dir, 'state', 'commands.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    assert.deepEqual(tails.map((t) => t.command), ['vacate'], 'one line for the one command that migrated')
+    const cal = await cli(['calibrate', '--json'])
+    assert.equal(cal.json.command.startupMs, records[0].lead_ms)
+    assert.equal(cal.json.command.tailMs, tails[0].tail_ms)
+    assert.equal(cal.json.command.points, 5)
+  })
+
   it('refuses what it cannot use: no measurement (exit 2), a CSV with an unknown column (exit 3), bad sizes (exit 2)', async () => {
     const none = await cli(['calibrate'])
     assert.equal(none.exitCode, 2)
@@ -84,7 +103,7 @@ describe('violin calibrate and predict migration', function () {
     assert.deepEqual(r.json.per_vm.map((v: {name: string}) => v.name).sort(), ['web-1', 'web-2', 'web-3', 'web-head'])
     assert.ok(r.json.per_vm.every((v: {host: string; destination: string}) => v.host === 'east1' && v.destination !== 'east1'))
     assert.equal(r.json.strategy, 'parallel')
-    assert.equal(r.json.total_wall_ms, 2000 + DEFAULTS.startupMs + Math.max(...r.json.per_vm.map((v: {wall_ms: number}) => v.wall_ms)), "all four at once, after the 2 s vacate measures the hosts over and violin's own start-up")
+    assert.equal(r.json.total_wall_ms, 2000 + DEFAULTS.startupMs + DEFAULTS.tailMs + Math.max(...r.json.per_vm.map((v: {wall_ms: number}) => v.wall_ms)), "all four at once, between the 2 s vacate measures the hosts over with violin's own start-up, and its end")
     const late = await cli(['predict', 'vacate', 'east1', '--connect', `sim:${EXAMPLE}`, '--by', '2020-01-01T00:00:00Z'])
     assert.equal(late.exitCode, 1)
     assert.match(late.stdout, /to be free by 2020-01-01T00:00:00.000Z: start by 2019-12-31T23:\d\d:\d\d.\d+Z — already past/)

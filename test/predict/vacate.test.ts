@@ -11,9 +11,9 @@ describe('predicting a vacate (src/predict/vacate.ts)', () => {
   it('sequential: the total is the sum of the moves; parallel: shorter in total, each move longer', () => {
     const seq = predictVacate(undefined, moves, {strategy: 'sequential', maxParallel: 4, nowMs: NOW})
     const par = predictVacate(undefined, moves, {strategy: 'parallel', maxParallel: 4, nowMs: NOW})
-    const {startupMs, gapMs} = commandCost(undefined)
-    const sum = startupMs + seq.per_vm.reduce((s, v) => s + v.wall_ms, 0) + 3 * gapMs
-    assert.ok(Math.abs(seq.total_wall_ms - sum) <= 2, `${seq.total_wall_ms} ms: violin's start-up, the moves, and its bookkeeping between them (${sum} ms, each rounded)`)
+    const {startupMs, gapMs, tailMs} = commandCost(undefined)
+    const sum = startupMs + seq.per_vm.reduce((s, v) => s + v.wall_ms, 0) + 3 * gapMs + tailMs
+    assert.ok(Math.abs(seq.total_wall_ms - sum) <= 2, `${seq.total_wall_ms} ms: violin's start-up, the moves, and its bookkeeping between them and after (${sum} ms, each rounded)`)
     assert.ok(par.total_wall_ms < seq.total_wall_ms)
     for (let i = 0; i < moves.length; i++) assert.ok(par.per_vm[i]!.wall_ms > seq.per_vm[i]!.wall_ms, `v${i}`)
     assert.deepEqual(par.per_vm.map((v) => [v.name, v.host, v.destination]), moves.map((m) => [m.vm, m.from, m.to]))
@@ -41,11 +41,11 @@ describe('predicting a vacate (src/predict/vacate.ts)', () => {
 
   it("counts the command's own start-up and gaps as measured by earlier violin commands", () => {
     const m = (extra: object) => ({mode: 'live' as const, memory_mib: 512, sent_mib: 70, concurrent: 1, total_ms: 700, wall_ms: 1200, ...extra})
-    const cal = calibrate([m({lead_ms: 900}), m({gap_ms: 100}), m({gap_ms: 140}), m({lead_ms: 1100}), m({gap_ms: 120})], 'test')
-    assert.deepEqual(cal.command, {startupMs: 1000, gapMs: 120, points: 5})
+    const cal = calibrate([m({lead_ms: 900}), m({gap_ms: 100}), m({gap_ms: 140}), m({lead_ms: 1100}), m({gap_ms: 120})], 'test', {tailsMs: [300, 500]})
+    assert.deepEqual(cal.command, {startupMs: 1000, gapMs: 120, tailMs: 400, points: 7})
     const p = predictVacate(cal, moves, {strategy: 'parallel', maxParallel: 2, nowMs: NOW})
-    const sum = 1000 + p.per_vm[0]!.wall_ms + p.per_vm[2]!.wall_ms + 120
-    assert.ok(Math.abs(p.total_wall_ms - sum) <= 2, `${p.total_wall_ms} ms: two batches of two: start-up, a batch, one gap, a batch (${sum} ms)`)
+    const sum = 1000 + p.per_vm[0]!.wall_ms + p.per_vm[2]!.wall_ms + 120 + 400
+    assert.ok(Math.abs(p.total_wall_ms - sum) <= 2, `${p.total_wall_ms} ms: two batches of two: start-up, a batch, one gap, a batch, the tail (${sum} ms)`)
   })
 
   it('refuses a max-parallel below 1', () => {

@@ -16,9 +16,9 @@ const size = (text: string, flag: string): number => {
 
 export default class PredictMigration extends ViolinCommand {
   static override summary = 'Estimate how long one live (or stop-and-copy) migration takes, and its downtime.'
-  static override description = `Pre-copy rounds of the data that travels (the first round what is in memory, each later one what the guest dirtied meanwhile) until one fits the 300 ms downtime limit, on the link the calibration measured (or --bandwidth), plus the fixed costs around the copy. With --concurrent N the link is shared with N-1 other migrations. Uses the stored calibration (violin calibrate); without one, defaults measured on a gigabit test bed, said as "calibrated: no".
+  static override description = `Pre-copy rounds of the data that travels (the first round what is in memory, each later one what the guest dirtied meanwhile) until one fits the 300 ms downtime limit, on the link the calibration measured (or --bandwidth), plus a term per MiB of guest memory and the fixed costs around the copy. With --concurrent N it runs alongside N-1 others: they share what the calibration saw them share (or, without such measurements, the link). Uses the stored calibration (violin calibrate); without one, defaults measured on a gigabit test bed, said as "calibrated: no".
 
-JSON (a stable contract): total_ms (the hypervisor's job), downtime_ms, wall_ms (the whole command), sent_mib, interval.total and interval.wall (low_ms, high_ms: twice the fit's residual spread, or +-25% from fewer than 3 measurements), rounds, bandwidth_mibs, calibrated.`
+JSON (a stable contract): total_ms (the hypervisor's job), downtime_ms, wall_ms (the whole migrate command: virsh or xl, start to end), sent_mib, interval.total and interval.wall (low_ms, high_ms: twice the fit's residual spread, or +-25% from fewer than 3 measurements; wider beyond the sizes measured), rounds, bandwidth_mibs, calibrated.`
   static override examples = [
     '<%= config.bin %> predict migration --memory 1G',
     '<%= config.bin %> predict migration --memory 4G --sent 900M --dirty-rate 40 --bandwidth 110',
