@@ -246,6 +246,25 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       assert.ok(Math.abs(p.json.wall_ms - last.wall_ms) / last.wall_ms < 0.5, `command: predicted ${p.json.wall_ms} ms, measured ${last.wall_ms} ms`)
     })
 
+    it("predict vacate plans what vacate would, and counts violin's own start-up recorded by the migrations above", async () => {
+      const host = bed.hosts[0]!.name
+      const plan = await cli(['vacate', host, '--dry-run', '--json'])
+      assert.equal(plan.exitCode, 0, plan.stderr)
+      const p = await cli(['predict', 'vacate', host, '--strategy', 'sequential', '--json'])
+      assert.equal(p.exitCode, 0, p.stderr)
+      assert.equal(p.json.calibrated, true)
+      const vms = (xs: Array<{vm?: string; name?: string}>) => xs.map((x) => x.vm ?? x.name).sort()
+      assert.deepEqual(vms(p.json.per_vm), vms(plan.json.moves), 'the same VMs leave')
+      assert.ok(p.json.per_vm.every((v: {host: string; destination: string}) => v.host === host && v.destination !== host))
+      const cal = await cli(['calibrate', '--show', '--json'])
+      const moves = p.json.per_vm.reduce((sum: number, v: {wall_ms: number}) => sum + v.wall_ms, 0)
+      assert.ok(cal.json.command.startupMs > 0, 'violin migrate recorded its lead')
+      assert.ok(p.json.total_wall_ms >= 2000 + cal.json.command.startupMs + moves - 2, `${p.json.total_wall_ms} ms: the 2 s vacate measures over, violin's start-up and the moves`)
+      const late = await cli(['predict', 'vacate', host, '--by', new Date(Date.now() + 1000).toISOString(), '--json'])
+      assert.equal(late.exitCode, 1, 'a reservation a second away cannot be met')
+      assert.equal(late.json.late, true)
+    })
+
     it('env migrate moves the compute nodes to the other site, in parallel, and leaves the head node', async () => {
       const r = await cli(['env', 'migrate', 'lab', '--site', 'west', '--max-parallel', '3', '--json'])
       assert.equal(r.exitCode, 0, r.stderr)
