@@ -69,7 +69,7 @@ export interface Calibration {
   data: Measurement[]
 }
 
-export const median = (xs: number[]): number | undefined => {
+const median = (xs: number[]): number | undefined => {
   if (xs.length === 0) return undefined
   const s = [...xs].sort((a, b) => a - b)
   const m = Math.floor(s.length / 2)

@@ -1,5 +1,4 @@
 import {dirname} from 'node:path'
-import {performance} from 'node:perf_hooks'
 
 import {UsageError, ViolinError} from '../errors.js'
 import type {MigrateOptions, MigrationResult} from '../hypervisor/driver.js'

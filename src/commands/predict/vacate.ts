@@ -7,7 +7,7 @@ import type {VacatePrediction} from '../../predict/vacate.js'
 
 export default class PredictVacate extends ViolinCommand {
   static override summary = 'Estimate how long moving every VM off hosts takes, and when to start for a reservation.'
-  static override description = `Chooses destinations as \`violin vacate\` would (reading every host once over --interval), predicts each move from the calibration (violin calibrate; defaults otherwise), then the total, as \`violin vacate --max-parallel N\` would take it from its start (its --interval of measuring and violin's own time before and between moves included): one after another (each VM disrupted least), or --max-parallel at once sharing the link and the hosts' CPUs (shorter in total, longer per VM: seed 004 section 3.4). --strategy auto takes sequential when it frees the hosts by --by, else parallel; without --by, parallel.
+  static override description = `Chooses destinations as \`violin vacate\` would (reading every host once over --interval), predicts each move from the calibration (violin calibrate; defaults otherwise), then the total, as \`violin vacate --max-parallel N\` would take it from its start (its --interval of measuring and violin's own time before, between and after the moves included): one after another (each VM disrupted least), or --max-parallel at once sharing the link and the hosts' CPUs (shorter in total, longer per VM: seed 004 section 3.4). --strategy auto takes sequential when it frees the hosts by --by, else parallel; without --by, parallel.
 
 With --by TIME (a reservation, e.g. 2026-12-01T08:00:00Z) it prints the latest safe start: TIME minus the high end of the estimate's interval, and exits 1 when that moment has already passed. Nothing moves.
 
