@@ -38,7 +38,7 @@ describe('several migrations at once (src/predict/parallel.ts)', () => {
   })
 
   it('at most N at once runs them in batches', () => {
-    const costs = Array.from({length: 4}, () => (linkCost(100, 100)))
+    const costs = Array.from({length: 4}, () => linkCost(100, 100))
     assert.equal(limited(costs, 1).totalMs, sequential(costs).totalMs)
     assert.equal(limited(costs, 4).totalMs, parallel(costs).totalMs)
     assert.deepEqual(limited(costs, 2), {totalMs: 600, perVmMs: [300, 300, 300, 300]})
