@@ -5,7 +5,7 @@ import {Flags} from '@oclif/core'
 import {ViolinCommand} from '../base-command.js'
 import {ConfigError, NotFoundError, UsageError} from '../errors.js'
 import {formatFlags} from '../flags.js'
-import type {Calibration, ModeCalibration} from '../predict/calibration.js'
+import type {Calibration, CommandTimes, ModeCalibration} from '../predict/calibration.js'
 import type {Measurement} from '../predict/measurement.js'
 
 const round = (x: number | undefined, digits = 1) => (x === undefined ? undefined : Math.round(x * 10 ** digits) / 10 ** digits)
@@ -79,7 +79,7 @@ export default class Calibrate extends ViolinCommand {
     const {calibrate} = await import('../predict/calibration.js')
     if (data.length === 0) throw new UsageError(`no measured migration in ${sources.join(' or ')}`, 'violin migrate VM HOST records one; or violin calibrate --csv FILE')
     const {readCommandTails} = await import('../monitor/command-timing.js')
-    const calibration = calibrate(data, sources.join(' + '), {tailsMs: !flags.csv || flags['from-history'] ? await readCommandTails() : []})
+    const calibration = calibrate(data, sources.join(' + '), {tails: !flags.csv || flags['from-history'] ? await readCommandTails() : []})
     const path = await store.saveCalibration(calibration)
     await this.showCalibration(calibration, flags.format)
     this.note(`Stored in ${path}`)
@@ -116,11 +116,9 @@ export default class Calibrate extends ViolinCommand {
         const k = m.concurrency
         if (k) this.note(`${mode}, several at once (${k.points} measured): the jobs run as if ${round(k.job, 2)} at full speed${k.overhead === undefined ? '' : `, the overhead around them ${round(k.overhead, 2)}`}`)
       }
-      const cmd = c.command
-      if (cmd) {
-        const parts = [cmd.startupMs !== undefined && `${round(cmd.startupMs, 0)} ms before the first migration`, cmd.gapMs !== undefined && `${round(cmd.gapMs, 0)} ms between two`, cmd.tailMs !== undefined && `${round(cmd.tailMs, 0)} ms after the last`]
-        this.note(`violin's own time (${cmd.points} measured): ${parts.filter(Boolean).join(', ')}`)
-      }
+      const times = (t: CommandTimes) => [t.startupMs !== undefined && `${round(t.startupMs, 0)} ms before the first migration`, t.gapMs !== undefined && `${round(t.gapMs, 0)} ms between two`, t.tailMs !== undefined && `${round(t.tailMs, 0)} ms after the last`].filter(Boolean).join(', ')
+      if (c.command) this.note(`violin's own time (${c.command.points} measured): ${times(c.command)}`)
+      for (const [name, t] of Object.entries(c.command?.byCommand ?? {})) this.note(`  ${name.replace(':', ' ')} (${t.points}): ${times(t)}`)
     }
   }
 }

@@ -42,7 +42,7 @@ export default class Migrate extends ViolinCommand {
       return {dryRun: true, plan}
     }
     const progress = await this.progress(`${what}...`)
-    const result = await runMigration(session, planned, {timed: true}).finally(() => progress.stop())
+    const result = await runMigration(session, planned, {timedFor: this.id}).finally(() => progress.stop())
     const measured = [
       `${(result.wallMs / 1000).toFixed(1)} s wall`,
       result.totalMs !== undefined && `${result.totalMs} ms job`,

@@ -31,17 +31,22 @@ export async function recordCommandTail(command: string, nowMs: number): Promise
   await appendFile(commandsPath(), JSON.stringify({at: new Date().toISOString(), command, tail_ms: Math.round(nowMs - lastTimedEndMs)}) + '\n')
 }
 
-/** The recorded tails, ms; lines that are not such records (a torn last line) are passed over. */
-export async function readCommandTails(): Promise<number[]> {
+export interface CommandTail {
+  command: string
+  tailMs: number
+}
+
+/** The recorded tails; lines that are not such records (a torn last line) are passed over. */
+export async function readCommandTails(): Promise<CommandTail[]> {
   const text = await readFile(commandsPath(), 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return ''
     throw error
   })
-  const tails: number[] = []
+  const tails: CommandTail[] = []
   for (const line of text.split('\n')) {
     try {
-      const tail = (JSON.parse(line) as {tail_ms?: unknown}).tail_ms
-      if (typeof tail === 'number' && Number.isFinite(tail) && tail >= 0) tails.push(tail)
+      const {command, tail_ms: tail} = JSON.parse(line) as {command?: unknown; tail_ms?: unknown}
+      if (typeof tail === 'number' && Number.isFinite(tail) && tail >= 0) tails.push({command: typeof command === 'string' ? command : 'violin', tailMs: tail})
     } catch {
       // not a record
     }

@@ -27,7 +27,7 @@ export function historyPath(): string {
 const PAGE_BYTES = 4096
 const MiB = 1024 ** 2
 
-export function toRecord(input: {vm: string; from: string; to: string; live: boolean; memoryMiB: number; concurrent: number; result: MigrationResult; at?: Date; leadMs?: number; gapMs?: number}): MigrationRecord {
+export function toRecord(input: {vm: string; from: string; to: string; live: boolean; memoryMiB: number; concurrent: number; result: MigrationResult; at?: Date; command?: string; leadMs?: number; gapMs?: number}): MigrationRecord {
   const {result} = input
   const raw = result.raw ?? {}
   const dirtyPages = Number(raw.memory_dirty_rate)
@@ -50,6 +50,7 @@ export function toRecord(input: {vm: string; from: string; to: string; live: boo
     ...(result.downtimeMs === undefined ? {} : {downtime_ms: result.downtimeMs}),
     wall_ms: Math.round(result.wallMs),
     ...(result.iterations === undefined ? {} : {iterations: result.iterations}),
+    ...(input.command === undefined ? {} : {command: input.command}),
     ...(input.leadMs === undefined ? {} : {lead_ms: Math.round(input.leadMs)}),
     ...(input.gapMs === undefined ? {} : {gap_ms: Math.round(input.gapMs)}),
   }

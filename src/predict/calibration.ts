@@ -46,8 +46,8 @@ export interface ModeCalibration {
   points: number
 }
 
-/** What a violin command spends besides its migrations: reading hosts and planning before the first, the bookkeeping between two. */
-export interface CommandCalibration {
+/** What a violin command spends besides its migrations: reading hosts and planning before the first, the bookkeeping between two and after the last. */
+export interface CommandTimes {
   /** Median lead_ms: command start to its first migration. */
   startupMs?: number
   /** Median gap_ms between two migrations run one after another. */
@@ -55,6 +55,11 @@ export interface CommandCalibration {
   /** Median time from a command's last migration to its end (commands.jsonl). */
   tailMs?: number
   points: number
+}
+
+/** Over every command that recorded its times, and per command (a vacate reads every host first; env migrate extends the switch once for all its moves). */
+export interface CommandCalibration extends CommandTimes {
+  byCommand?: Record<string, CommandTimes>
 }
 
 export interface Calibration {
@@ -81,7 +86,7 @@ export const sizeOf = (m: Measurement): number => m.sent_mib ?? m.memory_mib
 
 const spans = (xs: number[]) => xs.length > 0 && Math.max(...xs) >= ONE_SIZE * Math.max(Math.min(...xs), 1e-9)
 
-export function calibrate(data: Measurement[], source: string, options: {now?: Date; tailsMs?: number[]} = {}): Calibration {
+export function calibrate(data: Measurement[], source: string, options: {now?: Date; tails?: Array<{command: string; tailMs: number}>} = {}): Calibration {
   if (data.length === 0) throw new RangeError(`no measured migration in ${source} to calibrate from`)
   const modes: Calibration['modes'] = {}
   const alone = data.filter((m) => m.concurrent === 1)
@@ -113,7 +118,7 @@ export function calibrate(data: Measurement[], source: string, options: {now?: D
     modes[mode] = concurrency ? {...mc, concurrency} : mc
   }
   if (Object.keys(modes).length === 0) throw new RangeError(`every measurement in ${source} ran alongside others (concurrent > 1): at least one migration that ran alone is needed`)
-  const command = fitCommand(data, options.tailsMs ?? [])
+  const command = fitCommand(data, options.tails ?? [])
   return {version: 2, created: (options.now ?? new Date()).toISOString(), source, modes, ...(command ? {command} : {}), concurrentLeftOut: data.length - alone.length, data}
 }
 
@@ -172,7 +177,19 @@ function fitConcurrency(mc: ModeCalibration, together: Measurement[]): ModeCalib
   return {job: j, ...(o === undefined ? {} : {overhead: o}), points: job.length}
 }
 
-function fitCommand(data: Measurement[], tails: number[]): CommandCalibration | undefined {
+function fitCommand(data: Measurement[], tails: Array<{command: string; tailMs: number}>): CommandCalibration | undefined {
+  const all = commandTimes(data, tails.map((t) => t.tailMs))
+  if (!all) return undefined
+  const names = [...new Set([...data.map((m) => m.command), ...tails.map((t) => t.command)].filter((c): c is string => c !== undefined))].sort()
+  const byCommand: Record<string, CommandTimes> = {}
+  for (const name of names) {
+    const times = commandTimes(data.filter((m) => m.command === name), tails.filter((t) => t.command === name).map((t) => t.tailMs))
+    if (times) byCommand[name] = times
+  }
+  return Object.keys(byCommand).length > 0 ? {...all, byCommand} : all
+}
+
+function commandTimes(data: Measurement[], tails: number[]): CommandTimes | undefined {
   const startupMs = median(data.filter((m) => m.lead_ms !== undefined).map((m) => m.lead_ms!))
   const gapMs = median(data.filter((m) => m.gap_ms !== undefined && m.concurrent === 1).map((m) => m.gap_ms!))
   const tailMs = median(tails)

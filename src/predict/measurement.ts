@@ -15,6 +15,8 @@ export interface Measurement {
   downtime_ms?: number
   /** The whole migration as violin drove it (the hypervisor's command, start to end). */
   wall_ms?: number
+  /** The violin command that made it (`vacate`, `env:migrate`, `migrate`), when it recorded lead_ms or gap_ms; the history's only, not a CSV column. */
+  command?: string
   /** For the first migration of a violin command: from the command's start to this migration's (reading hosts, planning). */
   lead_ms?: number
   /** For a later one: from the end of the command's previous migration to this one's start (bookkeeping, the switch). */

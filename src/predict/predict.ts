@@ -84,10 +84,15 @@ export function migrationCost(calibration: Calibration | undefined, memoryMiB: n
   return {phases: [...jobCost(cal, parts).phases, ...overheadCost(cal, parts).phases], prediction}
 }
 
-/** What a violin command spends besides its migrations (measured, else the bed's defaults). */
-export function commandCost(calibration: Calibration | undefined): {startupMs: number; gapMs: number; tailMs: number} {
-  const c = calibration?.command
-  return {startupMs: c?.startupMs ?? DEFAULTS.startupMs, gapMs: c?.gapMs ?? DEFAULTS.gapMs, tailMs: c?.tailMs ?? DEFAULTS.tailMs}
+/** What a violin command spends besides its migrations: that command's measured times, else every command's, else the bed's defaults. */
+export function commandCost(calibration: Calibration | undefined, command?: string): {startupMs: number; gapMs: number; tailMs: number} {
+  const all = calibration?.command
+  const own = command === undefined ? undefined : all?.byCommand?.[command]
+  return {
+    startupMs: own?.startupMs ?? all?.startupMs ?? DEFAULTS.startupMs,
+    gapMs: own?.gapMs ?? all?.gapMs ?? DEFAULTS.gapMs,
+    tailMs: own?.tailMs ?? all?.tailMs ?? DEFAULTS.tailMs,
+  }
 }
 
 export function predictMigration(calibration: Calibration | undefined, q: MigrationQuery): MigrationPrediction {

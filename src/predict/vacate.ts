@@ -44,7 +44,7 @@ export function predictVacate(calibration: Calibration | undefined, moves: Vacat
   const alone = costs.map((c) => c.prediction)
   const relativeHalf = alone.length === 0 ? 0 : Math.max(...alone.map((p) => (p.interval.wall.high_ms - p.interval.wall.low_ms) / 2 / Math.max(p.wall_ms, 1)))
   // The command's own time: reading the hosts and planning, its bookkeeping between one move (or batch) and the next, and after the last.
-  const command = commandCost(calibration)
+  const command = commandCost(calibration, 'vacate')
   const run = (s: 'sequential' | 'parallel') => {
     const atOnce = s === 'sequential' ? 1 : options.maxParallel
     const moved = s === 'sequential' ? sequential(costs) : limited(costs, atOnce)

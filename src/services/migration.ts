@@ -107,14 +107,14 @@ export async function planMigration(session: Session, name: string, to: string, 
  * hypervisor fails, the VM is still on the source (libvirt resumes it there) and the
  * disks violin created on the destination are removed again.
  */
-export async function runMigration(session: Session, planned: PlannedMigration, options: {concurrent?: number; switchReady?: boolean; timed?: boolean} = {}): Promise<MigrationResult> {
+export async function runMigration(session: Session, planned: PlannedMigration, options: {concurrent?: number; switchReady?: boolean; timedFor?: string} = {}): Promise<MigrationResult> {
   const {plan, driver} = planned
   const source = session.host(plan.from)
   const dest = session.host(plan.to)
   const env = session.inventory?.environmentOf(plan.name)
   const created: string[] = []
   let result: MigrationResult
-  let timing: {leadMs?: number; gapMs?: number} = {}
+  let timing: {command?: string; leadMs?: number; gapMs?: number} = {}
   // The destination's switch first: the VM's NIC needs its bridge there the moment it lands.
   if (env && !options.switchReady) await switchBeforeLanding(session, env, [{vm: plan.name, host: plan.to}])
   try {
@@ -126,22 +126,23 @@ export async function runMigration(session: Session, planned: PlannedMigration, 
         created.push(disk.path)
       }
     }
-    // A one-shot command's lead (start-up and planning, less the time it chose to measure the
-    // hosts over) or gap (bookkeeping since the last move ended). A long-running loop's would be its waiting.
+    // timedFor names a one-shot command (`vacate`) whose lead (start-up and planning, less the
+    // time it chose to measure the hosts over) or gap (bookkeeping since the last move ended)
+    // is recorded. A long-running loop's would be its waiting.
     const startedMs = performance.now()
     const lastEnd = lastMigrationEnd()
-    if (options.timed) timing = lastEnd === undefined ? {leadMs: Math.max(0, startedMs - session.sleptMs)} : {gapMs: Math.max(0, startedMs - lastEnd)}
+    if (options.timedFor) timing = {command: options.timedFor, ...(lastEnd === undefined ? {leadMs: Math.max(0, startedMs - session.sleptMs)} : {gapMs: Math.max(0, startedMs - lastEnd)})}
     result = await driver.migrate(
       plan.name,
       {hostName: plan.to, uri: plan.destinationUri},
       {live: plan.live, copyStorage: plan.copyStorage, peerToPeer: plan.peerToPeer, bandwidthMiBs: plan.bandwidthMiBs, timeoutSec: plan.timeoutSec},
     )
   } catch (error) {
-    if (options.timed) migrationEnded(performance.now())
+    if (options.timedFor) migrationEnded(performance.now())
     if (created.length > 0) await removeFiles(session.transport(dest), created).catch(() => undefined)
     throw error
   }
-  if (options.timed) migrationEnded(performance.now())
+  if (options.timedFor) migrationEnded(performance.now())
   try {
     await recordMigrations([toRecord({vm: plan.name, from: plan.from, to: plan.to, live: plan.live, memoryMiB: plan.memoryMiB, concurrent: options.concurrent ?? 1, result, ...timing})])
     await session.inventory?.moveEnvironmentVm(plan.name, plan.to)

@@ -43,7 +43,7 @@ export async function runVacate(session: Session, plan: VacatePlan, maxParallel:
         let outcome: VacateOutcome
         try {
           const planned = await planMigration(session, m.vm, m.to, {live: true}, {hosts: [m.from]})
-          await runMigration(session, planned, {concurrent, timed: true})
+          await runMigration(session, planned, {concurrent, timedFor: 'vacate'})
           outcome = {...m, ok: true, seconds: (Date.now() - started) / 1000}
         } catch (error) {
           outcome = {...m, ok: false, error: (error as Error).message, seconds: (Date.now() - started) / 1000}

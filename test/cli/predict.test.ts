@@ -79,6 +79,8 @@ describe('violin calibrate and predict migration', function () {
     assert.equal(cal.json.command.startupMs, records[0].lead_ms)
     assert.equal(cal.json.command.tailMs, tails[0].tail_ms)
     assert.equal(cal.json.command.points, 5)
+    assert.deepEqual(Object.keys(cal.json.command.byCommand), ['vacate'], 'kept per command too: the next predict vacate uses these')
+    assert.ok(records.every((r) => r.command === 'vacate'))
   })
 
   it('refuses what it cannot use: no measurement (exit 2), a CSV with an unknown column (exit 3), bad sizes (exit 2)', async () => {

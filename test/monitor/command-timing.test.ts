@@ -27,13 +27,13 @@ describe("a command's time after its last migration (src/monitor/command-timing.
     const line = JSON.parse((await readFile(commandsPath(), 'utf8')).trim())
     assert.equal(line.command, 'vacate')
     assert.equal(line.tail_ms, 750)
-    assert.deepEqual(await readCommandTails(), [750])
+    assert.deepEqual(await readCommandTails(), [{command: 'vacate', tailMs: 750}])
   })
 
   it('reads none without a file, and passes over a torn or foreign line', async () => {
     assert.deepEqual(await readCommandTails(), [])
     await mkdir(join(dir, 'state'), {recursive: true})
-    await writeFile(commandsPath(), '{"tail_ms": 900}\n{"tail_ms": "soon"}\nnot json\n{"tail_ms": -3}\n{"tail_ms": 1100}\n{"tail_')
-    assert.deepEqual(await readCommandTails(), [900, 1100])
+    await writeFile(commandsPath(), '{"command": "vacate", "tail_ms": 900}\n{"tail_ms": "soon"}\nnot json\n{"tail_ms": -3}\n{"tail_ms": 1100}\n{"tail_')
+    assert.deepEqual(await readCommandTails(), [{command: 'vacate', tailMs: 900}, {command: 'violin', tailMs: 1100}])
   })
 })

@@ -38,7 +38,7 @@ export default class EnvMigrate extends EnvCommand {
       live: !flags.offline,
       copyStorage: flags['copy-storage-all'],
       onChange: (all) => progress.update(summary(env.name, flags.site, all)),
-      timed: true,
+      timedFor: this.id,
     }).finally(() => progress.stop())
     for (const m of moves) if (m.result) this.note(`Moved ${m.vm} from ${m.from} to ${m.to}: ${measured(m)}.`)
     this.exitForVms(moves.map((m) => ({vm: m.vm, host: m.from, error: m.error})))
