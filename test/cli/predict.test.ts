@@ -110,6 +110,7 @@ describe('violin calibrate and predict migration', function () {
     assert.equal(late.exitCode, 1)
     assert.match(late.stdout, /to be free by 2020-01-01T00:00:00.000Z: start by 2019-12-31T23:\d\d:\d\d.\d+Z — already past/)
     assert.match(late.stderr, /too late/)
+    assert.match(late.stdout, /as predicted: violin vacate east1 --max-parallel 4 --interval 2 --connect sim:\S+two-sites\.yaml/, 'auto without time to spare: four at once, which vacate does not do by default')
     const bad = await cli(['predict', 'vacate', 'east1', '--connect', `sim:${EXAMPLE}`, '--by', 'tomorrow-ish'])
     assert.equal(bad.exitCode, 2)
     assert.match(bad.stderr, /--by "tomorrow-ish" is not a time/)

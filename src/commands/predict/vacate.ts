@@ -54,6 +54,9 @@ JSON (a stable contract): strategy, max_parallel, total_wall_ms, interval (low_m
     if (!this.jsonEnabled() && flags.format === 'table') {
       this.log(`\n${p.strategy}${p.strategy === 'parallel' ? ` (${p.max_parallel} at once)` : ''}: ${s(p.total_wall_ms)} [${s(p.interval.low_ms)}..${s(p.interval.high_ms)}] for ${p.per_vm.length} VMs${p.calibrated ? '' : ' (not calibrated: violin calibrate)'}`)
       if (p.start_by) this.log(`to be free by ${p.by}: start by ${p.start_by}${p.late ? ' — already past' : ''}`)
+      // vacate's own default is one at a time: say how to run what was predicted.
+      const connect = flags.connect === undefined ? '' : ` --connect ${flags.connect}`
+      if (p.per_vm.length > 0) this.log(`as predicted: violin vacate ${hosts.join(' ')} --max-parallel ${p.max_parallel} --interval ${flags.interval}${connect}`)
     }
     if (p.late) {
       if (!this.jsonEnabled()) this.logToStderr(`error: too late: starting now frees the hosts after ${p.by}`)
