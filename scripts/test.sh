@@ -31,6 +31,7 @@ command -v socat >/dev/null || missing+=(socat)
 command -v ping >/dev/null || missing+=(iputils-ping)
 command -v iperf3 >/dev/null || missing+=(iperf3)
 command -v ethtool >/dev/null || missing+=(ethtool)
+command -v tcpdump >/dev/null || missing+=(tcpdump)
 command -v bridge >/dev/null || missing+=(iproute2)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${missing[*]}" >&2

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
+import {SshTransport} from '../../src/transport/ssh.js'
 import {ROOT, tempHome, violin, violinProcess} from '../helpers/cli.js'
 import {allOf, requireIntegration} from '../helpers/integration.js'
 import {type Sshd, sshdUnavailable, startSshd} from '../helpers/sshd.js'
@@ -68,7 +69,17 @@ describe('violin over a real sshd to the real virsh and libvirt test driver', fu
       const mem = await violinProcess(['setmem', name, '200M', '--host', 'evil', '--config'], env)
       assert.equal(mem.exitCode, 0, mem.stderr)
     }
-    const remoteHome = process.env.HOME ?? '/root'
+    // Where the remote shell runs is the remote user's home, which the client's HOME need not
+    // be: ask the remote shell itself, and prove a command run there leaves its mark there.
+    const shell = new SshTransport('probe', {user: 'root', address: '127.0.0.1', port: sshd.ports[0]!}, {identityFile: sshd.userKeyPath, knownHostsFile: knownHosts})
+    let remoteHome: string
+    try {
+      remoteHome = (await shell.run(['sh', '-c', `pwd; touch ${tag}-control`])).stdout.trim()
+    } finally {
+      await shell.close()
+    }
+    assert.ok(existsSync(join(remoteHome, `${tag}-control`)), `a command of the remote shell leaves its file in ${remoteHome}`)
+    rmSync(join(remoteHome, `${tag}-control`))
     for (const suffix of ['a', 'b', 'c']) assert.ok(!existsSync(join(remoteHome, `${tag}-${suffix}`)), `the remote shell ran part of a VM name (${suffix})`)
     const odd = await violinProcess(['dominfo', `it's a "vm" $(x)`, '--host', 'r1', '--json'], env)
     assert.equal(odd.exitCode, 0, odd.stderr)

@@ -70,6 +70,7 @@ const NEEDED: Array<[string, string]> = [
   ['ping', 'iputils-ping'],
   ['iperf3', 'iperf3'],
   ['ethtool', 'ethtool'],
+  ['tcpdump', 'tcpdump'],
 ]
 
 /** Why network namespace tests cannot run here, or undefined when they can. */

@@ -8,15 +8,20 @@ const firstMove = (r: SimulationResult) => /^\w+: migrate (\S+) (\S+) -> (\S+):/
 const reduction = (x: number | null, base: number | null) => 1 - x! / base!
 
 describe('the shipped paper scenarios (examples/scenarios)', () => {
-  for (const [file, paper] of [['icac-1', '39%/34%'], ['icac-2', '41%/47%']] as const) {
-    it(`${file}: violin beats no adaptation in average and overall time by at least 15% (the paper: ${paper})`, () => {
+  // What the simulator gives today (average, overall reduction against no adaptation),
+  // held to within 4 points: a change to the engine or the policy that moves them must
+  // be seen and explained, not pass because the papers' 15% floor is far below.
+  const expected = {'icac-1': {paper: '39%/34%', average: 0.29, overall: 0.33}, 'icac-2': {paper: '41%/47%', average: 0.33, overall: 0.31}} as const
+  for (const [file, {paper, average, overall}] of Object.entries(expected)) {
+    it(`${file}: violin cuts average and overall time by ${Math.round(average * 100)}%/${Math.round(overall * 100)}% (within 4 points; the paper: ${paper})`, () => {
       const none = run(file, 'none')
       const violin = run(file, 'violin')
       assert.deepEqual([none.failed_environments, violin.failed_environments], [[], []])
       assert.equal(none.migrations, 0)
       assert.ok(violin.migrations > 0)
-      assert.ok(reduction(violin.average_time_s, none.average_time_s) >= 0.15, `average ${violin.average_time_s} vs ${none.average_time_s}`)
-      assert.ok(reduction(violin.overall_time_s, none.overall_time_s) >= 0.15, `overall ${violin.overall_time_s} vs ${none.overall_time_s}`)
+      const got = {average: reduction(violin.average_time_s, none.average_time_s), overall: reduction(violin.overall_time_s, none.overall_time_s)}
+      assert.ok(Math.abs(got.average - average) <= 0.04, `average ${violin.average_time_s} vs ${none.average_time_s}: ${(got.average * 100).toFixed(1)}% less`)
+      assert.ok(Math.abs(got.overall - overall) <= 0.04, `overall ${violin.overall_time_s} vs ${none.overall_time_s}: ${(got.overall * 100).toFixed(1)}% less`)
     })
   }
 
