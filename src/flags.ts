@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {DEFAULT_AGENT_DIR} from './agent/paths.js'
-import {DATAPLANES} from './inventory/environment.js'
+import {DATAPLANE_CHOICES, type DataplaneChoice, DEFAULT_DATAPLANE} from './inventory/environment.js'
 import {PLACEMENTS} from './policy/placement.js'
 import {FORMATS, type Format} from './render/table.js'
 
@@ -33,8 +33,9 @@ export const vmShapeFlags = {
   }),
   'disk-size': Flags.string({summary: 'Give each VM a private writable disk of this size (it moves with --copy-storage-all).', helpValue: 'SIZE'}),
   dataplane: Flags.option({
-    options: DATAPLANES,
-    summary: "Give the environment its own Ethernet now: its switch is started on the VMs' hosts and their NICs join it (vxlan: kernel bridge + VXLAN; udp: the hosts' agents).",
+    options: DATAPLANE_CHOICES,
+    summary: "The environment's own Ethernet: its switch is started on the VMs' hosts before they are defined, and their NICs join it (vxlan: kernel bridge + VXLAN, no agent; udp: the hosts' agents; none: a NIC on nothing).",
+    default: DEFAULT_DATAPLANE as DataplaneChoice,
   })(),
   'underlay-mtu': Flags.integer({
     summary: "The MTU every host's underlay (and the path between them) carries; VMs get 50 bytes less (default 1500: VM MTU 1450).",

@@ -153,6 +153,11 @@ export interface Driver {
   /** Forgets the VM's definition; it must be off. */
   undefineVm(name: string): Promise<void>
   vmFiles(name: string): Promise<VmFiles>
+  /**
+   * Re-plugs a shut-off VM's NIC (found by its MAC) into another data plane, in its
+   * definition: a NIC cannot change type while its VM runs.
+   */
+  replaceNic(name: string, mac: string, nic: VmSpec['nic']): Promise<void>
   /** The programs this driver needs on the host, and whether they answer. */
   checkTools(): Promise<ToolCheck[]>
 }

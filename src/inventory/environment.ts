@@ -41,6 +41,11 @@ export interface EnvironmentRecord {
 
 export const DATAPLANES = ['vxlan', 'udp'] as const
 export type Dataplane = (typeof DATAPLANES)[number]
+/** What `env create --dataplane` and env files accept: a data plane, or none (VMs get a NIC on nothing). */
+export const DATAPLANE_CHOICES = [...DATAPLANES, 'none'] as const
+export type DataplaneChoice = (typeof DATAPLANE_CHOICES)[number]
+/** An environment is VMs on their own Ethernet: the kernel plane needs no agent, so it is the default. */
+export const DEFAULT_DATAPLANE: Dataplane = 'vxlan'
 
 export interface EnvironmentNetwork {
   /** VXLAN network identifier: the environment on the wire. */
@@ -52,6 +57,11 @@ export interface EnvironmentNetwork {
   authData?: boolean
   /** The underlay MTU the admin vouched for (default 1500): VMs get 50 bytes less. */
   underlayMtu?: number
+  /**
+   * `switch stop` took it down on every host: the VNI stays the environment's, migrations
+   * do not bring it back, and the next `switch start` may choose another data plane.
+   */
+  stopped?: boolean
 }
 
 /** VNIs violin hands out start here, clear of the small numbers people pick by hand. */

@@ -118,7 +118,18 @@ export class Inventory {
     return this.update((data) => {
       const env = data.environments[name]
       if (!env) throw new NotFoundError(`environment "${name}" is not in the inventory`, 'violin env list')
-      if (env.network && env.network.dataplane !== dataplane) throw new UsageError(`environment "${name}" runs on the ${env.network.dataplane} data plane`, `violin switch stop ${name} first`)
+      if (env.network?.stopped) {
+        // Down everywhere: the next start may choose anew; only the VNI stays the environment's.
+        const old = env.network
+        const same = old.dataplane === dataplane
+        const mtu = options.underlayMtu ?? old.underlayMtu
+        env.network = {vni: old.vni, dataplane, ...(mtu && mtu !== 1500 ? {underlayMtu: mtu} : {})}
+        if (dataplane === 'udp') {
+          const authData = options.authData ?? (same && old.authData)
+          env.network = {...env.network, key: (same && old.key) || randomBytes(32).toString('hex'), ...(authData ? {authData: true} : {})}
+        } else for (const vm of env.vms) delete vm.port
+      }
+      if (env.network && env.network.dataplane !== dataplane) throw new UsageError(`environment "${name}"'s switch runs on the ${env.network.dataplane} data plane`, `violin switch stop ${name} first`)
       if (env.network && options.authData !== undefined && Boolean(env.network.authData) !== options.authData) {
         throw new UsageError(`environment "${name}"'s switch ${env.network.authData ? 'authenticates' : 'does not authenticate'} data frames; every member must agree`, `violin switch stop ${name} first`)
       }
@@ -143,6 +154,14 @@ export class Inventory {
         }
       }
       return structuredClone(env)
+    })
+  }
+
+  /** `switch stop` took the environment's switch down on every host. */
+  markSwitchStopped(name: string): Promise<void> {
+    return this.update((data) => {
+      const network = data.environments[name]?.network
+      if (network) network.stopped = true
     })
   }
 

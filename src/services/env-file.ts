@@ -1,7 +1,7 @@
 import {isAbsolute} from 'node:path'
 
 import {ConfigError} from '../errors.js'
-import {type Dataplane, DATAPLANES, IMAGES_DIR} from '../inventory/environment.js'
+import {type Dataplane, DATAPLANE_CHOICES, type DataplaneChoice, DEFAULT_DATAPLANE, IMAGES_DIR} from '../inventory/environment.js'
 import {PLACEMENTS, type Placement} from '../policy/placement.js'
 import {parseSizeMiB} from '../units.js'
 import {type EnvironmentRequest, uniformVms, type VmRequest} from './environments.js'
@@ -101,13 +101,14 @@ export async function parseEnvironmentFile(file: string, text: string): Promise<
     if (at >= 0) fail(`vms[${at}].cmdline`, 'needs defaults.kernel (a VM booting from its image has its own command line)')
   }
   if (d.image !== undefined && d.disk_size !== undefined) fail('defaults.disk_size', 'cannot go with image: a VM has either the shared read-only image or a private disk')
-  const dataplane = root.dataplane === undefined ? undefined : (str(root.dataplane, 'dataplane') as Dataplane)
-  if (dataplane !== undefined && !DATAPLANES.includes(dataplane)) fail('dataplane', `must be one of ${DATAPLANES.join(', ')}`)
+  const choice = root.dataplane === undefined ? DEFAULT_DATAPLANE : (str(root.dataplane, 'dataplane') as DataplaneChoice)
+  if (!DATAPLANE_CHOICES.includes(choice)) fail('dataplane', `must be one of ${DATAPLANE_CHOICES.join(', ')}`)
+  const dataplane = choice === 'none' ? undefined : (choice as Dataplane)
   if (root.auth_data !== undefined && typeof root.auth_data !== 'boolean') fail('auth_data', 'must be true or false')
   if (root.auth_data === true && dataplane !== 'udp') fail('auth_data', 'needs dataplane: udp (a kernel VXLAN device cannot check signatures)')
   const mtu = root.underlay_mtu
   if (mtu !== undefined && !(Number.isInteger(mtu) && (mtu as number) >= 1280 && (mtu as number) <= 65_535)) fail('underlay_mtu', 'must be a whole number from 1280 to 65535')
-  if (mtu !== undefined && !dataplane) fail('underlay_mtu', 'needs a dataplane')
+  if (mtu !== undefined && !dataplane) fail('underlay_mtu', 'needs a dataplane (vxlan or udp), not none')
   return {
     name,
     placement,

@@ -78,6 +78,8 @@ function checkRequest(request: EnvironmentRequest): void {
     if (vm.maxMemoryMiB < vm.memoryMiB) throw new UsageError(`VM "${vm.name}": max memory ${vm.maxMemoryMiB} MiB is below its memory ${vm.memoryMiB} MiB`)
   }
   if (!request.boot && !request.image) throw new UsageError('give the VMs something to boot: --kernel (with --initrd) or --image')
+  if (request.authData && request.dataplane !== 'udp') throw new UsageError('--auth-data needs --dataplane udp: a kernel VXLAN device cannot check a frame\'s signature')
+  if (request.underlayMtu && !request.dataplane) throw new UsageError('--underlay-mtu needs a data plane (vxlan or udp), not --dataplane none')
 }
 
 /** What every candidate host has left, from one sample per host (VMs that are off still hold their place). */

@@ -197,7 +197,7 @@ export async function startSwitchOrThrow(session: Session, envName: string, data
  * destination's agent opens the landing VM's port, so its first frame there is carried.
  */
 export async function switchBeforeLanding(session: Session, env: EnvironmentRecord, landing: Array<{vm: string; host: string}>): Promise<void> {
-  if (!env.network) return
+  if (!env.network || env.network.stopped) return
   const placement = await environmentPlacement(session, env)
   for (const {vm, host} of landing) placement.set(host, [...new Set([...(placement.get(host) ?? []), vm])])
   await startSwitchOrThrow(session, env.name, env.network.dataplane, placement)
@@ -228,7 +228,7 @@ export async function removeSwitch(session: Session, host: HostRecord, network: 
  * switch unless it announced itself (QEMU's RARP); returns which were.
  */
 export async function switchAfterLeaving(session: Session, env: EnvironmentRecord, left: string[], arrived: Array<{vm: string; host: string}> = []): Promise<Array<{vm: string; host: string; sent: boolean}>> {
-  if (!env.network) return []
+  if (!env.network || env.network.stopped) return []
   const placement = await environmentPlacement(session, env)
   const current = await startSwitchOrThrow(session, env.name, env.network.dataplane, placement)
   const empty = left.filter((h) => !placement.has(h))
@@ -244,6 +244,8 @@ export async function stopSwitch(session: Session, envName: string): Promise<{ne
   if (!env.network) return {outcomes: []}
   const network = env.network
   const outcomes = await fanout(session.select(), (h) => (h.driver === 'sim' ? Promise.resolve() : removeSwitch(session, h, network)))
+  // Down only when down everywhere: a host that kept its part would still carry frames.
+  if (outcomes.every((o) => o.ok)) await session.inventory!.markSwitchStopped(envName)
   return {network, outcomes}
 }
 

@@ -58,6 +58,16 @@ describe('env commands on simulated hosts', () => {
     assert.deepEqual(list.json.environments, [])
   })
 
+  it('--auth-data and --underlay-mtu name the data plane they need, since the default is vxlan and none has none', async () => {
+    const auth = await create('--auth-data')
+    assert.equal(auth.exitCode, 2)
+    assert.match(auth.stdout, /--auth-data needs --dataplane udp/)
+    const mtu = await create('--dataplane', 'none', '--underlay-mtu', '9000')
+    assert.equal(mtu.exitCode, 2)
+    assert.match(mtu.stdout, /--underlay-mtu needs a data plane/)
+    assert.equal((await create('--dataplane', 'udp', '--auth-data')).exitCode, 0)
+  })
+
   it('a VM name already taken on a host is refused', async () => {
     const r = await violin(['env', 'create', 'web', '--vms', '1', '--kernel', '/k', '--dry-run'], home.env)
     assert.equal(r.exitCode, 2)

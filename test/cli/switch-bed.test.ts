@@ -28,7 +28,7 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
       const r = await cli(['host', 'add', h.name, '--ssh', `root@${h.address}`, '--identity', bed.key, '--site', 'east', '--driver', 'libvirt', '--domain-type', 'qemu', '--cpu-overcommit', '4'])
       assert.equal(r.exitCode, 0, r.stderr)
     }
-    const env = await cli(['env', 'create', 'net', '--vms', '2', '--kernel', bed.guest.kernel, '--initrd', bed.guest.initrd, '--no-start', '--json'])
+    const env = await cli(['env', 'create', 'net', '--vms', '2', '--kernel', bed.guest.kernel, '--initrd', bed.guest.initrd, '--no-start', '--dataplane', 'none', '--json'])
     assert.equal(env.exitCode, 0, env.stderr)
     assert.deepEqual(env.json.vms.map((v: {host: string}) => v.host).sort(), ['vbed1', 'vbed2'])
     lab = new NetnsLab()
@@ -54,6 +54,11 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
     for (const h of r.json.hosts) {
       assert.deepEqual([h.ok, h.device, h.bridge, h.created, h.added.length], [true, 'eth0', 'vbr1000', true, 1])
     }
+    // Created with --dataplane none, the (shut-off) VMs had a NIC on nothing: now on the bridge.
+    assert.deepEqual([...r.json.replugged].sort(), ['net-c1', 'net-head'])
+    const head = (await cli(['env', 'info', 'net', '--json'])).json.vms.find((v: {name: string}) => v.name === 'net-head')
+    const xml = await bed.virsh(bed.hosts.find((h) => h.name === head.host)!.index, ['dumpxml', 'net-head'])
+    assert.match(xml, /<interface type='bridge'>[\s\S]*<source bridge='vbr1000'\/>/, xml)
     const a = await lab!.vethVm({name: 'a', hostNs: 'vbed1', bridge: 'vbr1000', port: 'va', cidr: '10.99.0.1/24', mac: '52:54:00:99:00:01', mtu: 1450})
     await lab!.vethVm({name: 'b', hostNs: 'vbed2', bridge: 'vbr1000', port: 'vb', cidr: '10.99.0.2/24', mac: '52:54:00:99:00:02', mtu: 1450})
     const ping = await lab!.exec(a.ns, ['ping', '-n', '-c', '3', '-i', '0.2', '-W', '2', '10.99.0.2'], {check: false})
@@ -97,7 +102,7 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
     const r = await cli(['env', 'create', 'web', '--vms', '2', '--kernel', bed.guest.kernel, '--no-start', '--dataplane', 'vxlan', '--json'])
     assert.equal(r.exitCode, 0, r.stdout + r.stderr)
     const info = await cli(['env', 'info', 'web', '--json'])
-    assert.deepEqual(info.json.network, {vni: 1002, dataplane: 'vxlan'})
+    assert.deepEqual(info.json.network, {vni: 1002, dataplane: 'vxlan', stopped: false})
     for (const vm of info.json.vms) {
       const xml = await bed.virsh(bed.hosts.find((h) => h.name === vm.host)!.index, ['dumpxml', vm.name])
       assert.match(xml, /<interface type='bridge'>[\s\S]*<source bridge='vbr1002'\/>[\s\S]*<mtu size='1450'\/>/)

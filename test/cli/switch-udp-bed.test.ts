@@ -120,10 +120,38 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
     assert.ok(after2.lostStreakMax <= 25, `an outage of ${after2.lostStreakMax} pings (x 200 ms)`)
   })
 
-  it('switch stop takes the switch out of every agent; env destroy leaves nothing', async () => {
+  it('switch stop takes the switch out of every agent', async () => {
     const stop = await cli(['switch', 'stop', 'udp'])
     assert.equal(stop.exitCode, 0, stop.stderr)
     for (const i of [1, 2]) assert.deepEqual((await agentHello(i)).switches, [])
+    assert.equal((await cli(['env', 'info', 'udp', '--json'])).json.network.stopped, true)
+  })
+
+  it('after switch stop, switch start --dataplane vxlan moves the NICs to the kernel plane once the guests are off, and they ping over it', async () => {
+    const vni = (await cli(['env', 'info', 'udp', '--json'])).json.network.vni
+    const running = await cli(['switch', 'start', 'udp', '--dataplane', 'vxlan'])
+    assert.equal(running.exitCode, 2, running.stderr)
+    assert.match(running.stderr, /NICs for the udp data plane, and a NIC cannot change data plane while its VM runs: udp-head is running/)
+    assert.match(running.stderr, /Try: violin env shutdown udp --wait && violin switch start udp --dataplane vxlan && violin env start udp/)
+    assert.doesNotMatch(running.stderr, /switch stop udp first/)
+    const down = await cli(['env', 'shutdown', 'udp', '--wait', '--timeout', '120'])
+    assert.equal(down.exitCode, 0, down.stderr)
+    const start = await cli(['switch', 'start', 'udp', '--dataplane', 'vxlan', '--json'])
+    assert.equal(start.exitCode, 0, start.stderr)
+    assert.deepEqual([start.json.vni, start.json.dataplane, [...start.json.replugged].sort()], [vni, 'vxlan', ['udp-c1', 'udp-head']])
+    const xml = await bed.virsh(1, ['dumpxml', 'udp-head'])
+    assert.match(xml, new RegExp(`<interface type='bridge'>[\\s\\S]*<source bridge='vbr${vni}'/>`), xml)
+    const before = (await bed.consoleOf(1, 'udp-head')).length
+    const up = await cli(['env', 'start', 'udp'])
+    assert.equal(up.exitCode, 0, up.stderr)
+    await until(
+      'udp-head pings udp-c1 over VXLAN after its restart',
+      async () => /sent=\d+ received=(\d+)/.exec((await bed.consoleOf(1, 'udp-head')).slice(before).split('\n').filter((l) => l.startsWith('PING-STATS')).at(-1) ?? '')?.[1],
+      (received) => Number(received) >= 5,
+    )
+  })
+
+  it('env destroy leaves nothing', async () => {
     const destroy = await cli(['env', 'destroy', 'udp', '--yes'])
     assert.equal(destroy.exitCode, 0, destroy.stderr)
     assert.deepEqual((await cli(['env', 'list', '--json'])).json.environments, [])

@@ -57,6 +57,14 @@ describe('the inventory file', () => {
       assert.deepEqual((await inventory.assignNetwork('a', 'udp')).vms.map((v) => v.port), [20_000, 20_002], 'asked again, the same ports')
       await assert.rejects(inventory.assignNetwork('b', 'udp', {authData: false}), /authenticates data frames; every member must agree/)
       await assert.rejects(inventory.assignNetwork('a', 'vxlan'), /runs on the udp data plane/)
+      // Once stopped everywhere, the next start may choose another data plane; the VNI stays.
+      await inventory.markSwitchStopped('a')
+      const moved = await inventory.assignNetwork('a', 'vxlan')
+      assert.deepEqual([moved.network, moved.vms.map((v) => v.port)], [{vni: 1000, dataplane: 'vxlan'}, [undefined, undefined]])
+      await assert.rejects(inventory.assignNetwork('a', 'udp'), /runs on the vxlan data plane/, 'started again, it is running: no change')
+      await inventory.markSwitchStopped('b')
+      const same = await inventory.assignNetwork('b', 'udp')
+      assert.deepEqual([same.network!.key, same.network!.authData, same.vms[0]!.port], [b.network!.key, true, 20_004], 'restarted on its own plane it keeps key, signing and ports')
       assert.equal(statSync(join(home.dir, 'inventory.json')).mode & 0o777, 0o600)
     } finally {
       if (saved === undefined) delete process.env.VIOLIN_HOME

@@ -124,6 +124,7 @@ describe('env define files: the documented example', () => {
     const request = await parseEnvironmentFile('lab.yaml', fixture('env', 'lab.yaml'))
     assert.deepEqual(request, {
       name: 'lab',
+      dataplane: 'vxlan',
       headSite: 'east',
       placement: 'spread',
       hosts: ['e1', 'e2', 'w1'],
@@ -199,7 +200,10 @@ describe('env define files: sizes, boot, placement', () => {
     const request = await parse(withKernel('vms: 2\ndataplane: udp\nauth_data: true\nunderlay_mtu: 9000\n'))
     assert.deepEqual([request.dataplane, request.authData, request.underlayMtu], ['udp', true, 9000])
     await rejects(withKernel('vms: 2\ndataplane: vxlan\nauth_data: true\n'), 'auth_data', /needs dataplane: udp/)
-    await rejects(withKernel('vms: 2\ndataplane: tcp\n'), 'dataplane', /must be one of vxlan, udp/)
+    await rejects(withKernel('vms: 2\ndataplane: tcp\n'), 'dataplane', /must be one of vxlan, udp, none/)
+    assert.equal((await parse(withKernel('vms: 2\n'))).dataplane, 'vxlan', 'an environment has its own Ethernet unless it says none')
+    assert.ok(!('dataplane' in (await parse(withKernel('vms: 2\ndataplane: none\n')))), 'dataplane: none gives no switch')
+    await rejects(withKernel('vms: 2\ndataplane: none\nunderlay_mtu: 9000\n'), 'underlay_mtu', /needs a dataplane/)
     await rejects(withKernel('vms: 2\ndataplane: vxlan\nunderlay_mtu: 9000.5\n'), 'underlay_mtu', /whole number/)
   })
 

@@ -14,6 +14,7 @@ export default class EnvCreate extends EnvCommand {
     '<%= config.bin %> env create lab --vms 4 --head-site east --kernel /srv/vmlinux --initrd /srv/initrd.gz --memory 512M --max-memory 1G',
     '<%= config.bin %> env create web --vms 3 --image debian12.raw --placement pack',
     '<%= config.bin %> env create scratch --vms 2 --kernel /srv/vmlinux --disk-size 2G --dry-run',
+    '<%= config.bin %> env create iso --vms 2 --kernel /srv/vmlinux --dataplane none   # no Ethernet of its own',
   ]
 
   static override args = {name: Args.string({description: 'environment name', required: true})}
@@ -39,7 +40,7 @@ export default class EnvCreate extends EnvCommand {
       ...(flags.kernel ? {boot: {kernel: flags.kernel, ...(flags.initrd ? {initrd: flags.initrd} : {}), ...(flags.cmdline ? {cmdline: flags.cmdline} : {})}} : {}),
       ...(flags.image ? {image: imagePath(flags.image)} : {}),
       ...(flags['disk-size'] ? {diskMiB: parseSizeMiB(flags['disk-size'], 'MiB')} : {}),
-      ...(flags.dataplane ? {dataplane: flags.dataplane} : {}),
+      ...(flags.dataplane === 'none' ? {} : {dataplane: flags.dataplane}),
       ...(flags['auth-data'] ? {authData: true} : {}),
       ...(flags['underlay-mtu'] ? {underlayMtu: flags['underlay-mtu']} : {}),
     }

@@ -14,7 +14,7 @@ export default class EnvDefine extends EnvCommand {
   head_site: east          # optional
   placement: spread        # or pack
   hosts: [e1, e2, w1]      # optional: only these hosts
-  dataplane: udp           # optional: its own Ethernet from the start (vxlan or udp)
+  dataplane: udp           # its own Ethernet: vxlan (the default: kernel, no agent), udp (agents), none
   auth_data: false         # optional, udp only: sign data frames too
   underlay_mtu: 1500       # optional: VMs get 50 bytes less
   defaults: {vcpus: 1, memory: 256M, max_memory: 512M, kernel: /srv/vmlinux, initrd: /srv/initrd.gz, cmdline: "console=ttyS0"}

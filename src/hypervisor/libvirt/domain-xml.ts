@@ -75,8 +75,13 @@ function disk(spec: VmSpec): string[] {
   ]
 }
 
+/** One <interface> element, for `virsh update-device` when a VM's NIC changes data plane. */
+export function interfaceXml(mac: string, nicSpec: VmSpec['nic']): string {
+  return `${nic({mac, nic: nicSpec}).map((l) => l.slice(4)).join('\n')}\n`
+}
+
 /** On the environment's bridge when it has a switch, else a NIC attached to nothing (a tap of its own). */
-function nic(spec: VmSpec): string[] {
+function nic(spec: Pick<VmSpec, 'mac' | 'nic'>): string[] {
   const n = spec.nic
   const attach =
     n?.kind === 'bridge'

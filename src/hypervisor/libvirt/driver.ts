@@ -17,7 +17,7 @@ import type {
 } from '../driver.js'
 import {readHostCounters} from '../host-counters.js'
 import type {DomainType, VmSpec} from '../vm-spec.js'
-import {domainXml} from './domain-xml.js'
+import {domainXml, interfaceXml} from './domain-xml.js'
 import {
   parseDomainFiles,
   parseDominfo,
@@ -216,6 +216,15 @@ export class LibvirtDriver implements Driver {
     const script = 'f=$(mktemp) || exit 1; cat > "$f" && virsh -c "$1" define --file "$f"; rc=$?; rm -f "$f"; exit $rc'
     const run = await this.transport.run(['sh', '-c', script, 'sh', this.uri], {stdin: domainXml(spec, options.domainType), allowFailure: true})
     if (run.exitCode !== 0) throw new ViolinError(`host "${this.transport.host}": defining "${spec.name}" failed: ${run.stderr.trim().replace(/^error: /gm, '')}`)
+  }
+
+  async replaceNic(name: string, mac: string, nic: VmSpec['nic']): Promise<void> {
+    // The same stdin-to-temporary-file route as define: the XML never touches a shell word.
+    const script = 'f=$(mktemp) || exit 1; cat > "$f" && virsh -c "$1" update-device --domain "$2" --file "$f" --config; rc=$?; rm -f "$f"; exit $rc'
+    const run = await this.transport.run(['sh', '-c', script, 'sh', this.uri, name], {stdin: interfaceXml(mac, nic), allowFailure: true})
+    if (run.exitCode === 0) return
+    if (NOT_FOUND.test(run.stderr)) throw new NotFoundError(`VM "${name}" is not on host "${this.transport.host}"`, 'violin list --all')
+    throw new ViolinError(`host "${this.transport.host}": re-plugging the NIC of "${name}" failed: ${run.stderr.trim().replace(/^error: /gm, '')}`)
   }
 
   async defaultDomainType(): Promise<DomainType> {

@@ -180,6 +180,11 @@ export class SimDriver implements Driver {
     this.cluster.vms.splice(this.cluster.vms.indexOf(vm), 1)
   }
 
+  async replaceNic(name: string): Promise<void> {
+    this.vm(name)
+    throw new UsageError(`simulated VMs have no NICs to re-plug (${this.cluster.file})`)
+  }
+
   async vmFiles(name: string): Promise<VmFiles> {
     this.vm(name)
     return {disks: []}

@@ -141,6 +141,11 @@ export class ScenarioDriver implements Driver {
     this.scripted()
   }
 
+  async replaceNic(name: string): Promise<void> {
+    this.vm(name)
+    throw new UsageError(`simulated VMs have no NICs to re-plug (${this.world.scenario.file})`)
+  }
+
   async vmFiles(name: string): Promise<VmFiles> {
     this.vm(name)
     return {disks: []}

@@ -19,6 +19,17 @@ export function xlConfigPath(name: string): string {
 }
 
 /**
+ * The one vif line: xl-network-configuration(5), a comma-separated KEY=VALUE list, on the
+ * environment's bridge when it has one (the kernel data plane). Xen has no UDP NIC backend.
+ */
+export function xlVif(mac: string, nic: VmSpec['nic']): string {
+  if (!MAC.test(mac)) throw new Error(`"${mac}" is not a MAC address (lower case, colon separated)`)
+  if (nic?.kind === 'udp') throw new Error('Xen has no UDP NIC backend: the udp data plane needs libvirt hosts')
+  if (nic && !/^[A-Za-z0-9_.-]{1,15}$/.test(nic.bridge)) throw new Error(`"${nic.bridge}" is not a bridge name`)
+  return `vif = [ ${str('vif', `mac=${mac}${nic ? `,bridge=${nic.bridge}` : ''}`)} ]`
+}
+
+/**
  * The xl.cfg(5) domain configuration (Xen 4.17) for one VM of an environment: one vif, at most
  * one disk. Power events destroy the domain, as in our libvirt XML: the environment layer, not
  * xl, decides what comes back.
@@ -61,8 +72,7 @@ export function xlConfig(spec: VmSpec, options: {type?: XlGuestType} = {}): stri
     'on_poweroff = "destroy"',
     'on_reboot = "destroy"',
     'on_crash = "destroy"',
-    // xl-network-configuration(5): a comma-separated KEY=VALUE list; the MAC is checked above.
-    `vif = [ ${str('mac', `mac=${spec.mac}`)} ]`,
+    xlVif(spec.mac, spec.nic),
     ...(spec.disk ? [`disk = [ ${str('disk path', diskSpec(spec.disk))} ]`] : []),
     // PVH and PV guests talk on the Xen PV console (hvc0); an HVM guest's ttyS0 needs a pty
     // for `xl console -t serial` to reach it (xl.cfg(5) "serial", HVM only).

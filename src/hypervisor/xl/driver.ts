@@ -18,7 +18,7 @@ import type {
 } from '../driver.js'
 import {readHostCounters} from '../host-counters.js'
 import type {VmSpec} from '../vm-spec.js'
-import {xlConfig, xlConfigFiles, xlConfigPath} from './config.js'
+import {xlConfig, xlConfigFiles, xlConfigPath, xlVif} from './config.js'
 import {
   parseSchedCredit,
   parseXentopBatch,
@@ -223,6 +223,18 @@ export class XlDriver implements Driver {
 
   async undefineVm(name: string): Promise<void> {
     await this.transport.run(['rm', '-f', '--', xlConfigPath(name)])
+  }
+
+  async replaceNic(name: string, mac: string, nic: VmSpec['nic']): Promise<void> {
+    if (nic?.kind === 'udp') throw new UsageError(`host "${this.transport.host}" runs Xen, which has no UDP NIC backend`, 'use the vxlan data plane')
+    const path = xlConfigPath(name)
+    const current = await this.transport.run(['cat', '--', path], {allowFailure: true})
+    if (current.exitCode !== 0) throw new NotFoundError(`VM "${name}" has no config ${path} on host "${this.transport.host}"`)
+    const lines = current.stdout.split('\n')
+    const at = lines.findIndex((l) => /^\s*vif\s*=/.test(l))
+    if (at < 0 || !lines[at]!.includes(`mac=${mac}`)) throw new ViolinError(`host "${this.transport.host}": ${path} has no vif with mac=${mac}; violin re-plugs only the configs it wrote`)
+    lines[at] = xlVif(mac, nic)
+    await this.transport.run(['sh', '-c', WRITE_FROM_STDIN, 'sh', path], {stdin: lines.join('\n')})
   }
 
   async vmFiles(name: string): Promise<VmFiles> {
