@@ -12,7 +12,7 @@ export default class Shutdown extends ViolinCommand {
   static override flags = {
     ...vmHostFlag,
     wait: Flags.boolean({summary: 'Wait until the VM is off.'}),
-    timeout: Flags.integer({summary: 'With --wait, give up after this many seconds.', default: DEFAULT_SHUTDOWN_TIMEOUT_SEC, min: 1, helpValue: 'SECONDS', dependsOn: ['wait']}),
+    timeout: Flags.integer({summary: `With --wait, give up after this many seconds (default ${DEFAULT_SHUTDOWN_TIMEOUT_SEC}).`, min: 1, helpValue: 'SECONDS', dependsOn: ['wait']}),
   }
 
   async run() {

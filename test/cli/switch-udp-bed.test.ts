@@ -101,7 +101,7 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
     assert.equal(twin.received, 0, `10.97.0.2 exists only in environment udp: ${JSON.stringify(twin)}`)
     const ours = (await stats(1, 'udp-head'))!
     await until('udp-head still answered', () => stats(1, 'udp-head'), (s) => s.received >= ours.received + 5)
-    assert.equal((await cli(['env', 'destroy', 'twin', '--yes'])).exitCode, 0)
+    assert.equal((await cli(['env', 'undefine', 'twin', '--yes'])).exitCode, 0)
     assert.ok(!(await agentHello(2)).switches.includes(twinVni), "twin's switch is gone with it")
   })
 
@@ -120,11 +120,11 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
     assert.ok(after2.lostStreakMax <= 25, `an outage of ${after2.lostStreakMax} pings (x 200 ms)`)
   })
 
-  it('switch stop takes the switch out of every agent; env destroy leaves nothing', async () => {
+  it('switch stop takes the switch out of every agent; env undefine leaves nothing', async () => {
     const stop = await cli(['switch', 'stop', 'udp'])
     assert.equal(stop.exitCode, 0, stop.stderr)
     for (const i of [1, 2]) assert.deepEqual((await agentHello(i)).switches, [])
-    const destroy = await cli(['env', 'destroy', 'udp', '--yes'])
+    const destroy = await cli(['env', 'undefine', 'udp', '--yes'])
     assert.equal(destroy.exitCode, 0, destroy.stderr)
     assert.deepEqual((await cli(['env', 'list', '--json'])).json.environments, [])
   })
