@@ -218,4 +218,25 @@ describe('single-VM verbs over a real sshd to the real virsh test driver', funct
     assert.match(r.screen, /\[attach resolved 0\]/)
     assert.equal(r.exitCode, 0, r.screen)
   })
+
+  it('SIGTERM detaches an attached SSH session and gives the terminal back (exit 0)', async () => {
+    const probe = join(ROOT, 'test/helpers/attach-probe.ts')
+    const argv = ['sh', '-c', 'echo ready; exec sleep 600']
+    const child = spawn('script', ['-qfec', [process.execPath, '--import', 'tsx', probe, String(sshd.ports[0]), sshd.userKeyPath, knownHosts, JSON.stringify(argv)].map(quote).join(' '), '/dev/null'], {env: terminalEnv({})}) as ChildProcessWithoutNullStreams
+    let screen = ''
+    let sent = false
+    child.stdout.on('data', (d: Buffer) => {
+      screen += d.toString('utf8')
+      const pid = /\[probe pid (\d+)\]/.exec(screen)?.[1]
+      if (pid && /ready/.test(screen) && !sent) {
+        sent = true // once: a second SIGTERM is the forceful one
+        process.kill(Number(pid), 'SIGTERM')
+      }
+    })
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+    const [code] = await once(child, 'exit')
+    clearTimeout(timer)
+    assert.match(screen, /\[attach resolved 0\]/)
+    assert.equal(code, 0, screen)
+  })
 })

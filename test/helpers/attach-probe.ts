@@ -9,6 +9,7 @@ const [port, identityFile, knownHostsFile, argvJson] = process.argv.slice(2)
 const transport = new SshTransport('probe', {user: 'root', address: '127.0.0.1', port: Number(port)}, {identityFile, knownHostsFile, acceptNewHostKey: true})
 const stop = new AbortController()
 process.once('SIGTERM', () => stop.abort())
+process.stdout.write(`[probe pid ${process.pid}]\r\n`)
 try {
   const code = await transport.attach(JSON.parse(argvJson!) as string[], {signal: stop.signal})
   process.stdout.write(`\r\n[attach resolved ${code}]\r\n`)
