@@ -227,8 +227,9 @@ export class XlDriver implements Driver {
     }
   }
 
+  /** Its config and, if `autostart` made one, its link in /etc/xen/auto (else xendomains finds a dangling link). */
   async undefineVm(name: string): Promise<void> {
-    await this.transport.run(['rm', '-f', '--', xlConfigPath(name)])
+    await this.transport.run(['rm', '-f', '--', xlConfigPath(name), `${XL_AUTO_DIR}/${name}.cfg`])
   }
 
   /**
