@@ -187,7 +187,7 @@ describe('env undefine on a terminal asks for the name', () => {
   })
 
   it('env destroy --yes (what used to delete) is refused with the new name of deleting', async () => {
-    const r = await violin(['env', 'undefine', 'web', '--yes'], home.env)
+    const r = await violin(['env', 'destroy', 'web', '--yes'], home.env)
     assert.equal(r.exitCode, 2)
     assert.match(r.stderr, /env destroy only powers VMs off now/)
     assert.match(r.stderr, /Try: violin env undefine web --yes/)
