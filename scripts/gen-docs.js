@@ -39,6 +39,27 @@ export const EXIT_STATUS = [
   {key: 'locked', code: 8, short: 'locked', meaning: 'Locked: another adaptation pass (violin adapt) holds the lock; its PID is in the message.'},
 ]
 
+/**
+ * virsh verb -> violin verb, and the difference in one phrase: violin(1) prints it as FOR
+ * VIRSH USERS, README.md as "For virsh users" (test/docs.test.ts keeps the two equal).
+ */
+export const VIRSH_VERBS = [
+  ['list --all', 'list --all', 'every host at once; a Host and a Site column'],
+  ['dominfo DOM', 'dominfo VM', 'finds the host the VM is on; -H HOST narrows'],
+  ['start DOM', 'start VM', 'an xl VM starts from the config violin keeps'],
+  ['shutdown DOM', 'shutdown VM [--wait [--timeout S]]', 'can wait until off (default 60 s; virsh has no --wait)'],
+  ['reboot DOM', 'reboot VM', "same (xl: violin's VMs are shut down and created again)"],
+  ['destroy DOM', 'destroy VM', 'same: hard power-off, nothing deleted'],
+  ['suspend / resume DOM', 'suspend / resume VM', 'same (xl pause / unpause)'],
+  ['define FILE', 'define FILE -H HOST', 'needs the host when there are several'],
+  ['undefine DOM [--remove-all-storage]', 'undefine VM [--remove-files]', "refuses a running VM; removes violin's own files, never shared images"],
+  ['dumpxml DOM', 'dumpxml VM', 'for xl, the xl.cfg violin keeps'],
+  ['console DOM', 'console VM', 'over the host\'s SSH; Ctrl-] leaves, as in virsh'],
+  ['autostart [--disable] DOM', 'autostart VM [--disable]', 'xl: a link in /etc/xen/auto (xendomains)'],
+  ['setmem / schedinfo / migrate', 'setmem / schedinfo / migrate', 'setmem checks the balloon got there'],
+  ['start / shutdown / destroy / undefine, domain by domain', 'env start / shutdown / destroy / undefine ENV', 'the same verbs for every VM of an environment; env undefine deletes it'],
+]
+
 /** Defaults that the ENVIRONMENT section prints; test/docs.test.ts checks them against src/. */
 export const DEFAULTS = {connectTimeoutSec: 10, commandTimeoutSec: 30, maxParallel: 32}
 
@@ -263,6 +284,10 @@ function mainPage(pkg, commands, examples) {
     for (const c of commands.filter((c) => c.id.startsWith(`${t}:`) && !c.id.slice(t.length + 1).includes(':'))) out.push(item(c))
     out.push('')
   }
+
+  out.push('## FOR VIRSH USERS', '', `The single-VM verbs are virsh's, on every host violin manages (libvirt, xl and sim), each with \`--json\`; a VM is found on whichever host has it.`, '')
+  for (const [virsh, ours, difference] of VIRSH_VERBS) out.push(`* \`virsh ${virsh}\`: \`${BIN} ${ours}\``, `  ${md(difference)}.`)
+  out.push('')
 
   out.push('## GLOBAL OPTIONS', '', 'Every command takes these.', '')
   for (const f of globalFlags(commands)) out.push(flagItem(f))

@@ -11,7 +11,7 @@ export const selectionFlags = {
 }
 
 export const vmHostFlag = {
-  host: Flags.string({char: 'H', summary: 'The host the VM is on (when the name alone is ambiguous).', multiple: true, helpValue: 'HOST'}),
+  host: Flags.string({char: 'H', summary: 'The host the VM is on (when the name alone is ambiguous).', multiple: true, multipleNonGreedy: true, helpValue: 'HOST'}),
 }
 
 export const formatFlags = {

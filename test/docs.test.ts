@@ -21,6 +21,7 @@ interface Manifest {
 interface GenDocs {
   EXIT_STATUS: {key: string; code: number; short: string; meaning: string}[]
   DEFAULTS: {connectTimeoutSec: number; commandTimeoutSec: number; maxParallel: number}
+  VIRSH_VERBS: [virsh: string, violin: string, difference: string][]
 }
 
 const manifest = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8')) as Manifest
@@ -186,6 +187,13 @@ describe('generated docs: man pages and completions', () => {
   describe('the tables the docs print', () => {
     it('has the exit codes of src/errors.ts, no more, no fewer', () => {
       assert.deepEqual(Object.fromEntries(docs.EXIT_STATUS.map((s) => [s.key, s.code])), {...ExitCode})
+    })
+
+    it("has README's For virsh users table, row for row", () => {
+      const readme = readFileSync(join(root, 'README.md'), 'utf8')
+      const section = readme.slice(readme.indexOf('## For virsh users'), readme.indexOf('## How violin talks to hosts'))
+      const rows = section.split('\n').filter((l) => l.startsWith('| `virsh '))
+      assert.deepEqual(rows, docs.VIRSH_VERBS.map(([virsh, ours, difference]) => `| \`virsh ${virsh}\` | \`violin ${ours}\` | ${difference} |`))
     })
 
     it('has the defaults that src/ uses', () => {

@@ -152,6 +152,24 @@ export interface Driver {
   destroyVm(name: string): Promise<void>
   /** Forgets the VM's definition; it must be off. */
   undefineVm(name: string): Promise<void>
+  /** Asks the guest to reboot; resolves once asked. */
+  rebootVm(name: string): Promise<void>
+  /** Pauses the VM's vCPUs; it keeps its memory (virsh suspend, xl pause). */
+  suspendVm(name: string): Promise<void>
+  resumeVm(name: string): Promise<void>
+  /**
+   * Defines a persistent VM, off, from the hypervisor's own description (libvirt domain
+   * XML, an xl.cfg, a sim VM in YAML); returns its name.
+   */
+  defineFromConfig(text: string): Promise<string>
+  /** The VM's description in the format defineFromConfig takes. */
+  dumpConfig(name: string): Promise<string>
+  /** Whether the host starts the VM when it boots. */
+  setAutostart(name: string, enabled: boolean): Promise<void>
+  /** The argv that attaches a terminal to the VM's serial console on its host (Ctrl-] leaves). */
+  consoleArgv(name: string): string[]
+  /** VMs defined but unseen by the hypervisor while off (xl: the configs violin keeps). */
+  definedVms?(): Promise<string[]>
   vmFiles(name: string): Promise<VmFiles>
   /**
    * Re-plugs a shut-off VM's NIC (found by its MAC) into another data plane, in its

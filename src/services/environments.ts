@@ -359,6 +359,11 @@ export async function waitUntilOff(session: Session, env: EnvironmentRecord, tim
   }
 }
 
+/** Powers VMs off at once (virsh destroy); nothing is deleted. A VM already off is not an error. */
+export function destroyVms(session: Session, vms: readonly EnvVmRecord[]): Promise<VmOutcome[]> {
+  return eachVm(session, vms, (driver, vm) => driver.destroyVm(vm.name))
+}
+
 /** Powers off, undefines and deletes the files of VMs (on the hosts they are on now). */
 export function removeVms(session: Session, vms: readonly EnvVmRecord[]): Promise<VmOutcome[]> {
   return eachVm(session, vms, async (driver, vm, host) => {
@@ -372,7 +377,7 @@ export function removeVms(session: Session, vms: readonly EnvVmRecord[]): Promis
   })
 }
 
-/** Destroys an environment: every VM where it runs now, then the record. */
+/** Deletes an environment (`env undefine`): every VM where it runs now, its switch, then the record. */
 export async function destroyEnvironment(session: Session, env: EnvironmentRecord): Promise<VmOutcome[]> {
   const status = await environmentStatus(session, env)
   const present = status.filter((v) => v.state !== 'missing')

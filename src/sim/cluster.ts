@@ -27,6 +27,8 @@ export interface SimVm {
   /** CPU time banked before the last change of demand or host, seconds. */
   cpuBankSec: number
   cpuBankAt: number
+  /** Set by `violin autostart`; a simulated host never boots, so it only shows. */
+  autostart?: boolean
 }
 
 const DEFAULT_START = Date.parse('2026-01-01T00:00:00Z')

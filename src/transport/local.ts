@@ -2,7 +2,7 @@ import type {Duplex} from 'node:stream'
 
 import {CommandFailedError, SocketUnavailableError, TimeoutError, ViolinError, tail} from '../errors.js'
 import {quoteArgv} from './shell-quote.js'
-import {DEFAULT_COMMAND_TIMEOUT_MS, type RunOptions, type RunResult, type Transport} from './transport.js'
+import {type AttachOptions, DEFAULT_COMMAND_TIMEOUT_MS, type RunOptions, type RunResult, type Transport} from './transport.js'
 
 /**
  * Runs commands on this machine (argv, no shell) with nano-spawn: execa's small
@@ -63,6 +63,26 @@ export class LocalTransport implements Transport {
       const socket = connect(path)
       socket.once('connect', () => resolve(socket))
       socket.once('error', (error: NodeJS.ErrnoException) => reject(new SocketUnavailableError(this.host, path, error.code ?? error.message)))
+    })
+  }
+
+  /** The program itself reads the terminal (virsh console and xl console leave on Ctrl-]). */
+  async attach(argv: readonly string[], options: AttachOptions = {}): Promise<number> {
+    const {spawn} = await import('node:child_process')
+    const [file, ...args] = argv
+    if (!file) throw new Error('empty argv')
+    return new Promise<number>((resolve, reject) => {
+      const child = spawn(file, args, {stdio: 'inherit'})
+      const stop = () => child.kill('SIGTERM')
+      options.signal?.addEventListener('abort', stop, {once: true})
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        options.signal?.removeEventListener('abort', stop)
+        reject(new ViolinError(`host "${this.host}": cannot run ${file}: ${error.code === 'ENOENT' ? 'not found on PATH (is it installed?)' : (error.code ?? error.message)}`))
+      })
+      child.once('exit', (code, signal) => {
+        options.signal?.removeEventListener('abort', stop)
+        resolve(options.signal?.aborted ? 0 : (code ?? (signal ? 128 : 1)))
+      })
     })
   }
 

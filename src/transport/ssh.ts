@@ -7,7 +7,7 @@ import pLimit from 'p-limit'
 import {AuthError, CommandFailedError, HostKeyError, SocketUnavailableError, TimeoutError, UnreachableError, ViolinError, tail} from '../errors.js'
 import {blobKeyType, fingerprint, hostKeyAlgorithmsFor, keysFor, knownHostsLine, knownHostsName, parseKnownHosts} from './known-hosts.js'
 import {quoteArgv} from './shell-quote.js'
-import {DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, type RunOptions, type RunResult, type Transport} from './transport.js'
+import {type AttachOptions, CONSOLE_ESCAPE, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, type RunOptions, type RunResult, type Transport} from './transport.js'
 
 export interface SshTarget {
   user: string
@@ -93,6 +93,61 @@ export class SshTransport implements Transport {
         new Promise<ClientChannel>((resolve, reject) => {
           // sshd answers "open failed" both when nothing listens and when forwarding is off (AllowStreamLocalForwarding).
           client.openssh_forwardOutStreamLocal(path, (error, stream) => (error ? reject(new SocketUnavailableError(this.host, path, error.message)) : resolve(stream)))
+        }),
+    )
+  }
+
+  /**
+   * An exec channel with a pseudo-terminal of the local terminal's type and size; this
+   * side leaves on Ctrl-] (closing the channel hangs the remote program up).
+   */
+  async attach(argv: readonly string[], options: AttachOptions = {}): Promise<number> {
+    const client = await this.connect()
+    const stdin = process.stdin
+    const stdout = process.stdout
+    const pty = {term: process.env.TERM || 'vt100', rows: stdout.rows || 24, cols: stdout.columns || 80}
+    return this.channels(
+      () =>
+        new Promise<number>((resolve, reject) => {
+          client.exec(`exec ${quoteArgv(argv)}`, {pty}, (error, stream) => {
+            if (error) {
+              reject(new UnreachableError(this.host, `cannot open a channel: ${error.message}`))
+              return
+            }
+            let left = false
+            const wasRaw = stdin.isTTY ? stdin.isRaw : false
+            const leave = () => {
+              left = true
+              stream.close()
+            }
+            const onInput = (data: Buffer) => {
+              const escape = data.indexOf(CONSOLE_ESCAPE)
+              if (escape < 0) {
+                stream.write(data)
+                return
+              }
+              if (escape > 0) stream.write(data.subarray(0, escape))
+              leave()
+            }
+            const onResize = () => stream.setWindow(stdout.rows || 24, stdout.columns || 80, 0, 0)
+            options.signal?.addEventListener('abort', leave, {once: true})
+            if (stdin.isTTY) stdin.setRawMode(true)
+            stdin.on('data', onInput)
+            stdin.resume()
+            stdout.on('resize', onResize)
+            stream.pipe(stdout, {end: false})
+            stream.stderr.pipe(process.stderr, {end: false})
+            stream.on('close', (code: number | null, signal?: string) => {
+              stdin.off('data', onInput)
+              stdin.pause()
+              if (stdin.isTTY) stdin.setRawMode(wasRaw)
+              stdout.off('resize', onResize)
+              options.signal?.removeEventListener('abort', leave)
+              if (left) resolve(0)
+              else if (code === null && !signal) reject(new UnreachableError(this.host, `connection lost while running \`${quoteArgv(argv)}\``))
+              else resolve(code ?? 128)
+            })
+          })
         }),
     )
   }

@@ -8,6 +8,13 @@ export interface RunOptions {
   stdin?: string
 }
 
+export interface AttachOptions {
+  signal?: AbortSignal
+}
+
+/** Ctrl-]: the escape of virsh console, xl console and telnet. */
+export const CONSOLE_ESCAPE = 0x1d
+
 export interface RunResult {
   stdout: string
   stderr: string
@@ -29,6 +36,14 @@ export interface Transport {
    * SocketUnavailableError when nothing listens there.
    */
   connectSocket(path: string): Promise<Duplex>
+  /**
+   * Runs an interactive program on the host attached to this process's terminal (stdin in
+   * raw mode, output straight to stdout) until it ends, Ctrl-] is typed, or signal aborts;
+   * resolves to its exit status (0 when left by Ctrl-] or the signal). Locally the program
+   * inherits the terminal; over SSH it runs on a pseudo-terminal of its own. Optional so
+   * that transports with no terminal to give (test doubles, network namespaces) need not.
+   */
+  attach?(argv: readonly string[], options?: AttachOptions): Promise<number>
   close(): Promise<void>
 }
 

@@ -325,12 +325,12 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       assert.deepEqual(new Set((await info('lab')).vms.map((v) => v.state)), new Set(['running']))
     })
 
-    it('env destroy needs --yes off a terminal, then leaves no domain, file or process behind', async () => {
-      const refused = await cli(['env', 'destroy', 'lab'])
+    it('env undefine needs --yes off a terminal, then leaves no domain, file or process behind', async () => {
+      const refused = await cli(['env', 'undefine', 'lab'])
       assert.equal(refused.exitCode, 2)
       assert.match(refused.stderr, /--yes/)
       assert.equal((await info('lab')).vms.length, 4)
-      const r = await cli(['env', 'destroy', 'lab', '--yes'])
+      const r = await cli(['env', 'undefine', 'lab', '--yes'])
       assert.equal(r.exitCode, 0, r.stderr)
       assert.deepEqual(await domainsEverywhere(), [])
       for (const h of bed.hosts) {
@@ -352,7 +352,7 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       assert.equal(set.exitCode, 1, set.stdout)
       assert.match(set.stderr, /balloon stayed at 160 MiB .*no balloon driver/)
     } finally {
-      assert.equal((await cli(['env', 'destroy', 'nb', '--yes'])).exitCode, 0)
+      assert.equal((await cli(['env', 'undefine', 'nb', '--yes'])).exitCode, 0)
     }
   })
 
@@ -386,7 +386,7 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       assert.equal(p2p.exitCode, 0, p2p.stderr)
       assert.equal(p2p.json.plan.peerToPeer, true)
       assert.equal((await info('ro')).vms[0]!.host, 'vbed1')
-      assert.equal((await cli(['env', 'destroy', 'ro', '--yes'])).exitCode, 0)
+      assert.equal((await cli(['env', 'undefine', 'ro', '--yes'])).exitCode, 0)
     })
 
     it('env migrate: a move that cannot happen is reported, its VM keeps running where it was, the others go on', async () => {
@@ -409,7 +409,7 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
         const movedVm = env.vms.find((v) => v.role === 'compute' && v.name !== failed[0].vm)!
         assert.deepEqual([movedVm.host, movedVm.state], ['vbed3', 'running'])
       } finally {
-        assert.equal((await cli(['env', 'destroy', 'part', '--yes'])).exitCode, 0)
+        assert.equal((await cli(['env', 'undefine', 'part', '--yes'])).exitCode, 0)
       }
     })
 
@@ -424,7 +424,7 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       assert.equal(moved.exitCode, 0, moved.stderr)
       assert.match(await bed.exec(2, ['qemu-img', 'info', '-U', '/var/lib/violin/disks/pd-head.qcow2']), /virtual size: 32 MiB/)
       assert.equal((await bed.exec(1, ['sh', '-c', 'ls /var/lib/violin/disks'])).trim(), '', 'the source copy is removed')
-      assert.equal((await cli(['env', 'destroy', 'pd', '--yes'])).exitCode, 0)
+      assert.equal((await cli(['env', 'undefine', 'pd', '--yes'])).exitCode, 0)
       assert.equal((await bed.exec(2, ['sh', '-c', 'ls /var/lib/violin/disks'])).trim(), '')
     })
   })

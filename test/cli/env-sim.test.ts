@@ -111,8 +111,8 @@ describe('env commands on simulated hosts', () => {
   })
 
   it('unknown environments are exit 4 for every verb', async () => {
-    for (const verb of ['info', 'start', 'shutdown', 'destroy']) {
-      const r = await violin(['env', verb, 'nope', ...(verb === 'destroy' ? ['--yes'] : [])], home.env)
+    for (const verb of ['info', 'start', 'shutdown', 'destroy', 'undefine']) {
+      const r = await violin(['env', verb, 'nope', ...(verb === 'undefine' ? ['--yes'] : [])], home.env)
       assert.equal(r.exitCode, 4, `${verb}: ${r.stderr}`)
       assert.match(r.stderr, /environment "nope" is not in the inventory/)
     }
@@ -137,11 +137,11 @@ describe('env commands on simulated hosts', () => {
 })
 
 /**
- * env destroy's confirmation on a real terminal: `script` gives violin a pseudo-terminal
+ * env undefine's confirmation on a real terminal: `script` gives violin a pseudo-terminal
  * and types the answer. The environment is a hand-written inventory record over VMs of
  * the simulated cluster (sim hosts keep nothing, so env create cannot make one there).
  */
-describe('env destroy on a terminal asks for the name', () => {
+describe('env undefine on a terminal asks for the name', () => {
   let home: ReturnType<typeof tempHome>
 
   beforeEach(async () => {
@@ -158,25 +158,49 @@ describe('env destroy on a terminal asks for the name', () => {
 
   async function onTerminal(answer: string): Promise<{exitCode: number; output: string}> {
     const {execa} = await import('execa')
-    const command = `node ${join(ROOT, 'bin', 'run.js')} env destroy web`
+    const command = `node ${join(ROOT, 'bin', 'run.js')} env undefine web`
     const r = await execa('script', ['-qec', command, '/dev/null'], {input: `${answer}\n`, reject: false, env: {...home.env, FORCE_COLOR: '0'}, extendEnv: true})
     return {exitCode: r.exitCode ?? -1, output: String(r.stdout)}
   }
 
-  it('a wrong answer destroys nothing (exit 1)', async () => {
+  it('a wrong answer deletes nothing (exit 1)', async () => {
     const r = await onTerminal('wbe')
-    assert.match(r.output, /Destroy web: web-head \(running on east1\), web-1 \(running on east1\)\?/)
-    assert.match(r.output, /not confirmed; nothing was destroyed/)
+    assert.match(r.output, /Delete web: web-head \(running on east1\), web-1 \(running on east1\)\?/)
+    assert.match(r.output, /not confirmed; nothing was deleted/)
     assert.equal(r.exitCode, 1)
     const info = await violin(['env', 'info', 'web', '--json'], home.env)
     assert.equal(info.json.vms.length, 2)
   })
 
-  it("the environment's name destroys it", async () => {
+  it("the environment's name deletes it", async () => {
     const r = await onTerminal('web')
     assert.equal(r.exitCode, 0, r.output)
-    assert.match(r.output, /Destroyed environment web \(2 VMs\)/)
+    assert.match(r.output, /Deleted environment web \(2 VMs\)/)
     const info = await violin(['env', 'info', 'web'], home.env)
     assert.equal(info.exitCode, 4)
+  })
+
+  it('env undefine off a terminal needs --yes (exit 2) and deletes nothing without it', async () => {
+    const r = await violinProcess(['env', 'undefine', 'web'], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.match(r.stderr, /undefining "web" deletes its 2 VMs and their files/)
+    assert.equal((await violin(['env', 'info', 'web', '--json'], home.env)).json.vms.length, 2)
+  })
+
+  it('env destroy powers every running VM off, asks nothing, and keeps the environment (as virsh destroy keeps a VM)', async () => {
+    const r = await violinProcess(['env', 'destroy', 'web', '--json'], home.env)
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.deepEqual(r.json, {name: 'web', destroyed: ['web-head', 'web-1'], failed: []})
+    const info = await violin(['env', 'info', 'web', '--json'], home.env)
+    assert.equal(info.exitCode, 0)
+    assert.equal(info.json.vms.length, 2)
+  })
+
+  it('env destroy --yes (what used to delete) is refused with the new name of deleting', async () => {
+    const r = await violin(['env', 'destroy', 'web', '--yes'], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.match(r.stderr, /env destroy only powers VMs off now/)
+    assert.match(r.stderr, /Try: violin env undefine web --yes/)
+    assert.equal((await violin(['env', 'info', 'web', '--json'], home.env)).json.vms.length, 2)
   })
 })

@@ -59,6 +59,17 @@ describe('--json shapes', () => {
     })
   })
 
+  it('the single-VM verbs: {vm, host, state}; shutdown --wait adds waited_sec; undefine, dumpxml, autostart their own', async () => {
+    for (const verb of ['start', 'reboot', 'destroy', 'suspend']) {
+      const {json} = await violin([verb, verb === 'start' ? 'spare' : 'db-1', ...sim, '--json'], home.env)
+      assert.deepEqual(keys(json), ['host', 'state', 'vm'], verb)
+    }
+    assert.deepEqual(keys((await violin(['shutdown', 'db-1', '--wait', ...sim, '--json'], home.env)).json), ['host', 'state', 'vm', 'waited_sec'])
+    assert.deepEqual(keys((await violin(['undefine', 'spare', ...sim, '--json'], home.env)).json), ['host', 'removed', 'vm'])
+    assert.deepEqual(keys((await violin(['dumpxml', 'db-1', ...sim, '--json'], home.env)).json), ['config', 'format', 'host', 'vm'])
+    assert.deepEqual(keys((await violin(['autostart', 'db-1', ...sim, '--json'], home.env)).json), ['autostart', 'host', 'vm'])
+  })
+
   it('errors: {error: {type, message, hint, exitCode}}', async () => {
     const {json} = await violin(['dominfo', 'ghost', ...sim, '--json'], home.env)
     assert.deepEqual(keys(json.error), ['exitCode', 'hint', 'message', 'type'])

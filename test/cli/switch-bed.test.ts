@@ -98,7 +98,7 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
     assert.deepEqual(start2.json.hosts.map((h: {host: string; added: string[]}) => [h.host, h.added]), [['vbed1', []]])
   })
 
-  it('env create --dataplane vxlan starts the switch before the VMs and puts their NICs on it; destroy takes it down', async () => {
+  it('env create --dataplane vxlan starts the switch before the VMs and puts their NICs on it; undefine takes it down', async () => {
     const r = await cli(['env', 'create', 'web', '--vms', '2', '--kernel', bed.guest.kernel, '--no-start', '--dataplane', 'vxlan', '--json'])
     assert.equal(r.exitCode, 0, r.stdout + r.stderr)
     const info = await cli(['env', 'info', 'web', '--json'])
@@ -109,7 +109,7 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
       assert.match(xml, new RegExp(`<mac address='${vm.mac}'/>`))
     }
     for (const h of bed.hosts) assert.match(await bed.exec(h.index, ['ip', '-o', 'link', 'show']), /\bvx1002\b/, h.name)
-    const destroy = await cli(['env', 'destroy', 'web', '--yes'])
+    const destroy = await cli(['env', 'undefine', 'web', '--yes'])
     assert.equal(destroy.exitCode, 0, destroy.stderr)
     for (const h of bed.hosts) assert.doesNotMatch(await bed.exec(h.index, ['ip', '-o', 'link', 'show']), /\b(vx1002|vbr1002)\b/, h.name)
   })
@@ -142,7 +142,7 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
       assert.equal((await cli(['env', 'define', '--file', twinFile])).exitCode, 0)
       const twin = await until('twin-head has pinged for a while', () => stats(2, 'twin-head'), (s) => s.sent >= 10)
       assert.equal(twin.received, 0, `10.98.0.2 exists only in environment live: ${JSON.stringify(twin)}`)
-      assert.equal((await cli(['env', 'destroy', 'twin', '--yes'])).exitCode, 0)
+      assert.equal((await cli(['env', 'undefine', 'twin', '--yes'])).exitCode, 0)
 
       const there = await cli(['migrate', 'live-c1', 'vbed1', '--live'])
       assert.equal(there.exitCode, 0, there.stderr)
@@ -155,7 +155,7 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
       const after2 = await until('pings answered after moving back', () => stats(1, 'live-head'), (s) => s.received >= after1.received + 10)
       console.log(`      ping every 200 ms across two live migrations: ${after2.sent} sent, ${after2.received} answered, longest outage ${after2.lostStreakMax * 200} ms`)
       assert.ok(after2.lostStreakMax <= 25, `an outage of ${after2.lostStreakMax} pings (x 200 ms)`)
-      assert.equal((await cli(['env', 'destroy', 'live', '--yes'])).exitCode, 0)
+      assert.equal((await cli(['env', 'undefine', 'live', '--yes'])).exitCode, 0)
     })
   })
 })

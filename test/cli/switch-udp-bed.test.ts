@@ -101,7 +101,7 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
     assert.equal(twin.received, 0, `10.97.0.2 exists only in environment udp: ${JSON.stringify(twin)}`)
     const ours = (await stats(1, 'udp-head'))!
     await until('udp-head still answered', () => stats(1, 'udp-head'), (s) => s.received >= ours.received + 5)
-    assert.equal((await cli(['env', 'destroy', 'twin', '--yes'])).exitCode, 0)
+    assert.equal((await cli(['env', 'undefine', 'twin', '--yes'])).exitCode, 0)
     assert.ok(!(await agentHello(2)).switches.includes(twinVni), "twin's switch is gone with it")
   })
 
@@ -151,8 +151,8 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
     )
   })
 
-  it('env destroy leaves nothing', async () => {
-    const destroy = await cli(['env', 'destroy', 'udp', '--yes'])
+  it('env undefine leaves nothing', async () => {
+    const destroy = await cli(['env', 'undefine', 'udp', '--yes'])
     assert.equal(destroy.exitCode, 0, destroy.stderr)
     assert.deepEqual((await cli(['env', 'list', '--json'])).json.environments, [])
   })

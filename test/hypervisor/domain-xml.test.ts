@@ -125,11 +125,11 @@ describe('libvirt domain XML', () => {
     assert.doesNotMatch(xml, /<mtu/)
   })
 
-  it('writes serial and console to the log file, appending, when consoleLog is given', () => {
+  it('logs serial and console to the log file, appending, when consoleLog is given, on a pty violin console can attach to', () => {
     const xml = domainXml({...base, consoleLog: '/var/lib/violin/console/lab-c1.log'}, 'kvm')
-    assert.match(xml, /<serial type='file'><source path='\/var\/lib\/violin\/console\/lab-c1.log' append='on'\/><\/serial>/)
-    assert.match(xml, /<console type='file'><source path='\/var\/lib\/violin\/console\/lab-c1.log' append='on'\/>/)
-    assert.doesNotMatch(xml, /type='pty'/)
+    assert.match(xml, /<serial type='pty'><log file='\/var\/lib\/violin\/console\/lab-c1.log' append='on'\/><\/serial>/)
+    assert.match(xml, /<console type='pty'><log file='\/var\/lib\/violin\/console\/lab-c1.log' append='on'\/><target type='serial' port='0'\/><\/console>/)
+    assert.doesNotMatch(xml, /type='file'/)
   })
 
   it('uses a pty for serial and console otherwise', () => {
@@ -152,7 +152,7 @@ describe('libvirt domain XML', () => {
     assert.deepEqual(elements(xml, 'initrd'), [escaped])
     assert.deepEqual(elements(xml, 'cmdline'), ['x=&quot;1&quot; y=&apos;2&apos; z&lt;3 &amp; w&gt;4'])
     assert.ok(xml.includes(`<source file='${escaped}'/>`))
-    assert.equal(xml.split(`<source path='${escaped}' append='on'/>`).length, 3)
+    assert.equal(xml.split(`<log file='${escaped}' append='on'/>`).length, 3)
     assert.ok(!xml.includes(hostile))
   })
 
@@ -202,7 +202,7 @@ describe('libvirt domain XML, read back by libvirt (test driver)', () => {
       assert.deepEqual(elements(out, 'cmdline'), ['console=ttyS0 root=/dev/vda ro'])
       assert.match(out, /<source file='\/var\/lib\/violin\/images\/debian.img'\/>/)
       assert.match(out, /<shares>256<\/shares>/)
-      assert.match(out, /<source path='\/var\/lib\/violin\/console\/lab-head.log' append='on'\/>/)
+      assert.match(out, /<log file='\/var\/lib\/violin\/console\/lab-head.log' append='on'\/>/)
       assert.match(out, /<on_reboot>destroy<\/on_reboot>/)
     })
   }
@@ -217,7 +217,7 @@ describe('libvirt domain XML, read back by libvirt (test driver)', () => {
     assert.match(out, new RegExp(`^ file +disk +vda +${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'))
     assert.deepEqual(elements(out, 'kernel').map((k) => unescapeXml(k!)), [kernel])
     assert.deepEqual(elements(out, 'cmdline').map((c) => unescapeXml(c!)), [cmdline])
-    const consolePaths = [...out.matchAll(/<source path='([^']*)' append='on'\/>/g)].map((m) => unescapeXml(m[1]!))
+    const consolePaths = [...out.matchAll(/<log file='([^']*)' append='on'\/>/g)].map((m) => unescapeXml(m[1]!))
     assert.deepEqual(consolePaths, [`/log/&'<>".log`, `/log/&'<>".log`])
   })
 

@@ -296,16 +296,16 @@ describe('XlDriver: VMs defined as xl.cfg files', () => {
     assert.match(stdin, /^maxmem = 512$/m)
   })
 
-  it('startVm is xl create on that file; undefineVm removes it', async () => {
+  it('startVm is xl create on that file; undefineVm removes it and its autostart link', async () => {
     const {xl, transport} = driver([
       [['xl', 'create', '--', CFG], {stdout: ''}],
-      [['rm', '-f', '--', CFG], {}],
+      [['rm', '-f', '--', CFG, '/etc/xen/auto/lab-c1.cfg'], {}],
     ])
     await xl.startVm('lab-c1')
     await xl.undefineVm('lab-c1')
     assert.deepEqual(transport.argvs(), [
       ['xl', 'create', '--', CFG],
-      ['rm', '-f', '--', CFG],
+      ['rm', '-f', '--', CFG, '/etc/xen/auto/lab-c1.cfg'],
     ])
   })
 

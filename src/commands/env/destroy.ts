@@ -1,36 +1,31 @@
-import {createInterface} from 'node:readline/promises'
-
 import {Args, Flags} from '@oclif/core'
 
 import {EnvCommand} from '../../env-command.js'
-import {UsageError, ViolinError} from '../../errors.js'
-import {destroyEnvironment, environmentStatus} from '../../services/environments.js'
+import {UsageError} from '../../errors.js'
+import {destroyVms, environmentStatus} from '../../services/environments.js'
 
 export default class EnvDestroy extends EnvCommand {
-  static override summary = 'Power off and delete every VM of an environment, its files, and its record.'
+  static override summary = 'Power off every VM of an environment at once, like virsh destroy: nothing is deleted.'
   static override description =
-    "Each VM is destroyed where it runs now, undefined, and its files under /var/lib/violin (console log, private disk) removed. Shared read-only images are left alone. Asks for the environment's name on a terminal; elsewhere --yes is required (exit 2 without it). If some VM cannot be removed, the environment stays in the inventory so the command can be run again."
-  static override examples = ['<%= config.bin %> env destroy lab', '<%= config.bin %> env destroy lab --yes --quiet']
+    'The hard stop: each running or paused VM is powered off where it runs now, with no chance to shut down cleanly (env shutdown asks the guests). VMs, files, switch and record stay; env start brings them back. To delete the environment, use env undefine.'
+  static override examples = ['<%= config.bin %> env destroy lab', '<%= config.bin %> env destroy lab --json']
   static override args = {name: Args.string({description: 'environment name', required: true})}
-  static override flags = {yes: Flags.boolean({char: 'y', summary: 'Do not ask for confirmation.'})}
+  static override flags = {
+    // env destroy used to delete and took --yes; a script still passing it meant deletion.
+    yes: Flags.boolean({char: 'y', hidden: true}),
+  }
 
   async run() {
     const {args, flags} = await this.parse(EnvDestroy)
     this.quiet = flags.quiet
+    if (flags.yes) throw new UsageError('env destroy only powers VMs off now (as virsh destroy does) and asks nothing; deleting is env undefine', `violin env undefine ${args.name} --yes`)
     const session = await this.openSession(flags)
     const env = session.inventory!.environment(args.name)
-    if (!flags.yes) {
-      if (!process.stdin.isTTY || !process.stderr.isTTY) throw new UsageError(`destroying "${env.name}" deletes its ${env.vms.length} VMs and their files`, `add --yes to confirm`)
-      const status = await environmentStatus(session, env)
-      const rl = createInterface({input: process.stdin, output: process.stderr})
-      const answer = await rl.question(`Destroy ${env.name}: ${status.map((v) => `${v.name} (${v.state} on ${v.host})`).join(', ')}?\nType the environment name to confirm: `).finally(() => rl.close())
-      if (answer.trim() !== env.name) throw new ViolinError('not confirmed; nothing was destroyed')
-    }
-    const outcomes = await destroyEnvironment(session, env)
-    const removed = outcomes.filter((o) => !o.error).map((o) => o.vm)
+    const on = (await environmentStatus(session, env)).filter((v) => v.state === 'running' || v.state === 'paused' || v.state === 'idle' || v.state === 'unknown')
+    const outcomes = await destroyVms(session, on)
+    const stopped = outcomes.filter((o) => !o.error).map((o) => o.vm)
+    this.note(on.length === 0 ? `No VM of ${env.name} is running.` : `Powered off ${stopped.length} of ${on.length} VMs of ${env.name}; nothing was deleted.`)
     this.exitForVms(outcomes)
-    if (removed.length === outcomes.length) this.note(`Destroyed environment ${env.name} (${removed.length} VMs).`)
-    else if (!this.jsonEnabled()) this.logToStderr(`Environment ${env.name} is kept in the inventory: run env destroy again once the hosts answer.`)
-    return {name: env.name, destroyed: removed, failed: outcomes.filter((o) => o.error).map((o) => ({vm: o.vm, host: o.host, error: o.error!.message}))}
+    return {name: env.name, destroyed: stopped, failed: outcomes.filter((o) => o.error).map((o) => ({vm: o.vm, host: o.host, error: o.error!.message}))}
   }
 }

@@ -92,8 +92,12 @@ function nic(spec: Pick<VmSpec, 'mac' | 'nic'>): string[] {
   return [...attach, `      <mac address='${spec.mac}'/>`, "      <model type='virtio'/>", ...(n?.mtu ? [`      <mtu size='${n.mtu}'/>`] : []), '    </interface>']
 }
 
+/**
+ * Always a pty, so `virsh console` (violin console) can attach; with a path, everything the
+ * guest writes is also logged there (libvirt's <log>, written by virtlogd), appending.
+ */
 function console(path: string | undefined): string[] {
   if (!path) return ["    <serial type='pty'/>", "    <console type='pty'><target type='serial' port='0'/></console>"]
-  const source = `<source path='${esc(path)}' append='on'/>`
-  return [`    <serial type='file'>${source}</serial>`, `    <console type='file'>${source}<target type='serial' port='0'/></console>`]
+  const log = `<log file='${esc(path)}' append='on'/>`
+  return [`    <serial type='pty'>${log}</serial>`, `    <console type='pty'>${log}<target type='serial' port='0'/></console>`]
 }

@@ -38,6 +38,11 @@ const MARK = '@@violin:'
 /** A migration of a large or busy guest takes minutes, far beyond a command's usual timeout. */
 const LIBVIRT_MIGRATE_TIMEOUT_MS = 3_600_000
 const DOMINFO = 'dominfo:'
+/**
+ * `virsh define` of XML sent on stdin, through a temporary file that lives only as long as
+ * the define: virsh cannot read /dev/stdin when it is a socket, which is what Node gives a child.
+ */
+const DEFINE_FROM_STDIN = 'f=$(mktemp) || exit 1; cat > "$f" && virsh -c "$1" define --file "$f"; rc=$?; rm -f "$f"; exit $rc'
 const NOT_FOUND = /failed to get domain|Domain not found|no domain with matching name/
 
 function num(v: string | undefined): number | undefined {
@@ -211,10 +216,7 @@ export class LibvirtDriver implements Driver {
   }
 
   async defineVm(spec: VmSpec, options: {domainType: DomainType}): Promise<void> {
-    // The XML travels on stdin into a temporary file that lives only as long as the define:
-    // virsh cannot read /dev/stdin when it is a socket, which is what Node gives a child.
-    const script = 'f=$(mktemp) || exit 1; cat > "$f" && virsh -c "$1" define --file "$f"; rc=$?; rm -f "$f"; exit $rc'
-    const run = await this.transport.run(['sh', '-c', script, 'sh', this.uri], {stdin: domainXml(spec, options.domainType), allowFailure: true})
+    const run = await this.transport.run(['sh', '-c', DEFINE_FROM_STDIN, 'sh', this.uri], {stdin: domainXml(spec, options.domainType), allowFailure: true})
     if (run.exitCode !== 0) throw new ViolinError(`host "${this.transport.host}": defining "${spec.name}" failed: ${run.stderr.trim().replace(/^error: /gm, '')}`)
   }
 
@@ -249,6 +251,42 @@ export class LibvirtDriver implements Driver {
 
   async undefineVm(name: string): Promise<void> {
     await this.onVm(name, ['undefine', '--domain', name, '--managed-save', '--snapshots-metadata'], () => undefined)
+  }
+
+  async rebootVm(name: string): Promise<void> {
+    // violin's XML has <on_reboot>destroy</on_reboot>; libvirt then does a "fake reboot"
+    // (ACPI power-off, then reset) rather than letting the guest end.
+    await this.onVm(name, ['reboot', '--domain', name], () => undefined)
+  }
+
+  async suspendVm(name: string): Promise<void> {
+    await this.onVm(name, ['suspend', '--domain', name], () => undefined)
+  }
+
+  async resumeVm(name: string): Promise<void> {
+    await this.onVm(name, ['resume', '--domain', name], () => undefined)
+  }
+
+  async defineFromConfig(text: string): Promise<string> {
+    const run = await this.transport.run(['sh', '-c', DEFINE_FROM_STDIN, 'sh', this.uri], {stdin: text, allowFailure: true})
+    if (run.exitCode !== 0) throw new ViolinError(`host "${this.transport.host}": virsh define: ${run.stderr.trim().replace(/^error: /gm, '')}`, undefined, 'check the XML with virt-xml-validate FILE domain')
+    // "Domain 'NAME' defined from FILE" (libvirt 6.x and later; older ones print no quotes)
+    const m = /^Domain '(.*)' defined from /m.exec(run.stdout) ?? /^Domain (.*) defined from /m.exec(run.stdout)
+    if (!m) throw new ViolinError(`host "${this.transport.host}": virsh define said nothing of the VM's name: ${run.stdout.trim()}`)
+    return m[1]!
+  }
+
+  dumpConfig(name: string): Promise<string> {
+    return this.onVm(name, ['dumpxml', '--domain', name], (xml) => xml)
+  }
+
+  async setAutostart(name: string, enabled: boolean): Promise<void> {
+    await this.onVm(name, ['autostart', '--domain', name, ...(enabled ? [] : ['--disable'])], () => undefined)
+  }
+
+  consoleArgv(name: string): string[] {
+    // --force: take the console from another client holding it, as virsh console --force does.
+    return ['virsh', '-c', this.uri, 'console', '--force', '--domain', name]
   }
 
   vmFiles(name: string): Promise<VmFiles> {

@@ -1,5 +1,5 @@
-import {NotFoundError, UsageError, ViolinError} from '../../errors.js'
-import type {SimCluster, SimVm} from '../../sim/cluster.js'
+import {ConfigError, NotFoundError, UsageError, ViolinError} from '../../errors.js'
+import {SimCluster, type SimVm} from '../../sim/cluster.js'
 import type {VmSpec} from '../vm-spec.js'
 import type {
   Driver,
@@ -65,7 +65,7 @@ export class SimDriver implements Driver {
       maxMemoryMiB: vm.maxMemoryMiB,
       cpuTimeSec: this.cluster.cpuTimeSec(vm),
       persistent: true,
-      autostart: false,
+      autostart: vm.autostart ?? false,
     }
   }
 
@@ -183,6 +183,64 @@ export class SimDriver implements Driver {
   async replaceNic(name: string): Promise<void> {
     this.vm(name)
     throw new UsageError(`simulated VMs have no NICs to re-plug (${this.cluster.file})`)
+  }
+
+  async rebootVm(name: string): Promise<void> {
+    const vm = this.vm(name)
+    if (vm.state !== 'running') throw new ViolinError(`VM "${name}" is ${vm.state}, not running`, undefined, vm.state === 'paused' ? `violin resume ${name}` : `violin start ${name}`)
+  }
+
+  async suspendVm(name: string): Promise<void> {
+    const vm = this.vm(name)
+    if (vm.state !== 'running') throw new ViolinError(`VM "${name}" is ${vm.state}, not running`)
+    this.cluster.bankAll()
+    vm.state = 'paused'
+  }
+
+  async resumeVm(name: string): Promise<void> {
+    const vm = this.vm(name)
+    if (vm.state !== 'paused') throw new ViolinError(`VM "${name}" is ${vm.state}, not paused`)
+    this.cluster.bankAll()
+    vm.state = 'running'
+  }
+
+  /** A sim VM is described as in the cluster file's vms list: {name, vcpus, memory, maxMemory, cpu}. */
+  async defineFromConfig(text: string): Promise<string> {
+    const {load} = await import('js-yaml')
+    let doc: unknown
+    try {
+      doc = load(text)
+    } catch (error) {
+      throw new UsageError(`not valid YAML: ${(error as Error).message.split('\n')[0]}`)
+    }
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new UsageError('a sim VM is a YAML mapping: {name, vcpus, memory, maxMemory, cpu}')
+    const host = this.cluster.host(this.hostName)!
+    let one: SimCluster
+    try {
+      one = SimCluster.parse('', JSON.stringify({hosts: [{...host, memory: `${host.memoryMiB}MiB`}], vms: [{...doc, host: host.name, state: 'shutoff'}]}))
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      throw new UsageError(`${error.message.replace(/^: vms\[0\]\./, '').replace(/^: /, '')}`, 'a sim VM is a YAML mapping: {name, vcpus, memory, maxMemory, cpu}')
+    }
+    const vm = one.vms[0]!
+    if (this.cluster.vms.some((v) => v.name === vm.name)) throw new UsageError(`VM "${vm.name}" already exists in ${this.cluster.file}`)
+    this.cluster.vms.push({...vm, memoryUsedMiB: 0, cpuBankAt: this.cluster.timeSec})
+    return vm.name
+  }
+
+  async dumpConfig(name: string): Promise<string> {
+    const vm = this.vm(name)
+    const {dump} = await import('js-yaml')
+    return dump({name: vm.name, vcpus: vm.vcpus, memory: `${vm.memoryMiB}MiB`, maxMemory: `${vm.maxMemoryMiB}MiB`, cpu: vm.cpuDemand})
+  }
+
+  async setAutostart(name: string, enabled: boolean): Promise<void> {
+    this.vm(name).autostart = enabled
+  }
+
+  consoleArgv(name: string): string[] {
+    this.vm(name)
+    throw new UsageError(`sim VMs have no console (VM "${name}" on simulated host "${this.hostName}")`, `violin dominfo ${name}`)
   }
 
   async vmFiles(name: string): Promise<VmFiles> {

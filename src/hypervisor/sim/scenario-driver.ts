@@ -146,6 +146,34 @@ export class ScenarioDriver implements Driver {
     throw new UsageError(`simulated VMs have no NICs to re-plug (${this.world.scenario.file})`)
   }
 
+  async rebootVm(): Promise<void> {
+    this.scripted()
+  }
+
+  async suspendVm(): Promise<void> {
+    this.scripted()
+  }
+
+  async resumeVm(): Promise<void> {
+    this.scripted()
+  }
+
+  async defineFromConfig(): Promise<string> {
+    this.scripted()
+  }
+
+  async dumpConfig(): Promise<string> {
+    this.scripted()
+  }
+
+  async setAutostart(): Promise<void> {
+    this.scripted()
+  }
+
+  consoleArgv(name: string): string[] {
+    throw new UsageError(`sim VMs have no console (VM "${name}" is simulated)`)
+  }
+
   async vmFiles(name: string): Promise<VmFiles> {
     this.vm(name)
     return {disks: []}

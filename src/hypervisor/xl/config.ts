@@ -138,6 +138,14 @@ export function xlConfigFiles(text: string): VmFiles {
   return {kernel: atom('kernel'), initrd: atom('ramdisk'), disks}
 }
 
+/** The domain name an xl.cfg gives (its `name` key), checked as a VM name: `xl create` needs one. */
+export function xlConfigName(text: string): string {
+  const name = readXlCfg(text).get('name')
+  if (name === undefined) throw new UsageError('the xl config has no name = "..."', 'xl.cfg(5): every domain config names its domain')
+  if (Array.isArray(name) || !HOST_NAME.test(name)) throw new UsageError(`the xl config's name ${JSON.stringify(name)} is not a VM name`)
+  return name
+}
+
 /**
  * libxlu's grammar (libxlu_cfg_l.l, libxlu_cfg_y.y): `key = value` ended by a newline or ';',
  * '#' comments to the end of the line, a value being a NUMBER, a '…' or "…" STRING or a flat

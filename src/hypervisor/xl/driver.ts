@@ -18,7 +18,7 @@ import type {
 } from '../driver.js'
 import {readHostCounters} from '../host-counters.js'
 import type {VmSpec} from '../vm-spec.js'
-import {xlConfig, xlConfigFiles, xlConfigPath, xlVif} from './config.js'
+import {XL_CONFIG_DIR, xlConfig, xlConfigFiles, xlConfigName, xlConfigPath, xlVif} from './config.js'
 import {
   parseSchedCredit,
   parseXentopBatch,
@@ -46,6 +46,12 @@ const XENTOP_ARGV = ['xentop', '-b', '-i', '1', '-r', '-f'] as const
 const SSH_HOST = /^(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9._:[\]-]+$/
 
 const KiB_PER_MiB = 1024
+
+/** xendomains(8)'s directory: configs linked here start when the host boots. */
+export const XL_AUTO_DIR = '/etc/xen/auto'
+
+/** How long a reboot waits for the guest to shut down before it is an error (virsh's shutdown has no limit). */
+const XL_SHUTDOWN_WAIT_MS = 120_000
 
 /** Writes stdin to the file named by $1, whole or not at all (a rename), creating its directory. */
 export const WRITE_FROM_STDIN = 'mkdir -p "$(dirname "$1")" && cat > "$1.tmp" && mv -f "$1.tmp" "$1"'
@@ -221,8 +227,76 @@ export class XlDriver implements Driver {
     }
   }
 
+  /** Its config and, if `autostart` made one, its link in /etc/xen/auto (else xendomains finds a dangling link). */
   async undefineVm(name: string): Promise<void> {
-    await this.transport.run(['rm', '-f', '--', xlConfigPath(name)])
+    await this.transport.run(['rm', '-f', '--', xlConfigPath(name), `${XL_AUTO_DIR}/${name}.cfg`])
+  }
+
+  /**
+   * violin's own configs say on_reboot="destroy" (the environment layer decides what comes
+   * back), and xl has no fake reboot: a VM with a config here is shut down (xl shutdown -w)
+   * and created again from it; any other domain gets a plain xl reboot.
+   */
+  async rebootVm(name: string): Promise<void> {
+    const path = xlConfigPath(name)
+    const stored = await this.transport.run(['test', '-f', path], {allowFailure: true})
+    if (stored.exitCode !== 0) {
+      await this.runOnVm(name, ['xl', 'reboot', '--', name])
+      return
+    }
+    await this.runOnVm(name, ['xl', 'shutdown', '-w', '--', name], XL_SHUTDOWN_WAIT_MS)
+    await this.transport.run(['xl', 'create', '--', path])
+  }
+
+  async suspendVm(name: string): Promise<void> {
+    await this.runOnVm(name, ['xl', 'pause', '--', name])
+  }
+
+  async resumeVm(name: string): Promise<void> {
+    await this.runOnVm(name, ['xl', 'unpause', '--', name])
+  }
+
+  /** Stores the xl.cfg where violin keeps configs (XL_CONFIG_DIR); `start` creates the domain from it. */
+  async defineFromConfig(text: string): Promise<string> {
+    const name = xlConfigName(text)
+    await this.transport.run(['sh', '-c', WRITE_FROM_STDIN, 'sh', xlConfigPath(name)], {stdin: text})
+    return name
+  }
+
+  async dumpConfig(name: string): Promise<string> {
+    const path = xlConfigPath(name)
+    const result = await this.transport.run(['cat', '--', path], {allowFailure: true})
+    if (result.exitCode !== 0) {
+      throw new NotFoundError(`VM "${name}" has no config ${path} on host "${this.transport.host}"`, `violin define FILE --host ${this.transport.host}`)
+    }
+    return result.stdout
+  }
+
+  /** xendomains(8) starts at boot every config linked from /etc/xen/auto. */
+  async setAutostart(name: string, enabled: boolean): Promise<void> {
+    const path = xlConfigPath(name)
+    const link = `${XL_AUTO_DIR}/${name}.cfg`
+    const argv = enabled ? ['sh', '-c', 'test -f "$1" || { echo "no config $1" >&2; exit 4; }; mkdir -p "$(dirname "$2")" && ln -sfn "$1" "$2"', 'sh', path, link] : ['rm', '-f', '--', link]
+    const result = await this.transport.run(argv, {allowFailure: true})
+    if (result.exitCode === 4) throw new NotFoundError(`VM "${name}" has no config ${path} on host "${this.transport.host}"`, `violin define FILE --host ${this.transport.host}`)
+    if (result.exitCode !== 0) throw new CommandFailedError(this.transport.host, quoteArgv(argv), result.exitCode, tail(result.stderr || result.stdout))
+  }
+
+  consoleArgv(name: string): string[] {
+    return ['xl', 'console', '--', name]
+  }
+
+  /** Off, an xl VM is only its config: the names of those violin keeps. */
+  async definedVms(): Promise<string[]> {
+    const result = await this.transport.run(['ls', '-1', '--', XL_CONFIG_DIR], {allowFailure: true})
+    if (result.exitCode !== 0) {
+      if (/No such file or directory/.test(result.stderr)) return []
+      throw new CommandFailedError(this.transport.host, `ls -1 -- ${XL_CONFIG_DIR}`, result.exitCode, tail(result.stderr))
+    }
+    return result.stdout
+      .split('\n')
+      .filter((f) => f.endsWith('.cfg'))
+      .map((f) => f.slice(0, -'.cfg'.length))
   }
 
   async replaceNic(name: string, mac: string, nic: VmSpec['nic']): Promise<void> {
@@ -282,8 +356,8 @@ export class XlDriver implements Driver {
   }
 
   /** Runs an xl command naming a VM, and reports an unknown name as NotFoundError. */
-  private async runOnVm(name: string, argv: string[]): Promise<RunResult> {
-    const result = await this.transport.run(argv, {allowFailure: true})
+  private async runOnVm(name: string, argv: string[], timeoutMs?: number): Promise<RunResult> {
+    const result = await this.transport.run(argv, {allowFailure: true, ...(timeoutMs ? {timeoutMs} : {})})
     if (result.exitCode === 0) return result
     if (invalidDomain(result.stderr)) throw this.notFound(name)
     throw new CommandFailedError(this.transport.host, quoteArgv(argv), result.exitCode, tail(result.stderr || result.stdout))
