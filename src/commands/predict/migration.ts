@@ -8,7 +8,7 @@ import {parseSizeMiB} from '../../units.js'
 
 const size = (text: string, flag: string): number => {
   try {
-    return parseSizeMiB(text, 'MiB')
+    return parseSizeMiB(text)
   } catch {
     throw new UsageError(`--${flag} "${text}" is not a size like 512M or 2GiB`)
   }
@@ -26,8 +26,8 @@ JSON (a stable contract): total_ms (the hypervisor's job), downtime_ms, wall_ms 
   ]
   static override flags = {
     ...formatFlags,
-    memory: Flags.string({summary: "The guest's memory (512M, 2GiB).", required: true, helpValue: 'SIZE'}),
-    sent: Flags.string({summary: 'What the first round sends (non-zero pages) [default: as calibrated, else all the memory].', helpValue: 'SIZE'}),
+    memory: Flags.string({summary: "The guest's memory (512M, 2GiB; a bare number is MiB).", required: true, helpValue: 'SIZE'}),
+    sent: Flags.string({summary: 'What the first round sends (non-zero pages; a bare number is MiB), at most --memory [default: as calibrated, else all the memory].', helpValue: 'SIZE'}),
     'dirty-rate': Flags.string({summary: 'How fast the guest dirties memory, MiB/s.', default: '0', helpValue: 'MIBS'}),
     bandwidth: Flags.string({summary: 'The link, MiB/s [default: as calibrated, else 119].', helpValue: 'MIBS'}),
     mode: Flags.option({options: ['live', 'stop-and-copy'] as const, summary: 'Live pre-copy, or pause, copy and resume.', default: 'live'})(),
