@@ -25,6 +25,7 @@ export default class Migrate extends ViolinCommand {
     live: Flags.boolean({summary: 'Live migration: the VM keeps running while its memory is copied.'}),
     bandwidth: Flags.integer({summary: 'Limit the copy to this many MiB/s.', min: 1, helpValue: 'MIBS'}),
     timeout: Flags.integer({summary: 'After this many seconds of live copy, pause the VM so it finishes (virsh --timeout).', min: 1, dependsOn: ['live'], helpValue: 'SECONDS'}),
+    'auto-converge': Flags.boolean({summary: "Throttle the guest's vCPUs until the copy keeps up with what it dirties (virsh --auto-converge; not on xl).", dependsOn: ['live']}),
     'copy-storage-all': Flags.boolean({summary: "Copy the VM's writable disks to the destination (hosts share no storage)."}),
     p2p: Flags.boolean({summary: "The source's libvirtd connects to the destination itself (virsh --p2p)."}),
     'dry-run': Flags.boolean({char: 'n', summary: 'Show the migration without doing it.'}),
@@ -34,7 +35,7 @@ export default class Migrate extends ViolinCommand {
     const {args, flags} = await this.parse(Migrate)
     this.quiet = flags.quiet
     const session = await this.openSession(flags)
-    const planned = await planMigration(session, args.vm, args.destination, {live: flags.live, copyStorage: flags['copy-storage-all'], peerToPeer: flags.p2p, bandwidthMiBs: flags.bandwidth, timeoutSec: flags.timeout}, {hosts: flags.host})
+    const planned = await planMigration(session, args.vm, args.destination, {live: flags.live, copyStorage: flags['copy-storage-all'], peerToPeer: flags.p2p, bandwidthMiBs: flags.bandwidth, timeoutSec: flags.timeout, autoConverge: flags['auto-converge']}, {hosts: flags.host})
     const {plan} = planned
     const what = `${plan.live ? 'live-migrate' : 'migrate'} ${plan.name} (${formatMiB(plan.memoryMiB)}) from ${plan.from} to ${plan.to}`
     if (flags['dry-run']) {

@@ -96,6 +96,8 @@ export interface MigrateOptions {
   bandwidthMiBs?: number
   /** After this many seconds of live pre-copy, pause the VM so the copy converges (virsh --timeout). */
   timeoutSec?: number
+  /** Throttle the guest's vCPUs until the copy keeps up with its dirtying (virsh --auto-converge). */
+  autoConverge?: boolean
 }
 
 /** Where a migration goes, as the source hypervisor must address it. */

@@ -22,6 +22,7 @@ export interface MigrationPlan {
   peerToPeer: boolean
   bandwidthMiBs?: number
   timeoutSec?: number
+  autoConverge?: boolean
   memoryMiB: number
   /** Writable disks copied with --copy-storage-all; created empty on the destination first. */
   copiedDisks: Array<{path: string; format: string; bytes: number}>
@@ -95,6 +96,7 @@ export async function planMigration(session: Session, name: string, to: string, 
       peerToPeer: Boolean(options.peerToPeer),
       ...(options.bandwidthMiBs === undefined ? {} : {bandwidthMiBs: options.bandwidthMiBs}),
       ...(options.timeoutSec === undefined ? {} : {timeoutSec: options.timeoutSec}),
+      ...(options.autoConverge ? {autoConverge: true} : {}),
       copiedDisks,
     },
   }
@@ -135,7 +137,7 @@ export async function runMigration(session: Session, planned: PlannedMigration, 
     result = await driver.migrate(
       plan.name,
       {hostName: plan.to, uri: plan.destinationUri},
-      {live: plan.live, copyStorage: plan.copyStorage, peerToPeer: plan.peerToPeer, bandwidthMiBs: plan.bandwidthMiBs, timeoutSec: plan.timeoutSec},
+      {live: plan.live, copyStorage: plan.copyStorage, peerToPeer: plan.peerToPeer, bandwidthMiBs: plan.bandwidthMiBs, timeoutSec: plan.timeoutSec, autoConverge: plan.autoConverge},
     )
   } catch (error) {
     if (options.timedFor) migrationEnded(performance.now())

@@ -244,6 +244,7 @@ describe('XlDriver on recorded xl output', () => {
       const {xl} = driver([])
       await assert.rejects(xl.migrate('guest-01', {hostName: 'h2', uri: 'h2'}, {live: false}), UsageError)
       await assert.rejects(xl.migrate('guest-01', {hostName: 'h2', uri: 'h2'}, {live: true, bandwidthMiBs: 100}), UsageError)
+      await assert.rejects(xl.migrate('guest-01', {hostName: 'h2', uri: 'h2'}, {live: true, autoConverge: true}), /cannot throttle VM "guest-01"/)
     })
   })
 

@@ -197,6 +197,7 @@ export class LibvirtDriver implements Driver {
     if (options.peerToPeer) args.push('--p2p')
     if (options.bandwidthMiBs !== undefined) args.push('--bandwidth', String(options.bandwidthMiBs))
     if (options.timeoutSec !== undefined) args.push('--timeout', String(options.timeoutSec), '--timeout-suspend')
+    if (options.autoConverge) args.push('--auto-converge')
     args.push('--domain', name, '--desturi', destination.uri)
     const started = this.now()
     const run = await this.virsh(args, true, LIBVIRT_MIGRATE_TIMEOUT_MS)

@@ -157,6 +157,9 @@ export class XlDriver implements Driver {
     if (!options.live) {
       throw new UsageError(`xl migrates VM "${name}" only live`, 'migrate live, or use xl save and xl restore for a cold move')
     }
+    if (options.autoConverge) {
+      throw new UsageError(`xl migrate cannot throttle VM "${name}" to make its migration converge`, 'leave out --auto-converge for xl hosts')
+    }
     if (options.bandwidthMiBs !== undefined) {
       throw new UsageError(`xl migrate cannot limit the bandwidth of VM "${name}"'s migration`, 'leave the bandwidth unlimited for xl hosts')
     }
