@@ -211,6 +211,14 @@ export class LibvirtDriver implements Driver {
     return {wallMs, ...(job.exitCode === 0 ? parseJobinfo(job.stdout) : {})}
   }
 
+  async migrateOffline(name: string, destination: MigrationDestination): Promise<void> {
+    const run = await this.virsh(['migrate', '--offline', '--persistent', '--undefinesource', '--domain', name, '--desturi', destination.uri], true)
+    if (run.exitCode !== 0) {
+      if (NOT_FOUND.test(run.stderr)) throw new NotFoundError(`VM "${name}" is not on host "${this.transport.host}"`)
+      throw new ViolinError(`moving the definition of "${name}" from "${this.transport.host}" to "${destination.hostName}" failed: ${run.stderr.trim().replace(/^error: /gm, '')}`)
+    }
+  }
+
   async defineVm(spec: VmSpec, options: {domainType: DomainType}): Promise<void> {
     // The XML travels on stdin into a temporary file that lives only as long as the define:
     // virsh cannot read /dev/stdin when it is a socket, which is what Node gives a child.
