@@ -22,7 +22,7 @@ export const formatFlags = {
 export const vmShapeFlags = {
   vcpus: Flags.integer({summary: 'vCPUs per VM.', default: 1, min: 1, helpValue: 'N'}),
   memory: Flags.string({summary: 'Memory per VM: 256M, 1G (a bare number is MiB).', default: '256M', helpValue: 'SIZE'}),
-  'max-memory': Flags.string({summary: 'What the balloon may grow each VM to (default: --memory).', helpValue: 'SIZE'}),
+  'max-memory': Flags.string({summary: 'What the balloon may grow each VM to (default: --memory; a bare number is MiB).', helpValue: 'SIZE'}),
   kernel: Flags.string({summary: 'Boot this kernel directly; the file must be on every host.', helpValue: 'PATH'}),
   initrd: Flags.string({summary: 'Initramfs for --kernel.', dependsOn: ['kernel'], helpValue: 'PATH'}),
   cmdline: Flags.string({summary: 'Kernel command line for --kernel.', dependsOn: ['kernel'], helpValue: 'TEXT'}),
@@ -31,7 +31,7 @@ export const vmShapeFlags = {
     helpValue: 'IMAGE',
     exclusive: ['disk-size'],
   }),
-  'disk-size': Flags.string({summary: 'Give each VM a private writable disk of this size (it moves with --copy-storage-all).', helpValue: 'SIZE'}),
+  'disk-size': Flags.string({summary: 'Give each VM a private writable disk of this size, like 2G (a bare number is MiB; it moves with --copy-storage-all).', helpValue: 'SIZE'}),
   dataplane: Flags.option({
     options: DATAPLANE_CHOICES,
     summary: "The environment's own Ethernet: its switch is started on the VMs' hosts before they are defined, and their NICs join it (vxlan: kernel bridge + VXLAN, no agent; udp: the hosts' agents; none: a NIC on nothing).",

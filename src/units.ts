@@ -16,16 +16,21 @@ const FACTORS: Record<string, number> = {
   tib: 1024 ** 4,
 }
 
+/** Said in the help of every command, flag and file field that takes a size. */
+export const BARE_SIZE = 'a bare number is MiB'
+
 /**
  * Parses a size the way virsh does (`512M`, `2GiB`, `1.5G`; `M`, `G` are binary, `MB`,
- * `GB` decimal) and returns MiB. A bare number is `defaultUnit` (virsh setmem: KiB).
+ * `GB` decimal) and returns MiB. A bare number is MiB, in every command and file alike
+ * (virsh setmem reads it as KiB: `violin setmem web 1048576` would ask for 1 TiB, and is
+ * caught by max memory).
  */
-export function parseSizeMiB(text: string, defaultUnit: 'KiB' | 'MiB' = 'KiB'): number {
+export function parseSizeMiB(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text)
   const unit = m?.[2]?.toLowerCase() ?? ''
-  const factor = unit === '' ? (defaultUnit === 'KiB' ? 1024 : 1024 ** 2) : FACTORS[unit]
+  const factor = unit === '' ? 1024 ** 2 : FACTORS[unit]
   if (!m || factor === undefined) {
-    throw new UsageError(`"${text}" is not a size`, 'write a number with a unit, like 512M, 768MiB or 2GiB')
+    throw new UsageError(`"${text}" is not a size`, `write a number with a unit, like 512M, 768MiB or 2GiB (${BARE_SIZE})`)
   }
   const bytes = Number(m[1]) * factor
   const mib = bytes / 1024 ** 2

@@ -13,8 +13,10 @@ describe('sizes, as virsh writes them', () => {
     assert.ok(Math.abs(parseSizeMiB('1000MB') - 953.67) < 0.01)
   })
 
-  it('reads a bare number as KiB, like virsh setmem', () => {
-    assert.equal(parseSizeMiB('1048576'), 1024)
+  it('reads a bare number as MiB, in every command alike (not KiB as virsh setmem does)', () => {
+    assert.equal(parseSizeMiB('1024'), 1024)
+    assert.equal(parseSizeMiB('1.5'), 1.5)
+    assert.equal(parseSizeMiB('1048576'), 1024 * 1024)
   })
 
   it('refuses words, negatives and zero with a usage error', () => {

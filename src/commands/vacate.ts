@@ -3,12 +3,14 @@ import {Args, Flags} from '@oclif/core'
 import {ViolinCommand} from '../base-command.js'
 import {ExitCode, ViolinError} from '../errors.js'
 import {formatFlags} from '../flags.js'
-import {planHostVacate, runVacate} from '../services/vacate.js'
+import {type LeftBehind, planHostVacate, runVacate} from '../services/vacate.js'
 import {setHostMaintenance} from '../services/hosts.js'
 
 export default class Vacate extends ViolinCommand {
   static override summary = 'Move every VM off hosts (for maintenance or a reservation), spread over the hosts that fit.'
-  static override description = `Reads every host, then plans: each VM goes, biggest first, to the open host with the most memory left as the plan leaves it (so they spread, never all onto one), respecting memory and CPU demand, hosts in maintenance, and the head node's site. The plan is printed first. Without --dry-run the hosts are drained (violin host undrain reopens them) and the VMs move live, at most --max-parallel at once; one failed move does not stop the others. A VM that fits nowhere is named with what each host has left, and nothing moves (exit 1). Exit 1 also when a move failed.`
+  static override description = `Reads every host, then plans: each VM goes, biggest first, to the open host with the most memory left as the plan leaves it (so they spread, never all onto one), respecting memory and CPU demand, hosts in maintenance, and the head node's site. The plan is printed first. Without --dry-run the hosts are drained (violin host undrain reopens them) and the VMs move live, at most --max-parallel at once; one failed move does not stop the others. A VM that fits nowhere is named with what each host has left, and nothing moves (exit 1). Exit 1 also when a move failed.
+
+A shut-off (or paused) VM on a vacated host cannot move live: it is not moved, and it is not left behind in silence either: a warning names each with the command that moves it (violin migrate VM HOST --offline, its definition only), and --json lists them in left_behind (vm, host, state). They do not change the exit status: they hold no memory and no CPU, so the hosts are free for a reservation once every running VM moved (exit 0); before maintenance that may wipe the hosts, move them too.`
   static override examples = ['<%= config.bin %> vacate e1 --dry-run', '<%= config.bin %> vacate e1 e2 --max-parallel 2']
   static override strict = false
   static override args = {host: Args.string({description: 'host to vacate (several may be given)', required: true})}
@@ -27,14 +29,15 @@ export default class Vacate extends ViolinCommand {
     const progress = await this.progress(`Reading ${session.hosts.length} host(s)...`)
     const plan = await planHostVacate(session, hosts, flags.interval * 1000).finally(() => progress.stop())
     for (const h of plan.unanswered) this.warnHost(h, new Error('did not answer; not a destination'))
-    const payload = {hosts, dryRun: flags['dry-run'], moves: plan.moves, stuck: plan.stuck, outcomes: [] as Awaited<ReturnType<typeof runVacate>>}
+    const payload = {hosts, dryRun: flags['dry-run'], moves: plan.moves, stuck: plan.stuck, left_behind: plan.leftBehind, outcomes: [] as Awaited<ReturnType<typeof runVacate>>}
     await this.render(flags.format, payload, plan.moves, [
       {header: 'VM', get: (m) => m.vm},
       {header: 'From', get: (m) => m.from},
       {header: 'To', get: (m) => m.to},
       {header: 'Memory', get: (m) => `${m.memoryMiB} MiB`, align: 'right'},
     ])
-    if (plan.moves.length === 0 && plan.stuck.length === 0) this.note(`${hosts.join(', ')}: no VM to move.`)
+    if (plan.moves.length === 0 && plan.stuck.length === 0) this.note(`${hosts.join(', ')}: no running VM to move.`)
+    if (plan.leftBehind.length > 0 && !this.jsonEnabled()) this.logToStderr(leftBehindWarning(plan.leftBehind))
     if (plan.stuck.length > 0) {
       for (const s of plan.stuck) if (!this.jsonEnabled()) this.logToStderr(`cannot place ${s.vm} (on ${s.from}): ${s.reason}`)
       if (!flags['dry-run']) throw new ViolinError(`${plan.stuck.length} VM(s) fit on no other host; nothing was moved`, ExitCode.failure, 'add hosts, free some, or undrain one')
@@ -51,4 +54,14 @@ export default class Vacate extends ViolinCommand {
     if (payload.outcomes.some((o) => !o.ok)) process.exitCode = ExitCode.failure
     return payload
   }
+}
+
+function leftBehindWarning(vms: LeftBehind[]): string {
+  const names = vms.map((v) => `${v.vm} (${v.state} on ${v.host})`).join(', ')
+  const off = vms.filter((v) => v.state === 'shutoff')
+  const how = [
+    off.length > 0 && `violin migrate ${off.length === 1 ? off[0]!.vm : 'VM'} HOST --offline`,
+    off.length < vms.length && `(paused) violin migrate VM HOST --live`,
+  ].filter(Boolean)
+  return `warning: ${vms.length} VM(s) not running stay behind, not moved live: ${names}; move each with: ${how.join(', or ')}`
 }

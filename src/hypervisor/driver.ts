@@ -96,6 +96,8 @@ export interface MigrateOptions {
   bandwidthMiBs?: number
   /** After this many seconds of live pre-copy, pause the VM so the copy converges (virsh --timeout). */
   timeoutSec?: number
+  /** Throttle the guest's vCPUs until the copy keeps up with its dirtying (virsh --auto-converge). */
+  autoConverge?: boolean
 }
 
 /** Where a migration goes, as the source hypervisor must address it. */
@@ -141,6 +143,13 @@ export interface Driver {
   /** Sets `weight` and/or `cap` (Xen credit-scheduler names; drivers translate), returns the new values. */
   setSched(name: string, params: {weight?: number; cap?: number}): Promise<SchedParams>
   migrate(name: string, destination: MigrationDestination, options: MigrateOptions): Promise<MigrationResult>
+  /**
+   * Moves a shut-off VM's definition to `target`, a host of the same kind, and forgets it
+   * here: nothing runs and no memory travels (virsh migrate --offline). It must be off.
+   */
+  migrateOffline(name: string, destination: MigrationDestination, target: Driver): Promise<void>
+  /** A shut-off VM the hypervisor does not list (xl: only its stored config file). */
+  storedVmInfo?(name: string): Promise<VmInfo>
   /** Defines a persistent VM from a spec (it stays off until startVm). */
   defineVm(spec: VmSpec, options: {domainType: DomainType}): Promise<void>
   /** libvirt: `kvm` when the host offers it, else `qemu` (TCG). */

@@ -1,3 +1,4 @@
+import {UsageError} from '../errors.js'
 import type {DomainType} from '../hypervisor/vm-spec.js'
 import type {SshTarget} from '../transport/ssh.js'
 
@@ -43,3 +44,9 @@ export const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/
 
 /** A Linux interface name as violin accepts it: at most 15 bytes (IFNAMSIZ - 1), no '/', ':' or white space. */
 export const NIC_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/
+
+/** A host's name and site go into tables, file names and log lines: both are held to HOST_NAME. */
+export function checkHostNames(record: Pick<HostRecord, 'name' | 'site'>): void {
+  if (!HOST_NAME.test(record.name)) throw new UsageError(`"${record.name}" is not a host name`, 'use letters, digits, dot, dash and underscore')
+  if (!HOST_NAME.test(record.site)) throw new UsageError(`site ${JSON.stringify(record.site)} is not a site name: use letters, digits, dot, dash and underscore, as in host names`)
+}

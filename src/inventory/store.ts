@@ -6,7 +6,7 @@ import envPaths from 'env-paths'
 
 import {ConfigError, ExitCode, NotFoundError, UsageError, ViolinError} from '../errors.js'
 import {type Dataplane, DATAPLANES, type EnvironmentRecord, FIRST_VM_PORT, FIRST_VNI, LAST_VM_PORT, ROLES} from './environment.js'
-import {DOMAIN_TYPES, DRIVERS, HOST_NAME, type HostRecord, NIC_NAME, type VmRecord} from './host.js'
+import {checkHostNames, DOMAIN_TYPES, DRIVERS, HOST_NAME, type HostRecord, NIC_NAME, type VmRecord} from './host.js'
 
 export interface InventoryData {
   version: 1
@@ -201,7 +201,7 @@ export class Inventory {
   }
 
   addHost(record: HostRecord, replace = false): Promise<void> {
-    if (!HOST_NAME.test(record.name)) throw new UsageError(`"${record.name}" is not a host name`, 'use letters, digits, dot, dash and underscore')
+    checkHostNames(record)
     return this.update((data) => {
       if (data.hosts[record.name] && !replace) throw new UsageError(`host "${record.name}" is already in the inventory`, `violin host rm ${record.name}, or add --force`)
       data.hosts[record.name] = record

@@ -17,6 +17,12 @@ export interface PrecopyInput {
   maxDowntimeMs?: number
   /** Rounds before pausing the guest regardless (libvirt --timeout plays this part). */
   maxRounds?: number
+  /**
+   * QEMU's auto-converge: every second round that dirtied more than half of what it sent
+   * throttles the guest's vCPUs more, 20% at first and 10% more each time up to 99%, and
+   * the dirty rate with them (QEMU's migration_trigger_throttle, its default parameters).
+   */
+  autoConverge?: boolean
 }
 
 export interface PrecopyResult {
@@ -33,7 +39,8 @@ export interface PrecopyResult {
 }
 
 export const QEMU_DOWNTIME_LIMIT_MS = 300
-const DEFAULT_MAX_ROUNDS = 30
+export const DEFAULT_MAX_ROUNDS = 30
+const THROTTLE = {initial: 0.2, increment: 0.1, max: 0.99}
 
 export function predictPrecopy(input: PrecopyInput): PrecopyResult {
   const {sentMiB, dirtyRateMiBs, bandwidthMiBs} = input
@@ -47,6 +54,8 @@ export function predictPrecopy(input: PrecopyInput): PrecopyResult {
   let copyMs = 0
   let sent = 0
   let rounds = 0
+  let high = 0
+  let throttle = 0
   for (;;) {
     const ms = (pending / bandwidthMiBs) * 1000
     rounds++
@@ -57,6 +66,11 @@ export function predictPrecopy(input: PrecopyInput): PrecopyResult {
     copyMs += ms
     sent += pending
     // What was dirtied meanwhile, never more than the state there is.
-    pending = Math.min(sentMiB, dirtyRateMiBs * (ms / 1000))
+    const dirtied = Math.min(sentMiB, dirtyRateMiBs * (1 - throttle) * (ms / 1000))
+    if (input.autoConverge && dirtied > pending / 2 && ++high >= 2) {
+      high = 0
+      throttle = throttle === 0 ? THROTTLE.initial : Math.min(THROTTLE.max, throttle + THROTTLE.increment)
+    }
+    pending = dirtied
   }
 }

@@ -5,7 +5,7 @@
 import {type Calibration, DEFAULT_MEMORY_MS_PER_MIB, evaluate, impliedBandwidth, type ModeCalibration} from './calibration.js'
 import type {MigrationMode} from './measurement.js'
 import {linkCost, type MigrationCost, parallel} from './parallel.js'
-import {predictPrecopy} from './precopy.js'
+import {DEFAULT_MAX_ROUNDS, type PrecopyInput, predictPrecopy} from './precopy.js'
 
 /** Without a calibration (../shared/notes/testbed.md, measured on this machine kind). */
 export const DEFAULTS = {
@@ -43,6 +43,16 @@ export interface Interval {
   high_ms: number
 }
 
+/** What makes a live migration that cannot converge finish, and its cost. */
+export interface Remedy {
+  remedy: 'timeout' | 'auto-converge' | 'stop-and-copy'
+  /** The violin command that does it, VM and HOST to fill in. */
+  migrate: string
+  /** The predicted pause and job time; null when this remedy does not converge either. */
+  downtime_ms: number | null
+  total_ms: number | null
+}
+
 /** The stable JSON of `violin predict migration`. */
 export interface MigrationPrediction {
   total_ms: number
@@ -53,6 +63,10 @@ export interface MigrationPrediction {
   rounds: number
   bandwidth_mibs: number
   calibrated: boolean
+  /** false: the pre-copy rounds never shrink to the downtime limit, so a plain live migration never ends. */
+  converges: boolean
+  /** When it does not converge, what would make it finish; else empty. */
+  remedies: Remedy[]
 }
 
 /** A migration's parts alone, before sharing: the job's fixed part and copy, the command's overhead. */
@@ -96,10 +110,31 @@ export function commandCost(calibration: Calibration | undefined, command?: stri
 }
 
 export function predictMigration(calibration: Calibration | undefined, q: MigrationQuery): MigrationPrediction {
-  return predictParts(calibration, q).prediction
+  const {prediction, parts, firstRoundMs} = predictParts(calibration, q)
+  if (prediction.converges) return prediction
+  const timeoutSec = Math.max(1, Math.ceil((parts.fixedMs + firstRoundMs) / 1000))
+  // With --timeout the guest pauses once the first round is through: later rounds would not shrink.
+  const paused = predictParts(calibration, q, {maxRounds: 2}).prediction
+  const throttled = predictParts(calibration, q, {autoConverge: true}).prediction
+  const cold = predictParts(calibration, {...q, mode: 'stop-and-copy'}).prediction
+  const remedies: Remedy[] = [
+    {remedy: 'timeout', migrate: `violin migrate VM HOST --live --timeout ${timeoutSec}`, downtime_ms: paused.downtime_ms, total_ms: paused.total_ms},
+    {
+      remedy: 'auto-converge',
+      migrate: 'violin migrate VM HOST --live --auto-converge',
+      downtime_ms: throttled.converges ? throttled.downtime_ms : null,
+      total_ms: throttled.converges ? throttled.total_ms : null,
+    },
+    {remedy: 'stop-and-copy', migrate: 'violin migrate VM HOST', downtime_ms: cold.downtime_ms, total_ms: cold.total_ms},
+  ]
+  return {...prediction, remedies}
 }
 
-function predictParts(calibration: Calibration | undefined, q: MigrationQuery): {prediction: MigrationPrediction; parts: Parts} {
+function predictParts(
+  calibration: Calibration | undefined,
+  q: MigrationQuery,
+  precopy: Pick<PrecopyInput, 'maxRounds' | 'autoConverge'> = {},
+): {prediction: MigrationPrediction; parts: Parts; firstRoundMs: number} {
   if (!Number.isFinite(q.memoryMiB) || q.memoryMiB <= 0) throw new RangeError(`memory must be more than 0, got ${q.memoryMiB}`)
   const concurrent = q.concurrent ?? 1
   if (!Number.isInteger(concurrent) || concurrent < 1) throw new RangeError(`concurrent must be a whole number >= 1, got ${concurrent}`)
@@ -109,8 +144,8 @@ function predictParts(calibration: Calibration | undefined, q: MigrationQuery): 
   const bandwidth = q.bandwidthMiBs ?? (fitted ? impliedBandwidth(fitted, first) : undefined) ?? DEFAULTS.bandwidthMiBs
   const copy =
     q.mode === 'live'
-      ? predictPrecopy({sentMiB: first, dirtyRateMiBs: q.dirtyRateMiBs ?? 0, bandwidthMiBs: bandwidth})
-      : {totalMs: (first / bandwidth) * 1000, downtimeMs: (first / bandwidth) * 1000, sentMiB: first, rounds: 1}
+      ? predictPrecopy({sentMiB: first, dirtyRateMiBs: q.dirtyRateMiBs ?? 0, bandwidthMiBs: bandwidth, maxRounds: DEFAULT_MAX_ROUNDS, ...precopy})
+      : {totalMs: (first / bandwidth) * 1000, downtimeMs: (first / bandwidth) * 1000, sentMiB: first, rounds: 1, converged: true}
   const memoryMs = (cal ? cal.memoryMsPerMiB : DEFAULT_MEMORY_MS_PER_MIB) * q.memoryMiB
   const fixedMs = (fitted ? Math.max(0, fitted.a) : DEFAULTS.fixedMs) + memoryMs
   // The measured shape (a disk throttling the copy, say) wins unless the link was given.
@@ -130,6 +165,7 @@ function predictParts(calibration: Calibration | undefined, q: MigrationQuery): 
   }
   return {
     parts,
+    firstRoundMs: (first / bandwidth) * 1000,
     prediction: {
       total_ms: Math.round(jobMs),
       downtime_ms: Math.round(downtimeMs),
@@ -139,6 +175,9 @@ function predictParts(calibration: Calibration | undefined, q: MigrationQuery): 
       rounds: copy.rounds,
       bandwidth_mibs: Math.round(bandwidth * 10) / 10,
       calibrated: fitted !== undefined,
+      // A pause forced after a given round (a --timeout) ends it as surely as convergence.
+      converges: copy.converged || precopy.maxRounds !== undefined,
+      remedies: [],
     },
   }
 }

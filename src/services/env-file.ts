@@ -43,7 +43,7 @@ export async function parseEnvironmentFile(file: string, text: string): Promise<
   const int = (x: unknown, at: string): number => (Number.isInteger(x) && (x as number) > 0 ? (x as number) : fail(at, 'must be a positive whole number'))
   const size = (x: unknown, at: string): number => {
     try {
-      return parseSizeMiB(typeof x === 'number' ? String(x) : str(x, at), 'MiB')
+      return parseSizeMiB(typeof x === 'number' ? String(x) : str(x, at))
     } catch (error) {
       return fail(at, (error as Error).message)
     }

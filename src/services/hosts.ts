@@ -3,11 +3,11 @@ import {resolve} from 'node:path'
 import {UsageError, ViolinError} from '../errors.js'
 import type {ToolCheck} from '../hypervisor/driver.js'
 import type {DomainType} from '../hypervisor/vm-spec.js'
-import {DEFAULT_LIBVIRT_URI, type DriverKind, type HostRecord, NIC_NAME, type VmRecord} from '../inventory/host.js'
+import {checkHostNames, DEFAULT_LIBVIRT_URI, type DriverKind, type HostRecord, NIC_NAME, type VmRecord} from '../inventory/host.js'
 import {Inventory} from '../inventory/store.js'
-import {parseSshTarget} from '../transport/ssh.js'
+import {parseSshTarget, type SshTarget, SshTransport} from '../transport/ssh.js'
 import {fanout} from './fanout.js'
-import type {Session} from './session.js'
+import {envMs, type Session} from './session.js'
 import {listVms} from './vms.js'
 
 export interface AddHostInput {
@@ -24,11 +24,29 @@ export interface AddHostInput {
   agentDir?: string
   nic?: string
   force: boolean
+  /** Connect once and record the host's SSH key in known_hosts (an --ssh host only). */
+  acceptNewHostKey?: boolean
 }
 
+/** The vCPUs per core placement may go to; beyond this an overcommit is a typo, not a policy. */
+export const MAX_CPU_OVERCOMMIT = 64
+
+/** A libvirt connection URI: a scheme (qemu, qemu+ssh, test, xen...), then :// and no blank or control character. */
+const LIBVIRT_URI = /^[a-z][a-z0-9+.-]*:\/\/[^\s\p{Cc}]*$/u
+
 export async function addHost(input: AddHostInput): Promise<HostRecord> {
-  if (Boolean(input.ssh) === input.local) throw new UsageError('give exactly one of --ssh USER@ADDR[:PORT] and --local')
+  // Every mistake is refused here, in one line, before the inventory (or known_hosts) is touched.
+  if (Boolean(input.ssh) === Boolean(input.local)) throw new UsageError('give exactly one of --ssh USER@ADDR[:PORT] and --local (this machine)')
   if (input.driver === 'sim' && !input.uri) throw new UsageError('a sim host needs --uri FILE (a simulated cluster, see examples/)')
+  if (input.uri !== undefined) {
+    if (input.driver === 'xl') throw new UsageError('--uri is for libvirt (its connection URI) and sim (the cluster file); an xl host takes none')
+    if (input.driver === 'libvirt' && !LIBVIRT_URI.test(input.uri)) throw new UsageError(`--uri ${JSON.stringify(input.uri)} is not a libvirt URI like qemu:///system or qemu+ssh://root@h1/system`)
+    if (/\p{Cc}/u.test(input.uri)) throw new UsageError(`--uri ${JSON.stringify(input.uri)} holds a control character`)
+  }
+  if (input.cpuOvercommit !== undefined && !(input.cpuOvercommit > 0 && input.cpuOvercommit <= MAX_CPU_OVERCOMMIT)) {
+    throw new UsageError(`--cpu-overcommit takes vCPUs per core, more than 0 and at most ${MAX_CPU_OVERCOMMIT} (like 1.5 or 4), not ${input.cpuOvercommit}`)
+  }
+  if (input.acceptNewHostKey && !input.ssh) throw new UsageError('--accept-new-host-key records an SSH host key: it goes with --ssh, not --local')
   if (input.nic !== undefined && !NIC_NAME.test(input.nic)) throw new UsageError(`"${input.nic}" is not a network interface name`, 'give the device as ip link lists it, e.g. --nic eth0 (at most 15 characters)')
   const record: HostRecord = {
     name: input.name,
@@ -43,9 +61,29 @@ export async function addHost(input: AddHostInput): Promise<HostRecord> {
     ...(input.nic ? {nic: input.nic} : {}),
     ...(input.agentCommand || input.agentDir ? {agent: {...(input.agentCommand ? {command: input.agentCommand} : {}), ...(input.agentDir ? {dir: input.agentDir} : {})}} : {}),
   }
+  checkHostNames(record)
   const inventory = await Inventory.open()
+  if (input.acceptNewHostKey && record.transport.kind === 'ssh') {
+    if (!input.force && inventory.hosts().some((h) => h.name === record.name)) {
+      throw new UsageError(`host "${record.name}" is already in the inventory`, `violin host rm ${record.name}, or add --force`)
+    }
+    await recordHostKey(record.name, record.transport, record.identity)
+  }
   await inventory.addHost(record, input.force)
   return record
+}
+
+/**
+ * Connects once with accept-new, which appends the key the host presents to known_hosts
+ * (never a changed one: that is refused as always), so later commands need no flag.
+ */
+async function recordHostKey(name: string, target: SshTarget, identityFile: string | undefined): Promise<void> {
+  const transport = new SshTransport(name, target, {acceptNewHostKey: true, ...(identityFile ? {identityFile} : {}), connectTimeoutMs: envMs('VIOLIN_CONNECT_TIMEOUT')})
+  try {
+    await transport.run(['true'])
+  } finally {
+    await transport.close()
+  }
 }
 
 /** Puts a host in maintenance (`host drain`) or takes it out (`host undrain`); whether that changed anything. */

@@ -1,7 +1,7 @@
 import {dirname} from 'node:path'
 
-import {UsageError, ViolinError} from '../errors.js'
-import type {MigrateOptions, MigrationResult} from '../hypervisor/driver.js'
+import {NotFoundError, UsageError, ViolinError} from '../errors.js'
+import type {MigrateOptions, MigrationResult, VmInfo} from '../hypervisor/driver.js'
 import {migrationUri} from '../hypervisor/libvirt/uri.js'
 import {consoleLogPath, VM_FILES_DIR} from '../inventory/environment.js'
 import {DEFAULT_LIBVIRT_URI} from '../inventory/host.js'
@@ -18,10 +18,13 @@ export interface MigrationPlan {
   to: string
   destinationUri: string
   live: boolean
+  /** Only the shut-off VM's definition moves (migrate --offline). */
+  offline: boolean
   copyStorage: boolean
   peerToPeer: boolean
   bandwidthMiBs?: number
   timeoutSec?: number
+  autoConverge?: boolean
   memoryMiB: number
   /** Writable disks copied with --copy-storage-all; created empty on the destination first. */
   copiedDisks: Array<{path: string; format: string; bytes: number}>
@@ -35,9 +38,9 @@ export type PlannedMigration = Located & {plan: MigrationPlan}
  * Sites share no storage: a read-only image or kernel must already be on the destination
  * (violin image push), a writable disk moves only with --copy-storage-all.
  */
-export async function planMigration(session: Session, name: string, to: string, options: MigrateOptions, selection: Selection): Promise<PlannedMigration> {
+export async function planMigration(session: Session, name: string, to: string, options: MigrateOptions & {offline?: boolean}, selection: Selection): Promise<PlannedMigration> {
   const dest = session.host(to)
-  const located = await locateVm(session, name, selection)
+  const {located, info} = await locateWithInfo(session, name, selection)
   const source = located.host
   if (source.name === dest.name) throw new UsageError(`VM "${name}" is already on host "${dest.name}"`)
   if (source.driver !== dest.driver) throw new UsageError(`cannot migrate between a ${source.driver} host and a ${dest.driver} host`)
@@ -46,8 +49,14 @@ export async function planMigration(session: Session, name: string, to: string, 
   if (env && head && dest.site !== env.headSite) {
     throw new UsageError(`VM "${name}" is the head node of environment "${env.name}" and stays in site "${env.headSite}"; host "${dest.name}" is in "${dest.site}"`)
   }
-  const info = await located.driver.vmInfo(name)
-  const destInfo = await (await session.driver(dest)).hostInfo()
+  const offline = Boolean(options.offline)
+  if (!offline && info.state === 'shutoff') {
+    throw new UsageError(`VM "${name}" is shut off: ${options.live ? 'a live migration' : 'a migration'} moves a running VM`, `violin migrate ${name} ${dest.name} --offline   (moves its definition only)`)
+  }
+  if (offline && info.state !== 'shutoff') {
+    throw new UsageError(`VM "${name}" is ${info.state}: --offline moves only a shut-off VM's definition`, `violin migrate ${name} ${dest.name} --live`)
+  }
+  const destInfo: {freeMemoryMiB?: number} = offline ? {} : await (await session.driver(dest)).hostInfo()
   if (destInfo.freeMemoryMiB !== undefined && destInfo.freeMemoryMiB < info.memoryMiB) {
     throw new ViolinError(`host "${dest.name}" has ${Math.floor(destInfo.freeMemoryMiB)} MiB free; "${name}" needs ${info.memoryMiB} MiB`)
   }
@@ -70,7 +79,11 @@ export async function planMigration(session: Session, name: string, to: string, 
       const there = await fileSize(dst, disk.path)
       if (!options.copyStorage) {
         if (there === undefined) {
-          throw new ViolinError(`VM "${name}" has a writable disk ${disk.path} on host "${source.name}" that host "${dest.name}" cannot reach (sites share no storage)`, undefined, `violin migrate ${name} ${dest.name} --copy-storage-all`)
+          throw new ViolinError(
+            `VM "${name}" has a writable disk ${disk.path} on host "${source.name}" that host "${dest.name}" cannot reach (sites share no storage)`,
+            undefined,
+            offline ? `an offline move copies no disk: copy ${disk.path} to host "${dest.name}" first` : `violin migrate ${name} ${dest.name} --copy-storage-all`,
+          )
         }
       } else {
         if (there !== undefined) throw new ViolinError(`host "${dest.name}" already has ${disk.path}; copying the disk would overwrite it`, undefined, 'move or remove that file first')
@@ -91,12 +104,27 @@ export async function planMigration(session: Session, name: string, to: string, 
       destinationUri,
       memoryMiB: info.memoryMiB,
       live: options.live,
+      offline,
       copyStorage: Boolean(options.copyStorage),
       peerToPeer: Boolean(options.peerToPeer),
       ...(options.bandwidthMiBs === undefined ? {} : {bandwidthMiBs: options.bandwidthMiBs}),
       ...(options.timeoutSec === undefined ? {} : {timeoutSec: options.timeoutSec}),
+      ...(options.autoConverge ? {autoConverge: true} : {}),
       copiedDisks,
     },
+  }
+}
+
+/** Finds the VM and reads it; a shut-off xl VM, which xl does not list, is its stored config on the one --host named. */
+async function locateWithInfo(session: Session, name: string, selection: Selection): Promise<{located: Located; info: VmInfo}> {
+  try {
+    const located = await locateVm(session, name, selection)
+    return {located, info: await located.driver.vmInfo(name)}
+  } catch (error) {
+    const only = selection.hosts?.length === 1 ? session.host(selection.hosts[0]!) : undefined
+    const driver = only && (await session.driver(only))
+    if (!(error instanceof NotFoundError) || !driver?.storedVmInfo) throw error
+    return {located: {host: only!, driver}, info: await driver.storedVmInfo(name)}
   }
 }
 
@@ -109,6 +137,7 @@ export async function planMigration(session: Session, name: string, to: string, 
  */
 export async function runMigration(session: Session, planned: PlannedMigration, options: {concurrent?: number; switchReady?: boolean; timedFor?: string} = {}): Promise<MigrationResult> {
   const {plan, driver} = planned
+  if (plan.offline) return runOfflineMigration(session, planned)
   const source = session.host(plan.from)
   const dest = session.host(plan.to)
   const env = session.inventory?.environmentOf(plan.name)
@@ -135,7 +164,7 @@ export async function runMigration(session: Session, planned: PlannedMigration, 
     result = await driver.migrate(
       plan.name,
       {hostName: plan.to, uri: plan.destinationUri},
-      {live: plan.live, copyStorage: plan.copyStorage, peerToPeer: plan.peerToPeer, bandwidthMiBs: plan.bandwidthMiBs, timeoutSec: plan.timeoutSec},
+      {live: plan.live, copyStorage: plan.copyStorage, peerToPeer: plan.peerToPeer, bandwidthMiBs: plan.bandwidthMiBs, timeoutSec: plan.timeoutSec, autoConverge: plan.autoConverge},
     )
   } catch (error) {
     if (options.timedFor) migrationEnded(performance.now())
@@ -156,4 +185,16 @@ export async function runMigration(session: Session, planned: PlannedMigration, 
     await removeFiles(session.transport(source), leftovers).catch(() => undefined)
   }
   return result
+}
+
+/** Moves a shut-off VM's definition: no switch work (it has no NIC up), no timing for calibration (no memory travels). */
+async function runOfflineMigration(session: Session, {plan, driver}: PlannedMigration): Promise<MigrationResult> {
+  const started = performance.now()
+  await driver.migrateOffline(plan.name, {hostName: plan.to, uri: plan.destinationUri}, await session.driver(session.host(plan.to)))
+  try {
+    await session.inventory?.moveEnvironmentVm(plan.name, plan.to)
+  } catch (error) {
+    throw new ViolinError(`"${plan.name}" moved to "${plan.to}", but the inventory could not follow: ${(error as Error).message}`)
+  }
+  return {wallMs: Math.round(performance.now() - started)}
 }

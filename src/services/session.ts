@@ -33,7 +33,7 @@ export interface Selection {
   site?: string
 }
 
-function envMs(name: string): number | undefined {
+export function envMs(name: string): number | undefined {
   const n = Number(process.env[name])
   return Number.isFinite(n) && n > 0 ? n * 1000 : undefined
 }

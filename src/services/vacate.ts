@@ -2,6 +2,7 @@ import pLimit from 'p-limit'
 
 import {clusterView} from '../adapt/view.js'
 import {NotFoundError} from '../errors.js'
+import type {VmState} from '../hypervisor/driver.js'
 import {History, sampleFromReport} from '../monitor/history.js'
 import {pollUsage} from '../monitor/poll.js'
 import {DEFAULT_POLICY_OPTIONS} from '../policy/view.js'
@@ -18,8 +19,18 @@ export interface VacateOutcome {
   seconds: number
 }
 
-/** Reads every host once (over `intervalMs`) and plans moving every VM off `hosts`. */
-export async function planHostVacate(session: Session, hosts: string[], intervalMs: number): Promise<VacatePlan & {unanswered: string[]}> {
+/** A VM on a vacated host that no live migration can move: shut off (or paused). */
+export interface LeftBehind {
+  vm: string
+  host: string
+  state: VmState
+}
+
+/**
+ * Reads every host once (over `intervalMs`) and plans moving every running VM off `hosts`;
+ * the others on them are listed as left behind, never dropped in silence.
+ */
+export async function planHostVacate(session: Session, hosts: string[], intervalMs: number): Promise<VacatePlan & {unanswered: string[]; leftBehind: LeftBehind[]}> {
   for (const h of hosts) session.host(h) // unknown names are an error
   const all = session.select()
   const {report} = await pollUsage(session, all, intervalMs)
@@ -29,7 +40,8 @@ export async function planHostVacate(session: Session, hosts: string[], interval
   const history = new History()
   history.record(sampleFromReport(report), DEFAULT_POLICY_OPTIONS)
   const view = clusterView({report, history, hosts: all, environments: session.inventory?.environments() ?? []})
-  return {...planVacate(view, hosts), unanswered: silent}
+  const leftBehind = report.vms.filter((v) => hosts.includes(v.host) && v.state !== 'running').map((v) => ({vm: v.name, host: v.host, state: v.state}))
+  return {...planVacate(view, hosts), unanswered: silent, leftBehind}
 }
 
 /** Carries out a vacate plan, at most `maxParallel` live migrations at once; one failure does not stop the others. */

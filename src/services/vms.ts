@@ -102,7 +102,7 @@ export async function setVmMemory(
   session: Session,
   name: string,
   mib: number,
-  target: {live: boolean; config: boolean; verifyMs?: number},
+  target: {live: boolean; config: boolean; verifyMs?: number; force?: boolean},
   selection: Selection,
 ): Promise<SetMemResult> {
   const {host, driver} = await locateVm(session, name, selection)
@@ -112,7 +112,9 @@ export async function setVmMemory(
   }
   const live = target.live || (!target.config && info.state !== 'shutoff')
   const config = target.config || (!target.live && info.state === 'shutoff')
-  const before = live ? await balloonOf(driver, name) : undefined
+  const seen = info.state === 'shutoff' ? undefined : (await driver.sample()).vms.find((v) => v.name === name)
+  if (!target.force) checkMemoryFloor(name, mib, info.state === 'shutoff' ? undefined : seen?.memoryUsedMiB)
+  const before = live ? seen?.memoryMiB : undefined
   await driver.setMemory(name, mib, {live: target.live, config: target.config})
   const result: SetMemResult = {host: host.name, name, memoryMiB: mib, live, config}
   if (!live || !target.verifyMs || before === undefined) return result
@@ -133,6 +135,23 @@ export async function setVmMemory(
     )
   }
   return {...result, balloonMiB: now, balloon: 'partial'}
+}
+
+/** Below this no guest violin starts is usable; `setmem --force` goes under it. */
+export const MIN_MEMORY_MIB = 64
+
+/**
+ * A balloon squeezed under what the guest uses makes it swap or its OOM killer fire: the
+ * floor is the guest's use as its balloon reports it (when it does) and 64 MiB always.
+ */
+export function checkMemoryFloor(name: string, mib: number, usedMiB: number | undefined): void {
+  const fmt = (x: number) => `${Number.isInteger(x) ? x : x.toFixed(1)} MiB`
+  if (usedMiB !== undefined && usedMiB > 0 && mib < usedMiB) {
+    throw new UsageError(`VM "${name}" uses ${fmt(usedMiB)} (its balloon says); ${fmt(mib)} is less`, `ask for at least ${Math.ceil(usedMiB)}M, or add --force to squeeze the guest anyway`)
+  }
+  if (mib < MIN_MEMORY_MIB) {
+    throw new UsageError(`${fmt(mib)} is under the ${MIN_MEMORY_MIB} MiB floor for VM "${name}"`, `ask for at least ${MIN_MEMORY_MIB}M (a bare number is MiB), or add --force`)
+  }
 }
 
 async function balloonOf(driver: Driver, name: string): Promise<number | undefined> {

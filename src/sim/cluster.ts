@@ -183,7 +183,7 @@ class Validator {
     if (typeof x === 'number' && x > 0) return x
     if (typeof x !== 'string') this.fail(at, 'must be a size like 2GiB or 512MiB')
     try {
-      return parseSizeMiB(x, 'MiB')
+      return parseSizeMiB(x)
     } catch {
       this.fail(at, `"${x}" is not a size like 2GiB or 512MiB`)
     }

@@ -229,7 +229,7 @@ class Reader {
     if (typeof x === 'number' && x > 0) return x
     if (typeof x !== 'string') this.fail(field, `must be a size like 512MiB or 2GiB, got ${JSON.stringify(x)}`, o, key)
     try {
-      return parseSizeMiB(x, 'MiB')
+      return parseSizeMiB(x)
     } catch {
       return this.fail(field, `"${x}" is not a size like 512MiB or 2GiB`, o, key)
     }

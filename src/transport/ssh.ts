@@ -30,12 +30,30 @@ export interface SshOptions {
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'])
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa']
 
+/** A login name as useradd takes it (POSIX portable: letters, digits, . _ -, no leading dash). */
+const SSH_USER = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,31}$/
+/** A DNS name or an IPv4 address: labels of letters, digits and inner dashes, joined by dots. */
+const SSH_ADDRESS = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
+/** An IPv6 address, written in brackets; a zone (%eth0) may follow. */
+const SSH_IPV6 = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%[A-Za-z0-9_.-]{1,15})?$/
+
+/**
+ * Reads USER@ADDRESS[:PORT] strictly: the target is stored in the inventory, printed in
+ * tables and handed to ssh and xl, so anything beyond a user, a host name or IP address
+ * and a port (`root@h;reboot`, a newline) is refused here, in one line.
+ */
 export function parseSshTarget(text: string): SshTarget {
-  const m = /^(?:([^@\s]+)@)?(\[[^\]]+\]|[^:\s@]+)(?::(\d+))?$/.exec(text)
-  if (!m || !m[2]) throw new ViolinError(`"${text}" is not an SSH target`, 2, 'write it as USER@ADDRESS[:PORT]')
+  const bad = (why: string) => new ViolinError(`${JSON.stringify(text)} is not an SSH target: ${why}; write it as USER@ADDRESS[:PORT]`, 2)
+  const m = /^(?:([^@]*)@)?(\[[^\]]*\]|[^:@]*)(?::(\d+))?$/.exec(text)
+  if (!m || !m[2]) throw bad('it does not read as one')
+  const user = m[1] ?? process.env.USER ?? 'root'
+  if (!SSH_USER.test(user)) throw bad(`the user may hold letters, digits, dot, dash and underscore`)
+  const bracketed = m[2].startsWith('[')
+  const address = bracketed ? m[2].slice(1, -1) : m[2]
+  if (bracketed ? !SSH_IPV6.test(address) : !SSH_ADDRESS.test(address)) throw bad('the address must be a host name, an IPv4 address or an [IPv6] address')
   const port = m[3] ? Number(m[3]) : 22
-  if (port < 1 || port > 65535) throw new ViolinError(`"${text}": port ${port} is out of range`, 2)
-  return {user: m[1] ?? process.env.USER ?? 'root', address: m[2].replace(/^\[|\]$/g, ''), port}
+  if (port < 1 || port > 65535) throw bad(`port ${port} is out of range`)
+  return {user, address, port}
 }
 
 export function formatSshTarget(t: SshTarget): string {

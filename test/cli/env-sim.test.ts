@@ -121,7 +121,7 @@ describe('env commands on simulated hosts', () => {
   it('host add refuses a CPU overcommit that is not a positive number', async () => {
     const r = await violin(['host', 'add', 'x', '--local', '--site', 's', '--driver', 'libvirt', '--cpu-overcommit', '0'], home.env)
     assert.equal(r.exitCode, 2)
-    assert.match(r.stderr, /--cpu-overcommit takes a positive number/)
+    assert.match(r.stderr, /--cpu-overcommit takes vCPUs per core, more than 0 and at most 64/)
   })
 
   it('image push refuses simulated hosts and a missing file', async () => {

@@ -53,6 +53,7 @@ describe('--json shapes', () => {
       destinationUri: 'east3',
       memoryMiB: 8192,
       live: true,
+      offline: false,
       copyStorage: false,
       peerToPeer: false,
       copiedDisks: [],

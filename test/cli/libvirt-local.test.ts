@@ -103,6 +103,19 @@ describe('violin over the real virsh and libvirt test driver, locally', function
     assert.match(r.stderr, /migrating "web1" from "lab-a" to "lab-b" failed/)
   })
 
+  it('migrate refuses to move a shut-off VM live, pointing at --offline; --offline goes to virsh migrate --offline', async () => {
+    const r = await violin(['migrate', 'stopped1', 'lab-b', '--live'], home.env)
+    assert.equal(r.exitCode, 2, r.stderr)
+    assert.match(r.stderr, /^error: VM "stopped1" is shut off: a live migration moves a running VM\nTry: violin migrate stopped1 lab-b --offline/)
+    // The test driver cannot migrate at all: what matters is that virsh was asked for an offline move and its refusal reported.
+    const offline = await violin(['migrate', 'stopped1', 'lab-b', '--offline'], home.env)
+    assert.equal(offline.exitCode, 1, offline.stderr)
+    assert.match(offline.stderr, /moving the definition of "stopped1" from "lab-a" to "lab-b" failed/)
+    const running = await violin(['migrate', 'web1', 'lab-b', '--offline'], home.env)
+    assert.equal(running.exitCode, 2)
+    assert.match(running.stderr, /VM "web1" is running: --offline moves only a shut-off VM's definition/)
+  })
+
   it('host sync reports new VMs, records them with --write, then reports no drift', async () => {
     const first = await violin(['host', 'sync', '--json', '--exit-code'], home.env)
     assert.equal(first.exitCode, 1)

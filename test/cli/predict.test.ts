@@ -16,7 +16,7 @@ describe('violin calibrate and predict migration', function () {
   it('predicts from defaults before any calibration, and says so (the JSON contract)', async () => {
     const r = await cli(['predict', 'migration', '--memory', '1G', '--json'])
     assert.equal(r.exitCode, 0, r.stderr)
-    assert.deepEqual(Object.keys(r.json).sort(), ['bandwidth_mibs', 'calibrated', 'downtime_ms', 'interval', 'rounds', 'sent_mib', 'total_ms', 'wall_ms'])
+    assert.deepEqual(Object.keys(r.json).sort(), ['bandwidth_mibs', 'calibrated', 'converges', 'downtime_ms', 'interval', 'remedies', 'rounds', 'sent_mib', 'total_ms', 'wall_ms'])
     assert.deepEqual(Object.keys(r.json.interval.total), ['low_ms', 'high_ms'])
     assert.equal(r.json.calibrated, false)
     assert.equal(r.json.sent_mib, 1024)
@@ -97,6 +97,26 @@ describe('violin calibrate and predict migration', function () {
     assert.equal(size.exitCode, 2)
     assert.match(size.stderr, /--memory "lots" is not a size like 512M/)
     assert.equal((await cli(['predict', 'migration', '--memory', '1G', '--bandwidth', '0'])).exitCode, 2)
+    const sent = await cli(['predict', 'migration', '--memory', '1G', '--sent', '2G'])
+    assert.equal(sent.exitCode, 2)
+    assert.equal(sent.stdout, '')
+    assert.match(sent.stderr, /^error: --sent 2G is more than --memory 1G/)
+  })
+
+  it('says plainly when a live migration cannot converge, and what would end it, in text and JSON', async () => {
+    const text = await cli(['predict', 'migration', '--memory', '1G', '--dirty-rate', '150', '--bandwidth', '100'])
+    assert.equal(text.exitCode, 0, text.stderr)
+    assert.match(text.stdout, /never ends/)
+    assert.match(text.stdout, /Live migration does not converge: the guest dirties 150 MiB\/s, at least what the link carries \(100 MiB\/s\)/)
+    assert.match(text.stdout, /violin migrate VM HOST --live --timeout 11 +timeout: downtime 10\.3 s, job 21\.2 s/)
+    assert.match(text.stdout, /violin migrate VM HOST --live --auto-converge +auto-converge: downtime 0\.\d\d s/)
+    assert.match(text.stdout, /violin migrate VM HOST +stop-and-copy: downtime 11\.0 s/)
+    const json = await cli(['predict', 'migration', '--memory', '1G', '--dirty-rate', '150', '--bandwidth', '100', '--json'])
+    assert.equal(json.json.converges, false)
+    assert.deepEqual(json.json.remedies.map((r: {remedy: string}) => r.remedy), ['timeout', 'auto-converge', 'stop-and-copy'])
+    assert.deepEqual(Object.keys(json.json.remedies[2]), ['remedy', 'migrate', 'downtime_ms', 'total_ms'])
+    const fine = await cli(['predict', 'migration', '--memory', '1G', '--dirty-rate', '20', '--bandwidth', '100'])
+    assert.doesNotMatch(fine.stdout, /converge/)
   })
 
   it('predict vacate picks destinations as vacate would and prints the plan and total; --by in the past exits 1', async () => {

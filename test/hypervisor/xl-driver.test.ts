@@ -244,6 +244,7 @@ describe('XlDriver on recorded xl output', () => {
       const {xl} = driver([])
       await assert.rejects(xl.migrate('guest-01', {hostName: 'h2', uri: 'h2'}, {live: false}), UsageError)
       await assert.rejects(xl.migrate('guest-01', {hostName: 'h2', uri: 'h2'}, {live: true, bandwidthMiBs: 100}), UsageError)
+      await assert.rejects(xl.migrate('guest-01', {hostName: 'h2', uri: 'h2'}, {live: true, autoConverge: true}), /cannot throttle VM "guest-01"/)
     })
   })
 
@@ -320,5 +321,25 @@ describe('XlDriver: VMs defined as xl.cfg files', () => {
     assert.deepEqual(await xl.vmFiles('lab-c1'), {kernel: '/srv/vmlinux', initrd: '/srv/initrd.gz', disks: [{path: '/var/lib/violin/images/deb.img', readOnly: true, format: 'raw'}]})
     const missing = driver([[['cat', '--', CFG], {stderr: `cat: ${CFG}: No such file or directory`, exitCode: 1}]])
     await assert.rejects(missing.xl.vmFiles('lab-c1'), NotFoundError)
+  })
+
+  it('an offline move carries the stored xl.cfg to the other host and removes it here; the VM stays off', async () => {
+    const cfg = xlConfig(spec)
+    const source = driver([XL_LIST, [['cat', '--', CFG], {stdout: cfg}], [['rm', '-f', '--', CFG], {}]])
+    const dest = new RecordedTransport('x2', [[['test', '-e', CFG], {exitCode: 1}], [['sh', '-c', WRITE_FROM_STDIN, 'sh', CFG], {}]])
+    await source.xl.migrateOffline('lab-c1', {hostName: 'x2', uri: 'x2'}, new XlDriver(dest))
+    assert.deepEqual(dest.argvs(), [['test', '-e', CFG], ['sh', '-c', WRITE_FROM_STDIN, 'sh', CFG]])
+    assert.equal(dest.calls[1]!.options?.stdin, cfg)
+    assert.deepEqual(source.transport.argvs().at(-1), ['rm', '-f', '--', CFG], 'removed on the source only once written on the destination')
+    assert.deepEqual(await driver([[['cat', '--', CFG], {stdout: cfg}]]).xl.storedVmInfo('lab-c1'), {name: 'lab-c1', state: 'shutoff', vcpus: 1, memoryMiB: 256, maxMemoryMiB: 512})
+  })
+
+  it('an offline move refuses a running VM and never overwrites a config already on the destination', async () => {
+    const running = driver([XL_LIST])
+    await assert.rejects(running.xl.migrateOffline('guest-01', {hostName: 'x2', uri: 'x2'}, new XlDriver(new RecordedTransport('x2', []))), /VM "guest-01" is running on host "x1"/)
+    const source = driver([XL_LIST, [['cat', '--', CFG], {stdout: xlConfig(spec)}]])
+    const taken = new RecordedTransport('x2', [[['test', '-e', CFG], {exitCode: 0}]])
+    await assert.rejects(source.xl.migrateOffline('lab-c1', {hostName: 'x2', uri: 'x2'}, new XlDriver(taken)), /host "x2" already has a config for VM "lab-c1"/)
+    assert.ok(!source.transport.argvs().some((a) => a[0] === 'rm'), 'nothing removed on the source')
   })
 })

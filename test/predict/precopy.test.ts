@@ -30,6 +30,19 @@ describe('live pre-copy model (src/predict/precopy.ts)', () => {
     assert.ok(r.totalMs > 5 * 2560 - 1)
   })
 
+  it("with auto-converge, throttling the guest's vCPUs ends a copy that could not converge, within the downtime limit", () => {
+    const plain = predictPrecopy({sentMiB: 1024, dirtyRateMiBs: 200, bandwidthMiBs: 100})
+    assert.equal(plain.converged, false)
+    const throttled = predictPrecopy({sentMiB: 1024, dirtyRateMiBs: 200, bandwidthMiBs: 100, autoConverge: true})
+    assert.equal(throttled.converged, true)
+    assert.ok(throttled.downtimeMs <= 300, `${throttled.downtimeMs} ms`)
+    assert.ok(throttled.rounds > 10 && throttled.rounds < 30, `${throttled.rounds} rounds: the throttle climbs 10% every second round`)
+    // Even 99% throttled, a guest dirtying 100x the link does not keep up.
+    assert.equal(predictPrecopy({sentMiB: 1024, dirtyRateMiBs: 20_000, bandwidthMiBs: 100, autoConverge: true}).converged, false)
+    // A guest the plain copy handles is never throttled.
+    assert.deepEqual(predictPrecopy({sentMiB: 1000, dirtyRateMiBs: 20, bandwidthMiBs: 100, autoConverge: true}), predictPrecopy({sentMiB: 1000, dirtyRateMiBs: 20, bandwidthMiBs: 100}))
+  })
+
   it('a faster link or a quieter guest never takes longer', () => {
     let last = Infinity
     for (const bandwidthMiBs of [50, 100, 200, 400]) {

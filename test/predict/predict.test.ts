@@ -65,6 +65,29 @@ describe('calibrating and predicting one migration (src/predict/calibration.ts, 
     assert.equal(stop.total_ms, Math.round(DEFAULTS.fixedMs + DEFAULT_MEMORY_MS_PER_MIB * 1024 + 10240))
   })
 
+  it('says when a live migration cannot converge, and what each way to end it costs', () => {
+    const ok = predictMigration(undefined, {mode: 'live', memoryMiB: 1024, bandwidthMiBs: 100, dirtyRateMiBs: 40})
+    assert.equal(ok.converges, true)
+    assert.deepEqual(ok.remedies, [])
+    for (const dirtyRateMiBs of [100, 250]) {
+      const p = predictMigration(undefined, {mode: 'live', memoryMiB: 1024, bandwidthMiBs: 100, dirtyRateMiBs})
+      assert.equal(p.converges, false, `${dirtyRateMiBs} MiB/s dirtied on a 100 MiB/s link`)
+      assert.deepEqual(p.remedies.map((r) => r.remedy), ['timeout', 'auto-converge', 'stop-and-copy'])
+      const [timeout, auto, cold] = p.remedies
+      // stop-and-copy: the whole memory over the link, paused, plus the job's fixed part
+      assert.equal(cold!.downtime_ms, Math.round(DEFAULTS.fixedMs + DEFAULT_MEMORY_MS_PER_MIB * 1024 + 10240))
+      assert.equal(cold!.migrate, 'violin migrate VM HOST')
+      // --timeout pauses once the first round (10.24 s of copy and the fixed part) is through; the rest goes paused
+      assert.equal(timeout!.migrate, 'violin migrate VM HOST --live --timeout 11')
+      assert.equal(timeout!.downtime_ms, 10240 + DEFAULTS.downtimeMs)
+      assert.equal(auto!.migrate, 'violin migrate VM HOST --live --auto-converge')
+      assert.ok(auto!.downtime_ms! <= 300 + DEFAULTS.downtimeMs && auto!.total_ms! > cold!.total_ms!)
+    }
+    const hopeless = predictMigration(undefined, {mode: 'live', memoryMiB: 1024, bandwidthMiBs: 100, dirtyRateMiBs: 50_000})
+    assert.deepEqual([hopeless.remedies[1]!.downtime_ms, hopeless.remedies[1]!.total_ms], [null, null], 'auto-converge does not converge either')
+    assert.equal(predictMigration(undefined, {mode: 'stop-and-copy', memoryMiB: 1024, bandwidthMiBs: 100, dirtyRateMiBs: 250}).converges, true)
+  })
+
   it('migrations sharing the link each take longer', () => {
     const one = predictMigration(undefined, {mode: 'live', memoryMiB: 256, bandwidthMiBs: 100})
     const four = predictMigration(undefined, {mode: 'live', memoryMiB: 256, bandwidthMiBs: 100, concurrent: 4})

@@ -3,13 +3,16 @@ import {Args, Flags} from '@oclif/core'
 import {ViolinCommand} from '../../base-command.js'
 import {DOMAIN_TYPES, DRIVERS} from '../../inventory/host.js'
 import {UsageError} from '../../errors.js'
-import {addHost} from '../../services/hosts.js'
+import {addHost, MAX_CPU_OVERCOMMIT} from '../../services/hosts.js'
 
 export default class HostAdd extends ViolinCommand {
   static override summary = 'Register a host in the inventory.'
-  static override description = 'Cores, memory and the hypervisor version are discovered, not typed in: run violin host check after adding.'
+  static override description =
+    "Cores, memory and the hypervisor version are discovered, not typed in: run violin host check after adding. Give exactly one of --ssh and --local. With --accept-new-host-key, host add connects once over SSH and records the host's key in known_hosts (OpenSSH's accept-new: a changed key is refused), so later commands need no flag; without it nothing is contacted. A mistake (an SSH target that is more than USER@ADDRESS[:PORT], a site that is not a name like a host's, --uri on an xl host, an --cpu-overcommit beyond 64) is refused with exit 2 and the inventory is left as it was."
+
   static override examples = [
     '<%= config.bin %> host add e1 --ssh root@10.0.0.11 --site east --driver libvirt',
+    '<%= config.bin %> host add e4 --ssh root@10.0.0.14 --site east --driver libvirt --accept-new-host-key',
     '<%= config.bin %> host add x1 --ssh root@xen1:2222 --site west --driver xl --identity ~/.ssh/violin',
     '<%= config.bin %> host add lab --local --site lab --driver libvirt --uri test:///default',
     "<%= config.bin %> host add e2 --ssh root@10.0.0.12 --site east --driver libvirt --agent-command 'node /opt/violin/bin/run.js'",
@@ -29,13 +32,8 @@ export default class HostAdd extends ViolinCommand {
       summary: 'libvirt domain type for VMs violin defines here (default: kvm when the host offers it, else qemu).',
     })(),
     'cpu-overcommit': Flags.string({
-      summary: 'vCPUs that placement may put on this host per core (default 1: no overcommit).',
+      summary: `vCPUs that placement may put on this host per core, at most ${MAX_CPU_OVERCOMMIT} (default 1: no overcommit).`,
       helpValue: 'RATIO',
-      parse: async (input) => {
-        const n = Number(input)
-        if (!(Number.isFinite(n) && n > 0)) throw new UsageError(`--cpu-overcommit takes a positive number, not "${input}"`)
-        return input
-      },
     }),
     'agent-command': Flags.string({
       summary: 'How to run violin on the host, to start its agent (default: violin), split at spaces.',
@@ -64,7 +62,13 @@ export default class HostAdd extends ViolinCommand {
   async run() {
     const {args, flags} = await this.parse(HostAdd)
     this.quiet = flags.quiet
-    const record = await addHost({name: args.name, ssh: flags.ssh, local: flags.local, site: flags.site, driver: flags.driver, uri: flags.uri, identity: flags.identity, domainType: flags['domain-type'], cpuOvercommit: flags['cpu-overcommit'] ? Number(flags['cpu-overcommit']) : undefined, agentCommand: flags['agent-command']?.trim().split(/\s+/), agentDir: flags['agent-dir'], nic: flags.nic, force: flags.force})
+    const overcommit = flags['cpu-overcommit']
+    // A plain decimal: 1e99 or 0x10 are typos here, and the service bounds the value.
+    if (overcommit !== undefined && !/^\d+(\.\d+)?$/.test(overcommit)) {
+      throw new UsageError(`--cpu-overcommit takes vCPUs per core, more than 0 and at most ${MAX_CPU_OVERCOMMIT} (like 1.5 or 4), not ${JSON.stringify(overcommit)}`)
+    }
+    const record = await addHost({name: args.name, ssh: flags.ssh, local: flags.local, site: flags.site, driver: flags.driver, uri: flags.uri, identity: flags.identity, domainType: flags['domain-type'], cpuOvercommit: overcommit === undefined ? undefined : Number(overcommit), agentCommand: flags['agent-command']?.trim().split(/\s+/), agentDir: flags['agent-dir'], nic: flags.nic, force: flags.force, acceptNewHostKey: flags['accept-new-host-key']})
+    if (flags['accept-new-host-key']) this.note(`Recorded the SSH host key of ${record.name} in known_hosts.`)
     this.note(`Added host ${record.name} (site ${record.site}, ${record.driver}). Check it with: violin host check ${record.name}`)
     return record
   }

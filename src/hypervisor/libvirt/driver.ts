@@ -202,6 +202,7 @@ export class LibvirtDriver implements Driver {
     if (options.peerToPeer) args.push('--p2p')
     if (options.bandwidthMiBs !== undefined) args.push('--bandwidth', String(options.bandwidthMiBs))
     if (options.timeoutSec !== undefined) args.push('--timeout', String(options.timeoutSec), '--timeout-suspend')
+    if (options.autoConverge) args.push('--auto-converge')
     args.push('--domain', name, '--desturi', destination.uri)
     const started = this.now()
     const run = await this.virsh(args, true, LIBVIRT_MIGRATE_TIMEOUT_MS)
@@ -213,6 +214,14 @@ export class LibvirtDriver implements Driver {
     // With --undefinesource the statistics live on the destination.
     const job = await this.transport.run(['virsh', '-c', destination.uri, 'domjobinfo', '--domain', name, '--completed', '--keep-completed', '--rawstats'], {allowFailure: true})
     return {wallMs, ...(job.exitCode === 0 ? parseJobinfo(job.stdout) : {})}
+  }
+
+  async migrateOffline(name: string, destination: MigrationDestination): Promise<void> {
+    const run = await this.virsh(['migrate', '--offline', '--persistent', '--undefinesource', '--domain', name, '--desturi', destination.uri], true)
+    if (run.exitCode !== 0) {
+      if (NOT_FOUND.test(run.stderr)) throw new NotFoundError(`VM "${name}" is not on host "${this.transport.host}"`)
+      throw new ViolinError(`moving the definition of "${name}" from "${this.transport.host}" to "${destination.hostName}" failed: ${run.stderr.trim().replace(/^error: /gm, '')}`)
+    }
   }
 
   async defineVm(spec: VmSpec, options: {domainType: DomainType}): Promise<void> {

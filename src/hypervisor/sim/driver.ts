@@ -136,6 +136,15 @@ export class SimDriver implements Driver {
     return {wallMs: Math.round(seconds * 1000), totalMs: Math.round(seconds * 1000), dataBytes: Math.round(vm.memoryUsedMiB * 1024 ** 2)}
   }
 
+  async migrateOffline(name: string, destination: MigrationDestination): Promise<void> {
+    const vm = this.vm(name)
+    if (vm.state !== 'shutoff') throw new UsageError(`VM "${name}" is ${vm.state}: only a shut-off VM moves offline`)
+    const dest = this.cluster.host(destination.hostName)
+    if (!dest) throw new NotFoundError(`host "${destination.hostName}" is not in ${this.cluster.file}`)
+    if (dest.name === this.hostName) throw new UsageError(`VM "${name}" is already on "${dest.name}"`)
+    vm.host = dest.name
+  }
+
   /** Simulated VMs live as long as the session: the cluster file itself is never written. */
   async defineVm(spec: VmSpec): Promise<void> {
     if (this.cluster.vms.some((vm) => vm.name === spec.name)) throw new UsageError(`VM "${spec.name}" already exists in ${this.cluster.file}`)

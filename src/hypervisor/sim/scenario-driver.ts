@@ -121,6 +121,10 @@ export class ScenarioDriver implements Driver {
     throw new UsageError(`the VMs of a scenario come and go as ${this.world.scenario.file} says`, 'use a cluster file (examples/two-sites.yaml) to define, start or stop VMs')
   }
 
+  async migrateOffline(): Promise<void> {
+    this.scripted()
+  }
+
   async defineVm(): Promise<void> {
     this.scripted()
   }

@@ -146,6 +146,20 @@ export function xlConfigName(text: string): string {
   return name
 }
 
+/** The size an xl.cfg gives its VM: memory and maxmem are MiB (xl.cfg(5)), maxmem defaulting to memory. */
+export function xlConfigShape(text: string): {vcpus: number; memoryMiB: number; maxMemoryMiB: number} {
+  const cfg = readXlCfg(text)
+  const num = (key: string, dflt?: number): number => {
+    const v = cfg.get(key)
+    const n = typeof v === 'string' ? Number(v) : Number.NaN
+    if (v === undefined && dflt !== undefined) return dflt
+    if (!Number.isFinite(n) || n <= 0) throw new ViolinError(`xl config: ${key} is not a positive number`)
+    return n
+  }
+  const memoryMiB = num('memory')
+  return {vcpus: num('vcpus', 1), memoryMiB, maxMemoryMiB: num('maxmem', memoryMiB)}
+}
+
 /**
  * libxlu's grammar (libxlu_cfg_l.l, libxlu_cfg_y.y): `key = value` ended by a newline or ';',
  * '#' comments to the end of the line, a value being a NUMBER, a '…' or "…" STRING or a flat

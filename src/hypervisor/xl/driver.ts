@@ -18,7 +18,7 @@ import type {
 } from '../driver.js'
 import {readHostCounters} from '../host-counters.js'
 import type {VmSpec} from '../vm-spec.js'
-import {XL_CONFIG_DIR, xlConfig, xlConfigFiles, xlConfigName, xlConfigPath, xlVif} from './config.js'
+import {XL_CONFIG_DIR, xlConfig, xlConfigFiles, xlConfigName, xlConfigPath, xlConfigShape, xlVif} from './config.js'
 import {
   parseSchedCredit,
   parseXentopBatch,
@@ -163,6 +163,9 @@ export class XlDriver implements Driver {
     if (!options.live) {
       throw new UsageError(`xl migrates VM "${name}" only live`, 'migrate live, or use xl save and xl restore for a cold move')
     }
+    if (options.autoConverge) {
+      throw new UsageError(`xl migrate cannot throttle VM "${name}" to make its migration converge`, 'leave out --auto-converge for xl hosts')
+    }
     if (options.bandwidthMiBs !== undefined) {
       throw new UsageError(`xl migrate cannot limit the bandwidth of VM "${name}"'s migration`, 'leave the bandwidth unlimited for xl hosts')
     }
@@ -207,6 +210,35 @@ export class XlDriver implements Driver {
    * xl keeps no definitions: a VM is its xl.cfg file, written where violin looks for it
    * (XL_CONFIG_DIR), and `xl create` starts it. Shut off, it is only that file.
    */
+  /** Moves violin's stored config file (all a shut-off xl VM is) to `target`'s host. */
+  async migrateOffline(name: string, destination: MigrationDestination, target: Driver): Promise<void> {
+    if (!(target instanceof XlDriver)) throw new UsageError(`host "${destination.hostName}" is not an xl host`)
+    if ((await this.listVms()).some((vm) => vm.name === name)) {
+      throw new UsageError(`VM "${name}" is running on host "${this.transport.host}": only a shut-off VM moves offline`, `violin migrate ${name} ${destination.hostName} --live`)
+    }
+    await target.adoptConfig(name, await this.storedConfig(name))
+    await this.undefineVm(name)
+  }
+
+  async storedVmInfo(name: string): Promise<VmInfo> {
+    return {name, state: 'shutoff', ...xlConfigShape(await this.storedConfig(name))}
+  }
+
+  /** Writes a VM's config moved from another host; one already here under that name is never overwritten. */
+  async adoptConfig(name: string, text: string): Promise<void> {
+    const path = xlConfigPath(name)
+    if ((await this.transport.run(['test', '-e', path], {allowFailure: true})).exitCode === 0) {
+      throw new UsageError(`host "${this.transport.host}" already has a config for VM "${name}" (${path})`, 'remove or rename one of the two first')
+    }
+    await this.transport.run(['sh', '-c', WRITE_FROM_STDIN, 'sh', path], {stdin: text})
+  }
+
+  private async storedConfig(name: string): Promise<string> {
+    const result = await this.transport.run(['cat', '--', xlConfigPath(name)], {allowFailure: true})
+    if (result.exitCode !== 0) throw new NotFoundError(`VM "${name}" has no config ${xlConfigPath(name)} on host "${this.transport.host}"`)
+    return result.stdout
+  }
+
   async defineVm(spec: VmSpec): Promise<void> {
     const path = xlConfigPath(spec.name)
     await this.transport.run(['sh', '-c', WRITE_FROM_STDIN, 'sh', path], {stdin: xlConfig(spec)})
@@ -312,9 +344,7 @@ export class XlDriver implements Driver {
   }
 
   async vmFiles(name: string): Promise<VmFiles> {
-    const result = await this.transport.run(['cat', '--', xlConfigPath(name)], {allowFailure: true})
-    if (result.exitCode !== 0) throw new NotFoundError(`VM "${name}" has no config ${xlConfigPath(name)} on host "${this.transport.host}"`)
-    return xlConfigFiles(result.stdout)
+    return xlConfigFiles(await this.storedConfig(name))
   }
 
   async checkTools(): Promise<ToolCheck[]> {
