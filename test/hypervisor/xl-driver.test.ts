@@ -325,12 +325,12 @@ describe('XlDriver: VMs defined as xl.cfg files', () => {
 
   it('an offline move carries the stored xl.cfg to the other host and removes it here; the VM stays off', async () => {
     const cfg = xlConfig(spec)
-    const source = driver([XL_LIST, [['cat', '--', CFG], {stdout: cfg}], [['rm', '-f', '--', CFG], {}]])
+    const source = driver([XL_LIST, [['cat', '--', CFG], {stdout: cfg}], [['rm', '-f', '--', CFG, '/etc/xen/auto/lab-c1.cfg'], {}]])
     const dest = new RecordedTransport('x2', [[['test', '-e', CFG], {exitCode: 1}], [['sh', '-c', WRITE_FROM_STDIN, 'sh', CFG], {}]])
     await source.xl.migrateOffline('lab-c1', {hostName: 'x2', uri: 'x2'}, new XlDriver(dest))
     assert.deepEqual(dest.argvs(), [['test', '-e', CFG], ['sh', '-c', WRITE_FROM_STDIN, 'sh', CFG]])
     assert.equal(dest.calls[1]!.options?.stdin, cfg)
-    assert.deepEqual(source.transport.argvs().at(-1), ['rm', '-f', '--', CFG], 'removed on the source only once written on the destination')
+    assert.deepEqual(source.transport.argvs().at(-1), ['rm', '-f', '--', CFG, '/etc/xen/auto/lab-c1.cfg'], 'removed on the source only once written on the destination')
     assert.deepEqual(await driver([[['cat', '--', CFG], {stdout: cfg}]]).xl.storedVmInfo('lab-c1'), {name: 'lab-c1', state: 'shutoff', vcpus: 1, memoryMiB: 256, maxMemoryMiB: 512})
   })
 
