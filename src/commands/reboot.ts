@@ -7,7 +7,7 @@ import {rebootVm} from '../services/vm-lifecycle.js'
 export default class Reboot extends ViolinCommand {
   static override summary = "Ask a VM's guest to reboot, like virsh reboot."
   static override description =
-    "Returns once asked, as virsh does. libvirt reboots violin's VMs (whose XML says on_reboot destroy) by its fake reboot: ACPI power-off, then reset. xl has no such thing: a VM with a config violin keeps is shut down (xl shutdown -w) and created again from it; other domains get xl reboot."
+    "A VM whose definition says on_reboot destroy (violin's own VMs, on libvirt and xl) would end, not reboot, so violin shuts it down (ACPI), waits up to 120 s for it to power off, and starts it again; the command returns once it is started. Any other VM gets virsh reboot / xl reboot, which returns once asked, as virsh does. A guest that ignores ACPI is an error (exit 1): destroy it, then start it."
   static override examples = ['<%= config.bin %> reboot web1']
   static override args = {vm: Args.string({description: 'VM name', required: true})}
   static override flags = {...vmHostFlag}

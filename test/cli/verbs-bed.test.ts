@@ -113,7 +113,7 @@ describe('single-VM verbs on the test bed (real libvirtd, a QEMU guest, sshd)', 
     assert.equal(await state(), 'running', 'leaving the console leaves the guest running')
   })
 
-  it('reboot boots the guest again and it keeps running (libvirt fakes the reboot of a destroy-on-reboot domain)', async () => {
+  it('reboot boots the guest again and it keeps running (a destroy-on-reboot domain: ACPI shutdown, then start)', async () => {
     const readies = count(await consoleLog(), /GUEST-READY/)
     const r = await cli(['reboot', VM])
     assert.equal(r.exitCode, 0, r.stderr)

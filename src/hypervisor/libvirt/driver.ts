@@ -38,6 +38,8 @@ const MARK = '@@violin:'
 /** A migration of a large or busy guest takes minutes, far beyond a command's usual timeout. */
 const LIBVIRT_MIGRATE_TIMEOUT_MS = 3_600_000
 const DOMINFO = 'dominfo:'
+/** How long a reboot waits for the guest to power off before it is an error (as xl's reboot). */
+const REBOOT_WAIT_MS = 120_000
 /**
  * `virsh define` of XML sent on stdin, through a temporary file that lives only as long as
  * the define: virsh cannot read /dev/stdin when it is a socket, which is what Node gives a child.
@@ -262,10 +264,29 @@ export class LibvirtDriver implements Driver {
     await this.onVm(name, ['undefine', '--domain', name, '--managed-save', '--snapshots-metadata'], () => undefined)
   }
 
+  /**
+   * violin's own XML says <on_reboot>destroy</on_reboot> (the environment layer decides what
+   * comes back), and libvirt's ACPI reboot of such a domain powers it off for good (measured
+   * on the bed: no fake reboot). So a domain whose definition destroys on reboot is shut
+   * down (ACPI), waited for, and started again, as xl does; any other gets virsh reboot.
+   */
   async rebootVm(name: string): Promise<void> {
-    // violin's XML has <on_reboot>destroy</on_reboot>; libvirt then does a "fake reboot"
-    // (ACPI power-off, then reset) rather than letting the guest end.
-    await this.onVm(name, ['reboot', '--domain', name], () => undefined)
+    const xml = await this.onVm(name, ['dumpxml', '--domain', name, '--inactive'], (out) => out)
+    if (!/<on_reboot>destroy<\/on_reboot>/.test(xml)) {
+      await this.onVm(name, ['reboot', '--domain', name], () => undefined)
+      return
+    }
+    const polls = Math.round(REBOOT_WAIT_MS / 500)
+    // The name travels as $2, never in the script's text.
+    const script = `virsh -c "$1" shutdown --domain "$2" >/dev/null || exit 1; i=0; while [ $i -lt ${polls} ]; do [ "$(virsh -c "$1" domstate --domain "$2")" = "shut off" ] && exec virsh -c "$1" start --domain "$2"; sleep 0.5; i=$((i+1)); done; echo "still running after ${REBOOT_WAIT_MS / 1000} s" >&2; exit 3`
+    const run = await this.transport.run(['sh', '-c', script, 'sh', this.uri, name], {allowFailure: true, timeoutMs: REBOOT_WAIT_MS + 30_000})
+    if (run.exitCode === 0) return
+    if (NOT_FOUND.test(run.stderr)) throw new NotFoundError(`VM "${name}" is not on host "${this.transport.host}"`, 'violin list --all')
+    throw new ViolinError(
+      `host "${this.transport.host}": rebooting "${name}" (ACPI shutdown, then start): ${run.stderr.trim().replace(/^error: /gm, '')}`,
+      undefined,
+      run.exitCode === 3 ? `the guest ignores ACPI: violin destroy ${name} && violin start ${name}` : undefined,
+    )
   }
 
   async suspendVm(name: string): Promise<void> {
