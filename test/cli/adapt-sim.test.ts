@@ -99,7 +99,7 @@ describe('violin adapt on simulated hosts', function () {
     assert.equal(code, 0, err)
     assert.match(err, /stopping after the action in flight/)
     assert.ok(existsSync(join(home.dir, 'state', 'history.json')))
-    assert.ok(!existsSync(join(home.dir, 'state', 'adapt.pid')), 'the lock is released')
+    assert.ok(!existsSync(join(home.dir, 'state', 'adapt.lock')), 'the lock is released')
   })
 })
 
