@@ -55,7 +55,7 @@ In the foreground (the default) it prints one line per decision and runs until S
 
 On a simulation scenario (--connect sim:examples/scenarios/icac-1.yaml) the same loop runs on the simulator's accelerated clock until every environment has ended, then prints their run times (average and overall as the ICAC paper defines them; with --json: {passes, scenario}). Its interval is the scenario's interval_s unless --interval is given.
 
-Exit 1 when an action failed (the others still ran), 7 when some hosts did not answer.`
+Exit 1 when an action failed (the others still ran); 7 when some hosts (or their hypervisors) did not answer: the pass planned without them and names them on stderr; 5 when none answered.`
   static override examples = [
     '<%= config.bin %> adapt --once --dry-run --connect sim:examples/two-sites.yaml',
     '<%= config.bin %> adapt --connect sim:examples/scenarios/icac-1.yaml',

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict'
+import {readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {tempHome, violin, violinProcess} from '../helpers/cli.js'
+import {allOf, requireIntegration} from '../helpers/integration.js'
+import {type Sshd, sshdUnavailable, startSshd} from '../helpers/sshd.js'
+import {virshUnavailable} from '../helpers/virsh.js'
+
+/**
+ * A host whose hypervisor does not answer is a failed host, never a host with no VMs. The
+ * real virsh is pointed at a libvirtd socket that is not there: what it says when libvirtd
+ * is stopped ("failed to connect to the hypervisor"), here or at the far end of an sshd.
+ */
+const DOWN_URI = 'qemu+unix:///system?socket=/nonexistent/libvirt-sock'
+const SAID = /the hypervisor did not answer \(virsh -c qemu\+unix:\/\/\/system\?socket=\/nonexistent\/libvirt-sock: failed to connect to the hypervisor/
+
+type Host = {name: string; transport: Record<string, unknown>; uri: string; identity?: string}
+
+function inventory(dir: string, hosts: Host[], vms: Record<string, {host: string}> = {}): void {
+  const record = (h: Host) => [h.name, {name: h.name, site: 's', driver: 'libvirt', transport: h.transport, uri: h.uri, ...(h.identity ? {identity: h.identity} : {})}]
+  writeFileSync(join(dir, 'inventory.json'), JSON.stringify({version: 1, hosts: Object.fromEntries(hosts.map(record)), vms, environments: {}}))
+}
+
+function checksAHostWithoutHypervisor(label: string, setup: () => Promise<{env: Record<string, string>; up: string; down: string; dir: string; hosts: Host[]}>, teardown: () => Promise<void>) {
+  describe(`a host whose libvirt does not answer, ${label}`, function () {
+    this.timeout(60_000)
+    let env: Record<string, string>
+    let up: string
+    let down: string
+    let dir: string
+    let hosts: Host[]
+
+    before(async function () {
+      ;({env, up, down, dir, hosts} = await setup())
+    })
+    after(teardown)
+    beforeEach(() => inventory(dir, hosts, {test: {host: up}, 'on-down': {host: down}}))
+
+    it('list names it on stderr and in --json failed, lists the other host, exits 7; alone, exits 5', async () => {
+      const both = await violinProcess(['list', '--all'], env)
+      assert.equal(both.exitCode, 7, both.stderr)
+      assert.match(both.stdout, new RegExp(`${up}\\s+s\\s+1\\s+test\\s+running`))
+      assert.match(both.stderr, new RegExp(`warning: ${down}: host "${down}": ${SAID.source}`))
+      const alone = await violinProcess(['list', '--host', down, '--json'], env)
+      assert.equal(alone.exitCode, 5, alone.stderr)
+      assert.deepEqual(alone.json.vms, [])
+      assert.deepEqual(alone.json.failed.map((f: {host: string; exitCode: number}) => [f.host, f.exitCode]), [[down, 5]])
+      assert.match(alone.json.failed[0].error, SAID)
+    })
+
+    it('usage reports it as not answering and exits 7; alone, 5', async () => {
+      const both = await violinProcess(['usage', '--json'], env)
+      assert.equal(both.exitCode, 7, both.stderr)
+      const status = Object.fromEntries(both.json.hosts.map((h: {host: string; status: string}) => [h.host, h.status]))
+      assert.deepEqual(status, {[up]: 'ok', [down]: 'unreachable'})
+      assert.equal((await violinProcess(['usage', '--host', down], env)).exitCode, 5)
+    })
+
+    it('dominfo of a VM it cannot find names the host that did not answer: 7 when another answered, 5 when none did', async () => {
+      const some = await violinProcess(['dominfo', 'on-down'], env)
+      assert.equal(some.exitCode, 7, some.stderr)
+      assert.match(some.stderr, new RegExp(`VM "on-down" was not found, and 1 of 2 host\\(s\\) did not answer: ${down} \\(`))
+      assert.match(some.stderr, SAID)
+      const none = await violinProcess(['dominfo', 'on-down', '--host', down, '--json'], env)
+      assert.equal(none.exitCode, 5, none.stdout)
+      assert.match(none.json.error.message, SAID)
+      assert.equal((await violinProcess(['dominfo', 'test'], env)).exitCode, 0, 'a VM on the host that answered is found')
+    })
+
+    it('host sync --write keeps the records of VMs on the host that did not answer, and exits 7 (5 alone)', async () => {
+      const before = readFileSync(join(dir, 'inventory.json'), 'utf8')
+      const r = await violinProcess(['host', 'sync', '--write', '--json'], env)
+      assert.equal(r.exitCode, 7, r.stderr)
+      assert.deepEqual(r.json.failed.map((f: {host: string}) => f.host), [down])
+      assert.deepEqual(r.json.drift, [])
+      assert.deepEqual(JSON.parse(readFileSync(join(dir, 'inventory.json'), 'utf8')).vms, JSON.parse(before).vms)
+      const alone = await violinProcess(['host', 'sync', down, '--write'], env)
+      assert.equal(alone.exitCode, 5, alone.stderr)
+      assert.match(alone.stderr, SAID)
+      assert.deepEqual(JSON.parse(readFileSync(join(dir, 'inventory.json'), 'utf8')).vms, JSON.parse(before).vms)
+    })
+
+    it('adapt --once --dry-run plans without it, names it and exits 7', async () => {
+      const r = await violinProcess(['adapt', '--once', '--dry-run', '--interval', '1', '--policy', 'none'], env)
+      assert.equal(r.exitCode, 7, r.stderr)
+      assert.match(r.stderr, new RegExp(`warning: ${down}: host "${down}": ${SAID.source}`))
+      const json = await violinProcess(['adapt', '--once', '--dry-run', '--interval', '1', '--policy', 'none', '--json'], env)
+      assert.equal(json.exitCode, 7)
+      assert.deepEqual(json.json.unanswered.map((u: {host: string; exitCode: number}) => [u.host, u.exitCode]), [[down, 5]])
+      assert.equal(json.json.seen.hosts, 1)
+    })
+  })
+}
+
+describe('hypervisors that do not answer (real virsh)', function () {
+  before(function () {
+    requireIntegration(this, 'virsh', virshUnavailable)
+  })
+
+  const home = tempHome()
+  checksAHostWithoutHypervisor(
+    'on this machine',
+    async () => ({
+      env: home.env,
+      up: 'up',
+      down: 'down',
+      dir: home.dir,
+      hosts: [
+        {name: 'up', transport: {kind: 'local'}, uri: 'test:///default'},
+        {name: 'down', transport: {kind: 'local'}, uri: DOWN_URI},
+      ],
+    }),
+    async () => home.remove(),
+  )
+
+  it('list --connect to a libvirt that does not answer exits 5 and says so, instead of listing nothing', async () => {
+    const r = await violin(['list', '--connect', DOWN_URI], home.env)
+    assert.equal(r.exitCode, 5, r.stdout)
+    assert.match(r.stderr, SAID)
+  })
+
+  describe('over SSH', function () {
+    const remote = tempHome()
+    let sshd: Sshd | undefined
+    before(function () {
+      requireIntegration(this, 'sshd', sshdUnavailable)
+    })
+    checksAHostWithoutHypervisor(
+      'at the far end of an sshd',
+      async () => {
+        sshd = await startSshd({ports: 2})
+        const env = {...remote.env, VIOLIN_KNOWN_HOSTS: join(remote.dir, 'known_hosts'), SSH_AUTH_SOCK: undefined as unknown as string, VIOLIN_CONNECT_TIMEOUT: '5'}
+        const ssh = (port: number) => ({kind: 'ssh', user: 'root', address: '127.0.0.1', port})
+        const hosts = [
+          {name: 'r-up', transport: ssh(sshd.ports[0]!), uri: 'test:///default', identity: sshd.userKeyPath},
+          {name: 'r-down', transport: ssh(sshd.ports[1]!), uri: DOWN_URI, identity: sshd.userKeyPath},
+        ]
+        inventory(remote.dir, hosts)
+        await violin(['host', 'check', '--accept-new-host-key'], env)
+        return {env, up: 'r-up', down: 'r-down', dir: remote.dir, hosts}
+      },
+      async () => {
+        await sshd?.stop()
+        remote.remove()
+      },
+    )
+  })
+})
