@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {tempHome, violin, violinProcess} from '../helpers/cli.js'
+import {ROOT, tempHome, violin, violinProcess} from '../helpers/cli.js'
 import {allOf, requireIntegration} from '../helpers/integration.js'
 import {type Sshd, sshdUnavailable, startSshd} from '../helpers/sshd.js'
 import {virshUnavailable} from '../helpers/virsh.js'
@@ -118,6 +118,32 @@ describe('hypervisors that do not answer (real virsh)', function () {
     const r = await violin(['list', '--connect', DOWN_URI], home.env)
     assert.equal(r.exitCode, 5, r.stdout)
     assert.match(r.stderr, SAID)
+  })
+
+  it('host sync knows the VMs of violin\'s own environments: not new; one found elsewhere is moved, and --write records it in its environment', async () => {
+    const env = tempHome()
+    try {
+      const vm = (name: string, host: string) => ({name, role: name === 'test' ? 'head' : 'compute', host, mac: '52:54:00:00:00:01', vcpus: 1, memoryMiB: 128, maxMemoryMiB: 128})
+      const hosts = {
+        a: {name: 'a', site: 's', driver: 'libvirt', transport: {kind: 'local'}, uri: 'test:///default'},
+        b: {name: 'b', site: 's', driver: 'libvirt', transport: {kind: 'local'}, uri: `test://${join(ROOT, 'test/fixtures/libvirt/two-hosts-a.xml')}`},
+      }
+      // `test` (on a) is where its environment says; web1 (on b) is recorded on a.
+      const environments = {lab: {name: 'lab', headSite: 's', createdAt: '2026-12-01T00:00:00.000Z', vms: [vm('test', 'a'), vm('web1', 'a')]}}
+      writeFileSync(join(env.dir, 'inventory.json'), JSON.stringify({version: 1, hosts, vms: {}, environments}))
+      const r = await violin(['host', 'sync', '--json'], env.env)
+      assert.equal(r.exitCode, 0, r.stderr)
+      const kinds = Object.fromEntries(r.json.drift.map((d: {vm: string; kind: string}) => [d.vm, d.kind]))
+      assert.equal(kinds.test, undefined, 'the environment\'s head is where it was put')
+      assert.equal(kinds.web1, 'moved')
+      assert.equal(kinds.db1, 'new', 'a VM violin did not make is still new')
+      assert.equal((await violin(['host', 'sync', '--write', '--quiet'], env.env)).exitCode, 0)
+      const after = JSON.parse(readFileSync(join(env.dir, 'inventory.json'), 'utf8'))
+      assert.deepEqual(after.environments.lab.vms.map((v: {name: string; host: string}) => `${v.name}@${v.host}`), ['test@a', 'web1@b'])
+      assert.equal(after.vms.web1, undefined, 'kept in its environment, not as a stray VM')
+    } finally {
+      env.remove()
+    }
   })
 
   describe('over SSH', function () {
