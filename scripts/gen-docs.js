@@ -33,9 +33,9 @@ export const EXIT_STATUS = [
   {key: 'usage', code: 2, short: 'usage error', meaning: 'Usage error: a bad flag, argument or size.'},
   {key: 'config', code: 3, short: 'config error', meaning: 'Config error: the inventory or a sim file is malformed. The file is named in the message and never overwritten.'},
   {key: 'notFound', code: 4, short: 'not found', meaning: 'Not found: an unknown host or VM.'},
-  {key: 'unreachable', code: 5, short: 'unreachable or timed out', meaning: 'Unreachable: a host could not be reached, or it timed out.'},
+  {key: 'unreachable', code: 5, short: 'unreachable or timed out', meaning: "Unreachable: a host could not be reached, it timed out, or its hypervisor did not answer (libvirtd stopped, a wrong URI, no permission; no Xen)."},
   {key: 'refused', code: 6, short: 'refused', meaning: 'Refused: SSH authentication failed, or the host key is unknown or changed.'},
-  {key: 'partial', code: 7, short: 'partial', meaning: "Partial: some hosts did not answer; the others' results were printed."},
+  {key: 'partial', code: 7, short: 'partial', meaning: "Partial: some hosts (or their hypervisors) did not answer; the others' results were printed."},
   {key: 'locked', code: 8, short: 'locked', meaning: 'Locked: another adaptation pass (violin adapt) holds the lock; its PID is in the message.'},
 ]
 

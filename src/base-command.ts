@@ -77,7 +77,7 @@ export abstract class ViolinCommand extends Command {
   protected override async finally(error: Error | undefined): Promise<unknown> {
     await this.session?.close()
     // A timing for predictions: failing to note it must not fail a command whose work is done.
-    if (this.session) await recordCommandTail(this.id ?? 'violin', performance.now()).catch(() => undefined)
+    if (this.session) await recordCommandTail(this.id ?? 'violin', performance.now(), this.session.stateDir).catch(() => undefined)
     return super.finally(error)
   }
 

@@ -62,6 +62,21 @@ export class UnreachableError extends ViolinError {
   }
 }
 
+/**
+ * The host answered but its hypervisor did not: libvirtd stopped, a wrong URI, no
+ * permission on its socket, no Xen or xenstored. Never the same as a host with no VMs.
+ */
+export class HypervisorUnavailableError extends ViolinError {
+  constructor(
+    readonly host: string,
+    /** The client as it was run, e.g. `virsh -c qemu:///system` or `xl`. */
+    readonly client: string,
+    detail: string,
+  ) {
+    super(`host "${host}": the hypervisor did not answer (${client}: ${detail})`, ExitCode.unreachable, `violin host check ${host}`)
+  }
+}
+
 export class TimeoutError extends ViolinError {
   constructor(
     readonly host: string,

@@ -51,11 +51,11 @@ export default class Adapt extends ViolinCommand {
 
 Policies: violin (seeds 000/002: high-demand VMs per core, moves that even out the site), idc (seed 003: AR(1)-confirmed hotspots of CPU, swap writes and NIC; balloon steps; victims by volume and the traffic between VMs), sandpiper (volume per MiB), none (report only). Guards: --max-migrations per pass, a cooldown per VM, a hold time, hosts in maintenance or in a migration never chosen, the head node never leaves its site.
 
-In the foreground (the default) it prints one line per decision and runs until SIGINT or SIGTERM: the action in flight finishes, the history is written, exit 0; a second signal exits at once (130). --once runs one pass, for cron: silent on success. One pass at a time per state directory: a second one exits 8 naming the holder's PID. With --connect (a sim file, one libvirt URI) the history stays in memory and no lock is taken. On a terminal a live line at the bottom says which pass runs and what has been done so far.
+In the foreground (the default) it prints one line per decision and runs until SIGINT or SIGTERM: the action in flight finishes, the history is written, exit 0; a second signal exits at once (130). --once runs one pass, for cron: silent on success. One pass at a time per state directory: a second one exits 8 naming the holder's PID. With --connect (a sim file, one libvirt URI) the history stays in memory and no lock is taken. Simulated hosts of the inventory keep their history and lock in the state dir's sim/, and every simulated run's migrations go there too: never among the real measurements. On a terminal a live line at the bottom says which pass runs and what has been done so far.
 
 On a simulation scenario (--connect sim:examples/scenarios/icac-1.yaml) the same loop runs on the simulator's accelerated clock until every environment has ended, then prints their run times (average and overall as the ICAC paper defines them; with --json: {passes, scenario}). Its interval is the scenario's interval_s unless --interval is given.
 
-Exit 1 when an action failed (the others still ran), 7 when some hosts did not answer.`
+Exit 1 when an action failed (the others still ran); 7 when some hosts (or their hypervisors) did not answer: the pass planned without them and names them on stderr; 5 when none answered.`
   static override examples = [
     '<%= config.bin %> adapt --once --dry-run --connect sim:examples/two-sites.yaml',
     '<%= config.bin %> adapt --connect sim:examples/scenarios/icac-1.yaml',
@@ -81,8 +81,9 @@ Exit 1 when an action failed (the others still ran), 7 when some hosts did not a
     const world = session.scenario
     // A --connect target (a sim file, one libvirt URI) is not the inventory's cluster: its
     // history stays in memory, and it takes no part in the inventory's pass lock.
-    const release = session.inventory ? await lockPass() : async () => {}
-    const history: History = session.inventory ? await History.load() : new History()
+    // Simulated hosts of the inventory keep their history and lock apart (state dir's sim/).
+    const release = session.inventory ? await lockPass(session.stateDir) : async () => {}
+    const history: History = session.inventory ? await History.load({}, session.stateDir) : new History()
     const intervalS = flags.interval ?? world?.scenario.intervalS ?? DEFAULT_INTERVAL_S
     const options = {policy: flags.policy, dryRun: flags['dry-run'], intervalMs: intervalS * 1000, policyOptions: {...DEFAULT_POLICY_OPTIONS, ...world?.scenario.policyOptions, maxMigrations: flags['max-migrations']}}
     const stop = new AbortController()

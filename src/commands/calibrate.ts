@@ -12,7 +12,7 @@ const round = (x: number | undefined, digits = 1) => (x === undefined ? undefine
 
 export default class Calibrate extends ViolinCommand {
   static override summary = 'Fit the migration-time models to measured migrations.'
-  static override description = `Every \`violin migrate\` (and every move of \`env migrate\`, \`vacate\`, \`adapt\`) records what the hypervisor measured in the state dir (migrations.jsonl). calibrate fits, per mode (live, stop-and-copy), the hypervisor's job time and the whole migration's time against the data that travelled, from the migrations that ran alone: one measurement scales the default shape; with more, the shape (proportional, linear, quadratic) with the least leave-one-out error wins (seed 004 section 3.2). A term per MiB of guest memory is fitted when guests of several sizes were measured (else 0.3 ms/MiB, measured on the test bed). Migrations that ran together give how many run at full speed at once; the lead, gap and tail times violin commands record (migrations.jsonl, commands.jsonl) give what a command spends before, between and after its moves. The fit is stored (state dir, calibration.json) and used by \`violin predict\` and by the plans of \`violin adapt\`.
+  static override description = `Every \`violin migrate\` (and every move of \`env migrate\`, \`vacate\`, \`adapt\`) records what the hypervisor measured in the state dir (migrations.jsonl). Simulated runs (sim: targets and sim hosts) record theirs apart, in the state dir's sim/, and are fitted only with --simulated. calibrate fits, per mode (live, stop-and-copy), the hypervisor's job time and the whole migration's time against the data that travelled, from the migrations that ran alone: one measurement scales the default shape; with more, the shape (proportional, linear, quadratic) with the least leave-one-out error wins (seed 004 section 3.2). A term per MiB of guest memory is fitted when guests of several sizes were measured (else 0.3 ms/MiB, measured on the test bed). Migrations that ran together give how many run at full speed at once; the lead, gap and tail times violin commands record (migrations.jsonl, commands.jsonl) give what a command spends before, between and after its moves. The fit is stored (state dir, calibration.json) and used by \`violin predict\` and by the plans of \`violin adapt\`.
 
 --csv FILE imports a site's own measurements: a header row naming its columns in any order (mode, memory_mib, sent_mib, dirty_rate_mibs, bandwidth_mibs, concurrent, total_ms, downtime_ms, wall_ms, lead_ms, gap_ms), empty cells where unknown. A bad row is reported with its line and skipped. --export writes the recorded migrations in the same CSV. --show prints the stored fit, its residual spread and what it came from; --plot FILE.svg draws each fit against its points.`
   static override examples = [
@@ -20,6 +20,7 @@ export default class Calibrate extends ViolinCommand {
     '<%= config.bin %> calibrate --csv measured.csv',
     '<%= config.bin %> calibrate --show --json',
     '<%= config.bin %> calibrate --export migrations.csv',
+    '<%= config.bin %> calibrate --simulated   # fit what simulated runs recorded (state dir, sim/)',
   ]
   static override flags = {
     ...formatFlags,
@@ -28,6 +29,10 @@ export default class Calibrate extends ViolinCommand {
     show: Flags.boolean({summary: 'Print the stored calibration; fit nothing.', exclusive: ['csv', 'from-history', 'export']}),
     export: Flags.string({summary: 'Write the recorded migrations as CSV to FILE (- for stdout); fit nothing.', helpValue: 'FILE', exclusive: ['csv', 'show', 'plot']}),
     plot: Flags.string({summary: 'Also draw each fit against its measured points, as SVG.', helpValue: 'FILE.svg'}),
+    simulated: Flags.boolean({
+      summary: "Fit the migrations of simulated runs (sim: targets and hosts, recorded in the state dir's sim/) instead of the real ones; the fit is stored as any other, its source naming them.",
+      exclusive: ['show'],
+    }),
   }
 
   async run(): Promise<Calibration | {exported: number; file: string}> {
@@ -35,10 +40,13 @@ export default class Calibrate extends ViolinCommand {
     this.quiet = flags.quiet
     const store = await import('../predict/store.js')
     const {readMigrations, historyPath} = await import('../monitor/migration-history.js')
+    const {simStateDir, stateDir} = await import('../inventory/store.js')
+    // Simulated runs record apart; they are fitted (or exported) only when asked for.
+    const dir = flags.simulated ? simStateDir() : stateDir()
     if (flags.export === '-' && this.jsonEnabled()) throw new UsageError('--export - writes CSV to stdout: it cannot share it with --json', 'violin calibrate --export FILE --json')
     if (flags.export) {
       const {toMigrationsCsv} = await import('../predict/csv.js')
-      const records = await readMigrations()
+      const records = await readMigrations(dir)
       const text = toMigrationsCsv(records)
       if (flags.export === '-') process.stdout.write(text)
       else {
@@ -57,9 +65,9 @@ export default class Calibrate extends ViolinCommand {
     const data: Measurement[] = []
     const sources: string[] = []
     if (!flags.csv || flags['from-history']) {
-      const records = await readMigrations()
+      const records = await readMigrations(dir)
       data.push(...records)
-      sources.push(`history (${historyPath()})`)
+      sources.push(`${flags.simulated ? 'simulated history' : 'history'} (${historyPath(dir)})`)
     }
     if (flags.csv) {
       const {parseMigrationsCsv} = await import('../predict/csv.js')
@@ -77,9 +85,15 @@ export default class Calibrate extends ViolinCommand {
       sources.push(flags.csv)
     }
     const {calibrate} = await import('../predict/calibration.js')
-    if (data.length === 0) throw new UsageError(`no measured migration in ${sources.join(' or ')}`, 'violin migrate VM HOST records one; or violin calibrate --csv FILE')
+    if (data.length === 0) {
+      const simulated = flags.simulated ? [] : await readMigrations(simStateDir()).catch(() => [])
+      throw new UsageError(
+        `no ${flags.simulated ? 'simulated' : 'real'} measured migration in ${sources.join(' or ')}${simulated.length > 0 ? `; ${simulated.length} simulated ones are kept apart in ${historyPath(simStateDir())}` : ''}`,
+        simulated.length > 0 ? 'violin migrate VM HOST on real hosts records one; violin calibrate --simulated fits the simulated ones' : 'violin migrate VM HOST records one; or violin calibrate --csv FILE',
+      )
+    }
     const {readCommandTails} = await import('../monitor/command-timing.js')
-    const calibration = calibrate(data, sources.join(' + '), {tails: !flags.csv || flags['from-history'] ? await readCommandTails() : []})
+    const calibration = calibrate(data, sources.join(' + '), {tails: !flags.csv || flags['from-history'] ? await readCommandTails(dir) : []})
     const path = await store.saveCalibration(calibration)
     await this.showCalibration(calibration, flags.format)
     this.note(`Stored in ${path}`)

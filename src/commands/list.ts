@@ -6,7 +6,7 @@ import {type VmListing, listVms} from '../services/vms.js'
 
 export default class List extends ViolinCommand {
   static override summary = 'List the VMs of every host, like virsh list.'
-  static override description = 'Asks every selected host at once. Hosts that do not answer are named on stderr while the others are still listed, and the exit status is 7.'
+  static override description = 'Asks every selected host at once. Hosts that do not answer, or whose hypervisor does not (libvirtd stopped, a wrong URI, no Xen), are named on stderr and in --json\'s failed while the others are still listed, and the exit status is 7 (5 when none answered).'
   static override examples = [
     '<%= config.bin %> list',
     '<%= config.bin %> list --all --site east',

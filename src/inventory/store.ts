@@ -26,6 +26,14 @@ export function stateDir(): string {
 }
 
 /**
+ * Where simulated runs (sim: targets, sim hosts) keep what they record, apart from the
+ * real measurements: their migrations, command timings, history and pass lock.
+ */
+export function simStateDir(): string {
+  return join(stateDir(), 'sim')
+}
+
+/**
  * The inventory file. Every read validates the whole file; a file that fails is reported
  * with the field and never written over. Reads are plain fs; conf (atomic writes) is
  * loaded only to write, since importing it costs more than a whole read command's budget.

@@ -20,15 +20,16 @@ export function migrationEnded(atMs: number): void {
   lastTimedEndMs = atMs
 }
 
-export function commandsPath(): string {
-  return join(stateDir(), 'commands.jsonl')
+/** dir: the state dir (simulated runs pass simStateDir()). */
+export function commandsPath(dir = stateDir()): string {
+  return join(dir, 'commands.jsonl')
 }
 
 /** Called as a command ends: a line with its tail, when it migrated anything. */
-export async function recordCommandTail(command: string, nowMs: number): Promise<void> {
+export async function recordCommandTail(command: string, nowMs: number, dir = stateDir()): Promise<void> {
   if (lastTimedEndMs === undefined) return
-  await mkdir(stateDir(), {recursive: true})
-  await appendFile(commandsPath(), JSON.stringify({at: new Date().toISOString(), command, tail_ms: Math.round(nowMs - lastTimedEndMs)}) + '\n')
+  await mkdir(dir, {recursive: true})
+  await appendFile(commandsPath(dir), JSON.stringify({at: new Date().toISOString(), command, tail_ms: Math.round(nowMs - lastTimedEndMs)}) + '\n')
 }
 
 export interface CommandTail {
@@ -37,8 +38,8 @@ export interface CommandTail {
 }
 
 /** The recorded tails; lines that are not such records (a torn last line) are passed over. */
-export async function readCommandTails(): Promise<CommandTail[]> {
-  const text = await readFile(commandsPath(), 'utf8').catch((error: NodeJS.ErrnoException) => {
+export async function readCommandTails(dir = stateDir()): Promise<CommandTail[]> {
+  const text = await readFile(commandsPath(dir), 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return ''
     throw error
   })

@@ -73,8 +73,9 @@ export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = {window: 10, alpha: 0.3, 
 
 export type HostPredictions = Pick<HostView, 'cpuPredicted' | 'swapWritesPredicted' | 'nicPredicted'>
 
-export function usageHistoryPath(): string {
-  return join(stateDir(), 'history.json')
+/** dir: the state dir (simulated runs pass simStateDir()). */
+export function usageHistoryPath(dir = stateDir()): string {
+  return join(dir, 'history.json')
 }
 
 /** A usage report as a sample (fractions from percents); swap and NIC only where the host measured them. */
@@ -120,8 +121,8 @@ export class History {
   }
 
   /** The history in the state dir; a missing file is an empty history, an unreadable one a ConfigError. */
-  static async load(options: Partial<HistoryOptions> = {}): Promise<History> {
-    const path = usageHistoryPath()
+  static async load(options: Partial<HistoryOptions> = {}, dir = stateDir()): Promise<History> {
+    const path = usageHistoryPath(dir)
     const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return undefined
       throw error

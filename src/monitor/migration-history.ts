@@ -20,8 +20,9 @@ export interface MigrationRecord extends Measurement {
   iterations?: number
 }
 
-export function historyPath(): string {
-  return join(stateDir(), 'migrations.jsonl')
+/** dir: the state dir (simulated runs pass simStateDir()). */
+export function historyPath(dir = stateDir()): string {
+  return join(dir, 'migrations.jsonl')
 }
 
 const PAGE_BYTES = 4096
@@ -57,14 +58,14 @@ export function toRecord(input: {vm: string; from: string; to: string; live: boo
 }
 
 /** Appends records, one JSON line each: a crash mid-write costs at most the line being written. */
-export async function recordMigrations(records: readonly MigrationRecord[]): Promise<void> {
+export async function recordMigrations(records: readonly MigrationRecord[], dir = stateDir()): Promise<void> {
   if (records.length === 0) return
-  await mkdir(stateDir(), {recursive: true})
-  await appendFile(historyPath(), records.map((r) => JSON.stringify(r) + '\n').join(''))
+  await mkdir(dir, {recursive: true})
+  await appendFile(historyPath(dir), records.map((r) => JSON.stringify(r) + '\n').join(''))
 }
 
-export async function readMigrations(): Promise<MigrationRecord[]> {
-  const path = historyPath()
+export async function readMigrations(dir = stateDir()): Promise<MigrationRecord[]> {
+  const path = historyPath(dir)
   const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return ''
     throw error

@@ -8,7 +8,7 @@ import {Inventory} from '../inventory/store.js'
 import {parseSshTarget, type SshTarget, SshTransport} from '../transport/ssh.js'
 import {fanout} from './fanout.js'
 import {envMs, type Session} from './session.js'
-import {listVms} from './vms.js'
+import {type HostFailure, listVms} from './vms.js'
 
 export interface AddHostInput {
   name: string
@@ -150,40 +150,81 @@ export interface Drift {
 
 export interface SyncResult {
   drift: Drift[]
+  /** Hosts that did not answer (unreachable, or their hypervisor did not answer): nothing of theirs was judged or written. */
+  failed: HostFailure[]
+  /** The same hosts, as earlier versions named them. */
   unreachable: {host: string; error: string}[]
+  /** How many hosts were asked. */
+  asked: number
   written: boolean
 }
 
-/** Pure: the hypervisors are the truth for where a VM runs, the inventory for what it belongs to. */
-export function compareVms(recorded: Record<string, VmRecord>, found: Map<string, string[]>, askedHosts: Set<string>): Drift[] {
+/**
+ * Pure: the hypervisors are the truth for where a VM runs, the inventory for what it
+ * belongs to. `recorded` is what host sync wrote, `environmentVms` where the inventory's
+ * environments put their VMs (violin made those: never `new`). Only hosts that answered are
+ * judged: a VM recorded on a host that failed to answer is neither missing nor moved, since
+ * what that host holds is unknown.
+ */
+export function compareVms(
+  recorded: Record<string, VmRecord>,
+  found: Map<string, string[]>,
+  hosts: {answered: Set<string>; failed?: Set<string>},
+  environmentVms: Record<string, VmRecord> = {},
+): Drift[] {
+  const known = (vm: string): VmRecord | undefined => (Object.hasOwn(environmentVms, vm) ? environmentVms[vm] : Object.hasOwn(recorded, vm) ? recorded[vm] : undefined)
   const drift: Drift[] = []
-  for (const [vm, hosts] of found) {
-    const rec = recorded[vm]
-    if (hosts.length > 1) drift.push({vm, kind: 'duplicate', recorded: rec?.host, found: hosts})
-    else if (!rec) drift.push({vm, kind: 'new', found: hosts})
-    else if (rec.host !== hosts[0]) drift.push({vm, kind: 'moved', recorded: rec.host, found: hosts})
+  for (const [vm, on] of found) {
+    const rec = known(vm)
+    if (on.length > 1) drift.push({vm, kind: 'duplicate', recorded: rec?.host, found: on})
+    else if (!rec) drift.push({vm, kind: 'new', found: on})
+    else if (rec.host !== on[0] && !hosts.failed?.has(rec.host)) drift.push({vm, kind: 'moved', recorded: rec.host, found: on})
   }
-  for (const [vm, rec] of Object.entries(recorded)) {
-    if (!found.has(vm) && askedHosts.has(rec.host)) drift.push({vm, kind: 'missing', recorded: rec.host, found: []})
+  for (const [vm, rec] of [...Object.entries(environmentVms), ...Object.entries(recorded).filter(([vm]) => !Object.hasOwn(environmentVms, vm))]) {
+    if (!found.has(vm) && hosts.answered.has(rec.host)) drift.push({vm, kind: 'missing', recorded: rec.host, found: []})
   }
   return drift.sort((a, b) => a.vm.localeCompare(b.vm))
 }
 
+/** Where the inventory's environments put each of their VMs. */
+function environmentVmRecords(inventory: Inventory): Record<string, VmRecord> {
+  const out: Record<string, VmRecord> = {}
+  for (const env of inventory.environments()) for (const vm of env.vms) out[vm.name] = {host: vm.host, environment: env.name}
+  return out
+}
+
+/**
+ * Compares, and with `write` records what the hosts said. A VM of an environment that
+ * moved is recorded in its environment; one that is missing stays (env destroy removes
+ * environments). Nothing recorded on a host that did not answer is removed or moved.
+ */
 export async function syncHosts(session: Session, names: string[], write: boolean): Promise<SyncResult> {
   if (!session.inventory) throw new UsageError('host sync compares hosts with the inventory; it cannot run with --connect')
+  const asked = session.select({hosts: names})
   const {vms, failed} = await listVms(session, {hosts: names}, true)
   const found = new Map<string, string[]>()
   for (const vm of vms) found.set(vm.name, [...(found.get(vm.name) ?? []), vm.host])
-  const answered = new Set(session.select({hosts: names}).map((h) => h.name).filter((n) => !failed.some((f) => f.host === n)))
+  const answered = new Set(asked.map((h) => h.name).filter((n) => !failed.some((f) => f.host === n)))
   const recorded = session.inventory.vms()
-  const drift = compareVms(recorded, found, answered)
-  if (write && drift.length > 0) {
+  const environmentVms = environmentVmRecords(session.inventory)
+  const drift = compareVms(recorded, found, {answered, failed: new Set(failed.map((f) => f.host))}, environmentVms)
+  let written = false
+  if (write) {
     const next = {...recorded}
+    const environmentMoves: Array<[string, string]> = []
     for (const d of drift) {
+      if (d.kind === 'duplicate') continue
+      if (Object.hasOwn(environmentVms, d.vm)) {
+        if (d.kind === 'moved') environmentMoves.push([d.vm, d.found[0]!])
+        continue
+      }
       if (d.kind === 'missing') delete next[d.vm]
-      else if (d.kind !== 'duplicate') next[d.vm] = {...recorded[d.vm], host: d.found[0]!}
+      else next[d.vm] = {...recorded[d.vm], host: d.found[0]!}
+      written = true
     }
-    await session.inventory.setVms(next)
+    if (written) await session.inventory.setVms(next)
+    for (const [vm, host] of environmentMoves) await session.inventory.moveEnvironmentVm(vm, host)
+    written ||= environmentMoves.length > 0
   }
-  return {drift, unreachable: failed.map((f) => ({host: f.host, error: f.error})), written: write && drift.some((d) => d.kind !== 'duplicate')}
+  return {drift, failed, unreachable: failed.map((f) => ({host: f.host, error: f.error})), asked: asked.length, written}
 }

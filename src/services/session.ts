@@ -4,7 +4,7 @@ import {setTimeout as sleepFor} from 'node:timers/promises'
 import {NotFoundError, UsageError} from '../errors.js'
 import type {Driver} from '../hypervisor/driver.js'
 import {DEFAULT_LIBVIRT_URI, type HostRecord} from '../inventory/host.js'
-import {Inventory} from '../inventory/store.js'
+import {Inventory, simStateDir, stateDir} from '../inventory/store.js'
 import type {SimTarget} from '../sim/load.js'
 import type {World} from '../sim/world.js'
 import {LocalTransport} from '../transport/local.js'
@@ -74,6 +74,20 @@ export class Session {
       return new Session([{name, site: 'default', transport: {kind: 'local'}, driver: 'libvirt', uri: connect}], connect, options)
     }
     throw new UsageError(`--connect "${connect}" is neither sim:FILE nor a libvirt URI`, 'violin list --connect sim:examples/two-sites.yaml, or --connect qemu:///system')
+  }
+
+  /**
+   * A simulated session: a sim: target, or any simulated host in the inventory. What it
+   * records (migrations, command timings, history, the pass lock) goes apart from the real
+   * measurements, under the state dir's sim/ (see stateDir below).
+   */
+  get simulated(): boolean {
+    return this.source.startsWith('sim:') || this.hosts.some((h) => h.driver === 'sim')
+  }
+
+  /** Where this session's records go: the state dir, or its sim/ for a simulated session. */
+  get stateDir(): string {
+    return this.simulated ? simStateDir() : stateDir()
   }
 
   /** Real time this session has spent waiting on purpose (measuring intervals): not violin's own overhead. */

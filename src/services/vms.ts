@@ -49,7 +49,7 @@ export interface Located {
 
 /** Finds the one host a VM is on; with --host, only that host is asked. */
 export async function locateVm(session: Session, name: string, selection: Selection): Promise<Located> {
-  const {vms, failed} = await listVms(session, selection, true)
+  const {vms, failed, asked} = await listVms(session, selection, true)
   const found = vms.filter((vm) => vm.name === name)
   if (found.length === 1) {
     const host = session.host(found[0]!.host)
@@ -59,10 +59,13 @@ export async function locateVm(session: Session, name: string, selection: Select
     throw new UsageError(`VM "${name}" is on several hosts: ${found.map((f) => f.host).join(', ')}`, `name one with --host`)
   }
   if (failed.length > 0) {
+    // None answered: their own status (5 unreachable, 6 refused) when they agree; some answered: 7.
+    const first = failed[0]!.exitCode ?? ExitCode.failure
+    const code = failed.length < asked || failed.some((f) => (f.exitCode ?? ExitCode.failure) !== first) ? ExitCode.partial : first
     throw new ViolinError(
-      `VM "${name}" was not found, and ${failed.length} host(s) did not answer: ${failed.map((f) => `${f.host} (${f.error})`).join('; ')}`,
-      ((failed.length === 1 && failed[0]!.exitCode) || ExitCode.unreachable) as ExitCodeValue,
-      'violin host check',
+      `VM "${name}" was not found, and ${failed.length} of ${asked} host(s) did not answer: ${failed.map((f) => `${f.host} (${f.error})`).join('; ')}`,
+      code,
+      `violin host check ${failed.map((f) => f.host).join(' ')}`,
     )
   }
   throw new NotFoundError(`VM "${name}" is not on any ${selection.hosts?.length || selection.site ? 'selected ' : ''}host`, 'violin list --all')

@@ -10,7 +10,8 @@ import {EXAMPLE, ROOT, tempHome, violinProcess} from '../helpers/cli.js'
 /**
  * `violin adapt` on the simulated two-site cluster (examples/two-sites.yaml), whose clock
  * advances only when violin waits: a pass takes no real time. The hosts are in the
- * inventory as sim hosts, so the history is written to the state dir like on real hosts.
+ * inventory as sim hosts, so the history is written to the state dir, in its sim/ (apart
+ * from the real hosts' history), like on real hosts.
  */
 describe('violin adapt on simulated hosts', function () {
   this.timeout(30_000)
@@ -49,7 +50,8 @@ describe('violin adapt on simulated hosts', function () {
   it('--once is silent on success, and carries the history from one cron pass to the next', async () => {
     const first = await cli(['adapt', '--once', '--policy', 'none'])
     assert.deepEqual([first.exitCode, first.stdout, first.stderr], [0, '', ''])
-    const file = join(home.dir, 'state', 'history.json')
+    const file = join(home.dir, 'state', 'sim', 'history.json')
+    assert.ok(!existsSync(join(home.dir, 'state', 'history.json')), 'simulated hosts never write the real history')
     const one = JSON.parse(readFileSync(file, 'utf8'))
     assert.equal(one.hosts.east1.cpu.length, 1)
     await cli(['adapt', '--once', '--policy', 'none'])
@@ -75,7 +77,7 @@ describe('violin adapt on simulated hosts', function () {
   })
 
   it('refuses a second pass while one holds the lock, naming the holder (exit 8)', async () => {
-    const release = await lockPass(join(home.dir, 'state'))
+    const release = await lockPass(join(home.dir, 'state', 'sim'))
     try {
       const r = await cli(['adapt', '--once', '--dry-run'])
       assert.equal(r.exitCode, 8, r.stderr)
@@ -98,8 +100,8 @@ describe('violin adapt on simulated hosts', function () {
     const [code] = await once(child, 'exit')
     assert.equal(code, 0, err)
     assert.match(err, /stopping after the action in flight/)
-    assert.ok(existsSync(join(home.dir, 'state', 'history.json')))
-    assert.ok(!existsSync(join(home.dir, 'state', 'adapt.pid')), 'the lock is released')
+    assert.ok(existsSync(join(home.dir, 'state', 'sim', 'history.json')))
+    assert.ok(!existsSync(join(home.dir, 'state', 'sim', 'adapt.lock')), 'the lock is released')
   })
 })
 

@@ -48,34 +48,34 @@ describe('violin calibrate and predict migration', function () {
     assert.ok(Math.abs(sent.json.total_ms - 650) / 650 < 0.15, `1 GiB guest sending 70 MiB: ${sent.json.total_ms} ms against 650 measured`)
   })
 
-  it('records a migration and calibrates from the history; --export writes it as CSV', async () => {
+  it('records a simulated migration apart and calibrates from it with --simulated; --export writes it as CSV', async () => {
     const moved = await violinProcess(['migrate', 'web-1', 'east2', '--live', '--connect', `sim:${EXAMPLE}`], home.env)
     assert.equal(moved.exitCode, 0, moved.stderr)
-    const r = await cli(['calibrate', '--json'])
+    const r = await cli(['calibrate', '--simulated', '--json'])
     assert.equal(r.exitCode, 0, r.stderr)
     assert.equal(r.json.modes.live.hypervisor.shape, 'proportional', 'one measurement scales the default shape')
     assert.ok(r.json.command.startupMs > 0, 'what violin migrate spent before the migration itself, from the record')
     const out = join(home.dir, 'out.csv')
-    assert.equal((await cli(['calibrate', '--export', out])).exitCode, 0)
+    assert.equal((await cli(['calibrate', '--simulated', '--export', out])).exitCode, 0)
     const lines = readFileSync(out, 'utf8').trim().split('\n')
     assert.equal(lines[0], 'mode,memory_mib,sent_mib,dirty_rate_mibs,bandwidth_mibs,concurrent,total_ms,downtime_ms,wall_ms,lead_ms,gap_ms')
     assert.match(lines[1]!, /^live,2048,/)
   })
 
-  it("a vacate records violin's own time before its first move and between the next, and calibrate learns both", async () => {
+  it("a vacate records violin's own time before its first move and between the next, and calibrate learns both (simulated: apart, with --simulated)", async () => {
     const started = Date.now()
     const vacated = await cli(['vacate', 'east1', '--max-parallel', '1', '--interval', '1', '--connect', `sim:${EXAMPLE}`, '--json'])
     const elapsed = Date.now() - started
     assert.equal(vacated.exitCode, 0, vacated.stderr)
     assert.equal(vacated.json.outcomes.length, 4)
-    const records = readFileSync(join(home.dir, 'state', 'migrations.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const records = readFileSync(join(home.dir, 'state', 'sim', 'migrations.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
     assert.equal(records.length, 4)
     assert.ok(records[0].lead_ms > 0 && records[0].gap_ms === undefined, JSON.stringify(records[0]))
     assert.ok(records[0].lead_ms < elapsed, `real time spent by violin (${records[0].lead_ms} ms), within the ${elapsed} ms the command took; the simulated hours of copying are not in it`)
     for (const r of records.slice(1)) assert.ok(r.gap_ms >= 0 && r.lead_ms === undefined && r.concurrent === 1, JSON.stringify(r))
-    const tails = readFileSync(join(home.dir, 'state', 'commands.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const tails = readFileSync(join(home.dir, 'state', 'sim', 'commands.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
     assert.deepEqual(tails.map((t) => t.command), ['vacate'], 'one line for the one command that migrated')
-    const cal = await cli(['calibrate', '--json'])
+    const cal = await cli(['calibrate', '--simulated', '--json'])
     assert.equal(cal.json.command.startupMs, records[0].lead_ms)
     assert.equal(cal.json.command.tailMs, tails[0].tail_ms)
     assert.equal(cal.json.command.points, 5)
@@ -86,7 +86,7 @@ describe('violin calibrate and predict migration', function () {
   it('refuses what it cannot use: no measurement (exit 2), a CSV with an unknown column (exit 3), bad sizes (exit 2)', async () => {
     const none = await cli(['calibrate'])
     assert.equal(none.exitCode, 2)
-    assert.match(none.stderr, /no measured migration in history/)
+    assert.match(none.stderr, /no real measured migration in history/)
     const csv = join(home.dir, 'bad.csv')
     writeFileSync(csv, 'memory_mib,seconds\n512,3\n')
     const bad = await cli(['calibrate', '--csv', csv])

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {join} from 'node:path'
 
-import {NotFoundError} from '../../src/errors.js'
+import {HypervisorUnavailableError, NotFoundError} from '../../src/errors.js'
 import {LibvirtDriver} from '../../src/hypervisor/libvirt/driver.js'
 import {LocalTransport} from '../../src/transport/local.js'
 import type {RunOptions, Transport} from '../../src/transport/transport.js'
@@ -72,5 +72,20 @@ describe('the libvirt driver on the real virsh and test driver', function () {
     assert.match(checks[1]!.detail, /^test 0\.0\.2$/)
     const broken = await new LibvirtDriver(new LocalTransport('lab'), 'test:///nonexistent/file.xml').checkTools()
     assert.equal(broken[1]!.ok, false)
+  })
+
+  it('never takes a libvirt it cannot reach for a host with no VMs: every call fails, naming the host and virsh\'s words', async () => {
+    // What a stopped libvirtd looks like to virsh: its socket is not there.
+    const down = new LibvirtDriver(new LocalTransport('lab'), 'qemu+unix:///system?socket=/nonexistent/libvirt-sock')
+    const unavailable = (e: unknown) =>
+      e instanceof HypervisorUnavailableError &&
+      e.exitCode === 5 &&
+      e.message.startsWith('host "lab": the hypervisor did not answer (virsh -c qemu+unix:///system?socket=/nonexistent/libvirt-sock: failed to connect to the hypervisor: ') &&
+      e.hint === 'violin host check lab'
+    await assert.rejects(down.listVms(), unavailable)
+    await assert.rejects(down.sample(), unavailable)
+    await assert.rejects(down.hostInfo(), unavailable)
+    await assert.rejects(down.vmInfo('web1'), unavailable)
+    await assert.rejects(down.destroyVm('web1'), unavailable)
   })
 })

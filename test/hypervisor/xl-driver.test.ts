@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {CommandFailedError, NotFoundError, UsageError, ViolinError} from '../../src/errors.js'
+import {CommandFailedError, HypervisorUnavailableError, NotFoundError, UsageError, ViolinError} from '../../src/errors.js'
 import {xlConfig} from '../../src/hypervisor/xl/config.js'
 import {HOST_COUNTERS_ARGV} from '../../src/hypervisor/host-counters.js'
 import {WRITE_FROM_STDIN, XlDriver} from '../../src/hypervisor/xl/driver.js'
@@ -262,18 +262,34 @@ describe('XlDriver on recorded xl output', () => {
       assert.deepEqual(await xl.checkTools(), [{tool: 'xl', ok: true, detail: 'Xen 4.15.1, scheduler credit2, 4 CPUs, 1972 MiB'}])
     })
 
-    it('fails host info with the command and xl\'s message', async () => {
+    it('fails host info as a host whose hypervisor did not answer (exit 5), in xl\'s own words', async () => {
       const {xl} = driver([[['xl', 'info'], NO_HYPERVISOR]])
       await assert.rejects(xl.hostInfo(), (error: unknown) => {
-        assert.ok(error instanceof CommandFailedError)
-        assert.match(error.message, /host "x1": `xl info` exited 1: ERROR: {2}Can't find hypervisor information in sysfs!/)
+        assert.ok(error instanceof HypervisorUnavailableError)
+        assert.equal(error.exitCode, 5)
+        assert.equal(error.message, 'host "x1": the hypervisor did not answer (xl: Can\'t find hypervisor information in sysfs!)')
+        assert.equal(error.hint, 'violin host check x1')
         return true
       })
     })
 
-    it('fails sampling with xentop\'s message from the real binary', async () => {
+    it('never lists a host without Xen as a host with no VMs: xl list fails as the hypervisor not answering', async () => {
+      for (const stderr of [xlFixture('no-hypervisor.txt'), xlFixture('no-hypervisor-direct-xl.txt')]) {
+        const {xl} = driver([[['xl', 'list'], {stderr, exitCode: 1}], [['xl', 'list', '-l'], {stderr, exitCode: 1}]])
+        await assert.rejects(xl.listVms(), (error: unknown) => error instanceof HypervisorUnavailableError && /host "x1": the hypervisor did not answer \(xl: /.test(error.message))
+        await assert.rejects(xl.vmInfo('lab-c1'), HypervisorUnavailableError)
+      }
+    })
+
+    it('fails sampling with xentop\'s message from the real binary, as the hypervisor not answering', async () => {
       const {xl} = driver([XL_INFO, COUNTERS, [['xentop', '-b', '-i', '1', '-r', '-f'], {stderr: xlFixture('no-hypervisor-direct-xentop.txt'), exitCode: 1}]])
-      await assert.rejects(xl.sample(), /Failed to initialize xenstat library/)
+      await assert.rejects(xl.sample(), (error: unknown) => error instanceof HypervisorUnavailableError && /xentop: .*Failed to initialize xenstat library/.test(error.message))
+    })
+
+    it('keeps a failure of one VM\'s command apart from the hypervisor not answering', async () => {
+      const {xl} = driver([XL_INFO, [['xl', 'sched-credit2', '-d', 'nosuch'], invalidDomain('nosuch')], [['xl', 'mem-set', '--', 'nosuch', '512m'], {stderr: 'libxl: error: libxl_mem.c:1: memory_set failed\n', exitCode: 1}]])
+      await assert.rejects(xl.schedInfo('nosuch'), NotFoundError)
+      await assert.rejects(xl.setMemory('nosuch', 512, {live: true, config: false}), (error: unknown) => error instanceof CommandFailedError && !(error instanceof HypervisorUnavailableError))
     })
   })
 
@@ -312,7 +328,8 @@ describe('XlDriver: VMs defined as xl.cfg files', () => {
 
   it('destroyVm of a VM that is not running is done; any other xl failure is reported', async () => {
     await driver([[['xl', 'destroy', '--', 'lab-c1'], invalidDomain('lab-c1')]]).xl.destroyVm('lab-c1')
-    await assert.rejects(driver([[['xl', 'destroy', '--', 'lab-c1'], NO_HYPERVISOR]]).xl.destroyVm('lab-c1'), CommandFailedError)
+    await assert.rejects(driver([[['xl', 'destroy', '--', 'lab-c1'], NO_HYPERVISOR]]).xl.destroyVm('lab-c1'), HypervisorUnavailableError)
+    await assert.rejects(driver([[['xl', 'destroy', '--', 'lab-c1'], {stderr: 'libxl: error: libxl_domain.c:1: destroy failed\n', exitCode: 1}]]).xl.destroyVm('lab-c1'), CommandFailedError)
   })
 
   it('vmFiles reads the kernel, ramdisk and disks back from the config; no config is NotFoundError', async () => {

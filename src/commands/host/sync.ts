@@ -8,7 +8,7 @@ import {type SyncResult, syncHosts} from '../../services/hosts.js'
 export default class HostSync extends ViolinCommand {
   static override summary = 'Compare the VMs found on hosts with the inventory and report drift.'
   static override description =
-    'Drift: new (running somewhere, not recorded), missing (recorded on a host that answered, not found), moved (found on another host), duplicate (one name on several hosts). --write records what the hosts say (duplicates are left for you). Exit status 0 whatever the drift, unless --exit-code: then 1 when there is drift.'
+    'Drift: new (running somewhere, not recorded), missing (recorded on a host that answered, not found), moved (found on another host), duplicate (one name on several hosts). --write records what the hosts say (duplicates are left for you). VMs of environments are known to the inventory: never new; one that moved is recorded in its environment. A host that does not answer (unreachable, or its hypervisor did not answer) is named on stderr and in --json\'s failed; nothing recorded on it is judged or removed, and the exit status is 7 (5 or 6 when no host answered). Otherwise 0 whatever the drift, unless --exit-code: then 1 when there is drift.'
   static override strict = false
   static override examples = ['<%= config.bin %> host sync', '<%= config.bin %> host sync --write', '<%= config.bin %> host sync --exit-code --quiet || echo drift']
   static override args = {names: Args.string({description: 'host names (default: all)'})}
@@ -23,7 +23,7 @@ export default class HostSync extends ViolinCommand {
     this.quiet = flags.quiet
     const session = await this.openSession(flags)
     const result = await syncHosts(session, argv as string[], flags.write)
-    for (const u of result.unreachable) this.warnHost(u.host, new Error(u.error))
+    for (const f of result.failed) this.warnHost(f.host, new Error(f.error))
     if (result.drift.length === 0 && flags.format === 'table') this.note('No drift: the inventory matches the hosts.')
     await this.render(flags.format, result, result.drift, [
       {header: 'VM', get: (d) => d.vm},
@@ -32,7 +32,8 @@ export default class HostSync extends ViolinCommand {
       {header: 'Found on', get: (d) => d.found.join(',') || undefined},
     ])
     if (result.written) this.note('The inventory now matches the hosts.')
-    if (result.unreachable.length > 0) process.exitCode = ExitCode.partial // some hosts answered, or the drift would be unknown
+    // A host that did not answer makes the drift unknown: its failure's status (5, 6) when none answered, else 7.
+    if (result.failed.length > 0) this.exitForHosts(result.asked, result.failed)
     else if (flags['exit-code'] && result.drift.length > 0) process.exitCode = ExitCode.failure
     return result
   }

@@ -1,4 +1,4 @@
-import {NotFoundError, UsageError, ViolinError} from '../../errors.js'
+import {HypervisorUnavailableError, NotFoundError, UsageError, ViolinError} from '../../errors.js'
 import type {Transport} from '../../transport/transport.js'
 import type {
   Driver,
@@ -46,6 +46,21 @@ const REBOOT_WAIT_MS = 120_000
  */
 const DEFINE_FROM_STDIN = 'f=$(mktemp) || exit 1; cat > "$f" && virsh -c "$1" define --file "$f"; rc=$?; rm -f "$f"; exit $rc'
 const NOT_FOUND = /failed to get domain|Domain not found|no domain with matching name/
+/**
+ * virsh could not reach libvirt (connecting, or the connection dropped): every command
+ * failed, not one domain's. "failed to connect to the hypervisor" covers a stopped
+ * libvirtd, a wrong or unknown URI and a refused socket (permission denied).
+ */
+const UNAVAILABLE = /failed to connect to the hypervisor|no valid connection|End of file while reading data|Cannot (recv|write) data|client socket is closed|authentication (failed|unavailable)/i
+
+/** virsh's stderr as one line, without its "error: " prefixes. */
+function virshWords(stderr: string): string {
+  return stderr
+    .split('\n')
+    .map((l) => l.trim().replace(/^error:\s*/, ''))
+    .filter(Boolean)
+    .join(': ')
+}
 
 function num(v: string | undefined): number | undefined {
   if (v === undefined) return undefined
@@ -77,6 +92,11 @@ export class LibvirtDriver implements Driver {
     return this.transport.run(['virsh', '-c', this.uri, ...args], {allowFailure, ...(timeoutMs ? {timeoutMs} : {})})
   }
 
+  /** Throws when a failed virsh run failed because libvirt did not answer at all. */
+  private answered(result: {exitCode: number; stderr: string}): void {
+    if (result.exitCode !== 0 && UNAVAILABLE.test(result.stderr)) throw new HypervisorUnavailableError(this.transport.host, `virsh -c ${this.uri}`, virshWords(result.stderr))
+  }
+
   /**
    * Several commands in one virsh process (one round trip, one connection to libvirtd).
    * Only fixed words and numbers go into the batch; names always travel as argv.
@@ -85,12 +105,18 @@ export class LibvirtDriver implements Driver {
     const script = Object.entries(commands)
       .map(([tag, cmd]) => `echo ${MARK}${tag}; ${cmd}`)
       .join('; ')
-    const {stdout} = await this.virsh([script], true)
-    return splitBatch(stdout, MARK)
+    const result = await this.virsh([script], true)
+    // One domain's failure inside the batch is its parser's business; no answer at all is the host's.
+    this.answered(result)
+    if (result.exitCode !== 0 && !result.stdout.includes(MARK)) {
+      throw new ViolinError(`host "${this.transport.host}": virsh -c ${this.uri} ran none of its commands: ${virshWords(result.stderr) || `exit ${result.exitCode}`}`, 1, `violin host check ${this.transport.host}`)
+    }
+    return splitBatch(result.stdout, MARK)
   }
 
   private async onVm<T>(name: string, args: string[], parse: (stdout: string) => T): Promise<T> {
     const result = await this.virsh(args, true)
+    this.answered(result)
     if (result.exitCode !== 0) {
       if (NOT_FOUND.test(result.stderr)) throw new NotFoundError(`VM "${name}" is not on host "${this.transport.host}"`, 'violin list --all')
       throw new ViolinError(`host "${this.transport.host}": virsh ${args[0]} ${name}: ${result.stderr.trim().replace(/^error: /gm, '')}`)
@@ -242,6 +268,7 @@ export class LibvirtDriver implements Driver {
 
   async defaultDomainType(): Promise<DomainType> {
     const kvm = await this.virsh(['domcapabilities', '--virttype', 'kvm'], true)
+    this.answered(kvm)
     return kvm.exitCode === 0 ? 'kvm' : 'qemu'
   }
 
@@ -255,6 +282,7 @@ export class LibvirtDriver implements Driver {
 
   async destroyVm(name: string): Promise<void> {
     const run = await this.virsh(['destroy', '--domain', name], true)
+    this.answered(run)
     if (run.exitCode === 0 || /not running/.test(run.stderr)) return
     if (NOT_FOUND.test(run.stderr)) throw new NotFoundError(`VM "${name}" is not on host "${this.transport.host}"`, 'violin list --all')
     throw new ViolinError(`host "${this.transport.host}": virsh destroy ${name}: ${run.stderr.trim().replace(/^error: /gm, '')}`)

@@ -1,4 +1,4 @@
-import {CommandFailedError, NotFoundError, TimeoutError, UsageError, ViolinError, tail} from '../../errors.js'
+import {CommandFailedError, HypervisorUnavailableError, NotFoundError, TimeoutError, UsageError, ViolinError, tail} from '../../errors.js'
 import {quoteArgv} from '../../transport/shell-quote.js'
 import type {RunResult, Transport} from '../../transport/transport.js'
 import type {
@@ -42,6 +42,14 @@ export const XL_MIGRATE_DEFAULT_TIMEOUT_MS = 3_600_000
  */
 const XENTOP_ARGV = ['xentop', '-b', '-i', '1', '-r', '-f'] as const
 
+/**
+ * xl or xentop could not reach Xen at all, as recorded in test/fixtures/xl/no-hypervisor*.txt
+ * (Debian's wrapper: no hypervisor in sysfs; the real binaries: no privcmd handle, no xl
+ * context, no xenstat) and as libxl_ctx_alloc words a missing xenstored ("cannot connect
+ * to xenstore"). Then every command fails, not one VM's.
+ */
+const NO_XEN = /Can't find hypervisor information in sysfs|Could not obtain handle on privileged command interface|cannot open libxc handle|cannot connect to xenstore|cannot init xl context|Failed to initialize xenstat library|xc_interface_open/
+
 /** xl hands the destination to `sh -c "exec ssh HOST xl migrate-receive"` on the source host. */
 const SSH_HOST = /^(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9._:[\]-]+$/
 
@@ -73,14 +81,14 @@ export class XlDriver implements Driver {
   }
 
   async listVms(): Promise<VmSummary[]> {
-    const {stdout} = await this.transport.run(['xl', 'list'])
+    const {stdout} = await this.xl(['xl', 'list'])
     return parseXlList(stdout)
       .filter((row) => row.name !== DOM0)
       .map(({name, id, state}) => ({name, id, state}))
   }
 
   async vmInfo(name: string): Promise<VmInfo> {
-    const [list, long] = await Promise.all([this.transport.run(['xl', 'list']), this.transport.run(['xl', 'list', '-l'])])
+    const [list, long] = await Promise.all([this.xl(['xl', 'list']), this.xl(['xl', 'list', '-l'])])
     const row = parseXlList(list.stdout).find((r) => r.name === name)
     if (!row) throw this.notFound(name)
     // xl list -l silently leaves out domains whose configuration libxl cannot retrieve
@@ -99,7 +107,7 @@ export class XlDriver implements Driver {
   }
 
   async sample(): Promise<HostSample> {
-    const [info, top, counters] = await Promise.all([this.xlInfo(), this.transport.run(XENTOP_ARGV), readHostCounters(this.transport, this.options.nic)])
+    const [info, top, counters] = await Promise.all([this.xlInfo(), this.xl([...XENTOP_ARGV]), readHostCounters(this.transport, this.options.nic)])
     const timeMs = this.clock()
     const vms: VmSample[] = parseXentopBatch(top.stdout)
       .filter((row) => row.name !== DOM0)
@@ -245,7 +253,7 @@ export class XlDriver implements Driver {
   }
 
   async startVm(name: string): Promise<void> {
-    await this.transport.run(['xl', 'create', '--', xlConfigPath(name)])
+    await this.xl(['xl', 'create', '--', xlConfigPath(name)])
   }
 
   async shutdownVm(name: string): Promise<void> {
@@ -254,6 +262,7 @@ export class XlDriver implements Driver {
 
   async destroyVm(name: string): Promise<void> {
     const result = await this.transport.run(['xl', 'destroy', '--', name], {allowFailure: true})
+    this.answered(result, 'xl')
     if (result.exitCode !== 0 && !invalidDomain(result.stderr)) {
       throw new CommandFailedError(this.transport.host, `xl destroy ${name}`, result.exitCode, tail(result.stderr || result.stdout))
     }
@@ -365,7 +374,7 @@ export class XlDriver implements Driver {
   }
 
   private async xlInfo(): Promise<XlInfo> {
-    const {stdout} = await this.transport.run(['xl', 'info'])
+    const {stdout} = await this.xl(['xl', 'info'])
     return parseXlInfo(stdout)
   }
 
@@ -389,8 +398,21 @@ export class XlDriver implements Driver {
   private async runOnVm(name: string, argv: string[], timeoutMs?: number): Promise<RunResult> {
     const result = await this.transport.run(argv, {allowFailure: true, ...(timeoutMs ? {timeoutMs} : {})})
     if (result.exitCode === 0) return result
+    this.answered(result, argv[0]!)
     if (invalidDomain(result.stderr)) throw this.notFound(name)
     throw new CommandFailedError(this.transport.host, quoteArgv(argv), result.exitCode, tail(result.stderr || result.stdout))
+  }
+
+  /** Runs xl or xentop; a failure is the hypervisor's absence when Xen's own words say so. */
+  private async xl(argv: string[]): Promise<RunResult> {
+    const result = await this.transport.run(argv, {allowFailure: true})
+    if (result.exitCode === 0) return result
+    this.answered(result, argv[0]!)
+    throw new CommandFailedError(this.transport.host, quoteArgv(argv), result.exitCode, tail(result.stderr || result.stdout))
+  }
+
+  private answered(result: RunResult, client: string): void {
+    if (result.exitCode !== 0 && NO_XEN.test(result.stderr)) throw new HypervisorUnavailableError(this.transport.host, client, describeFailure(result))
   }
 
   private notFound(name: string): NotFoundError {
