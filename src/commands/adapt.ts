@@ -51,7 +51,7 @@ export default class Adapt extends ViolinCommand {
 
 Policies: violin (seeds 000/002: high-demand VMs per core, moves that even out the site), idc (seed 003: AR(1)-confirmed hotspots of CPU, swap writes and NIC; balloon steps; victims by volume and the traffic between VMs), sandpiper (volume per MiB), none (report only). Guards: --max-migrations per pass, a cooldown per VM, a hold time, hosts in maintenance or in a migration never chosen, the head node never leaves its site.
 
-In the foreground (the default) it prints one line per decision and runs until SIGINT or SIGTERM: the action in flight finishes, the history is written, exit 0; a second signal exits at once (130). --once runs one pass, for cron: silent on success. One pass at a time per state directory: a second one exits 8 naming the holder's PID. With --connect (a sim file, one libvirt URI) the history stays in memory and no lock is taken. On a terminal a live line at the bottom says which pass runs and what has been done so far.
+In the foreground (the default) it prints one line per decision and runs until SIGINT or SIGTERM: the action in flight finishes, the history is written, exit 0; a second signal exits at once (130 for SIGINT, 143 for SIGTERM). --once runs one pass, for cron: silent on success. One pass at a time per state directory: a second one exits 8 naming the holder's PID. With --connect (a sim file, one libvirt URI) the history stays in memory and no lock is taken. On a terminal a live line at the bottom says which pass runs and what has been done so far.
 
 On a simulation scenario (--connect sim:examples/scenarios/icac-1.yaml) the same loop runs on the simulator's accelerated clock until every environment has ended, then prints their run times (average and overall as the ICAC paper defines them; with --json: {passes, scenario}). Its interval is the scenario's interval_s unless --interval is given.
 
@@ -85,15 +85,7 @@ Exit 1 when an action failed (the others still ran), 7 when some hosts did not a
     const history: History = session.inventory ? await History.load() : new History()
     const intervalS = flags.interval ?? world?.scenario.intervalS ?? DEFAULT_INTERVAL_S
     const options = {policy: flags.policy, dryRun: flags['dry-run'], intervalMs: intervalS * 1000, policyOptions: {...DEFAULT_POLICY_OPTIONS, ...world?.scenario.policyOptions, maxMigrations: flags['max-migrations']}}
-    const stop = new AbortController()
-    let signals = 0
-    const onSignal = (): void => {
-      if (++signals > 1) process.exit(130)
-      stop.abort()
-      if (!this.jsonEnabled()) this.status?.print(() => this.logToStderr('stopping after the action in flight (again to force)'))
-    }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
+    const stop = this.stopOnSignals('the action in flight', (write) => (this.status ? this.status.print(write) : write()))
     const passes: PassResult[] = []
     const verbose = !flags.once || flags['dry-run']
     this.status = await StatusLine.start(!flags.once && !this.quiet && !this.jsonEnabled())
@@ -130,8 +122,6 @@ Exit 1 when an action failed (the others still ran), 7 when some hosts did not a
       } while (!flags.once && !stop.signal.aborted)
     } finally {
       this.status.stop()
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
       await release()
     }
     const last = passes.at(-1)

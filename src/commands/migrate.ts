@@ -8,7 +8,7 @@ import {formatMiB} from '../units.js'
 export default class Migrate extends ViolinCommand {
   static override summary = 'Move a VM to another host of the inventory.'
   static override description =
-    "Checks that the destination has room first. The source host's hypervisor connects to the destination itself: for libvirt, virsh on the source runs migrate --live --persistent --undefinesource to qemu+ssh://USER@ADDR[:PORT]/system, built from the destination's inventory entry, so the source needs SSH access to it; for xl, xl migrate over ssh. Every file the VM runs from must be reachable at the destination: a kernel or read-only image must already be there (violin image push), a writable disk moves only with --copy-storage-all; otherwise the move is refused before it starts. The head node of an environment never leaves its site. The result carries what the hypervisor measured (libvirt: domjobinfo --completed on the destination): total time, downtime, bytes sent; it is appended to the migration history (migrations.jsonl in the state directory) for calibration. A failed migration leaves the VM running on the source. --dry-run shows what would be done and changes nothing."
+    "Checks that the destination has room first. The source host's hypervisor connects to the destination itself: for libvirt, virsh on the source runs migrate --live --persistent --undefinesource to qemu+ssh://USER@ADDR[:PORT]/system, built from the destination's inventory entry, so the source needs SSH access to it; for xl, xl migrate over ssh. Every file the VM runs from must be reachable at the destination: a kernel or read-only image must already be there (violin image push), a writable disk moves only with --copy-storage-all; otherwise the move is refused before it starts. The head node of an environment never leaves its site. The result carries what the hypervisor measured (libvirt: domjobinfo --completed on the destination): total time, downtime, bytes sent; it is appended to the migration history (migrations.jsonl in the state directory) for calibration. A failed migration leaves the VM running on the source. A migration under way is not cut by SIGINT or SIGTERM: it finishes and is reported (--timeout bounds it); a second signal exits at once (130 or 143). --dry-run shows what would be done and changes nothing."
   static override examples = [
     '<%= config.bin %> migrate web1 e2 --live',
     '<%= config.bin %> migrate web1 e2 --live --bandwidth 100 --timeout 60',
@@ -41,6 +41,9 @@ export default class Migrate extends ViolinCommand {
       if (!this.jsonEnabled()) this.log(`would ${what} via ${plan.destinationUri}`)
       return {dryRun: true, plan}
     }
+    // A migration under way is not cut (the hypervisor would be left to clean up): the first
+    // signal lets it finish and report; --timeout bounds it; a second signal exits at once.
+    this.stopOnSignals('the migration in flight')
     const progress = await this.progress(`${what}...`)
     const result = await runMigration(session, planned, {timedFor: this.id}).finally(() => progress.stop())
     const measured = [

@@ -1,6 +1,6 @@
 import {type ChildProcess, spawn} from 'node:child_process'
 import {once} from 'node:events'
-import {readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {ROOT} from './cli.js'
@@ -43,7 +43,7 @@ export function onTerminal(args: string[], cols: number, transcript: string, env
   return {
     script,
     exited,
-    screen: () => readFileSync(transcript, 'utf8'),
+    screen: () => (existsSync(transcript) ? readFileSync(transcript, 'utf8') : ''),
     violinPid,
     kill() {
       // A violin stuck in a loop never sees the hangup of its terminal: kill it first.
