@@ -7,7 +7,8 @@ import {ExitCode} from '../errors.js'
 import type {History} from '../monitor/history.js'
 import type {Samples} from '../monitor/poll.js'
 import {POLICY_NAMES} from '../policy/policies.js'
-import {type Action, DEFAULT_POLICY_OPTIONS, type Plan} from '../policy/view.js'
+import {DEFAULT_POLICY_OPTIONS, type Plan} from '../policy/view.js'
+import {describe, fitLine, groupNotes, stamp, subject} from '../render/adapt-lines.js'
 import type {StatusLine} from '../render/status-line.js'
 import {realClock} from '../services/session.js'
 import {SIM_EPOCH_MS} from '../sim/world.js'
@@ -30,28 +31,13 @@ function summaryLine(n: number, r: PassResult, totals: {actions: number; failed:
   return `${r.policy}: pass ${n} at ${when}, ${r.seen.hosts} hosts, ${r.seen.vms} VMs; ${totals.actions} actions so far${totals.failed ? `, ${totals.failed} failed` : ''}${r.unanswered.length ? `; ${r.unanswered.length} hosts not answering` : ''}`
 }
 
-const predicted = (ms: number | undefined) => (ms === undefined ? '' : `, ~${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s predicted`)
-
-function describe(a: Action): string {
-  switch (a.kind) {
-    case 'set-shares':
-      return `set-shares ${a.vm} on ${a.host}: ${a.from} -> ${a.to}`
-    case 'set-memory':
-      return `set-memory ${a.vm} on ${a.host}: ${a.fromMiB} -> ${a.toMiB} MiB`
-    case 'migrate':
-      return `migrate ${a.vm}: ${a.from} -> ${a.to}${predicted(a.predictedMs)}`
-    case 'migrate-environment':
-      return `migrate-environment ${a.environment}: ${a.fromSite} -> ${a.toSite} (${a.moves.map((m) => `${m.vm} ${m.from}->${m.to}`).join(', ')})${predicted(a.predictedMs)}`
-  }
-}
-
 export default class Adapt extends ViolinCommand {
   static override summary = 'Watch every host and adapt: grow shares and memory where a host can, migrate where it cannot.'
   static override description = `Each pass polls every host over --interval, folds the reading into the history (state dir, history.json: each VM's weighted CPU demand, each host's last samples and AR(1) predictions), plans with the policy and carries the plan out: CPU shares and balloons first, then live migrations (the environment's switch is started on the destination first), then whole environments to another site.
 
 Policies: violin (seeds 000/002: high-demand VMs per core, moves that even out the site), idc (seed 003: AR(1)-confirmed hotspots of CPU, swap writes and NIC; balloon steps; victims by volume and the traffic between VMs), sandpiper (volume per MiB), none (report only). Guards: --max-migrations per pass, a cooldown per VM, a hold time, hosts in maintenance or in a migration never chosen, the head node never leaves its site.
 
-In the foreground (the default) it prints one line per decision and runs until SIGINT or SIGTERM: the action in flight finishes, the history is written, exit 0; a second signal exits at once (130 for SIGINT, 143 for SIGTERM). --once runs one pass, for cron: silent on success. One pass at a time per state directory: a second one exits 8 naming the holder's PID. With --connect (a sim file, one libvirt URI) the history stays in memory and no lock is taken. On a terminal a live line at the bottom says which pass runs and what has been done so far.
+In the foreground (the default) it prints one line per decision and runs until SIGINT or SIGTERM: the action in flight finishes, the history is written, exit 0; a second signal exits at once (130 for SIGINT, 143 for SIGTERM). --once runs one pass, for cron: silent on success. A line is kept under 160 characters: a long reason is cut (…) and whole in --json, as are an environment's VM by VM moves. One pass at a time per state directory: a second one exits 8 naming the holder's PID. With --connect (a sim file, one libvirt URI) the history stays in memory and no lock is taken. On a terminal a live line at the bottom says which pass runs and what has been done so far.
 
 On a simulation scenario (--connect sim:examples/scenarios/icac-1.yaml) the same loop runs on the simulator's accelerated clock until every environment has ended, then prints their run times (average and overall as the ICAC paper defines them; with --json: {passes, scenario}). Its interval is the scenario's interval_s unless --interval is given.
 
@@ -88,6 +74,7 @@ Exit 1 when an action failed (the others still ran), 7 when some hosts did not a
     const stop = this.stopOnSignals('the action in flight', (write) => (this.status ? this.status.print(write) : write()))
     const passes: PassResult[] = []
     const verbose = !flags.once || flags['dry-run']
+    const hostNames = new Set(session.hosts.map((h) => h.name))
     this.status = await StatusLine.start(!flags.once && !this.quiet && !this.jsonEnabled())
     const totals = {actions: 0, failed: 0}
     let shownEvents = 0
@@ -102,7 +89,7 @@ Exit 1 when an action failed (the others still ran), 7 when some hosts did not a
           // In the foreground what a policy holds back is said once, until it changes.
           const notes = flags.once ? plan.notes : plan.notes.filter((n) => !lastNotes.has(n))
           lastNotes = new Set(plan.notes)
-          this.showPlan({...plan, notes}, timeMs, flags.policy, flags['dry-run'], verbose, flags.once)
+          this.showPlan({...plan, notes: groupNotes(notes, hostNames)}, timeMs, flags.policy, flags['dry-run'], verbose, flags.once)
         }
         const pass = await adaptationPass(session, history, options, {previous, signal: stop.signal, onPlan, onDone: (o) => this.outcome(o, verbose)}).catch((error: Error) => {
           if (stop.signal.aborted && error.name === 'AbortError') return undefined
@@ -151,7 +138,7 @@ Exit 1 when an action failed (the others still ran), 7 when some hosts did not a
     const events = world.timeline.slice(from).filter((e) => e.kind === 'start' || e.kind === 'end' || e.kind === 'fail' || e.kind === 'wait')
     if (verbose && !this.quiet && !this.jsonEnabled()) {
       this.status?.print(() => {
-        for (const e of events) this.log(`${new Date(SIM_EPOCH_MS + e.t_s * 1000).toISOString()} ${e.kind}: ${e.text}`)
+        for (const e of events) this.log(fitLine(`${stamp(SIM_EPOCH_MS + e.t_s * 1000)} ${e.kind}: `, e.text))
       })
     }
     return world.timeline.length
@@ -170,11 +157,12 @@ Exit 1 when an action failed (the others still ran), 7 when some hosts did not a
     return {passes, scenario}
   }
 
+  /** After its decision line, an action's outcome names it without repeating its figures. */
   private outcome(o: ActionOutcome, verbose: boolean): void {
     if (this.jsonEnabled()) return
     const print = (write: () => void) => (this.status ? this.status.print(write) : write())
-    if (!o.ok) print(() => this.logToStderr(`failed: ${describe(o.action)}: ${o.error}`))
-    else if (verbose && !this.quiet) print(() => this.log(`done: ${describe(o.action)} (${o.seconds.toFixed(1)} s)`))
+    if (!o.ok) print(() => this.logToStderr(`failed: ${subject(o.action)}: ${o.error}`))
+    else if (verbose && !this.quiet) print(() => this.log(`done: ${subject(o.action)} (${o.seconds.toFixed(1)} s)`))
   }
 
   private showUnanswered(r: PassResult): void {
@@ -184,14 +172,17 @@ Exit 1 when an action failed (the others still ran), 7 when some hosts did not a
     })
   }
 
-  /** One line per decision, before it is carried out; "nothing to do" only for a single pass. */
+  /**
+   * One line per decision, before it is carried out, its reason cut to the line (whole in
+   * --json); then the notes, once. "nothing to do" only for a single pass.
+   */
   private showPlan(plan: Plan, timeMs: number, policy: string, dryRun: boolean, verbose: boolean, once: boolean): void {
     if (this.jsonEnabled() || !verbose || this.quiet) return
-    const when = new Date(timeMs).toISOString()
+    const when = stamp(timeMs)
     this.status!.print(() => {
       if (plan.actions.length === 0 && once) this.log(`${when} ${policy}: nothing to do`)
-      for (const a of plan.actions) this.log(`${when} ${policy}${dryRun ? ' (dry run)' : ''}: ${describe(a)} — ${a.reason}`)
-      for (const n of plan.notes) this.log(`${when} ${policy}: note: ${n}`)
+      for (const a of plan.actions) this.log(fitLine(`${when} ${policy}${dryRun ? ' (dry run)' : ''}: ${describe(a)} — `, a.reason))
+      for (const n of plan.notes) this.log(fitLine(`${when} ${policy}: note: `, n))
     })
   }
 }

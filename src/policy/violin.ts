@@ -27,10 +27,10 @@ function fineGrain(view: ClusterView, ledger: Ledger, options: PolicyOptions, ac
     if (!host || host.migrating) continue
     if (vm.cpuDemand > options.high && ledger.load(host.name) < 1 && vm.cpuShares < MAX_SHARES) {
       const to = Math.min(MAX_SHARES, vm.cpuShares * 2)
-      actions.push({kind: 'set-shares', vm: vm.name, host: host.name, from: vm.cpuShares, to, reason: `${vm.name} uses ${pct(vm.cpuDemand)} of its CPU (over ${pct(options.high)}) and ${host.name} has CPU to spare: shares ${vm.cpuShares} -> ${to}`})
+      actions.push({kind: 'set-shares', vm: vm.name, host: host.name, from: vm.cpuShares, to, reason: `${vm.name} uses ${pct(vm.cpuDemand)} of its CPU (over ${pct(options.high)}) and ${host.name} has CPU to spare`})
     } else if (vm.cpuDemand < options.low && vm.cpuShares > DEFAULT_SHARES) {
       const to = Math.max(DEFAULT_SHARES, Math.floor(vm.cpuShares / 2))
-      actions.push({kind: 'set-shares', vm: vm.name, host: host.name, from: vm.cpuShares, to, reason: `${vm.name} uses ${pct(vm.cpuDemand)} of its CPU (under ${pct(options.low)}): shares ${vm.cpuShares} -> ${to}, back toward the others`})
+      actions.push({kind: 'set-shares', vm: vm.name, host: host.name, from: vm.cpuShares, to, reason: `${vm.name} uses ${pct(vm.cpuDemand)} of its CPU (under ${pct(options.low)}): its shares go back toward the others`})
     }
     if (vm.memoryUsedMiB === undefined || vm.memoryMiB <= 0) continue
     const use = vm.memoryUsedMiB / vm.memoryMiB
@@ -38,13 +38,13 @@ function fineGrain(view: ClusterView, ledger: Ledger, options: PolicyOptions, ac
     if (use > options.high) {
       const to = Math.min(vm.maxMemoryMiB, want, vm.memoryMiB + Math.max(0, ledger.freeMemoryMiB(host.name)))
       if (to > vm.memoryMiB) {
-        actions.push({kind: 'set-memory', vm: vm.name, host: host.name, fromMiB: vm.memoryMiB, toMiB: to, reason: `${vm.name} uses ${pct(use)} of its memory (over ${pct(options.high)}): balloon ${vm.memoryMiB} -> ${to} MiB`})
+        actions.push({kind: 'set-memory', vm: vm.name, host: host.name, fromMiB: vm.memoryMiB, toMiB: to, reason: `${vm.name} uses ${pct(use)} of its memory (over ${pct(options.high)})`})
         ledger.resizeMemory(vm, to)
       } else notes.push(`${vm.name} uses ${pct(use)} of its memory, but ${vm.memoryMiB >= vm.maxMemoryMiB ? 'it is at its maximum' : `${host.name} has no memory to give`}`)
     } else if (use < options.low) {
       const to = Math.max(MIN_MEMORY_MIB, want)
       if (to < vm.memoryMiB) {
-        actions.push({kind: 'set-memory', vm: vm.name, host: host.name, fromMiB: vm.memoryMiB, toMiB: to, reason: `${vm.name} uses ${pct(use)} of its memory (under ${pct(options.low)}): balloon ${vm.memoryMiB} -> ${to} MiB, returned to ${host.name}`})
+        actions.push({kind: 'set-memory', vm: vm.name, host: host.name, fromMiB: vm.memoryMiB, toMiB: to, reason: `${vm.name} uses ${pct(use)} of its memory (under ${pct(options.low)}): the rest goes back to ${host.name}`})
         ledger.resizeMemory(vm, to)
       }
     }
