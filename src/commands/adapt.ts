@@ -37,21 +37,21 @@ export default class Adapt extends ViolinCommand {
 
 Policies: violin (seeds 000/002: high-demand VMs per core, moves that even out the site), idc (seed 003: AR(1)-confirmed hotspots of CPU, swap writes and NIC; balloon steps; victims by volume and the traffic between VMs), sandpiper (volume per MiB), none (report only). Guards: --max-migrations per pass, a cooldown per VM, a hold time, hosts in maintenance or in a migration never chosen, the head node never leaves its site.
 
-In the foreground (the default) it prints one line per decision and runs until SIGINT or SIGTERM: the action in flight finishes, the history is written, exit 0; a second signal exits at once (130 for SIGINT, 143 for SIGTERM). --once runs one pass, for cron: silent on success. A line is kept under 160 characters: a long reason is cut (…) and whole in --json, as are an environment's VM by VM moves. One pass at a time per state directory: a second one exits 8 naming the holder's PID. With --connect (a sim file, one libvirt URI) the history stays in memory and no lock is taken. On a terminal a live line at the bottom says which pass runs and what has been done so far.
+In the foreground (the default) it prints one line per decision and runs until SIGINT or SIGTERM: the action in flight finishes, the history is written, exit 0; a second signal exits at once (130 for SIGINT, 143 for SIGTERM). --once runs one pass, for cron: it prints each action it took and its outcome, and nothing when there was nothing to do; --quiet leaves only failures (on stderr). A line is kept under 160 characters: a long reason is cut (…) and whole in --json, as are an environment's VM by VM moves. One pass at a time per state directory: a second one exits 8 naming the holder's PID. With --connect (a sim file, one libvirt URI) the history stays in memory and no lock is taken. On a terminal a live line at the bottom says which pass runs and what has been done so far.
 
-On a simulation scenario (--connect sim:examples/scenarios/icac-1.yaml) the same loop runs on the simulator's accelerated clock until every environment has ended, then prints their run times (average and overall as the ICAC paper defines them; with --json: {passes, scenario}). Its interval is the scenario's interval_s unless --interval is given.
+On a simulation scenario (--connect sim:examples/scenarios/icac-1.yaml) the same loop runs on the simulator's accelerated clock until every environment has ended, then prints their run times (average and overall as the ICAC paper defines them; printed under --quiet too; with --json: {passes, scenario}). Its interval is the scenario's interval_s unless --interval is given.
 
 Exit 1 when an action failed (the others still ran), 7 when some hosts did not answer.`
   static override examples = [
     '<%= config.bin %> adapt --once --dry-run --connect sim:examples/two-sites.yaml',
     '<%= config.bin %> adapt --connect sim:examples/scenarios/icac-1.yaml',
     '<%= config.bin %> adapt --policy violin --interval 10',
-    '*/5 * * * * violin adapt --once --quiet   # from cron',
+    '*/5 * * * * violin adapt --once   # from cron: mails what each pass did (--quiet: only failures)',
   ]
   static override flags = {
     policy: Flags.option({options: POLICY_NAMES, summary: 'The adaptation policy.', default: 'violin'})(),
     interval: Flags.integer({summary: `Seconds each pass measures over [default: ${DEFAULT_INTERVAL_S}; on a scenario, its interval_s].`, min: 1, helpValue: 'SECONDS'}),
-    once: Flags.boolean({summary: 'One pass, then exit (for cron; silent on success).'}),
+    once: Flags.boolean({summary: 'One pass, then exit (for cron: prints what it did, nothing when it did nothing).'}),
     'dry-run': Flags.boolean({char: 'n', summary: 'Plan and print; change nothing.'}),
     'max-migrations': Flags.integer({summary: 'At most this many migrations per pass (an environment move counts once).', default: DEFAULT_POLICY_OPTIONS.maxMigrations, min: 0, helpValue: 'N'}),
   }
@@ -73,6 +73,8 @@ Exit 1 when an action failed (the others still ran), 7 when some hosts did not a
     const options = {policy: flags.policy, dryRun: flags['dry-run'], intervalMs: intervalS * 1000, policyOptions: {...DEFAULT_POLICY_OPTIONS, ...world?.scenario.policyOptions, maxMigrations: flags['max-migrations']}}
     const stop = this.stopOnSignals('the action in flight', (write) => (this.status ? this.status.print(write) : write()))
     const passes: PassResult[] = []
+    // The foreground loop and a dry run also say what they saw (notes, events); a cron pass
+    // (--once) says only what it did, and nothing when it had nothing to do.
     const verbose = !flags.once || flags['dry-run']
     const hostNames = new Set(session.hosts.map((h) => h.name))
     this.status = await StatusLine.start(!flags.once && !this.quiet && !this.jsonEnabled())
@@ -91,7 +93,7 @@ Exit 1 when an action failed (the others still ran), 7 when some hosts did not a
           lastNotes = new Set(plan.notes)
           this.showPlan({...plan, notes: groupNotes(notes, hostNames)}, timeMs, flags.policy, flags['dry-run'], verbose, flags.once)
         }
-        const pass = await adaptationPass(session, history, options, {previous, signal: stop.signal, onPlan, onDone: (o) => this.outcome(o, verbose)}).catch((error: Error) => {
+        const pass = await adaptationPass(session, history, options, {previous, signal: stop.signal, onPlan, onDone: (o) => this.outcome(o)}).catch((error: Error) => {
           if (stop.signal.aborted && error.name === 'AbortError') return undefined
           throw error
         })
@@ -148,21 +150,22 @@ Exit 1 when an action failed (the others still ran), 7 when some hosts did not a
     const {summarize} = await import('../sim/engine.js')
     const r = summarize(world, policy)
     const scenario = {name: r.scenario, average_time_s: r.average_time_s, overall_time_s: r.overall_time_s, migrations: r.migrations, failed_environments: r.failed_environments, environments: r.environments}
-    if (!this.jsonEnabled() && !this.quiet) {
+    // The run times are the scenario's results: printed under --quiet too.
+    if (!this.jsonEnabled()) {
       const envs = Object.entries(r.environments).map(([name, e]) => `${name} ${e.failed ? 'failed' : e.time_s === null ? 'did not finish' : `${Math.round(e.time_s)} s`}`)
       const secs = (x: number | null) => (x === null ? '-' : `${Math.round(x)} s`)
-      this.log(`\n${world.over ? 'scenario done' : 'stopped'} after ${passes.length} passes: average ${secs(r.average_time_s)}, overall ${secs(r.overall_time_s)}, ${r.migrations} migrations (${envs.join(', ')})`)
-      if (world.over) this.log(`compare: violin simulate ${world.scenario.file} --compare none,${policy}`)
+      this.log(`${this.quiet ? '' : '\n'}${world.over ? 'scenario done' : 'stopped'} after ${passes.length} passes: average ${secs(r.average_time_s)}, overall ${secs(r.overall_time_s)}, ${r.migrations} migrations (${envs.join(', ')})`)
+      if (world.over && !this.quiet) this.log(`compare: violin simulate ${world.scenario.file} --compare none,${policy}`)
     }
     return {passes, scenario}
   }
 
   /** After its decision line, an action's outcome names it without repeating its figures. */
-  private outcome(o: ActionOutcome, verbose: boolean): void {
+  private outcome(o: ActionOutcome): void {
     if (this.jsonEnabled()) return
     const print = (write: () => void) => (this.status ? this.status.print(write) : write())
     if (!o.ok) print(() => this.logToStderr(`failed: ${subject(o.action)}: ${o.error}`))
-    else if (verbose && !this.quiet) print(() => this.log(`done: ${subject(o.action)} (${o.seconds.toFixed(1)} s)`))
+    else if (!this.quiet) print(() => this.log(`done: ${subject(o.action)} (${o.seconds.toFixed(1)} s)`))
   }
 
   private showUnanswered(r: PassResult): void {
@@ -174,15 +177,15 @@ Exit 1 when an action failed (the others still ran), 7 when some hosts did not a
 
   /**
    * One line per decision, before it is carried out, its reason cut to the line (whole in
-   * --json); then the notes, once. "nothing to do" only for a single pass.
+   * --json); then the notes, once. "nothing to do" only for a dry single pass.
    */
   private showPlan(plan: Plan, timeMs: number, policy: string, dryRun: boolean, verbose: boolean, once: boolean): void {
-    if (this.jsonEnabled() || !verbose || this.quiet) return
+    if (this.jsonEnabled() || this.quiet) return
     const when = stamp(timeMs)
     this.status!.print(() => {
-      if (plan.actions.length === 0 && once) this.log(`${when} ${policy}: nothing to do`)
+      if (plan.actions.length === 0 && once && verbose) this.log(`${when} ${policy}: nothing to do`)
       for (const a of plan.actions) this.log(fitLine(`${when} ${policy}${dryRun ? ' (dry run)' : ''}: ${describe(a)} — `, a.reason))
-      for (const n of plan.notes) this.log(fitLine(`${when} ${policy}: note: `, n))
+      if (verbose) for (const n of plan.notes) this.log(fitLine(`${when} ${policy}: note: `, n))
     })
   }
 }

@@ -46,7 +46,7 @@ describe('violin adapt on simulated hosts', function () {
     assert.deepEqual([r.json.policy, r.json.dryRun, r.json.plan.actions, r.json.outcomes], ['none', true, [], []])
   })
 
-  it('--once is silent on success, and carries the history from one cron pass to the next', async () => {
+  it('--once is silent when it had nothing to do, and carries the history from one cron pass to the next', async () => {
     const first = await cli(['adapt', '--once', '--policy', 'none'])
     assert.deepEqual([first.exitCode, first.stdout, first.stderr], [0, '', ''])
     const file = join(home.dir, 'state', 'history.json')
@@ -72,6 +72,18 @@ describe('violin adapt on simulated hosts', function () {
     const text = await cli(['adapt', '--once', '--policy', 'violin'])
     assert.equal(text.exitCode, 1)
     assert.match(text.stderr, /^failed: migrate web-\d: east1 -> east9: host "east9" is not in/m)
+  })
+
+  it('--once says what it did, each action once, for cron to mail; --quiet leaves it silent', async () => {
+    const r = await violinProcess(['adapt', '--once', '--connect', `sim:${EXAMPLE}`], home.env)
+    assert.equal(r.exitCode, 0, r.stderr)
+    const lines = r.stdout.trim().split('\n')
+    assert.ok(lines.some((l) => /^2026-01-01T00:00:10Z violin: migrate web-2: east1 -> east2, ~[\d.]+ s predicted — east1 has the highest score in east/.test(l)), r.stdout)
+    assert.equal(lines.filter((l) => /^done: migrate web-2: east1 -> east2 \([\d.]+ s\)$/.test(l)).length, 1, r.stdout)
+    assert.equal(lines.filter((l) => /web-2: east1 -> east2/.test(l)).length, 2, 'its decision, then its outcome')
+    assert.doesNotMatch(r.stdout, /note:|nothing to do/, 'a cron pass says what it did, not what it saw')
+    const quiet = await violinProcess(['adapt', '--once', '--quiet', '--connect', `sim:${EXAMPLE}`], home.env)
+    assert.deepEqual([quiet.exitCode, quiet.stdout, quiet.stderr], [0, '', ''])
   })
 
   it('refuses a second pass while one holds the lock, naming the holder (exit 8)', async () => {
@@ -208,6 +220,13 @@ describe('violin adapt on a simulation scenario (--connect sim:SCENARIO)', funct
     const json = await run(['adapt', '--connect', `sim:${icac1}`, '--json'])
     const moved = json.json.passes.flatMap((p: {plan: {actions: Array<{kind: string; environment?: string; moves?: unknown[]}>}}) => p.plan.actions).find((a: {environment?: string}) => a.environment === 'V1')
     assert.equal(moved.moves.length, 4, 'the moves are whole in --json')
+  })
+
+  it('--quiet still prints the run times of a scenario: they are its results', async () => {
+    const r = await run(['adapt', '--connect', `sim:${icac1}`, '--quiet'])
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.match(r.stdout, /^scenario done after \d+ passes: average \d+ s, overall \d+ s, 8 migrations/)
+    assert.equal(r.stdout.trim().split('\n').length, 1, r.stdout)
   })
 
   for (const [scenario, policy] of [['icac-1', 'violin'], ['icac-2', 'violin'], ['icac-2', 'idc'], ['icac-2', 'sandpiper']]) {
