@@ -1,5 +1,6 @@
 import {strict as assert} from 'node:assert'
 
+import {type EnvMove, moveEnvironment} from '../../src/services/env-migrate.js'
 import {Session} from '../../src/services/session.js'
 import {stopOnSignals} from '../../src/services/signals.js'
 import {planHostVacate, runVacate} from '../../src/services/vacate.js'
@@ -32,6 +33,25 @@ describe('stopping on signals (src/services/signals.ts)', () => {
       assert.deepEqual(
         outcomes.map((o) => [o.ok, o.notStarted ?? false]),
         plan.moves.map((_, i) => (i === 0 ? [true, false] : [false, true])),
+      )
+    } finally {
+      await session.close()
+    }
+  })
+
+  it('env migrate: once stopped, the move in flight finishes and no new one begins', async () => {
+    const session = await Session.open({connect: `sim:${EXAMPLE}`})
+    try {
+      const moves: EnvMove[] = [
+        {vm: 'web-1', from: 'east1', to: 'west1'},
+        {vm: 'web-2', from: 'east1', to: 'west2'},
+        {vm: 'web-3', from: 'east1', to: 'west1'},
+      ]
+      const stop = new AbortController()
+      await moveEnvironment(session, moves, {maxParallel: 1, live: true, copyStorage: false, signal: stop.signal, onChange: (all) => all.some((m) => m.result) && stop.abort()})
+      assert.deepEqual(
+        moves.map((m) => [m.vm, Boolean(m.result), m.notStarted ?? false]),
+        [['web-1', true, false], ['web-2', false, true], ['web-3', false, true]],
       )
     } finally {
       await session.close()
