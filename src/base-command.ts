@@ -6,6 +6,7 @@ import {type Progress, startProgress} from './render/progress.js'
 import {type Column, type Format, renderCsv, renderTable} from './render/table.js'
 import type {HostOutcome} from './services/fanout.js'
 import {Session} from './services/session.js'
+import {type StopRequest, stopOnSignals} from './services/signals.js'
 
 /**
  * The one base of every violin command: global flags, the session (inventory or
@@ -40,6 +41,20 @@ export abstract class ViolinCommand extends Command {
   protected progress(text: string): Promise<Progress> {
     return startProgress(text, !this.quiet && !this.jsonEnabled())
   }
+
+  /**
+   * A long-running command's stop: the first SIGINT/SIGTERM aborts the returned signal and
+   * says on stderr what still finishes; a second one exits at once (130/143).
+   */
+  protected stopOnSignals(inFlight: string, print: (write: () => void) => void = (write) => write()): StopRequest {
+    const stop = stopOnSignals((by) => {
+      if (!this.jsonEnabled()) print(() => this.logToStderr(`${by}: stopping after ${inFlight} (again to force)`))
+    })
+    this.stops.push(stop)
+    return stop
+  }
+
+  private readonly stops: StopRequest[] = []
 
   /** Prints what a change did, on stdout; silent under --quiet and --json. */
   protected note(text: string): void {
@@ -78,6 +93,7 @@ export abstract class ViolinCommand extends Command {
     await this.session?.close()
     // A timing for predictions: failing to note it must not fail a command whose work is done.
     if (this.session) await recordCommandTail(this.id ?? 'violin', performance.now(), this.session.stateDir).catch(() => undefined)
+    for (const stop of this.stops) stop.dispose()
     return super.finally(error)
   }
 

@@ -7,7 +7,8 @@ import {ExitCode} from '../errors.js'
 import type {History} from '../monitor/history.js'
 import type {Samples} from '../monitor/poll.js'
 import {POLICY_NAMES} from '../policy/policies.js'
-import {type Action, DEFAULT_POLICY_OPTIONS, type Plan} from '../policy/view.js'
+import {DEFAULT_POLICY_OPTIONS, type Plan} from '../policy/view.js'
+import {describe, fitLine, groupNotes, stamp, subject} from '../render/adapt-lines.js'
 import type {StatusLine} from '../render/status-line.js'
 import {realClock} from '../services/session.js'
 import {SIM_EPOCH_MS} from '../sim/world.js'
@@ -30,42 +31,27 @@ function summaryLine(n: number, r: PassResult, totals: {actions: number; failed:
   return `${r.policy}: pass ${n} at ${when}, ${r.seen.hosts} hosts, ${r.seen.vms} VMs; ${totals.actions} actions so far${totals.failed ? `, ${totals.failed} failed` : ''}${r.unanswered.length ? `; ${r.unanswered.length} hosts not answering` : ''}`
 }
 
-const predicted = (ms: number | undefined) => (ms === undefined ? '' : `, ~${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s predicted`)
-
-function describe(a: Action): string {
-  switch (a.kind) {
-    case 'set-shares':
-      return `set-shares ${a.vm} on ${a.host}: ${a.from} -> ${a.to}`
-    case 'set-memory':
-      return `set-memory ${a.vm} on ${a.host}: ${a.fromMiB} -> ${a.toMiB} MiB`
-    case 'migrate':
-      return `migrate ${a.vm}: ${a.from} -> ${a.to}${predicted(a.predictedMs)}`
-    case 'migrate-environment':
-      return `migrate-environment ${a.environment}: ${a.fromSite} -> ${a.toSite} (${a.moves.map((m) => `${m.vm} ${m.from}->${m.to}`).join(', ')})${predicted(a.predictedMs)}`
-  }
-}
-
 export default class Adapt extends ViolinCommand {
   static override summary = 'Watch every host and adapt: grow shares and memory where a host can, migrate where it cannot.'
   static override description = `Each pass polls every host over --interval, folds the reading into the history (state dir, history.json: each VM's weighted CPU demand, each host's last samples and AR(1) predictions), plans with the policy and carries the plan out: CPU shares and balloons first, then live migrations (the environment's switch is started on the destination first), then whole environments to another site.
 
 Policies: violin (seeds 000/002: high-demand VMs per core, moves that even out the site), idc (seed 003: AR(1)-confirmed hotspots of CPU, swap writes and NIC; balloon steps; victims by volume and the traffic between VMs), sandpiper (volume per MiB), none (report only). Guards: --max-migrations per pass, a cooldown per VM, a hold time, hosts in maintenance or in a migration never chosen, the head node never leaves its site.
 
-In the foreground (the default) it prints one line per decision and runs until SIGINT or SIGTERM: the action in flight finishes, the history is written, exit 0; a second signal exits at once (130). --once runs one pass, for cron: silent on success. One pass at a time per state directory: a second one exits 8 naming the holder's PID. With --connect (a sim file, one libvirt URI) the history stays in memory and no lock is taken. Simulated hosts of the inventory keep their history and lock in the state dir's sim/, and every simulated run's migrations go there too: never among the real measurements. On a terminal a live line at the bottom says which pass runs and what has been done so far.
+In the foreground (the default) it prints one line per decision and runs until SIGINT or SIGTERM: the action in flight finishes, the history is written, exit 0; a second signal exits at once (130 for SIGINT, 143 for SIGTERM). --once runs one pass, for cron: it prints each action it took and its outcome, and nothing when there was nothing to do; --quiet leaves only failures (on stderr). A line is kept under 160 characters: a long reason is cut (…) and whole in --json, as are an environment's VM by VM moves. One pass at a time per state directory: a second one exits 8 naming the holder's PID. With --connect (a sim file, one libvirt URI) the history stays in memory and no lock is taken. Simulated hosts of the inventory keep their history and lock in the state dir's sim/, and every simulated run's migrations go there too: never among the real measurements. On a terminal a live line at the bottom says which pass runs and what has been done so far.
 
-On a simulation scenario (--connect sim:examples/scenarios/icac-1.yaml) the same loop runs on the simulator's accelerated clock until every environment has ended, then prints their run times (average and overall as the ICAC paper defines them; with --json: {passes, scenario}). Its interval is the scenario's interval_s unless --interval is given.
+On a simulation scenario (--connect sim:examples/scenarios/icac-1.yaml) the same loop runs on the simulator's accelerated clock until every environment has ended, then prints their run times (average and overall as the ICAC paper defines them; printed under --quiet too; with --json: {passes, scenario}). Its interval is the scenario's interval_s unless --interval is given.
 
 Exit 1 when an action failed (the others still ran); 7 when some hosts (or their hypervisors) did not answer: the pass planned without them and names them on stderr; 5 when none answered.`
   static override examples = [
     '<%= config.bin %> adapt --once --dry-run --connect sim:examples/two-sites.yaml',
     '<%= config.bin %> adapt --connect sim:examples/scenarios/icac-1.yaml',
     '<%= config.bin %> adapt --policy violin --interval 10',
-    '*/5 * * * * violin adapt --once --quiet   # from cron',
+    '*/5 * * * * violin adapt --once   # from cron: mails what each pass did (--quiet: only failures)',
   ]
   static override flags = {
     policy: Flags.option({options: POLICY_NAMES, summary: 'The adaptation policy.', default: 'violin'})(),
     interval: Flags.integer({summary: `Seconds each pass measures over [default: ${DEFAULT_INTERVAL_S}; on a scenario, its interval_s].`, min: 1, helpValue: 'SECONDS'}),
-    once: Flags.boolean({summary: 'One pass, then exit (for cron; silent on success).'}),
+    once: Flags.boolean({summary: 'One pass, then exit (for cron: prints what it did, nothing when it did nothing).'}),
     'dry-run': Flags.boolean({char: 'n', summary: 'Plan and print; change nothing.'}),
     'max-migrations': Flags.integer({summary: 'At most this many migrations per pass (an environment move counts once).', default: DEFAULT_POLICY_OPTIONS.maxMigrations, min: 0, helpValue: 'N'}),
   }
@@ -86,17 +72,12 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
     const history: History = session.inventory ? await History.load({}, session.stateDir) : new History()
     const intervalS = flags.interval ?? world?.scenario.intervalS ?? DEFAULT_INTERVAL_S
     const options = {policy: flags.policy, dryRun: flags['dry-run'], intervalMs: intervalS * 1000, policyOptions: {...DEFAULT_POLICY_OPTIONS, ...world?.scenario.policyOptions, maxMigrations: flags['max-migrations']}}
-    const stop = new AbortController()
-    let signals = 0
-    const onSignal = (): void => {
-      if (++signals > 1) process.exit(130)
-      stop.abort()
-      if (!this.jsonEnabled()) this.status?.print(() => this.logToStderr('stopping after the action in flight (again to force)'))
-    }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
+    const stop = this.stopOnSignals('the action in flight', (write) => (this.status ? this.status.print(write) : write()))
     const passes: PassResult[] = []
+    // The foreground loop and a dry run also say what they saw (notes, events); a cron pass
+    // (--once) says only what it did, and nothing when it had nothing to do.
     const verbose = !flags.once || flags['dry-run']
+    const hostNames = new Set(session.hosts.map((h) => h.name))
     this.status = await StatusLine.start(!flags.once && !this.quiet && !this.jsonEnabled())
     const totals = {actions: 0, failed: 0}
     let shownEvents = 0
@@ -111,9 +92,9 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
           // In the foreground what a policy holds back is said once, until it changes.
           const notes = flags.once ? plan.notes : plan.notes.filter((n) => !lastNotes.has(n))
           lastNotes = new Set(plan.notes)
-          this.showPlan({...plan, notes}, timeMs, flags.policy, flags['dry-run'], verbose, flags.once)
+          this.showPlan({...plan, notes: groupNotes(notes, hostNames)}, timeMs, flags.policy, flags['dry-run'], verbose, flags.once)
         }
-        const pass = await adaptationPass(session, history, options, {previous, signal: stop.signal, onPlan, onDone: (o) => this.outcome(o, verbose)}).catch((error: Error) => {
+        const pass = await adaptationPass(session, history, options, {previous, signal: stop.signal, onPlan, onDone: (o) => this.outcome(o)}).catch((error: Error) => {
           if (stop.signal.aborted && error.name === 'AbortError') return undefined
           throw error
         })
@@ -131,8 +112,6 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
       } while (!flags.once && !stop.signal.aborted)
     } finally {
       this.status.stop()
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
       await release()
     }
     const last = passes.at(-1)
@@ -162,7 +141,7 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
     const events = world.timeline.slice(from).filter((e) => e.kind === 'start' || e.kind === 'end' || e.kind === 'fail' || e.kind === 'wait')
     if (verbose && !this.quiet && !this.jsonEnabled()) {
       this.status?.print(() => {
-        for (const e of events) this.log(`${new Date(SIM_EPOCH_MS + e.t_s * 1000).toISOString()} ${e.kind}: ${e.text}`)
+        for (const e of events) this.log(fitLine(`${stamp(SIM_EPOCH_MS + e.t_s * 1000)} ${e.kind}: `, e.text))
       })
     }
     return world.timeline.length
@@ -172,20 +151,22 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
     const {summarize} = await import('../sim/engine.js')
     const r = summarize(world, policy)
     const scenario = {name: r.scenario, average_time_s: r.average_time_s, overall_time_s: r.overall_time_s, migrations: r.migrations, failed_environments: r.failed_environments, environments: r.environments}
-    if (!this.jsonEnabled() && !this.quiet) {
+    // The run times are the scenario's results: printed under --quiet too.
+    if (!this.jsonEnabled()) {
       const envs = Object.entries(r.environments).map(([name, e]) => `${name} ${e.failed ? 'failed' : e.time_s === null ? 'did not finish' : `${Math.round(e.time_s)} s`}`)
       const secs = (x: number | null) => (x === null ? '-' : `${Math.round(x)} s`)
-      this.log(`\n${world.over ? 'scenario done' : 'stopped'} after ${passes.length} passes: average ${secs(r.average_time_s)}, overall ${secs(r.overall_time_s)}, ${r.migrations} migrations (${envs.join(', ')})`)
-      if (world.over) this.log(`compare: violin simulate ${world.scenario.file} --compare none,${policy}`)
+      this.log(`${this.quiet ? '' : '\n'}${world.over ? 'scenario done' : 'stopped'} after ${passes.length} passes: average ${secs(r.average_time_s)}, overall ${secs(r.overall_time_s)}, ${r.migrations} migrations (${envs.join(', ')})`)
+      if (world.over && !this.quiet) this.log(`compare: violin simulate ${world.scenario.file} --compare none,${policy}`)
     }
     return {passes, scenario}
   }
 
-  private outcome(o: ActionOutcome, verbose: boolean): void {
+  /** After its decision line, an action's outcome names it without repeating its figures. */
+  private outcome(o: ActionOutcome): void {
     if (this.jsonEnabled()) return
     const print = (write: () => void) => (this.status ? this.status.print(write) : write())
-    if (!o.ok) print(() => this.logToStderr(`failed: ${describe(o.action)}: ${o.error}`))
-    else if (verbose && !this.quiet) print(() => this.log(`done: ${describe(o.action)} (${o.seconds.toFixed(1)} s)`))
+    if (!o.ok) print(() => this.logToStderr(`failed: ${subject(o.action)}: ${o.error}`))
+    else if (!this.quiet) print(() => this.log(`done: ${subject(o.action)} (${o.seconds.toFixed(1)} s)`))
   }
 
   private showUnanswered(r: PassResult): void {
@@ -195,14 +176,17 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
     })
   }
 
-  /** One line per decision, before it is carried out; "nothing to do" only for a single pass. */
+  /**
+   * One line per decision, before it is carried out, its reason cut to the line (whole in
+   * --json); then the notes, once. "nothing to do" only for a dry single pass.
+   */
   private showPlan(plan: Plan, timeMs: number, policy: string, dryRun: boolean, verbose: boolean, once: boolean): void {
-    if (this.jsonEnabled() || !verbose || this.quiet) return
-    const when = new Date(timeMs).toISOString()
+    if (this.jsonEnabled() || this.quiet) return
+    const when = stamp(timeMs)
     this.status!.print(() => {
-      if (plan.actions.length === 0 && once) this.log(`${when} ${policy}: nothing to do`)
-      for (const a of plan.actions) this.log(`${when} ${policy}${dryRun ? ' (dry run)' : ''}: ${describe(a)} — ${a.reason}`)
-      for (const n of plan.notes) this.log(`${when} ${policy}: note: ${n}`)
+      if (plan.actions.length === 0 && once && verbose) this.log(`${when} ${policy}: nothing to do`)
+      for (const a of plan.actions) this.log(fitLine(`${when} ${policy}${dryRun ? ' (dry run)' : ''}: ${describe(a)} — `, a.reason))
+      if (verbose) for (const n of plan.notes) this.log(fitLine(`${when} ${policy}: note: `, n))
     })
   }
 }

@@ -76,7 +76,7 @@ export default class Usage extends ViolinCommand {
     ...selectionFlags,
     ...formatFlags,
     interval: Flags.integer({char: 'i', summary: 'Seconds between the two samples.', default: 1, min: 1, helpValue: 'SECONDS'}),
-    watch: Flags.boolean({char: 'w', summary: 'Keep polling every interval until interrupted.'}),
+    watch: Flags.boolean({char: 'w', summary: 'Keep polling every interval until SIGINT or SIGTERM (then exit 0; a second signal forces).'}),
     count: Flags.integer({summary: 'With --watch: stop after this many readings.', min: 1, dependsOn: ['watch'], helpValue: 'N'}),
     traffic: Flags.boolean({
       summary: "Show the traffic between VMs instead: bytes and frames per (source, destination) pair, from the udp data plane's switches.",
@@ -93,24 +93,19 @@ export default class Usage extends ViolinCommand {
     const hosts = session.select({hosts: flags.host, site: flags.site})
     const readings: UsageReport[] = []
     let samples: Samples | undefined
-    const stop = new AbortController()
+    // The first signal ends the watch after the reading in flight (exit 0); a second one forces.
+    const stop = this.stopOnSignals('this reading')
     const more = () => flags.watch && !(flags.count && readings.length >= flags.count) && !stop.signal.aborted
-    const onSignal = () => stop.abort() // the first Ctrl-C ends the watch after this reading; a second one kills
-    process.once('SIGINT', onSignal)
-    try {
-      do {
-        const progress = await this.progress(`Polling ${hosts.length} host(s)...`)
-        const polled = await pollUsage(session, hosts, flags.interval * 1000, flags.watch ? samples : undefined, stop.signal).finally(() => progress.stop())
-        samples = polled.samples
-        readings.push(polled.report)
-        await this.show(polled.report, flags.format, readings.length)
-        if (!more()) break
-        // A person watches in real time, also when the hosts are simulated ones.
-        await Promise.all([session.clock.sleep(flags.interval * 1000, stop.signal), realClock.sleep(flags.interval * 1000, stop.signal)])
-      } while (more())
-    } finally {
-      process.off('SIGINT', onSignal)
-    }
+    do {
+      const progress = await this.progress(`Polling ${hosts.length} host(s)...`)
+      const polled = await pollUsage(session, hosts, flags.interval * 1000, flags.watch ? samples : undefined, stop.signal).finally(() => progress.stop())
+      samples = polled.samples
+      readings.push(polled.report)
+      await this.show(polled.report, flags.format, readings.length)
+      if (!more()) break
+      // A person watches in real time, also when the hosts are simulated ones.
+      await Promise.all([session.clock.sleep(flags.interval * 1000, stop.signal), realClock.sleep(flags.interval * 1000, stop.signal)])
+    } while (more())
     const last = readings.at(-1)!
     this.exitForHosts(last.hosts.length, last.hosts.filter((h) => h.status !== 'ok'))
     return flags.watch ? readings : readings[0]!

@@ -5,10 +5,11 @@ import {ExitCode, ViolinError} from '../errors.js'
 import {formatFlags} from '../flags.js'
 import {type LeftBehind, planHostVacate, runVacate} from '../services/vacate.js'
 import {setHostMaintenance} from '../services/hosts.js'
+import {SIGNAL_EXIT_CODE} from '../services/signals.js'
 
 export default class Vacate extends ViolinCommand {
   static override summary = 'Move every VM off hosts (for maintenance or a reservation), spread over the hosts that fit.'
-  static override description = `Reads every host, then plans: each VM goes, biggest first, to the open host with the most memory left as the plan leaves it (so they spread, never all onto one), respecting memory and CPU demand, hosts in maintenance, and the head node's site. The plan is printed first. Without --dry-run the hosts are drained (violin host undrain reopens them) and the VMs move live, at most --max-parallel at once; one failed move does not stop the others. A VM that fits nowhere is named with what each host has left, and nothing moves (exit 1). Exit 1 also when a move failed.
+  static override description = `Reads every host, then plans: each VM goes, biggest first, to the open host with the most memory left as the plan leaves it (so they spread, never all onto one), respecting memory and CPU demand, hosts in maintenance, and the head node's site. The plan is printed first. Without --dry-run the hosts are drained (violin host undrain reopens them) and the VMs move live, at most --max-parallel at once; one failed move does not stop the others. A VM that fits nowhere is named with what each host has left, and nothing moves (exit 1). Exit 1 also when a move failed. On SIGINT or SIGTERM the moves in flight finish and no new one begins: exit 130 or 143 when some were not started (a second signal exits at once).
 
 A shut-off (or paused) VM on a vacated host cannot move live: it is not moved, and it is not left behind in silence either: a warning names each with the command that moves it (violin migrate VM HOST --offline, its definition only), and --json lists them in left_behind (vm, host, state). They do not change the exit status: they hold no memory and no CPU, so the hosts are free for a reservation once every running VM moved (exit 0); before maintenance that may wipe the hosts, move them too.`
   static override examples = ['<%= config.bin %> vacate e1 --dry-run', '<%= config.bin %> vacate e1 e2 --max-parallel 2']
@@ -26,8 +27,9 @@ A shut-off (or paused) VM on a vacated host cannot move live: it is not moved, a
     this.quiet = flags.quiet
     const hosts = [...new Set(argv as string[])]
     const session = await this.openSession(flags)
+    const stop = this.stopOnSignals('the moves in flight')
     const progress = await this.progress(`Reading ${session.hosts.length} host(s)...`)
-    const plan = await planHostVacate(session, hosts, flags.interval * 1000).finally(() => progress.stop())
+    const plan = await planHostVacate(session, hosts, flags.interval * 1000, stop.signal).finally(() => progress.stop())
     for (const h of plan.unanswered) this.warnHost(h, new Error('did not answer; not a destination'))
     const payload = {hosts, dryRun: flags['dry-run'], moves: plan.moves, stuck: plan.stuck, left_behind: plan.leftBehind, outcomes: [] as Awaited<ReturnType<typeof runVacate>>}
     await this.render(flags.format, payload, plan.moves, [
@@ -45,13 +47,31 @@ A shut-off (or paused) VM on a vacated host cannot move live: it is not moved, a
       return payload
     }
     if (flags['dry-run']) return payload
+    if (stop.by) {
+      // Stopped while reading the hosts: nothing drained, nothing moved.
+      if (!this.jsonEnabled()) this.logToStderr(`stopped by ${stop.by}: nothing moved`)
+      process.exitCode = SIGNAL_EXIT_CODE[stop.by]
+      return payload
+    }
     if (session.inventory) for (const h of hosts) await setHostMaintenance(h, true)
     else this.note('(a --connect target has no inventory: the hosts are not drained)')
-    payload.outcomes = await runVacate(session, plan, flags['max-parallel'], (o) => {
-      if (!o.ok) this.warnHost(o.vm, new Error(o.error))
-      else this.note(`moved ${o.vm}: ${o.from} -> ${o.to} (${o.seconds.toFixed(1)} s)`)
-    })
-    if (payload.outcomes.some((o) => !o.ok)) process.exitCode = ExitCode.failure
+    payload.outcomes = await runVacate(
+      session,
+      plan,
+      flags['max-parallel'],
+      (o) => {
+        if (o.notStarted) return
+        if (!o.ok) this.warnHost(o.vm, new Error(o.error))
+        else this.note(`moved ${o.vm}: ${o.from} -> ${o.to} (${o.seconds.toFixed(1)} s)`)
+      },
+      stop.signal,
+    )
+    const notStarted = payload.outcomes.filter((o) => o.notStarted)
+    if (payload.outcomes.some((o) => !o.ok && !o.notStarted)) process.exitCode = ExitCode.failure
+    if (stop.by && notStarted.length > 0) {
+      if (!this.jsonEnabled()) this.logToStderr(`stopped by ${stop.by}: not moved: ${notStarted.map((o) => o.vm).join(', ')} (the hosts stay drained)`)
+      process.exitCode = SIGNAL_EXIT_CODE[stop.by]
+    }
     return payload
   }
 }

@@ -27,10 +27,10 @@ function fineGrain(view: ClusterView, ledger: Ledger, options: PolicyOptions, ac
     if (!host || host.migrating) continue
     if (vm.cpuDemand > options.high && ledger.load(host.name) < 1 && vm.cpuShares < MAX_SHARES) {
       const to = Math.min(MAX_SHARES, vm.cpuShares * 2)
-      actions.push({kind: 'set-shares', vm: vm.name, host: host.name, from: vm.cpuShares, to, reason: `${vm.name} uses ${pct(vm.cpuDemand)} of its CPU (over ${pct(options.high)}) and ${host.name} has CPU to spare: shares ${vm.cpuShares} -> ${to}`})
+      actions.push({kind: 'set-shares', vm: vm.name, host: host.name, from: vm.cpuShares, to, reason: `${vm.name} uses ${pct(vm.cpuDemand)} of its CPU (over ${pct(options.high)}) and ${host.name} has CPU to spare`})
     } else if (vm.cpuDemand < options.low && vm.cpuShares > DEFAULT_SHARES) {
       const to = Math.max(DEFAULT_SHARES, Math.floor(vm.cpuShares / 2))
-      actions.push({kind: 'set-shares', vm: vm.name, host: host.name, from: vm.cpuShares, to, reason: `${vm.name} uses ${pct(vm.cpuDemand)} of its CPU (under ${pct(options.low)}): shares ${vm.cpuShares} -> ${to}, back toward the others`})
+      actions.push({kind: 'set-shares', vm: vm.name, host: host.name, from: vm.cpuShares, to, reason: `${vm.name} uses ${pct(vm.cpuDemand)} of its CPU (under ${pct(options.low)}): its shares go back toward the others`})
     }
     if (vm.memoryUsedMiB === undefined || vm.memoryMiB <= 0) continue
     const use = vm.memoryUsedMiB / vm.memoryMiB
@@ -38,13 +38,13 @@ function fineGrain(view: ClusterView, ledger: Ledger, options: PolicyOptions, ac
     if (use > options.high) {
       const to = Math.min(vm.maxMemoryMiB, want, vm.memoryMiB + Math.max(0, ledger.freeMemoryMiB(host.name)))
       if (to > vm.memoryMiB) {
-        actions.push({kind: 'set-memory', vm: vm.name, host: host.name, fromMiB: vm.memoryMiB, toMiB: to, reason: `${vm.name} uses ${pct(use)} of its memory (over ${pct(options.high)}): balloon ${vm.memoryMiB} -> ${to} MiB`})
+        actions.push({kind: 'set-memory', vm: vm.name, host: host.name, fromMiB: vm.memoryMiB, toMiB: to, reason: `${vm.name} uses ${pct(use)} of its memory (over ${pct(options.high)})`})
         ledger.resizeMemory(vm, to)
       } else notes.push(`${vm.name} uses ${pct(use)} of its memory, but ${vm.memoryMiB >= vm.maxMemoryMiB ? 'it is at its maximum' : `${host.name} has no memory to give`}`)
     } else if (use < options.low) {
       const to = Math.max(MIN_MEMORY_MIB, want)
       if (to < vm.memoryMiB) {
-        actions.push({kind: 'set-memory', vm: vm.name, host: host.name, fromMiB: vm.memoryMiB, toMiB: to, reason: `${vm.name} uses ${pct(use)} of its memory (under ${pct(options.low)}): balloon ${vm.memoryMiB} -> ${to} MiB, returned to ${host.name}`})
+        actions.push({kind: 'set-memory', vm: vm.name, host: host.name, fromMiB: vm.memoryMiB, toMiB: to, reason: `${vm.name} uses ${pct(use)} of its memory (under ${pct(options.low)}): the rest goes back to ${host.name}`})
         ledger.resizeMemory(vm, to)
       }
     }
@@ -187,6 +187,8 @@ function acrossSites(view: ClusterView, ledger: Ledger, options: PolicyOptions, 
     if (compute) compute.push(vm)
     else computeOf.set(vm.environment, [vm])
   }
+  // Per site, the overloaded hosts whose environments no other site can take: one note each.
+  const stuck = new Map<string, {hosts: Map<string, number>; envs: Map<string, number>}>()
   for (const host of overloaded) {
     if (ledger.capped) {
       notes.push(`${overloaded.length} host(s) still overloaded; the pass's cap of ${options.maxMigrations} migration(s) is reached`)
@@ -207,8 +209,13 @@ function acrossSites(view: ClusterView, ledger: Ledger, options: PolicyOptions, 
       // Read once all the trial moves are taken back.
       const load = new Map(placed.map((t) => [t.site, siteLoad(ledger, sitesOf.get(t.site)!)]))
       const target = placed.sort((a, b) => load.get(a.site)! - load.get(b.site)!)[0]
+      // The demand that calls for the move, read before its planned moves lower it.
+      const demand = ledger.load(host.name)
       if (!target) {
-        notes.push(`${host.name} is overloaded (CPU demand ${pct(ledger.load(host.name))} of its cores) and no other site can take environment ${env}'s ${compute.length} compute node(s)`)
+        const site = stuck.get(fromSite) ?? {hosts: new Map(), envs: new Map()}
+        stuck.set(fromSite, site)
+        site.hosts.set(host.name, demand)
+        site.envs.set(env, compute.length)
         continue
       }
       target.plan!.forEach((m, i) => ledger.move(compute.find((vm) => vm.name === m.vm)!, m.to, i === 0))
@@ -219,11 +226,23 @@ function acrossSites(view: ClusterView, ledger: Ledger, options: PolicyOptions, 
         fromSite,
         toSite: target.site,
         moves: target.plan!.map((m) => ({vm: m.vm, from: m.from, to: m.to})),
-        reason: `${host.name} in ${fromSite} is overloaded (CPU demand ${pct(ledger.load(host.name))} of its cores) and no host of ${fromSite} can take the load; ${target.site} can take all ${compute.length} compute node(s) of ${env} (its head node stays in ${fromSite})`,
+        reason: `${host.name} demands ${pct(demand)} of its cores; no host of ${fromSite} can take the load`,
       })
       if (ledger.load(host.name) <= 1) break
     }
   }
+  for (const [site, {hosts, envs}] of stuck) notes.push(stuckNote(site, hosts, envs))
+}
+
+/** "d1-h1, d1-h2 in D1 demand 200% of their cores; no other site can take V1 (4 compute nodes) or V3 (6)" */
+function stuckNote(site: string, hosts: Map<string, number>, envs: Map<string, number>): string {
+  const demands = [...hosts.values()]
+  const low = pct(Math.min(...demands))
+  const high = pct(Math.max(...demands))
+  const names = [...hosts.keys()]
+  const what = [...envs].map(([env, n], i) => (i === 0 ? `${env} (${n} compute node${n === 1 ? '' : 's'})` : `${env} (${n})`))
+  const list = (xs: string[]) => (xs.length === 1 ? xs[0] : `${xs.slice(0, -1).join(', ')} or ${xs.at(-1)}`)
+  return `${names.join(', ')} in ${site} ${names.length === 1 ? 'demands' : 'demand'} ${low === high ? low : `${low}-${high}`} of ${names.length === 1 ? 'its' : 'their'} cores; no other site can take ${list(what)}`
 }
 
 /**
@@ -262,5 +281,6 @@ export const violin: Policy = (view: ClusterView, options: PolicyOptions): Plan 
   fineGrain(view, ledger, options, actions, notes)
   withinSites(view, ledger, options, actions, notes)
   acrossSites(view, ledger, options, actions, notes)
-  return {policy: 'violin', actions, notes}
+  // A note reached from several hosts (an environment held back on each) is said once.
+  return {policy: 'violin', actions, notes: [...new Set(notes)]}
 }

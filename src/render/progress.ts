@@ -1,3 +1,5 @@
+import {canRedraw, stopWhenWidthLost} from './terminal.js'
+
 export interface Progress {
   update(text: string): void
   stop(): void
@@ -5,15 +7,26 @@ export interface Progress {
 
 const silent: Progress = {update() {}, stop() {}}
 
-/** A spinner on stderr, only for a person at a terminal (never under --json, --quiet or cron). */
+/**
+ * A spinner on stderr, only for a person at a terminal that says its width (never under
+ * --json, --quiet or cron).
+ */
 export async function startProgress(text: string, enabled: boolean): Promise<Progress> {
-  if (!enabled || !process.stderr.isTTY) return silent
+  if (!enabled || !canRedraw()) return silent
   const {default: ora} = await import('ora')
   const spinner = ora({text, stream: process.stderr}).start()
+  let stopped = false
+  const stop = (): void => {
+    if (stopped) return
+    stopped = true
+    unlisten()
+    spinner.stop()
+  }
+  const unlisten = stopWhenWidthLost(stop)
   return {
     update: (t) => {
-      spinner.text = t
+      if (!stopped) spinner.text = t
     },
-    stop: () => spinner.stop(),
+    stop,
   }
 }

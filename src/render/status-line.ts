@@ -1,5 +1,7 @@
 import type {Ora} from 'ora'
 
+import {canRedraw, stopWhenWidthLost} from './terminal.js'
+
 /**
  * One live line at the bottom of a terminal (stderr) with lines printed above it: the
  * foreground `adapt` loop's summary. Off unless a person watches (a TTY, no --json or
@@ -7,12 +9,15 @@ import type {Ora} from 'ora'
  * CI is set or TERM is dumb.
  */
 export class StatusLine {
-  private constructor(private readonly spinner?: Ora) {}
+  private readonly unlisten: () => void
 
+  private constructor(private spinner?: Ora) {
+    this.unlisten = spinner ? stopWhenWidthLost(() => this.stop()) : () => {}
+  }
+
+  /** No live line on a terminal that does not say its width (see canRedraw). */
   static async start(enabled: boolean): Promise<StatusLine> {
-    // A terminal that does not say its width (a pty left at 0 columns) would make ora count
-    // the line as endless and clear forever: no live line there.
-    if (!enabled || !process.stderr.isTTY || !(process.stderr.columns > 0)) return new StatusLine()
+    if (!enabled || !canRedraw()) return new StatusLine()
     const {default: ora} = await import('ora')
     return new StatusLine(ora({stream: process.stderr, discardStdin: false}).start())
   }
@@ -33,6 +38,8 @@ export class StatusLine {
   }
 
   stop(): void {
+    this.unlisten()
     this.spinner?.stop()
+    this.spinner = undefined
   }
 }

@@ -17,6 +17,8 @@ export interface EnvMove {
   plan?: MigrationPlan
   result?: MigrationResult
   error?: Error
+  /** Not begun: a signal asked to stop before its turn came. */
+  notStarted?: true
 }
 
 /**
@@ -57,7 +59,7 @@ export async function planEnvironmentMove(session: Session, env: EnvironmentReco
 export async function moveEnvironment(
   session: Session,
   moves: EnvMove[],
-  options: {maxParallel: number; live: boolean; copyStorage: boolean; onChange?: (moves: readonly EnvMove[]) => void; timedFor?: string},
+  options: {maxParallel: number; live: boolean; copyStorage: boolean; onChange?: (moves: readonly EnvMove[]) => void; timedFor?: string; signal?: AbortSignal},
 ): Promise<EnvMove[]> {
   if (options.maxParallel < 1) throw new UsageError('--max-parallel must be at least 1')
   const env = session.inventory?.environmentOf(moves[0]?.vm ?? '')
@@ -68,6 +70,11 @@ export async function moveEnvironment(
   await Promise.all(
     moves.map((move) =>
       gate(async () => {
+        // Once a signal asks to stop, the moves in flight finish and no new one begins.
+        if (options.signal?.aborted) {
+          move.notStarted = true
+          return
+        }
         try {
           const planned = await planMigration(session, move.vm, move.to, {live: options.live, copyStorage: options.copyStorage}, {hosts: [move.from]})
           move.plan = planned.plan

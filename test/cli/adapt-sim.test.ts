@@ -47,7 +47,7 @@ describe('violin adapt on simulated hosts', function () {
     assert.deepEqual([r.json.policy, r.json.dryRun, r.json.plan.actions, r.json.outcomes], ['none', true, [], []])
   })
 
-  it('--once is silent on success, and carries the history from one cron pass to the next', async () => {
+  it('--once is silent when it had nothing to do, and carries the history from one cron pass to the next', async () => {
     const first = await cli(['adapt', '--once', '--policy', 'none'])
     assert.deepEqual([first.exitCode, first.stdout, first.stderr], [0, '', ''])
     const file = join(home.dir, 'state', 'sim', 'history.json')
@@ -73,7 +73,19 @@ describe('violin adapt on simulated hosts', function () {
     assert.ok(r.json.outcomes.some((o: {ok: boolean}) => o.ok), 'the other actions were carried out')
     const text = await cli(['adapt', '--once', '--policy', 'violin'])
     assert.equal(text.exitCode, 1)
-    assert.match(text.stderr, /^failed: migrate web-\d: east1 -> east9, ~[\d.]+ s predicted: host "east9" is not in/m)
+    assert.match(text.stderr, /^failed: migrate web-\d: east1 -> east9: host "east9" is not in/m)
+  })
+
+  it('--once says what it did, each action once, for cron to mail; --quiet leaves it silent', async () => {
+    const r = await violinProcess(['adapt', '--once', '--connect', `sim:${EXAMPLE}`], home.env)
+    assert.equal(r.exitCode, 0, r.stderr)
+    const lines = r.stdout.trim().split('\n')
+    assert.ok(lines.some((l) => /^2026-01-01T00:00:10Z violin: migrate web-2: east1 -> east2, ~[\d.]+ s predicted — east1 has the highest score in east/.test(l)), r.stdout)
+    assert.equal(lines.filter((l) => /^done: migrate web-2: east1 -> east2 \([\d.]+ s\)$/.test(l)).length, 1, r.stdout)
+    assert.equal(lines.filter((l) => /web-2: east1 -> east2/.test(l)).length, 2, 'its decision, then its outcome')
+    assert.doesNotMatch(r.stdout, /note:|nothing to do/, 'a cron pass says what it did, not what it saw')
+    const quiet = await violinProcess(['adapt', '--once', '--quiet', '--connect', `sim:${EXAMPLE}`], home.env)
+    assert.deepEqual([quiet.exitCode, quiet.stdout, quiet.stderr], [0, '', ''])
   })
 
   it('refuses a second pass while one holds the lock, naming the holder (exit 8)', async () => {
@@ -176,13 +188,47 @@ describe('violin adapt on a simulation scenario (--connect sim:SCENARIO)', funct
     const r = await run(['adapt', '--connect', `sim:${icac1}`])
     assert.equal(r.exitCode, 0, r.stderr)
     const lines = r.stdout.split('\n')
-    const decided = lines.findIndex((l) => /violin: migrate-environment V1: D1 -> D2 \(V1-1 d1-h1->d2-h1.*\), ~[\d.]+ s predicted — d1-h1 in D1 is overloaded/.test(l))
-    const done = lines.findIndex((l) => /^done: migrate-environment V1: D1 -> D2 .*, ~[\d.]+ s predicted \(\d+\.\d s\)$/.test(l))
+    const decided = lines.findIndex((l) => /violin: migrate-environment V1: D1 -> D2 \(4 VMs, ~[\d.]+ s predicted\) — d1-h1 demands 200% of its cores/.test(l))
+    const done = lines.findIndex((l) => /^done: migrate-environment V1: D1 -> D2 \(\d+\.\d s\)$/.test(l))
     assert.ok(decided >= 0 && done > decided, r.stdout)
     assert.match(r.stdout, /start: V4 starts: 4 VM\(s\)/)
     assert.match(r.stdout, /end: V2 done after 600 s/)
     assert.doesNotMatch(r.stdout, /nothing to do/, 'a foreground loop prints decisions, not their absence')
     assert.match(r.stdout, /scenario done after \d+ passes: average \d+ s, overall \d+ s, 8 migrations/)
+  })
+
+  it('icac-1: one line per decision under 160 characters, each action once, notes once per pass, reasons quoting the demand that caused them', async () => {
+    const r = await run(['adapt', '--connect', `sim:${icac1}`])
+    assert.equal(r.exitCode, 0, r.stderr)
+    const lines = r.stdout.trim().split('\n')
+    const long = lines.filter((l) => l.length > 160)
+    assert.deepEqual(long, [], 'long detail is for --json')
+    // The two environment moves of the run: each decided on one line, then one short "done".
+    for (const env of ['V1', 'V4']) {
+      const about = lines.filter((l) => l.includes(`migrate-environment ${env}:`))
+      assert.equal(about.length, 2, about.join('\n'))
+      assert.match(about[0]!, / — /)
+      assert.match(about[1]!, /^done: migrate-environment \w+: D1 -> D2 \(\d+\.\d s\)$/)
+    }
+    assert.doesNotMatch(r.stdout, /V1-1 d1-h1->d2-h1/, "an environment's VM by VM moves are in --json")
+    // At 00:10 d1-h1 (one core) runs V1-1 and V3-1, each wanting its whole vCPU: 200%.
+    // The figure is that demand, not the 100% the host is left with once V1-1 has gone.
+    assert.match(r.stdout, /^2026-01-01T00:10:00Z violin: migrate-environment V1: D1 -> D2 \(4 VMs, ~[\d.]+ s predicted\) — d1-h1 demands 200% of its cores; no host of D1 can take the load$/m)
+    // Four hosts x two environments was eight notes of one fact: now one per site and pass.
+    const notes = lines.filter((l) => / violin: note: /.test(l))
+    assert.equal(notes.filter((l) => l.startsWith('2026-01-01T00:00:30Z')).length, 1, notes.join('\n'))
+    assert.ok(notes.length <= 5, notes.join('\n'))
+    assert.ok(lines.length <= 25, `${lines.length} lines (41 before)`)
+    const json = await run(['adapt', '--connect', `sim:${icac1}`, '--json'])
+    const moved = json.json.passes.flatMap((p: {plan: {actions: Array<{kind: string; environment?: string; moves?: unknown[]}>}}) => p.plan.actions).find((a: {environment?: string}) => a.environment === 'V1')
+    assert.equal(moved.moves.length, 4, 'the moves are whole in --json')
+  })
+
+  it('--quiet still prints the run times of a scenario: they are its results', async () => {
+    const r = await run(['adapt', '--connect', `sim:${icac1}`, '--quiet'])
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.match(r.stdout, /^scenario done after \d+ passes: average \d+ s, overall \d+ s, 8 migrations/)
+    assert.equal(r.stdout.trim().split('\n').length, 1, r.stdout)
   })
 
   for (const [scenario, policy] of [['icac-1', 'violin'], ['icac-2', 'violin'], ['icac-2', 'idc'], ['icac-2', 'sandpiper']]) {
@@ -245,7 +291,7 @@ describe('violin adapt in the foreground on a terminal', function () {
     const screen = readFileSync(out, 'utf8')
     // What a terminal shows: each printed line starts after the live line was wiped (ESC[0K at column 1).
     const printed = screen.split('\r\n').map((l) => l.replace(/^.*\x1b\[1G\x1b\[0K(?:\x1b\[1G)?/s, ''))
-    assert.ok(printed.some((l) => /^2026-01-01T00:10:00\.000Z violin: migrate-environment V1: D1 -> D2 .* — d1-h1 in D1 is overloaded/.test(l)), screen.slice(0, 2000))
+    assert.ok(printed.some((l) => /^2026-01-01T00:10:00Z violin: migrate-environment V1: D1 -> D2 .* — d1-h1 demands 200% of its cores/.test(l)), screen.slice(0, 2000))
     assert.match(screen, /violin: pass \d+ at \d\d:\d\d:\d\d, 10 hosts, \d+ VMs; \d+ actions so far · pass \d+: measuring over 30 s/)
     assert.ok(printed.some((l) => /^scenario done after \d+ passes/.test(l)))
     assert.ok(screen.length < 2_000_000, `the live line is redrawn, not repeated without end (${screen.length} bytes)`)

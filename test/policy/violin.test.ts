@@ -79,7 +79,20 @@ describe('the violin policy (seed 000 section 2.2)', () => {
     const env = plan.actions.find((a) => a.kind === 'migrate-environment')
     assert.ok(env && env.kind === 'migrate-environment', JSON.stringify(plan))
     assert.deepEqual([env.environment, env.fromSite, env.toSite, env.moves.map((m) => m.vm).sort()], ['lab', 'east', 'west', ['lab-c1', 'lab-c2']])
-    assert.match(env.reason, /no host of east can take the load; west can take all 2 compute node\(s\) of lab \(its head node stays in east\)/)
+    assert.equal(env.reason, 'e1 demands 125% of its cores; no host of east can take the load')
+  })
+
+  it("quotes the demand that called for an environment's move, not what the host is left with after it", () => {
+    // e1: 2 cores asked for 1.9 (head) + 2 x 1.0 + ... = 190%; once the compute nodes go it has 47%.
+    const envs = [{name: 'lab', headSite: 'east'}]
+    const vms = [vm('lab-head', 'e1', {environment: 'lab', role: 'head', cpuDemand: 0.95}), busy('lab-c1', 'e1', {environment: 'lab', cpuDemand: 1.4}), busy('lab-c2', 'e1', {environment: 'lab', cpuDemand: 1.45})]
+    const hosts = [host('e1', 'east'), host('w1', 'west', {cores: 4})]
+    const plan = violin(view(hosts, vms, envs), opts())
+    const env = plan.actions.find((a) => a.kind === 'migrate-environment')
+    assert.ok(env, JSON.stringify(plan))
+    const demand = vms.filter((v) => v.host === 'e1').reduce((sum, v) => sum + v.cpuDemand * v.vcpus, 0) / 2
+    assert.equal(demand, 1.9)
+    assert.match(env.reason, /^e1 demands 190% of its cores/, 'the demand the view had, before the planned moves (it was "48%")')
   })
 
   it('says so when no other site can take an overloaded environment', () => {
@@ -87,7 +100,14 @@ describe('the violin policy (seed 000 section 2.2)', () => {
     const vms = [busy('lab-c1', 'e1', {environment: 'lab', cpuDemand: 1, vcpus: 2}), busy('lab-c2', 'e1', {environment: 'lab', cpuDemand: 1})]
     const plan = violin(view([host('e1', 'east'), host('w1', 'west', {cores: 1})], vms, envs), opts())
     assert.deepEqual(plan.actions.filter((a) => a.kind !== 'set-shares'), [])
-    assert.ok(plan.notes.some((n) => /no other site can take environment lab's 2 compute node/.test(n)), plan.notes.join('\n'))
+    assert.deepEqual(plan.notes.filter((n) => /no other site/.test(n)), ['e1 in east demands 150% of its cores; no other site can take lab (2 compute nodes)'])
+  })
+
+  it('says once per site which overloaded hosts no other site can relieve, with every environment named', () => {
+    const envs = [{name: 'a', headSite: 'east'}, {name: 'b', headSite: 'east'}]
+    const vms = ['e1', 'e2'].flatMap((h) => [busy(`a-${h}`, h, {environment: 'a', cpuDemand: 1, vcpus: 2}), busy(`b-${h}`, h, {environment: 'b', cpuDemand: 1, vcpus: 2})])
+    const plan = violin(view([host('e1', 'east'), host('e2', 'east'), host('w1', 'west', {cores: 1})], vms, envs), opts())
+    assert.deepEqual(plan.notes.filter((n) => /no other site/.test(n)), ['e1, e2 in east demand 200% of their cores; no other site can take a (2 compute nodes) or b (2)'])
   })
 
   it('fine grain first: grows the balloon of a VM using most of its memory, where the host has free memory', () => {

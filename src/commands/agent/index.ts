@@ -3,10 +3,11 @@ import {Flags} from '@oclif/core'
 import {ViolinCommand} from '../../base-command.js'
 import {ViolinError} from '../../errors.js'
 import {agentDirFlag} from '../../flags.js'
+import {type StopRequest, stopOnSignals} from '../../services/signals.js'
 
 export default class Agent extends ViolinCommand {
   static override summary = "Run this host's agent: the userspace switches of the udp data plane."
-  static override description = `The agent hosts this host's switch daemons (one peer socket on UDP 4790 and one control socket on UDP 4791 shared by every environment, one UDP port per VM) and answers the CLI on a Unix socket, DIR/agent.sock (root only), which violin reaches through an SSH channel. It writes DIR/agent.pid and keeps its switches in DIR/state.json: started again, it rebuilds them and rejoins their meshes. violin switch start starts it over SSH when it is not running (with --detach). In the foreground it logs to stderr and stops on SIGTERM or SIGINT, leaving every mesh; a second signal forces it out. With --detach it runs in the background, logging to DIR/agent.log, and the command returns once the agent answers (exit 0 also when one was already running). Exit 1 when it cannot start (another agent holds DIR, a port is taken, the state file is damaged).`
+  static override description = `The agent hosts this host's switch daemons (one peer socket on UDP 4790 and one control socket on UDP 4791 shared by every environment, one UDP port per VM) and answers the CLI on a Unix socket, DIR/agent.sock (root only), which violin reaches through an SSH channel. It writes DIR/agent.pid and keeps its switches in DIR/state.json: started again, it rebuilds them and rejoins their meshes. violin switch start starts it over SSH when it is not running (with --detach). In the foreground it logs to stderr and stops on SIGTERM or SIGINT, leaving every mesh; a second signal forces it out (exit 130 or 143). With --detach it runs in the background, logging to DIR/agent.log, and the command returns once the agent answers (exit 0 also when one was already running). Exit 1 when it cannot start (another agent holds DIR, a port is taken, the state file is damaged).`
   static override examples = [
     '<%= config.bin %> agent --address 10.0.0.11',
     '<%= config.bin %> agent --address 10.0.0.11 --detach',
@@ -55,20 +56,20 @@ export default class Agent extends ViolinCommand {
     }).catch((error: Error) => {
       throw new ViolinError(error instanceof AgentRunningError ? `${error.message}; stop it first` : error.message)
     })
+    let stop: StopRequest | undefined
     await new Promise<void>((resolve) => {
-      let signalled = false
-      const onSignal = (signal: string) => {
-        if (signalled) {
-          log(`second ${signal}: exiting now`)
-          process.exit(1)
-        }
-        signalled = true
-        log(`${signal}: leaving the meshes and stopping`)
-        running.stop().then(resolve, resolve)
-      }
-      process.on('SIGTERM', onSignal)
-      process.on('SIGINT', onSignal)
+      stop = stopOnSignals(
+        (signal) => {
+          log(`${signal}: leaving the meshes and stopping`)
+          running.stop().then(resolve, resolve)
+        },
+        (code) => {
+          log('second signal: exiting now')
+          process.exit(code)
+        },
+      )
     })
+    stop?.dispose()
     return {stopped: true}
   }
 }

@@ -3,11 +3,12 @@ import {Args, Flags} from '@oclif/core'
 import {EnvCommand} from '../../env-command.js'
 import {formatMiB} from '../../units.js'
 import {type EnvMove, moveEnvironment, planEnvironmentMove} from '../../services/env-migrate.js'
+import {SIGNAL_EXIT_CODE} from '../../services/signals.js'
 
 export default class EnvMigrate extends EnvCommand {
   static override summary = 'Move the compute nodes of an environment to another site; the head node stays home.'
   static override description =
-    "Compute nodes are spread over the site's hosts that have room, and moved live, at most --max-parallel at once. Each move is checked on its own (files reachable at the destination, room): one that fails is reported and its VM keeps running where it was; the others go on. Exit 0 when all moved, 7 when some did, 1 when none did. Every move is recorded in the migration history."
+    "Compute nodes are spread over the site's hosts that have room, and moved live, at most --max-parallel at once. Each move is checked on its own (files reachable at the destination, room): one that fails is reported and its VM keeps running where it was; the others go on. Exit 0 when all moved, 7 when some did, 1 when none did. On SIGINT or SIGTERM the moves in flight finish and no new one begins: exit 130 or 143 when some were not started (a second signal exits at once). Every move is recorded in the migration history."
   static override examples = ['<%= config.bin %> env migrate lab --site west', '<%= config.bin %> env migrate lab --site west --max-parallel 4 --dry-run']
   static override args = {name: Args.string({description: 'environment name', required: true})}
   static override flags = {
@@ -32,8 +33,10 @@ export default class EnvMigrate extends EnvCommand {
       if (!this.jsonEnabled()) for (const m of moves) this.log(`would move ${m.vm} from ${m.from} to ${m.to}`)
       return {name: env.name, site: flags.site, dryRun: true, moves: moves.map(toJson)}
     }
+    const stop = this.stopOnSignals('the moves in flight')
     const progress = await this.progress(`Moving ${moves.length} VMs of ${env.name} to ${flags.site}...`)
     await moveEnvironment(session, moves, {
+      signal: stop.signal,
       maxParallel: flags['max-parallel'],
       live: !flags.offline,
       copyStorage: flags['copy-storage-all'],
@@ -42,6 +45,11 @@ export default class EnvMigrate extends EnvCommand {
     }).finally(() => progress.stop())
     for (const m of moves) if (m.result) this.note(`Moved ${m.vm} from ${m.from} to ${m.to}: ${measured(m)}.`)
     this.exitForVms(moves.map((m) => ({vm: m.vm, host: m.from, error: m.error})))
+    const notStarted = moves.filter((m) => m.notStarted)
+    if (stop.by && notStarted.length > 0) {
+      if (!this.jsonEnabled()) this.logToStderr(`stopped by ${stop.by}: not moved: ${notStarted.map((m) => m.vm).join(', ')} (they run where they were)`)
+      process.exitCode = SIGNAL_EXIT_CODE[stop.by]
+    }
     return {name: env.name, site: flags.site, moves: moves.map(toJson)}
   }
 }
@@ -64,6 +72,7 @@ function toJson(m: EnvMove) {
     from: m.from,
     to: m.to,
     ok: m.error ? false : m.result ? true : null,
+    ...(m.notStarted ? {not_started: true} : {}),
     ...(m.result ? {wall_ms: Math.round(m.result.wallMs), total_ms: m.result.totalMs ?? null, downtime_ms: m.result.downtimeMs ?? null, sent_bytes: m.result.dataBytes ?? null} : {}),
     ...(m.error ? {error: m.error.message} : {}),
   }

@@ -1,0 +1,43 @@
+/**
+ * How every long-running command stops (graphile-worker's way): the first SIGINT or
+ * SIGTERM aborts `signal`, and the command finishes what is in flight, starts nothing new
+ * and exits with its documented status; a second one exits at once with 128 + the
+ * signal's number (130 for SIGINT, 143 for SIGTERM), as a shell reports a killed command.
+ */
+export type StopSignal = 'SIGINT' | 'SIGTERM'
+
+export const SIGNAL_EXIT_CODE: Record<StopSignal, number> = {SIGINT: 130, SIGTERM: 143}
+
+export interface StopRequest {
+  /** Aborted by the first signal. */
+  readonly signal: AbortSignal
+  /** The signal that asked to stop, once one has. */
+  readonly by: StopSignal | undefined
+  /** Stops listening: the signals act as Node's default again (the process dies). */
+  dispose(): void
+}
+
+export function stopOnSignals(onFirst?: (by: StopSignal) => void, exit: (code: number) => void = (code) => process.exit(code)): StopRequest {
+  const controller = new AbortController()
+  let by: StopSignal | undefined
+  const handlers = new Map<StopSignal, () => void>()
+  for (const name of ['SIGINT', 'SIGTERM'] as const) {
+    const handler = (): void => {
+      if (by) return exit(SIGNAL_EXIT_CODE[name])
+      by = name
+      controller.abort()
+      onFirst?.(name)
+    }
+    handlers.set(name, handler)
+    process.on(name, handler)
+  }
+  return {
+    signal: controller.signal,
+    get by() {
+      return by
+    },
+    dispose() {
+      for (const [name, handler] of handlers) process.off(name, handler)
+    },
+  }
+}

@@ -1,0 +1,60 @@
+import {strict as assert} from 'node:assert'
+
+import {type EnvMove, moveEnvironment} from '../../src/services/env-migrate.js'
+import {Session} from '../../src/services/session.js'
+import {stopOnSignals} from '../../src/services/signals.js'
+import {planHostVacate, runVacate} from '../../src/services/vacate.js'
+import {EXAMPLE} from '../helpers/cli.js'
+
+describe('stopping on signals (src/services/signals.ts)', () => {
+  it('the first SIGTERM asks to stop; a second one exits at once with 143', () => {
+    const before = process.listenerCount('SIGTERM')
+    const exits: number[] = []
+    const said: string[] = []
+    const stop = stopOnSignals((by) => said.push(by), (code) => exits.push(code))
+    try {
+      process.emit('SIGTERM', 'SIGTERM')
+      assert.deepEqual([stop.signal.aborted, stop.by, said, exits], [true, 'SIGTERM', ['SIGTERM'], []])
+      process.emit('SIGINT', 'SIGINT')
+      assert.deepEqual(exits, [130], 'a second signal of either kind forces, with its own code')
+    } finally {
+      stop.dispose()
+    }
+    assert.equal(process.listenerCount('SIGTERM'), before, 'disposed: Node handles the signal again')
+  })
+
+  it('vacate: once stopped, the move in flight finishes and no new one begins', async () => {
+    const session = await Session.open({connect: `sim:${EXAMPLE}`})
+    try {
+      const plan = await planHostVacate(session, ['east1'], 1000)
+      assert.ok(plan.moves.length >= 2, JSON.stringify(plan.moves))
+      const stop = new AbortController()
+      const outcomes = await runVacate(session, plan, 1, () => stop.abort(), stop.signal)
+      assert.deepEqual(
+        outcomes.map((o) => [o.ok, o.notStarted ?? false]),
+        plan.moves.map((_, i) => (i === 0 ? [true, false] : [false, true])),
+      )
+    } finally {
+      await session.close()
+    }
+  })
+
+  it('env migrate: once stopped, the move in flight finishes and no new one begins', async () => {
+    const session = await Session.open({connect: `sim:${EXAMPLE}`})
+    try {
+      const moves: EnvMove[] = [
+        {vm: 'web-1', from: 'east1', to: 'west1'},
+        {vm: 'web-2', from: 'east1', to: 'west2'},
+        {vm: 'web-3', from: 'east1', to: 'west1'},
+      ]
+      const stop = new AbortController()
+      await moveEnvironment(session, moves, {maxParallel: 1, live: true, copyStorage: false, signal: stop.signal, onChange: (all) => all.some((m) => m.result) && stop.abort()})
+      assert.deepEqual(
+        moves.map((m) => [m.vm, Boolean(m.result), m.notStarted ?? false]),
+        [['web-1', true, false], ['web-2', false, true], ['web-3', false, true]],
+      )
+    } finally {
+      await session.close()
+    }
+  })
+})
