@@ -10,6 +10,25 @@ import {virshUnavailable} from '../helpers/virsh.js'
 const XML = join(ROOT, 'test/fixtures/libvirt/two-hosts-a.xml')
 const HOSTILE = `it's a "vm" $(x)`
 
+/**
+ * `violin migrate ...` as a child process in a process group of its own. Debian 12's virsh
+ * (libvirt 9.0) hangs on `migrate` against the test driver before printing anything, about
+ * 1 run in 20 (measured here: 6 of 120, with or without --verbose, --p2p or --offline; its
+ * job watch misses the job's end). A run still going after 15 s is killed with its virsh
+ * and taken again, at most twice: three hangs in a row (1 in 8,000) fail the test.
+ */
+async function migrateOnTestDriver(args: string[], env: Record<string, string | undefined>): Promise<{stdout: string; stderr: string; exitCode: number}> {
+  const {execa} = await import('execa')
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const child = execa(process.execPath, [join(ROOT, 'bin', 'run.js'), 'migrate', ...args], {reject: false, env: {...env, FORCE_COLOR: '0'}, extendEnv: true, stdin: 'ignore', detached: true})
+    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 15_000)
+    const r = await child
+    clearTimeout(timer)
+    if (r.signal !== 'SIGKILL') return {stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? 1}
+  }
+  assert.fail(`violin migrate ${args.join(' ')}: virsh hung three times`)
+}
+
 
 describe('violin over the real virsh and libvirt test driver, locally', function () {
   const home = tempHome()
@@ -97,18 +116,20 @@ describe('violin over the real virsh and libvirt test driver, locally', function
     assert.match(r.stderr, /--copy-storage-all/)
   })
 
-  it('migrate reports what virsh said when the driver cannot migrate', async () => {
-    const r = await violin(['migrate', 'web1', 'lab-b', '--live'], home.env)
+  it('migrate reports what virsh said when the driver cannot migrate', async function () {
+    this.timeout(60_000)
+    const r = await migrateOnTestDriver(['web1', 'lab-b', '--live'], home.env)
     assert.equal(r.exitCode, 1, r.stderr)
     assert.match(r.stderr, /migrating "web1" from "lab-a" to "lab-b" failed/)
   })
 
-  it('migrate refuses to move a shut-off VM live, pointing at --offline; --offline goes to virsh migrate --offline', async () => {
+  it('migrate refuses to move a shut-off VM live, pointing at --offline; --offline goes to virsh migrate --offline', async function () {
+    this.timeout(60_000)
     const r = await violin(['migrate', 'stopped1', 'lab-b', '--live'], home.env)
     assert.equal(r.exitCode, 2, r.stderr)
     assert.match(r.stderr, /^error: VM "stopped1" is shut off: a live migration moves a running VM\nTry: violin migrate stopped1 lab-b --offline/)
     // The test driver cannot migrate at all: what matters is that virsh was asked for an offline move and its refusal reported.
-    const offline = await violin(['migrate', 'stopped1', 'lab-b', '--offline'], home.env)
+    const offline = await migrateOnTestDriver(['stopped1', 'lab-b', '--offline'], home.env)
     assert.equal(offline.exitCode, 1, offline.stderr)
     assert.match(offline.stderr, /moving the definition of "stopped1" from "lab-a" to "lab-b" failed/)
     const running = await violin(['migrate', 'web1', 'lab-b', '--offline'], home.env)
