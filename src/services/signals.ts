@@ -17,7 +17,10 @@ export interface StopRequest {
   dispose(): void
 }
 
-export function stopOnSignals(onFirst?: (by: StopSignal) => void, exit: (code: number) => void = (code) => process.exit(code)): StopRequest {
+/** Where the signals arrive: the process, or (in tests) an emitter of their own, so a test never signals its runner. */
+export type SignalSource = Pick<NodeJS.Process, 'on' | 'off'>
+
+export function stopOnSignals(onFirst?: (by: StopSignal) => void, exit: (code: number) => void = (code) => process.exit(code), source: SignalSource = process): StopRequest {
   const controller = new AbortController()
   let by: StopSignal | undefined
   const handlers = new Map<StopSignal, () => void>()
@@ -29,7 +32,7 @@ export function stopOnSignals(onFirst?: (by: StopSignal) => void, exit: (code: n
       onFirst?.(name)
     }
     handlers.set(name, handler)
-    process.on(name, handler)
+    source.on(name, handler)
   }
   return {
     signal: controller.signal,
@@ -37,7 +40,7 @@ export function stopOnSignals(onFirst?: (by: StopSignal) => void, exit: (code: n
       return by
     },
     dispose() {
-      for (const [name, handler] of handlers) process.off(name, handler)
+      for (const [name, handler] of handlers) source.off(name, handler)
     },
   }
 }
