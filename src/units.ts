@@ -20,6 +20,9 @@ const FACTORS: Record<string, number> = {
  * Parses a size the way virsh does (`512M`, `2GiB`, `1.5G`; `M`, `G` are binary, `MB`,
  * `GB` decimal) and returns MiB. A bare number is `defaultUnit` (virsh setmem: KiB).
  */
+/** The largest size violin takes (1 PiB): beyond it a size is a typo, and numbers lose precision. */
+export const MAX_SIZE_MIB = 1024 ** 3
+
 export function parseSizeMiB(text: string, defaultUnit: 'KiB' | 'MiB' = 'KiB'): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text)
   const unit = m?.[2]?.toLowerCase() ?? ''
@@ -30,6 +33,7 @@ export function parseSizeMiB(text: string, defaultUnit: 'KiB' | 'MiB' = 'KiB'): 
   const bytes = Number(m[1]) * factor
   const mib = bytes / 1024 ** 2
   if (!Number.isFinite(mib) || mib <= 0) throw new UsageError(`"${text}" is not a positive size`)
+  if (mib > MAX_SIZE_MIB) throw new UsageError(`"${text}" is more than ${MAX_SIZE_MIB / 1024 ** 3} PiB: no machine has that much`)
   return Math.round(mib * 1024) / 1024
 }
 

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {ViolinCommand} from '../base-command.js'
 import {ExitCode, ViolinError} from '../errors.js'
-import {formatFlags} from '../flags.js'
+import {formatFlags, MAX_COUNT, MAX_SECONDS} from '../flags.js'
 import {planHostVacate, runVacate} from '../services/vacate.js'
 import {setHostMaintenance} from '../services/hosts.js'
 
@@ -15,8 +15,8 @@ export default class Vacate extends ViolinCommand {
   static override flags = {
     ...formatFlags,
     'dry-run': Flags.boolean({char: 'n', summary: 'Print the plan; move nothing, drain nothing.'}),
-    'max-parallel': Flags.integer({summary: 'Live migrations at once.', default: 1, min: 1, helpValue: 'N'}),
-    interval: Flags.integer({summary: 'Seconds to measure CPU demand over before planning.', default: 2, min: 1, helpValue: 'SECONDS'}),
+    'max-parallel': Flags.integer({summary: 'Live migrations at once.', default: 1, min: 1, max: MAX_COUNT, helpValue: 'N'}),
+    interval: Flags.integer({summary: 'Seconds to measure CPU demand over before planning.', default: 2, min: 1, max: MAX_SECONDS, helpValue: 'SECONDS'}),
   }
 
   async run() {

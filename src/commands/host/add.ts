@@ -1,11 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 
-import {ViolinCommand} from '../../base-command.js'
+import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {DOMAIN_TYPES, DRIVERS} from '../../inventory/host.js'
 import {UsageError} from '../../errors.js'
 import {addHost} from '../../services/hosts.js'
 
 export default class HostAdd extends ViolinCommand {
+  static override baseFlags = withoutConnect()
   static override summary = 'Register a host in the inventory.'
   static override description = 'Cores, memory and the hypervisor version are discovered, not typed in: run violin host check after adding.'
   static override examples = [

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict'
+
+import {Config} from '@oclif/core'
+import {captureOutput} from '@oclif/test'
+
+import {ViolinCommand} from '../../src/base-command.js'
+import {EXAMPLE, ROOT, tempHome, violinArgv} from '../helpers/cli.js'
+
+const sim = ['--connect', `sim:${EXAMPLE}`]
+
+/** stderr as the user reads it: its non-empty lines. */
+const lines = (stderr: string) => stderr.split('\n').filter((l) => l.trim() !== '')
+
+describe('errors a user can read: one line, the flag named, a documented status', () => {
+  const home = tempHome()
+  after(() => home.remove())
+
+  it('env info -c sim:FILE refuses --connect (exit 2) instead of "Cannot read properties of undefined"', async () => {
+    const r = await violinArgv(['env', 'info', 'lab', ...sim], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.deepEqual(lines(r.stderr), ['error: --connect means nothing to "violin env info": it never acts on a --connect target', 'Try: drop --connect (VIOLIN_HOME selects another inventory); see violin env info --help'])
+  })
+
+  it('env create --vms 99999999999 is a usage error naming --vms and its limit, not "Invalid array length"', async () => {
+    const r = await violinArgv(['env', 'create', 'lab', '--vms', '99999999999', '--kernel', '/k', '--dry-run'], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.equal(lines(r.stderr)[0], 'error: --vms: expected an integer less than or equal to 1000 but received: 99999999999')
+  })
+
+  it('usage --interval 9000000000000 is a usage error naming --interval and its limit, not "Invalid time value"', async () => {
+    const r = await violinArgv(['usage', '--interval', '9000000000000', ...sim], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.equal(lines(r.stderr)[0], 'error: --interval: expected an integer less than or equal to 86400 but received: 9000000000000')
+  })
+
+  it('adapt --once --interval 9000000000000 on sim is a usage error, not "Invalid time value"', async () => {
+    const r = await violinArgv(['adapt', '--once', '--dry-run', '--interval', '9000000000000', ...sim], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.match(r.stderr, /^error: --interval: expected an integer less than or equal to 86400/)
+  })
+
+  it('predict migration --concurrent 9000000000000 is a usage error, not "Invalid array length"', async () => {
+    const r = await violinArgv(['predict', 'migration', '--memory', '1G', '--concurrent', '9000000000000'], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.match(r.stderr, /^error: --concurrent: expected an integer less than or equal to 1000/)
+  })
+
+  it('a size beyond 1 PiB is a usage error, not a number with 19 digits', async () => {
+    const r = await violinArgv(['setmem', 'web-1', '999999999999T', ...sim], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.equal(lines(r.stderr)[0], 'error: "999999999999T" is more than 1 PiB: no machine has that much')
+  })
+
+  it("oclif's parse errors are one line and point at the command's help", async () => {
+    const r = await violinArgv(['list', '--format', 'xml', ...sim], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.deepEqual(lines(r.stderr), ['error: Expected --format=xml to be one of: table, csv, json', 'Try: violin list --help'])
+    const negative = await violinArgv(['vacate', 'east1', '--max-parallel=-1', ...sim], home.env)
+    assert.deepEqual(lines(negative.stderr), ['error: --max-parallel: expected an integer greater than or equal to 1 but received: -1', 'Try: violin vacate --help'])
+  })
+
+  it("a flag's own parse error is one line too, without the flag named twice", async () => {
+    const r = await violinArgv(['host', 'add', 'x', '--local', '--site', 's', '--driver', 'sim', '--uri', EXAMPLE, '--cpu-overcommit', 'NaN'], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.deepEqual(lines(r.stderr), ['error: --cpu-overcommit takes a positive number, not "NaN"', 'Try: violin host add --help'])
+  })
+
+  it('a name with a newline stays on the one error line, escaped', async () => {
+    const r = await violinArgv(['dominfo', 'a\nb', ...sim], home.env)
+    assert.equal(r.exitCode, 4)
+    assert.ok(lines(r.stderr)[0]!.startsWith(String.raw`error: VM "a\nb" is not on any host`), r.stderr)
+    assert.ok(lines(r.stderr).length <= 2, r.stderr)
+  })
+
+  it('"__proto__" and "constructor" are names like any other: not found, exit 4', async () => {
+    for (const name of ['__proto__', 'constructor']) {
+      const r = await violinArgv(['env', 'info', name], home.env)
+      assert.equal(r.exitCode, 4, r.stderr)
+      assert.equal(lines(r.stderr)[0], `error: environment "${name}" is not in the inventory`)
+    }
+  })
+
+  it('a --plot file that cannot be written is a usage error naming the flag', async () => {
+    const r = await violinArgv(['simulate', `${ROOT}/examples/scenarios/icac-1.yaml`, '--plot', 'x'.repeat(300)], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.match(lines(r.stderr)[0]!, /^error: --plot: cannot write x+\.\.\.: ENAMETOOLONG$/)
+  })
+
+  it('an error violin did not expect (a TypeError) is one line with exit 1; its stack only with VIOLIN_DEBUG', async () => {
+    class Broken extends ViolinCommand {
+      static override id = 'broken'
+      async run() {
+        const missing = undefined as unknown as {field: string}
+        return missing.field
+      }
+    }
+    const config = await Config.load({root: ROOT})
+    const plain = await captureOutput(() => Broken.run([], config))
+    assert.equal((plain.error as {oclif?: {exit?: number}}).oclif?.exit, 1)
+    assert.deepEqual(lines(plain.stderr), ["error: Cannot read properties of undefined (reading 'field')"])
+    process.env.VIOLIN_DEBUG = '1'
+    try {
+      const debug = await captureOutput(() => Broken.run([], config))
+      assert.match(debug.stderr, /^\s+at Broken\.run /m)
+    } finally {
+      delete process.env.VIOLIN_DEBUG
+      process.exitCode = undefined
+    }
+  })
+})
+
+describe('--connect where it means nothing', () => {
+  const home = tempHome()
+  after(() => home.remove())
+
+  for (const argv of [
+    ['host', 'list'],
+    ['simulate', 'x.yaml'],
+    ['calibrate', '--show'],
+    ['switch', 'status', 'lab'],
+  ]) {
+    it(`violin ${argv.join(' ')} refuses an explicit --connect with exit 2`, async () => {
+      for (const connect of [['--connect', `sim:${EXAMPLE}`], [`--connect=sim:${EXAMPLE}`], ['-c', `sim:${EXAMPLE}`]]) {
+        const r = await violinArgv([...argv, ...connect], home.env)
+        assert.equal(r.exitCode, 2, r.stderr)
+        assert.match(lines(r.stderr)[0]!, /^error: --connect means nothing to "violin /)
+      }
+    })
+  }
+
+  it('VIOLIN_CONNECT in the environment does not reach commands where it means nothing', async () => {
+    const r = await violinArgv(['host', 'list', '--json'], {...home.env, VIOLIN_CONNECT: `sim:${EXAMPLE}`})
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.deepEqual(r.json, [])
+    const env = await violinArgv(['env', 'info', 'lab'], {...home.env, VIOLIN_CONNECT: `sim:${EXAMPLE}`})
+    assert.equal(env.exitCode, 4, env.stderr)
+    assert.equal(lines(env.stderr)[0], 'error: environment "lab" is not in the inventory')
+  })
+
+  it('and still reaches the commands that act on a target', async () => {
+    const r = await violinArgv(['list', '--json'], {...home.env, VIOLIN_CONNECT: `sim:${EXAMPLE}`})
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.equal(r.json.vms.length, 11)
+  })
+})
