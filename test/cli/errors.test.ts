@@ -143,3 +143,36 @@ describe('--connect where it means nothing', () => {
     assert.equal(r.json.vms.length, 11)
   })
 })
+
+describe('filters that each name something, but match nothing together', () => {
+  const home = tempHome()
+  before(async () => {
+    for (const [name, site] of [
+      ['east1', 'east'],
+      ['west1', 'west'],
+    ] as const) {
+      const r = await violinArgv(['host', 'add', name, '--local', '--site', site, '--driver', 'sim', '--uri', EXAMPLE], home.env)
+      assert.equal(r.exitCode, 0, r.stderr)
+    }
+  })
+  after(() => home.remove())
+
+  it('usage -H east1 --site west on sim says what matched nothing (exit 2), not an empty report dated 1970', async () => {
+    const r = await violinArgv(['usage', '-H', 'east1', '--site', 'west', ...sim], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.deepEqual(lines(r.stderr), ['error: -H east1 and --site west match no host: east1 is in site east', 'Try: drop -H or --site'])
+    assert.equal(r.stdout, '')
+  })
+
+  it('on the inventory too, instead of "the inventory has no hosts"', async () => {
+    const r = await violinArgv(['usage', '-H', 'east1', '--site', 'west'], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.equal(lines(r.stderr)[0], 'error: -H east1 and --site west match no host: east1 is in site east')
+  })
+
+  it('list with several -H in another site names each', async () => {
+    const r = await violinArgv(['list', '-H', 'east1', '-H', 'east2', '--site', 'west', ...sim, '--json'], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.equal(r.json.error.message, '-H east1 -H east2 and --site west match no host: east1, east2 are in site east')
+  })
+})
