@@ -1,4 +1,4 @@
-import {Command, Errors, Flags} from '@oclif/core'
+import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
 import {ExitCode, UsageError, ViolinError} from './errors.js'
 import {recordCommandTail} from './monitor/command-timing.js'
@@ -36,6 +36,19 @@ export abstract class ViolinCommand extends Command {
 
   protected quiet = false
   private session?: Session
+
+  /** Flags that contradict each other are a usage error, not a silent choice of one. */
+  protected override async parse<F extends Record<string, any>, B extends Record<string, any>, A extends Record<string, any>>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const parsed = await super.parse(options, argv)
+    const format = (parsed.flags as {format?: unknown}).format
+    if (this.jsonEnabled() && typeof format === 'string' && format !== 'json' && !parsed.metadata.flags.format?.setFromDefault) {
+      throw new UsageError(`--json and --format ${format} ask for two different outputs`, `keep one: --json (the same as --format json), or --format ${format}`)
+    }
+    return parsed
+  }
 
   protected async openSession(flags: {connect?: string; 'accept-new-host-key'?: boolean}): Promise<Session> {
     this.session = await Session.open({connect: flags.connect, acceptNewHostKey: flags['accept-new-host-key']})
@@ -121,12 +134,14 @@ export function parseMessage(message: string): string {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !/^See more help with --help$/.test(l))
+    .map((l) => l.replace(/^The following errors? occurred:\s*/, ''))
+    .filter(Boolean)
   const parsing = /^Parsing (--\S+)$/.exec(lines[0] ?? '')
   if (parsing && lines.length > 1) {
     const detail = lines.slice(1).join(' ')
     return detail.startsWith(parsing[1]!) ? detail : `${parsing[1]}: ${detail[0]!.toLowerCase()}${detail.slice(1)}`
   }
-  return lines.join(' ')
+  return lines.join('; ')
 }
 
 /** One line whatever a message carries: a name with a newline or a tab is shown escaped, not broken over lines. */

@@ -41,7 +41,7 @@ export const vmShapeFlags = {
   initrd: Flags.string({summary: 'Initramfs for --kernel.', dependsOn: ['kernel'], helpValue: 'PATH'}),
   cmdline: Flags.string({summary: 'Kernel command line for --kernel.', dependsOn: ['kernel'], helpValue: 'TEXT'}),
   image: Flags.string({
-    summary: 'A read-only root image present on every host: a name in /var/lib/violin/images (violin image push) or a path.',
+    summary: 'A read-only root image present on every host: a name in /var/lib/violin/images (violin image push) or a path. With --kernel, that kernel boots and the image is its root disk.',
     helpValue: 'IMAGE',
     exclusive: ['disk-size'],
   }),

@@ -4,7 +4,7 @@ import {Config} from '@oclif/core'
 import {captureOutput} from '@oclif/test'
 
 import {ViolinCommand} from '../../src/base-command.js'
-import {EXAMPLE, ROOT, tempHome, violinArgv} from '../helpers/cli.js'
+import {EXAMPLE, ROOT, tempHome, violinArgv, violinProcess} from '../helpers/cli.js'
 
 const sim = ['--connect', `sim:${EXAMPLE}`]
 
@@ -174,5 +174,50 @@ describe('filters that each name something, but match nothing together', () => {
     const r = await violinArgv(['list', '-H', 'east1', '-H', 'east2', '--site', 'west', ...sim, '--json'], home.env)
     assert.equal(r.exitCode, 2)
     assert.equal(r.json.error.message, '-H east1 -H east2 and --site west match no host: east1, east2 are in site east')
+  })
+})
+
+describe('commands, help and conflicting flags', () => {
+  const home = tempHome()
+  after(() => home.remove())
+
+  it('an unknown command is named in the user\'s words, with the closest command (exit 2), not "hots:list not found"', async () => {
+    const r = await violinArgv(['hots', 'list'], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.deepEqual(lines(r.stderr), ['error: "hots list" is not a violin command', 'Try: violin host list'])
+    const sub = await violinArgv(['host', 'lst'], home.env)
+    assert.deepEqual(lines(sub.stderr), ['error: "host lst" is not a violin command', 'Try: violin host list'])
+    const none = await violinArgv(['xyzzy'], home.env)
+    assert.deepEqual(lines(none.stderr), ['error: "xyzzy" is not a violin command', 'Try: violin --help'])
+  })
+
+  it('and so in a real process, where oclif runs the hook from the built package', async () => {
+    const r = await violinProcess(['hots', 'list'], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.deepEqual(lines(r.stderr), ['error: "hots list" is not a violin command', 'Try: violin host list'])
+    const json = await violinProcess(['lsit', '--json'], home.env)
+    assert.equal(json.exitCode, 2)
+    assert.deepEqual(json.json, {error: {type: 'UsageError', message: '"lsit" is not a violin command', hint: 'violin list', exitCode: 2}})
+  })
+
+  it('-h is --help', async () => {
+    const r = await violinArgv(['list', '-h'], home.env)
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.match(r.stdout, /^USAGE\n {2}\$ violin list /m)
+  })
+
+  it('--json with --format csv is a usage error, not a silent choice; with --format json it is the same thing', async () => {
+    const r = await violinArgv(['list', '--json', '--format', 'csv', ...sim], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.equal(r.json.error.message, '--json and --format csv ask for two different outputs')
+    const same = await violinArgv(['list', '--json', '--format', 'json', ...sim], home.env)
+    assert.equal(same.exitCode, 0, same.stderr)
+    assert.equal(same.json.vms.length, 11)
+  })
+
+  it('list --name with --format or --json is a usage error', async () => {
+    const r = await violinArgv(['list', '--name', '--format', 'csv', ...sim], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.deepEqual(lines(r.stderr), ['error: --format=csv cannot also be provided when using --name', 'Try: violin list --help'])
   })
 })
