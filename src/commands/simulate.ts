@@ -42,6 +42,7 @@ Reports per policy the run time of each environment, the average time (mean over
     const {args, flags} = await this.parse(Simulate)
     this.quiet = flags.quiet
     const policies = flags.compare ? flags.compare.split(',').map((p) => p.trim()).filter(Boolean) : [flags.policy ?? 'violin']
+    if (policies.length === 0) throw new UsageError(`--compare "${flags.compare}" names no policy`, `violin simulate ${args.scenario} --compare ${POLICY_NAMES.join(',')}`)
     for (const p of policies) if (!POLICY_NAMES.includes(p)) throw new UsageError(`unknown policy "${p}"`, `choose from ${POLICY_NAMES.join(', ')}`)
     if (new Set(policies).size !== policies.length) throw new UsageError('a policy is named twice in --compare')
     const {loadScenario} = await import('../sim/scenario.js')

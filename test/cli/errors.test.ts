@@ -221,3 +221,14 @@ describe('commands, help and conflicting flags', () => {
     assert.deepEqual(lines(r.stderr), ['error: --format=csv cannot also be provided when using --name', 'Try: violin list --help'])
   })
 })
+
+describe('raw errors the random-input test found', () => {
+  const home = tempHome()
+  after(() => home.remove())
+
+  it('simulate --compare "," (no policy) is a usage error, not "Cannot read properties of undefined" from --plot', async () => {
+    const r = await violinArgv(['simulate', `${ROOT}/examples/scenarios/icac-1.yaml`, '--compare=,', '--plot=never-written.svg'], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.equal(lines(r.stderr)[0], 'error: --compare "," names no policy')
+  })
+})
