@@ -45,6 +45,12 @@ describe('errors a user can read: one line, the flag named, a documented status'
     assert.match(r.stderr, /^error: --concurrent: expected an integer less than or equal to 1000/)
   })
 
+  it('setmem --wait beyond a day is a usage error naming the flag', async () => {
+    const r = await violinArgv(['setmem', 'web-1', '1G', '--wait', '9000000000000', ...sim], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.equal(lines(r.stderr)[0], 'error: --wait: expected an integer less than or equal to 86400 but received: 9000000000000')
+  })
+
   it('a size beyond 1 PiB is a usage error, not a number with 19 digits', async () => {
     const r = await violinArgv(['setmem', 'web-1', '999999999999T', ...sim], home.env)
     assert.equal(r.exitCode, 2)
@@ -168,6 +174,12 @@ describe('filters that each name something, but match nothing together', () => {
     const r = await violinArgv(['usage', '-H', 'east1', '--site', 'west'], home.env)
     assert.equal(r.exitCode, 2)
     assert.equal(lines(r.stderr)[0], 'error: -H east1 and --site west match no host: east1 is in site east')
+  })
+
+  it('env create --host east1 --head-site west says the two do not meet (exit 2), not "no host is in site west"', async () => {
+    const r = await violinArgv(['env', 'create', 'lab', '--vms', '2', '--kernel', '/k', '--host', 'east1', '--head-site', 'west', '--dry-run'], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.deepEqual(lines(r.stderr), ['error: --head-site west has no host among --host east1', 'Try: add a --host of site west, or drop --host'])
   })
 
   it('list with several -H in another site names each', async () => {
