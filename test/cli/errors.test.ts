@@ -51,6 +51,12 @@ describe('errors a user can read: one line, the flag named, a documented status'
     assert.equal(lines(r.stderr)[0], 'error: --wait: expected an integer less than or equal to 86400 but received: 9000000000000')
   })
 
+  it('schedinfo --set cap=99999999999 is a usage error, not a cap taken as set', async () => {
+    const r = await violinArgv(['schedinfo', 'web-1', '--set', 'cap=99999999999', ...sim], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.equal(lines(r.stderr)[0], 'error: cap must be 0 (none) to 102400 (% of one CPU)')
+  })
+
   it('a size beyond 1 PiB is a usage error, not a number with 19 digits', async () => {
     const r = await violinArgv(['setmem', 'web-1', '999999999999T', ...sim], home.env)
     assert.equal(r.exitCode, 2)
