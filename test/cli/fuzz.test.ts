@@ -32,7 +32,7 @@ const EXCLUDED: Record<string, string> = {
   console: "attaches to a VM's console and waits for the terminal",
 }
 
-const CASES_PER_COMMAND = Number(process.env.VIOLIN_FUZZ_CASES ?? 30)
+const CASES_PER_COMMAND = Number(process.env.VIOLIN_FUZZ_CASES ?? 50)
 const CHILD_CASES = 6
 const CASE_TIMEOUT_MS = 15_000
 const EXIT_CODES = new Set([0, 1, 2, 3, 4, 5, 7])
