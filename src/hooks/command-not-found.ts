@@ -1,4 +1,4 @@
-import {Errors, type Hook} from '@oclif/core'
+import {Errors, type Hook, type Interfaces} from '@oclif/core'
 
 import {oneLine} from '../base-command.js'
 import {ExitCode} from '../errors.js'
@@ -32,19 +32,27 @@ export function closestCommand(typed: string[], commands: string[]): string | un
   return best?.id
 }
 
-/** `violin hots list`: say it in the user's words, suggest the closest command, exit 2. */
-const hook: Hook<'command_not_found'> = async function (options) {
-  const typed = options.id.split(':').filter(Boolean)
-  const commands = options.config.commands.filter((c) => !c.hidden).map((c) => c.id.replaceAll(':', ' '))
+/**
+ * Says that what was typed is no command, in the user's words, with the closest command,
+ * and exits 2 (a JSON error under --json).
+ */
+export function commandNotFound(config: Interfaces.Config, id: string, argv: readonly string[] = []): never {
+  const typed = id.split(':').filter(Boolean)
+  const commands = config.commands.filter((c) => !c.hidden).map((c) => c.id.replaceAll(':', ' '))
   const closest = closestCommand(typed, commands)
-  const message = `"${typed.join(' ')}" is not a ${options.config.bin} command`
-  const hint = closest ? `${options.config.bin} ${closest}` : `${options.config.bin} --help`
-  if (options.argv?.includes('--json')) {
+  const message = `"${typed.join(' ')}" is not a ${config.bin} command`
+  const hint = closest ? `${config.bin} ${closest}` : `${config.bin} --help`
+  if (argv.includes('--json')) {
     process.stdout.write(`${JSON.stringify({error: {type: 'UsageError', message, hint, exitCode: ExitCode.usage}}, null, 2)}\n`)
   } else {
     process.stderr.write(`error: ${oneLine(message)}\nTry: ${oneLine(hint)}\n`)
   }
   throw new Errors.ExitError(ExitCode.usage)
+}
+
+/** `violin hots list`: oclif would say "command hots:list not found". */
+const hook: Hook<'command_not_found'> = async function (options) {
+  commandNotFound(options.config, options.id, options.argv)
 }
 
 export default hook

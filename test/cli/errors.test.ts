@@ -218,6 +218,16 @@ describe('commands, help and conflicting flags', () => {
     assert.deepEqual(json.json, {error: {type: 'UsageError', message: '"lsit" is not a violin command', hint: 'violin list', exitCode: 2}})
   })
 
+  // As child processes: in-process, oclif's development mode warns that it found no TypeScript source for the help class.
+  it('help for an unknown command answers the same way, not "Command hots:list not found."', async () => {
+    const r = await violinProcess(['help', 'hots', 'list'], home.env)
+    assert.equal(r.exitCode, 2)
+    assert.deepEqual(lines(r.stderr), ['error: "hots list" is not a violin command', 'Try: violin host list'])
+    const flag = await violinProcess(['host', 'lst', '-h'], home.env)
+    assert.equal(flag.exitCode, 2)
+    assert.deepEqual(lines(flag.stderr), ['error: "host lst" is not a violin command', 'Try: violin host list'])
+  })
+
   it('-h is --help', async () => {
     const r = await violinArgv(['list', '-h'], home.env)
     assert.equal(r.exitCode, 0, r.stderr)
