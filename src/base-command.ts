@@ -113,7 +113,7 @@ export abstract class ViolinCommand extends Command {
     const help = `${this.config.bin} ${(this.id ?? '').replaceAll(':', ' ')} --help`
     const hint = (error instanceof ViolinError ? error.hint : undefined) ?? (parseError || flagParse ? help : undefined)
     if (this.jsonEnabled()) {
-      this.logJson({error: {type: error.name, message, hint, exitCode: code}})
+      this.logJson({error: {type: parseError ? 'UsageError' : error.name, message, hint, exitCode: code}})
     } else {
       this.logToStderr(`error: ${oneLine(message)}`)
       if (hint) this.logToStderr(`Try: ${oneLine(hint)}`)
