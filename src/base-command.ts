@@ -1,12 +1,29 @@
-import {Command, Errors, Flags} from '@oclif/core'
+import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
-import {ExitCode, ViolinError} from './errors.js'
+import {ExitCode, UsageError, ViolinError} from './errors.js'
 import {recordCommandTail} from './monitor/command-timing.js'
 import {type Progress, startProgress} from './render/progress.js'
 import {type Column, type Format, renderCsv, renderTable} from './render/table.js'
 import type {HostOutcome} from './services/fanout.js'
 import {Session} from './services/session.js'
 import {type StopRequest, stopOnSignals} from './services/signals.js'
+
+const globalFlags = {
+  connect: Flags.string({
+    char: 'c',
+    summary: 'Act on this target instead of the inventory: sim:FILE or a libvirt URI.',
+    helpValue: 'TARGET',
+    env: 'VIOLIN_CONNECT',
+    helpGroup: 'GLOBAL',
+  }),
+  quiet: Flags.boolean({char: 'q', summary: 'Print only results and errors (for cron).', helpGroup: 'GLOBAL'}),
+  'accept-new-host-key': Flags.boolean({
+    summary: "Record an SSH host key not yet in known_hosts (OpenSSH's accept-new); a changed key is always refused.",
+    helpGroup: 'GLOBAL',
+  }),
+}
+
+type GlobalFlags = typeof globalFlags
 
 /**
  * The one base of every violin command: global flags, the session (inventory or
@@ -15,23 +32,24 @@ import {type StopRequest, stopOnSignals} from './services/signals.js'
 export abstract class ViolinCommand extends Command {
   static override enableJsonFlag = true
 
-  static override baseFlags = {
-    connect: Flags.string({
-      char: 'c',
-      summary: 'Act on this target instead of the inventory: sim:FILE or a libvirt URI.',
-      helpValue: 'TARGET',
-      env: 'VIOLIN_CONNECT',
-      helpGroup: 'GLOBAL',
-    }),
-    quiet: Flags.boolean({char: 'q', summary: 'Print only results and errors (for cron).', helpGroup: 'GLOBAL'}),
-    'accept-new-host-key': Flags.boolean({
-      summary: "Record an SSH host key not yet in known_hosts (OpenSSH's accept-new); a changed key is always refused.",
-      helpGroup: 'GLOBAL',
-    }),
-  }
+  /** --connect is optional: a command where it means nothing leaves it out (withoutConnect). */
+  static override baseFlags: Omit<GlobalFlags, 'connect'> & Partial<Pick<GlobalFlags, 'connect'>> = globalFlags
 
   protected quiet = false
   private session?: Session
+
+  /** Flags that contradict each other are a usage error, not a silent choice of one. */
+  protected override async parse<F extends Record<string, any>, B extends Record<string, any>, A extends Record<string, any>>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const parsed = await super.parse(options, argv)
+    const format = (parsed.flags as {format?: unknown}).format
+    if (this.jsonEnabled() && typeof format === 'string' && format !== 'json' && !parsed.metadata.flags.format?.setFromDefault) {
+      throw new UsageError(`--json and --format ${format} ask for two different outputs`, `keep one: --json (the same as --format json), or --format ${format}`)
+    }
+    return parsed
+  }
 
   protected async openSession(flags: {connect?: string; 'accept-new-host-key'?: boolean}): Promise<Session> {
     this.session = await Session.open({connect: flags.connect, acceptNewHostKey: flags['accept-new-host-key']})
@@ -99,18 +117,68 @@ export abstract class ViolinCommand extends Command {
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     if (error instanceof Errors.ExitError) throw error
+    const refused = refusedConnect(error, this.id)
+    if (refused) error = refused
     const violin = error instanceof ViolinError
     const parseError = !violin && error.oclif?.exit === 2
     const code = violin ? error.exitCode : parseError ? ExitCode.usage : ExitCode.failure
     process.exitCode = code
+    // oclif rewrites the message of an error thrown by a flag's own parse (ours included).
+    const flagParse = /^Parsing --\S+ \n/.test(error.message)
+    const message = parseError || flagParse ? parseMessage(error.message) : error.message
+    const help = `${this.config.bin} ${(this.id ?? '').replaceAll(':', ' ')} --help`
+    const hint = (error instanceof ViolinError ? error.hint : undefined) ?? (parseError || flagParse ? help : undefined)
     if (this.jsonEnabled()) {
-      this.logJson({error: {type: error.name, message: error.message, hint: violin ? error.hint : undefined, exitCode: code}})
+      this.logJson({error: {type: parseError ? 'UsageError' : error.name, message, hint, exitCode: code}})
     } else {
-      this.logToStderr(`error: ${error.message}`)
-      if (violin && error.hint) this.logToStderr(`Try: ${error.hint}`)
+      this.logToStderr(`error: ${oneLine(message)}`)
+      if (hint) this.logToStderr(`Try: ${oneLine(hint)}`)
       if (!violin && !parseError && process.env.VIOLIN_DEBUG) this.logToStderr(error.stack ?? '')
     }
     throw new Errors.ExitError(code)
   }
 }
 
+
+/**
+ * oclif's parse errors in one line, naming the flag: "Parsing --vms \n\tExpected an integer
+ * greater than or equal to 1 but received: 0\nSee more help with --help" becomes
+ * "--vms: expected an integer greater than or equal to 1 but received: 0".
+ */
+export function parseMessage(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^See more help with --help$/.test(l))
+    .map((l) => l.replace(/^The following errors? occurred:\s*/, ''))
+    .filter(Boolean)
+  const parsing = /^Parsing (--\S+)$/.exec(lines[0] ?? '')
+  if (parsing && lines.length > 1) {
+    const detail = lines.slice(1).join(' ')
+    return detail.startsWith(parsing[1]!) ? detail : `${parsing[1]}: ${detail[0]!.toLowerCase()}${detail.slice(1)}`
+  }
+  return lines.join('; ')
+}
+
+/** One line whatever a message carries: a name with a newline or a tab is shown escaped, not broken over lines. */
+export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replaceAll(/[\u0000-\u001F\u007F]/g, (c) => JSON.stringify(c).slice(1, -1))
+}
+
+/**
+ * The global flags of a command that never acts on a --connect target (it works on the
+ * inventory, a local daemon or files): VIOLIN_CONNECT in the environment does not reach
+ * it, and an explicit --connect is refused with exit 2 (refusedConnect).
+ */
+export function withoutConnect(): Omit<GlobalFlags, 'connect'> {
+  const {connect: _, ...rest} = globalFlags
+  return rest
+}
+
+/** oclif's "Nonexistent flag: --connect" on a command without it, said as what it means. */
+function refusedConnect(error: Error & {flags?: unknown}, id: string | undefined): UsageError | undefined {
+  if (!Array.isArray(error.flags) || !error.flags.some((f) => typeof f === 'string' && /^(--connect(=|$)|-c)/.test(f))) return undefined
+  const command = `violin ${(id ?? '').replaceAll(':', ' ')}`
+  return new UsageError(`--connect means nothing to "${command}": it never acts on a --connect target`, `drop --connect (VIOLIN_HOME selects another inventory); see ${command} --help`)
+}

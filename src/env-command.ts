@@ -1,4 +1,4 @@
-import {ViolinCommand} from './base-command.js'
+import {ViolinCommand, withoutConnect} from './base-command.js'
 import {ExitCode} from './errors.js'
 import {envVmJson, renderPlan} from './render/environment.js'
 import {type CreatedEnvironment, createEnvironment, type EnvironmentRequest, planEnvironment, type VmOutcome} from './services/environments.js'
@@ -6,6 +6,9 @@ import type {Session} from './services/session.js'
 
 /** What the environment commands share: reporting per-VM outcomes and their exit status. */
 export abstract class EnvCommand extends ViolinCommand {
+  /** Environments live in the inventory: a --connect target has none. */
+  static override baseFlags = withoutConnect()
+
   /** Reports VMs that failed on stderr and sets 7 (partial) or 1 (all failed). */
   protected exitForVms(outcomes: readonly VmOutcome[]): void {
     const failed = outcomes.filter((o) => o.error)

@@ -1,6 +1,8 @@
 import {randomBytes} from 'node:crypto'
-import {mkdir, open, rename, rm} from 'node:fs/promises'
+import {mkdir, open, rename, rm, writeFile} from 'node:fs/promises'
 import {dirname} from 'node:path'
+
+import {UsageError} from './errors.js'
 
 /**
  * Writes a temp file beside the real one, flushes it, then renames it over: a crash leaves
@@ -19,5 +21,12 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   await rename(tmp, path).catch(async (error: unknown) => {
     await rm(tmp, {force: true})
     throw error
+  })
+}
+
+/** Writes a file the user named with a flag (--plot, --export); failing to is said with the flag, as a usage error. */
+export async function writeOutputFile(flag: string, path: string, text: string): Promise<void> {
+  await writeFile(path, text).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`${flag}: cannot write ${path.length > 120 ? path.slice(0, 117) + '...' : path}: ${error.code ?? error.message}`, 'name a file in a directory you can write to')
   })
 }

@@ -5,6 +5,20 @@ import {DATAPLANE_CHOICES, type DataplaneChoice, DEFAULT_DATAPLANE} from './inve
 import {PLACEMENTS} from './policy/placement.js'
 import {FORMATS, type Format} from './render/table.js'
 
+/*
+ * Upper bounds of number flags: above any real use, low enough that a typo is a usage error
+ * naming the flag instead of a day-long wait or an array of a trillion VMs.
+ */
+/** Intervals, timeouts and waits: a day. */
+export const MAX_SECONDS = 86_400
+/** VMs of an environment, migrations at once or per pass. */
+export const MAX_COUNT = 1000
+/** Readings of usage --watch. */
+export const MAX_READINGS = 1_000_000
+/** A migration's bandwidth limit: 1 TiB/s. */
+export const MAX_MIBS = 1_048_576
+export const MAX_VCPUS = 1024
+
 export const selectionFlags = {
   host: Flags.string({char: 'H', summary: 'Only this host (repeat for several).', multiple: true, helpValue: 'HOST'}),
   site: Flags.string({char: 's', summary: 'Only the hosts of this site.', helpValue: 'SITE'}),
@@ -20,14 +34,14 @@ export const formatFlags = {
 
 /** How the VMs of a new environment look and where they go (`env create`). */
 export const vmShapeFlags = {
-  vcpus: Flags.integer({summary: 'vCPUs per VM.', default: 1, min: 1, helpValue: 'N'}),
+  vcpus: Flags.integer({summary: 'vCPUs per VM.', default: 1, min: 1, max: MAX_VCPUS, helpValue: 'N'}),
   memory: Flags.string({summary: 'Memory per VM: 256M, 1G (a bare number is MiB).', default: '256M', helpValue: 'SIZE'}),
   'max-memory': Flags.string({summary: 'What the balloon may grow each VM to (default: --memory; a bare number is MiB).', helpValue: 'SIZE'}),
   kernel: Flags.string({summary: 'Boot this kernel directly; the file must be on every host.', helpValue: 'PATH'}),
   initrd: Flags.string({summary: 'Initramfs for --kernel.', dependsOn: ['kernel'], helpValue: 'PATH'}),
   cmdline: Flags.string({summary: 'Kernel command line for --kernel.', dependsOn: ['kernel'], helpValue: 'TEXT'}),
   image: Flags.string({
-    summary: 'A read-only root image present on every host: a name in /var/lib/violin/images (violin image push) or a path.',
+    summary: 'A read-only root image present on every host: a name in /var/lib/violin/images (violin image push) or a path. With --kernel, that kernel boots and the image is its root disk.',
     helpValue: 'IMAGE',
     exclusive: ['disk-size'],
   }),
@@ -51,3 +65,4 @@ export const vmShapeFlags = {
 
 /** The agent's directory, for every `violin agent` command. */
 export const agentDirFlag = Flags.string({summary: 'Directory of the socket, PID file, log and state.', default: DEFAULT_AGENT_DIR, helpValue: 'DIR'})
+

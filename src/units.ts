@@ -25,6 +25,9 @@ export const BARE_SIZE = 'a bare number is MiB'
  * (virsh setmem reads it as KiB: `violin setmem web 1048576` would ask for 1 TiB, and is
  * caught by max memory).
  */
+/** The largest size violin takes (1 PiB): beyond it a size is a typo, and numbers lose precision. */
+export const MAX_SIZE_MIB = 1024 ** 3
+
 export function parseSizeMiB(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text)
   const unit = m?.[2]?.toLowerCase() ?? ''
@@ -35,6 +38,7 @@ export function parseSizeMiB(text: string): number {
   const bytes = Number(m[1]) * factor
   const mib = bytes / 1024 ** 2
   if (!Number.isFinite(mib) || mib <= 0) throw new UsageError(`"${text}" is not a positive size`)
+  if (mib > MAX_SIZE_MIB) throw new UsageError(`"${text}" is more than ${MAX_SIZE_MIB / 1024 ** 3} PiB: no machine has that much`)
   return Math.round(mib * 1024) / 1024
 }
 

@@ -14,6 +14,7 @@ import {realClock} from '../services/session.js'
 import {SIM_EPOCH_MS} from '../sim/world.js'
 import type {SimulationResult} from '../sim/engine.js'
 import type {World} from '../sim/world.js'
+import {MAX_COUNT, MAX_SECONDS} from '../flags.js'
 
 /** Real time between two passes on a simulated cluster (its own clock runs ahead at once). */
 const SIM_PASS_PAUSE_MS = 250
@@ -50,10 +51,10 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
   ]
   static override flags = {
     policy: Flags.option({options: POLICY_NAMES, summary: 'The adaptation policy.', default: 'violin'})(),
-    interval: Flags.integer({summary: `Seconds each pass measures over [default: ${DEFAULT_INTERVAL_S}; on a scenario, its interval_s].`, min: 1, helpValue: 'SECONDS'}),
+    interval: Flags.integer({summary: `Seconds each pass measures over [default: ${DEFAULT_INTERVAL_S}; on a scenario, its interval_s].`, min: 1, max: MAX_SECONDS, helpValue: 'SECONDS'}),
     once: Flags.boolean({summary: 'One pass, then exit (for cron: prints what it did, nothing when it did nothing).'}),
     'dry-run': Flags.boolean({char: 'n', summary: 'Plan and print; change nothing.'}),
-    'max-migrations': Flags.integer({summary: 'At most this many migrations per pass (an environment move counts once).', default: DEFAULT_POLICY_OPTIONS.maxMigrations, min: 0, helpValue: 'N'}),
+    'max-migrations': Flags.integer({summary: 'At most this many migrations per pass (an environment move counts once).', default: DEFAULT_POLICY_OPTIONS.maxMigrations, min: 0, max: MAX_COUNT, helpValue: 'N'}),
   }
 
   async run(): Promise<PassResult | PassResult[] | ScenarioRunJson> {

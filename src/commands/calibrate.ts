@@ -1,16 +1,18 @@
-import {readFile, writeFile} from 'node:fs/promises'
+import {readFile} from 'node:fs/promises'
 
 import {Flags} from '@oclif/core'
 
-import {ViolinCommand} from '../base-command.js'
+import {ViolinCommand, withoutConnect} from '../base-command.js'
 import {ConfigError, NotFoundError, UsageError} from '../errors.js'
 import {formatFlags} from '../flags.js'
 import type {Calibration, CommandTimes, ModeCalibration} from '../predict/calibration.js'
 import type {Measurement} from '../predict/measurement.js'
+import {writeOutputFile} from '../files.js'
 
 const round = (x: number | undefined, digits = 1) => (x === undefined ? undefined : Math.round(x * 10 ** digits) / 10 ** digits)
 
 export default class Calibrate extends ViolinCommand {
+  static override baseFlags = withoutConnect()
   static override summary = 'Fit the migration-time models to measured migrations.'
   static override description = `Every \`violin migrate\` (and every move of \`env migrate\`, \`vacate\`, \`adapt\`) records what the hypervisor measured in the state dir (migrations.jsonl). Simulated runs (sim: targets and sim hosts) record theirs apart, in the state dir's sim/, and are fitted only with --simulated. calibrate fits, per mode (live, stop-and-copy), the hypervisor's job time and the whole migration's time against the data that travelled, from the migrations that ran alone: one measurement scales the default shape; with more, the shape (proportional, linear, quadratic) with the least leave-one-out error wins (seed 004 section 3.2). A term per MiB of guest memory is fitted when guests of several sizes were measured (else 0.3 ms/MiB, measured on the test bed). Migrations that ran together give how many run at full speed at once; the lead, gap and tail times violin commands record (migrations.jsonl, commands.jsonl) give what a command spends before, between and after its moves. The fit is stored (state dir, calibration.json) and used by \`violin predict\` and by the plans of \`violin adapt\`.
 
@@ -50,7 +52,7 @@ export default class Calibrate extends ViolinCommand {
       const text = toMigrationsCsv(records)
       if (flags.export === '-') process.stdout.write(text)
       else {
-        await writeFile(flags.export, text)
+        await writeOutputFile('--export', flags.export, text)
         this.note(`Wrote ${records.length} migrations to ${flags.export}`)
       }
       return {exported: records.length, file: flags.export}
@@ -104,7 +106,7 @@ export default class Calibrate extends ViolinCommand {
   private async plot(c: Calibration, file: string | undefined): Promise<void> {
     if (!file) return
     const {plotCalibrationSvg} = await import('../predict/plot.js')
-    await writeFile(file, plotCalibrationSvg(c))
+    await writeOutputFile('--plot', file, plotCalibrationSvg(c))
     this.note(`Wrote ${file}`)
   }
 

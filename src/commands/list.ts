@@ -18,7 +18,7 @@ export default class List extends ViolinCommand {
     ...selectionFlags,
     ...formatFlags,
     all: Flags.boolean({char: 'a', summary: 'Include VMs that are shut off.'}),
-    name: Flags.boolean({summary: 'Print only VM names, one a line.'}),
+    name: Flags.boolean({summary: 'Print only VM names, one a line.', exclusive: ['format', 'json']}),
   }
 
   async run(): Promise<VmListing> {

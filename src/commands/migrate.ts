@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {ViolinCommand} from '../base-command.js'
-import {vmHostFlag} from '../flags.js'
+import {MAX_MIBS, MAX_SECONDS, vmHostFlag} from '../flags.js'
 import {planMigration, runMigration} from '../services/migration.js'
 import {formatMiB} from '../units.js'
 
@@ -24,8 +24,8 @@ export default class Migrate extends ViolinCommand {
   static override flags = {
     ...vmHostFlag,
     live: Flags.boolean({summary: 'Live migration: the VM keeps running while its memory is copied.'}),
-    bandwidth: Flags.integer({summary: 'Limit the copy to this many MiB/s.', min: 1, helpValue: 'MIBS'}),
-    timeout: Flags.integer({summary: 'After this many seconds of live copy, pause the VM so it finishes (virsh --timeout).', min: 1, dependsOn: ['live'], helpValue: 'SECONDS'}),
+    bandwidth: Flags.integer({summary: 'Limit the copy to this many MiB/s.', min: 1, max: MAX_MIBS, helpValue: 'MIBS'}),
+    timeout: Flags.integer({summary: 'After this many seconds of live copy, pause the VM so it finishes (virsh --timeout).', min: 1, max: MAX_SECONDS, dependsOn: ['live'], helpValue: 'SECONDS'}),
     'auto-converge': Flags.boolean({summary: "Throttle the guest's vCPUs until the copy keeps up with what it dirties (virsh --auto-converge; not on xl).", dependsOn: ['live']}),
     'copy-storage-all': Flags.boolean({summary: "Copy the VM's writable disks to the destination (hosts share no storage)."}),
     p2p: Flags.boolean({summary: "The source's libvirtd connects to the destination itself (virsh --p2p)."}),

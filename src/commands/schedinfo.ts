@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {ViolinCommand} from '../base-command.js'
 import {UsageError} from '../errors.js'
-import {formatFlags, vmHostFlag} from '../flags.js'
+import {formatFlags, MAX_VCPUS, vmHostFlag} from '../flags.js'
 import {schedInfo} from '../services/vms.js'
 
 function parseSet(items: string[]): {weight?: number; cap?: number} {
@@ -13,6 +13,8 @@ function parseSet(items: string[]): {weight?: number; cap?: number} {
     out[m[1] as 'weight' | 'cap'] = Number(m[2])
   }
   if (out.weight !== undefined && (out.weight < 1 || out.weight > 65_535)) throw new UsageError('weight must be 1 to 65535')
+  // A cap is a % of one CPU: 100 per vCPU at most.
+  if (out.cap !== undefined && out.cap > 100 * MAX_VCPUS) throw new UsageError(`cap must be 0 (none) to ${100 * MAX_VCPUS} (% of one CPU)`)
   return out
 }
 

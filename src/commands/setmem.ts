@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {ViolinCommand} from '../base-command.js'
-import {vmHostFlag} from '../flags.js'
+import {MAX_SECONDS, vmHostFlag} from '../flags.js'
 import {setVmMemory} from '../services/vms.js'
 import {formatMiB, parseSizeMiB} from '../units.js'
 
@@ -23,6 +23,7 @@ export default class Setmem extends ViolinCommand {
       summary: "Watch the guest's balloon this many seconds after a live change (0: do not).",
       default: 15,
       min: 0,
+      max: MAX_SECONDS,
       helpValue: 'SECONDS',
     }),
     force: Flags.boolean({summary: 'Go below what the guest uses, or below 64 MiB.'}),

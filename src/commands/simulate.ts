@@ -1,12 +1,12 @@
-import {writeFile} from 'node:fs/promises'
 
 import {Args, Flags} from '@oclif/core'
 
-import {ViolinCommand} from '../base-command.js'
+import {ViolinCommand, withoutConnect} from '../base-command.js'
 import {UsageError} from '../errors.js'
 import {formatFlags} from '../flags.js'
 import {POLICY_NAMES} from '../policy/policies.js'
 import type {SimulationResult, TimelineEvent} from '../sim/engine.js'
+import {writeOutputFile} from '../files.js'
 
 /** The stable JSON contract of `simulate --json`. */
 export interface SimulateJson {
@@ -17,6 +17,7 @@ export interface SimulateJson {
 const secs = (x: number | null | undefined) => (x === null || x === undefined ? 'failed' : `${Math.round(x)} s`)
 
 export default class Simulate extends ViolinCommand {
+  static override baseFlags = withoutConnect()
   static override summary = 'Run the adaptation policies against a simulated scenario: run times, migrations, a timeline.'
   static override description = `Reads a scenario (hosts, and environments whose VMs go through phases of CPU, memory and traffic; see examples/scenarios/ and src/sim/scenario.ts for the format) and runs it in simulated time: fair-share CPU per host, memory that slows a swapping VM or crashes one with no swap, NIC saturation, migrations that take memory/bandwidth seconds and slow the VM meanwhile. Every interval the policy (the same code \`violin adapt\` runs) sees the cluster as the real loop would and its plan is carried out.
 
@@ -41,6 +42,7 @@ Reports per policy the run time of each environment, the average time (mean over
     const {args, flags} = await this.parse(Simulate)
     this.quiet = flags.quiet
     const policies = flags.compare ? flags.compare.split(',').map((p) => p.trim()).filter(Boolean) : [flags.policy ?? 'violin']
+    if (policies.length === 0) throw new UsageError(`--compare "${flags.compare}" names no policy`, `violin simulate ${args.scenario} --compare ${POLICY_NAMES.join(',')}`)
     for (const p of policies) if (!POLICY_NAMES.includes(p)) throw new UsageError(`unknown policy "${p}"`, `choose from ${POLICY_NAMES.join(', ')}`)
     if (new Set(policies).size !== policies.length) throw new UsageError('a policy is named twice in --compare')
     const {loadScenario} = await import('../sim/scenario.js')
@@ -55,7 +57,7 @@ Reports per policy the run time of each environment, the average time (mean over
     }
     if (flags.plot) {
       const {plotSvg} = await import('../sim/plot.js')
-      await writeFile(flags.plot, plotSvg(results))
+      await writeOutputFile('--plot', flags.plot, plotSvg(results))
     }
     const base = results.find((r) => r.policy === 'none')
     const less = (x: number | null, b: number | null | undefined) => {

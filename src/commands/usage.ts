@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {ViolinCommand} from '../base-command.js'
-import {formatFlags, selectionFlags} from '../flags.js'
+import {formatFlags, MAX_READINGS, MAX_SECONDS, selectionFlags} from '../flags.js'
 import {type Samples, type UsageReport, pollUsage} from '../monitor/poll.js'
 import type {HostUsage, VmUsage} from '../monitor/rates.js'
 import {type Column, renderCsv} from '../render/table.js'
@@ -75,9 +75,9 @@ export default class Usage extends ViolinCommand {
   static override flags = {
     ...selectionFlags,
     ...formatFlags,
-    interval: Flags.integer({char: 'i', summary: 'Seconds between the two samples.', default: 1, min: 1, helpValue: 'SECONDS'}),
+    interval: Flags.integer({char: 'i', summary: 'Seconds between the two samples.', default: 1, min: 1, max: MAX_SECONDS, helpValue: 'SECONDS'}),
     watch: Flags.boolean({char: 'w', summary: 'Keep polling every interval until SIGINT or SIGTERM (then exit 0; a second signal forces).'}),
-    count: Flags.integer({summary: 'With --watch: stop after this many readings.', min: 1, dependsOn: ['watch'], helpValue: 'N'}),
+    count: Flags.integer({summary: 'With --watch: stop after this many readings.', min: 1, max: MAX_READINGS, dependsOn: ['watch'], helpValue: 'N'}),
     traffic: Flags.boolean({
       summary: "Show the traffic between VMs instead: bytes and frames per (source, destination) pair, from the udp data plane's switches.",
       exclusive: ['watch'],

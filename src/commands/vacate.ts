@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {ViolinCommand} from '../base-command.js'
 import {ExitCode, ViolinError} from '../errors.js'
-import {formatFlags} from '../flags.js'
+import {formatFlags, MAX_COUNT, MAX_SECONDS} from '../flags.js'
 import {type LeftBehind, planHostVacate, runVacate} from '../services/vacate.js'
 import {setHostMaintenance} from '../services/hosts.js'
 import {SIGNAL_EXIT_CODE} from '../services/signals.js'
@@ -18,8 +18,8 @@ A shut-off (or paused) VM on a vacated host cannot move live: it is not moved, a
   static override flags = {
     ...formatFlags,
     'dry-run': Flags.boolean({char: 'n', summary: 'Print the plan; move nothing, drain nothing.'}),
-    'max-parallel': Flags.integer({summary: 'Live migrations at once.', default: 1, min: 1, helpValue: 'N'}),
-    interval: Flags.integer({summary: 'Seconds to measure CPU demand over before planning.', default: 2, min: 1, helpValue: 'SECONDS'}),
+    'max-parallel': Flags.integer({summary: 'Live migrations at once.', default: 1, min: 1, max: MAX_COUNT, helpValue: 'N'}),
+    interval: Flags.integer({summary: 'Seconds to measure CPU demand over before planning.', default: 2, min: 1, max: MAX_SECONDS, helpValue: 'SECONDS'}),
   }
 
   async run() {

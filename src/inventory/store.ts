@@ -15,6 +15,14 @@ export interface InventoryData {
   environments: Record<string, EnvironmentRecord>
 }
 
+/**
+ * A map keyed by names users type: without a prototype, so "__proto__" or "constructor"
+ * is a name like any other, not an inherited property (reading it would find Object's).
+ */
+function byName<T>(entries: Record<string, T> = {}): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, entries)
+}
+
 /** Where violin keeps its config: $VIOLIN_HOME, else the XDG config dir (as conf computes it). */
 export function configDir(): string {
   return process.env.VIOLIN_HOME || envPaths('violin', {suffix: ''}).config
@@ -59,9 +67,9 @@ export class Inventory {
   }
 
   private read(): InventoryData {
-    if (!existsSync(this.path)) return {version: 1, hosts: {}, vms: {}, environments: {}}
+    if (!existsSync(this.path)) return {version: 1, hosts: byName(), vms: byName(), environments: byName()}
     const raw = validate(this.path, readFileSync(this.path, 'utf8'))
-    return {version: 1, hosts: raw.hosts ?? {}, vms: raw.vms ?? {}, environments: raw.environments ?? {}}
+    return {version: 1, hosts: byName(raw.hosts), vms: byName(raw.vms), environments: byName(raw.environments)}
   }
 
   private async write(data: InventoryData): Promise<void> {

@@ -130,7 +130,12 @@ export async function planEnvironment(session: Session, request: EnvironmentRequ
   if (!inventory) throw new UsageError('environments live in the inventory: drop --connect and add the hosts with violin host add')
   if (inventory.environments().some((e) => e.name === request.name)) throw new UsageError(`environment "${request.name}" already exists`, `violin env info ${request.name}`)
   const hosts = session.select({hosts: request.hosts})
-  if (request.headSite && !hosts.some((h) => h.site === request.headSite)) throw new NotFoundError(`no host is in site "${request.headSite}"`, 'violin host list')
+  if (request.headSite && !hosts.some((h) => h.site === request.headSite)) {
+    if (request.hosts?.length && session.hosts.some((h) => h.site === request.headSite)) {
+      throw new UsageError(`--head-site ${request.headSite} has no host among ${request.hosts.map((h) => `--host ${h}`).join(' ')}`, `add a --host of site ${request.headSite}, or drop --host`)
+    }
+    throw new NotFoundError(`no host is in site "${request.headSite}"`, 'violin host list')
+  }
   const {rooms, vmNames, unreachable} = await hostRooms(session, hosts)
   for (const vm of request.vms) {
     const on = vmNames.get(vm.name)

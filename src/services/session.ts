@@ -126,6 +126,15 @@ export class Session {
     if (selection.site) {
       if (!this.hosts.some((h) => h.site === selection.site)) throw new NotFoundError(`no host is in site "${selection.site}"`, 'violin host list')
       hosts = hosts.filter((h) => h.site === selection.site)
+      if (hosts.length === 0) {
+        // Each filter names something that exists; together they match nothing.
+        const named = selection.hosts!.map((n) => this.hosts.find((h) => h.name === n)!)
+        const sites = [...new Set(named.map((h) => h.site))]
+        throw new UsageError(
+          `${selection.hosts!.map((n) => `-H ${n}`).join(' ')} and --site ${selection.site} match no host: ${named.map((h) => h.name).join(', ')} ${named.length === 1 ? 'is' : 'are'} in site${sites.length === 1 ? '' : 's'} ${sites.join(', ')}`,
+          'drop -H or --site',
+        )
+      }
     }
     if (hosts.length === 0 && this.inventory) throw new NotFoundError('the inventory has no hosts', 'violin host add NAME --local --site SITE --driver libvirt, or use --connect sim:FILE')
     return hosts

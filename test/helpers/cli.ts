@@ -60,3 +60,38 @@ export async function violinProcess(args: string[], env: Record<string, string |
   } catch {}
   return {stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? 1, json}
 }
+
+let loadedConfig: import('@oclif/core').Config | undefined
+
+/**
+ * Like violin(), but argv reaches the command exactly as given (runCommand joins and
+ * re-splits it, which mangles values with spaces, quotes or newlines), and the oclif
+ * config is loaded once: for tests that run hundreds of commands.
+ */
+export async function violinArgv(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  const {Config, run} = await import('@oclif/core')
+  const {captureOutput} = await import('@oclif/test')
+  loadedConfig ??= await Config.load({root: ROOT})
+  const saved: Record<string, string | undefined> = {}
+  for (const [k, v] of Object.entries(env)) {
+    saved[k] = process.env[k]
+    if (v === undefined) delete process.env[k]
+    else process.env[k] = v
+  }
+  process.exitCode = undefined
+  try {
+    const {stdout, stderr, error} = await captureOutput(() => run(args, loadedConfig))
+    const exitCode = (error as {oclif?: {exit?: number}} | undefined)?.oclif?.exit ?? Number(process.exitCode ?? 0)
+    let json: unknown
+    try {
+      json = JSON.parse(stdout)
+    } catch {}
+    return {stdout, stderr, exitCode, json}
+  } finally {
+    process.exitCode = undefined
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+  }
+}

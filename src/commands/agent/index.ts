@@ -1,11 +1,12 @@
 import {Flags} from '@oclif/core'
 
-import {ViolinCommand} from '../../base-command.js'
+import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {ViolinError} from '../../errors.js'
 import {agentDirFlag} from '../../flags.js'
 import {type StopRequest, stopOnSignals} from '../../services/signals.js'
 
 export default class Agent extends ViolinCommand {
+  static override baseFlags = withoutConnect()
   static override summary = "Run this host's agent: the userspace switches of the udp data plane."
   static override description = `The agent hosts this host's switch daemons (one peer socket on UDP 4790 and one control socket on UDP 4791 shared by every environment, one UDP port per VM) and answers the CLI on a Unix socket, DIR/agent.sock (root only), which violin reaches through an SSH channel. It writes DIR/agent.pid and keeps its switches in DIR/state.json: started again, it rebuilds them and rejoins their meshes. violin switch start starts it over SSH when it is not running (with --detach). In the foreground it logs to stderr and stops on SIGTERM or SIGINT, leaving every mesh; a second signal forces it out (exit 130 or 143). With --detach it runs in the background, logging to DIR/agent.log, and the command returns once the agent answers (exit 0 also when one was already running). Exit 1 when it cannot start (another agent holds DIR, a port is taken, the state file is damaged).`
   static override examples = [

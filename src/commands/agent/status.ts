@@ -1,10 +1,11 @@
 import {Flags} from '@oclif/core'
 
-import {ViolinCommand} from '../../base-command.js'
+import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {ViolinError} from '../../errors.js'
 import {agentDirFlag} from '../../flags.js'
 
 export default class AgentStatus extends ViolinCommand {
+  static override baseFlags = withoutConnect()
   static override summary = "Say whether this host's agent runs, and what it holds."
   static override description = 'Asks the agent of DIR on its socket: PID, version, start time, its member address and ports, the VNIs of its switches and the datagrams it dropped before any switch saw them. Exit 1 when no agent answers.'
   static override examples = ['<%= config.bin %> agent status', '<%= config.bin %> agent status --json']

@@ -1,17 +1,18 @@
 import {Flags} from '@oclif/core'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {ViolinCommand} from '../../base-command.js'
+import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {ViolinError} from '../../errors.js'
-import {agentDirFlag} from '../../flags.js'
+import {agentDirFlag, MAX_SECONDS} from '../../flags.js'
 
 export default class AgentStop extends ViolinCommand {
+  static override baseFlags = withoutConnect()
   static override summary = "Stop this host's agent (its VMs on the udp data plane lose their network until it runs again)."
   static override description = 'Sends SIGTERM to the agent of DIR and waits for it to leave its meshes and exit. Its state file stays: the next agent brings the same switches back. Exit 0 also when no agent was running; 1 when it did not stop within --wait seconds.'
   static override examples = ['<%= config.bin %> agent stop']
   static override flags = {
     dir: agentDirFlag,
-    wait: Flags.integer({summary: 'Seconds to wait for it to exit.', default: 10, min: 1}),
+    wait: Flags.integer({summary: 'Seconds to wait for it to exit.', default: 10, min: 1, max: MAX_SECONDS}),
   }
 
   async run() {

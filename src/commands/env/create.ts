@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {EnvCommand} from '../../env-command.js'
-import {vmShapeFlags} from '../../flags.js'
+import {MAX_COUNT, vmShapeFlags} from '../../flags.js'
 import {imagePath} from '../../services/env-file.js'
 import {type EnvironmentRequest, uniformVms} from '../../services/environments.js'
 import {parseSizeMiB} from '../../units.js'
@@ -19,7 +19,7 @@ export default class EnvCreate extends EnvCommand {
 
   static override args = {name: Args.string({description: 'environment name', required: true})}
   static override flags = {
-    vms: Flags.integer({summary: 'How many VMs, the head node included.', required: true, min: 1, helpValue: 'N'}),
+    vms: Flags.integer({summary: 'How many VMs, the head node included.', required: true, min: 1, max: MAX_COUNT, helpValue: 'N'}),
     'head-site': Flags.string({summary: 'The site of the head node (it never leaves it).', helpValue: 'SITE'}),
     ...vmShapeFlags,
     host: Flags.string({char: 'H', summary: 'Only place VMs on this host (repeat for several).', multiple: true, helpValue: 'HOST'}),

@@ -1,11 +1,12 @@
 import {Args} from '@oclif/core'
 
-import {ViolinCommand} from '../../base-command.js'
+import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {formatFlags} from '../../flags.js'
 import {envVmColumns, envVmJson} from '../../render/environment.js'
 import {environmentStatus} from '../../services/environments.js'
 
 export default class EnvInfo extends ViolinCommand {
+  static override baseFlags = withoutConnect()
   static override summary = 'Show the VMs of an environment: role, host, state, MAC, size.'
   static override description =
     "The hosts are asked where each VM runs (the hypervisor is the truth): a VM that moved is shown on its new host, one found nowhere is 'missing', one whose host did not answer is 'unknown'. --json is a stable contract: name, head_site, network (vni, dataplane, stopped, or null), vms[] with name, role (head|compute), host, site, state, mac, memory_mib, max_memory_mib, vcpus."

@@ -1,10 +1,11 @@
 import {Flags} from '@oclif/core'
 
-import {ViolinCommand} from '../../base-command.js'
+import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {formatFlags} from '../../flags.js'
 import {environmentStatus} from '../../services/environments.js'
 
 export default class EnvList extends ViolinCommand {
+  static override baseFlags = withoutConnect()
   static override summary = 'List the environments of the inventory, with how many of their VMs run.'
   static override description = 'With --no-status the hosts are not asked: only what the inventory records is shown.'
   static override examples = ['<%= config.bin %> env list', '<%= config.bin %> env list --no-status --format csv']

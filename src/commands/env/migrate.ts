@@ -4,6 +4,7 @@ import {EnvCommand} from '../../env-command.js'
 import {formatMiB} from '../../units.js'
 import {type EnvMove, moveEnvironment, planEnvironmentMove} from '../../services/env-migrate.js'
 import {SIGNAL_EXIT_CODE} from '../../services/signals.js'
+import {MAX_COUNT} from '../../flags.js'
 
 export default class EnvMigrate extends EnvCommand {
   static override summary = 'Move the compute nodes of an environment to another site; the head node stays home.'
@@ -13,7 +14,7 @@ export default class EnvMigrate extends EnvCommand {
   static override args = {name: Args.string({description: 'environment name', required: true})}
   static override flags = {
     site: Flags.string({summary: 'The site to move the compute nodes to.', required: true, helpValue: 'SITE'}),
-    'max-parallel': Flags.integer({summary: 'Migrations at once.', default: 2, min: 1, helpValue: 'N'}),
+    'max-parallel': Flags.integer({summary: 'Migrations at once.', default: 2, min: 1, max: MAX_COUNT, helpValue: 'N'}),
     offline: Flags.boolean({summary: 'Pause the VMs while they move (not live).'}),
     'copy-storage-all': Flags.boolean({summary: 'Copy private writable disks along (sites share no storage).'}),
     'dry-run': Flags.boolean({char: 'n', summary: 'Show the moves; change nothing.'}),

@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {EnvCommand} from '../../env-command.js'
 import {ExitCode} from '../../errors.js'
 import {environmentStatus, shutdownVms, waitUntilOff} from '../../services/environments.js'
+import {MAX_SECONDS} from '../../flags.js'
 
 export default class EnvShutdown extends EnvCommand {
   static override summary = 'Ask every running VM of an environment to power off (ACPI), like virsh shutdown.'
@@ -11,7 +12,7 @@ export default class EnvShutdown extends EnvCommand {
   static override args = {name: Args.string({description: 'environment name', required: true})}
   static override flags = {
     wait: Flags.boolean({summary: 'Wait until every VM is off.'}),
-    timeout: Flags.integer({summary: 'With --wait, give up after this many seconds.', default: 120, min: 1, helpValue: 'SECONDS'}),
+    timeout: Flags.integer({summary: 'With --wait, give up after this many seconds.', default: 120, min: 1, max: MAX_SECONDS, helpValue: 'SECONDS'}),
   }
 
   async run() {

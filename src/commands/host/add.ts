@@ -1,11 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 
-import {ViolinCommand} from '../../base-command.js'
+import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {DOMAIN_TYPES, DRIVERS} from '../../inventory/host.js'
 import {UsageError} from '../../errors.js'
 import {addHost, MAX_CPU_OVERCOMMIT} from '../../services/hosts.js'
 
 export default class HostAdd extends ViolinCommand {
+  static override baseFlags = withoutConnect()
   static override summary = 'Register a host in the inventory.'
   static override description =
     "Cores, memory and the hypervisor version are discovered, not typed in: run violin host check after adding. Give exactly one of --ssh and --local. With --accept-new-host-key, host add connects once over SSH and records the host's key in known_hosts (OpenSSH's accept-new: a changed key is refused), so later commands need no flag; without it nothing is contacted. A mistake (an SSH target that is more than USER@ADDRESS[:PORT], a site that is not a name like a host's, --uri on an xl host, an --cpu-overcommit beyond 64) is refused with exit 2 and the inventory is left as it was."

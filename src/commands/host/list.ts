@@ -1,4 +1,4 @@
-import {ViolinCommand} from '../../base-command.js'
+import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {formatFlags} from '../../flags.js'
 import type {HostRecord} from '../../inventory/host.js'
 import {Inventory} from '../../inventory/store.js'
@@ -6,6 +6,7 @@ import {formatSshTarget} from '../../transport/ssh.js'
 import {formatMiB} from '../../units.js'
 
 export default class HostList extends ViolinCommand {
+  static override baseFlags = withoutConnect()
   static override summary = 'List the hosts of the inventory.'
   static override examples = ['<%= config.bin %> host list', '<%= config.bin %> host list --format csv']
   static override flags = {...formatFlags}

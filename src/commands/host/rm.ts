@@ -1,9 +1,10 @@
 import {Args} from '@oclif/core'
 
-import {ViolinCommand} from '../../base-command.js'
+import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {removeHost} from '../../services/hosts.js'
 
 export default class HostRm extends ViolinCommand {
+  static override baseFlags = withoutConnect()
   static override summary = 'Remove a host from the inventory (its VMs are not touched).'
   static override examples = ['<%= config.bin %> host rm e1']
   static override args = {name: Args.string({description: 'host name', required: true})}

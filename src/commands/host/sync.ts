@@ -1,11 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 
-import {ViolinCommand} from '../../base-command.js'
+import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {ExitCode} from '../../errors.js'
 import {formatFlags} from '../../flags.js'
 import {type SyncResult, syncHosts} from '../../services/hosts.js'
 
 export default class HostSync extends ViolinCommand {
+  static override baseFlags = withoutConnect()
   static override summary = 'Compare the VMs found on hosts with the inventory and report drift.'
   static override description =
     'Drift: new (running somewhere, not recorded), missing (recorded on a host that answered, not found), moved (found on another host), duplicate (one name on several hosts). --write records what the hosts say (duplicates are left for you). VMs of environments are known to the inventory: never new; one that moved is recorded in its environment. A host that does not answer (unreachable, or its hypervisor did not answer) is named on stderr and in --json\'s failed; nothing recorded on it is judged or removed, and the exit status is 7 (5 or 6 when no host answered). Otherwise 0 whatever the drift, unless --exit-code: then 1 when there is drift.'

@@ -1,9 +1,10 @@
 import {Args} from '@oclif/core'
 
-import {ViolinCommand} from '../../base-command.js'
+import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {setHostMaintenance} from '../../services/hosts.js'
 
 export default class HostUndrain extends ViolinCommand {
+  static override baseFlags = withoutConnect()
   static override summary = 'Take a host out of maintenance: it may take new VMs again.'
   static override description = 'Exit 0 also when it was not drained.'
   static override examples = ['<%= config.bin %> host undrain e1']

@@ -1,11 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 
-import {ViolinCommand} from '../../base-command.js'
+import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {IMAGES_DIR} from '../../inventory/environment.js'
 import {pushImage} from '../../services/images.js'
 import {formatMiB} from '../../units.js'
 
 export default class ImagePush extends ViolinCommand {
+  static override baseFlags = withoutConnect()
   static override summary = 'Copy a read-only VM image to hosts over SSH, checked by SHA-256.'
   static override description = `The image lands at the same path on every host (${IMAGES_DIR}/NAME unless --dir), so VMs that boot from it can live-migrate between hosts and sites that share no storage (their writable state stays in memory). The copy is written under a temporary name, checked, then renamed: a VM never sees half an image. Hosts that already have the same bytes are skipped. Exit 7 when some hosts failed.`
   static override examples = ['<%= config.bin %> image push ./debian12.raw e1 e2 w1', '<%= config.bin %> image push ./vmlinux e1 w1 --dir /srv/kernels']

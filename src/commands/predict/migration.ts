@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
-import {ViolinCommand} from '../../base-command.js'
+import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {UsageError} from '../../errors.js'
-import {formatFlags} from '../../flags.js'
+import {formatFlags, MAX_COUNT} from '../../flags.js'
 import type {MigrationPrediction} from '../../predict/predict.js'
 import {parseSizeMiB} from '../../units.js'
 
@@ -15,6 +15,7 @@ const size = (text: string, flag: string): number => {
 }
 
 export default class PredictMigration extends ViolinCommand {
+  static override baseFlags = withoutConnect()
   static override summary = 'Estimate how long one live (or stop-and-copy) migration takes, and its downtime.'
   static override description = `Pre-copy rounds of the data that travels (the first round what is in memory, each later one what the guest dirtied meanwhile) until one fits the 300 ms downtime limit, on the link the calibration measured (or --bandwidth), plus a term per MiB of guest memory and the fixed costs around the copy. With --concurrent N it runs alongside N-1 others: they share what the calibration saw them share (or, without such measurements, the link). Uses the stored calibration (violin calibrate); without one, defaults measured on a gigabit test bed, said as "calibrated: no".
 
@@ -34,7 +35,7 @@ JSON (a stable contract): total_ms (the hypervisor's job), downtime_ms, wall_ms 
     'dirty-rate': Flags.string({summary: 'How fast the guest dirties memory, MiB/s.', default: '0', helpValue: 'MIBS'}),
     bandwidth: Flags.string({summary: 'The link, MiB/s [default: as calibrated, else 119].', helpValue: 'MIBS'}),
     mode: Flags.option({options: ['live', 'stop-and-copy'] as const, summary: 'Live pre-copy, or pause, copy and resume.', default: 'live'})(),
-    concurrent: Flags.integer({summary: 'Migrations sharing the link at once.', default: 1, min: 1, helpValue: 'N'}),
+    concurrent: Flags.integer({summary: 'Migrations sharing the link at once.', default: 1, min: 1, max: MAX_COUNT, helpValue: 'N'}),
   }
 
   async run(): Promise<MigrationPrediction> {

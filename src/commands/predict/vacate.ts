@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {ViolinCommand} from '../../base-command.js'
 import {ExitCode, UsageError, ViolinError} from '../../errors.js'
-import {formatFlags} from '../../flags.js'
+import {formatFlags, MAX_COUNT, MAX_SECONDS} from '../../flags.js'
 import type {VacatePrediction} from '../../predict/vacate.js'
 
 export default class PredictVacate extends ViolinCommand {
@@ -22,9 +22,9 @@ JSON (a stable contract): strategy, max_parallel, total_wall_ms, interval (low_m
   static override flags = {
     ...formatFlags,
     strategy: Flags.option({options: ['sequential', 'parallel', 'auto'] as const, summary: 'One after another, several at once, or whichever meets --by.', default: 'auto'})(),
-    'max-parallel': Flags.integer({summary: 'Migrations at once for the parallel strategy.', default: 4, min: 1, helpValue: 'N'}),
+    'max-parallel': Flags.integer({summary: 'Migrations at once for the parallel strategy.', default: 4, min: 1, max: MAX_COUNT, helpValue: 'N'}),
     by: Flags.string({summary: 'The reservation: when the hosts must be free (ISO time).', helpValue: 'TIME'}),
-    interval: Flags.integer({summary: 'Seconds to measure the hosts over before planning, as vacate does (counted in the total).', default: 2, min: 1, helpValue: 'SECONDS'}),
+    interval: Flags.integer({summary: 'Seconds to measure the hosts over before planning, as vacate does (counted in the total).', default: 2, min: 1, max: MAX_SECONDS, helpValue: 'SECONDS'}),
   }
 
   async run(): Promise<VacatePrediction> {

@@ -1,10 +1,11 @@
 import {Args} from '@oclif/core'
 
-import {ViolinCommand} from '../../base-command.js'
+import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {formatFlags, selectionFlags} from '../../flags.js'
 import {switchFdb} from '../../services/switch.js'
 
 export default class SwitchFdb extends ViolinCommand {
+  static override baseFlags = withoutConnect()
   static override summary = "Show the MAC addresses an environment's switches have learned, and where each is."
   static override description = 'A MAC is either on a VM port of that host (via: the bridge port) or behind a peer host (via: its underlay address).'
   static override examples = ['<%= config.bin %> switch fdb lab', '<%= config.bin %> switch fdb lab --host e1 --format csv']

@@ -1,12 +1,13 @@
 import {Args, Flags} from '@oclif/core'
 
-import {ViolinCommand} from '../../base-command.js'
+import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {vmShapeFlags} from '../../flags.js'
 import {DATAPLANES} from '../../inventory/environment.js'
 import {vmMtu} from '../../mesh/kernel.js'
 import {startEnvironmentSwitch} from '../../services/switch-nics.js'
 
 export default class SwitchStart extends ViolinCommand {
+  static override baseFlags = withoutConnect()
   static override summary = "Start an environment's own Ethernet on every host that has one of its VMs."
   static override description = `The switches of an environment form a full mesh: each host's switch has every other host as a peer, so a frame crosses at most two switches. The underlay is each host's SSH address (a name is resolved here, to IPv4), which must be on one of the host's devices. The environment keeps its VNI (from 1000 up, one per environment).
 

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {ViolinCommand} from '../../base-command.js'
+import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {formatFlags} from '../../flags.js'
 import type {HostOutcome} from '../../services/fanout.js'
 import {switchStatus, type SwitchStatus as HostSwitchStatus} from '../../services/switch.js'
@@ -13,6 +13,7 @@ interface EnvironmentSwitchStatus {
 }
 
 export default class SwitchStatus extends ViolinCommand {
+  static override baseFlags = withoutConnect()
   static override summary = "Show environments' switches on each of their hosts: up, peers, learned MACs, frames."
   static override description = 'One row per environment and host: whether its switch is up, its peers (on the udp data plane with the seconds since each was last heard; a peer silent for 3.5 hellos is dropped), the MACs it has learned, and frames in, out and dropped. Without ENV, every environment that has a switch. --ports shows one row per port instead (each VM port and peer of the udp data plane). --json gives {env, vni, dataplane, hosts[]} for ENV, and {environments: [...]} of those without it. Exit 7 when some hosts could not be asked.'
   static override examples = ['<%= config.bin %> switch status', '<%= config.bin %> switch status lab --ports', '<%= config.bin %> switch status lab --json']

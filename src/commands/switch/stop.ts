@@ -1,9 +1,10 @@
 import {Args} from '@oclif/core'
 
-import {ViolinCommand} from '../../base-command.js'
+import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {stopSwitch} from '../../services/switch.js'
 
 export default class SwitchStop extends ViolinCommand {
+  static override baseFlags = withoutConnect()
   static override summary = "Take an environment's Ethernet down on every host (its VMs lose their network)."
   static override description = 'Removes the bridge and VXLAN device of the environment from every host of the inventory, wherever they are. The environment keeps its VNI for the next switch start. Exit 7 when some hosts failed.'
   static override examples = ['<%= config.bin %> switch stop lab']
