@@ -81,7 +81,8 @@ export abstract class ViolinCommand extends Command {
 
   /** Reports one host's failure on stderr while the others' results still print. */
   protected warnHost(host: string, error: Error): void {
-    if (!this.jsonEnabled()) this.logToStderr(`warning: ${host}: ${error.message}`)
+    // Most errors already begin with `host "NAME"`: the name is said once.
+    if (!this.jsonEnabled()) this.logToStderr(`warning: ${error.message.startsWith(`host "${host}"`) ? '' : `${host}: `}${error.message}`)
   }
 
   /**

@@ -148,7 +148,8 @@ export default class Usage extends ViolinCommand {
       return
     }
     if (n > 1) this.log('')
-    this.log(`Usage over ${r.intervalSec.toFixed(1)} s, ending ${new Date(r.timeMs).toISOString()}`)
+    // No host answered: there is no interval and no time to state, only the hosts' failures.
+    this.log(r.hosts.some((h) => h.status === 'ok') ? `Usage over ${r.intervalSec.toFixed(1)} s, ending ${new Date(r.timeMs).toISOString()}` : 'No host answered:')
     await this.render('table', r, r.hosts, hostColumnsFor(r.hosts))
     this.log('')
     await this.render('table', r, r.vms, vmColumns)

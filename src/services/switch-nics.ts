@@ -3,7 +3,7 @@ import {type Dataplane, DEFAULT_DATAPLANE, type EnvironmentNetwork, type Environ
 import {environmentStatus, type VmOutcome} from './environments.js'
 import {fanout, type HostOutcome} from './fanout.js'
 import type {Session} from './session.js'
-import {nicFor, type SwitchHostResult, startSwitch} from './switch.js'
+import {nicFor, refuseSimulated, type SwitchHostResult, startSwitch} from './switch.js'
 
 /**
  * A VM's NIC is defined for one data plane: a bridge port (vxlan), a UDP socket pair (udp)
@@ -36,6 +36,7 @@ export async function startEnvironmentSwitch(
   if (env.network && !env.network.stopped && env.network.dataplane !== dataplane) {
     throw new UsageError(`environment "${envName}"'s switch is running on the ${env.network.dataplane} data plane`, `violin switch stop ${envName} first`)
   }
+  refuseSimulated(envName, env.vms.map((v) => session.host(v.host)))
   const replug = nicsMustMove(env, dataplane)
   if (replug) {
     const on = (await environmentStatus(session, env)).filter((v) => v.state !== 'shutoff')

@@ -102,6 +102,7 @@ export async function startSwitch(
   const before = session.inventory!.environment(envName)
   const placement = options.placement ?? (await environmentPlacement(session, before))
   const hosts = [...placement.keys()].sort().map((h) => session.host(h))
+  refuseSimulated(envName, hosts)
   // QEMU's UDP NIC backend is what a VM port talks to: Xen's and the simulator's VMs have none.
   const unfit = dataplane === 'udp' ? hosts.filter((h) => h.driver !== 'libvirt') : []
   if (unfit.length > 0) throw new UsageError(`the udp data plane needs libvirt hosts; ${unfit.map((h) => `${h.name} is ${h.driver}`).join(', ')}`, 'use --dataplane vxlan')
@@ -125,6 +126,12 @@ export async function startSwitch(
     return {host: host.name, address: own.address, device: own.device, bridge: bridgeName(network.vni), ...r}
   })
   return {network, env, outcomes}
+}
+
+/** A sim host's transport is this machine: a switch "on" it would rewire the admin's own network. */
+export function refuseSimulated(envName: string, hosts: readonly HostRecord[]): void {
+  const simulated = [...new Set(hosts.filter((h) => h.driver === 'sim').map((h) => h.name))]
+  if (simulated.length > 0) throw new UsageError(`host(s) ${simulated.join(', ')} are simulated: they carry no Ethernet`, `violin env info ${envName}`)
 }
 
 /** The switch spec a host's agent gets: its VMs' ports, and every other host's switch to join through. */

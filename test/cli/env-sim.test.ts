@@ -68,6 +68,23 @@ describe('env commands on simulated hosts', () => {
     assert.equal((await create('--dataplane', 'udp', '--auth-data')).exitCode, 0)
   })
 
+  it('switch start refuses an environment on simulated hosts: their transport is this machine, whose network it would rewire', async () => {
+    const {readFileSync} = await import('node:fs')
+    const file = join(home.dir, 'inventory.json')
+    const inventory = JSON.parse(readFileSync(file, 'utf8'))
+    const vm = {role: 'head', host: 'east1', mac: '52:54:00:00:00:09', vcpus: 1, memoryMiB: 64, maxMemoryMiB: 64}
+    inventory.environments = {hand: {name: 'hand', headSite: 'east', createdAt: 'now', vms: [{name: 'web-1', ...vm}]}}
+    writeFileSync(file, JSON.stringify(inventory))
+    try {
+      const r = await violin(['switch', 'start', 'hand'], home.env)
+      assert.equal(r.exitCode, 2, r.stderr)
+      assert.match(r.stderr, /host\(s\) east1 are simulated: they carry no Ethernet/)
+    } finally {
+      delete inventory.environments.hand
+      writeFileSync(file, JSON.stringify(inventory))
+    }
+  })
+
   it('a VM name already taken on a host is refused', async () => {
     const r = await violin(['env', 'create', 'web', '--vms', '1', '--kernel', '/k', '--dry-run'], home.env)
     assert.equal(r.exitCode, 2)

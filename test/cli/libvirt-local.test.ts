@@ -207,7 +207,7 @@ describe('violin over the real virsh and libvirt test driver, locally', function
     const list = await violinProcess(['list'], home.env)
     assert.equal(list.exitCode, 7)
     assert.match(list.stdout, /up\s+s\s+1\s+test\s+running/)
-    assert.match(list.stderr, new RegExp(`warning: down: host "down" is unreachable: ECONNREFUSED 127.0.0.1:${closedPort}`))
+    assert.match(list.stderr, new RegExp(`warning: host "down" is unreachable: ECONNREFUSED 127.0.0.1:${closedPort}`))
     const usage = await violinProcess(['usage', '--json'], home.env)
     assert.equal(usage.exitCode, 7)
     assert.deepEqual(usage.json.hosts.map((h: {host: string; status: string}) => `${h.host}:${h.status}`).sort(), ['down:unreachable', 'up:ok'])

@@ -120,7 +120,7 @@ describe('sim hosts in the inventory', () => {
     await violin(['host', 'add', 'mars', '--local', '--site', 'east', '--driver', 'sim', '--uri', EXAMPLE], home.env)
     const r = await violin(['list'], home.env)
     assert.equal(r.exitCode, 7)
-    assert.match(r.stderr, /warning: mars: host "mars" is not in .*two-sites\.yaml/)
+    assert.match(r.stderr, /^warning: host "mars" is not in .*two-sites\.yaml/m)
   })
 })
 
