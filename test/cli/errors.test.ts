@@ -74,9 +74,12 @@ describe('errors a user can read: one line, the flag named, a documented status'
   })
 
   it("a flag's own parse error is one line too, without the flag named twice", async () => {
-    const r = await violinArgv(['host', 'add', 'x', '--local', '--site', 's', '--driver', 'sim', '--uri', EXAMPLE, '--cpu-overcommit', 'NaN'], home.env)
+    const r = await violinArgv(['host', 'add', 'x', '--local', '--site', 's', '--driver', 'sim', '--uri', EXAMPLE, '--agent-dir', 'rel'], home.env)
     assert.equal(r.exitCode, 2)
-    assert.deepEqual(lines(r.stderr), ['error: --cpu-overcommit takes a positive number, not "NaN"', 'Try: violin host add --help'])
+    assert.deepEqual(lines(r.stderr), ['error: --agent-dir must be an absolute path, not "rel"', 'Try: violin host add --help'])
+    const ratio = await violinArgv(['host', 'add', 'x', '--local', '--site', 's', '--driver', 'sim', '--uri', EXAMPLE, '--cpu-overcommit', 'NaN'], home.env)
+    assert.equal(ratio.exitCode, 2)
+    assert.deepEqual(lines(ratio.stderr), ['error: --cpu-overcommit takes vCPUs per core, more than 0 and at most 64 (like 1.5 or 4), not "NaN"'])
   })
 
   it('a name with a newline stays on the one error line, escaped', async () => {

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {tempHome, violin, violinProcess} from '../helpers/cli.js'
 import {allOf, requireIntegration} from '../helpers/integration.js'
-import {type Sshd, sshdUnavailable, startSshd} from '../helpers/sshd.js'
+import {type Sshd, sshdUnavailable, startSshd, sshClientEnv} from '../helpers/sshd.js'
 import {virshUnavailable} from '../helpers/virsh.js'
 
 describe('host add refuses what it cannot use, in one line, and leaves the inventory alone', function () {
@@ -55,7 +55,7 @@ describe('host add --accept-new-host-key over a real sshd', function () {
   before(async function () {
     requireIntegration(this, 'sshd + virsh', allOf(sshdUnavailable, virshUnavailable))
     sshd = await startSshd()
-    env = {...home.env, VIOLIN_KNOWN_HOSTS: knownHosts, SSH_AUTH_SOCK: undefined as unknown as string, VIOLIN_CONNECT_TIMEOUT: '5'}
+    env = sshClientEnv(home.env, knownHosts)
   })
   after(async () => {
     await sshd?.stop()

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {ROOT, tempHome, violin, violinProcess} from '../helpers/cli.js'
 import {allOf, requireIntegration} from '../helpers/integration.js'
-import {type Sshd, sshdUnavailable, startSshd} from '../helpers/sshd.js'
+import {type Sshd, sshdUnavailable, startSshd, sshClientEnv} from '../helpers/sshd.js'
 import {virshUnavailable} from '../helpers/virsh.js'
 
 /**
@@ -159,7 +159,7 @@ describe('hypervisors that do not answer (real virsh)', function () {
       'at the far end of an sshd',
       async () => {
         sshd = await startSshd({ports: 2})
-        const env = {...remote.env, VIOLIN_KNOWN_HOSTS: join(remote.dir, 'known_hosts'), SSH_AUTH_SOCK: undefined as unknown as string, VIOLIN_CONNECT_TIMEOUT: '5'}
+        const env = sshClientEnv(remote.env, join(remote.dir, 'known_hosts'))
         const ssh = (port: number) => ({kind: 'ssh', user: 'root', address: '127.0.0.1', port})
         const hosts = [
           {name: 'r-up', transport: ssh(sshd.ports[0]!), uri: 'test:///default', identity: sshd.userKeyPath},

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {SshTransport} from '../../src/transport/ssh.js'
 import {ROOT, tempHome, violin, violinProcess} from '../helpers/cli.js'
 import {allOf, requireIntegration} from '../helpers/integration.js'
-import {type Sshd, sshdUnavailable, startSshd} from '../helpers/sshd.js'
+import {type Sshd, sshdUnavailable, startSshd, sshClientEnv} from '../helpers/sshd.js'
 import {virshUnavailable} from '../helpers/virsh.js'
 
 const XML = join(ROOT, 'test/fixtures/libvirt/two-hosts-a.xml')
@@ -19,7 +19,7 @@ describe('violin over a real sshd to the real virsh and libvirt test driver', fu
   before(async function () {
     requireIntegration(this, 'sshd + virsh', allOf(sshdUnavailable, virshUnavailable))
     sshd = await startSshd({ports: 2})
-    env = {...home.env, VIOLIN_KNOWN_HOSTS: knownHosts, SSH_AUTH_SOCK: undefined as unknown as string, VIOLIN_CONNECT_TIMEOUT: '5'}
+    env = sshClientEnv(home.env, knownHosts)
   })
   after(async () => {
     await sshd?.stop()

@@ -97,6 +97,11 @@ describe('violin calibrate and predict migration', function () {
     assert.equal(size.exitCode, 2)
     assert.match(size.stderr, /--memory "lots" is not a size like 512M/)
     assert.equal((await cli(['predict', 'migration', '--memory', '1G', '--bandwidth', '0'])).exitCode, 2)
+    for (const odd of ['0x10', '1e-300', '-5']) {
+      const r = await cli(['predict', 'migration', '--memory', '1G', '--bandwidth', odd])
+      assert.equal(r.exitCode, 2, `--bandwidth ${odd}: ${r.stdout}`)
+      assert.match(r.stderr, /--bandwidth must be a decimal number of MiB\/s/)
+    }
     const sent = await cli(['predict', 'migration', '--memory', '1G', '--sent', '2G'])
     assert.equal(sent.exitCode, 2)
     assert.equal(sent.stdout, '')

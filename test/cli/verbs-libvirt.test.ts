@@ -6,7 +6,7 @@ import {join} from 'node:path'
 
 import {ROOT, tempHome, violin, violinProcess} from '../helpers/cli.js'
 import {allOf, requireIntegration} from '../helpers/integration.js'
-import {type Sshd, sshdUnavailable, startSshd} from '../helpers/sshd.js'
+import {type Sshd, sshdUnavailable, startSshd, sshClientEnv} from '../helpers/sshd.js'
 import {virshUnavailable} from '../helpers/virsh.js'
 
 const XML = join(ROOT, 'test/fixtures/libvirt/two-hosts-a.xml')
@@ -163,7 +163,7 @@ describe('single-VM verbs over a real sshd to the real virsh test driver', funct
     requireIntegration(this, 'sshd + virsh', allOf(sshdUnavailable, virshUnavailable))
     sshd = await startSshd()
     sshd.writeKnownHosts(knownHosts)
-    env = {...home.env, VIOLIN_KNOWN_HOSTS: knownHosts, SSH_AUTH_SOCK: undefined as unknown as string, VIOLIN_CONNECT_TIMEOUT: '5'}
+    env = sshClientEnv(home.env, knownHosts)
     const r = await violin(['host', 'add', 'r1', '--ssh', `root@127.0.0.1:${sshd.ports[0]}`, '--site', 'remote', '--driver', 'libvirt', '--uri', `test://${XML}`, '--identity', sshd.userKeyPath], env)
     assert.equal(r.exitCode, 0, r.stderr)
   })

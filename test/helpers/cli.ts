@@ -5,6 +5,14 @@ import {fileURLToPath} from 'node:url'
 import {runCommand} from '@oclif/test'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+// The tests run the built CLI (dist/), as users do. Left alone, oclif in a test process
+// (NODE_ENV=test while @oclif/test captures) looks for each hook's TypeScript source by
+// tsconfig.json's rootDir, finds none (it is src/, not .), and prints a warning with a
+// stack into the very stderr the tests read.
+// oclif's settings module keeps the object it found: set the key on that one.
+const oclifSettings = ((globalThis as {oclif?: Record<string, unknown>}).oclif ??= {})
+oclifSettings.enableAutoTranspile = false
 export const EXAMPLE = join(ROOT, 'examples', 'two-sites.yaml')
 
 export interface CliResult {
@@ -15,8 +23,11 @@ export interface CliResult {
   json?: any
 }
 
-/** Runs one violin command in-process through oclif's runCommand, with its exit status. */
-export async function violin(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+/**
+ * Runs `capture` with `env` set in process.env (undefined removes a variable), then
+ * restores it; the command's exit status and its stdout parsed as JSON when it is JSON.
+ */
+async function inProcess(env: Record<string, string | undefined>, capture: () => Promise<{stdout: string; stderr: string; error?: unknown}>): Promise<CliResult> {
   const saved: Record<string, string | undefined> = {}
   for (const [k, v] of Object.entries(env)) {
     saved[k] = process.env[k]
@@ -25,7 +36,7 @@ export async function violin(args: string[], env: Record<string, string | undefi
   }
   process.exitCode = undefined
   try {
-    const {stdout, stderr, error} = await runCommand(args, {root: ROOT})
+    const {stdout, stderr, error} = await capture()
     const exitCode = (error as {oclif?: {exit?: number}} | undefined)?.oclif?.exit ?? Number(process.exitCode ?? 0)
     let json: unknown
     try {
@@ -39,6 +50,11 @@ export async function violin(args: string[], env: Record<string, string | undefi
       else process.env[k] = v
     }
   }
+}
+
+/** Runs one violin command in-process through oclif's runCommand, with its exit status. */
+export function violin(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  return inProcess(env, () => runCommand(args, {root: ROOT}))
 }
 
 /** A fresh VIOLIN_HOME for one test; remove() when done. */
@@ -72,26 +88,6 @@ export async function violinArgv(args: string[], env: Record<string, string | un
   const {Config, run} = await import('@oclif/core')
   const {captureOutput} = await import('@oclif/test')
   loadedConfig ??= await Config.load({root: ROOT})
-  const saved: Record<string, string | undefined> = {}
-  for (const [k, v] of Object.entries(env)) {
-    saved[k] = process.env[k]
-    if (v === undefined) delete process.env[k]
-    else process.env[k] = v
-  }
-  process.exitCode = undefined
-  try {
-    const {stdout, stderr, error} = await captureOutput(() => run(args, loadedConfig))
-    const exitCode = (error as {oclif?: {exit?: number}} | undefined)?.oclif?.exit ?? Number(process.exitCode ?? 0)
-    let json: unknown
-    try {
-      json = JSON.parse(stdout)
-    } catch {}
-    return {stdout, stderr, exitCode, json}
-  } finally {
-    process.exitCode = undefined
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k]
-      else process.env[k] = v
-    }
-  }
+  const config = loadedConfig
+  return inProcess(env, () => captureOutput(() => run(args, config)))
 }

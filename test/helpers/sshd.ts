@@ -325,3 +325,11 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     throw error
   }
 }
+
+/**
+ * What a CLI test gives violin to reach a test sshd: that test's known_hosts file, no
+ * ssh-agent (the identity is the host's --identity), and a short connect timeout.
+ */
+export function sshClientEnv(home: Record<string, string>, knownHosts: string): Record<string, string> {
+  return {...home, VIOLIN_KNOWN_HOSTS: knownHosts, SSH_AUTH_SOCK: undefined as unknown as string, VIOLIN_CONNECT_TIMEOUT: '5'}
+}

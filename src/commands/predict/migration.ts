@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {UsageError} from '../../errors.js'
-import {formatFlags, MAX_COUNT} from '../../flags.js'
+import {formatFlags, MAX_COUNT, MAX_MIBS} from '../../flags.js'
 import type {MigrationPrediction} from '../../predict/predict.js'
 import {parseSizeMiB} from '../../units.js'
 
@@ -43,8 +43,9 @@ JSON (a stable contract): total_ms (the hypervisor's job), downtime_ms, wall_ms 
     this.quiet = flags.quiet
     const rate = (text: string | undefined, flag: string): number | undefined => {
       if (text === undefined) return undefined
-      const n = Number(text)
-      if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${flag} must be a number of MiB/s >= 0, got "${text}"`)
+      // Decimal only: Number() would also take 0x10 (16) and 1e-300, which no one means as a rate.
+      const n = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : Number.NaN
+      if (!Number.isFinite(n) || n > MAX_MIBS) throw new UsageError(`--${flag} must be a decimal number of MiB/s from 0 to ${MAX_MIBS}, got "${text}"`)
       return n
     }
     const bandwidth = rate(flags.bandwidth, 'bandwidth')
