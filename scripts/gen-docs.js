@@ -48,7 +48,7 @@ export const VIRSH_VERBS = [
   ['dominfo DOM', 'dominfo VM', 'finds the host the VM is on; -H HOST narrows'],
   ['start DOM', 'start VM', 'an xl VM starts from the config violin keeps'],
   ['shutdown DOM', 'shutdown VM [--wait [--timeout S]]', 'can wait until off (default 60 s; virsh has no --wait)'],
-  ['reboot DOM', 'reboot VM', "same (xl: violin's VMs are shut down and created again)"],
+  ['reboot DOM', 'reboot VM', "violin's own VMs (destroy on reboot) are shut down and started again, libvirt and xl"],
   ['destroy DOM', 'destroy VM', 'same: hard power-off, nothing deleted'],
   ['suspend / resume DOM', 'suspend / resume VM', 'same (xl pause / unpause)'],
   ['define FILE', 'define FILE -H HOST', 'needs the host when there are several'],
