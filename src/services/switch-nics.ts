@@ -9,8 +9,9 @@ import {nicFor, refuseSimulated, type SwitchHostResult, startSwitch} from './swi
  * A VM's NIC is defined for one data plane: a bridge port (vxlan), a UDP socket pair (udp)
  * or nothing (an environment created with --dataplane none). When `switch start` gives an
  * environment another data plane, every NIC must be re-plugged, or the VMs would run with
- * no network while the switch reports up. libvirt cannot change a running NIC's type, so
- * the VMs must be off; their definitions are changed and the next start has the network.
+ * no network while the switch reports up. libvirt cannot change a running NIC's type
+ * (libvirt 9: "unable to change config on 'bridge' network type"), so the VMs must be off;
+ * their definitions are changed and the next start has the network.
  */
 export function nicsMustMove(env: EnvironmentRecord, dataplane: Dataplane): boolean {
   return env.vms.length > 0 && env.network?.dataplane !== dataplane

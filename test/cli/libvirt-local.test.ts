@@ -13,9 +13,9 @@ const HOSTILE = `it's a "vm" $(x)`
 /**
  * `violin migrate ...` as a child process in a process group of its own. Debian 12's virsh
  * (libvirt 9.0) hangs on `migrate` against the test driver before printing anything, about
- * 1 run in 20 (measured here: 6 of 120, with or without --verbose, --p2p or --offline; its
+ * 1 run in 17 (measured here: 14 of 240, with or without --verbose, --p2p or --offline; its
  * job watch misses the job's end). A run still going after 15 s is killed with its virsh
- * and taken again, at most twice: three hangs in a row (1 in 8,000) fail the test.
+ * and taken again, at most twice: three hangs in a row (about 1 in 5,000) fail the test.
  */
 async function migrateOnTestDriver(args: string[], env: Record<string, string | undefined>): Promise<{stdout: string; stderr: string; exitCode: number}> {
   const {execa} = await import('execa')
