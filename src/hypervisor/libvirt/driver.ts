@@ -41,10 +41,11 @@ const DOMINFO = 'dominfo:'
 /** How long a reboot waits for the guest to power off before it is an error (as xl's reboot). */
 const REBOOT_WAIT_MS = 120_000
 /**
- * `virsh define` of XML sent on stdin, through a temporary file that lives only as long as
- * the define: virsh cannot read /dev/stdin when it is a socket, which is what Node gives a child.
+ * `virsh -c URI ARGS... --file F` where F holds the XML sent on stdin, a temporary file that
+ * lives only as long as the command: virsh cannot read /dev/stdin when it is a socket, which
+ * is what Node gives a child. The URI and ARGS travel as argv, never in the script's text.
  */
-const DEFINE_FROM_STDIN = 'f=$(mktemp) || exit 1; cat > "$f" && virsh -c "$1" define --file "$f"; rc=$?; rm -f "$f"; exit $rc'
+const XML_FROM_STDIN = 'f=$(mktemp) || exit 1; uri=$1; shift; cat > "$f" && virsh -c "$uri" "$@" --file "$f"; rc=$?; rm -f "$f"; exit $rc'
 const NOT_FOUND = /failed to get domain|Domain not found|no domain with matching name/
 /**
  * virsh could not reach libvirt (connecting, or the connection dropped): every command
@@ -252,15 +253,18 @@ export class LibvirtDriver implements Driver {
     }
   }
 
+  /** virsh ARGS --file F, with `xml` in F (see XML_FROM_STDIN). */
+  private withXml(args: string[], xml: string) {
+    return this.transport.run(['sh', '-c', XML_FROM_STDIN, 'sh', this.uri, ...args], {stdin: xml, allowFailure: true})
+  }
+
   async defineVm(spec: VmSpec, options: {domainType: DomainType}): Promise<void> {
-    const run = await this.transport.run(['sh', '-c', DEFINE_FROM_STDIN, 'sh', this.uri], {stdin: domainXml(spec, options.domainType), allowFailure: true})
+    const run = await this.withXml(['define'], domainXml(spec, options.domainType))
     if (run.exitCode !== 0) throw new ViolinError(`host "${this.transport.host}": defining "${spec.name}" failed: ${run.stderr.trim().replace(/^error: /gm, '')}`)
   }
 
   async replaceNic(name: string, mac: string, nic: VmSpec['nic']): Promise<void> {
-    // The same stdin-to-temporary-file route as define: the XML never touches a shell word.
-    const script = 'f=$(mktemp) || exit 1; cat > "$f" && virsh -c "$1" update-device --domain "$2" --file "$f" --config; rc=$?; rm -f "$f"; exit $rc'
-    const run = await this.transport.run(['sh', '-c', script, 'sh', this.uri, name], {stdin: interfaceXml(mac, nic), allowFailure: true})
+    const run = await this.withXml(['update-device', '--domain', name, '--config'], interfaceXml(mac, nic))
     if (run.exitCode === 0) return
     if (NOT_FOUND.test(run.stderr)) throw new NotFoundError(`VM "${name}" is not on host "${this.transport.host}"`, 'violin list --all')
     throw new ViolinError(`host "${this.transport.host}": re-plugging the NIC of "${name}" failed: ${run.stderr.trim().replace(/^error: /gm, '')}`)
@@ -326,7 +330,7 @@ export class LibvirtDriver implements Driver {
   }
 
   async defineFromConfig(text: string): Promise<string> {
-    const run = await this.transport.run(['sh', '-c', DEFINE_FROM_STDIN, 'sh', this.uri], {stdin: text, allowFailure: true})
+    const run = await this.withXml(['define'], text)
     if (run.exitCode !== 0) throw new ViolinError(`host "${this.transport.host}": virsh define: ${run.stderr.trim().replace(/^error: /gm, '')}`, undefined, 'check the XML with virt-xml-validate FILE domain')
     // "Domain 'NAME' defined from FILE" (libvirt 6.x and later; older ones print no quotes)
     const m = /^Domain '(.*)' defined from /m.exec(run.stdout) ?? /^Domain (.*) defined from /m.exec(run.stdout)
