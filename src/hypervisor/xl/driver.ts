@@ -238,18 +238,25 @@ export class XlDriver implements Driver {
     if ((await this.transport.run(['test', '-e', path], {allowFailure: true})).exitCode === 0) {
       throw new UsageError(`host "${this.transport.host}" already has a config for VM "${name}" (${path})`, 'remove or rename one of the two first')
     }
-    await this.transport.run(['sh', '-c', WRITE_FROM_STDIN, 'sh', path], {stdin: text})
+    await this.writeConfig(path, text)
   }
 
   private async storedConfig(name: string): Promise<string> {
     const result = await this.transport.run(['cat', '--', xlConfigPath(name)], {allowFailure: true})
-    if (result.exitCode !== 0) throw new NotFoundError(`VM "${name}" has no config ${xlConfigPath(name)} on host "${this.transport.host}"`)
+    if (result.exitCode !== 0) {
+      throw new NotFoundError(`VM "${name}" has no config ${xlConfigPath(name)} on host "${this.transport.host}"`, `violin define FILE --host ${this.transport.host}`)
+    }
     return result.stdout
+  }
+
+  /** Writes a config whole or not at all (WRITE_FROM_STDIN). */
+  private async writeConfig(path: string, text: string): Promise<void> {
+    await this.transport.run(['sh', '-c', WRITE_FROM_STDIN, 'sh', path], {stdin: text})
   }
 
   async defineVm(spec: VmSpec): Promise<void> {
     const path = xlConfigPath(spec.name)
-    await this.transport.run(['sh', '-c', WRITE_FROM_STDIN, 'sh', path], {stdin: xlConfig(spec)})
+    await this.writeConfig(path, xlConfig(spec))
   }
 
   async startVm(name: string): Promise<void> {
@@ -300,17 +307,12 @@ export class XlDriver implements Driver {
   /** Stores the xl.cfg where violin keeps configs (XL_CONFIG_DIR); `start` creates the domain from it. */
   async defineFromConfig(text: string): Promise<string> {
     const name = xlConfigName(text)
-    await this.transport.run(['sh', '-c', WRITE_FROM_STDIN, 'sh', xlConfigPath(name)], {stdin: text})
+    await this.writeConfig(xlConfigPath(name), text)
     return name
   }
 
-  async dumpConfig(name: string): Promise<string> {
-    const path = xlConfigPath(name)
-    const result = await this.transport.run(['cat', '--', path], {allowFailure: true})
-    if (result.exitCode !== 0) {
-      throw new NotFoundError(`VM "${name}" has no config ${path} on host "${this.transport.host}"`, `violin define FILE --host ${this.transport.host}`)
-    }
-    return result.stdout
+  dumpConfig(name: string): Promise<string> {
+    return this.storedConfig(name)
   }
 
   /** xendomains(8) starts at boot every config linked from /etc/xen/auto. */
@@ -343,13 +345,11 @@ export class XlDriver implements Driver {
   async replaceNic(name: string, mac: string, nic: VmSpec['nic']): Promise<void> {
     if (nic?.kind === 'udp') throw new UsageError(`host "${this.transport.host}" runs Xen, which has no UDP NIC backend`, 'use the vxlan data plane')
     const path = xlConfigPath(name)
-    const current = await this.transport.run(['cat', '--', path], {allowFailure: true})
-    if (current.exitCode !== 0) throw new NotFoundError(`VM "${name}" has no config ${path} on host "${this.transport.host}"`)
-    const lines = current.stdout.split('\n')
+    const lines = (await this.storedConfig(name)).split('\n')
     const at = lines.findIndex((l) => /^\s*vif\s*=/.test(l))
     if (at < 0 || !lines[at]!.includes(`mac=${mac}`)) throw new ViolinError(`host "${this.transport.host}": ${path} has no vif with mac=${mac}; violin re-plugs only the configs it wrote`)
     lines[at] = xlVif(mac, nic)
-    await this.transport.run(['sh', '-c', WRITE_FROM_STDIN, 'sh', path], {stdin: lines.join('\n')})
+    await this.writeConfig(path, lines.join('\n'))
   }
 
   async vmFiles(name: string): Promise<VmFiles> {
