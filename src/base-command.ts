@@ -7,6 +7,7 @@ import {type Column, type Format, renderCsv, renderTable} from './render/table.j
 import type {HostOutcome} from './services/fanout.js'
 import {Session} from './services/session.js'
 import {type StopRequest, stopOnSignals} from './services/signals.js'
+import {closeStore} from './store/open.js'
 
 const globalFlags = {
   connect: Flags.string({
@@ -113,6 +114,7 @@ export abstract class ViolinCommand extends Command {
     // A timing for predictions: failing to note it must not fail a command whose work is done.
     if (this.session) await recordCommandTail(this.id ?? 'violin', performance.now(), this.session.stateDir).catch(() => undefined)
     for (const stop of this.stops) stop.dispose()
+    await closeStore()
     return super.finally(error)
   }
 

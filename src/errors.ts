@@ -131,10 +131,26 @@ export class CommandFailedError extends ViolinError {
 /** Another adaptation pass holds the lock (`violin adapt`): this one does nothing. */
 export class PassLockedError extends ViolinError {
   constructor(
-    readonly holder: number | undefined,
-    file: string,
+    /** A PID on this machine (the file lock), or "HOST pid N" (a lock in etcd). */
+    readonly holder: number | string | undefined,
+    where: string,
   ) {
-    super(`another adaptation pass is running${holder ? ` (pid ${holder})` : ''}; lock ${file}`, ExitCode.locked, holder ? `wait for it, or stop it: kill ${holder}` : 'wait for it to finish')
+    super(
+      `another adaptation pass is running${typeof holder === 'number' ? ` (pid ${holder})` : holder ? ` (on ${holder})` : ''}; lock ${where}`,
+      ExitCode.locked,
+      typeof holder === 'number' ? `wait for it, or stop it: kill ${holder}` : 'wait for it to finish',
+    )
+  }
+}
+
+/** The shared store (etcd) did not answer, refused TLS or the credentials, or lost its quorum: never a fall-back to local files. */
+export class StoreUnavailableError extends ViolinError {
+  constructor(
+    readonly endpoints: string,
+    detail: string,
+    exitCode: ExitCodeValue = ExitCode.unreachable,
+  ) {
+    super(`etcd at ${endpoints}: ${detail}`, exitCode, exitCode === ExitCode.unreachable ? 'violin store status; VIOLIN_STORE_TIMEOUT=SECONDS waits longer' : undefined)
   }
 }
 

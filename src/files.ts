@@ -8,10 +8,10 @@ import {UsageError} from './errors.js'
  * Writes a temp file beside the real one, flushes it, then renames it over: a crash leaves
  * the old file or the new one, never half of either.
  */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
+export async function writeFileAtomic(path: string, text: string, mode?: number): Promise<void> {
   await mkdir(dirname(path), {recursive: true})
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-  const file = await open(tmp, 'w')
+  const file = await open(tmp, 'w', mode)
   try {
     await file.writeFile(text)
     await file.sync()

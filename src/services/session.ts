@@ -10,6 +10,8 @@ import type {World} from '../sim/world.js'
 import {LocalTransport} from '../transport/local.js'
 import {SshTransport} from '../transport/ssh.js'
 import type {Transport} from '../transport/transport.js'
+import {openStore} from '../store/open.js'
+import type {Store} from '../store/store.js'
 
 export interface Clock {
   now(): number
@@ -88,6 +90,12 @@ export class Session {
   /** Where this session's records go: the state dir, or its sim/ for a simulated session. */
   get stateDir(): string {
     return this.simulated ? simStateDir() : stateDir()
+  }
+
+  /** Where this session's records go: the store (VIOLIN_STORE), or its sim/ part for a simulated session. */
+  async store(): Promise<Store> {
+    const store = await openStore()
+    return this.simulated ? store.scope('sim') : store
   }
 
   /** Real time this session has spent waiting on purpose (measuring intervals): not violin's own overhead. */

@@ -1,0 +1,59 @@
+import {existsSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {ConfigError} from '../errors.js'
+import {configDir, stateDir} from '../inventory/store.js'
+import type {Store} from './store.js'
+import {parseStoreUrl, type StoreLocation} from './url.js'
+
+const DEFAULT_TIMEOUT_S = 10
+
+/** The store URL in force: VIOLIN_STORE, else "store" in $VIOLIN_HOME/config.json, else the files. */
+export function storeLocation(): {location: StoreLocation; from: string} {
+  const env = process.env.VIOLIN_STORE?.trim()
+  if (env) return {location: parseStoreUrl(env, 'VIOLIN_STORE'), from: 'VIOLIN_STORE'}
+  const configFile = join(configDir(), 'config.json')
+  if (existsSync(configFile)) {
+    let config: unknown
+    try {
+      config = JSON.parse(readFileSync(configFile, 'utf8'))
+    } catch (error) {
+      throw new ConfigError(configFile, undefined, `is not valid JSON (${(error as Error).message})`)
+    }
+    const store = (config as {store?: unknown} | null)?.store
+    if (store !== undefined) {
+      if (typeof store !== 'string') throw new ConfigError(configFile, 'store', 'must be a store URL such as etcd://127.0.0.1:2379/violin')
+      return {location: parseStoreUrl(store, `${configFile}: store`), from: configFile}
+    }
+  }
+  return {location: {kind: 'file', configDir: configDir(), stateDir: stateDir()}, from: 'default'}
+}
+
+export function storeTimeoutMs(): number {
+  const s = Number(process.env.VIOLIN_STORE_TIMEOUT)
+  return (Number.isFinite(s) && s > 0 ? s : DEFAULT_TIMEOUT_S) * 1000
+}
+
+/** Opens a store; etcd's client (gRPC) is loaded only when an etcd store is in use. */
+export async function openStoreAt(location: StoreLocation): Promise<Store> {
+  if (location.kind === 'file') {
+    const {FileStore} = await import('./file-store.js')
+    return new FileStore(location.configDir, location.stateDir)
+  }
+  const {EtcdStore} = await import('./etcd-store.js')
+  return EtcdStore.open(location, storeTimeoutMs())
+}
+
+let current: Promise<Store> | undefined
+
+/** This process's store, opened once; closeStore() at the command's end. */
+export function openStore(): Promise<Store> {
+  current ??= openStoreAt(storeLocation().location)
+  return current
+}
+
+export async function closeStore(): Promise<void> {
+  const store = current
+  current = undefined
+  if (store) await (await store.catch(() => undefined))?.close()
+}
