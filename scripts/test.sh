@@ -33,6 +33,10 @@ command -v iperf3 >/dev/null || missing+=(iperf3)
 command -v ethtool >/dev/null || missing+=(ethtool)
 command -v tcpdump >/dev/null || missing+=(tcpdump)
 command -v bridge >/dev/null || missing+=(iproute2)
+# the shared store (test/store): a real etcd cluster on loopback, TLS certificates by openssl
+command -v etcd >/dev/null || missing+=(etcd-server)
+command -v etcdctl >/dev/null || missing+=(etcd-client)
+command -v openssl >/dev/null || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${missing[*]}" >&2
   sudo=""
