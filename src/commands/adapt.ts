@@ -61,7 +61,6 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
     const {flags} = await this.parse(Adapt)
     this.quiet = flags.quiet
     const session = await this.openSession(flags)
-    const {lockPass} = await import('../adapt/lock.js')
     const {adaptationPass} = await import('../adapt/pass.js')
     const {History} = await import('../monitor/history.js')
     const {StatusLine} = await import('../render/status-line.js')
@@ -69,8 +68,8 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
     // A --connect target (a sim file, one libvirt URI) is not the inventory's cluster: its
     // history stays in memory, and it takes no part in the inventory's pass lock.
     // Simulated hosts of the inventory keep their history and lock apart (state dir's sim/).
-    const release = session.inventory ? await lockPass(session.stateDir) : async () => {}
-    const history: History = session.inventory ? await History.load({}, session.stateDir) : new History()
+    const release = session.inventory ? await (await session.store()).lockPass() : async () => {}
+    const history: History = session.inventory ? await History.load({}, await session.store()) : new History()
     const intervalS = flags.interval ?? world?.scenario.intervalS ?? DEFAULT_INTERVAL_S
     const options = {policy: flags.policy, dryRun: flags['dry-run'], intervalMs: intervalS * 1000, policyOptions: {...DEFAULT_POLICY_OPTIONS, ...world?.scenario.policyOptions, maxMigrations: flags['max-migrations']}}
     const stop = this.stopOnSignals('the action in flight', (write) => (this.status ? this.status.print(write) : write()))

@@ -41,10 +41,11 @@ export default class Calibrate extends ViolinCommand {
     const {flags} = await this.parse(Calibrate)
     this.quiet = flags.quiet
     const store = await import('../predict/store.js')
-    const {readMigrations, historyPath} = await import('../monitor/migration-history.js')
-    const {simStateDir, stateDir} = await import('../inventory/store.js')
+    const {readMigrations, migrationsWhere} = await import('../monitor/migration-history.js')
+    const {openStore} = await import('../store/open.js')
+    const real = await openStore()
     // Simulated runs record apart; they are fitted (or exported) only when asked for.
-    const dir = flags.simulated ? simStateDir() : stateDir()
+    const dir = flags.simulated ? real.scope('sim') : real
     if (flags.export === '-' && this.jsonEnabled()) throw new UsageError('--export - writes CSV to stdout: it cannot share it with --json', 'violin calibrate --export FILE --json')
     if (flags.export) {
       const {toMigrationsCsv} = await import('../predict/csv.js')
@@ -58,7 +59,7 @@ export default class Calibrate extends ViolinCommand {
       return {exported: records.length, file: flags.export}
     }
     if (flags.show) {
-      const stored = await store.loadCalibration()
+      const stored = await store.loadCalibration(real)
       if (!stored) throw new NotFoundError('no calibration yet', 'violin calibrate (after a few violin migrate), or violin calibrate --csv FILE')
       await this.showCalibration(stored, flags.format)
       await this.plot(stored, flags.plot)
@@ -69,7 +70,7 @@ export default class Calibrate extends ViolinCommand {
     if (!flags.csv || flags['from-history']) {
       const records = await readMigrations(dir)
       data.push(...records)
-      sources.push(`${flags.simulated ? 'simulated history' : 'history'} (${historyPath(dir)})`)
+      sources.push(`${flags.simulated ? 'simulated history' : 'history'} (${migrationsWhere(dir)})`)
     }
     if (flags.csv) {
       const {parseMigrationsCsv} = await import('../predict/csv.js')
@@ -88,15 +89,15 @@ export default class Calibrate extends ViolinCommand {
     }
     const {calibrate} = await import('../predict/calibration.js')
     if (data.length === 0) {
-      const simulated = flags.simulated ? [] : await readMigrations(simStateDir()).catch(() => [])
+      const simulated = flags.simulated ? [] : await readMigrations(real.scope('sim')).catch(() => [])
       throw new UsageError(
-        `no ${flags.simulated ? 'simulated' : 'real'} measured migration in ${sources.join(' or ')}${simulated.length > 0 ? `; ${simulated.length} simulated ones are kept apart in ${historyPath(simStateDir())}` : ''}`,
+        `no ${flags.simulated ? 'simulated' : 'real'} measured migration in ${sources.join(' or ')}${simulated.length > 0 ? `; ${simulated.length} simulated ones are kept apart in ${migrationsWhere(real.scope('sim'))}` : ''}`,
         simulated.length > 0 ? 'violin migrate VM HOST on real hosts records one; violin calibrate --simulated fits the simulated ones' : 'violin migrate VM HOST records one; or violin calibrate --csv FILE',
       )
     }
     const {readCommandTails} = await import('../monitor/command-timing.js')
     const calibration = calibrate(data, sources.join(' + '), {tails: !flags.csv || flags['from-history'] ? await readCommandTails(dir) : []})
-    const path = await store.saveCalibration(calibration)
+    const path = await store.saveCalibration(calibration, real)
     await this.showCalibration(calibration, flags.format)
     this.note(`Stored in ${path}`)
     await this.plot(calibration, flags.plot)

@@ -1,10 +1,8 @@
 import {randomBytes} from 'node:crypto'
-import {existsSync, mkdirSync, readFileSync} from 'node:fs'
-import {dirname, join} from 'node:path'
-import type Conf from 'conf'
-import envPaths from 'env-paths'
 
-import {ConfigError, ExitCode, NotFoundError, UsageError, ViolinError} from '../errors.js'
+import {ConfigError, NotFoundError, UsageError, ViolinError} from '../errors.js'
+import {openStore} from '../store/open.js'
+import {type Doc, DOCS, type Store} from '../store/store.js'
 import {type Dataplane, DATAPLANES, type EnvironmentRecord, FIRST_VM_PORT, FIRST_VNI, LAST_VM_PORT, ROLES} from './environment.js'
 import {checkHostNames, DOMAIN_TYPES, DRIVERS, HOST_NAME, type HostRecord, NIC_NAME, type VmRecord} from './host.js'
 
@@ -23,60 +21,42 @@ function byName<T>(entries: Record<string, T> = {}): Record<string, T> {
   return Object.assign(Object.create(null) as Record<string, T>, entries)
 }
 
-/** Where violin keeps its config: $VIOLIN_HOME, else the XDG config dir (as conf computes it). */
-export function configDir(): string {
-  return process.env.VIOLIN_HOME || envPaths('violin', {suffix: ''}).config
-}
-
-/** History, calibration data and locks: $VIOLIN_STATE_DIR, else $VIOLIN_HOME/state, else the XDG state dir. */
-export function stateDir(): string {
-  return process.env.VIOLIN_STATE_DIR || (process.env.VIOLIN_HOME ? join(process.env.VIOLIN_HOME, 'state') : envPaths('violin', {suffix: ''}).log)
-}
+export {configDir, simStateDir, stateDir} from '../store/dirs.js'
 
 /**
- * Where simulated runs (sim: targets, sim hosts) keep what they record, apart from the
- * real measurements: their migrations, command timings, history and pass lock.
- */
-export function simStateDir(): string {
-  return join(stateDir(), 'sim')
-}
-
-/**
- * The inventory file. Every read validates the whole file; a file that fails is reported
- * with the field and never written over. Reads are plain fs; conf (atomic writes) is
- * loaded only to write, since importing it costs more than a whole read command's budget.
+ * The inventory: hosts, VMs and environments, in the store (inventory.json in the config
+ * dir by default; keys under PREFIX/docs/inventory/ in etcd). Every read validates the
+ * whole of it; what fails is reported with the field and never written over.
  */
 export class Inventory {
-  /** The file as read at open (or after this process's last write); changes re-read it under the lock. */
+  /** The inventory as read at open (or after this process's last write); changes re-read it. */
   private snapshot: InventoryData
 
   private constructor(
-    readonly dir: string,
-    readonly path: string,
+    private readonly store: Store,
+    data: Doc | undefined,
   ) {
-    this.snapshot = this.read()
+    this.snapshot = this.validated(data)
   }
 
-  static async open(): Promise<Inventory> {
-    const dir = configDir()
-    return new Inventory(dir, join(dir, 'inventory.json'))
+  static async open(store?: Store): Promise<Inventory> {
+    const s = store ?? (await openStore())
+    return new Inventory(s, await s.read(DOCS.inventory))
+  }
+
+  /** Where it lives: a path, or the etcd URL and key prefix. */
+  get path(): string {
+    return this.store.where(DOCS.inventory)
+  }
+
+  private validated(data: Doc | undefined): InventoryData {
+    if (data === undefined) return {version: 1, hosts: byName(), vms: byName(), environments: byName()}
+    const raw = validateDoc(this.path, data)
+    return {version: 1, hosts: byName(raw.hosts), vms: byName(raw.vms), environments: byName(raw.environments)}
   }
 
   private data(): InventoryData {
     return this.snapshot
-  }
-
-  private read(): InventoryData {
-    if (!existsSync(this.path)) return {version: 1, hosts: byName(), vms: byName(), environments: byName()}
-    const raw = validate(this.path, readFileSync(this.path, 'utf8'))
-    return {version: 1, hosts: byName(raw.hosts), vms: byName(raw.vms), environments: byName(raw.environments)}
-  }
-
-  private async write(data: InventoryData): Promise<void> {
-    const {default: Conf} = await import('conf')
-    // Owner only: it holds the environments' pre-shared switch keys.
-    const conf = new Conf<InventoryData>({projectName: 'violin', configName: 'inventory', cwd: this.dir, clearInvalidConfig: false, configFileMode: 0o600})
-    conf.store = data
   }
 
   hosts(): HostRecord[] {
@@ -193,27 +173,19 @@ export class Inventory {
   }
 
   /**
-   * Read, change and write the file under a lock, so two violin processes (a cron pass and
-   * a person at a shell) never lose each other's change.
+   * Read, change and write with no lost update (a lock file, or an etcd transaction on the
+   * revision read), so two violin processes, or two admin machines, never lose each other's change.
    */
   private async update<T>(change: (data: InventoryData) => T): Promise<T> {
-    mkdirSync(dirname(this.path), {recursive: true})
-    const {lock} = await import('proper-lockfile')
-    let release: () => Promise<void>
-    try {
-      release = await lock(dirname(this.path), {lockfilePath: `${this.path}.lock`, stale: 10_000, retries: {retries: 50, minTimeout: 20, maxTimeout: 200}})
-    } catch (error) {
-      throw new ViolinError(`cannot lock ${this.path}: ${(error as Error).message}`, ExitCode.failure, `if no other violin is running, remove ${this.path}.lock`)
-    }
-    try {
-      const data = this.read()
+    let after: InventoryData | undefined
+    const result = await this.store.update(DOCS.inventory, (current) => {
+      const data = this.validated(current)
       const result = change(data)
-      await this.write(data)
-      this.snapshot = data
-      return result
-    } finally {
-      await release()
-    }
+      after = data
+      return {value: data as unknown as Doc, result}
+    })
+    this.snapshot = after!
+    return result
   }
 
   addHost(record: HostRecord, replace = false): Promise<void> {
@@ -269,8 +241,13 @@ export function validate(path: string, text: string): InventoryData {
   try {
     doc = JSON.parse(text)
   } catch (error) {
-    throw new ConfigError(path, undefined, `not valid JSON: ${(error as Error).message}`)
+    throw new ConfigError(path, undefined, `is not valid JSON (${(error as Error).message})`)
   }
+  return validateDoc(path, doc)
+}
+
+/** validate() on a document already parsed (the store's). */
+export function validateDoc(path: string, doc: unknown): InventoryData {
   const fail = (field: string, detail: string): never => {
     throw new ConfigError(path, field, detail)
   }

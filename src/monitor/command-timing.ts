@@ -1,13 +1,15 @@
-import {appendFile, mkdir, readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
-import {stateDir} from '../inventory/store.js'
+import {openStore} from '../store/open.js'
+import {stateDir} from '../store/dirs.js'
+import type {Store} from '../store/store.js'
 
 /**
  * What a one-shot violin command spends besides its migrations, for `predict vacate`: the
  * lead before its first move and the gaps between moves go with each migration's record
  * (src/services/migration.ts); the tail after its last move (the history, the switch,
- * closing connections) is known only at its end and goes to commands.jsonl in the state dir.
+ * closing connections) is known only at its end and goes to the store's commands log
+ * (commands.jsonl in the state dir).
  */
 let lastTimedEndMs: number | undefined
 
@@ -20,16 +22,16 @@ export function migrationEnded(atMs: number): void {
   lastTimedEndMs = atMs
 }
 
-/** dir: the state dir (simulated runs pass simStateDir()). */
+/** The file backend's log; dir: the state dir (simulated runs use its sim/). */
 export function commandsPath(dir = stateDir()): string {
   return join(dir, 'commands.jsonl')
 }
 
 /** Called as a command ends: a line with its tail, when it migrated anything. */
-export async function recordCommandTail(command: string, nowMs: number, dir = stateDir()): Promise<void> {
+export async function recordCommandTail(command: string, nowMs: number, store?: Store): Promise<void> {
   if (lastTimedEndMs === undefined) return
-  await mkdir(dir, {recursive: true})
-  await appendFile(commandsPath(dir), JSON.stringify({at: new Date().toISOString(), command, tail_ms: Math.round(nowMs - lastTimedEndMs)}) + '\n')
+  const s = store ?? (await openStore())
+  await s.append('commands', [{at: new Date().toISOString(), command, tail_ms: Math.round(nowMs - lastTimedEndMs)}])
 }
 
 export interface CommandTail {
@@ -38,13 +40,10 @@ export interface CommandTail {
 }
 
 /** The recorded tails; lines that are not such records (a torn last line) are passed over. */
-export async function readCommandTails(dir = stateDir()): Promise<CommandTail[]> {
-  const text = await readFile(commandsPath(dir), 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return ''
-    throw error
-  })
+export async function readCommandTails(store?: Store): Promise<CommandTail[]> {
+  const s = store ?? (await openStore())
   const tails: CommandTail[] = []
-  for (const line of text.split('\n')) {
+  for (const {text: line} of await s.readLog('commands')) {
     try {
       const {command, tail_ms: tail} = JSON.parse(line) as {command?: unknown; tail_ms?: unknown}
       if (typeof tail === 'number' && Number.isFinite(tail) && tail >= 0) tails.push({command: typeof command === 'string' ? command : 'violin', tailMs: tail})

@@ -4,15 +4,15 @@
  * moved it; per host the last k samples of CPU, swap writes and NIC for the AR(1)
  * prediction (seed 003 section 3.4.2), the run of hot samples, and whether it is part of
  * a running migration (not judged: "the loads are not stable during that period").
- * Kept as history.json in the state dir, written atomically, never written over when it
- * cannot be read.
+ * Kept in the store (history.json in the state dir, or etcd), written whole by the pass
+ * holder, never written over when it cannot be read.
  */
-import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {ConfigError} from '../errors.js'
-import {writeFileAtomic} from '../files.js'
-import {stateDir} from '../inventory/store.js'
+import {openStore} from '../store/open.js'
+import {stateDir} from '../store/dirs.js'
+import {DOCS, type Store} from '../store/store.js'
 import type {HostView, VmView} from '../policy/view.js'
 import {ar1Predict, ewma} from './ar1.js'
 import type {UsageReport} from './poll.js'
@@ -73,7 +73,7 @@ export const DEFAULT_HISTORY_OPTIONS: HistoryOptions = {window: 10, alpha: 0.3, 
 
 export type HostPredictions = Pick<HostView, 'cpuPredicted' | 'swapWritesPredicted' | 'nicPredicted'>
 
-/** dir: the state dir (simulated runs pass simStateDir()). */
+/** The file backend's history file; dir: the state dir (simulated runs use its sim/). */
 export function usageHistoryPath(dir = stateDir()): string {
   return join(dir, 'history.json')
 }
@@ -108,8 +108,8 @@ export class History {
   constructor(
     options: Partial<HistoryOptions> = {},
     data?: HistoryData,
-    /** The file it was read from; save() writes there (else to usageHistoryPath()). */
-    readonly path?: string,
+    /** The store it was read from; save() writes there (else to this process's store). */
+    private readonly store?: Store,
   ) {
     this.options = {...DEFAULT_HISTORY_OPTIONS, ...options}
     const {window, alpha, forgetAfter} = this.options
@@ -120,26 +120,18 @@ export class History {
     for (const [name, host] of Object.entries(data?.hosts ?? {})) this.hosts.set(name, host)
   }
 
-  /** The history in the state dir; a missing file is an empty history, an unreadable one a ConfigError. */
-  static async load(options: Partial<HistoryOptions> = {}, dir = stateDir()): Promise<History> {
-    const path = usageHistoryPath(dir)
-    const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return undefined
-      throw error
-    })
-    if (text === undefined) return new History(options, undefined, path)
-    let raw: unknown
-    try {
-      raw = JSON.parse(text)
-    } catch (error) {
-      throw new ConfigError(path, undefined, `is not JSON (${(error as Error).message})`)
-    }
-    return new History(options, validate(path, raw), path)
+  /** The history in the store; none is an empty history, an unreadable one a ConfigError. */
+  static async load(options: Partial<HistoryOptions> = {}, store?: Store): Promise<History> {
+    const s = store ?? (await openStore())
+    const raw = await s.read(DOCS.history)
+    if (raw === undefined) return new History(options, undefined, s)
+    return new History(options, validate(s.where(DOCS.history), raw), s)
   }
 
-  /** A crash leaves the old or the new file. */
+  /** Written whole: in files a crash leaves the old or the new one. */
   async save(): Promise<void> {
-    await writeFileAtomic(this.path ?? usageHistoryPath(), JSON.stringify(this.toJSON(), null, 1) + '\n')
+    const s = this.store ?? (await openStore())
+    await s.write(DOCS.history, this.toJSON() as unknown as Record<string, unknown>)
   }
 
   toJSON(): HistoryData {

@@ -1,10 +1,11 @@
-import {appendFile, mkdir, readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {ConfigError} from '../errors.js'
 import type {MigrationResult} from '../hypervisor/driver.js'
 import type {Measurement} from '../predict/measurement.js'
-import {stateDir} from '../inventory/store.js'
+import {openStore} from '../store/open.js'
+import {stateDir} from '../store/dirs.js'
+import type {Store} from '../store/store.js'
 
 /**
  * One measured migration, in the columns the prediction work calibrates from (issue 6's
@@ -20,7 +21,7 @@ export interface MigrationRecord extends Measurement {
   iterations?: number
 }
 
-/** dir: the state dir (simulated runs pass simStateDir()). */
+/** The file backend's log; dir: the state dir (simulated runs use its sim/). */
 export function historyPath(dir = stateDir()): string {
   return join(dir, 'migrations.jsonl')
 }
@@ -57,27 +58,30 @@ export function toRecord(input: {vm: string; from: string; to: string; live: boo
   }
 }
 
-/** Appends records, one JSON line each: a crash mid-write costs at most the line being written. */
-export async function recordMigrations(records: readonly MigrationRecord[], dir = stateDir()): Promise<void> {
-  if (records.length === 0) return
-  await mkdir(dir, {recursive: true})
-  await appendFile(historyPath(dir), records.map((r) => JSON.stringify(r) + '\n').join(''))
+async function storeOf(store?: Store): Promise<Store> {
+  return store ?? openStore()
 }
 
-export async function readMigrations(dir = stateDir()): Promise<MigrationRecord[]> {
-  const path = historyPath(dir)
-  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return ''
-    throw error
-  })
+/** Appends records (one JSON line each in files: a crash mid-write costs at most the line being written). */
+export async function recordMigrations(records: readonly MigrationRecord[], store?: Store): Promise<void> {
+  if (records.length === 0) return
+  await (await storeOf(store)).append('migrations', records)
+}
+
+export async function readMigrations(store?: Store): Promise<MigrationRecord[]> {
+  const s = await storeOf(store)
   const records: MigrationRecord[] = []
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return
+  for (const {text, where} of await s.readLog('migrations')) {
     try {
-      records.push(JSON.parse(line) as MigrationRecord)
+      records.push(JSON.parse(text) as MigrationRecord)
     } catch {
-      throw new ConfigError(path, `line ${i + 1}`, 'is not a JSON record')
+      throw new ConfigError(s.whereLog('migrations'), where, 'is not a JSON record')
     }
-  })
+  }
   return records
+}
+
+/** Where the migrations log of a store is, as a person would look for it. */
+export function migrationsWhere(store: Store): string {
+  return store.whereLog('migrations')
 }

@@ -173,7 +173,7 @@ export async function runMigration(session: Session, planned: PlannedMigration, 
   }
   if (options.timedFor) migrationEnded(performance.now())
   try {
-    await recordMigrations([toRecord({vm: plan.name, from: plan.from, to: plan.to, live: plan.live, memoryMiB: plan.memoryMiB, concurrent: options.concurrent ?? 1, result, ...timing})], session.stateDir)
+    await recordMigrations([toRecord({vm: plan.name, from: plan.from, to: plan.to, live: plan.live, memoryMiB: plan.memoryMiB, concurrent: options.concurrent ?? 1, result, ...timing})], await session.store())
     await session.inventory?.moveEnvironmentVm(plan.name, plan.to)
     if (env && !options.switchReady) await switchAfterLeaving(session, env, [plan.from], [{vm: plan.name, host: plan.to}])
   } catch (error) {

@@ -4,7 +4,7 @@ import {setTimeout as sleepFor} from 'node:timers/promises'
 import {NotFoundError, UsageError} from '../errors.js'
 import type {Driver} from '../hypervisor/driver.js'
 import {DEFAULT_LIBVIRT_URI, type HostRecord} from '../inventory/host.js'
-import {Inventory, simStateDir, stateDir} from '../inventory/store.js'
+import {Inventory} from '../inventory/store.js'
 import type {SimTarget} from '../sim/load.js'
 import type {World} from '../sim/world.js'
 import {LocalTransport} from '../transport/local.js'
@@ -81,15 +81,10 @@ export class Session {
   /**
    * A simulated session: a sim: target, or any simulated host in the inventory. What it
    * records (migrations, command timings, history, the pass lock) goes apart from the real
-   * measurements, under the state dir's sim/ (see stateDir below).
+   * measurements, in the store's sim/ part (see store() below).
    */
   get simulated(): boolean {
     return this.source.startsWith('sim:') || this.hosts.some((h) => h.driver === 'sim')
-  }
-
-  /** Where this session's records go: the state dir, or its sim/ for a simulated session. */
-  get stateDir(): string {
-    return this.simulated ? simStateDir() : stateDir()
   }
 
   /** Where this session's records go: the store (VIOLIN_STORE), or its sim/ part for a simulated session. */

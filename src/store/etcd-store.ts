@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 import type {Etcd3, IOptions, Lease, Namespace} from 'etcd3'
 
 import {ExitCode, PassLockedError, StoreUnavailableError, UsageError, ViolinError} from '../errors.js'
-import {type Doc, type DocSpec, identity, type Leadership, type LogName, type Store, type StoreMember, type StoreStatus} from './store.js'
+import {type Doc, type DocSpec, identity, type Leadership, type LogName, type LogRecord, type Store, type StoreMember, type StoreStatus} from './store.js'
 import {displayUrl, type StoreLocation} from './url.js'
 
 type EtcdLocation = Extract<StoreLocation, {kind: 'etcd'}>
@@ -89,7 +89,7 @@ export class EtcdStore implements Store {
     else if (/authentication failed|invalid auth|user name is empty|auth: /i.test(message) || error.name === 'EtcdAuthenticationFailedError') detail = `refused the credentials of "${this.location.user ?? process.env.VIOLIN_ETCD_USER ?? ''}" (${message})`
     else if (error.name === 'EtcdPermissionDeniedError' || /permission denied/i.test(message)) detail = `denied permission (${message})`
     else if (/ssl|tls|certificate|handshake|wrong version number/i.test(message)) detail = `TLS failed (${message})`
-    else if (/ECONNREFUSED|No connection established|UNAVAILABLE|connect/i.test(message)) detail = `cannot connect (${message})`
+    else if (/ECONNREFUSED|No connection established|UNAVAILABLE|connect/i.test(message)) detail = `cannot connect (${/\b(E[A-Z]+ \S+)/.exec(message)?.[1] ?? message})`
     else detail = message
     return new StoreUnavailableError(endpoints, `${what}: ${detail}`)
   }
@@ -114,7 +114,8 @@ export class EtcdStore implements Store {
   private assemble(doc: DocSpec, entries: Map<string, string>, exists: boolean): Doc | undefined {
     if (!exists && entries.size === 0) return undefined
     const value: Doc = {}
-    for (const c of doc.collections) value[c] = {}
+    // Without a prototype: an entry named "__proto__" is an entry like any other.
+    for (const c of doc.collections) value[c] = Object.create(null) as Record<string, unknown>
     for (const [key, text] of entries) {
       const slash = key.indexOf('/')
       let parsed: unknown
@@ -195,9 +196,13 @@ export class EtcdStore implements Store {
     }
   }
 
-  async readLog(log: LogName): Promise<string[]> {
+  whereLog(log: LogName): string {
+    return `${this.url} key ${this.root}logs/${log}/`
+  }
+
+  async readLog(log: LogName): Promise<LogRecord[]> {
     const response = await this.call(`reading ${log}`, () => this.client.getAll().prefix(`${this.root}logs/${log}/`).sort('Key', 'Ascend').exec())
-    return response.kvs.map((kv) => kv.value.toString())
+    return response.kvs.map((kv) => ({text: kv.value.toString(), where: `key ${kv.key.toString()}`}))
   }
 
   /** The agent's lease: granted once, kept alive by each sample; a new one if it was lost. */

@@ -4,12 +4,13 @@ import {dirname, join} from 'node:path'
 
 import {ConfigError, ExitCode, ViolinError} from '../errors.js'
 import {writeFileAtomic} from '../files.js'
-import type {Doc, DocSpec, Leadership, LogName, Store, StoreStatus} from './store.js'
+import {lockPass} from './pass-lock.js'
+import type {Doc, DocSpec, Leadership, LogName, LogRecord, Store, StoreStatus} from './store.js'
 
 /**
  * The embedded default: the inventory in the config dir (inventory.json), everything else
  * in the state dir (history.json, calibration.json, migrations.jsonl...). Writers of one
- * document take a lock file beside it; the pass lock is adapt.lock (src/adapt/lock.ts).
+ * document take a lock file beside it; the pass lock is adapt.lock (./pass-lock.ts).
  */
 export class FileStore implements Store {
   readonly backend = 'file'
@@ -77,6 +78,10 @@ export class FileStore implements Store {
     return join(this.stateDir, `${log}.jsonl`)
   }
 
+  whereLog(log: LogName): string {
+    return this.logPath(log)
+  }
+
   /** One JSON line each: a crash mid-write costs at most the line being written. */
   async append(log: LogName, records: readonly object[]): Promise<void> {
     if (records.length === 0) return
@@ -84,12 +89,12 @@ export class FileStore implements Store {
     await appendFile(this.logPath(log), records.map((r) => JSON.stringify(r) + '\n').join(''))
   }
 
-  async readLog(log: LogName): Promise<string[]> {
+  async readLog(log: LogName): Promise<LogRecord[]> {
     const text = await readFile(this.logPath(log), 'utf8').catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return ''
       throw error
     })
-    return text.split('\n').filter((line) => line.trim())
+    return text.split('\n').flatMap((line, i) => (line.trim() ? [{text: line, where: `line ${i + 1}`}] : []))
   }
 
   private samplesDir(): string {
@@ -117,7 +122,6 @@ export class FileStore implements Store {
   }
 
   async lockPass(): Promise<() => Promise<void>> {
-    const {lockPass} = await import('../adapt/lock.js')
     return lockPass(this.stateDir)
   }
 

@@ -2,7 +2,8 @@ import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {ConfigError} from '../errors.js'
-import {configDir, stateDir} from '../inventory/store.js'
+import {configDir, stateDir} from './dirs.js'
+import {FileStore} from './file-store.js'
 import type {Store} from './store.js'
 import {parseStoreUrl, type StoreLocation} from './url.js'
 
@@ -36,24 +37,32 @@ export function storeTimeoutMs(): number {
 
 /** Opens a store; etcd's client (gRPC) is loaded only when an etcd store is in use. */
 export async function openStoreAt(location: StoreLocation): Promise<Store> {
-  if (location.kind === 'file') {
-    const {FileStore} = await import('./file-store.js')
-    return new FileStore(location.configDir, location.stateDir)
-  }
+  if (location.kind === 'file') return new FileStore(location.configDir, location.stateDir)
   const {EtcdStore} = await import('./etcd-store.js')
   return EtcdStore.open(location, storeTimeoutMs())
 }
 
-let current: Promise<Store> | undefined
+let current: {key: string; store: Promise<Store>} | undefined
 
-/** This process's store, opened once; closeStore() at the command's end. */
+/**
+ * This process's store, as VIOLIN_STORE (or the config) names it now; an etcd client is
+ * opened once and kept until closeStore() at the command's end.
+ */
 export function openStore(): Promise<Store> {
-  current ??= openStoreAt(storeLocation().location)
-  return current
+  const {location} = storeLocation()
+  const key = JSON.stringify(location)
+  if (current?.key === key) return current.store
+  if (location.kind === 'file') return openStoreAt(location)
+  void closeStore()
+  current = {key, store: openStoreAt(location)}
+  current.store.catch(() => {
+    if (current?.key === key) current = undefined
+  })
+  return current.store
 }
 
 export async function closeStore(): Promise<void> {
-  const store = current
+  const open = current
   current = undefined
-  if (store) await (await store.catch(() => undefined))?.close()
+  if (open) await (await open.store.catch(() => undefined))?.close()
 }

@@ -30,6 +30,11 @@ export type Doc = Record<string, unknown>
 /** Append-only record streams (JSON lines in the file backend). */
 export type LogName = 'migrations' | 'commands' | 'actions'
 
+export interface LogRecord {
+  text: string
+  where: string
+}
+
 export interface StoreMember {
   name: string
   endpoint: string
@@ -73,8 +78,10 @@ export interface Store {
   /** Writes a document whole, for a writer that holds the pass lock (the history). */
   write(doc: DocSpec, value: Doc): Promise<void>
   append(log: LogName, records: readonly object[]): Promise<void>
-  /** The log's records as their JSON text, oldest first. */
-  readLog(log: LogName): Promise<string[]>
+  /** Where a log lives (a path, or URL and key prefix), for messages. */
+  whereLog(log: LogName): string
+  /** The log's records as their JSON text, oldest first, each with where it is ("line 4", "key ..."). */
+  readLog(log: LogName): Promise<LogRecord[]>
   /** One host's latest usage sample, gone by itself after ttlMs unless written again. */
   putSample(host: string, sample: object, ttlMs: number): Promise<void>
   /** Every fresh sample, in one read. */

@@ -3,7 +3,7 @@ import {mkdtempSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {lockPass} from '../../src/adapt/lock.js'
+import {lockPass} from '../../src/store/pass-lock.js'
 import {PassLockedError} from '../../src/errors.js'
 
 describe('the adaptation pass lock', function () {

@@ -4,7 +4,7 @@ import {once} from 'node:events'
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {lockPass} from '../../src/adapt/lock.js'
+import {lockPass} from '../../src/store/pass-lock.js'
 import {EXAMPLE, ROOT, tempHome, violinProcess} from '../helpers/cli.js'
 
 /**

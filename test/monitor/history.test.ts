@@ -303,7 +303,7 @@ describe('usage history file', () => {
   }
 
   it('refuses a file that is not JSON with a ConfigError naming the path, and leaves it unchanged', async () => {
-    await corrupt('{"version": 1, "hosts": {"h1": {"cpu": [0.5,', /is not JSON/)
+    await corrupt('{"version": 1, "hosts": {"h1": {"cpu": [0.5,', /is not valid JSON/)
   })
 
   it('refuses a file of the wrong shape, naming the field', async () => {

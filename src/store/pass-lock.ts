@@ -2,7 +2,7 @@ import * as fs from 'node:fs'
 import {join} from 'node:path'
 
 import {PassLockedError} from '../errors.js'
-import {stateDir} from '../inventory/store.js'
+import {stateDir} from './dirs.js'
 
 /**
  * proper-lockfile takes its lock with mkdir and would leave the holder's PID to be written
