@@ -89,7 +89,7 @@ export class EtcdStore implements Store {
     else if (/authentication failed|invalid auth|user name is empty|auth: /i.test(message) || error.name === 'EtcdAuthenticationFailedError') detail = `refused the credentials of "${this.location.user ?? process.env.VIOLIN_ETCD_USER ?? ''}" (${message})`
     else if (error.name === 'EtcdPermissionDeniedError' || /permission denied/i.test(message)) detail = `denied permission (${message})`
     else if (/ssl|tls|certificate|handshake|wrong version number/i.test(message)) detail = `TLS failed (${message})`
-    else if (/ECONNREFUSED|No connection established|UNAVAILABLE|connect/i.test(message)) detail = `cannot connect (${/\b(E[A-Z]+ \S+)/.exec(message)?.[1] ?? message})`
+    else if (/ECONNREFUSED|No connection established|UNAVAILABLE|connect/i.test(message)) detail = `cannot connect (${/\b(E[A-Z]+ \S+?)\.?(?:\s|$)/.exec(message)?.[1] ?? message})`
     else detail = message
     return new StoreUnavailableError(endpoints, `${what}: ${detail}`)
   }
