@@ -7,11 +7,12 @@ import {displayUrl, type StoreLocation} from './url.js'
 
 type EtcdLocation = Extract<StoreLocation, {kind: 'etcd'}>
 
-/** etcd's own limit on operations in one transaction (--max-txn-ops, 128 by default). */
+/** Operations per batch of a write or append: under etcd's default --max-txn-ops of 128. */
 const MAX_TXN_OPS = 120
 /** Tries of a read-change-write before giving up (each retry means someone else wrote in between). */
 const UPDATE_TRIES = 50
 const MARKER = '_rev'
+const WRITE_BATCHES_IN_FLIGHT = 8
 /** How long the pass lock outlives a holder that died without releasing it. */
 const PASS_LOCK_TTL_S = 30
 
@@ -87,6 +88,7 @@ export class EtcdStore implements Store {
     let detail: string
     if (error.timedOut || /deadline|timed out|timeout/i.test(message)) detail = `did not answer within ${Math.round(this.timeoutMs / 1000)} s (down, unreachable, or without a quorum of its members)`
     else if (/authentication failed|invalid auth|user name is empty|auth: /i.test(message) || error.name === 'EtcdAuthenticationFailedError') detail = `refused the credentials of "${this.location.user ?? process.env.VIOLIN_ETCD_USER ?? ''}" (${message})`
+    else if (/too many operations in txn/i.test(message)) detail = `${message}: one change touched more keys than this etcd takes in one transaction (its --max-txn-ops, 128 by default); raise it, or make the change in smaller steps`
     else if (error.name === 'EtcdPermissionDeniedError' || /permission denied/i.test(message)) detail = `denied permission (${message})`
     else if (/ssl|tls|certificate|handshake|wrong version number/i.test(message)) detail = `TLS failed (${message})`
     else if (/ECONNREFUSED|No connection established|UNAVAILABLE|connect/i.test(message)) detail = `cannot connect (${/\b(E[A-Z]+ \S+?)\.?(?:\s|$)/.exec(message)?.[1] ?? message})`
@@ -157,9 +159,6 @@ export class EtcdStore implements Store {
       const {entries, markerRevision} = await this.readEntries(doc)
       const {value, result} = change(this.assemble(doc, entries, markerRevision !== '0'))
       const {puts, deletes} = this.changes(doc, entries, this.flatten(doc, value))
-      if (puts.length + deletes.length + 1 > MAX_TXN_OPS) {
-        throw new ViolinError(`${this.url}: this change of ${doc.name} writes ${puts.length + deletes.length} keys; one etcd transaction takes at most ${MAX_TXN_OPS}`, ExitCode.failure, 'make the change in smaller steps')
-      }
       const marker = this.docPrefix(doc) + MARKER
       const ops = [...puts.map(([k, v]) => this.client.put(k).value(v)), ...deletes.map((k) => this.client.delete().key(k)), this.client.put(marker).value(String(Date.now()))]
       const committed = await this.call(`writing ${doc.name}`, () =>
@@ -180,10 +179,17 @@ export class EtcdStore implements Store {
     const {entries} = await this.readEntries(doc)
     const {puts, deletes} = this.changes(doc, entries, this.flatten(doc, value))
     const ops = [...puts.map(([k, v]) => () => this.client.put(k).value(v)), ...deletes.map((k) => () => this.client.delete().key(k))]
-    for (let i = 0; i < ops.length; i += MAX_TXN_OPS) {
-      const batch = ops.slice(i, i + MAX_TXN_OPS).map((op) => op())
-      await this.call(`writing ${doc.name}`, () => this.client.if(this.docPrefix(doc) + MARKER, 'Mod', '>', -1).then(...batch).commit())
+    const batches: Array<typeof ops> = []
+    for (let i = 0; i < ops.length; i += MAX_TXN_OPS) batches.push(ops.slice(i, i + MAX_TXN_OPS))
+    // A few batches in flight: the history of 10,000 hosts is about 900 of them.
+    const next = async (): Promise<void> => {
+      for (let batch = batches.shift(); batch; batch = batches.shift()) {
+        const b = batch.map((op) => op())
+        // A transaction whose condition always holds: etcd3's way to send many operations at once.
+        await this.call(`writing ${doc.name}`, () => this.client.if(this.docPrefix(doc) + MARKER, 'Mod', '>', -1).then(...b).commit())
+      }
     }
+    await Promise.all(Array.from({length: WRITE_BATCHES_IN_FLIGHT}, next))
     await this.call(`writing ${doc.name}`, () => this.client.put(this.docPrefix(doc) + MARKER).value(String(Date.now())).exec())
   }
 

@@ -32,7 +32,7 @@ export function parseStoreUrl(url: string, what = 'VIOLIN_STORE'): StoreLocation
   }
   const prefix = (path ?? '').replace(/\/+$/, '')
   if (!prefix) bad('names no key prefix: add /PREFIX (every key violin writes lives under it)')
-  if (!PREFIX.test(prefix)) bad(`prefix "${prefix}" may hold only letters, digits, ".", "_", "-" and "/" between words`)
+  if (!PREFIX.test(prefix) || prefix.split('/').some((w) => w === '.' || w === '..')) bad(`prefix "${prefix}" may hold only letters, digits, ".", "_", "-" and "/" between words`)
   const location: StoreLocation = {kind: 'etcd', tls: scheme === 'etcds', endpoints, prefix}
   if (auth) {
     const colon = auth.indexOf(':')

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -41,6 +41,18 @@ describe('two admin machines against one etcd', function () {
     const [a, b] = await Promise.all([0, 1].map((i) => violinProcess(['host', 'add', 'twin', '--local', '--site', 's', '--driver', 'libvirt', '--uri', 'test:///default'], envOf(i))))
     assert.deepEqual([a!.exitCode, b!.exitCode].sort(), [0, 2], `${a!.stderr}${b!.stderr}`)
     assert.match(a!.stderr + b!.stderr, /host "twin" is already in the inventory/)
+  })
+
+  it('"store" in $VIOLIN_HOME/config.json chooses the store as VIOLIN_STORE does', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'violin-admin-config-'))
+    try {
+      writeFileSync(join(home, 'config.json'), JSON.stringify({store: etcd.url('two-admins')}))
+      const list = await violinProcess(['host', 'list', '--json'], {VIOLIN_HOME: home, VIOLIN_STORE: undefined})
+      assert.equal(list.exitCode, 0, list.stderr)
+      assert.ok((list.json as Array<{name: string}>).some((h) => h.name === 'h0'))
+    } finally {
+      rmSync(home, {recursive: true, force: true})
+    }
   })
 
   it('a removal on one machine is seen by the other', async () => {
