@@ -27,6 +27,8 @@ export interface EtcdOptions {
   rootPassword?: string
   /** etcd's --max-txn-ops (default etcd's own, 128). */
   maxTxnOps?: number
+  /** Where clients reach the members (default 127.0.0.1; the test bed's hosts need its bridge address). */
+  address?: string
 }
 
 export interface EtcdCluster {
@@ -55,10 +57,10 @@ export async function freePorts(n: number): Promise<number[]> {
   return ports
 }
 
-function makeCerts(dir: string): {ca: string; cert: string; key: string; server: {cert: string; key: string}} {
+function makeCerts(dir: string, address: string): {ca: string; cert: string; key: string; server: {cert: string; key: string}} {
   const run = (args: string[]) => execFileSync('openssl', args, {cwd: dir, stdio: 'pipe'})
   run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=violin-test-ca'])
-  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n')
+  writeFileSync(join(dir, 'san.ext'), `subjectAltName=IP:127.0.0.1,IP:${address},DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n`)
   for (const name of ['server', 'client']) {
     run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`])
     run(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', 'san.ext'])
@@ -72,17 +74,18 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdCluster>
   const ports = await freePorts(2 * n)
   const client = (i: number) => ports[2 * i]!
   const peer = (i: number) => ports[2 * i + 1]!
-  const certs = options.tls ? makeCerts(dir) : undefined
+  const certs = options.tls ? makeCerts(dir, options.address ?? '127.0.0.1') : undefined
   const scheme = options.tls ? 'https' : 'http'
   const cluster = Array.from({length: n}, (_, i) => `m${i}=http://127.0.0.1:${peer(i)}`).join(',')
   const children: Array<ChildProcess | undefined> = []
-  const endpoints = Array.from({length: n}, (_, i) => `127.0.0.1:${client(i)}`)
+  const address = options.address ?? '127.0.0.1'
+  const endpoints = Array.from({length: n}, (_, i) => `${address}:${client(i)}`)
   let first = true
 
   const startMember = async (i: number): Promise<void> => {
     const args = [
       `--name=m${i}`, `--data-dir=${join(dir, `m${i}`)}`,
-      `--listen-client-urls=${scheme}://127.0.0.1:${client(i)}`, `--advertise-client-urls=${scheme}://127.0.0.1:${client(i)}`,
+      `--listen-client-urls=${scheme}://${address}:${client(i)}`, `--advertise-client-urls=${scheme}://${address}:${client(i)}`,
       `--listen-peer-urls=http://127.0.0.1:${peer(i)}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peer(i)}`,
       `--initial-cluster=${cluster}`, `--initial-cluster-state=${existsSync(join(dir, `m${i}`)) ? 'existing' : 'new'}`, '--initial-cluster-token=violin-test',
       // Quick elections on a loaded CI machine without flapping; a small WAL.
