@@ -3,9 +3,7 @@ import type {Etcd3, IOptions, Lease, Namespace} from 'etcd3'
 
 import {ExitCode, PassLockedError, StoreUnavailableError, UsageError, ViolinError} from '../errors.js'
 import {type Doc, type DocSpec, identity, type Leadership, type LogName, type LogRecord, type Store, type StoreMember, type StoreStatus} from './store.js'
-import {displayUrl, type StoreLocation} from './url.js'
-
-type EtcdLocation = Extract<StoreLocation, {kind: 'etcd'}>
+import {displayUrl, type EtcdLocation} from './url.js'
 
 /** Operations per batch of a write or append: under etcd's default --max-txn-ops of 128. */
 const MAX_TXN_OPS = 120

@@ -5,6 +5,8 @@ export type StoreLocation =
   | {kind: 'file'; configDir: string; stateDir: string}
   | {kind: 'etcd'; tls: boolean; endpoints: string[]; prefix: string; user?: string; password?: string}
 
+export type EtcdLocation = Extract<StoreLocation, {kind: 'etcd'}>
+
 const ENDPOINT = /^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?):\d{1,5}$/i
 const PREFIX = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/
 
