@@ -33,10 +33,10 @@ export const EXIT_STATUS = [
   {key: 'usage', code: 2, short: 'usage error', meaning: 'Usage error: a bad flag, argument or size.'},
   {key: 'config', code: 3, short: 'config error', meaning: 'Config error: the inventory or a sim file is malformed. The file is named in the message and never overwritten.'},
   {key: 'notFound', code: 4, short: 'not found', meaning: 'Not found: an unknown host or VM.'},
-  {key: 'unreachable', code: 5, short: 'unreachable or timed out', meaning: "Unreachable: a host could not be reached, it timed out, or its hypervisor did not answer (libvirtd stopped, a wrong URI, no permission; no Xen)."},
+  {key: 'unreachable', code: 5, short: 'unreachable or timed out', meaning: "Unreachable: a host could not be reached, it timed out, or its hypervisor did not answer (libvirtd stopped, a wrong URI, no permission; no Xen); or the shared store (etcd) did not answer, refused TLS or the credentials, or lost its quorum."},
   {key: 'refused', code: 6, short: 'refused', meaning: 'Refused: SSH authentication failed, or the host key is unknown or changed.'},
   {key: 'partial', code: 7, short: 'partial', meaning: "Partial: some hosts (or their hypervisors) did not answer; the others' results were printed."},
-  {key: 'locked', code: 8, short: 'locked', meaning: 'Locked: another adaptation pass (violin adapt) holds the lock; its PID is in the message.'},
+  {key: 'locked', code: 8, short: 'locked', meaning: 'Locked: another adaptation pass (violin adapt) holds the lock; its PID (with a shared store, its machine and PID) is in the message.'},
 ]
 
 /**
@@ -61,7 +61,7 @@ export const VIRSH_VERBS = [
 ]
 
 /** Defaults that the ENVIRONMENT section prints; test/docs.test.ts checks them against src/. */
-export const DEFAULTS = {connectTimeoutSec: 10, commandTimeoutSec: 30, maxParallel: 32}
+export const DEFAULTS = {connectTimeoutSec: 10, commandTimeoutSec: 30, maxParallel: 32, storeTimeoutSec: 10}
 
 const ENVIRONMENT = [
   ['VIOLIN_HOME', 'The directory that holds `inventory.json` (default: `~/.config/violin`, following `XDG_CONFIG_HOME`).'],
@@ -70,6 +70,10 @@ const ENVIRONMENT = [
   ['VIOLIN_CONNECT_TIMEOUT', `Seconds to wait for an SSH connection to a host (default: ${DEFAULTS.connectTimeoutSec}).`],
   ['VIOLIN_COMMAND_TIMEOUT', `Seconds to wait for one command on a host (default: ${DEFAULTS.commandTimeoutSec}).`],
   ['VIOLIN_MAX_PARALLEL', `How many hosts are polled at once (default: ${DEFAULTS.maxParallel}).`],
+  ['VIOLIN_STORE', 'A shared store instead of the files: `etcd://`*HOST*`:`*PORT*`[,`*HOST*`:`*PORT*`...]/`*PREFIX*, or `etcds://` for TLS (also `store` in `$VIOLIN_HOME/config.json`). Every key lives under *PREFIX*. See **violin-store-status**(1).'],
+  ['VIOLIN_ETCD_CA, VIOLIN_ETCD_CERT, VIOLIN_ETCD_KEY', 'Files for `etcds://`: the CA that signed the members\' certificates, and a client certificate and its key.'],
+  ['VIOLIN_ETCD_USER, VIOLIN_ETCD_PASSWORD', 'Password auth for an etcd store (the user may also be in the URL: `etcd://`*USER*`@`...).'],
+  ['VIOLIN_STORE_TIMEOUT', `Seconds an etcd store has to answer before the command fails with exit status 5 (default: ${DEFAULTS.storeTimeoutSec}).`],
   ['SSH_AUTH_SOCK', 'The ssh-agent whose keys violin authenticates with, unless the host has an `--identity` file; without an agent, `~/.ssh/id_*` are tried.'],
   ['VIOLIN_DEBUG', 'When set, an unexpected error also prints its stack trace.'],
   ['VIOLIN_REQUIRE_INTEGRATION', "Tests only: with `1`, violin's integration tests fail instead of being skipped when the machine cannot run them."],
@@ -301,6 +305,10 @@ function mainPage(pkg, commands, examples) {
   out.push(
     '* `$VIOLIN_HOME/inventory.json`, else `~/.config/violin/inventory.json`',
     `  The inventory: hosts, their sites and drivers, and the VMs recorded on them. A malformed inventory is an error (exit status 3) and is never overwritten.`,
+    '* `$VIOLIN_HOME/state/` (or `$VIOLIN_STATE_DIR`), else `~/.local/state/violin/`',
+    '  What violin measured and decided: `migrations.jsonl`, `commands.jsonl`, `actions.jsonl`, `history.json`, `calibration.json`, and `adapt.lock` (the pass lock); `sim/` holds the same for simulated runs. With `VIOLIN_STORE` all of it, and the inventory, lives in etcd instead.',
+    '* `$VIOLIN_HOME/config.json`',
+    '  Optional: `{"store": "etcd://..."}` chooses the store as `VIOLIN_STORE` does.',
     '* `~/.ssh/known_hosts`',
     '  SSH host keys, checked like OpenSSH does; `--accept-new-host-key` records a new one. `VIOLIN_KNOWN_HOSTS` names another file.',
     '* `examples/*.yaml`',

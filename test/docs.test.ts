@@ -9,6 +9,7 @@ import {ExitCode} from '../src/errors.js'
 import {requireIntegration} from './helpers/integration.js'
 import {maxParallel} from '../src/services/fanout.js'
 import {DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS} from '../src/transport/transport.js'
+import {DEFAULT_STORE_TIMEOUT_MS} from '../src/store/open.js'
 
 // Needs `npm run build` first: the manifest, man/ and completions/ it writes.
 
@@ -20,7 +21,7 @@ interface Manifest {
 }
 interface GenDocs {
   EXIT_STATUS: {key: string; code: number; short: string; meaning: string}[]
-  DEFAULTS: {connectTimeoutSec: number; commandTimeoutSec: number; maxParallel: number}
+  DEFAULTS: {connectTimeoutSec: number; commandTimeoutSec: number; maxParallel: number; storeTimeoutSec: number}
   VIRSH_VERBS: [virsh: string, violin: string, difference: string][]
 }
 
@@ -199,6 +200,7 @@ describe('generated docs: man pages and completions', () => {
     it('has the defaults that src/ uses', () => {
       assert.equal(docs.DEFAULTS.connectTimeoutSec * 1000, DEFAULT_CONNECT_TIMEOUT_MS)
       assert.equal(docs.DEFAULTS.commandTimeoutSec * 1000, DEFAULT_COMMAND_TIMEOUT_MS)
+      assert.equal(docs.DEFAULTS.storeTimeoutSec * 1000, DEFAULT_STORE_TIMEOUT_MS)
       const saved = process.env.VIOLIN_MAX_PARALLEL
       delete process.env.VIOLIN_MAX_PARALLEL
       try {

@@ -7,7 +7,7 @@ import {FileStore} from './file-store.js'
 import type {Store} from './store.js'
 import {parseStoreUrl, type StoreLocation} from './url.js'
 
-const DEFAULT_TIMEOUT_S = 10
+export const DEFAULT_STORE_TIMEOUT_MS = 10_000
 
 /** The store URL in force: VIOLIN_STORE, else "store" in $VIOLIN_HOME/config.json, else the files. */
 export function storeLocation(): {location: StoreLocation; from: string} {
@@ -32,7 +32,7 @@ export function storeLocation(): {location: StoreLocation; from: string} {
 
 export function storeTimeoutMs(): number {
   const s = Number(process.env.VIOLIN_STORE_TIMEOUT)
-  return (Number.isFinite(s) && s > 0 ? s : DEFAULT_TIMEOUT_S) * 1000
+  return Number.isFinite(s) && s > 0 ? s * 1000 : DEFAULT_STORE_TIMEOUT_MS
 }
 
 /** Opens a store; etcd's client (gRPC) is loaded only when an etcd store is in use. */
