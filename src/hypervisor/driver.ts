@@ -92,6 +92,13 @@ export interface MigrateOptions {
   copyStorage?: boolean
   /** The source's libvirtd connects to the destination itself (virsh --p2p). */
   peerToPeer?: boolean
+  /**
+   * The migration must finish even if violin dies while it runs (the adaptation loop: a
+   * new leader finds it done). libvirt: --p2p, where the hypervisor has it; a migration the
+   * client drives is cancelled when the client goes (measured on the test bed: SIGKILL of
+   * violin 0.2 s into a 2 s migration left the VM on its source; with --p2p it arrived).
+   */
+  outliveClient?: boolean
   /** MiB/s; undefined for unlimited. */
   bandwidthMiBs?: number
   /** After this many seconds of live pre-copy, pause the VM so the copy converges (virsh --timeout). */
