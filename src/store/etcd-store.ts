@@ -83,10 +83,12 @@ export class EtcdStore implements Store {
   private explain(what: string, error: Error & {timedOut?: boolean}): StoreUnavailableError {
     const endpoints = this.location.endpoints.join(',')
     const message = error.message.replace(/\s+/g, ' ').trim()
+    if (/too many operations in txn/i.test(message)) {
+      return new StoreUnavailableError(endpoints, `${what}: ${message}: one change touched more keys than this etcd takes in one transaction (its --max-txn-ops, 128 by default); raise it, or make the change in smaller steps`, ExitCode.failure)
+    }
     let detail: string
     if (error.timedOut || /deadline|timed out|timeout/i.test(message)) detail = `did not answer within ${Math.round(this.timeoutMs / 1000)} s (down, unreachable, or without a quorum of its members)`
     else if (/authentication failed|invalid auth|user name is empty|auth: /i.test(message) || error.name === 'EtcdAuthenticationFailedError') detail = `refused the credentials of "${this.location.user ?? process.env.VIOLIN_ETCD_USER ?? ''}" (${message})`
-    else if (/too many operations in txn/i.test(message)) detail = `${message}: one change touched more keys than this etcd takes in one transaction (its --max-txn-ops, 128 by default); raise it, or make the change in smaller steps`
     else if (error.name === 'EtcdPermissionDeniedError' || /permission denied/i.test(message)) detail = `denied permission (${message})`
     else if (/ssl|tls|certificate|handshake|wrong version number/i.test(message)) detail = `TLS failed (${message})`
     else if (/ECONNREFUSED|No connection established|UNAVAILABLE|connect/i.test(message)) detail = `cannot connect (${/\b(E[A-Z]+ \S+?)\.?(?:\s|$)/.exec(message)?.[1] ?? message})`

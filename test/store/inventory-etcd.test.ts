@@ -46,4 +46,11 @@ describe('the inventory in etcd, changed by two managers at once', function () {
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult
     assert.match((rejected.reason as Error).message, /VM "shared" already belongs to environment "x[12]"/)
   })
+
+  it('a change larger than one etcd transaction fails, says so, and writes none of it', async () => {
+    const inventory = await open()
+    const vms = Object.fromEntries(Array.from({length: 200}, (_, i) => [`vm${i}`, {host: 'h1'}]))
+    await assert.rejects(inventory.setVms(vms), (e: Error & {exitCode?: number}) => e.exitCode === 1 && /--max-txn-ops/.test(e.message))
+    assert.deepEqual(Object.keys((await open()).vms()), [], 'nothing half written')
+  })
 })
