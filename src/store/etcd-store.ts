@@ -37,19 +37,7 @@ export class EtcdStore implements Store {
 
   static async open(location: EtcdLocation, timeoutMs: number): Promise<EtcdStore> {
     const {Etcd3} = await import('etcd3')
-    const options: IOptions = {
-      hosts: location.endpoints.map((e) => `${location.tls ? 'https' : 'http'}://${e}`),
-      dialTimeout: timeoutMs,
-      defaultCallOptions: (context) => (context.isStream ? {} : {deadline: Date.now() + timeoutMs}),
-    }
-    if (location.tls) options.credentials = tlsCredentials()
-    const user = location.user ?? process.env.VIOLIN_ETCD_USER
-    const password = location.password ?? process.env.VIOLIN_ETCD_PASSWORD
-    if (user) {
-      if (password === undefined) throw new UsageError(`etcd user "${user}" has no password`, 'give it in the URL (etcd://USER:PASSWORD@HOST:PORT/PREFIX) or in VIOLIN_ETCD_PASSWORD')
-      options.auth = {username: user, password, callOptions: {deadline: Date.now() + timeoutMs}}
-    }
-    const client = new Etcd3(options)
+    const client = new Etcd3(clientOptions(location, timeoutMs))
     return new EtcdStore(client, location, `${location.prefix}/`, timeoutMs, true)
   }
 
@@ -70,10 +58,14 @@ export class EtcdStore implements Store {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(Object.assign(new Error('timed out'), {timedOut: true})), this.timeoutMs + 500)
     })
+    const start = Date.now()
     try {
       return await Promise.race([run(), timeout])
     } catch (error) {
       if (error instanceof ViolinError) throw error
+      // At the deadline gRPC reports the last endpoint it tried ("connection refused" from a
+      // stopped member) although the live ones are what failed to answer: without a quorum.
+      if (Date.now() - start >= this.timeoutMs - 200) (error as {timedOut?: boolean}).timedOut = true
       throw this.explain(what, error as Error & {timedOut?: boolean})
     } finally {
       clearTimeout(timer)
@@ -82,7 +74,7 @@ export class EtcdStore implements Store {
 
   private explain(what: string, error: Error & {timedOut?: boolean}): StoreUnavailableError {
     const endpoints = this.location.endpoints.join(',')
-    const message = error.message.replace(/\s+/g, ' ').trim()
+    const message = error.message.replace(/\s+/g, ' ').replace(/^\d+ [A-Z_]+: /, '').replace(/No connection established\. Last error: (Error: )?/, '').replace(/\.? Resolution note:.*$/, '').trim()
     if (/too many operations in txn/i.test(message)) {
       return new StoreUnavailableError(endpoints, `${what}: ${message}: one change touched more keys than this etcd takes in one transaction (its --max-txn-ops, 128 by default); raise it, or make the change in smaller steps`, ExitCode.failure)
     }
@@ -126,8 +118,8 @@ export class EtcdStore implements Store {
       } catch {
         throw new StoreUnavailableError(this.location.endpoints.join(','), `${this.url} key ${this.docPrefix(doc)}${key} is not JSON: written by something other than violin`, ExitCode.config)
       }
-      if (slash >= 0 && doc.collections.includes(key.slice(0, slash))) (value[key.slice(0, slash)] as Record<string, unknown>)[decodeURIComponent(key.slice(slash + 1))] = parsed
-      else value[key] = parsed
+      if (slash >= 0 && doc.collections.includes(key.slice(0, slash))) setOwn(value[key.slice(0, slash)] as Record<string, unknown>, decodeURIComponent(key.slice(slash + 1)), parsed)
+      else setOwn(value, key, parsed)
     }
     return value
   }
@@ -191,6 +183,14 @@ export class EtcdStore implements Store {
     }
     await Promise.all(Array.from({length: WRITE_BATCHES_IN_FLIGHT}, next))
     await this.call(`writing ${doc.name}`, () => this.client.put(this.docPrefix(doc) + MARKER).value(String(Date.now())).exec())
+  }
+
+  async remove(doc: DocSpec): Promise<void> {
+    await this.call(`removing ${doc.name}`, () => this.client.delete().prefix(this.docPrefix(doc)).exec())
+  }
+
+  async clearLog(log: LogName): Promise<void> {
+    await this.call(`clearing ${log}`, () => this.client.delete().prefix(`${this.root}logs/${log}/`).exec())
   }
 
   async append(log: LogName, records: readonly object[]): Promise<void> {
@@ -307,25 +307,35 @@ export class EtcdStore implements Store {
     return new EtcdStore(this.client, this.location, `${this.root}${name}/`, this.timeoutMs, false)
   }
 
+  /**
+   * First one read through the cluster (linearizable: it needs a quorum), else exit 5; then
+   * each member on its own, at once: its Raft view and a read of its own, as etcdctl
+   * endpoint health does. A member that answers but cannot reach a quorum is not healthy.
+   */
   async status(): Promise<StoreStatus> {
     const {Etcd3} = await import('etcd3')
+    const read = await this.call('reading the revision', () => this.client.get(`${this.root}_health`).exec())
     const list = await this.call('listing the members', () => this.client.cluster.memberList({}))
-    const members: StoreMember[] = []
-    let revision: string | undefined
-    for (const m of list.members) {
-      const endpoint = (m.clientURLs[0] ?? '').replace(/^https?:\/\//, '')
-      const one = new Etcd3({hosts: m.clientURLs, ...(this.location.tls ? {credentials: tlsCredentials()} : {}), dialTimeout: 2000, defaultCallOptions: () => ({deadline: Date.now() + 2000})})
-      try {
-        const s = await Promise.race([one.maintenance.status(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('did not answer within 2.5 s')), 2500).unref())])
-        revision = revision === undefined || BigInt(s.header.revision) > BigInt(revision) ? s.header.revision : revision
-        members.push({name: m.name, endpoint, healthy: true, leader: s.leader === m.ID})
-      } catch (error) {
-        members.push({name: m.name, endpoint, healthy: false, error: (error as Error).message.split('\n')[0]})
-      } finally {
-        one.close()
-      }
-    }
-    return {backend: 'etcd', url: this.url, revision, members}
+    const memberTimeoutMs = Math.min(this.timeoutMs, 2000)
+    const members = await Promise.all(
+      list.members.map(async (m): Promise<StoreMember> => {
+        const endpoint = (m.clientURLs[0] ?? m.peerURLs[0] ?? '').replace(/^https?:\/\//, '')
+        if (m.clientURLs.length === 0) return {name: m.name, endpoint, healthy: false, error: 'not started yet (no client URL)'}
+        const one = new Etcd3({...clientOptions(this.location, memberTimeoutMs), hosts: m.clientURLs})
+        try {
+          const answer = Promise.all([one.maintenance.status(), one.get(`${this.root}_health`).exec()])
+          const [s] = await Promise.race([answer, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`did not answer within ${memberTimeoutMs / 1000} s`)), memberTimeoutMs + 500).unref())])
+          if (s.errors?.length) return {name: m.name, endpoint, healthy: false, leader: s.leader === m.ID, error: s.errors.join('; ')}
+          return {name: m.name, endpoint, healthy: true, leader: s.leader === m.ID}
+        } catch (error) {
+          return {name: m.name, endpoint, healthy: false, error: shortError(error as Error, memberTimeoutMs)}
+        } finally {
+          one.close()
+        }
+      }),
+    )
+    members.sort((a, b) => a.name.localeCompare(b.name) || a.endpoint.localeCompare(b.endpoint))
+    return {backend: 'etcd', url: this.url, revision: read.header.revision, members}
   }
 
   async close(): Promise<void> {
@@ -333,6 +343,38 @@ export class EtcdStore implements Store {
     this.sampleLease?.lease.release()
     this.client.close()
   }
+}
+
+/** The client's options: endpoints, timeouts, TLS and credentials of a location. */
+function clientOptions(location: EtcdLocation, timeoutMs: number): IOptions {
+  const options: IOptions = {
+    hosts: location.endpoints.map((e) => `${location.tls ? 'https' : 'http'}://${e}`),
+    dialTimeout: timeoutMs,
+    defaultCallOptions: (context) => (context.isStream ? {} : {deadline: Date.now() + timeoutMs}),
+  }
+  if (location.tls) options.credentials = tlsCredentials()
+  const user = location.user ?? process.env.VIOLIN_ETCD_USER
+  const password = location.password ?? process.env.VIOLIN_ETCD_PASSWORD
+  if (user) {
+    if (password === undefined) throw new UsageError(`etcd user "${user}" has no password`, 'give it in the URL (etcd://USER:PASSWORD@HOST:PORT/PREFIX) or in VIOLIN_ETCD_PASSWORD')
+    // A deadline per call: the token is fetched again whenever it expires, long after the store was opened.
+    options.auth = {username: user, password, callOptions: () => ({deadline: Date.now() + timeoutMs})}
+  }
+  return options
+}
+
+/** gRPC's long messages in a few words, for a table cell. */
+function shortError(error: Error, timeoutMs: number): string {
+  const message = error.message.replace(/\s+/g, ' ').trim()
+  if (/ECONNREFUSED/.test(message)) return 'connection refused'
+  if (/deadline|did not answer|timed out/i.test(message)) return `did not answer within ${timeoutMs / 1000} s (down, or cut off from a quorum)`
+  if (/ssl|tls|certificate|handshake/i.test(message)) return `TLS failed (${message.slice(0, 120)})`
+  return message.replace(/^\d+ [A-Z_]+: /, '').replace(/ Resolution note:.*$/, '').slice(0, 160)
+}
+
+/** obj[name] = value, also for a host named "__proto__" (a plain assignment would set the object's prototype and lose the entry). */
+function setOwn(obj: Record<string, unknown>, name: string, value: unknown): void {
+  Object.defineProperty(obj, name, {value, enumerable: true, writable: true, configurable: true})
 }
 
 /** TLS from VIOLIN_ETCD_CA, VIOLIN_ETCD_CERT and VIOLIN_ETCD_KEY (files). */

@@ -74,6 +74,14 @@ export class FileStore implements Store {
     await writeFileAtomic(this.path(doc), JSON.stringify(value, null, doc.home === 'config' ? 2 : 1) + '\n', 0o600)
   }
 
+  async remove(doc: DocSpec): Promise<void> {
+    await rm(this.path(doc), {force: true})
+  }
+
+  async clearLog(log: LogName): Promise<void> {
+    await rm(this.logPath(log), {force: true})
+  }
+
   logPath(log: LogName): string {
     return join(this.stateDir, `${log}.jsonl`)
   }

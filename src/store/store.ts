@@ -35,6 +35,8 @@ export interface LogRecord {
   where: string
 }
 
+export const LOGS: readonly LogName[] = ['migrations', 'commands', 'actions']
+
 export interface StoreMember {
   name: string
   endpoint: string
@@ -77,9 +79,13 @@ export interface Store {
   update<T>(doc: DocSpec, change: (current: Doc | undefined) => {value: Doc; result: T}): Promise<T>
   /** Writes a document whole, for a writer that holds the pass lock (the history). */
   write(doc: DocSpec, value: Doc): Promise<void>
+  /** Removes a document whole (store copy --force onto a store that has one the source lacks). */
+  remove(doc: DocSpec): Promise<void>
   append(log: LogName, records: readonly object[]): Promise<void>
   /** Where a log lives (a path, or URL and key prefix), for messages. */
   whereLog(log: LogName): string
+  /** Empties a log (store copy --force onto a store with records of its own). */
+  clearLog(log: LogName): Promise<void>
   /** The log's records as their JSON text, oldest first, each with where it is ("line 4", "key ..."). */
   readLog(log: LogName): Promise<LogRecord[]>
   /** One host's latest usage sample, gone by itself after ttlMs unless written again. */

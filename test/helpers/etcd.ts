@@ -29,6 +29,8 @@ export interface EtcdOptions {
   maxTxnOps?: number
   /** Where clients reach the members (default 127.0.0.1; the test bed's hosts need its bridge address). */
   address?: string
+  /** etcd's --auth-token-ttl in seconds (default 300): how long an idle client's token lives. */
+  authTokenTtlS?: number
 }
 
 export interface EtcdCluster {
@@ -92,6 +94,7 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdCluster>
       '--heartbeat-interval=100', '--election-timeout=1000', '--snapshot-count=10000', '--quota-backend-bytes=1073741824',
       '--log-level=error', '--logger=zap',
       ...(options.maxTxnOps ? [`--max-txn-ops=${options.maxTxnOps}`] : []),
+      ...(options.authTokenTtlS ? [`--auth-token-ttl=${options.authTokenTtlS}`] : []),
       ...(certs ? [`--cert-file=${certs.server.cert}`, `--key-file=${certs.server.key}`, `--trusted-ca-file=${certs.ca}`, '--client-cert-auth=true'] : []),
     ]
     mkdirSync(join(dir, 'logs'), {recursive: true})
