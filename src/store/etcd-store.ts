@@ -23,7 +23,7 @@ const PASS_LOCK_TTL_S = 30
  */
 export class EtcdStore implements Store {
   readonly backend = 'etcd'
-  private sampleLease?: {lease: Lease; ttlS: number}
+  private readonly sampleLeases = new Map<string, {lease: Lease; ttlS: number}>()
   private appended = 0
 
   private constructor(
@@ -211,22 +211,29 @@ export class EtcdStore implements Store {
     return response.kvs.map((kv) => ({text: kv.value.toString(), where: `key ${kv.key.toString()}`}))
   }
 
-  /** The agent's lease: granted once, kept alive by each sample; a new one if it was lost. */
+  /**
+   * Each host's sample has a lease of its own, granted once and kept alive by each sample
+   * (a new one if it was lost): one process writing for several hosts (a test, the fleet
+   * bench) keeps each key alive only as long as that host's samples come.
+   */
   async putSample(host: string, sample: object, ttlMs: number): Promise<void> {
     const ttlS = Math.max(2, Math.ceil(ttlMs / 1000))
+    const key = this.sampleKey(host)
     await this.call(`writing the sample of ${host}`, async () => {
-      if (this.sampleLease && this.sampleLease.ttlS === ttlS) {
-        await this.sampleLease.lease.keepaliveOnce().catch(() => {
-          this.sampleLease = undefined
+      let held = this.sampleLeases.get(host)
+      if (held && held.ttlS === ttlS) {
+        await held.lease.keepaliveOnce().catch(() => {
+          held = undefined
         })
       }
-      if (!this.sampleLease || this.sampleLease.lease.revoked()) {
+      if (!held || held.ttlS !== ttlS || held.lease.revoked()) {
         const lease = this.client.lease(ttlS, {autoKeepAlive: false})
         lease.on('lost', () => undefined)
         await lease.grant()
-        this.sampleLease = {lease, ttlS}
+        held = {lease, ttlS}
+        this.sampleLeases.set(host, held)
       }
-      await this.sampleLease.lease.put(this.sampleKey(host)).value(JSON.stringify(sample))
+      await held.lease.put(key).value(JSON.stringify(sample))
     })
   }
 
@@ -397,7 +404,7 @@ export class EtcdStore implements Store {
 
   async close(): Promise<void> {
     if (!this.owner) return
-    this.sampleLease?.lease.release()
+    for (const {lease} of this.sampleLeases.values()) lease.release()
     this.client.close()
   }
 }
