@@ -3,6 +3,7 @@
  * imports bench/NAME.ts and awaits its `main()`.
  */
 const BENCHES: Record<string, string> = {
+  fleet: 'agents writing samples of 1,000 and 10,000 hosts (10 VMs each) into a 3-member etcd: writes/s, latency p50/p99, usage --json and adapt --once --dry-run over them, vs SSH polling of 50 hosts per host',
   mesh: "CPU per frame through violin's userspace switch daemon vs a bare Node UDP relay",
   'mesh-net': 'VM-to-VM TCP, RTT and outage after a move over both data planes (userspace switches in violin agents, kernel VXLAN) in network namespaces, vs socat alone and the bare underlay (root)',
   plan: 'time to build one adaptation plan per policy for 1,000 and 10,000 hosts (10 VMs each), and the 10k/1k ratio',

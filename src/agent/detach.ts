@@ -49,3 +49,31 @@ export async function spawnDetached(args: string[], dir: string | undefined, wai
   }
   throw new Error(`the agent (pid ${child.pid}) did not answer on ${paths.socket} within ${waitMs} ms; see ${paths.log}`)
 }
+
+/**
+ * Starts `violin agent ARGS` (the sampler: --store) as a daemon, output appended to
+ * DIR/sampler.log. Resolves with its PID once its first sample is in the store (it writes
+ * DIR/sampler.ready); rejects with the log's last lines if it exits first.
+ */
+export async function spawnSamplerDetached(args: string[], dir: string, waitMs = 30_000): Promise<number> {
+  const {samplerPaths} = await import('./sampler.js')
+  const paths = samplerPaths(dir)
+  mkdirSync(dir, {recursive: true, mode: 0o700})
+  const log = openSync(paths.log, 'a', 0o600)
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'agent', ...args], {detached: true, stdio: ['ignore', log, log]})
+  closeSync(log)
+  let exited: number | null | undefined
+  child.once('exit', (code) => (exited = code))
+  child.unref()
+  const deadline = Date.now() + waitMs
+  while (Date.now() < deadline) {
+    if (exited !== undefined) throw new Error(`the sampler exited (status ${exited}) before its first sample reached the store; ${paths.log} ends with:\n${logTail(paths.log)}`)
+    let ready = ''
+    try {
+      ready = readFileSync(paths.ready, 'utf8').trim()
+    } catch {}
+    if (ready === String(child.pid)) return child.pid!
+    await sleep(100)
+  }
+  throw new Error(`the sampler (pid ${child.pid}) wrote no sample within ${waitMs / 1000} s; see ${paths.log}`)
+}

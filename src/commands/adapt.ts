@@ -38,7 +38,7 @@ export default class Adapt extends ViolinCommand {
 
 Policies: violin (seeds 000/002: high-demand VMs per core, moves that even out the site), idc (seed 003: AR(1)-confirmed hotspots of CPU, swap writes and NIC; balloon steps; victims by volume and the traffic between VMs), sandpiper (volume per MiB), none (report only). Guards: --max-migrations per pass, a cooldown per VM, a hold time, hosts in maintenance or in a migration never chosen, the head node never leaves its site.
 
-In the foreground (the default) it prints one line per decision and runs until SIGINT or SIGTERM: the action in flight finishes, the history is written, exit 0; a second signal exits at once (130 for SIGINT, 143 for SIGTERM). --once runs one pass, for cron: it prints each action it took and its outcome, and nothing when there was nothing to do; --quiet leaves only failures (on stderr). A line is kept under 160 characters: a long reason is cut (…) and whole in --json, as are an environment's VM by VM moves. One pass at a time per state directory: a second one exits 8 naming the holder's PID. With --connect (a sim file, one libvirt URI) the history stays in memory and no lock is taken. Simulated hosts of the inventory keep their history and lock in the state dir's sim/, and every simulated run's migrations go there too: never among the real measurements. On a terminal a live line at the bottom says which pass runs and what has been done so far.
+In the foreground (the default) it prints one line per decision and runs until SIGINT or SIGTERM: the action in flight finishes, the history is written, exit 0; a second signal exits at once (130 for SIGINT, 143 for SIGTERM). --once runs one pass, for cron: it prints each action it took and its outcome, and nothing when there was nothing to do; --quiet leaves only failures (on stderr). A line is kept under 160 characters: a long reason is cut (…) and whole in --json, as are an environment's VM by VM moves. --once --dry-run leaves the history as it was; a dry run in the foreground keeps it. One pass at a time per state directory: a second one exits 8 naming the holder's PID. With --connect (a sim file, one libvirt URI) the history stays in memory and no lock is taken. Simulated hosts of the inventory keep their history and lock in the state dir's sim/, and every simulated run's migrations go there too: never among the real measurements. On a terminal a live line at the bottom says which pass runs and what has been done so far.
 
 On a simulation scenario (--connect sim:examples/scenarios/icac-1.yaml) the same loop runs on the simulator's accelerated clock until every environment has ended, then prints their run times (average and overall as the ICAC paper defines them; printed under --quiet too; with --json: {passes, scenario}). Its interval is the scenario's interval_s unless --interval is given.
 
@@ -106,7 +106,9 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
         totals.actions += pass.result.outcomes.length
         totals.failed += pass.result.outcomes.filter((o) => !o.ok).length
         lastSummary = `${summaryLine(passes.length, pass.result, totals)} · `
-        if (session.inventory) await history.save().catch((error: Error) => this.status?.print(() => this.logToStderr(`warning: history not saved: ${error.message}`)))
+        // One dry pass (--once --dry-run) asks what a pass would do and changes nothing, the
+        // history included; a foreground dry run keeps it, as an observer building its windows.
+        if (session.inventory && !(flags.once && flags['dry-run'])) await history.save().catch((error: Error) => this.status?.print(() => this.logToStderr(`warning: history not saved: ${error.message}`)))
         if (world?.over) break
         if (!flags.once) await this.pause(session.hosts.every((h) => h.driver === 'sim'), world !== undefined, stop.signal)
       } while (!flags.once && !stop.signal.aborted)

@@ -25,8 +25,12 @@ export interface HostRecord {
   nic?: string
   /** In maintenance (`host drain`): the adaptation loop and placement put nothing new here. */
   maintenance?: boolean
-  /** How violin starts this host's agent (the udp data plane): the command, and the agent's directory. */
-  agent?: {command?: string[]; dir?: string}
+  /**
+   * How violin starts this host's agent (the udp data plane): the command, and the agent's
+   * directory; `store`: the host reports its usage through its agent's samples in the
+   * shared store (violin agent --store), and is not polled over SSH.
+   */
+  agent?: {command?: string[]; dir?: string; store?: boolean}
   /** What `host check` found last. */
   discovered?: {cores: number; memoryMiB: number; hypervisor: string; hypervisorVersion?: string; checkedAt: string}
 }

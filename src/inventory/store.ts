@@ -218,6 +218,22 @@ export class Inventory {
     })
   }
 
+  /** Marks a host as reporting its usage through its agent's samples in the store (or not); returns whether it changed. */
+  setAgentStore(name: string, on: boolean): Promise<boolean> {
+    return this.update((data) => {
+      const h = data.hosts[name]
+      if (!h) throw new NotFoundError(`host "${name}" is not in the inventory`, 'violin host list')
+      if (Boolean(h.agent?.store) === on) return false
+      if (on) h.agent = {...h.agent, store: true}
+      else if (h.agent) {
+        const {store: _, ...rest} = h.agent
+        if (Object.keys(rest).length > 0) h.agent = rest
+        else delete h.agent
+      }
+      return true
+    })
+  }
+
   removeHost(name: string): Promise<HostRecord> {
     return this.update((data) => {
       const h = data.hosts[name]
@@ -274,6 +290,7 @@ export function validateDoc(path: string, doc: unknown): InventoryData {
       if (!isObject(a)) fail(`${at}.agent`, 'must be an object')
       if (a.command !== undefined && !(Array.isArray(a.command) && a.command.length > 0 && a.command.every((w) => typeof w === 'string' && w))) fail(`${at}.agent.command`, 'must be a non-empty list of words')
       if (a.dir !== undefined && !(typeof a.dir === 'string' && a.dir.startsWith('/'))) fail(`${at}.agent.dir`, 'must be an absolute path')
+      if (a.store !== undefined && typeof a.store !== 'boolean') fail(`${at}.agent.store`, 'must be true or false')
     }
     if (!isObject(r.transport)) fail(`${at}.transport`, 'must be an object')
     const t = r.transport as Record<string, unknown>

@@ -2,6 +2,7 @@ import type {HostSample} from '../hypervisor/driver.js'
 import type {HostRecord} from '../inventory/host.js'
 import {fanout} from '../services/fanout.js'
 import type {Session} from '../services/session.js'
+import {readAgentPairs} from './agent-samples.js'
 import {type HostUsage, type VmUsage, usageBetween} from './rates.js'
 
 export interface UsageReport {
@@ -42,17 +43,38 @@ export function report(hosts: HostRecord[], before: Samples, after: Samples): Us
 }
 
 /**
- * One `violin usage` reading: sample, wait the interval, sample again. From `previous`
- * samples (a loop's last reading) it waits only what is left of the interval since then.
+ * One `violin usage` reading. Hosts polled over SSH (or locally): sample, wait the
+ * interval, sample again; from `previous` samples (a loop's last reading) it waits only
+ * what is left of the interval since then. Hosts whose agents report through the store
+ * (agent.store) are read at the end, all in one read of the store: their agent's last two
+ * samples, no waiting; a session of such hosts alone does not wait at all.
  */
 export async function pollUsage(session: Session, hosts: HostRecord[], intervalMs: number, previous?: Samples, signal?: AbortSignal): Promise<{report: UsageReport; samples: Samples}> {
-  let before = previous
-  let waitMs = intervalMs
-  if (before) {
-    const times = [...before.values()].flatMap((s) => (s instanceof Error ? [] : [s.timeMs]))
-    if (times.length > 0) waitMs = Math.max(0, intervalMs - (session.clock.now() - Math.max(...times)))
-  } else before = await sampleHosts(session, hosts)
-  await session.clock.sleep(waitMs, signal)
-  const after = await sampleHosts(session, hosts)
+  const viaAgent = hosts.filter((h) => h.agent?.store)
+  const polled = viaAgent.length === 0 ? hosts : hosts.filter((h) => !h.agent?.store)
+  let before: Samples = new Map()
+  let after: Samples = new Map()
+  if (polled.length > 0) {
+    let waitMs = intervalMs
+    const earlier = previous && polled.every((h) => previous.has(h.name)) ? previous : undefined
+    if (earlier) {
+      const times = polled.flatMap((h) => {
+        const s = earlier.get(h.name)
+        return !s || s instanceof Error ? [] : [s.timeMs]
+      })
+      if (times.length > 0) waitMs = Math.max(0, intervalMs - (session.clock.now() - Math.max(...times)))
+      before = earlier
+    } else before = await sampleHosts(session, polled)
+    await session.clock.sleep(waitMs, signal)
+    after = await sampleHosts(session, polled)
+  }
+  if (viaAgent.length > 0) {
+    const pairs = await readAgentPairs(await session.store(), viaAgent)
+    before = new Map(before)
+    for (const [name, pair] of pairs) {
+      before.set(name, pair instanceof Error ? pair : pair.prev)
+      after.set(name, pair instanceof Error ? pair : pair.last)
+    }
+  }
   return {report: report(hosts, before, after), samples: after}
 }

@@ -22,6 +22,8 @@ export interface AddHostInput {
   cpuOvercommit?: number
   agentCommand?: string[]
   agentDir?: string
+  /** The host's usage comes from its agent's samples in the shared store, not SSH polling. */
+  agentStore?: boolean
   nic?: string
   force: boolean
   /** Connect once and record the host's SSH key in known_hosts (an --ssh host only). */
@@ -59,7 +61,7 @@ export async function addHost(input: AddHostInput): Promise<HostRecord> {
     ...(input.domainType ? {domainType: input.domainType} : {}),
     ...(input.cpuOvercommit ? {cpuOvercommit: input.cpuOvercommit} : {}),
     ...(input.nic ? {nic: input.nic} : {}),
-    ...(input.agentCommand || input.agentDir ? {agent: {...(input.agentCommand ? {command: input.agentCommand} : {}), ...(input.agentDir ? {dir: input.agentDir} : {})}} : {}),
+    ...(input.agentCommand || input.agentDir || input.agentStore ? {agent: {...(input.agentCommand ? {command: input.agentCommand} : {}), ...(input.agentDir ? {dir: input.agentDir} : {}), ...(input.agentStore ? {store: true} : {})}} : {}),
   }
   checkHostNames(record)
   const inventory = await Inventory.open()

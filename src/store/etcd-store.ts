@@ -23,7 +23,7 @@ const PASS_LOCK_TTL_S = 30
  */
 export class EtcdStore implements Store {
   readonly backend = 'etcd'
-  private sampleLease?: {lease: Lease; ttlS: number}
+  private readonly sampleLeases = new Map<string, {lease: Lease; ttlS: number}>()
   private appended = 0
 
   private constructor(
@@ -211,23 +211,81 @@ export class EtcdStore implements Store {
     return response.kvs.map((kv) => ({text: kv.value.toString(), where: `key ${kv.key.toString()}`}))
   }
 
-  /** The agent's lease: granted once, kept alive by each sample; a new one if it was lost. */
+  /**
+   * Each host's sample has a lease of its own, granted once and kept alive by each sample
+   * (a new one if it was lost): one process writing for several hosts (a test, the fleet
+   * bench) keeps each key alive only as long as that host's samples come.
+   */
   async putSample(host: string, sample: object, ttlMs: number): Promise<void> {
     const ttlS = Math.max(2, Math.ceil(ttlMs / 1000))
+    const key = this.sampleKey(host)
     await this.call(`writing the sample of ${host}`, async () => {
-      if (this.sampleLease && this.sampleLease.ttlS === ttlS) {
-        await this.sampleLease.lease.keepaliveOnce().catch(() => {
-          this.sampleLease = undefined
+      let held = this.sampleLeases.get(host)
+      if (held && held.ttlS === ttlS) {
+        await held.lease.keepaliveOnce().catch(() => {
+          held = undefined
         })
       }
-      if (!this.sampleLease || this.sampleLease.lease.revoked()) {
+      if (!held || held.ttlS !== ttlS || held.lease.revoked()) {
         const lease = this.client.lease(ttlS, {autoKeepAlive: false})
         lease.on('lost', () => undefined)
         await lease.grant()
-        this.sampleLease = {lease, ttlS}
+        held = {lease, ttlS}
+        this.sampleLeases.set(host, held)
       }
-      await this.sampleLease.lease.put(`${this.root}samples/${host}`).value(JSON.stringify(sample))
+      await held.lease.put(key).value(JSON.stringify(sample))
     })
+  }
+
+  /**
+   * The one key a host's sample lives at. The name is URI-encoded: no "/" survives, so a
+   * name cannot reach into another host's key or out of samples/ ("a/../b" is a%2F..%2Fb).
+   */
+  sampleKey(host: string): string {
+    if (!host) throw new UsageError('a sample needs a host name')
+    return `${this.root}samples/${encodeURIComponent(host)}`
+  }
+
+  /**
+   * Credentials for one host's agent (etcd auth on): a role violin-agent-HOST that may read
+   * and write exactly the key of that host's sample, and a user of the same name holding
+   * only that role, with a new random password (set anew on each call: the old one stops
+   * working). Run with the admin's credentials.
+   */
+  async agentUser(host: string): Promise<{user: string; password: string; key: string}> {
+    const key = this.sampleKey(host)
+    const name = `violin-agent-${encodeURIComponent(host)}`
+    const {randomBytes} = await import('node:crypto')
+    const password = randomBytes(24).toString('base64url')
+    await this.call(`creating the etcd role ${name}`, async () => {
+      const role = this.client.role(name)
+      const exists = await role.permissions().then(
+        () => true,
+        (error: Error) => {
+          if (/role name not found|not found/i.test(error.message)) return false
+          throw error
+        },
+      )
+      if (exists) {
+        // Whatever it held before goes: the role grants this one key and nothing else.
+        for (const p of await role.permissions()) await role.revoke(p)
+      } else await role.create()
+      await role.grant({permission: 'Readwrite', key})
+      const user = this.client.user(name)
+      const created = await user.create(password).then(
+        () => true,
+        (error: Error) => {
+          if (/user name already exists|already exists/i.test(error.message)) return false
+          throw error
+        },
+      )
+      if (!created) {
+        await user.setPassword(password)
+        for (const r of await user.roles()) if (r.name !== name) await user.removeRole(r)
+      }
+      await user.addRole(role)
+    })
+    return {user: name, password, key}
   }
 
   async readSamples(): Promise<Map<string, unknown>> {
@@ -235,7 +293,13 @@ export class EtcdStore implements Store {
     const response = await this.call('reading the agents\' samples', () => this.client.getAll().prefix(prefix).exec())
     const out = new Map<string, unknown>()
     for (const kv of response.kvs) {
-      const host = kv.key.toString().slice(prefix.length)
+      const key = kv.key.toString().slice(prefix.length)
+      let host: string
+      try {
+        host = decodeURIComponent(key)
+      } catch {
+        continue // not a key violin writes
+      }
       try {
         out.set(host, JSON.parse(kv.value.toString()))
       } catch {
@@ -340,7 +404,7 @@ export class EtcdStore implements Store {
 
   async close(): Promise<void> {
     if (!this.owner) return
-    this.sampleLease?.lease.release()
+    for (const {lease} of this.sampleLeases.values()) lease.release()
     this.client.close()
   }
 }
@@ -350,6 +414,8 @@ function clientOptions(location: EtcdLocation, timeoutMs: number): IOptions {
   const options: IOptions = {
     hosts: location.endpoints.map((e) => `${location.tls ? 'https' : 'http'}://${e}`),
     dialTimeout: timeoutMs,
+    // The samples of 10,000 hosts (10 VMs each) come in one range read of about 40 MiB: above gRPC's 4 MiB default.
+    grpcOptions: {'grpc.max_receive_message_length': 512 * 1024 * 1024},
     defaultCallOptions: (context) => (context.isStream ? {} : {deadline: Date.now() + timeoutMs}),
   }
   if (location.tls) options.credentials = tlsCredentials()

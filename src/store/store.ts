@@ -92,6 +92,11 @@ export interface Store {
   putSample(host: string, sample: object, ttlMs: number): Promise<void>
   /** Every fresh sample, in one read. */
   readSamples(): Promise<Map<string, unknown>>
+  /**
+   * etcd with auth: a user (with a new random password) whose only right is to read and
+   * write this host's sample key. Absent from the file store.
+   */
+  agentUser?(host: string): Promise<{user: string; password: string; key: string}>
   /** One adaptation pass at a time across everyone sharing this store; PassLockedError names the holder. */
   lockPass(): Promise<() => Promise<void>>
   /**
