@@ -283,6 +283,7 @@ export class EtcdStore implements Store {
     const resign = async (): Promise<void> => {
       this.closers.delete(resign)
       await campaign.resign().catch(() => undefined)
+      await endWatches(election)
     }
     this.closers.add(resign)
     // Listened to at once: the campaign may be elected before the observer below is set up.
@@ -369,6 +370,19 @@ export class EtcdStore implements Store {
     this.sampleLease?.lease.release()
     this.client.close()
   }
+}
+
+/**
+ * A campaign still waiting when it resigns keeps watching the leader's key, and etcd3's
+ * watch manager reconnects a watch forever, even after the client is closed: the process
+ * would never exit. The election's watches are cancelled (a second at most), then dropped.
+ */
+async function endWatches(election: object): Promise<void> {
+  const manager = (election as {namespace?: {watchManager?: {watchers: Array<{cancel(): Promise<void>}>}}}).namespace?.watchManager
+  if (!manager) return
+  const watchers = [...manager.watchers]
+  await Promise.race([Promise.all(watchers.map((w) => w.cancel().catch(() => undefined))), new Promise((resolve) => setTimeout(resolve, 1000).unref())])
+  manager.watchers = []
 }
 
 /** The client's options: endpoints, timeouts, TLS and credentials of a location. */
