@@ -133,10 +133,10 @@ describe('violin adapt on two machines sharing an etcd store', function () {
   })
 
   it('adapt --once on two machines at once: one pass runs, the other exits 8 naming the holder; --min-gap skips a pass run too recently', async () => {
-    // A libvirt test host: the pass measures over a real --interval, so the two overlap.
+    // A libvirt test host: the pass measures over a real --interval (8 s: longer than the two start-ups differ on a loaded machine), so the two overlap.
     const add = await violinProcess(['host', 'add', 'lab', '--local', '--site', 's', '--driver', 'libvirt', '--uri', 'test:///default'], envOf(0))
     assert.equal(add.exitCode, 0, add.stderr)
-    const [a, b] = await Promise.all([0, 1].map((i) => violinProcess(['adapt', '--once', '--policy', 'none', '--interval', '4'], envOf(i))))
+    const [a, b] = await Promise.all([0, 1].map((i) => violinProcess(['adapt', '--once', '--policy', 'none', '--interval', '8'], envOf(i))))
     assert.deepEqual([a!.exitCode, b!.exitCode].sort(), [0, 8], `${a!.stderr}\n---\n${b!.stderr}`)
     const refused = a!.exitCode === 8 ? a! : b!
     assert.match(refused.stderr, /another adaptation pass is running \(on \S+ pid \d+\); lock .*lock\/adapt/)
