@@ -4,6 +4,8 @@ import {moveEnvironment} from '../services/env-migrate.js'
 import {planMigration, runMigration} from '../services/migration.js'
 import type {Session} from '../services/session.js'
 import {schedInfo, setVmMemory} from '../services/vms.js'
+import type {Store} from '../store/store.js'
+import {closeIntent, openIntent} from './intents.js'
 
 export interface ActionOutcome {
   action: Action
@@ -19,7 +21,8 @@ async function migrate(session: Session, history: History, vm: string, from: str
   history.markMigrating([from, to], now + MIGRATION_MARK_MS)
   // runMigration starts and joins the environment's switch on the destination first (issue 4).
   try {
-    const planned = await planMigration(session, vm, to, {live: true}, {hosts: [from]})
+    // A migration finishes even if this violin dies during it: the next leader finds it done.
+    const planned = await planMigration(session, vm, to, {live: true, outliveClient: true}, {hosts: [from]})
     await runMigration(session, planned)
     history.recordMigration(vm, session.clock.now())
   } finally {
@@ -32,7 +35,7 @@ async function migrate(session: Session, history: History, vm: string, from: str
 async function migrateEnvironment(session: Session, history: History, moves: Array<{vm: string; from: string; to: string}>): Promise<void> {
   const hosts = [...new Set(moves.flatMap((m) => [m.from, m.to]))]
   history.markMigrating(hosts, session.clock.now() + MIGRATION_MARK_MS)
-  const done = await moveEnvironment(session, moves.map((m) => ({...m})), {maxParallel: ENVIRONMENT_MOVES_AT_ONCE, live: true, copyStorage: false}).finally(() => history.endMigrating(hosts, session.clock.now()))
+  const done = await moveEnvironment(session, moves.map((m) => ({...m})), {maxParallel: ENVIRONMENT_MOVES_AT_ONCE, live: true, copyStorage: false, outliveClient: true}).finally(() => history.endMigrating(hosts, session.clock.now()))
   for (const m of done) if (m.result) history.recordMigration(m.vm, session.clock.now())
   const failed = done.filter((m) => m.error)
   if (failed.length > 0) throw new Error(`${failed.length} of ${done.length} moves failed: ${failed.map((m) => `${m.vm}: ${m.error!.message}`).join('; ')}`)
@@ -56,23 +59,39 @@ async function perform(session: Session, history: History, action: Action): Prom
   }
 }
 
+/** Where a pass on the inventory announces its actions (./intents.ts), and whether it may still act. */
+export interface Journal {
+  store: Store
+  /** "host pid N". */
+  by: string
+  /** Asked before each action (the leader: does it still lead?); false: no further action starts. */
+  mayAct?: () => Promise<boolean>
+}
+
 /**
  * Carries out a plan's actions in order. One that fails is reported and the rest go on;
- * once `signal` is aborted (SIGINT/SIGTERM) the action in flight finishes and no new one
- * starts (a live migration is not cut in half).
+ * once `signal` is aborted (SIGINT/SIGTERM, the leadership lost) the action in flight
+ * finishes and no new one starts (a live migration is not cut in half). With a journal
+ * each action's intent is written to the store before it starts, and its outcome after.
  */
-export async function executePlan(session: Session, history: History, actions: Action[], signal?: AbortSignal, onDone?: (o: ActionOutcome) => void): Promise<ActionOutcome[]> {
+export async function executePlan(session: Session, history: History, actions: Action[], signal?: AbortSignal, onDone?: (o: ActionOutcome) => void, journal?: Journal): Promise<ActionOutcome[]> {
   const outcomes: ActionOutcome[] = []
   for (const action of actions) {
     if (signal?.aborted) break
+    if (journal?.mayAct && !(await journal.mayAct().catch(() => false))) break
     const started = session.clock.now()
     let outcome: ActionOutcome
+    let intent: Awaited<ReturnType<typeof openIntent>> | undefined
     try {
+      // No intent written, no action: an action the store does not know of could be repeated.
+      if (journal) intent = await openIntent(journal.store, action, journal.by, Date.now())
       await perform(session, history, action)
       outcome = {action, ok: true, seconds: (session.clock.now() - started) / 1000}
     } catch (error) {
       outcome = {action, ok: false, error: (error as Error).message, seconds: (session.clock.now() - started) / 1000}
     }
+    // An outcome not recorded leaves the intent open: the next pass finds out what happened.
+    if (journal && intent) await closeIntent(journal.store, intent, outcome).catch(() => undefined)
     outcomes.push(outcome)
     onDone?.(outcome)
   }

@@ -8,7 +8,8 @@ import type {Plan, PolicyOptions, TrafficView} from '../policy/view.js'
 import type {Session} from '../services/session.js'
 import type {World} from '../sim/world.js'
 import {switchTraffic, trafficHosts} from '../services/switch.js'
-import {type ActionOutcome, executePlan} from './execute.js'
+import {type ActionOutcome, executePlan, type Journal} from './execute.js'
+import {type Recovered, recoverIntents} from './intents.js'
 import {clusterView, type EnvironmentRoles} from './view.js'
 
 export interface PassOptions {
@@ -39,10 +40,23 @@ export async function adaptationPass(
   session: Session,
   history: History,
   options: PassOptions,
-  run: {previous?: Samples; signal?: AbortSignal; onPlan?: (plan: Plan, timeMs: number) => void; onDone?: (o: ActionOutcome) => void} = {},
+  run: {
+    previous?: Samples
+    signal?: AbortSignal
+    onPlan?: (plan: Plan, timeMs: number) => void
+    onDone?: (o: ActionOutcome) => void
+    /** A pass on the inventory: intents written before each action, and those left open recovered first. */
+    journal?: Journal
+    onRecovered?: (r: Recovered) => void
+    onUnanswered?: (vm: string, why: string) => void
+  } = {},
 ): Promise<{result: PassResult; samples: Samples}> {
   const policy = POLICIES[options.policy]
   if (!policy) throw new Error(`no policy "${options.policy}"`)
+  // What a violin that died mid-action left open is settled before anything new starts.
+  const journal = options.dryRun ? undefined : run.journal
+  const recovered = journal ? await recoverIntents(session, journal.store, {history, by: journal.by, onRecovered: run.onRecovered, onUnanswered: run.onUnanswered}) : []
+  const untouchable = new Set(recovered.map((r) => r.vm))
   const hosts = session.select()
   const notes: string[] = []
   const where = new Map<string, string[]>()
@@ -54,7 +68,10 @@ export async function adaptationPass(
   history.record(sampleFromReport(report), options.policyOptions)
   const environments = world ? scenarioEnvironments(world) : (session.inventory?.environments() ?? [])
   const view = clusterView({report, history, hosts, environments, traffic})
-  const planned = policy(view, options.policyOptions)
+  const chosen = policy(view, options.policyOptions)
+  // Never the same migration twice: a VM whose last move was just recovered waits a pass.
+  const held = chosen.actions.filter((a) => vmsOf(a).some((vm) => untouchable.has(vm)))
+  const planned = {...chosen, actions: chosen.actions.filter((a) => !held.includes(a)), notes: [...chosen.notes, ...held.map((a) => `${vmsOf(a).filter((vm) => untouchable.has(vm)).join(', ')}: not moved this pass: its last action was just recovered`)]}
   // Each move carries its predicted duration (violin calibrate's fit, else the defaults).
   const calibration = await loadCalibration().catch((error: Error) => {
     notes.push(`moves not estimated: ${error.message}`)
@@ -62,10 +79,14 @@ export async function adaptationPass(
   })
   const plan = {...planned, actions: withPredictions(planned.actions, view.vms, calibration), notes: [...notes, ...planned.notes]}
   run.onPlan?.(plan, report.timeMs)
-  const outcomes = options.dryRun ? [] : await executePlan(session, history, plan.actions, run.signal, run.onDone)
+  const outcomes = options.dryRun ? [] : await executePlan(session, history, plan.actions, run.signal, run.onDone, journal)
   const unanswered = report.hosts.filter((h) => h.status !== 'ok').map((h) => ({host: h.host, error: h.error ?? h.status, ...(h.exitCode === undefined ? {} : {exitCode: h.exitCode})}))
   const seen = {hosts: view.hosts.length, vms: view.vms.length, trafficPairs: view.traffic.length}
   return {result: {timeMs: report.timeMs, policy: options.policy, dryRun: options.dryRun, plan, outcomes, unanswered, seen}, samples}
+}
+
+function vmsOf(a: Plan['actions'][number]): string[] {
+  return a.kind === 'migrate-environment' ? a.moves.map((m) => m.vm) : [a.vm]
 }
 
 function scenarioEnvironments(world: World): EnvironmentRoles[] {

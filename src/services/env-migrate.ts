@@ -59,7 +59,7 @@ export async function planEnvironmentMove(session: Session, env: EnvironmentReco
 export async function moveEnvironment(
   session: Session,
   moves: EnvMove[],
-  options: {maxParallel: number; live: boolean; copyStorage: boolean; onChange?: (moves: readonly EnvMove[]) => void; timedFor?: string; signal?: AbortSignal},
+  options: {maxParallel: number; live: boolean; copyStorage: boolean; outliveClient?: boolean; onChange?: (moves: readonly EnvMove[]) => void; timedFor?: string; signal?: AbortSignal},
 ): Promise<EnvMove[]> {
   if (options.maxParallel < 1) throw new UsageError('--max-parallel must be at least 1')
   const env = session.inventory?.environmentOf(moves[0]?.vm ?? '')
@@ -76,7 +76,7 @@ export async function moveEnvironment(
           return
         }
         try {
-          const planned = await planMigration(session, move.vm, move.to, {live: options.live, copyStorage: options.copyStorage}, {hosts: [move.from]})
+          const planned = await planMigration(session, move.vm, move.to, {live: options.live, copyStorage: options.copyStorage, ...(options.outliveClient ? {outliveClient: true} : {})}, {hosts: [move.from]})
           move.plan = planned.plan
           options.onChange?.(moves)
           move.result = await runMigration(session, planned, {concurrent, switchReady: true, timedFor: options.timedFor})

@@ -22,6 +22,8 @@ export interface MigrationPlan {
   offline: boolean
   copyStorage: boolean
   peerToPeer: boolean
+  /** The migration finishes even if violin dies during it (the adaptation loop's moves). */
+  outliveClient?: boolean
   bandwidthMiBs?: number
   timeoutSec?: number
   autoConverge?: boolean
@@ -107,6 +109,7 @@ export async function planMigration(session: Session, name: string, to: string, 
       offline,
       copyStorage: Boolean(options.copyStorage),
       peerToPeer: Boolean(options.peerToPeer),
+      ...(options.outliveClient ? {outliveClient: true} : {}),
       ...(options.bandwidthMiBs === undefined ? {} : {bandwidthMiBs: options.bandwidthMiBs}),
       ...(options.timeoutSec === undefined ? {} : {timeoutSec: options.timeoutSec}),
       ...(options.autoConverge ? {autoConverge: true} : {}),
@@ -164,7 +167,7 @@ export async function runMigration(session: Session, planned: PlannedMigration, 
     result = await driver.migrate(
       plan.name,
       {hostName: plan.to, uri: plan.destinationUri},
-      {live: plan.live, copyStorage: plan.copyStorage, peerToPeer: plan.peerToPeer, bandwidthMiBs: plan.bandwidthMiBs, timeoutSec: plan.timeoutSec, autoConverge: plan.autoConverge},
+      {live: plan.live, copyStorage: plan.copyStorage, peerToPeer: plan.peerToPeer, outliveClient: plan.outliveClient, bandwidthMiBs: plan.bandwidthMiBs, timeoutSec: plan.timeoutSec, autoConverge: plan.autoConverge},
     )
   } catch (error) {
     if (options.timedFor) migrationEnded(performance.now())

@@ -33,6 +33,8 @@ export class EtcdStore implements Store {
     private readonly root: string,
     private readonly timeoutMs: number,
     private readonly owner: boolean,
+    /** Campaigns and observers still open (shared with the scoped views): close() ends them, or the process would not exit. */
+    private readonly closers: Set<() => Promise<void>> = new Set(),
   ) {}
 
   static async open(location: EtcdLocation, timeoutMs: number): Promise<EtcdStore> {
@@ -342,25 +344,49 @@ export class EtcdStore implements Store {
     const me = await identity()
     const campaign = election.campaign(me)
     const lost = new AbortController()
-    const observer = await this.call('watching the leadership', () => election.observe()).catch(() => undefined)
-    observer?.on('change', (leader) => {
-      if (leader !== me) options.onStandby(leader)
-    })
-    observer?.on('error', () => undefined)
-    const current = observer?.leader()
-    if (current && current !== me) options.onStandby(current)
-    const elected = await new Promise<boolean>((resolve, reject) => {
-      campaign.on('elected', () => resolve(true))
+    const resign = async (): Promise<void> => {
+      this.closers.delete(resign)
+      await campaign.resign().catch(() => undefined)
+      await endWatches(election)
+    }
+    this.closers.add(resign)
+    // Listened to at once: the campaign may be elected before the observer below is set up.
+    const elected = new Promise<boolean>((resolve, reject) => {
+      campaign.once('elected', () => resolve(true))
       campaign.on('error', (error) => reject(this.explain('campaigning to lead', error)))
       options.signal.addEventListener('abort', () => resolve(false), {once: true})
-    }).finally(() => observer?.cancel().catch(() => undefined))
+    })
+    // Who leads while this one waits; cancelled once elected, stopped, or the store closed.
+    const observer = await this.call('watching the leadership', () => election.observe()).catch(() => undefined)
+    const unobserve = async (): Promise<void> => {
+      this.closers.delete(unobserve)
+      await observer?.cancel().catch(() => undefined)
+    }
+    if (observer) {
+      this.closers.add(unobserve)
+      observer.on('change', (leader) => {
+        if (leader && leader !== me) options.onStandby(leader)
+      })
+      observer.on('error', () => undefined)
+      const current = observer.leader()
+      if (current && current !== me) options.onStandby(current)
+    }
+    let won: boolean
+    try {
+      won = await elected
+    } catch (error) {
+      await resign()
+      throw error
+    } finally {
+      await unobserve()
+    }
     campaign.removeAllListeners('error')
-    campaign.on('error', () => lost.abort(new StoreUnavailableError(this.location.endpoints.join(','), 'leadership lost: the lease expired or etcd stopped answering')))
-    if (!elected) {
-      await campaign.resign().catch(() => undefined)
+    campaign.on('error', () => lost.abort(new StoreUnavailableError(this.location.endpoints.join(','), 'the leadership\'s lease expired or etcd stopped answering')))
+    if (!won) {
+      await resign()
       return undefined
     }
-    return {lost: lost.signal, resign: () => campaign.resign().catch(() => undefined)}
+    return {lost: lost.signal, resign}
   }
 
   async leader(): Promise<string | undefined> {
@@ -368,7 +394,7 @@ export class EtcdStore implements Store {
   }
 
   scope(name: 'sim'): Store {
-    return new EtcdStore(this.client, this.location, `${this.root}${name}/`, this.timeoutMs, false)
+    return new EtcdStore(this.client, this.location, `${this.root}${name}/`, this.timeoutMs, false, this.closers)
   }
 
   /**
@@ -404,9 +430,23 @@ export class EtcdStore implements Store {
 
   async close(): Promise<void> {
     if (!this.owner) return
+    await Promise.all([...this.closers].map((close) => close()))
     for (const {lease} of this.sampleLeases.values()) lease.release()
     this.client.close()
   }
+}
+
+/**
+ * A campaign still waiting when it resigns keeps watching the leader's key, and etcd3's
+ * watch manager reconnects a watch forever, even after the client is closed: the process
+ * would never exit. The election's watches are cancelled (a second at most), then dropped.
+ */
+async function endWatches(election: object): Promise<void> {
+  const manager = (election as {namespace?: {watchManager?: {watchers: Array<{cancel(): Promise<void>}>}}}).namespace?.watchManager
+  if (!manager) return
+  const watchers = [...manager.watchers]
+  await Promise.race([Promise.all(watchers.map((w) => w.cancel().catch(() => undefined))), new Promise((resolve) => setTimeout(resolve, 1000).unref())])
+  manager.watchers = []
 }
 
 /** The client's options: endpoints, timeouts, TLS and credentials of a location. */

@@ -26,6 +26,35 @@ describe('stopping on signals (src/services/signals.ts)', () => {
     assert.deepEqual([source.listenerCount('SIGTERM'), source.listenerCount('SIGINT')], [0, 0], 'disposed: nothing listens any more')
   })
 
+  it('the same signal twice within 200 ms is one request (delivered twice), not a forced exit', () => {
+    const source = new EventEmitter()
+    const exits: number[] = []
+    const said: string[] = []
+    let t = 1000
+    const stop = stopOnSignals((by) => said.push(by), (code) => exits.push(code), source as unknown as SignalSource, () => t)
+    try {
+      source.emit('SIGTERM', 'SIGTERM')
+      t += 150
+      source.emit('SIGTERM', 'SIGTERM')
+      assert.deepEqual([stop.signal.aborted, said, exits], [true, ['SIGTERM'], []], 'the repeat is the same request: still stopping gracefully')
+      t += 100
+      source.emit('SIGTERM', 'SIGTERM')
+      assert.deepEqual(exits, [143], 'a SIGTERM sent later forces')
+    } finally {
+      stop.dispose()
+    }
+    const other = new EventEmitter()
+    const forced: number[] = []
+    const again = stopOnSignals(undefined, (code) => forced.push(code), other as unknown as SignalSource, () => t)
+    try {
+      other.emit('SIGTERM', 'SIGTERM')
+      other.emit('SIGINT', 'SIGINT')
+      assert.deepEqual(forced, [130], 'another signal, however soon, is a second request')
+    } finally {
+      again.dispose()
+    }
+  })
+
   it('vacate: once stopped, the move in flight finishes and no new one begins', async () => {
     const session = await Session.open({connect: `sim:${EXAMPLE}`})
     try {
