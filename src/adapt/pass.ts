@@ -42,6 +42,8 @@ export async function adaptationPass(
   options: PassOptions,
   run: {
     previous?: Samples
+    /** The previous pass's samples, also after actions: agents' samples must be newer. */
+    seen?: Samples
     signal?: AbortSignal
     onPlan?: (plan: Plan, timeMs: number) => void
     onDone?: (o: ActionOutcome) => void
@@ -61,7 +63,7 @@ export async function adaptationPass(
   const notes: string[] = []
   const where = new Map<string, string[]>()
   const trafficBefore = await readTraffic(session, where, notes)
-  const {report, samples} = await pollUsage(session, hosts, options.intervalMs, run.previous, run.signal)
+  const {report, samples} = await pollUsage(session, hosts, options.intervalMs, run.previous, run.signal, run.seen ?? run.previous)
   const world = session.scenario
   // A scenario's VMs say what they send; real ones are counted by their switches.
   const traffic = world ? world.traffic() : trafficRates(trafficBefore, await readTraffic(session, where, notes), report.intervalSec)

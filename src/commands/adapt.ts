@@ -203,6 +203,7 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
     const verbose = !flags.once || flags['dry-run']
     const hostNames = new Set(session.hosts.map((h) => h.name))
     let previous: Samples | undefined
+    let seen: Samples | undefined
     do {
       this.status!.set(`${run.lastSummary}pass ${run.passes.length + 1}: measuring over ${intervalS} s`)
       const onPlan = (plan: Plan, timeMs: number): void => {
@@ -214,6 +215,7 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
       }
       const pass = await adaptationPass(session, history, options, {
         previous,
+        seen,
         signal,
         onPlan,
         onDone: (o) => this.outcome(o),
@@ -227,6 +229,8 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
       if (!pass) break
       // After actions the last samples describe a cluster that no longer exists: measure afresh.
       previous = pass.result.outcomes.length > 0 ? undefined : pass.samples
+      // Hosts whose agents report are read again only once their agents sampled anew.
+      seen = pass.samples
       run.passes.push(pass.result)
       this.showUnanswered(pass.result)
       run.totals.actions += pass.result.outcomes.length

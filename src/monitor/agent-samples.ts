@@ -1,6 +1,7 @@
 import {ExitCode, ViolinError} from '../errors.js'
 import type {HostSample} from '../hypervisor/driver.js'
 import type {HostRecord} from '../inventory/host.js'
+import type {Clock} from '../services/session.js'
 import type {Store} from '../store/store.js'
 
 /**
@@ -150,4 +151,33 @@ export async function readAgentPairs(store: Store, hosts: readonly HostRecord[])
   }
   for (const h of hosts) out.set(h.name, pairFrom(h.name, records.get(h.name)))
   return out
+}
+
+/**
+ * The pairs of a loop's next reading (adapt in the foreground, usage --watch): an agent's
+ * pair counts only once its last sample is newer than the one `seen` (the previous
+ * reading) holds, or a loop would read the same sample again and act twice on one
+ * measurement. Read again every second, up to the agent's own interval (or the loop's, if
+ * longer) and 2 s more; an agent that wrote nothing newer by then is reported not
+ * answering, as an expired one is.
+ */
+export async function freshAgentPairs(store: Store, hosts: readonly HostRecord[], seen: ReadonlyMap<string, HostSample | Error>, loopIntervalMs: number, clock: Clock, signal?: AbortSignal): Promise<Map<string, AgentPair>> {
+  const start = clock.now()
+  let deadline: number | undefined
+  for (;;) {
+    const pairs = await readAgentPairs(store, hosts)
+    const stale = hosts.flatMap((h) => {
+      const pair = pairs.get(h.name)
+      const before = seen.get(h.name)
+      return pair !== undefined && !(pair instanceof Error) && before !== undefined && !(before instanceof Error) && pair.last.timeMs <= before.timeMs ? [{host: h.name, gapMs: pair.last.timeMs - pair.prev.timeMs}] : []
+    })
+    if (stale.length === 0) return pairs
+    deadline ??= start + Math.max(loopIntervalMs, ...stale.map((s) => s.gapMs)) + 2000
+    if (clock.now() >= deadline || signal?.aborted) {
+      const waited = Math.round((clock.now() - start) / 1000)
+      for (const s of stale) pairs.set(s.host, new ViolinError(`host "${s.host}": its agent wrote no sample newer than the last reading in ${waited} s`, ExitCode.unreachable, `violin agent start -H ${s.host}`))
+      return pairs
+    }
+    await clock.sleep(Math.min(1000, Math.max(0, deadline - clock.now())), signal)
+  }
 }

@@ -2,7 +2,7 @@ import type {HostSample} from '../hypervisor/driver.js'
 import type {HostRecord} from '../inventory/host.js'
 import {fanout} from '../services/fanout.js'
 import type {Session} from '../services/session.js'
-import {readAgentPairs} from './agent-samples.js'
+import {freshAgentPairs, readAgentPairs} from './agent-samples.js'
 import {type HostUsage, type VmUsage, usageBetween} from './rates.js'
 
 export interface UsageReport {
@@ -47,9 +47,11 @@ export function report(hosts: HostRecord[], before: Samples, after: Samples): Us
  * interval, sample again; from `previous` samples (a loop's last reading) it waits only
  * what is left of the interval since then. Hosts whose agents report through the store
  * (agent.store) are read at the end, all in one read of the store: their agent's last two
- * samples, no waiting; a session of such hosts alone does not wait at all.
+ * samples, no waiting; a session of such hosts alone does not wait at all. In a loop,
+ * `seen` (the previous reading's samples, also after actions) makes it wait for each
+ * agent's next sample rather than read the one it already used.
  */
-export async function pollUsage(session: Session, hosts: HostRecord[], intervalMs: number, previous?: Samples, signal?: AbortSignal): Promise<{report: UsageReport; samples: Samples}> {
+export async function pollUsage(session: Session, hosts: HostRecord[], intervalMs: number, previous?: Samples, signal?: AbortSignal, seen: Samples | undefined = previous): Promise<{report: UsageReport; samples: Samples}> {
   const viaAgent = hosts.filter((h) => h.agent?.store)
   const polled = viaAgent.length === 0 ? hosts : hosts.filter((h) => !h.agent?.store)
   let before: Samples = new Map()
@@ -69,7 +71,8 @@ export async function pollUsage(session: Session, hosts: HostRecord[], intervalM
     after = await sampleHosts(session, polled)
   }
   if (viaAgent.length > 0) {
-    const pairs = await readAgentPairs(await session.store(), viaAgent)
+    const store = await session.store()
+    const pairs = seen ? await freshAgentPairs(store, viaAgent, seen, intervalMs, session.clock, signal) : await readAgentPairs(store, viaAgent)
     before = new Map(before)
     for (const [name, pair] of pairs) {
       before.set(name, pair instanceof Error ? pair : pair.prev)

@@ -122,7 +122,8 @@ export class Ledger {
   held(vm: VmView): string | undefined {
     if (this.migrations >= this.options.maxMigrations) return `the pass's cap of ${this.options.maxMigrations} migration(s) is reached`
     if (vm.lastMigratedMs !== undefined && this.view.nowMs - vm.lastMigratedMs < this.options.cooldownMs) {
-      return `${vm.name} moved ${Math.round((this.view.nowMs - vm.lastMigratedMs) / 1000)} s ago (cooldown ${Math.round(this.options.cooldownMs / 1000)} s)`
+      // The view's time is its samples' (an agent's sample may predate a move recorded just now).
+      return `${vm.name} moved ${Math.max(0, Math.round((this.view.nowMs - vm.lastMigratedMs) / 1000))} s ago (cooldown ${Math.round(this.options.cooldownMs / 1000)} s)`
     }
     const host = this.bookOf(vm)?.host
     if (host?.migrating) return `${host.name} is part of a running migration`

@@ -53,7 +53,7 @@ describe('a fleet on the test bed: samplers in etcd, two adapt loops, the leader
     for (const home of [admin1, admin2]) home.env.VIOLIN_STORE = store
     for (const home of [admin1, polling]) {
       for (const h of bed.hosts) {
-        const add = await violinProcess(['host', 'add', h.name, '--ssh', `root@${h.address}`, '--identity', bed.key, '--site', 'east', '--driver', 'libvirt', '--domain-type', 'qemu', '--agent-command', `${process.execPath} ${join(ROOT, 'bin/run.js')}`], home.env)
+        const add = await violinProcess(['host', 'add', h.name, '--ssh', `root@${h.address}`, '--identity', bed.key, '--site', 'east', '--driver', 'libvirt', '--domain-type', 'qemu', '--cpu-overcommit', '4', '--agent-command', `${process.execPath} ${join(ROOT, 'bin/run.js')}`], home.env)
         assert.equal(add.exitCode, 0, add.stderr)
       }
     }
@@ -74,7 +74,7 @@ describe('a fleet on the test bed: samplers in etcd, two adapt loops, the leader
       ].join('\n'),
     )
     const define = await violinProcess(['env', 'define', '--file', file, '--json'], admin1.env)
-    assert.equal(define.exitCode, 0, define.stderr)
+    assert.equal(define.exitCode, 0, define.stderr + define.stdout)
     for (const vm of BUSY) await waitFor(async () => /GUEST-READY/.test(await bed.consoleOf(1, vm)), `${vm} booted`, 120_000)
   })
 

@@ -176,6 +176,29 @@ describe('agents report usage through etcd', function () {
     }
   })
 
+  it("a loop's next reading waits for each agent's next sample, never reads the one it used again", async () => {
+    const sampler = startSampler('a1', 1500)
+    await sampler.written
+    const session = await Session.open()
+    try {
+      const hosts = session.select({hosts: ['a1']})
+      const first = await pollUsage(session, hosts, 1000)
+      const used = first.samples.get('a1') as HostSample
+      const second = await pollUsage(session, hosts, 1000, undefined, undefined, first.samples)
+      const next = second.samples.get('a1') as HostSample
+      assert.equal(second.report.hosts[0]!.status, 'ok')
+      assert.ok(next.timeMs > used.timeMs, `read ${next.timeMs} again after ${used.timeMs}`)
+      // An agent that stops writing (its key not yet expired): the loop says so after its interval and 2 s.
+      await sampler.stop()
+      const third = await pollUsage(session, hosts, 1000, undefined, undefined, second.samples)
+      assert.equal(third.report.hosts[0]!.status, 'unreachable')
+      assert.match(third.report.hosts[0]!.error!, /^host "a1": its agent wrote no sample newer than the last reading in \d+ s$/)
+    } finally {
+      await session.close()
+      await sampler.stop()
+    }
+  })
+
   it('a sampler that stopped writing: after 3 intervals its host is unreachable, saying so; the others still answer', async () => {
     const sampler = startSampler('a1', 1000)
     const other = startSampler('a2', 1000)
