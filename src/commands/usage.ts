@@ -98,7 +98,14 @@ export default class Usage extends ViolinCommand {
     const more = () => flags.watch && !(flags.count && readings.length >= flags.count) && !stop.signal.aborted
     do {
       const progress = await this.progress(`Polling ${hosts.length} host(s)...`)
-      const polled = await pollUsage(session, hosts, flags.interval * 1000, flags.watch ? samples : undefined, stop.signal).finally(() => progress.stop())
+      const polled = await pollUsage(session, hosts, flags.interval * 1000, flags.watch ? samples : undefined, stop.signal)
+        .catch((error: Error) => {
+          // Stopped while waiting for agents' next samples: the readings so far stand.
+          if (stop.signal.aborted && error.name === 'AbortError' && readings.length > 0) return undefined
+          throw error
+        })
+        .finally(() => progress.stop())
+      if (!polled) break
       samples = polled.samples
       readings.push(polled.report)
       await this.show(polled.report, flags.format, readings.length)

@@ -159,7 +159,7 @@ export async function readAgentPairs(store: Store, hosts: readonly HostRecord[])
  * reading) holds, or a loop would read the same sample again and act twice on one
  * measurement. Read again every second, up to the agent's own interval (or the loop's, if
  * longer) and 2 s more; an agent that wrote nothing newer by then is reported not
- * answering, as an expired one is.
+ * answering, as an expired one is. Aborted while waiting, it throws an AbortError.
  */
 export async function freshAgentPairs(store: Store, hosts: readonly HostRecord[], seen: ReadonlyMap<string, HostSample | Error>, loopIntervalMs: number, clock: Clock, signal?: AbortSignal): Promise<Map<string, AgentPair>> {
   const start = clock.now()
@@ -173,7 +173,10 @@ export async function freshAgentPairs(store: Store, hosts: readonly HostRecord[]
     })
     if (stale.length === 0) return pairs
     deadline ??= start + Math.max(loopIntervalMs, ...stale.map((s) => s.gapMs)) + 2000
-    if (clock.now() >= deadline || signal?.aborted) {
+    // Stopped while waiting (SIGINT/SIGTERM, leadership lost): this reading is abandoned,
+    // not reported as agents that did not answer.
+    if (signal?.aborted) throw new DOMException('stopped while waiting for the agents\' next samples', 'AbortError')
+    if (clock.now() >= deadline) {
       const waited = Math.round((clock.now() - start) / 1000)
       for (const s of stale) pairs.set(s.host, new ViolinError(`host "${s.host}": its agent wrote no sample newer than the last reading in ${waited} s`, ExitCode.unreachable, `violin agent start -H ${s.host}`))
       return pairs

@@ -142,7 +142,9 @@ describe('agents report usage through etcd', function () {
     await store?.close()
     await etcd?.stop()
     if (home) rmSync(home, {recursive: true, force: true})
-    process.env.VIOLIN_HOME = saved.home
+    // Assigning undefined to process.env would set the string "undefined".
+    if (saved.home === undefined) delete process.env.VIOLIN_HOME
+    else process.env.VIOLIN_HOME = saved.home
     if (saved.store === undefined) delete process.env.VIOLIN_STORE
     else process.env.VIOLIN_STORE = saved.store
   })
@@ -193,6 +195,23 @@ describe('agents report usage through etcd', function () {
       const third = await pollUsage(session, hosts, 1000, undefined, undefined, second.samples)
       assert.equal(third.report.hosts[0]!.status, 'unreachable')
       assert.match(third.report.hosts[0]!.error!, /^host "a1": its agent wrote no sample newer than the last reading in \d+ s$/)
+    } finally {
+      await session.close()
+      await sampler.stop()
+    }
+  })
+
+  it('stopped (SIGTERM) while waiting for the next sample, a loop abandons the reading rather than report the agents dead', async () => {
+    const sampler = startSampler('a1', 1000)
+    await sampler.written
+    const session = await Session.open()
+    try {
+      const hosts = session.select({hosts: ['a1']})
+      const first = await pollUsage(session, hosts, 1000)
+      await sampler.stop()
+      const controller = new AbortController()
+      setTimeout(() => controller.abort(), 300)
+      await assert.rejects(pollUsage(session, hosts, 1000, undefined, controller.signal, first.samples), (error: Error) => error.name === 'AbortError')
     } finally {
       await session.close()
       await sampler.stop()
