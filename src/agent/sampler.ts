@@ -1,6 +1,7 @@
 import {mkdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
+import {UsageError} from '../errors.js'
 import type {Driver} from '../hypervisor/driver.js'
 import {type AgentRecord, runSampler} from '../monitor/agent-samples.js'
 import {openStoreAt} from '../store/open.js'
@@ -101,7 +102,7 @@ async function localDriver(options: SamplerOptions): Promise<Driver> {
  */
 export async function startSampler(options: SamplerOptions): Promise<RunningSampler> {
   const location = parseStoreUrl(options.storeUrl, '--store')
-  if (location.kind !== 'etcd') throw new Error(`--store ${options.storeUrl}: agents write their samples to a shared store (etcd://HOST:PORT/PREFIX); a file store is this machine's alone`)
+  if (location.kind !== 'etcd') throw new UsageError(`--store ${options.storeUrl}: agents write their samples to a shared store; a file store is this machine's alone`, 'violin agent --store etcd://HOST:PORT/PREFIX --host NAME')
   const paths = samplerPaths(options.dir)
   mkdirSync(options.dir, {recursive: true, mode: 0o700})
   const other = livePid(paths.pid)

@@ -56,7 +56,7 @@ describe('violin agent --store: a real sampler process, read by violin usage', f
     assert.equal(bad.exitCode, 2, bad.stderr)
     assert.match(bad.stderr, /--host "a\/\.\.\/b" is not a host name/)
     const file = await violinProcess(['agent', '--store', `file://${dir}`, '--host', 'a1', '--dir', dir, '--connect', TEST_URI], env())
-    assert.equal(file.exitCode, 1, file.stderr)
+    assert.equal(file.exitCode, 2, file.stderr)
     assert.match(file.stderr, /agents write their samples to a shared store/)
   })
 
