@@ -356,7 +356,15 @@ export class EtcdStore implements Store {
       campaign.on('error', (error) => reject(this.explain('campaigning to lead', error)))
       options.signal.addEventListener('abort', () => resolve(false), {once: true})
     })
-    // Who leads while this one waits; cancelled once elected, stopped, or the store closed.
+    // Who leads while this one waits. The observer's events only say "look again": when two
+    // campaigns start together it can name the later one (etcd3 takes the last put of a
+    // batch), so the leader is read each time (the oldest key of the election), and every
+    // half lease as well, in case an event is missed. Stopped once elected, stopped or closed.
+    let settled = false
+    const look = async (): Promise<void> => {
+      const leader = await this.call('reading the leadership', () => election.leader()).catch(() => undefined)
+      if (!settled && leader && leader !== me) options.onStandby(leader)
+    }
     const observer = await this.call('watching the leadership', () => election.observe()).catch(() => undefined)
     const unobserve = async (): Promise<void> => {
       this.closers.delete(unobserve)
@@ -364,13 +372,11 @@ export class EtcdStore implements Store {
     }
     if (observer) {
       this.closers.add(unobserve)
-      observer.on('change', (leader) => {
-        if (leader && leader !== me) options.onStandby(leader)
-      })
+      observer.on('change', () => void look())
       observer.on('error', () => undefined)
-      const current = observer.leader()
-      if (current && current !== me) options.onStandby(current)
     }
+    void look()
+    const again = setInterval(() => void look(), Math.max(1000, (options.ttlS * 1000) / 2))
     let won: boolean
     try {
       won = await elected
@@ -378,6 +384,8 @@ export class EtcdStore implements Store {
       await resign()
       throw error
     } finally {
+      settled = true
+      clearInterval(again)
       await unobserve()
     }
     campaign.removeAllListeners('error')

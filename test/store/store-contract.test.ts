@@ -298,6 +298,18 @@ for (const backend of backends) {
         assert.equal(await store.leader(), `${hostname()} pid ${candidate.process.pid}`)
       })
 
+      it('of four candidates started at once, one leads and each other names it, whatever order their keys land in', async function () {
+        this.timeout(40_000)
+        const location = backend.fresh()
+        const four = [0, 1, 2, 3].map(() => child(location, 'lead'))
+        children.push(...four.map((c) => c.process))
+        await eventually('one candidate leading', 20_000, async () => four.some((c) => c.lines.includes('leading')))
+        const leaders = four.filter((c) => c.lines.includes('leading'))
+        assert.equal(leaders.length, 1, four.map((c) => c.lines.join('|')).join(' / '))
+        const name = `standby ${hostname()} pid ${leaders[0]!.process.pid}`
+        await Promise.all(four.filter((c) => c !== leaders[0]).map((c) => c.saw(name, 10_000)))
+      })
+
       it('elects the standby within the TTL and a margin when the leader is killed', async function () {
         this.timeout(40_000)
         const location = backend.fresh()
