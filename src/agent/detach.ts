@@ -18,11 +18,32 @@ export async function localHello(paths: AgentPaths): Promise<AgentHello | undefi
   return askAgent<AgentHello>('localhost', stream, {op: 'hello'}, 5000).catch(() => undefined)
 }
 
+/** The log's last lines, joined with " | ": an error is printed on one line. */
 function logTail(file: string): string {
   try {
-    return readFileSync(file, 'utf8').trim().split('\n').slice(-5).join('\n')
+    return readFileSync(file, 'utf8').trim().split('\n').slice(-3).join(' | ')
   } catch {
     return '(no log)'
+  }
+}
+
+/**
+ * `violin agent ARGS` in a session of its own (an SSH logout does not take it down), its
+ * output appended to LOG; `exited` is its exit status once it has exited.
+ */
+function spawnAgentProcess(args: string[], dir: string, log: string): {pid?: number; readonly exited: number | null | undefined} {
+  mkdirSync(dir, {recursive: true, mode: 0o700})
+  const fd = openSync(log, 'a', 0o600)
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'agent', ...args], {detached: true, stdio: ['ignore', fd, fd]})
+  closeSync(fd)
+  let exited: number | null | undefined
+  child.once('exit', (code) => (exited = code))
+  child.unref()
+  return {
+    pid: child.pid,
+    get exited() {
+      return exited
+    },
   }
 }
 
@@ -33,16 +54,10 @@ function logTail(file: string): string {
  */
 export async function spawnDetached(args: string[], dir: string | undefined, waitMs = 15_000): Promise<AgentHello> {
   const paths = agentPaths(dir)
-  mkdirSync(paths.dir, {recursive: true, mode: 0o700})
-  const log = openSync(paths.log, 'a', 0o600)
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'agent', ...args], {detached: true, stdio: ['ignore', log, log]})
-  closeSync(log)
-  let exited: number | null | undefined
-  child.once('exit', (code) => (exited = code))
-  child.unref()
+  const child = spawnAgentProcess(args, paths.dir, paths.log)
   const deadline = Date.now() + waitMs
   while (Date.now() < deadline) {
-    if (exited !== undefined) throw new Error(`the agent exited (status ${exited}) before answering; ${paths.log} ends with:\n${logTail(paths.log)}`)
+    if (child.exited !== undefined) throw new Error(`the agent exited (status ${child.exited}) before answering; ${paths.log} ends with: ${logTail(paths.log)}`)
     const hello = await localHello(paths)
     if (hello && hello.pid === child.pid) return hello
     await sleep(100)
@@ -58,16 +73,12 @@ export async function spawnDetached(args: string[], dir: string | undefined, wai
 export async function spawnSamplerDetached(args: string[], dir: string, waitMs = 30_000): Promise<number> {
   const {samplerPaths} = await import('./sampler.js')
   const paths = samplerPaths(dir)
-  mkdirSync(dir, {recursive: true, mode: 0o700})
-  const log = openSync(paths.log, 'a', 0o600)
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'agent', ...args], {detached: true, stdio: ['ignore', log, log]})
-  closeSync(log)
-  let exited: number | null | undefined
-  child.once('exit', (code) => (exited = code))
-  child.unref()
+  const child = spawnAgentProcess(args, dir, paths.log)
   const deadline = Date.now() + waitMs
   while (Date.now() < deadline) {
-    if (exited !== undefined) throw new Error(`the sampler exited (status ${exited}) before its first sample reached the store; ${paths.log} ends with:\n${logTail(paths.log)}`)
+    if (child.exited !== undefined) {
+      throw Object.assign(new Error(`the sampler exited (status ${child.exited}) before its first sample reached the store; ${paths.log} ends with: ${logTail(paths.log)}`), {status: child.exited ?? undefined})
+    }
     let ready = ''
     try {
       ready = readFileSync(paths.ready, 'utf8').trim()

@@ -155,3 +155,18 @@ describe('violin agent start with etcd auth: each host may write only its own sa
     assert.doesNotMatch(etcd.ctl(['get', 'auth-agents/samples/h2', '--print-value-only']), /h1 speaking for h2/)
   })
 })
+
+describe('violin agent --detach that cannot start', function () {
+  this.timeout(60_000)
+  let dir: string
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'violin-detach-'))))
+  afterEach(() => rmSync(dir, {recursive: true, force: true}))
+
+  it('a sampler whose store does not answer: its exit status (5), one error line that quotes its log', async () => {
+    const r = await violinProcess(['agent', '--store', 'etcd://127.0.0.1:1/x', '--host', 'h1', '--dir', dir, '--connect', TEST_URI, '--detach'], {VIOLIN_STORE_TIMEOUT: '2'})
+    assert.equal(r.exitCode, 5, r.stderr)
+    const lines = r.stderr.trim().split('\n')
+    assert.match(lines[0]!, /^error: the sampler exited \(status \d+\) before its first sample reached the store; \S+sampler\.log ends with: .*127\.0\.0\.1:1/)
+    assert.doesNotMatch(r.stderr, /\\n/, 'no escaped newline in the message')
+  })
+})

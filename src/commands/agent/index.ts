@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {ViolinCommand, withoutConnect} from '../../base-command.js'
-import {UsageError, ViolinError} from '../../errors.js'
+import {ExitCode, UsageError, ViolinError} from '../../errors.js'
 import {agentDirFlag} from '../../flags.js'
 import {type StopRequest, stopOnSignals} from '../../services/signals.js'
 
@@ -69,20 +69,7 @@ With --store URL --host NAME it is the host's usage sampler instead, a process o
     }).catch((error: Error) => {
       throw new ViolinError(error instanceof AgentRunningError ? `${error.message}; stop it first` : error.message)
     })
-    let stop: StopRequest | undefined
-    await new Promise<void>((resolve) => {
-      stop = stopOnSignals(
-        (signal) => {
-          log(`${signal}: leaving the meshes and stopping`)
-          running.stop().then(resolve, resolve)
-        },
-        (code) => {
-          log('second signal: exiting now')
-          process.exit(code)
-        },
-      )
-    })
-    stop?.dispose()
+    await untilSignalled(log, 'leaving the meshes and stopping', () => running.stop())
     return {stopped: true}
   }
 
@@ -100,8 +87,10 @@ With --store URL --host NAME it is the host's usage sampler instead, a process o
       if (flags.connect) args.push('--connect', flags.connect)
       if (flags.nic) args.push('--nic', flags.nic)
       if (flags.credentials) args.push('--credentials', flags.credentials)
-      const pid = await spawnSamplerDetached(args, flags.dir).catch((error: Error) => {
-        throw new ViolinError(error.message)
+      const pid = await spawnSamplerDetached(args, flags.dir).catch((error: Error & {status?: number}) => {
+        // The sampler's own exit status says why (5: the store did not answer; 3: configuration).
+        const code = Object.values(ExitCode).find((c) => c === error.status && c !== ExitCode.ok)
+        throw new ViolinError(error.message, code)
       })
       this.note(`sampler started (pid ${pid}), log ${paths.log}`)
       return {started: true, pid, host: flags.host}
@@ -111,20 +100,25 @@ With --store URL --host NAME it is the host's usage sampler instead, a process o
       if (error instanceof ViolinError) throw error
       throw new ViolinError(error instanceof SamplerRunningError ? `${error.message}; stop it first` : error.message)
     })
-    let stop: StopRequest | undefined
-    await new Promise<void>((resolve) => {
-      stop = stopOnSignals(
-        (signal) => {
-          log(`${signal}: stopping the sampler`)
-          running.stop().then(resolve, resolve)
-        },
-        (code) => {
-          log('second signal: exiting now')
-          process.exit(code)
-        },
-      )
-    })
-    stop?.dispose()
+    await untilSignalled(log, 'stopping the sampler', () => running.stop())
     return {stopped: true}
   }
+}
+
+/** Runs until SIGINT/SIGTERM, then `stop()` (logged as `doing`); a second signal exits at once. */
+async function untilSignalled(log: (line: string) => void, doing: string, stop: () => Promise<void>): Promise<void> {
+  let request: StopRequest | undefined
+  await new Promise<void>((resolve) => {
+    request = stopOnSignals(
+      (signal) => {
+        log(`${signal}: ${doing}`)
+        stop().then(resolve, resolve)
+      },
+      (code) => {
+        log('second signal: exiting now')
+        process.exit(code)
+      },
+    )
+  })
+  request?.dispose()
 }
