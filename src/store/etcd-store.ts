@@ -361,9 +361,15 @@ export class EtcdStore implements Store {
     // batch), so the leader is read each time (the oldest key of the election), and every
     // half lease as well, in case an event is missed. Stopped once elected, stopped or closed.
     let settled = false
+    let looks = 0
+    let answered = 0
     const look = async (): Promise<void> => {
+      const mine = ++looks
       const leader = await this.call('reading the leadership', () => election.leader()).catch(() => undefined)
-      if (!settled && leader && leader !== me) options.onStandby(leader)
+      // A read that answers after a later one would name a past leader: it says nothing.
+      if (settled || mine < answered || leader === undefined) return
+      answered = mine
+      if (leader !== me) options.onStandby(leader)
     }
     const observer = await this.call('watching the leadership', () => election.observe()).catch(() => undefined)
     const unobserve = async (): Promise<void> => {
