@@ -83,6 +83,8 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
     // A --connect target (a sim file, one libvirt URI) is not the inventory's cluster: its
     // history stays in memory, and it takes no part in the inventory's pass lock or leadership.
     // Simulated hosts of the inventory keep theirs apart (the store's sim/ part).
+    // An empty inventory is said before any lock or leadership is taken.
+    if (session.inventory) session.select()
     const store = session.inventory ? await session.store() : undefined
     if (flags['min-gap'] !== undefined && !store) throw new UsageError('--min-gap needs the inventory: with --connect no pass is recorded', 'leave out --connect or --min-gap')
     const me = await identity()

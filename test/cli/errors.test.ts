@@ -33,6 +33,12 @@ describe('errors a user can read: one line, the flag named, a documented status'
     assert.equal(lines(r.stderr)[0], 'error: --interval: expected an integer less than or equal to 86400 but received: 9000000000000')
   })
 
+  it('adapt on an empty inventory says so (exit 4) before it takes the lead', async () => {
+    const r = await violinArgv(['adapt', '--interval', '1'], home.env)
+    assert.equal(r.exitCode, 4)
+    assert.deepEqual(lines(r.stderr), ['error: the inventory has no hosts', 'Try: violin host add NAME --local --site SITE --driver libvirt, or use --connect sim:FILE'])
+  })
+
   it('adapt --once --interval 9000000000000 on sim is a usage error, not "Invalid time value"', async () => {
     const r = await violinArgv(['adapt', '--once', '--dry-run', '--interval', '9000000000000', ...sim], home.env)
     assert.equal(r.exitCode, 2)
