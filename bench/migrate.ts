@@ -3,7 +3,7 @@
  * exactly as a sysadmin would (`violin migrate`, `violin env migrate`), two hosts per site.
  *
  *   sizes:      one guest of 128/256/512/1024 MiB, idle or dirtying a quarter of its memory
- *               at 8 MB/s (the rate at which TCG guests survive migration, notes/testbed.md),
+ *               at 8 MB/s (the rate at which TCG guests survive migration, test/bed/README.md),
  *               moved back and forth REPS times;
  *   concurrent: four 256 MiB idle guests moved one at a time, then four at once;
  *   vacate:     four 256 MiB idle guests on one host: `violin calibrate` from everything
@@ -84,9 +84,9 @@ async function sizes(rows: Row[]): Promise<void> {
         try {
           await cli(['migrate', vm!, to, '--live'])
         } catch (error) {
-          // A TCG guest that writes memory sometimes dies after a move (notes/testbed.md): said, not hidden; a fresh one takes the rep again.
+          // A TCG guest that writes memory sometimes dies after a move (test/bed/README.md): said, not hidden; a fresh one takes the rep again.
           process.stderr.write(`\n${env} rep ${rep}: ${(error as Error).message.split('\n')[0]}; again with a fresh guest\n`)
-          await cli(['env', 'destroy', env, '--yes'])
+          await cli(['env', 'undefine', env, '--yes'])
           ;[vm] = await guest(env, memory, workload)
           if (to === bed.hosts[0]!.name) await cli(['migrate', vm!, bed.hosts[1]!.name, '--live'])
           await cli(['migrate', vm!, to, '--live'])
@@ -94,7 +94,7 @@ async function sizes(rows: Row[]): Promise<void> {
         rows.push({case: 'sizes', workload, rep, ...history().at(-1)})
         process.stderr.write('.')
       }
-      await cli(['env', 'destroy', env, '--yes'])
+      await cli(['env', 'undefine', env, '--yes'])
     }
   }
 }
@@ -116,7 +116,7 @@ async function concurrent(rows: Row[]): Promise<void> {
       process.stderr.write('.')
     }
   }
-  await cli(['env', 'destroy', 'conc', '--yes'])
+  await cli(['env', 'undefine', 'conc', '--yes'])
 }
 
 /**
@@ -134,7 +134,7 @@ async function vacate(results: Array<Record<string, number | string>>): Promise<
     results.push({strategy, vms: p.per_vm.length, predicted_ms: p.total_wall_ms, low_ms: p.interval.low_ms, high_ms: p.interval.high_ms, measured_ms: Date.now() - started})
     process.stderr.write('.')
     await cli(['host', 'undrain', host])
-    await cli(['env', 'destroy', 'vac', '--yes'])
+    await cli(['env', 'undefine', 'vac', '--yes'])
   }
 }
 

@@ -7,7 +7,7 @@ const MIN_FRAME_BYTES = 60
  * The frame QEMU sends for a guest after a live migration (qemu_announce_self): a
  * broadcast RARP "request reverse" with the guest's MAC as sender and target. Every switch
  * that floods it learns the MAC's new place; no host answers it. The daemon sends the same
- * frame for a VM that landed when the hypervisor did not (notes/mesh.md: without it a
+ * frame for a VM that landed when the hypervisor did not (measured on the test bed: without it a
  * peer keeps the old entry until ARP or ageing, 7 s to 300 s).
  */
 export function rarpAnnouncement(mac: Mac): Buffer {

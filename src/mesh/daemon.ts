@@ -76,7 +76,7 @@ function connect(socket: Socket, to: Endpoint): Promise<void> {
  * The userspace data plane of one host: one peer socket shared by every environment
  * (datagrams carry the VNI, as the kernel's VXLAN port does), and per VM one UDP socket
  * connected to the VM's QEMU/libvirt UDP backend (connected sockets cost ~35% less per
- * frame, notes/mesh.md). Every socket has an error handler: a VM that is not listening yet
+ * frame, measured on this machine kind). Every socket has an error handler: a VM that is not listening yet
  * must not take the daemon down. Runs inside the agent; never imports the CLI.
  */
 export class MeshDaemon {

@@ -1,7 +1,7 @@
 /**
  * The wire format between switches: the standard 8-byte VXLAN header (RFC 7348 section 5)
  * in front of the Ethernet frame, VNI = the environment. Using the standard header lets a
- * kernel VXLAN device be a peer of a userspace switch (notes/mesh.md).
+ * kernel VXLAN device be a peer of a userspace switch (test/mesh/netns.test.ts does).
  *
  *   byte 0: flags, 0x08 = "VNI present" (the I flag); bytes 1-3 reserved (0)
  *   bytes 4-6: VNI (24 bits, big endian); byte 7 reserved (0)

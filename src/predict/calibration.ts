@@ -10,7 +10,7 @@ import type {Measurement, MigrationMode} from './measurement.js'
  * Job time per MiB of guest memory, besides the data sent: the hypervisor walks every page
  * (seed 004 saw the same in suspend and resume). Measured on the test bed: idle guests of
  * 128 MiB to 1 GiB sent 63-80 MiB each, and their job took 0.29 ms longer per MiB of
- * memory (bench/predict-accuracy; notes/testbed.md for the bed).
+ * memory (bench/predict-accuracy; test/bed/README.md for the bed).
  */
 export const DEFAULT_MEMORY_MS_PER_MIB = 0.3
 
@@ -32,7 +32,7 @@ export interface ModeCalibration {
   downtimeMs?: number
   /**
    * Median data sent, MiB. What travels is the guest's non-zero pages, not its size: idle
-   * guests of 128 MiB to 1 GiB all sent 62-80 MiB on the test bed (notes/testbed.md).
+   * guests of 128 MiB to 1 GiB all sent 62-80 MiB on the test bed (test/bed/README.md).
    */
   sentMiB?: number
   /** The sizes fitted (data sent or memory, as the fit's x), for telling a prediction that extrapolates. */

@@ -1,7 +1,7 @@
 /**
  * Live pre-copy migration (QEMU's, beyond seed 004's stop-and-copy): the first round sends
  * the state that is actually there (non-zero pages: an idle 1 GiB guest sends ~70 MiB here,
- * ../shared/notes/testbed.md), each later round what the guest dirtied during the one
+ * measured on the test bed, test/bed/README.md), each later round what the guest dirtied during the one
  * before, until a round is short enough to send with the guest paused (the downtime limit)
  * or the round limit is hit; then the guest pauses and the rest goes. An idle guest thus
  * takes two rounds, the second empty, as QEMU reports. Pure.

@@ -7,7 +7,7 @@ import type {MigrationMode} from './measurement.js'
 import {linkCost, type MigrationCost, parallel} from './parallel.js'
 import {DEFAULT_MAX_ROUNDS, type PrecopyInput, predictPrecopy} from './precopy.js'
 
-/** Without a calibration (../shared/notes/testbed.md, measured on this machine kind). */
+/** Without a calibration (measured on the test bed, test/bed/README.md). */
 export const DEFAULTS = {
   /** A gigabit link. */
   bandwidthMiBs: 119,

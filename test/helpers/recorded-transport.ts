@@ -1,6 +1,6 @@
 /**
  * A Transport that replays recorded real output instead of running commands. Xen cannot run
- * on this machine (see shared/notes/testbed.md "Xen"), so the xl driver is tested on what real
+ * on this machine (no Xen hypervisor runs here; xl installs, but every command exits 1), so the xl driver is tested on what real
  * xl/xentop printed elsewhere: test/fixtures/xl/*.txt, each with an .origin.md saying where it
  * came from and which ones are constructed rather than recorded.
  *

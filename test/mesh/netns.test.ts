@@ -136,7 +136,7 @@ describe('switch mesh in network namespaces (3 violin agents, TAP VMs, kernel VX
       }),
     )
 
-    // h4: the kernel's own VXLAN as the other end of VNI 300 (notes/mesh.md traps: the
+    // h4: the kernel's own VXLAN as the other end of VNI 300 (traps found on this machine: the
     // agent is on another host/namespace, and veth must segment UDP-tunnel GSO in software
     // or a 64 KB datagram reaches the agent's socket). No `srcport`: the kernel sends from
     // a hashed source port range and the switch knows its peers by address. The VTEP is
