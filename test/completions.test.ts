@@ -285,5 +285,13 @@ describe('shell completion (completions/): names from the inventory, values by w
         assert.deepEqual([r.status, r.stdout, r.stderr], [0, '', ''], `${args.join(' ')} with ${JSON.stringify(env)}`)
       }
     })
+
+    it('gives up on an etcd store that does not answer in well under the 10 s a command waits, printing nothing', () => {
+      // port 1 of loopback: nothing listens, the client retries until its deadline
+      const started = Date.now()
+      const r = run(process.execPath, [join(ROOT, 'bin', 'run.js'), '__complete', 'vm'], f, {VIOLIN_STORE: 'etcd://127.0.0.1:1/violin'})
+      assert.deepEqual([r.status, r.stdout, r.stderr], [0, '', ''])
+      assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`)
+    })
   })
 })
