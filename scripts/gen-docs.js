@@ -10,14 +10,18 @@
  *
  * man/: ronn-style markdown per command, turned into roff by marked-man. No build date:
  * the same manifest gives the same bytes.
- * completions/zsh/_violin: @oclif/plugin-autocomplete's zsh generator, run on the
- * production plugin set (no dev plugins, so no `autocomplete` command).
- * completions/bash/violin: generated here (see bashCompletion for why not the plugin's).
+ * completions/: bash, zsh and fish scripts from one table of what each argument and flag
+ * takes (scripts/completions/), for the production plugin set (no dev plugins).
  */
 import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {dirname, join, relative, resolve} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
+
+import {bashCompletion} from './completions/bash.js'
+import {fishCompletion} from './completions/fish.js'
+import {commandTree, completionSpec} from './completions/spec.js'
+import {zshCompletion} from './completions/zsh.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const require = createRequire(import.meta.url)
@@ -306,7 +310,7 @@ function mainPage(pkg, commands, examples) {
     '* `$VIOLIN_HOME/inventory.json`, else `~/.config/violin/inventory.json`',
     `  The inventory: hosts, their sites and drivers, and the VMs recorded on them. A malformed inventory is an error (exit status 3) and is never overwritten.`,
     '* `$VIOLIN_HOME/state/` (or `$VIOLIN_STATE_DIR`), else `~/.local/state/violin/`',
-    '  What violin measured and decided: `migrations.jsonl`, `commands.jsonl`, `actions.jsonl`, `history.json`, `calibration.json`, and `adapt.lock` (the pass lock); `sim/` holds the same for simulated runs. With `VIOLIN_STORE` all of it, and the inventory, lives in etcd instead.',
+    '  What violin measured and decided: `migrations.jsonl`, `commands.jsonl`, `actions.jsonl`, `history.json`, `calibration.json`, and `adapt.lock` (the pass lock); `sim/` holds the same for simulated runs. With `VIOLIN_STORE` all of it, and the inventory, lives in etcd instead, but for `vm-names.json`: the VM names each host had when this machine last listed them, for TAB completion.',
     '* `$VIOLIN_HOME/config.json`',
     '  Optional: `{"store": "etcd://..."}` chooses the store as `VIOLIN_STORE` does.',
     '* `~/.ssh/known_hosts`',
@@ -367,159 +371,13 @@ async function loadConfig() {
   return Config.load({root: ROOT, devPlugins: false, userPlugins: false, jitPlugins: false})
 }
 
-function completionCommands(config) {
-  const out = []
-  for (const p of config.getPluginsList()) {
-    for (const c of p.commands) {
-      if (c.hidden) continue
-      for (const id of [c.id, ...(c.aliases ?? [])]) out.push({id, flags: Object.values(c.flags ?? {}).filter((f) => !f.hidden)})
-    }
-  }
-  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-}
-
-const SAFE = /^[\w.:/@+,=-]+$/
-function shq(word) {
-  if (!SAFE.test(word)) throw new Error(`completion: unexpected characters in ${JSON.stringify(word)}`)
-  return word
-}
-
-/**
- * bash: not the plugin's script. Its function joins every word typed so far into the
- * command id, so a flag after an argument (`violin setmem web1 --li<TAB>`) completes
- * nothing, and it never completes flag values (`--format <TAB>`). This one walks the
- * words only as far as they name a topic or command, then completes subcommands, flags,
- * or the values of the flag before the cursor. Plain bash (no bash-completion helpers).
- */
-function bashCompletion(commands, topics) {
-  const children = new Map([['', new Set()]])
-  for (const id of [...topics, ...commands.map((c) => c.id)]) {
-    const parts = id.split(':')
-    for (let i = 0; i < parts.length; i++) {
-      const parent = parts.slice(0, i).join(':')
-      if (!children.has(parent)) children.set(parent, new Set())
-      children.get(parent).add(parts[i])
-    }
-  }
-  const caseArm = (pattern, body) => `        ${pattern}) ${body} ;;`
-  const subArms = [...children.entries()]
-    .filter(([, kids]) => kids.size > 0)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([parent, kids]) => caseArm(parent === '' ? "''" : shq(parent), `echo '${[...kids].sort().map(shq).join(' ')}'`))
-
-  const flagArms = [caseArm("''", "echo '--help --version'")]
-  const valueGroups = new Map() // words to complete -> case patterns
-  for (const c of commands) {
-    const names = []
-    for (const f of c.flags) {
-      names.push(`--${f.name}`)
-      if (f.allowNo) names.push(`--no-${f.name}`)
-      if (f.type !== 'option') continue
-      const values = f.options?.length ? f.options.map(shq).join(' ') : '*'
-      if (!valueGroups.has(values)) valueGroups.set(values, new Map())
-      const byCommand = valueGroups.get(values)
-      if (!byCommand.has(c.id)) byCommand.set(c.id, [])
-      for (const n of [`--${f.name}`, ...(f.char ? [`-${f.char}`] : [])]) byCommand.get(c.id).push(`${shq(c.id)}\\ ${shq(n)}`)
-    }
-    names.push('--help')
-    flagArms.push(caseArm(shq(c.id), `echo '${names.map(shq).join(' ')}'`))
-  }
-  // one line of patterns per command
-  const valueArms = [...valueGroups.entries()].map(([values, byCommand]) =>
-    caseArm([...byCommand.values()].map((p) => p.join('|')).join('|\\\n        '), `echo '${values}'`),
-  )
-
-  return `# bash completion for ${BIN}                                   -*- shell-script -*-
-# Generated from oclif.manifest.json by scripts/gen-docs.js: do not edit.
-# Install as /usr/share/bash-completion/completions/${BIN}, or source it from ~/.bashrc.
-
-# The words that may follow a topic or command ($1: its id, words joined by ':').
-__${BIN}_subcommands()
-{
-    case $1 in
-${subArms.join('\n')}
-    esac
-}
-
-# The flags of a command ($1: its id).
-__${BIN}_flags()
-{
-    case $1 in
-${flagArms.join('\n')}
-    esac
-}
-
-# What the flag $2 of the command $1 takes: its values, or * for any value.
-# Fails for a flag that takes no value.
-__${BIN}_flag_values()
-{
-    case "$1 $2" in
-${valueArms.join('\n')}
-        *) return 1 ;;
-    esac
-}
-
-_${BIN}()
-{
-    local cur=\${COMP_WORDS[COMP_CWORD]} prev= id= i=1 w values
-    COMPREPLY=()
-
-    # --flag=value: bash splits the word at '='
-    if [[ $cur == = ]]; then
-        cur= prev=\${COMP_WORDS[COMP_CWORD-1]}
-    elif ((COMP_CWORD > 2)) && [[ \${COMP_WORDS[COMP_CWORD-1]} == = ]]; then
-        prev=\${COMP_WORDS[COMP_CWORD-2]}
-    elif ((COMP_CWORD > 1)); then
-        prev=\${COMP_WORDS[COMP_CWORD-1]}
-    fi
-
-    # \`${BIN} help host add\`: the words after help name a command
-    [[ \${COMP_WORDS[1]} == help ]] && ((COMP_CWORD > 1)) && i=2
-
-    # the topic or command named by the words before the cursor
-    for ((; i < COMP_CWORD; i++)); do
-        w=\${COMP_WORDS[i]}
-        [[ " $(__${BIN}_subcommands "$id") " == *" $w "* ]] || break
-        id=\${id:+$id:}$w
-    done
-
-    if ((i < COMP_CWORD)) && values=$(__${BIN}_flag_values "$id" "$prev"); then
-        if [[ $values == '*' ]]; then
-            compopt -o default 2>/dev/null
-        else
-            COMPREPLY=($(compgen -W "$values" -- "$cur"))
-        fi
-    elif [[ $cur == -* ]]; then
-        [[ \${COMP_WORDS[1]} == help ]] || COMPREPLY=($(compgen -W "$(__${BIN}_flags "$id")" -- "$cur"))
-    elif ((i == COMP_CWORD)); then
-        COMPREPLY=($(compgen -W "$(__${BIN}_subcommands "$id")" -- "$cur"))
-    fi
-    return 0
-}
-
-complete -F _${BIN} ${BIN}
-`
-}
-
-/** zsh: @oclif/plugin-autocomplete's generator (the one `autocomplete create` runs for a
- * CLI with a space topic separator). Its output is already static: no path, no date. */
-async function zshCompletion(config) {
-  // lib/autocomplete/zsh.js is not in the package's exports: import it by its path
-  const pluginIndex = require.resolve('@oclif/plugin-autocomplete')
-  const {default: ZshCompWithSpaces} = await import(pathToFileURL(join(dirname(pluginIndex), 'autocomplete', 'zsh.js')).href)
-  const script = new ZshCompWithSpaces(config).generate()
-  const [first, ...rest] = script.split('\n')
-  if (first !== `#compdef ${BIN}`) throw new Error(`plugin-autocomplete: zsh script starts with ${JSON.stringify(first)}`)
-  const body = rest.join('\n').replace(/^\n+/, '\n').replaceAll(/[ \t]+$/gm, '')
-  return `${first}\n# Generated from oclif.manifest.json by scripts/gen-docs.js (@oclif/plugin-autocomplete): do not edit.\n# Install as _${BIN} in a directory of $fpath, e.g. /usr/share/zsh/vendor-completions.\n${body}`
-}
-
 async function completions(files) {
   const config = await loadConfig()
-  const commands = completionCommands(config)
-  const topics = config.topics.map((t) => t.name)
-  files.set(`completions/bash/${BIN}`, bashCompletion(commands, topics))
-  files.set(`completions/zsh/_${BIN}`, await zshCompletion(config))
+  const commands = completionSpec(config)
+  const tree = commandTree(commands, config.topics)
+  files.set(`completions/bash/${BIN}`, bashCompletion(commands, tree))
+  files.set(`completions/zsh/_${BIN}`, zshCompletion(commands, tree))
+  files.set(`completions/fish/${BIN}.fish`, fishCompletion(commands, tree))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ command -v parallel-ssh >/dev/null || missing+=(pssh)
 command -v man >/dev/null || missing+=(man-db)
 command -v groff >/dev/null || missing+=(groff-base)
 command -v zsh >/dev/null || missing+=(zsh)
+command -v fish >/dev/null || missing+=(fish)
 # the test bed (test/bed/README.md): hosts in namespaces, each with libvirtd + QEMU/TCG
 [ -x /usr/sbin/libvirtd ] || missing+=(libvirt-daemon)
 [ -e /usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so ] || missing+=(libvirt-daemon-driver-qemu)

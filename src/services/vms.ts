@@ -1,5 +1,6 @@
 import {ExitCode, type ExitCodeValue, NotFoundError, UsageError, ViolinError} from '../errors.js'
 import type {Driver, SchedParams, VmInfo, VmSample, VmState} from '../hypervisor/driver.js'
+import {rememberVmNames} from '../completion/vm-names.js'
 import type {HostRecord} from '../inventory/host.js'
 import {fanout} from './fanout.js'
 import type {Selection, Session} from './session.js'
@@ -34,11 +35,17 @@ export async function listVms(session: Session, selection: Selection, all: boole
   const outcomes = await fanout(hosts, async (h) => (await session.driver(h)).listVms())
   const vms: VmRow[] = []
   const failed: HostFailure[] = []
+  const names = new Map<string, string[]>()
   for (const [i, o] of outcomes.entries()) {
     const h = hosts[i]!
     if (!o.ok) failed.push(failure(h.name, o.error))
-    else for (const vm of o.value) if (all || vm.state !== 'shutoff') vms.push({host: h.name, site: h.site, ...vm})
+    else {
+      names.set(h.name, o.value.map((vm) => vm.name))
+      for (const vm of o.value) if (all || vm.state !== 'shutoff') vms.push({host: h.name, site: h.site, ...vm})
+    }
   }
+  // for TAB: simulated hosts' VMs are read from their files instead
+  if (!session.simulated) await rememberVmNames(names)
   return {asked: hosts.length, vms, failed}
 }
 
