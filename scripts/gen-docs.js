@@ -35,7 +35,7 @@ export const EXIT_STATUS = [
   {key: 'ok', code: 0, short: 'success', meaning: 'Success.'},
   {key: 'failure', code: 1, short: 'failure', meaning: 'Failure: a command on a host failed, or `host sync --exit-code` found drift.'},
   {key: 'usage', code: 2, short: 'usage error', meaning: 'Usage error: a bad flag, argument or size.'},
-  {key: 'config', code: 3, short: 'config error', meaning: 'Config error: the inventory or a sim file is malformed. The file is named in the message and never overwritten.'},
+  {key: 'config', code: 3, short: 'config error', meaning: 'Config error (a bad file): a file violin reads (env file, scenario, sim cluster, inventory, history, calibration...) is malformed, said as FILE:LINE:COL: FIELD: expected ..., found .... The file is never overwritten.'},
   {key: 'notFound', code: 4, short: 'not found', meaning: 'Not found: an unknown host or VM.'},
   {key: 'unreachable', code: 5, short: 'unreachable or timed out', meaning: "Unreachable: a host could not be reached, it timed out, or its hypervisor did not answer (libvirtd stopped, a wrong URI, no permission; no Xen); or the shared store (etcd) did not answer, refused TLS or the credentials, or lost its quorum."},
   {key: 'refused', code: 6, short: 'refused', meaning: 'Refused: SSH authentication failed, or the host key is unknown or changed.'},

@@ -35,14 +35,26 @@ export class UsageError extends ViolinError {
   }
 }
 
-/** A config, inventory or scenario file that cannot be read as written. Never overwritten. */
+/** Where in a file: 1-based line and column. */
+export interface FilePosition {
+  line: number
+  column: number
+}
+
+/**
+ * A file violin is given (env file, scenario, cluster, inventory, history, calibration...)
+ * that cannot be read as written: `FILE:LINE:COL: FIELD: expected ..., found ...`, the
+ * position when it is known (not for a document kept in etcd). Never overwritten.
+ */
 export class ConfigError extends ViolinError {
   constructor(
     readonly file: string,
     readonly field: string | undefined,
-    detail: string,
+    /** What is wrong, without the file and field: `expected ..., found ...`. */
+    readonly detail: string,
+    readonly position?: FilePosition,
   ) {
-    super(`${file}${field ? `: ${field}` : ''}: ${detail}`, ExitCode.config, 'fix the file by hand; violin never rewrites a file it cannot read')
+    super(`${file}${position ? `:${position.line}:${position.column}` : ''}${field ? `: ${field}` : ''}: ${detail}`, ExitCode.config, 'fix the file by hand; violin never rewrites a file it cannot read')
   }
 }
 

@@ -28,6 +28,12 @@ export const BARE_SIZE = 'a bare number is MiB'
 /** The largest size violin takes (1 PiB): beyond it a size is a typo, and numbers lose precision. */
 export const MAX_SIZE_MIB = 1024 ** 3
 
+/**
+ * The size grammar as one pattern (the units of FACTORS, any case): file schemas check
+ * text against it, and the JSON Schema for editors carries it (no regex flags there).
+ */
+export const SIZE_PATTERN = /^\s*\d+(?:\.\d+)?\s*(?:[bBkKmMgGtT]|[kKmMgGtT][iI]?[bB])?\s*$/
+
 export function parseSizeMiB(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text)
   const unit = m?.[2]?.toLowerCase() ?? ''

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 
 import {ExitCode, UsageError} from '../src/errors.js'
-import {formatMiB, parseSizeMiB} from '../src/units.js'
+import {formatMiB, parseSizeMiB, SIZE_PATTERN} from '../src/units.js'
 
 describe('sizes, as virsh writes them', () => {
   it('reads binary and decimal units', () => {
@@ -29,5 +29,21 @@ describe('sizes, as virsh writes them', () => {
     assert.equal(formatMiB(2048), '2 GiB')
     assert.equal(formatMiB(768), '768 MiB')
     assert.equal(formatMiB(undefined), '-')
+  })
+})
+
+describe('the size grammar of files and their JSON Schema', () => {
+  it('SIZE_PATTERN takes exactly the sizes parseSizeMiB reads, in any case', () => {
+    for (const unit of ['', 'b', 'B', 'k', 'K', 'KB', 'kib', 'KiB', 'm', 'M', 'mb', 'MB', 'MiB', 'mib', 'g', 'G', 'GB', 'GiB', 't', 'TB', 'TiB', 'p', 'PB', 'PiB', 'x', 'mibs', 'iB', 'gi']) {
+      for (const text of [`1${unit}`, `1.5 ${unit}`]) {
+        let reads = true
+        try {
+          parseSizeMiB(text)
+        } catch {
+          reads = false
+        }
+        assert.equal(SIZE_PATTERN.test(text), reads, text)
+      }
+    }
   })
 })

@@ -9,7 +9,7 @@
 function __violin_subcommands
     switch "$argv[1]"
         case ''
-            echo adapt agent autostart calibrate console define destroy dominfo domstats dumpxml env help host image list migrate predict reboot resume schedinfo setmem shutdown simulate start store suspend switch undefine usage vacate
+            echo adapt agent autostart calibrate console define destroy dominfo domstats dumpxml env help host image list migrate predict reboot resume schedinfo schema setmem shutdown simulate start store suspend switch undefine usage vacate
         case agent
             echo start status stop
         case env
@@ -223,6 +223,7 @@ complete -c violin -n '__violin_can_name ' -a predict -d 'Estimate migration tim
 complete -c violin -n '__violin_can_name ' -a reboot -d 'Ask a VM\'s guest to reboot, like virsh reboot.'
 complete -c violin -n '__violin_can_name ' -a resume -d 'Resume a suspended VM, like virsh resume (xl unpause).'
 complete -c violin -n '__violin_can_name ' -a schedinfo -d 'Show or set a VM\'s CPU share (weight) and cap.'
+complete -c violin -n '__violin_can_name ' -a schema -d 'Print the JSON Schema of a file you write by hand, for your editor to check it as you type.'
 complete -c violin -n '__violin_can_name ' -a setmem -d 'Change a VM\'s memory allocation (balloon), like virsh setmem.'
 complete -c violin -n '__violin_can_name ' -a shutdown -d 'Ask a VM\'s guest to power off (ACPI), like virsh shutdown.'
 complete -c violin -n '__violin_can_name ' -a simulate -d 'Run the adaptation policies against a simulated scenario: run times, migrations, a timeline.'
@@ -581,6 +582,10 @@ complete -c violin -n '__violin_is schedinfo' -l format -x -a 'table csv json' -
 complete -c violin -n '__violin_is schedinfo' -l set -x -d 'weight=N or cap=N (repeatable).'
 complete -c violin -n '__violin_is schedinfo' -l help -d 'Show help for command'
 complete -c violin -n '__violin_arg schedinfo 1' -a '(__violin_names vm)'
+complete -c violin -n '__violin_is schema' -l json -d 'Format output as json.'
+complete -c violin -n '__violin_is schema' -s q -l quiet -d 'Print only results and errors (for cron).'
+complete -c violin -n '__violin_is schema' -l accept-new-host-key -d 'Record an SSH host key not yet in known_hosts (OpenSSH\'s accept-new); a changed key is always refused.'
+complete -c violin -n '__violin_is schema' -l help -d 'Show help for command'
 complete -c violin -n '__violin_is setmem' -l json -d 'Format output as json.'
 complete -c violin -n '__violin_is setmem' -s c -l connect -x -d 'Act on this target instead of the inventory: sim:FILE or a libvirt URI.'
 complete -c violin -n '__violin_is setmem' -s q -l quiet -d 'Print only results and errors (for cron).'

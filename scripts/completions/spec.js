@@ -87,6 +87,8 @@ const ARG_OVERRIDES = {
   'env:create name': 'none',
   // the words after help are a command's, completed as such
   'help command': 'none',
+  // env-file, scenario or cluster: typed by hand (argument values are not completed yet)
+  'schema kind': 'none',
 }
 
 function flagValue(id, flag) {

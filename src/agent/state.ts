@@ -1,6 +1,10 @@
 import {readFileSync, renameSync, writeFileSync} from 'node:fs'
 
-import {parseRequest, type SwitchSpec} from './protocol.js'
+import {ConfigError} from '../errors.js'
+import {agentStateSchema} from '../schema/agent.js'
+import {check} from '../schema/check.js'
+import {parseJson} from '../schema/json.js'
+import {specProblem, type SwitchSpec} from './protocol.js'
 
 /**
  * The agent's state file: the switches it runs, as last applied, with the members each
@@ -14,7 +18,7 @@ export interface AgentState {
 
 export const emptyState = (): AgentState => ({version: 1, switches: []})
 
-/** Reads the state file; a missing one is an empty state, a damaged one an error naming the file (never overwritten). */
+/** Reads the state file; a missing one is an empty state, a damaged one a ConfigError at its line and column (never overwritten). */
 export function loadState(file: string): AgentState {
   let text: string
   try {
@@ -23,21 +27,12 @@ export function loadState(file: string): AgentState {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyState()
     throw error
   }
-  const fail = (why: string): never => {
-    throw new Error(`${file}: ${why}; move it aside to start with no switches`)
-  }
-  let state: AgentState
-  try {
-    state = JSON.parse(text) as AgentState
-  } catch {
-    return fail('not JSON')
-  }
-  if (state?.version !== 1 || !Array.isArray(state.switches)) fail('not a violin agent state file (version 1)')
-  if (state.address !== undefined && typeof state.address !== 'string') fail('address must be a string')
-  for (const spec of state.switches) {
+  const {value, source} = parseJson(file, text)
+  const state = check(agentStateSchema, value, source) as unknown as AgentState
+  for (const [i, spec] of state.switches.entries()) {
     // A switch spec in the state file obeys the same rules as one from the CLI.
-    const checked = parseRequest(JSON.stringify({op: 'apply', spec}))
-    if (!checked.ok) fail(`switch ${JSON.stringify((spec as {vni?: unknown})?.vni)}: ${checked.error}`)
+    const problem = specProblem(spec, `switches[${i}]`)
+    if (problem) throw new ConfigError(file, undefined, problem, source.position(['switches', i], false))
   }
   return state
 }

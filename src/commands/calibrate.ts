@@ -81,7 +81,9 @@ export default class Calibrate extends ViolinCommand {
       try {
         parsed = parseMigrationsCsv(text)
       } catch (error) {
-        throw new ConfigError(flags.csv, undefined, (error as Error).message)
+        // "line 3: unknown column ...": said as FILE:LINE:COL like every bad file.
+        const m = /^line (\d+): (.*)$/s.exec((error as Error).message)
+        throw m ? new ConfigError(flags.csv, undefined, m[2]!, {line: Number(m[1]), column: 1}) : new ConfigError(flags.csv, undefined, (error as Error).message)
       }
       for (const s of parsed.skipped) if (!this.jsonEnabled()) this.logToStderr(`warning: ${flags.csv}: line ${s.line} skipped: ${s.reason}`)
       data.push(...parsed.rows)

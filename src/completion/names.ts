@@ -80,7 +80,7 @@ async function openQuickStore(): Promise<Store> {
 /** Names from a simulated cluster or scenario file; onHost: only that host's VMs. */
 async function addSim(names: Set<string>, kind: NameKind, file: string, onHost?: string): Promise<void> {
   if (kind === 'env') return
-  // loaded only for a sim target: js-yaml and the simulator stay out of other TABs
+  // loaded only for a sim target: the YAML reader and the simulator stay out of other TABs
   const {readSimFile} = await import('../sim/read.js')
   const text = readSimFile(file)
   if (/^environments\s*:/m.test(text)) {

@@ -83,3 +83,11 @@ export function privateDiskPath(vm: string): string {
 }
 
 export const IMAGES_DIR = `${VM_FILES_DIR}/images`
+
+/**
+ * An image given by bare name lives in violin's image directory on every host (where
+ * `violin image push` puts it); a path is used as it is.
+ */
+export function imagePath(image: string): string {
+  return image.includes('/') ? image : `${IMAGES_DIR}/${image}`
+}

@@ -1,10 +1,14 @@
 import {randomBytes} from 'node:crypto'
 
-import {ConfigError, NotFoundError, UsageError, ViolinError} from '../errors.js'
+import {NotFoundError, UsageError, ViolinError} from '../errors.js'
+import {check, fileError} from '../schema/check.js'
+import {inventorySchema} from '../schema/inventory.js'
+import {parseJson} from '../schema/json.js'
+import {sourceOf} from '../schema/source.js'
 import {openStore} from '../store/open.js'
 import {type Doc, DOCS, type Store} from '../store/store.js'
-import {type Dataplane, DATAPLANES, type EnvironmentRecord, FIRST_VM_PORT, FIRST_VNI, LAST_VM_PORT, ROLES} from './environment.js'
-import {checkHostNames, DOMAIN_TYPES, DRIVERS, HOST_NAME, type HostRecord, NIC_NAME, type VmRecord} from './host.js'
+import {type Dataplane, type EnvironmentRecord, FIRST_VM_PORT, FIRST_VNI, LAST_VM_PORT} from './environment.js'
+import {checkHostNames, type HostRecord, type VmRecord} from './host.js'
 
 export interface InventoryData {
   version: 1
@@ -251,93 +255,23 @@ export class Inventory {
   }
 }
 
-/** Checks every field a hand edit could break; throws ConfigError naming the file and field. */
+/** Checks every field a hand edit could break; throws `FILE:LINE:COL: FIELD: expected ..., found ...`. */
 export function validate(path: string, text: string): InventoryData {
-  let doc: unknown
-  try {
-    doc = JSON.parse(text)
-  } catch (error) {
-    throw new ConfigError(path, undefined, `is not valid JSON (${(error as Error).message})`)
-  }
-  return validateDoc(path, doc)
+  return validateDoc(path, parseJson(path, text).value)
 }
 
-/** validate() on a document already parsed (the store's). */
+/**
+ * validate() on a document already parsed (the store's). The schema is src/schema/inventory.ts;
+ * what it cannot say (a record's name is its key) is checked here. A document the file
+ * store read names its lines; one from etcd names its key.
+ */
 export function validateDoc(path: string, doc: unknown): InventoryData {
-  const fail = (field: string, detail: string): never => {
-    throw new ConfigError(path, field, detail)
-  }
-  if (!isObject(doc)) fail('(top level)', 'must be a JSON object')
-  const root = doc as Record<string, unknown>
-  if (root.version !== undefined && root.version !== 1) fail('version', `is ${JSON.stringify(root.version)}; this violin reads version 1`)
-  const hosts = root.hosts ?? {}
-  if (!isObject(hosts)) fail('hosts', 'must be an object keyed by host name')
-  for (const [key, h] of Object.entries(hosts as object)) {
-    const at = `hosts.${key}`
-    if (!isObject(h)) fail(at, 'must be an object')
-    const r = h as Record<string, unknown>
-    if (r.name !== key) fail(`${at}.name`, `must equal its key "${key}"`)
-    if (typeof r.site !== 'string' || !r.site) fail(`${at}.site`, 'must be a non-empty string')
-    if (!DRIVERS.includes(r.driver as never)) fail(`${at}.driver`, `must be one of ${DRIVERS.join(', ')}`)
-    if (r.uri !== undefined && typeof r.uri !== 'string') fail(`${at}.uri`, 'must be a string')
-    if (r.identity !== undefined && typeof r.identity !== 'string') fail(`${at}.identity`, 'must be a string')
-    if (r.cpuOvercommit !== undefined && !(typeof r.cpuOvercommit === 'number' && r.cpuOvercommit > 0)) fail(`${at}.cpuOvercommit`, 'must be a positive number')
-    if (r.domainType !== undefined && !DOMAIN_TYPES.includes(r.domainType as never)) fail(`${at}.domainType`, `must be one of ${DOMAIN_TYPES.join(', ')}`)
-    if (r.maintenance !== undefined && typeof r.maintenance !== 'boolean') fail(`${at}.maintenance`, 'must be true or false')
-    if (r.nic !== undefined && !(typeof r.nic === 'string' && NIC_NAME.test(r.nic))) fail(`${at}.nic`, 'must be a network interface name such as eth0')
-    if (r.agent !== undefined) {
-      const a = r.agent as Record<string, unknown>
-      if (!isObject(a)) fail(`${at}.agent`, 'must be an object')
-      if (a.command !== undefined && !(Array.isArray(a.command) && a.command.length > 0 && a.command.every((w) => typeof w === 'string' && w))) fail(`${at}.agent.command`, 'must be a non-empty list of words')
-      if (a.dir !== undefined && !(typeof a.dir === 'string' && a.dir.startsWith('/'))) fail(`${at}.agent.dir`, 'must be an absolute path')
-      if (a.store !== undefined && typeof a.store !== 'boolean') fail(`${at}.agent.store`, 'must be true or false')
+  const source = sourceOf(doc, path)
+  const root = check(inventorySchema, doc, source)
+  for (const collection of ['hosts', 'environments'] as const) {
+    for (const [key, entry] of Object.entries(root[collection] ?? {})) {
+      if (entry.name !== key) throw fileError(source, [collection, key, 'name'], `${JSON.stringify(key)} (its key)`, entry.name)
     }
-    if (!isObject(r.transport)) fail(`${at}.transport`, 'must be an object')
-    const t = r.transport as Record<string, unknown>
-    if (t.kind === 'ssh') {
-      if (typeof t.user !== 'string' || !t.user) fail(`${at}.transport.user`, 'must be a non-empty string')
-      if (typeof t.address !== 'string' || !t.address) fail(`${at}.transport.address`, 'must be a non-empty string')
-      if (typeof t.port !== 'number' || !Number.isInteger(t.port) || t.port < 1 || t.port > 65535) fail(`${at}.transport.port`, 'must be a port number')
-    } else if (t.kind !== 'local') fail(`${at}.transport.kind`, 'must be "local" or "ssh"')
-  }
-  const vms = root.vms ?? {}
-  if (!isObject(vms)) fail('vms', 'must be an object keyed by VM name')
-  for (const [key, v] of Object.entries(vms as object)) {
-    if (!isObject(v) || typeof (v as VmRecord).host !== 'string') fail(`vms.${key}.host`, 'must be a host name')
-  }
-  const environments = root.environments ?? {}
-  if (!isObject(environments)) fail('environments', 'must be an object keyed by environment name')
-  for (const [key, e] of Object.entries(environments as object)) {
-    const at = `environments.${key}`
-    if (!isObject(e)) fail(at, 'must be an object')
-    const r = e as Record<string, unknown>
-    if (r.name !== key) fail(`${at}.name`, `must equal its key "${key}"`)
-    if (typeof r.headSite !== 'string' || !r.headSite) fail(`${at}.headSite`, 'must be a non-empty string')
-    if (!Array.isArray(r.vms)) fail(`${at}.vms`, 'must be a list')
-    if (r.network !== undefined) {
-      const n = r.network as Record<string, unknown>
-      if (!isObject(n)) fail(`${at}.network`, 'must be an object')
-      if (!Number.isInteger(n.vni) || (n.vni as number) < 1 || (n.vni as number) > 0xff_ffff) fail(`${at}.network.vni`, 'must be a whole number from 1 to 16777215')
-      if (!DATAPLANES.includes(n.dataplane as never)) fail(`${at}.network.dataplane`, `must be one of ${DATAPLANES.join(', ')}`)
-      if (n.key !== undefined && !(typeof n.key === 'string' && /^[0-9a-f]{64}$/.test(n.key))) fail(`${at}.network.key`, 'must be 64 hex digits')
-      if (n.authData !== undefined && typeof n.authData !== 'boolean') fail(`${at}.network.authData`, 'must be true or false')
-      if (n.underlayMtu !== undefined && !(Number.isInteger(n.underlayMtu) && (n.underlayMtu as number) >= 1280 && (n.underlayMtu as number) <= 65_535)) fail(`${at}.network.underlayMtu`, 'must be a whole number from 1280 to 65535')
-    }
-    ;(r.vms as unknown[]).forEach((v, i) => {
-      const vat = `${at}.vms[${i}]`
-      if (!isObject(v)) fail(vat, 'must be an object')
-      const vm = v as Record<string, unknown>
-      if (typeof vm.name !== 'string' || !HOST_NAME.test(vm.name)) fail(`${vat}.name`, 'must be a VM name')
-      if (!ROLES.includes(vm.role as never)) fail(`${vat}.role`, `must be one of ${ROLES.join(', ')}`)
-      if (typeof vm.host !== 'string' || !vm.host) fail(`${vat}.host`, 'must be a host name')
-      if (typeof vm.mac !== 'string') fail(`${vat}.mac`, 'must be a MAC address')
-      for (const n of ['vcpus', 'memoryMiB', 'maxMemoryMiB']) if (typeof vm[n] !== 'number' || !((vm[n] as number) > 0)) fail(`${vat}.${n}`, 'must be a positive number')
-      if (vm.port !== undefined && !(Number.isInteger(vm.port) && (vm.port as number) >= FIRST_VM_PORT && (vm.port as number) <= LAST_VM_PORT)) fail(`${vat}.port`, `must be a port from ${FIRST_VM_PORT} to ${LAST_VM_PORT}`)
-    })
   }
   return doc as InventoryData
-}
-
-function isObject(x: unknown): boolean {
-  return x !== null && typeof x === 'object' && !Array.isArray(x)
 }

@@ -9,7 +9,9 @@
  */
 import {join} from 'node:path'
 
-import {ConfigError} from '../errors.js'
+import {check} from '../schema/check.js'
+import {historySchema} from '../schema/measurements.js'
+import {sourceOf} from '../schema/source.js'
 import {openStore} from '../store/open.js'
 import {stateDir} from '../store/dirs.js'
 import {DOCS, type Store} from '../store/store.js'
@@ -244,50 +246,7 @@ export class History {
 }
 
 function validate(path: string, raw: unknown): HistoryData {
-  const fail = (field: string | undefined, detail: string): never => {
-    throw new ConfigError(path, field, detail)
-  }
-  const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x)
-  const num = (x: unknown, field: string, optional = false): number | undefined => {
-    if (x === undefined && optional) return undefined
-    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) return fail(field, `must be a number >= 0, got ${JSON.stringify(x)}`)
-    return x
-  }
-  const series = (x: unknown, field: string): number[] => {
-    if (!Array.isArray(x)) return fail(field, 'must be a list of numbers')
-    return x.map((u, i) => num(u, `${field}[${i}]`)!)
-  }
-  const section = (x: unknown, field: string): Record<string, unknown> => (isObject(x) ? x : fail(field, 'must be an object'))
-  if (!isObject(raw)) return fail(undefined, 'must be a JSON object')
-  if (raw.version !== 1) fail('version', `must be 1, got ${JSON.stringify(raw.version)}`)
+  const data = check(historySchema, raw, sourceOf(raw, path))
   // fromEntries, not assignment: a name like "__proto__" stays an ordinary key.
-  const vms: Array<[string, VmHistory]> = []
-  const hosts: Array<[string, HostHistory]> = []
-  for (const [name, v] of Object.entries(section(raw.vms ?? {}, 'vms'))) {
-    const at = `vms.${name}`
-    const e = section(v, at)
-    const vm: VmHistory = {samples: num(e.samples ?? 0, `${at}.samples`)!, missed: num(e.missed ?? 0, `${at}.missed`)!}
-    const cpuDemand = num(e.cpuDemand, `${at}.cpuDemand`, true)
-    const lastMigratedMs = num(e.lastMigratedMs, `${at}.lastMigratedMs`, true)
-    if (cpuDemand !== undefined) vm.cpuDemand = cpuDemand
-    if (lastMigratedMs !== undefined) vm.lastMigratedMs = lastMigratedMs
-    const cpuShares = num(e.cpuShares, `${at}.cpuShares`, true)
-    if (cpuShares !== undefined) vm.cpuShares = cpuShares
-    vms.push([name, vm])
-  }
-  for (const [name, h] of Object.entries(section(raw.hosts ?? {}, 'hosts'))) {
-    const at = `hosts.${name}`
-    const e = section(h, at)
-    const host: HostHistory = {
-      cpu: series(e.cpu ?? [], `${at}.cpu`),
-      swap: series(e.swap ?? [], `${at}.swap`),
-      nic: series(e.nic ?? [], `${at}.nic`),
-      hotSamples: num(e.hotSamples ?? 0, `${at}.hotSamples`)!,
-      missed: num(e.missed ?? 0, `${at}.missed`)!,
-    }
-    const until = num(e.migratingUntilMs, `${at}.migratingUntilMs`, true)
-    if (until !== undefined) host.migratingUntilMs = until
-    hosts.push([name, host])
-  }
-  return {version: 1, vms: Object.fromEntries(vms), hosts: Object.fromEntries(hosts)}
+  return {version: 1, vms: Object.fromEntries(Object.entries(data.vms ?? {})), hosts: Object.fromEntries(Object.entries(data.hosts ?? {}))}
 }

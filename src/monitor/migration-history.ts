@@ -1,8 +1,11 @@
 import {join} from 'node:path'
 
-import {ConfigError} from '../errors.js'
 import type {MigrationResult} from '../hypervisor/driver.js'
 import type {Measurement} from '../predict/measurement.js'
+import {check} from '../schema/check.js'
+import {parseJson} from '../schema/json.js'
+import {migrationRecordSchema} from '../schema/measurements.js'
+import {unplaced} from '../schema/source.js'
 import {openStore} from '../store/open.js'
 import {stateDir} from '../store/dirs.js'
 import type {Store} from '../store/store.js'
@@ -71,12 +74,11 @@ export async function recordMigrations(records: readonly MigrationRecord[], stor
 export async function readMigrations(store?: Store): Promise<MigrationRecord[]> {
   const s = await storeOf(store)
   const records: MigrationRecord[] = []
-  for (const {text, where} of await s.readLog('migrations')) {
-    try {
-      records.push(JSON.parse(text) as MigrationRecord)
-    } catch {
-      throw new ConfigError(s.whereLog('migrations'), where, 'is not a JSON record')
-    }
+  const log = s.whereLog('migrations')
+  for (const {text, where, line} of await s.readLog('migrations')) {
+    // A file's line is named as FILE:LINE:COL; an etcd record by its key.
+    const {value, source} = parseJson(line === undefined ? `${log} ${where}` : log, text, line ?? 1)
+    records.push(check(migrationRecordSchema, value, line === undefined ? unplaced(source.where) : source) as MigrationRecord)
   }
   return records
 }

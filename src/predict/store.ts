@@ -1,6 +1,9 @@
 import {join} from 'node:path'
 
 import {ConfigError} from '../errors.js'
+import {check, fileError} from '../schema/check.js'
+import {calibrationSchema} from '../schema/measurements.js'
+import {sourceOf} from '../schema/source.js'
 import {openStore} from '../store/open.js'
 import {stateDir} from '../store/dirs.js'
 import {DOCS, type Store} from '../store/store.js'
@@ -20,15 +23,14 @@ export async function loadCalibration(store?: Store): Promise<Calibration | unde
   const s = await storeOf(store)
   const path = s.where(DOCS.calibration)
   const raw = await s.read(DOCS.calibration).catch((error: unknown) => {
-    if (error instanceof ConfigError && error.field === undefined) throw new ConfigError(path, undefined, 'is not JSON: run violin calibrate again to replace it')
+    if (error instanceof ConfigError && error.field === undefined) throw new ConfigError(error.file, undefined, `${error.detail}: run violin calibrate again to replace it`, error.position)
     throw error
   })
   if (raw === undefined) return undefined
-  const c = raw as Partial<Calibration>
-  if ((c?.version as number | undefined) === 1) throw new ConfigError(path, 'version', 'is 1, from an older violin without the memory term: run violin calibrate again to replace it')
-  if (c?.version !== 2) throw new ConfigError(path, 'version', `must be 2, got ${JSON.stringify(c?.version)}`)
-  if (typeof c.modes !== 'object' || c.modes === null || !Array.isArray(c.data)) throw new ConfigError(path, 'modes', 'is missing: run violin calibrate again to replace it')
-  return c as Calibration
+  const source = sourceOf(raw, path)
+  if (raw.version === 1) throw fileError(source, ['version'], 'version 2: run violin calibrate again (version 1 is from an older violin, without the memory term)', 1)
+  const c = check(calibrationSchema, raw, source)
+  return c as unknown as Calibration
 }
 
 /** Written whole (in files: renamed into place, so a reader never sees half of it); returns where. */

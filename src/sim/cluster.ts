@@ -1,9 +1,8 @@
-import {load as parseYaml} from 'js-yaml'
-
-import {ConfigError} from '../errors.js'
-import {readSimFile} from './read.js'
-import {parseSizeMiB} from '../units.js'
 import type {VmState} from '../hypervisor/driver.js'
+import {check, fileError} from '../schema/check.js'
+import {clusterSchema} from '../schema/cluster.js'
+import {parseYaml} from '../schema/yaml.js'
+import {readSimFile} from './read.js'
 
 export interface SimHost {
   name: string
@@ -52,54 +51,45 @@ export class SimCluster {
     return SimCluster.parse(file, text)
   }
 
+  /** Reads a cluster file; every mistake is `FILE:LINE:COL: FIELD: expected ..., found ...` (exit 3). */
   static parse(file: string, text: string): SimCluster {
-    let doc: unknown
-    try {
-      doc = parseYaml(text)
-    } catch (error) {
-      throw new ConfigError(file, undefined, `not valid YAML: ${(error as Error).message.split('\n')[0]}`)
+    const {value, source} = parseYaml(file, text)
+    const root = check(clusterSchema, value, source)
+    const fail = (path: Array<string | number>, expected: string, found: unknown, shown?: string): never => {
+      throw fileError(source, path, expected, found, {found: shown})
     }
-    const v = new Validator(file)
-    const root = v.object(doc, '')
-    const hosts = v.list(root.hosts, 'hosts').map((h, i) => {
-      const o = v.object(h, `hosts[${i}]`)
-      return {
-        name: v.name(o.name, `hosts[${i}].name`),
-        site: v.name(o.site ?? 'default', `hosts[${i}].site`),
-        cores: v.positiveInt(o.cores, `hosts[${i}].cores`),
-        memoryMiB: v.size(o.memory, `hosts[${i}].memory`),
-      }
-    })
-    v.unique(hosts.map((h) => h.name), 'hosts', 'host')
+    const unique = (names: string[], list: string, what: string) => {
+      const seen = new Set<string>()
+      names.forEach((n, i) => {
+        if (seen.has(n)) fail([list, i, 'name'], `a ${what} name not used before`, n)
+        seen.add(n)
+      })
+    }
+    const hosts: SimHost[] = root.hosts.map((h) => ({name: h.name, site: h.site, cores: h.cores, memoryMiB: h.memory}))
+    unique(hosts.map((h) => h.name), 'hosts', 'host')
     const hostNames = new Set(hosts.map((h) => h.name))
-    const vms = v.list(root.vms ?? [], 'vms').map((x, i): SimVm => {
-      const o = v.object(x, `vms[${i}]`)
-      const at = `vms[${i}]`
-      const host = v.name(o.host, `${at}.host`)
-      if (!hostNames.has(host)) v.fail(`${at}.host`, `"${host}" is not one of the hosts`)
-      const memoryMiB = v.size(o.memory, `${at}.memory`)
-      const maxMemoryMiB = o.maxMemory === undefined ? memoryMiB : v.size(o.maxMemory, `${at}.maxMemory`)
-      if (memoryMiB > maxMemoryMiB) v.fail(`${at}.memory`, 'is larger than maxMemory')
-      const state = o.state ?? 'running'
-      if (state !== 'running' && state !== 'shutoff' && state !== 'paused') v.fail(`${at}.state`, 'must be running, paused or shutoff')
+    const vms = root.vms.map((o, i): SimVm => {
+      if (!hostNames.has(o.host)) fail(['vms', i, 'host'], `one of the hosts (${[...hostNames].join(', ')})`, o.host)
+      const maxMemoryMiB = o.maxMemory ?? o.memory
+      if (o.memory > maxMemoryMiB) fail(['vms', i, 'memory'], `at most maxMemory (${maxMemoryMiB} MiB)`, o.memory, `${o.memory} MiB`)
       return {
-        name: v.name(o.name, `${at}.name`),
-        host,
-        state: state as VmState,
-        vcpus: v.positiveInt(o.vcpus ?? 1, `${at}.vcpus`),
-        memoryMiB,
+        name: o.name,
+        host: o.host,
+        state: o.state,
+        vcpus: o.vcpus,
+        memoryMiB: o.memory,
         maxMemoryMiB,
-        cpuDemand: v.fraction(o.cpu ?? 0, `${at}.cpu`),
-        memoryUsedMiB: o.memoryUsed === undefined ? memoryMiB / 2 : Math.min(memoryMiB, v.size(o.memoryUsed, `${at}.memoryUsed`)),
+        cpuDemand: o.cpu,
+        memoryUsedMiB: o.memoryUsed === undefined ? o.memory / 2 : Math.min(o.memory, o.memoryUsed),
         weight: 256,
         cap: 0,
         cpuBankSec: 0,
         cpuBankAt: 0,
       }
     })
-    v.unique(vms.map((x) => x.name), 'vms', 'VM')
-    const start = root.start === undefined ? DEFAULT_START : Date.parse(String(root.start instanceof Date ? root.start.toISOString() : root.start))
-    if (Number.isNaN(start)) v.fail('start', 'must be a date like 2026-01-01T00:00:00Z')
+    unique(vms.map((x) => x.name), 'vms', 'VM')
+    const start = root.start === undefined ? DEFAULT_START : Date.parse(root.start)
+    if (Number.isNaN(start)) fail(['start'], 'a date like 2026-01-01T00:00:00Z', root.start)
     for (const vm of vms) vm.cpuBankAt = start / 1000
     return new SimCluster(file, hosts, vms, start / 1000)
   }
@@ -143,57 +133,6 @@ export class SimCluster {
     for (const vm of this.vms) {
       vm.cpuBankSec = this.cpuTimeSec(vm)
       vm.cpuBankAt = this.timeSec
-    }
-  }
-}
-
-class Validator {
-  constructor(private readonly file: string) {}
-
-  fail(field: string, detail: string): never {
-    throw new ConfigError(this.file, field || undefined, detail)
-  }
-
-  object(x: unknown, at: string): Record<string, unknown> {
-    if (x === null || typeof x !== 'object' || Array.isArray(x)) this.fail(at, 'must be a mapping')
-    return x as Record<string, unknown>
-  }
-
-  list(x: unknown, at: string): unknown[] {
-    if (!Array.isArray(x)) this.fail(at, 'must be a list')
-    return x
-  }
-
-  name(x: unknown, at: string): string {
-    if (typeof x !== 'string' || x.trim() === '') this.fail(at, 'must be a non-empty string')
-    return x
-  }
-
-  positiveInt(x: unknown, at: string): number {
-    if (typeof x !== 'number' || !Number.isInteger(x) || x <= 0) this.fail(at, 'must be a positive whole number')
-    return x
-  }
-
-  fraction(x: unknown, at: string): number {
-    if (typeof x !== 'number' || x < 0 || x > 1) this.fail(at, 'must be a number from 0 to 1')
-    return x
-  }
-
-  size(x: unknown, at: string): number {
-    if (typeof x === 'number' && x > 0) return x
-    if (typeof x !== 'string') this.fail(at, 'must be a size like 2GiB or 512MiB')
-    try {
-      return parseSizeMiB(x)
-    } catch {
-      this.fail(at, `"${x}" is not a size like 2GiB or 512MiB`)
-    }
-  }
-
-  unique(names: string[], at: string, what: string): void {
-    const seen = new Set<string>()
-    for (const n of names) {
-      if (seen.has(n)) this.fail(at, `${what} "${n}" is named twice`)
-      seen.add(n)
     }
   }
 }

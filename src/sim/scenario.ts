@@ -41,17 +41,18 @@
  *               # duration_s: 600  # seconds at full speed
  *
  * Sizes take MiB/GiB units (a bare number is MiB); rates take B/s, KB/s, MB/s, GB/s,
- * KiB/s, MiB/s, GiB/s, Mbit/s, Gbit/s (a bare number is bytes per second). Every mistake is
- * a ConfigError naming the file, the field and its line.
+ * KiB/s, MiB/s, GiB/s, Mbit/s, Gbit/s (a bare number is bytes per second). The schema is
+ * src/schema/scenario.ts (`violin schema scenario`); every mistake is
+ * `FILE:LINE:COL: FIELD: expected ..., found ...` (exit 3).
  */
 import {basename} from 'node:path'
 
-import {load as parseYaml} from 'js-yaml'
-
-import {ConfigError} from '../errors.js'
 import type {Role} from '../inventory/environment.js'
 import {DEFAULT_POLICY_OPTIONS, type PolicyOptions} from '../policy/view.js'
-import {parseSizeMiB} from '../units.js'
+import {check, fileError} from '../schema/check.js'
+import {scenarioSchema} from '../schema/scenario.js'
+import type {PathKey} from '../schema/source.js'
+import {parseYaml} from '../schema/yaml.js'
 import {readSimFile} from './read.js'
 
 export interface ScenarioHost {
@@ -110,24 +111,6 @@ export interface Scenario {
 export const OUTSIDE = 'outside'
 
 const MIB = 1024 * 1024
-const RATE_UNITS: Record<string, number> = {
-  'b/s': 1,
-  'kb/s': 1e3,
-  'mb/s': 1e6,
-  'gb/s': 1e9,
-  'kib/s': 1024,
-  'mib/s': MIB,
-  'gib/s': 1024 * MIB,
-  'kbit/s': 1e3 / 8,
-  'mbit/s': 1e6 / 8,
-  'gbit/s': 1e9 / 8,
-}
-
-const TOP_KEYS = ['name', 'step_s', 'interval_s', 'max_time_s', 'migration', 'memory', 'policy_options', 'hosts', 'environments', 'description']
-const HOST_KEYS = ['name', 'site', 'cores', 'memory', 'nic']
-const ENV_KEYS = ['name', 'head_site', 'start_s', 'sync', 'vms']
-const VM_KEYS = ['name', 'host', 'hosts', 'role', 'vcpus', 'memory', 'max_memory', 'phases']
-const PHASE_KEYS = ['cpu', 'memory', 'traffic', 'dirty_rate', 'work', 'duration_s']
 
 /** Reads and checks a scenario file. */
 export function loadScenario(file: string): Scenario {
@@ -135,235 +118,80 @@ export function loadScenario(file: string): Scenario {
   return parseScenario(file, text)
 }
 
-/** Where each mapping and list of the document starts (0-based line), to name lines in errors. */
-type Lines = WeakMap<object, number>
-
 export function parseScenario(file: string, text: string): Scenario {
-  const lines: Lines = new WeakMap()
-  const stack: number[] = []
-  let doc: unknown
-  try {
-    doc = parseYaml(text, {
-      filename: file,
-      listener(event, state) {
-        if (event === 'open') stack.push(state.line)
-        else {
-          const line = stack.pop() ?? 0
-          const r = state.result as unknown
-          if (r !== null && typeof r === 'object' && !lines.has(r)) lines.set(r, line)
+  const {value, source} = parseYaml(file, text)
+  const root = check(scenarioSchema, value, source)
+  const fail = (path: PathKey[], expected: string, found: unknown, options: {found?: string; key?: boolean} = {}): never => {
+    throw fileError(source, path, expected, found, options)
+  }
+  const name = root.name ?? basename(file).replace(/\.ya?ml$/, '')
+  const stepS = root.step_s ?? 1
+  const intervalS = root.interval_s ?? 10
+  if (intervalS < stepS) fail(['interval_s'], `at least step_s (${stepS})`, intervalS)
+  const maxTimeS = root.max_time_s ?? 10 * 86_400
+  const mig: NonNullable<typeof root.migration> = root.migration ?? {}
+  const migration = {bytesPerSecond: mig.bandwidth ?? 100 * MIB, downtimeS: mig.downtime_s ?? 0, slowdown: mig.slowdown ?? 0.1}
+  if (migration.bytesPerSecond <= 0) fail(['migration', 'bandwidth'], 'a rate above 0', 0)
+  const memory = {swap: root.memory?.swap ?? true, swapWritesPerMiB: root.memory?.swap_writes_per_mib ?? 6}
+  const policyOptions: PolicyOptions = {...DEFAULT_POLICY_OPTIONS}
+  for (const [k, x] of Object.entries(root.policy_options ?? {})) if (x !== undefined) (policyOptions as unknown as Record<string, number>)[k] = x
+
+  const hosts = root.hosts.map((h): ScenarioHost => ({name: h.name, site: h.site ?? 'default', cores: h.cores, memoryMiB: h.memory, nicBytesPerSecond: h.nic ?? 125e6}))
+  const hostByName = new Map<string, ScenarioHost>()
+  hosts.forEach((h, i) => {
+    if (hostByName.has(h.name)) fail(['hosts', i, 'name'], 'a host name not used before', h.name)
+    hostByName.set(h.name, h)
+  })
+  const hostList = [...hostByName.keys()].join(', ')
+
+  const vmNames = new Set<string>()
+  const peersToCheck: Array<{peer: string; path: PathKey[]}> = []
+  const environments = root.environments.map((o, i): ScenarioEnvironment => {
+    const vms: ScenarioVm[] = []
+    o.vms.forEach((v, j) => {
+      const at: PathKey[] = ['environments', i, 'vms', j]
+      if ((v.host === undefined) === (v.hosts === undefined)) fail(at, 'host (one VM) or hosts (one VM per host), one of them', v, {found: v.host === undefined ? 'neither' : 'both'})
+      const onHosts = v.host !== undefined ? [v.host] : v.hosts!
+      if (v.hosts !== undefined && v.name !== undefined) fail([...at, 'name'], 'no name beside a hosts: list (its VMs are named ENV-1, ENV-2...)', v.name)
+      onHosts.forEach((h, k) => {
+        if (!hostByName.has(h)) fail(v.host !== undefined ? [...at, 'host'] : [...at, 'hosts', k], `one of the hosts (${hostList})`, h)
+      })
+      const role: Role = v.role ?? 'compute'
+      const vcpus = v.vcpus ?? 1
+      const memoryMiB = v.memory ?? 256
+      const maxMemoryMiB = v.max_memory ?? memoryMiB
+      if (maxMemoryMiB < memoryMiB) fail([...at, 'max_memory'], `at least memory (${memoryMiB} MiB)`, `${maxMemoryMiB} MiB`, {found: `${maxMemoryMiB} MiB`})
+      const phases = v.phases.map((p, k): ScenarioPhase => {
+        const pat: PathKey[] = [...at, 'phases', k]
+        const traffic: Record<string, number> = {}
+        for (const [peer, bytes] of Object.entries(p.traffic ?? {})) {
+          traffic[peer] = bytes
+          if (peer !== OUTSIDE) peersToCheck.push({peer, path: [...pat, 'traffic', peer]})
         }
-      },
-    })
-  } catch (error) {
-    const mark = (error as {mark?: {line?: number}}).mark
-    throw new ConfigError(file, undefined, `not valid YAML${mark?.line === undefined ? '' : ` (line ${mark.line + 1})`}: ${(error as Error).message.split('\n')[0]}`)
-  }
-  return new Reader(file, text, lines).scenario(doc)
-}
-
-class Reader {
-  private readonly textLines: string[]
-
-  constructor(
-    private readonly file: string,
-    text: string,
-    private readonly lines: Lines,
-  ) {
-    this.textLines = text.split('\n')
-  }
-
-  /** The 1-based line of `key` in `parent` (a mapping), or of the parent itself. */
-  private lineOf(parent: object | undefined, key?: string | number): number | undefined {
-    if (!parent) return undefined
-    const start = this.lines.get(parent)
-    if (start === undefined) return undefined
-    if (key === undefined) return start + 1
-    if (Array.isArray(parent)) {
-      const item = parent[key as number] as unknown
-      if (item !== null && typeof item === 'object' && this.lines.has(item)) return this.lines.get(item)! + 1
-      return start + 1
-    }
-    const re = new RegExp(`(^|[\\s{,\\-])["']?${String(key).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']?\\s*:`)
-    for (let i = start; i < this.textLines.length; i++) if (re.test(this.textLines[i]!)) return i + 1
-    return start + 1
-  }
-
-  fail(field: string, detail: string, parent?: object, key?: string | number): never {
-    const line = this.lineOf(parent, key)
-    throw new ConfigError(this.file, field ? `${field}${line === undefined ? '' : ` (line ${line})`}` : line === undefined ? undefined : `line ${line}`, detail)
-  }
-
-  private obj(x: unknown, at: string, parent?: object, key?: string | number): Record<string, unknown> {
-    if (x === null || typeof x !== 'object' || Array.isArray(x)) this.fail(at || '(top level)', 'must be a mapping', parent, key)
-    return x as Record<string, unknown>
-  }
-
-  private list(x: unknown, at: string, parent: object, key: string): unknown[] {
-    if (!Array.isArray(x) || x.length === 0) this.fail(at, 'must be a non-empty list', parent, key)
-    return x
-  }
-
-  private known(o: Record<string, unknown>, keys: string[], at: string): void {
-    for (const k of Object.keys(o)) if (!keys.includes(k)) this.fail(at ? `${at}.${k}` : k, `is not a known key (known: ${keys.join(', ')})`, o, k)
-  }
-
-  private str(o: Record<string, unknown>, key: string, at: string, dflt?: string): string {
-    const x = o[key]
-    if (x === undefined && dflt !== undefined) return dflt
-    if (typeof x !== 'string' || x.trim() === '') this.fail(`${at}.${key}`.replace(/^\./, ''), 'must be a non-empty string', o, key)
-    return x
-  }
-
-  private num(o: Record<string, unknown>, key: string, at: string, dflt: number | undefined, check: {min?: number; max?: number; above?: number; int?: boolean; what: string}): number {
-    const x = o[key]
-    if (x === undefined && dflt !== undefined) return dflt
-    const ok = typeof x === 'number' && Number.isFinite(x) && (check.min === undefined || x >= check.min) && (check.max === undefined || x <= check.max) && (check.above === undefined || x > check.above) && (!check.int || Number.isInteger(x))
-    if (!ok) this.fail(`${at}.${key}`.replace(/^\./, ''), `must be ${check.what}, got ${JSON.stringify(x)}`, o, key)
-    return x as number
-  }
-
-  private size(o: Record<string, unknown>, key: string, at: string, dflt: number | undefined): number {
-    const x = o[key]
-    if (x === undefined && dflt !== undefined) return dflt
-    const field = `${at}.${key}`.replace(/^\./, '')
-    if (typeof x === 'number' && x > 0) return x
-    if (typeof x !== 'string') this.fail(field, `must be a size like 512MiB or 2GiB, got ${JSON.stringify(x)}`, o, key)
-    try {
-      return parseSizeMiB(x)
-    } catch {
-      return this.fail(field, `"${x}" is not a size like 512MiB or 2GiB`, o, key)
-    }
-  }
-
-  private rate(o: Record<string, unknown>, key: string, at: string, dflt: number | undefined): number {
-    const x = o[key]
-    if (x === undefined && dflt !== undefined) return dflt
-    const field = `${at}.${key}`.replace(/^\./, '')
-    if (typeof x === 'number' && Number.isFinite(x) && x >= 0) return x
-    const m = typeof x === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*([kmg]?i?b(?:it)?\/s)\s*$/i.exec(x) : null
-    const unit = m ? RATE_UNITS[m[2]!.toLowerCase()] : undefined
-    if (!m || unit === undefined) this.fail(field, `must be a rate like 4MB/s or 1Gbit/s, got ${JSON.stringify(x)}`, o, key)
-    return Number(m[1]) * unit
-  }
-
-  scenario(doc: unknown): Scenario {
-    const root = this.obj(doc, '')
-    this.known(root, TOP_KEYS, '')
-    const name = root.name === undefined ? basename(this.file).replace(/\.ya?ml$/, '') : this.str(root, 'name', '')
-    const stepS = this.num(root, 'step_s', '', 1, {above: 0, what: 'a number of seconds > 0'})
-    const intervalS = this.num(root, 'interval_s', '', 10, {above: 0, what: 'a number of seconds > 0'})
-    if (intervalS < stepS) this.fail('interval_s', `must be at least step_s (${stepS})`, root, 'interval_s')
-    const maxTimeS = this.num(root, 'max_time_s', '', 10 * 86_400, {above: 0, what: 'a number of seconds > 0'})
-    const mig = root.migration === undefined ? {} : this.obj(root.migration, 'migration', root, 'migration')
-    this.known(mig, ['bandwidth', 'downtime_s', 'slowdown'], 'migration')
-    const migration = {
-      bytesPerSecond: this.rate(mig, 'bandwidth', 'migration', 100 * MIB),
-      downtimeS: this.num(mig, 'downtime_s', 'migration', 0, {min: 0, what: 'a number of seconds >= 0'}),
-      slowdown: this.num(mig, 'slowdown', 'migration', 0.1, {min: 0, max: 0.99, what: 'a number from 0 to 0.99'}),
-    }
-    if (migration.bytesPerSecond <= 0) this.fail('migration.bandwidth', 'must be more than 0', mig, 'bandwidth')
-    const mem = root.memory === undefined ? {} : this.obj(root.memory, 'memory', root, 'memory')
-    this.known(mem, ['swap', 'swap_writes_per_mib'], 'memory')
-    if (mem.swap !== undefined && typeof mem.swap !== 'boolean') this.fail('memory.swap', 'must be true or false', mem, 'swap')
-    const memory = {swap: (mem.swap as boolean | undefined) ?? true, swapWritesPerMiB: this.num(mem, 'swap_writes_per_mib', 'memory', 6, {min: 0, what: 'a number >= 0'})}
-    const po = root.policy_options === undefined ? {} : this.obj(root.policy_options, 'policy_options', root, 'policy_options')
-    const policyOptions: PolicyOptions = {...DEFAULT_POLICY_OPTIONS}
-    for (const k of Object.keys(po)) {
-      if (!(k in DEFAULT_POLICY_OPTIONS)) this.fail(`policy_options.${k}`, `is not a policy option (known: ${Object.keys(DEFAULT_POLICY_OPTIONS).join(', ')})`, po, k)
-      ;(policyOptions as unknown as Record<string, number>)[k] = this.num(po, k, 'policy_options', undefined, {min: 0, what: 'a number >= 0'})
-    }
-
-    const hostList = this.list(root.hosts, 'hosts', root, 'hosts')
-    const hosts = hostList.map((x, i): ScenarioHost => {
-      const at = `hosts[${i}]`
-      const o = this.obj(x, at, hostList, i)
-      this.known(o, HOST_KEYS, at)
-      return {
-        name: this.str(o, 'name', at),
-        site: this.str(o, 'site', at, 'default'),
-        cores: this.num(o, 'cores', at, undefined, {above: 0, int: true, what: 'a whole number of cores > 0'}),
-        memoryMiB: this.size(o, 'memory', at, undefined),
-        nicBytesPerSecond: this.rate(o, 'nic', at, 125e6),
+        if ((p.work === undefined) === (p.duration_s === undefined)) fail(pat, 'work (CPU-seconds) or duration_s (seconds at full speed), one of them', p, {found: p.work === undefined ? 'neither' : 'both'})
+        let seconds: number
+        if (p.duration_s !== undefined) seconds = p.duration_s
+        else {
+          if (p.cpu === 0) fail([...pat, 'work'], 'no work with cpu: 0 (give duration_s for an idle phase)', p.work)
+          seconds = p.work! / (p.cpu * vcpus)
+        }
+        return {cpu: p.cpu, memoryMiB: p.memory ?? memoryMiB / 2, traffic, dirtyBytesPerSecond: p.dirty_rate ?? 0, seconds}
+      })
+      for (const host of onHosts) {
+        const vmName = v.host !== undefined && v.name !== undefined ? v.name : `${o.name}-${vms.length + 1}`
+        if (vmNames.has(vmName)) fail(v.name !== undefined ? [...at, 'name'] : at, 'a VM name not used before', vmName, {found: JSON.stringify(vmName)})
+        vmNames.add(vmName)
+        vms.push({name: vmName, host, role, vcpus, memoryMiB, maxMemoryMiB, phases})
       }
     })
-    const hostByName = new Map<string, ScenarioHost>()
-    hosts.forEach((h, i) => {
-      if (hostByName.has(h.name)) this.fail(`hosts[${i}].name`, `host "${h.name}" is named twice`, hostList[i] as object, 'name')
-      hostByName.set(h.name, h)
-    })
-
-    const envList = this.list(root.environments, 'environments', root, 'environments')
-    const vmNames = new Set<string>()
-    const peersToCheck: Array<{peer: string; field: string; parent: object}> = []
-    const environments = envList.map((x, i): ScenarioEnvironment => {
-      const at = `environments[${i}]`
-      const o = this.obj(x, at, envList, i)
-      this.known(o, ENV_KEYS, at)
-      const name = this.str(o, 'name', at)
-      const startS = this.num(o, 'start_s', at, 0, {min: 0, what: 'a number of seconds >= 0'})
-      if (o.sync !== undefined && typeof o.sync !== 'boolean') this.fail(`${at}.sync`, 'must be true or false', o, 'sync')
-      const vmList = this.list(o.vms, `${at}.vms`, o, 'vms')
-      const vms: ScenarioVm[] = []
-      vmList.forEach((y, j) => {
-        const vat = `${at}.vms[${j}]`
-        const v = this.obj(y, vat, vmList, j)
-        this.known(v, VM_KEYS, vat)
-        if ((v.host === undefined) === (v.hosts === undefined)) this.fail(vat, 'needs host (one VM) or hosts (one VM per host), not both', vmList, j)
-        let onHosts: string[]
-        if (v.host !== undefined) onHosts = [this.str(v, 'host', vat)]
-        else {
-          const hl = this.list(v.hosts, `${vat}.hosts`, v, 'hosts')
-          onHosts = hl.map((h, k) => (typeof h === 'string' && h !== '' ? h : this.fail(`${vat}.hosts[${k}]`, 'must be a host name', v, 'hosts')))
-          if (v.name !== undefined) this.fail(`${vat}.name`, 'cannot name the VMs of a hosts: list (they are named ENV-1, ENV-2...)', v, 'name')
-        }
-        for (const h of onHosts) if (!hostByName.has(h)) this.fail(`${vat}.${v.host === undefined ? 'hosts' : 'host'}`, `"${h}" is not one of the hosts`, v, v.host === undefined ? 'hosts' : 'host')
-        const role = (v.role ?? 'compute') as Role
-        if (role !== 'head' && role !== 'compute') this.fail(`${vat}.role`, 'must be head or compute', v, 'role')
-        const vcpus = this.num(v, 'vcpus', vat, 1, {above: 0, int: true, what: 'a whole number of vCPUs > 0'})
-        const memoryMiB = this.size(v, 'memory', vat, 256)
-        const maxMemoryMiB = this.size(v, 'max_memory', vat, memoryMiB)
-        if (maxMemoryMiB < memoryMiB) this.fail(`${vat}.max_memory`, `is below memory (${memoryMiB} MiB)`, v, 'max_memory')
-        const phaseList = this.list(v.phases, `${vat}.phases`, v, 'phases')
-        const phases = phaseList.map((z, k): ScenarioPhase => {
-          const pat = `${vat}.phases[${k}]`
-          const p = this.obj(z, pat, phaseList, k)
-          this.known(p, PHASE_KEYS, pat)
-          const cpu = this.num(p, 'cpu', pat, undefined, {min: 0, max: 1, what: 'a number from 0 to 1'})
-          const used = this.size(p, 'memory', pat, memoryMiB / 2)
-          const tr = p.traffic === undefined ? {} : this.obj(p.traffic, `${pat}.traffic`, p, 'traffic')
-          const traffic: Record<string, number> = {}
-          for (const peer of Object.keys(tr)) {
-            traffic[peer] = this.rate(tr, peer, `${pat}.traffic`, undefined)
-            if (peer !== OUTSIDE) peersToCheck.push({peer, field: `${pat}.traffic.${peer}`, parent: tr})
-          }
-          if ((p.work === undefined) === (p.duration_s === undefined)) this.fail(pat, 'needs work (CPU-seconds) or duration_s (seconds at full speed), one of them', phaseList, k)
-          let seconds: number
-          if (p.duration_s !== undefined) seconds = this.num(p, 'duration_s', pat, undefined, {above: 0, what: 'a number of seconds > 0'})
-          else {
-            const work = this.num(p, 'work', pat, undefined, {above: 0, what: 'a number of CPU-seconds > 0'})
-            if (cpu === 0) this.fail(`${pat}.work`, 'needs a cpu above 0 (give duration_s for an idle phase)', p, 'work')
-            seconds = work / (cpu * vcpus)
-          }
-          const dirtyBytesPerSecond = p.dirty_rate === undefined ? 0 : this.rate(p, 'dirty_rate', pat, undefined)
-          return {cpu, memoryMiB: used, traffic, dirtyBytesPerSecond, seconds}
-        })
-        onHosts.forEach((host, k) => {
-          const vmName = v.host !== undefined && v.name !== undefined ? this.str(v, 'name', vat) : `${name}-${vms.length + 1}`
-          if (vmNames.has(vmName)) this.fail(v.name !== undefined ? `${vat}.name` : vat, `VM "${vmName}" is named twice`, v.name !== undefined ? v : vmList, v.name !== undefined ? 'name' : j)
-          vmNames.add(vmName)
-          void k
-          vms.push({name: vmName, host, role, vcpus, memoryMiB, maxMemoryMiB, phases})
-        })
-      })
-      const firstSite = hostByName.get(vms[0]!.host)!.site
-      return {name, headSite: this.str(o, 'head_site', at, firstSite), startS, sync: (o.sync as boolean | undefined) ?? true, vms}
-    })
-    const envNames = new Set<string>()
-    environments.forEach((e, i) => {
-      if (envNames.has(e.name)) this.fail(`environments[${i}].name`, `environment "${e.name}" is named twice`, envList[i] as object, 'name')
-      envNames.add(e.name)
-    })
-    for (const c of peersToCheck) if (!vmNames.has(c.peer)) this.fail(c.field, `"${c.peer}" is not a VM of the scenario (or ${OUTSIDE})`, c.parent, c.peer)
-    return {name, file: this.file, stepS, intervalS, maxTimeS, migration, memory, policyOptions, hosts, environments}
-  }
+    const firstSite = hostByName.get(vms[0]!.host)!.site
+    return {name: o.name, headSite: o.head_site ?? firstSite, startS: o.start_s ?? 0, sync: o.sync ?? true, vms}
+  })
+  const envNames = new Set<string>()
+  environments.forEach((e, i) => {
+    if (envNames.has(e.name)) fail(['environments', i, 'name'], 'an environment name not used before', e.name)
+    envNames.add(e.name)
+  })
+  for (const c of peersToCheck) if (!vmNames.has(c.peer)) fail(c.path, `a VM of the scenario (or ${OUTSIDE})`, c.peer, {key: true})
+  return {name, file, stepS, intervalS, maxTimeS, migration, memory, policyOptions, hosts, environments}
 }

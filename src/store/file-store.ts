@@ -2,8 +2,10 @@ import {appendFile, mkdir, readdir, readFile, rm} from 'node:fs/promises'
 import {mkdirSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
-import {ConfigError, ExitCode, ViolinError} from '../errors.js'
+import {ExitCode, ViolinError} from '../errors.js'
 import {writeFileAtomic} from '../files.js'
+import {fileError} from '../schema/error.js'
+import {parseJson} from '../schema/json.js'
 import {lockPass} from './pass-lock.js'
 import type {Doc, DocSpec, Leadership, LogName, LogRecord, Store, StoreStatus} from './store.js'
 
@@ -39,13 +41,9 @@ export class FileStore implements Store {
       throw error
     })
     if (text === undefined) return undefined
-    let value: unknown
-    try {
-      value = JSON.parse(text)
-    } catch (error) {
-      throw new ConfigError(path, undefined, `is not valid JSON (${(error as Error).message})`)
-    }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(path, '(top level)', 'must be a JSON object')
+    // Remembered with its text: the document's validator names the line of a bad field.
+    const {value, source} = parseJson(path, text)
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw fileError(source, [], 'a JSON object', value)
     return value as Doc
   }
 
@@ -102,7 +100,7 @@ export class FileStore implements Store {
       if (error.code === 'ENOENT') return ''
       throw error
     })
-    return text.split('\n').flatMap((line, i) => (line.trim() ? [{text: line, where: `line ${i + 1}`}] : []))
+    return text.split('\n').flatMap((line, i) => (line.trim() ? [{text: line, where: `line ${i + 1}`, line: i + 1}] : []))
   }
 
   private samplesDir(): string {

@@ -1,7 +1,8 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {ConfigError} from '../errors.js'
+import {fileError} from '../schema/error.js'
+import {parseJson} from '../schema/json.js'
 import {configDir, stateDir} from './dirs.js'
 import {FileStore} from './file-store.js'
 import type {Store} from './store.js'
@@ -15,15 +16,10 @@ export function storeLocation(): {location: StoreLocation; from: string} {
   if (env) return {location: parseStoreUrl(env, 'VIOLIN_STORE'), from: 'VIOLIN_STORE'}
   const configFile = join(configDir(), 'config.json')
   if (existsSync(configFile)) {
-    let config: unknown
-    try {
-      config = JSON.parse(readFileSync(configFile, 'utf8'))
-    } catch (error) {
-      throw new ConfigError(configFile, undefined, `is not valid JSON (${(error as Error).message})`)
-    }
+    const {value: config, source} = parseJson(configFile, readFileSync(configFile, 'utf8'))
     const store = (config as {store?: unknown} | null)?.store
     if (store !== undefined) {
-      if (typeof store !== 'string') throw new ConfigError(configFile, 'store', 'must be a store URL such as etcd://127.0.0.1:2379/violin')
+      if (typeof store !== 'string') throw fileError(source, ['store'], 'a store URL such as etcd://127.0.0.1:2379/violin', store)
       return {location: parseStoreUrl(store, `${configFile}: store`), from: configFile}
     }
   }

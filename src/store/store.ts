@@ -33,6 +33,8 @@ export type LogName = 'migrations' | 'commands' | 'actions'
 export interface LogRecord {
   text: string
   where: string
+  /** Its line in the file (the file store), for errors that name a line and column. */
+  line?: number
 }
 
 export const LOGS: readonly LogName[] = ['migrations', 'commands', 'actions']

@@ -16,16 +16,18 @@ describe("the agent's request checks", () => {
     }
   })
 
-  it('names what is wrong with a bad request', () => {
+  it('names what is wrong with a bad request: the field, what was expected, what was found', () => {
     assert.equal(error('[1,2]'), 'request must be a JSON object')
-    assert.equal(error({op: 'remove', vni: 2 ** 24}), 'vni must be an integer from 1 to 16777215')
-    assert.equal(error({op: 'apply', spec: spec({key: 'xyz'})}), 'spec.key must be 32 to 128 hex digits')
-    assert.equal(error({op: 'apply', spec: spec({authData: true})}), 'spec.authData needs spec.key')
-    assert.equal(error({op: 'apply', spec: spec({known: [{address: '10.0.0.2', dataPort: 0, controlPort: 1}]})}), 'spec.known must be a list of members {address, dataPort, controlPort}')
-    assert.equal(error({op: 'apply', spec: spec({vms: [{...vm, mac: '52:54:00:00:00'}]})}), 'spec.vms[0].mac must be a MAC address')
-    assert.equal(error({op: 'apply', spec: spec({vms: [{...vm, listen: {address: '127.0.0.1', port: 70000}}]})}), 'spec.vms[0]: listen and vm must be {address, port}')
-    assert.equal(error({op: 'apply', spec: spec({vms: [vm, vm]})}), 'spec.vms: a VM is listed twice')
-    assert.equal(error({op: 'announce', vni: 5, vm: '../../etc'}), 'vm must be a VM name')
-    assert.equal(error({op: 'apply', spec: spec({vteps: [{address: '10.0.0.4'}]})}), 'spec.vteps must be a list of {address, port}')
+    assert.equal(error({op: 'reboot'}), 'op: expected one of the ops hello, apply, remove, status, fdb, traffic, announce, found "reboot"')
+    assert.equal(error({op: 'remove', vni: 2 ** 24}), 'vni: expected an integer from 1 to 16777215, found 16777216')
+    assert.equal(error({op: 'apply', spec: spec({key: 'xyz'})}), 'spec.key: expected 32 to 128 hex digits, found "xyz"')
+    assert.equal(error({op: 'apply', spec: spec({authData: true})}), 'spec.authData: expected false without spec.key (data frames are signed with the key), found true')
+    assert.equal(error({op: 'apply', spec: spec({known: [{address: '10.0.0.2', dataPort: 0, controlPort: 1}]})}), 'spec.known[0].dataPort: expected a port number (1 to 65535), found 0')
+    assert.equal(error({op: 'apply', spec: spec({vms: [{...vm, mac: '52:54:00:00:00'}]})}), 'spec.vms[0].mac: expected a MAC address, found "52:54:00:00:00"')
+    assert.equal(error({op: 'apply', spec: spec({vms: [{...vm, listen: {address: '127.0.0.1', port: 70000}}]})}), 'spec.vms[0].listen.port: expected a port number (1 to 65535), found 70000')
+    assert.equal(error({op: 'apply', spec: spec({vms: [vm, vm]})}), 'spec.vms[1].id: expected a VM not listed before, found "web1"')
+    assert.equal(error({op: 'announce', vni: 5, vm: '../../etc'}), 'vm: expected a VM name, found "../../etc"')
+    assert.equal(error({op: 'apply', spec: spec({vteps: [{address: '10.0.0.4'}]})}), 'spec.vteps[0].port: expected a port number (1 to 65535), found nothing')
+    assert.equal(error({op: 'apply'}), 'spec: expected a switch spec (an object), found nothing')
   })
 })

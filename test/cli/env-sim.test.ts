@@ -102,12 +102,12 @@ describe('env commands on simulated hosts', () => {
 
   it('env define: a mistake in the file names the file and the field (exit 3)', async () => {
     const cases: Array<[string, RegExp]> = [
-      ['name: x\ndefaults: {kernel: /k, memroy: 1G}\nvms: 2\n', /defaults\.memroy: is not a known key/],
-      ['name: x\ndefaults: {kernel: vmlinux}\nvms: 2\n', /defaults\.kernel: must be an absolute path/],
-      ['name: x\ndefaults: {kernel: /k}\nvms: [{role: head}, {role: head}]\n', /vms\[1\]\.role: only one VM can be the head node/],
-      ['name: x\ndefaults: {kernel: /k, memory: 1G, max_memory: 512M}\nvms: 1\n', /defaults\.max_memory: is below memory/],
-      ['name: x\nvms: 1\n', /defaults: needs kernel \(with initrd\) or image/],
-      ['name: [x\n', /not valid YAML/],
+      ['name: x\ndefaults: {kernel: /k, memroy: 1G}\nvms: 2\n', /:2:\d+: defaults\.memroy: expected a known key \(.*\), found "memroy"/],
+      ['name: x\ndefaults: {kernel: vmlinux}\nvms: 2\n', /:2:\d+: defaults\.kernel: expected an absolute path on the hosts, found "vmlinux"/],
+      ['name: x\ndefaults: {kernel: /k}\nvms: [{role: head}, {role: head}]\n', /:3:\d+: vms\[1\]\.role: expected compute: only one VM can be the head node/],
+      ['name: x\ndefaults: {kernel: /k, memory: 1G, max_memory: 512M}\nvms: 1\n', /:2:\d+: defaults\.max_memory: expected at least memory \(1024 MiB\), found 512 MiB/],
+      ['name: x\nvms: 1\n', /: defaults: expected kernel \(with initrd\) or image/],
+      ['name: [x\n', /:\d+:\d+: not valid YAML/],
     ]
     for (const [i, [text, message]] of cases.entries()) {
       const r = await violinProcess(['env', 'define', '--file', file(`bad${i}`, text), '--dry-run'], home.env)

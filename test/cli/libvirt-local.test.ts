@@ -167,7 +167,7 @@ describe('violin over the real virsh and libvirt test driver, locally', function
     for (const args of [['list'], ['host', 'add', 'x', '--local', '--site', 's', '--driver', 'sim', '--uri', 'f.yaml'], ['host', 'rm', 'lab-a']]) {
       const r = await violin(args, home.env)
       assert.equal(r.exitCode, 3, args.join(' '))
-      assert.match(r.stderr, /inventory\.json: hosts\.lab-b\.driver: must be one of libvirt, xl, sim/)
+      assert.match(r.stderr, /inventory\.json:\d+:\d+: hosts\.lab-b\.driver: expected one of libvirt, xl, sim, found /)
     }
     writeFileSync(file, '{"hosts": {')
     const r = await violin(['host', 'list'], home.env)

@@ -91,7 +91,7 @@ describe('violin calibrate and predict migration', function () {
     writeFileSync(csv, 'memory_mib,seconds\n512,3\n')
     const bad = await cli(['calibrate', '--csv', csv])
     assert.equal(bad.exitCode, 3)
-    assert.match(bad.stderr, /bad\.csv.*unknown column "seconds"/)
+    assert.match(bad.stderr, /bad\.csv:1:1: unknown column "seconds"/)
     assert.equal((await cli(['calibrate', '--show'])).exitCode, 4, 'nothing stored yet')
     const size = await cli(['predict', 'migration', '--memory', 'lots'])
     assert.equal(size.exitCode, 2)

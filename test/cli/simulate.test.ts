@@ -36,12 +36,12 @@ describe('violin simulate', function () {
     assert.equal((svg.match(/<rect /g) ?? []).length >= 10, true, 'five environments x two policies')
   })
 
-  it('names the file, the field and the line of a mistake (exit 3)', async () => {
+  it('names the file, the line and column, the field, what was expected and found (exit 3)', async () => {
     const file = join(dir, 'bad.yaml')
     writeFileSync(file, readFileSync(scenario('thesis-memory'), 'utf8').replace(/cores: (\d+)/, 'cores: many'))
     const r = await violinProcess(['simulate', file])
     assert.equal(r.exitCode, 3, r.stderr)
-    assert.match(r.stderr, /bad\.yaml: hosts\[0\]\.cores \(line \d+\): /)
+    assert.match(r.stderr, /^error: \S+bad\.yaml:16:35: hosts\[0\]\.cores: expected a whole number of cores > 0, found "many"$/m)
   })
 
   it('refuses a policy it does not know (exit 2)', async () => {

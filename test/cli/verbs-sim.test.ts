@@ -94,7 +94,7 @@ describe('single-VM verbs on simulated hosts', () => {
     writeFileSync(bad, 'name: web-1\nmemory: lots\n')
     const refused = await violin(['define', bad, '-H', 'west1', ...sim], home.env)
     assert.equal(refused.exitCode, 2)
-    assert.match(refused.stderr, /bad\.yaml: memory: "lots" is not a size/)
+    assert.match(refused.stderr, /bad\.yaml: memory: expected a size like 512M or 2GiB \(a bare number is MiB\), found "lots"/)
     const taken = join(home.dir, 'taken.yaml')
     writeFileSync(taken, 'name: web-1\nmemory: 1GiB\n')
     assert.match((await violin(['define', taken, '-H', 'west1', ...sim], home.env)).stderr, /VM "web-1" already exists/)

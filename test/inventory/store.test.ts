@@ -10,20 +10,25 @@ import {tempHome, violinProcess} from '../helpers/cli.js'
 describe('the inventory file', () => {
   it('names the field a hand edit broke', () => {
     const cases: [unknown, RegExp][] = [
-      [[], /\(top level\): must be a JSON object/],
-      [{version: 2}, /version: is 2; this violin reads version 1/],
-      [{hosts: {a: {name: 'b'}}}, /hosts\.a\.name: must equal its key "a"/],
-      [{hosts: {a: {name: 'a', site: 's', driver: 'libvirt', transport: {kind: 'ssh', user: 'root', address: 'h', port: 99_999}}}}, /hosts\.a\.transport\.port: must be a port number/],
-      [{hosts: {a: {name: 'a', site: 's', driver: 'libvirt', transport: {kind: 'telnet'}}}}, /hosts\.a\.transport\.kind: must be "local" or "ssh"/],
-      [{vms: {v: {}}}, /vms\.v\.host: must be a host name/],
-      [{hosts: {a: {name: 'a', site: 's', driver: 'libvirt', transport: {kind: 'local'}, nic: 'eth0 up; reboot'}}}, /hosts\.a\.nic: must be a network interface name/],
-      [{hosts: {a: {name: 'a', site: 's', driver: 'libvirt', transport: {kind: 'local'}, agent: {dir: 'relative'}}}}, /hosts\.a\.agent\.dir: must be an absolute path/],
-      [{environments: {e: {name: 'e', headSite: 's', vms: [], network: {vni: 1000, dataplane: 'udp', key: 'short'}}}}, /environments\.e\.network\.key: must be 64 hex digits/],
-      [{environments: {e: {name: 'e', headSite: 's', vms: [{name: 'v', role: 'head', host: 'h', mac: 'm', vcpus: 1, memoryMiB: 1, maxMemoryMiB: 1, port: 80}]}}}, /environments\.e\.vms\[0\]\.port: must be a port from 20000/],
+      [[], /\(top level\): expected a JSON object, found an empty list/],
+      [{version: 2}, /version: expected version 1 \(the only one this violin reads\), found 2/],
+      [{hosts: {a: {name: 'b', site: 's', driver: 'libvirt', transport: {kind: 'local'}}}}, /hosts\.a\.name: expected "a" \(its key\), found "b"/],
+      [{hosts: {a: {name: 'a', site: 's', driver: 'libvirt', transport: {kind: 'ssh', user: 'root', address: 'h', port: 99_999}}}}, /hosts\.a\.transport\.port: expected a port number \(1 to 65535\), found 99999/],
+      [{hosts: {a: {name: 'a', site: 's', driver: 'libvirt', transport: {kind: 'telnet'}}}}, /hosts\.a\.transport\.kind: expected a transport: \{kind: local\} or \{kind: ssh, user, address, port\}, found "telnet"/],
+      [{vms: {v: {}}}, /vms\.v\.host: expected a host name, found nothing/],
+      [{hosts: {a: {name: 'a', site: 's', driver: 'libvirt', transport: {kind: 'local'}, nic: 'eth0 up; reboot'}}}, /hosts\.a\.nic: expected a network interface name such as eth0, found "eth0 up; reboot"/],
+      [{hosts: {a: {name: 'a', site: 's', driver: 'libvirt', transport: {kind: 'local'}, agent: {dir: 'relative'}}}}, /hosts\.a\.agent\.dir: expected an absolute path, found "relative"/],
+      [{environments: {e: {name: 'e', headSite: 's', vms: [], network: {vni: 1000, dataplane: 'udp', key: 'short'}}}}, /environments\.e\.network\.key: expected 64 hex digits, found "short"/],
+      [{environments: {e: {name: 'e', headSite: 's', vms: [{name: 'v', role: 'head', host: 'h', mac: 'm', vcpus: 1, memoryMiB: 1, maxMemoryMiB: 1, port: 80}]}}}, /environments\.e\.vms\[0\]\.port: expected a port from 20000 to 59998, found 80/],
     ]
     for (const [doc, message] of cases) {
-      assert.throws(() => validate('/etc/inv.json', JSON.stringify(doc)), (e: unknown) => e instanceof ConfigError && e.exitCode === 3 && message.test(e.message), String(message))
+      assert.throws(() => validate('/etc/inv.json', JSON.stringify(doc)), (e: unknown) => e instanceof ConfigError && e.exitCode === 3 && /^\/etc\/inv\.json:1:\d+: /.test(e.message) && message.test(e.message), String(message))
     }
+  })
+
+  it('names the line and column of the field in the file as it is laid out', () => {
+    const text = JSON.stringify({version: 1, hosts: {a: {name: 'a', site: 's', driver: 'libvirt', transport: {kind: 'ssh', user: 'root', address: 'h', port: 0}}}}, null, 2)
+    assert.throws(() => validate('/etc/inv.json', text), (e: unknown) => e instanceof ConfigError && e.message === '/etc/inv.json:12:17: hosts.a.transport.port: expected a port number (1 to 65535), found 0')
   })
 
   it('loses no host when several violin processes add hosts at once', async () => {

@@ -303,12 +303,12 @@ describe('usage history file', () => {
   }
 
   it('refuses a file that is not JSON with a ConfigError naming the path, and leaves it unchanged', async () => {
-    await corrupt('{"version": 1, "hosts": {"h1": {"cpu": [0.5,', /is not valid JSON/)
+    await corrupt('{"version": 1, "hosts": {"h1": {"cpu": [0.5,', /not valid JSON/)
   })
 
   it('refuses a file of the wrong shape, naming the field', async () => {
     await corrupt('{"version": 1, "vms": {}, "hosts": {"h1": {"cpu": [0.5, "high"], "swap": [], "nic": [], "hotSamples": 0}}}', /hosts\.h1\.cpu\[1\]/)
-    await corrupt('{"version": 2, "vms": {}, "hosts": {}}', /version: must be 1/)
-    await corrupt('[]', /must be a JSON object/)
+    await corrupt('{"version": 2, "vms": {}, "hosts": {}}', /version: expected version 1, found 2/)
+    await corrupt('[]', /\(top level\): expected a JSON object, found an empty list/)
   })
 })

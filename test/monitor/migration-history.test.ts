@@ -147,7 +147,7 @@ describe('migration history file', () => {
     )
   })
 
-  it('refuses a corrupt line with a ConfigError naming the file and the line number', async () => {
+  it('refuses a corrupt line with a ConfigError naming the file, the line and the column', async () => {
     await recordMigrations([rec('a', 100), rec('b', 200)])
     const text = await readFile(historyPath(), 'utf8')
     // a blank line 3 still counts: the bad one is line 4
@@ -155,9 +155,9 @@ describe('migration history file', () => {
     await assert.rejects(readMigrations(), (e: unknown) => {
       assert.ok(e instanceof ConfigError)
       assert.equal(e.file, historyPath())
-      assert.equal(e.field, 'line 4')
+      assert.deepEqual(e.position, {line: 4, column: 8}, 'where the unterminated string starts')
       assert.equal(e.exitCode, ExitCode.config)
-      assert.match(e.message, /migrations\.jsonl: line 4: /)
+      assert.match(e.message, /migrations\.jsonl:4:8: not valid JSON: /)
       return true
     })
   })

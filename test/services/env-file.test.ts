@@ -10,14 +10,15 @@ const parse = (text: string) => parseEnvironmentFile(FILE, text)
 /** A file that boots something, with the given extra lines. */
 const withKernel = (rest: string) => `name: lab\ndefaults: {kernel: /srv/vmlinuz}\n${rest}`
 
-/** Expects a ConfigError naming the file and exactly this field (undefined: the whole file). */
+/** Expects a ConfigError naming the file, its line and column, and exactly this field (undefined: the whole file). */
 async function rejects(text: string, field: string | undefined, detail?: RegExp): Promise<void> {
   await assert.rejects(parse(text), (e: unknown) => {
     assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`)
     assert.equal(e.file, FILE)
     assert.equal(e.field, field)
     assert.equal(e.exitCode, ExitCode.config)
-    assert.ok(e.message.startsWith(field ? `${FILE}: ${field}: ` : `${FILE}: `), e.message)
+    assert.ok(e.position, `no line and column: ${e.message}`)
+    assert.ok(e.message.startsWith(`${FILE}:${e.position.line}:${e.position.column}: ${field ? `${field}: expected ` : 'not valid YAML'}`), e.message)
     if (detail) assert.match(e.message, detail)
     return true
   })
@@ -163,10 +164,10 @@ describe('env define files: sizes, boot, placement', () => {
 
   it('refuses what it would otherwise drop: defaults.host, cmdline without a kernel, image with disk_size', async () => {
     const cases: Array<[string, RegExp]> = [
-      ['defaults: {kernel: /k, host: e1}\nvms: 2', /defaults\.host: is not a known key/],
-      ['defaults: {image: deb.img, cmdline: "quiet"}\nvms: 1', /defaults\.cmdline: needs defaults\.kernel/],
-      ['defaults: {image: deb.img}\nvms: [{cmdline: "quiet"}]', /vms\[0\]\.cmdline: needs defaults\.kernel/],
-      ['defaults: {image: deb.img, disk_size: 1G}\nvms: 1', /defaults\.disk_size: cannot go with image/],
+      ['defaults: {kernel: /k, host: e1}\nvms: 2', /defaults\.host: expected a known key \(.*\), found "host"/],
+      ['defaults: {image: deb.img, cmdline: "quiet"}\nvms: 1', /defaults\.cmdline: expected no cmdline without defaults\.kernel/],
+      ['defaults: {image: deb.img}\nvms: [{cmdline: "quiet"}]', /vms\[0\]\.cmdline: expected no cmdline without defaults\.kernel/],
+      ['defaults: {image: deb.img, disk_size: 1G}\nvms: 1', /defaults\.disk_size: expected no disk_size beside image/],
     ]
     for (const [body, message] of cases) await assert.rejects(parse(`name: lab\n${body}\n`), message)
   })
@@ -199,11 +200,11 @@ describe('env define files: sizes, boot, placement', () => {
   it('reads the data plane, data authentication and the underlay MTU, and refuses them where they cannot apply', async () => {
     const request = await parse(withKernel('vms: 2\ndataplane: udp\nauth_data: true\nunderlay_mtu: 9000\n'))
     assert.deepEqual([request.dataplane, request.authData, request.underlayMtu], ['udp', true, 9000])
-    await rejects(withKernel('vms: 2\ndataplane: vxlan\nauth_data: true\n'), 'auth_data', /needs dataplane: udp/)
-    await rejects(withKernel('vms: 2\ndataplane: tcp\n'), 'dataplane', /must be one of vxlan, udp, none/)
+    await rejects(withKernel('vms: 2\ndataplane: vxlan\nauth_data: true\n'), 'auth_data', /expected false unless dataplane: udp .*, found true/)
+    await rejects(withKernel('vms: 2\ndataplane: tcp\n'), 'dataplane', /expected one of vxlan, udp, none, found "tcp"/)
     assert.equal((await parse(withKernel('vms: 2\n'))).dataplane, 'vxlan', 'an environment has its own Ethernet unless it says none')
     assert.ok(!('dataplane' in (await parse(withKernel('vms: 2\ndataplane: none\n')))), 'dataplane: none gives no switch')
-    await rejects(withKernel('vms: 2\ndataplane: none\nunderlay_mtu: 9000\n'), 'underlay_mtu', /needs a dataplane/)
+    await rejects(withKernel('vms: 2\ndataplane: none\nunderlay_mtu: 9000\n'), 'underlay_mtu', /no underlay_mtu with dataplane: none/)
     await rejects(withKernel('vms: 2\ndataplane: vxlan\nunderlay_mtu: 9000.5\n'), 'underlay_mtu', /whole number/)
   })
 
@@ -215,6 +216,15 @@ describe('env define files: sizes, boot, placement', () => {
 })
 
 describe('env define files: mistakes name the file and the field', () => {
+  it('says where the mistake is, in one line: file, line, column, field, expected, found', async () => {
+    await assert.rejects(parse(withKernel('vms:\n  - {name: a}\n  - {name: b, mem: 1G}\n')), (e: unknown) => {
+      assert.ok(e instanceof ConfigError)
+      assert.equal(e.message, 'lab.yaml:5:15: vms[1].mem: expected a known key (vcpus, memory, max_memory, cmdline, host, name, role), found "mem"')
+      return true
+    })
+    await assert.rejects(parse('name: lab\ndefaults:\n  kernel: /srv/vmlinuz\n  memory: 2 GB please\nvms: 1\n'), {message: 'lab.yaml:4:11: defaults.memory: expected a size like 512M or 2GiB (a bare number is MiB), found "2 GB please"'})
+  })
+
   it('refuses text that is not YAML', async () => {
     await rejects('name: lab\nvms: [1, 2\n', undefined, /not valid YAML/)
   })
@@ -224,13 +234,13 @@ describe('env define files: mistakes name the file and the field', () => {
   })
 
   it('refuses unknown keys at the top, in defaults and in a VM', async () => {
-    await rejects(withKernel('vms: 1\ncolour: blue\n'), 'colour', /not a known key/)
-    await rejects('name: lab\ndefaults: {kernel: /srv/vmlinuz, cpus: 2}\nvms: 1\n', 'defaults.cpus', /not a known key/)
-    await rejects(withKernel('vms:\n  - {name: a}\n  - {name: b, mem: 1G}\n'), 'vms[1].mem', /not a known key/)
+    await rejects(withKernel('vms: 1\ncolour: blue\n'), 'colour', /expected a known key \(name, head_site, .*\), found "colour"/)
+    await rejects('name: lab\ndefaults: {kernel: /srv/vmlinuz, cpus: 2}\nvms: 1\n', 'defaults.cpus', /expected a known key/)
+    await rejects(withKernel('vms:\n  - {name: a}\n  - {name: b, mem: 1G}\n'), 'vms[1].mem', /expected a known key/)
   })
 
   it('refuses keys that belong to defaults only when given to a VM', async () => {
-    await rejects(withKernel('vms:\n  - {name: a, kernel: /srv/other}\n'), 'vms[0].kernel', /not a known key/)
+    await rejects(withKernel('vms:\n  - {name: a, kernel: /srv/other}\n'), 'vms[0].kernel', /expected a known key/)
   })
 
   it('needs a name', async () => {
@@ -242,16 +252,16 @@ describe('env define files: mistakes name the file and the field', () => {
   })
 
   it('refuses a role that is neither head nor compute', async () => {
-    await rejects(withKernel('vms:\n  - {name: a, role: boss}\n'), 'vms[0].role', /head or compute/)
+    await rejects(withKernel('vms:\n  - {name: a, role: boss}\n'), 'vms[0].role', /expected one of head, compute, found "boss"/)
   })
 
   it('refuses max_memory below memory, in defaults and in a VM', async () => {
-    await rejects('name: lab\ndefaults: {memory: 1G, max_memory: 512M, kernel: /srv/vmlinuz}\nvms: 1\n', 'defaults.max_memory', /below memory \(1024 MiB\)/)
-    await rejects(withKernel('vms:\n  - {name: a}\n  - {name: b, memory: 2G, max_memory: 1G}\n'), 'vms[1].max_memory', /below memory/)
+    await rejects('name: lab\ndefaults: {memory: 1G, max_memory: 512M, kernel: /srv/vmlinuz}\nvms: 1\n', 'defaults.max_memory', /expected at least memory \(1024 MiB\), found 512 MiB/)
+    await rejects(withKernel('vms:\n  - {name: a}\n  - {name: b, memory: 2G, max_memory: 1G}\n'), 'vms[1].max_memory', /expected at least memory/)
   })
 
   it('refuses sizes and counts that are not sizes and counts', async () => {
-    await rejects('name: lab\ndefaults: {memory: lots, kernel: /srv/vmlinuz}\nvms: 1\n', 'defaults.memory', /not a size/)
+    await rejects('name: lab\ndefaults: {memory: lots, kernel: /srv/vmlinuz}\nvms: 1\n', 'defaults.memory', /expected a size like 512M or 2GiB \(a bare number is MiB\), found "lots"/)
     await rejects('name: lab\ndefaults: {memory: 0, kernel: /srv/vmlinuz}\nvms: 1\n', 'defaults.memory')
     await rejects(withKernel('vms:\n  - {vcpus: 0}\n'), 'vms[0].vcpus', /positive whole number/)
     await rejects(withKernel('vms:\n  - {vcpus: 1.5}\n'), 'vms[0].vcpus', /positive whole number/)
@@ -263,7 +273,7 @@ describe('env define files: mistakes name the file and the field', () => {
   })
 
   it('refuses an initrd without a kernel', async () => {
-    await rejects('name: lab\ndefaults: {image: deb.img, initrd: /srv/initrd.gz}\nvms: 1\n', 'defaults.initrd', /needs defaults.kernel/)
+    await rejects('name: lab\ndefaults: {image: deb.img, initrd: /srv/initrd.gz}\nvms: 1\n', 'defaults.initrd', /expected defaults\.kernel beside it/)
   })
 
   it('refuses a file with nothing to boot', async () => {

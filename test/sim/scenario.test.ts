@@ -47,24 +47,30 @@ describe('simulation scenarios (src/sim/scenario.ts)', () => {
     assert.equal(s.environments[0]!.headSite, 'east')
   })
 
-  it('names the file, the field and its line', () => {
+  it('names the file, the line and column, the field, what was expected and what was found', () => {
     const bad = GOOD.replace('b: 4MB/s', 'lab-2: 4MB/s').replace('cpu: 0.5', 'cpu: 1.5')
-    assert.equal(error(bad).message, 'lab.yaml: environments[0].vms[0].phases[0].cpu (line 14): must be a number from 0 to 1, got 1.5')
+    assert.equal(error(bad).message, 'lab.yaml:14:18: environments[0].vms[0].phases[0].cpu: expected a number from 0 to 1 (the share of its vCPUs it wants), found 1.5')
   })
 
-  it('names the line of a field in a flow mapping and of an unknown key', () => {
+  it('names the position of a field in a flow mapping and of an unknown key', () => {
     const bad = GOOD.replace('b: 4MB/s', 'lab-2: 4MB/s').replace('duration_s: 10}', 'duration_s: -1}')
-    assert.match(error(bad).message, /^lab\.yaml: environments\[0\]\.vms\[1\]\.phases\[0\]\.duration_s \(line 19\): must be a number of seconds > 0/)
+    assert.equal(error(bad).message, 'lab.yaml:19:39: environments[0].vms[1].phases[0].duration_s: expected a number of seconds > 0, found -1')
     const unknown = GOOD.replace('    memory: 256MiB', '    memroy: 256MiB')
-    assert.match(error(unknown).message, /^lab\.yaml: environments\[0\]\.vms\[0\]\.memroy \(line 11\): is not a known key/)
+    assert.match(error(unknown).message, /^lab\.yaml:11:9: environments\[0\]\.vms\[0\]\.memroy: expected a known key \(name, host, .*\), found "memroy"$/)
   })
 
   it('rejects an unknown host and an unknown traffic peer', () => {
-    assert.match(error(GOOD.replace('host: h1', 'host: h9')).message, /environments\[0\]\.vms\[0\]\.host \(line 10\): "h9" is not one of the hosts/)
-    assert.match(error(GOOD).message, /environments\[0\]\.vms\[0\]\.phases\[0\]\.traffic\.b \(line 16\): "b" is not a VM of the scenario/)
+    assert.equal(error(GOOD.replace('host: h1', 'host: h9')).message, 'lab.yaml:10:15: environments[0].vms[0].host: expected one of the hosts (h1, h2), found "h9"')
+    assert.equal(error(GOOD).message, 'lab.yaml:16:23: environments[0].vms[0].phases[0].traffic.b: expected a VM of the scenario (or outside), found "b"')
+  })
+
+  it('reads a size in every size field through the one size grammar', () => {
+    const s = parseScenario('lab.yaml', GOOD.replace('b: 4MB/s', 'lab-2: 4MB/s').replace('memory: 256MiB', 'memory: 256').replace('max_memory: 512MiB', 'max_memory: 0.5G'))
+    assert.deepEqual([s.environments[0]!.vms[0]!.memoryMiB, s.environments[0]!.vms[0]!.maxMemoryMiB], [256, 512])
+    assert.equal(error(GOOD.replace('memory: 1GiB}', 'memory: 2PiB}')).message, 'lab.yaml:4:46: hosts[0].memory: expected a size like 512M or 2GiB (a bare number is MiB), found "2PiB"')
   })
 
   it('reports bad YAML with its line', () => {
-    assert.match(error('hosts: [\n  - a: 1\n').message, /^lab\.yaml: not valid YAML \(line \d+\)/)
+    assert.match(error('hosts: [\n  - a: 1\n').message, /^lab\.yaml:\d+:\d+: not valid YAML: /)
   })
 })

@@ -37,7 +37,7 @@ describe('store URLs', () => {
       writeFileSync(join(home, 'config.json'), '{"store": 42}')
       const c = await violinProcess(['host', 'list'], {VIOLIN_HOME: home, VIOLIN_STORE: undefined})
       assert.equal(c.exitCode, 3)
-      assert.match(c.stderr, /config\.json: store: must be a store URL/)
+      assert.match(c.stderr, /config\.json:1:11: store: expected a store URL such as etcd:\/\/127\.0\.0\.1:2379\/violin, found 42/)
     } finally {
       rmSync(home, {recursive: true, force: true})
     }

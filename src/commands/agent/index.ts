@@ -1,14 +1,14 @@
 import {Flags} from '@oclif/core'
 
 import {ViolinCommand, withoutConnect} from '../../base-command.js'
-import {ExitCode, UsageError, ViolinError} from '../../errors.js'
+import {ConfigError, ExitCode, UsageError, ViolinError} from '../../errors.js'
 import {agentDirFlag} from '../../flags.js'
 import {type StopRequest, stopOnSignals} from '../../services/signals.js'
 
 export default class Agent extends ViolinCommand {
   static override baseFlags = withoutConnect()
   static override summary = "Run this host's agent: the userspace switches of the udp data plane, or (--store) its usage sampler."
-  static override description = `The agent hosts this host's switch daemons (one peer socket on UDP 4790 and one control socket on UDP 4791 shared by every environment, one UDP port per VM) and answers the CLI on a Unix socket, DIR/agent.sock (root only), which violin reaches through an SSH channel. It writes DIR/agent.pid and keeps its switches in DIR/state.json: started again, it rebuilds them and rejoins their meshes. violin switch start starts it over SSH when it is not running (with --detach). In the foreground it logs to stderr and stops on SIGTERM or SIGINT, leaving every mesh; a second signal forces it out (exit 130 or 143). With --detach it runs in the background, logging to DIR/agent.log, and the command returns once the agent answers (exit 0 also when one was already running). Exit 1 when it cannot start (another agent holds DIR, a port is taken, the state file is damaged).
+  static override description = `The agent hosts this host's switch daemons (one peer socket on UDP 4790 and one control socket on UDP 4791 shared by every environment, one UDP port per VM) and answers the CLI on a Unix socket, DIR/agent.sock (root only), which violin reaches through an SSH channel. It writes DIR/agent.pid and keeps its switches in DIR/state.json: started again, it rebuilds them and rejoins their meshes. violin switch start starts it over SSH when it is not running (with --detach). In the foreground it logs to stderr and stops on SIGTERM or SIGINT, leaving every mesh; a second signal forces it out (exit 130 or 143). With --detach it runs in the background, logging to DIR/agent.log, and the command returns once the agent answers (exit 0 also when one was already running). Exit 1 when it cannot start (another agent holds DIR, a port is taken); exit 3 when its state file is damaged (FILE:LINE:COL names the field; the file is left as it is).
 
 With --store URL --host NAME it is the host's usage sampler instead, a process of its own beside the switch agent (DIR/sampler.pid, DIR/sampler.log, no socket; stopping it never touches the VMs' network): every --sample-interval it samples this host through the local driver (libvirt at --connect, default qemu:///system, or xl) and writes its last two samples to the shared store under a key bound to its lease of three intervals, where usage and adapt read them for hosts marked to report so (host add --agent-store; violin agent start sets it up over SSH). A sample the hypervisor refuses is written as the error, which usage shows; a store that does not answer is logged (with the time, on stderr) and tried again the next interval. The store must be etcd (etcd:// or etcds://; --credentials FILE: VIOLIN_ETCD_USER, VIOLIN_ETCD_PASSWORD, and VIOLIN_ETCD_CA/CERT/KEY lines, mode 600). With --detach it returns once its first sample is in the store; exit 1 when the store refuses it.`
   static override examples = [
@@ -67,6 +67,7 @@ With --store URL --host NAME it is the host's usage sampler instead, a process o
       version: this.config.version,
       log,
     }).catch((error: Error) => {
+      if (error instanceof ConfigError) throw error
       throw new ViolinError(error instanceof AgentRunningError ? `${error.message}; stop it first` : error.message)
     })
     await untilSignalled(log, 'leaving the meshes and stopping', () => running.stop())

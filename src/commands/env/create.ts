@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {EnvCommand} from '../../env-command.js'
 import {MAX_COUNT, vmShapeFlags} from '../../flags.js'
-import {imagePath} from '../../services/env-file.js'
+import {imagePath} from '../../inventory/environment.js'
 import {type EnvironmentRequest, uniformVms} from '../../services/environments.js'
 import {parseSizeMiB} from '../../units.js'
 

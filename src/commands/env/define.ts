@@ -23,7 +23,7 @@ export default class EnvDefine extends EnvCommand {
   #   - {name: lab-head, role: head}
   #   - {name: lab-db, memory: 1G, cmdline: "role=db", host: e2}
 
-A VM's cmdline is appended to the defaults' one. image (a name in /var/lib/violin/images or a path) and disk_size (a private disk per VM) are defaults too. Sizes take units (512M, 2GiB); a bare number is MiB. Mistakes are reported with the file and the field (exit 3) and nothing is created.`
+A VM's cmdline is appended to the defaults' one. image (a name in /var/lib/violin/images or a path) and disk_size (a private disk per VM) are defaults too. Sizes take units (512M, 2GiB); a bare number is MiB. A mistake is reported in one line, FILE:LINE:COL: FIELD: expected ..., found ... (exit 3), and nothing is created. violin schema env-file prints the file's JSON Schema, for an editor to check it as you type.`
 
   static override examples = ['<%= config.bin %> env define --file lab.yaml', '<%= config.bin %> env define --file lab.yaml --dry-run --json']
   static override flags = {

@@ -215,10 +215,10 @@ export class SimDriver implements Driver {
 
   /** A sim VM is described as in the cluster file's vms list: {name, vcpus, memory, maxMemory, cpu}. */
   async defineFromConfig(text: string): Promise<string> {
-    const {load} = await import('js-yaml')
+    const {parse} = await import('yaml')
     let doc: unknown
     try {
-      doc = load(text)
+      doc = parse(text)
     } catch (error) {
       throw new UsageError(`not valid YAML: ${(error as Error).message.split('\n')[0]}`)
     }
@@ -226,10 +226,12 @@ export class SimDriver implements Driver {
     const host = this.cluster.host(this.hostName)!
     let one: SimCluster
     try {
-      one = SimCluster.parse('', JSON.stringify({hosts: [{...host, memory: `${host.memoryMiB}MiB`}], vms: [{...doc, host: host.name, state: 'shutoff'}]}))
+      const hostEntry = {name: host.name, site: host.site, cores: host.cores, memory: `${host.memoryMiB}MiB`}
+      one = SimCluster.parse('', JSON.stringify({hosts: [hostEntry], vms: [{...doc, host: host.name, state: 'shutoff'}]}))
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error
-      throw new UsageError(`${error.message.replace(/^: vms\[0\]\./, '').replace(/^: /, '')}`, 'a sim VM is a YAML mapping: {name, vcpus, memory, maxMemory, cpu}')
+      const field = error.field?.replace(/^vms\[0\]\.?/, '')
+      throw new UsageError(`${field ? `${field}: ` : ''}${error.detail}`, 'a sim VM is a YAML mapping: {name, vcpus, memory, maxMemory, cpu}')
     }
     const vm = one.vms[0]!
     if (this.cluster.vms.some((v) => v.name === vm.name)) throw new UsageError(`VM "${vm.name}" already exists in ${this.cluster.file}`)
@@ -239,8 +241,8 @@ export class SimDriver implements Driver {
 
   async dumpConfig(name: string): Promise<string> {
     const vm = this.vm(name)
-    const {dump} = await import('js-yaml')
-    return dump({name: vm.name, vcpus: vm.vcpus, memory: `${vm.memoryMiB}MiB`, maxMemory: `${vm.maxMemoryMiB}MiB`, cpu: vm.cpuDemand})
+    const {stringify} = await import('yaml')
+    return stringify({name: vm.name, vcpus: vm.vcpus, memory: `${vm.memoryMiB}MiB`, maxMemory: `${vm.maxMemoryMiB}MiB`, cpu: vm.cpuDemand})
   }
 
   async setAutostart(name: string, enabled: boolean): Promise<void> {
