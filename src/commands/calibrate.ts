@@ -8,6 +8,7 @@ import {formatFlags} from '../flags.js'
 import type {Calibration, CommandTimes, ModeCalibration} from '../predict/calibration.js'
 import type {Measurement} from '../predict/measurement.js'
 import {writeOutputFile} from '../files.js'
+import {calibrationJson} from '../render/json-rows.js'
 
 const round = (x: number | undefined, digits = 1) => (x === undefined ? undefined : Math.round(x * 10 ** digits) / 10 ** digits)
 
@@ -63,7 +64,7 @@ export default class Calibrate extends ViolinCommand {
       if (!stored) throw new NotFoundError('no calibration yet', 'violin calibrate (after a few violin migrate), or violin calibrate --csv FILE')
       await this.showCalibration(stored, flags.format)
       await this.plot(stored, flags.plot)
-      return stored
+      return calibrationJson(stored)
     }
     const data: Measurement[] = []
     const sources: string[] = []
@@ -101,7 +102,7 @@ export default class Calibrate extends ViolinCommand {
     await this.showCalibration(calibration, flags.format)
     this.note(`Stored in ${path}`)
     await this.plot(calibration, flags.plot)
-    return calibration
+    return calibrationJson(calibration)
   }
 
   private async plot(c: Calibration, file: string | undefined): Promise<void> {
@@ -114,7 +115,7 @@ export default class Calibrate extends ViolinCommand {
   private async showCalibration(c: Calibration, format: Parameters<ViolinCommand['render']>[0]): Promise<void> {
     const rows: Array<[string, 'hypervisor' | 'wall', ModeCalibration]> = []
     for (const [mode, m] of Object.entries(c.modes)) for (const what of ['hypervisor', 'wall'] as const) if (m[what]) rows.push([mode, what, m])
-    await this.render(format, c, rows, [
+    await this.render(format, calibrationJson(c), rows, [
       {header: 'Mode', get: ([mode]) => mode},
       {header: 'Time', get: ([, what]) => (what === 'hypervisor' ? 'job (total_ms)' : 'command (wall_ms)')},
       {header: 'Shape', get: ([, what, m]) => m[what]!.shape},

@@ -4,13 +4,14 @@ import {ViolinCommand} from '../base-command.js'
 import {formatFlags, MAX_READINGS, MAX_SECONDS, selectionFlags} from '../flags.js'
 import {type Samples, type UsageReport, pollUsage} from '../monitor/poll.js'
 import type {HostUsage, VmUsage} from '../monitor/rates.js'
-import {type Column, renderCsv} from '../render/table.js'
+import {type Column, type Format, renderCsv} from '../render/table.js'
+import {usageReading} from '../render/usage.js'
 import {realClock, type Session} from '../services/session.js'
 import {formatMiB} from '../units.js'
 
 /** `usage --traffic --json`: one object per (source, destination) pair; totals since each switch started. */
 interface TrafficReportJson {
-  interval_seconds: number
+  interval_sec: number
   pairs: Array<{env: string; src_mac: string; dst_mac: string; src_vm: string | null; dst_vm: string | null; remote: boolean; frames: number; bytes: number; bytes_per_second: number | null; frames_per_second: number | null}>
 }
 
@@ -76,7 +77,7 @@ export default class Usage extends ViolinCommand {
     ...selectionFlags,
     ...formatFlags,
     interval: Flags.integer({char: 'i', summary: 'Seconds between the two samples.', default: 1, min: 1, max: MAX_SECONDS, helpValue: 'SECONDS'}),
-    watch: Flags.boolean({char: 'w', summary: 'Keep polling every interval until SIGINT or SIGTERM (then exit 0; a second signal forces).'}),
+    watch: Flags.boolean({char: 'w', summary: 'Keep polling every interval until SIGINT or SIGTERM (then exit 0; a second signal forces). With --json, one JSON object a line per reading (JSON Lines).'}),
     count: Flags.integer({summary: 'With --watch: stop after this many readings.', min: 1, max: MAX_READINGS, dependsOn: ['watch'], helpValue: 'N'}),
     traffic: Flags.boolean({
       summary: "Show the traffic between VMs instead: bytes and frames per (source, destination) pair, from the udp data plane's switches.",
@@ -85,7 +86,7 @@ export default class Usage extends ViolinCommand {
     env: Flags.string({summary: 'With --traffic: only this environment (repeatable; default: every one on the udp data plane).', multiple: true, dependsOn: ['traffic'], helpValue: 'ENV'}),
   }
 
-  async run(): Promise<UsageReport | UsageReport[] | TrafficReportJson> {
+  async run(): Promise<UsageReport | TrafficReportJson | undefined> {
     const {flags} = await this.parse(Usage)
     this.quiet = flags.quiet
     const session = await this.openSession(flags)
@@ -108,17 +109,18 @@ export default class Usage extends ViolinCommand {
       if (!polled) break
       samples = polled.samples
       readings.push(polled.report)
-      await this.show(polled.report, flags.format, readings.length)
+      await this.show(polled.report, flags.format, readings.length, flags.watch)
       if (!more()) break
       // A person watches in real time, also when the hosts are simulated ones.
       await Promise.all([session.clock.sleep(flags.interval * 1000, stop.signal), realClock.sleep(flags.interval * 1000, stop.signal)])
     } while (more())
     const last = readings.at(-1)!
     this.exitForHosts(last.hosts.length, last.hosts.filter((h) => h.status !== 'ok'))
-    return flags.watch ? readings : readings[0]!
+    // Under --watch every reading was printed as it came (JSON Lines): nothing more at the end.
+    return flags.watch ? undefined : usageReading(readings[0]!)
   }
 
-  private async traffic(session: Session, envs: string[] | undefined, interval: number, format: 'table' | 'csv' | 'json'): Promise<TrafficReportJson> {
+  private async traffic(session: Session, envs: string[] | undefined, interval: number, format: Format): Promise<TrafficReportJson> {
     const progress = await this.progress('Reading the switches\' traffic matrices...')
     // Loaded here: the traffic matrix pulls in the switch and agent services, which plain usage never needs.
     const {pollTraffic} = await import('../services/traffic.js')
@@ -126,7 +128,7 @@ export default class Usage extends ViolinCommand {
     for (const f of report.failures) this.warnHost(f.host, f.error)
     const rows = report.environments.flatMap((e) => e.pairs.map((p) => ({env: e.env, ...p})))
     const payload: TrafficReportJson = {
-      interval_seconds: report.intervalSeconds,
+      interval_sec: report.intervalSeconds,
       pairs: rows.map((r) => ({env: r.env, src_mac: r.src, dst_mac: r.dst, src_vm: r.srcVm ?? null, dst_vm: r.dstVm ?? null, remote: r.remote, frames: r.frames, bytes: r.bytes, bytes_per_second: r.bytesPerSecond ?? null, frames_per_second: r.framesPerSecond ?? null})),
     }
     await this.render(format, payload, rows, [
@@ -143,11 +145,10 @@ export default class Usage extends ViolinCommand {
     return payload
   }
 
-  private async show(r: UsageReport, format: 'table' | 'csv' | 'json', n: number): Promise<void> {
+  private async show(r: UsageReport, format: Format, n: number, watch: boolean): Promise<void> {
     for (const h of r.hosts) if (h.status !== 'ok' && n === 1) this.warnHost(h.host, new Error(h.error))
-    if (this.jsonEnabled()) return
-    if (format === 'json') {
-      this.log(JSON.stringify(r))
+    if (this.jsonEnabled()) {
+      if (watch) this.logJsonLine(usageReading(r))
       return
     }
     if (format === 'csv') {

@@ -42,8 +42,10 @@ export function commandNotFound(config: Interfaces.Config, id: string, argv: rea
   const closest = closestCommand(typed, commands)
   const message = `"${typed.join(' ')}" is not a ${config.bin} command`
   const hint = closest ? `${config.bin} ${closest}` : `${config.bin} --help`
-  if (argv.includes('--json')) {
-    process.stdout.write(`${JSON.stringify({error: {type: 'UsageError', message, hint, exitCode: ExitCode.usage}}, null, 2)}\n`)
+  const end = argv.indexOf('--')
+  const options = end === -1 ? argv : argv.slice(0, end)
+  if (options.includes('--json') || options.includes('--format=json') || options.some((a, i) => a === '--format' && options[i + 1] === 'json')) {
+    process.stdout.write(`${JSON.stringify({error: {type: 'UsageError', message, hint, exit_code: ExitCode.usage}}, null, 2)}\n`)
   } else {
     process.stderr.write(`error: ${oneLine(message)}\nTry: ${oneLine(hint)}\n`)
   }

@@ -86,7 +86,7 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
   it('adapt reads the traffic matrix for the IDC policy', async () => {
     const r = await cli(['adapt', '--once', '--dry-run', '--policy', 'idc', '--interval', '2', '--json'])
     assert.equal(r.exitCode, 0, r.stderr)
-    assert.ok(r.json.seen.trafficPairs >= 2, `udp-head <-> udp-c1 both ways: ${JSON.stringify(r.json.seen)} ${JSON.stringify(r.json.plan.notes)}`)
+    assert.ok(r.json.seen.traffic_pairs >= 2, `udp-head <-> udp-c1 both ways: ${JSON.stringify(r.json.seen)} ${JSON.stringify(r.json.plan.notes)}`)
     assert.deepEqual([r.json.seen.hosts, r.json.seen.vms], [2, 2])
   })
 

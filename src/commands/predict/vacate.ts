@@ -4,6 +4,7 @@ import {ViolinCommand} from '../../base-command.js'
 import {ExitCode, UsageError, ViolinError} from '../../errors.js'
 import {formatFlags, MAX_COUNT, MAX_SECONDS} from '../../flags.js'
 import type {VacatePrediction} from '../../predict/vacate.js'
+import {predictVacateJson} from '../../render/json-rows.js'
 
 export default class PredictVacate extends ViolinCommand {
   static override summary = 'Estimate how long moving every VM off hosts takes, and when to start for a reservation.'
@@ -45,7 +46,7 @@ JSON (a stable contract): strategy, max_parallel, total_wall_ms, interval (low_m
     // Against the wall clock: a reservation is in real time, whatever the hosts' clock says.
     const p = predictVacate(await loadCalibration(), plan.moves, {strategy: flags.strategy, maxParallel: flags['max-parallel'], nowMs: Date.now(), measureMs: flags.interval * 1000, ...(byMs === undefined ? {} : {byMs})})
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`
-    await this.render(flags.format, p, p.per_vm, [
+    await this.render(flags.format, predictVacateJson(p), p.per_vm, [
       {header: 'VM', get: (v) => v.name},
       {header: 'From', get: (v) => v.host},
       {header: 'To', get: (v) => v.destination},
@@ -62,6 +63,6 @@ JSON (a stable contract): strategy, max_parallel, total_wall_ms, interval (low_m
       if (!this.jsonEnabled()) this.logToStderr(`error: too late: starting now frees the hosts after ${p.by}`)
       process.exitCode = ExitCode.failure
     }
-    return p
+    return predictVacateJson(p)
   }
 }

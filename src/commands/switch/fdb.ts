@@ -17,7 +17,7 @@ export default class SwitchFdb extends ViolinCommand {
     this.quiet = flags.quiet
     const session = await this.openSession(flags)
     const outcomes = await switchFdb(session, args.env, flags.host)
-    const rows = outcomes.flatMap((o) => (o.ok ? o.value.map((e) => ({host: o.host, ...e})) : []))
+    const rows = outcomes.flatMap((o) => (o.ok ? o.value.map((e) => ({host: o.host, ...e, ageMs: e.ageMs})) : []))
     for (const o of outcomes) if (!o.ok) this.warnHost(o.host, o.error)
     await this.render(flags.format, {env: args.env, entries: rows}, rows, [
       {header: 'Host', get: (r) => r.host},

@@ -4,6 +4,7 @@ import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {formatFlags} from '../../flags.js'
 import type {HostOutcome} from '../../services/fanout.js'
 import {switchStatus, type SwitchStatus as HostSwitchStatus} from '../../services/switch.js'
+import {switchStatusJson} from '../../render/json-rows.js'
 
 interface EnvironmentSwitchStatus {
   env: string
@@ -31,7 +32,7 @@ export default class SwitchStatus extends ViolinCommand {
       const r = await switchStatus(session, name)
       for (const o of r.outcomes) if (!o.ok) this.warnHost(o.host, o.error)
       outcomes.push(...r.outcomes)
-      all.push({env: name, vni: r.network.vni, dataplane: r.network.dataplane, hosts: r.outcomes.flatMap((o) => (o.ok ? [o.value] : []))})
+      all.push({env: name, vni: r.network.vni, dataplane: r.network.dataplane, hosts: r.outcomes.flatMap((o) => (o.ok ? [switchStatusJson(o.value)] : []))})
     }
     const payload = args.env ? all[0]! : {environments: all}
     const rows = all.flatMap((e) => e.hosts.map((h) => ({env: e.env, ...h})))
