@@ -2,9 +2,9 @@ import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
 import {ExitCode, UsageError, ViolinError} from './errors.js'
 import {recordCommandTail} from './monitor/command-timing.js'
-import {jsonLine, toJsonValue} from './render/output.js'
+import {type CsvRows, defaultCsvRows, jsonLine, renderCsvRows, renderYaml, toJsonValue} from './render/output.js'
 import {type Progress, startProgress} from './render/progress.js'
-import {type Column, type Format, renderCsv, renderTable} from './render/table.js'
+import {type Column, type Format, renderTable} from './render/table.js'
 import type {HostOutcome} from './services/fanout.js'
 import {Session} from './services/session.js'
 import {type StopRequest, stopOnSignals} from './services/signals.js'
@@ -38,6 +38,8 @@ export abstract class ViolinCommand extends Command {
   static override baseFlags: Omit<GlobalFlags, 'connect'> & Partial<Pick<GlobalFlags, 'connect'>> = globalFlags
 
   protected quiet = false
+  /** --no-header: tables and CSV without their header row. */
+  protected noHeader = false
   private session?: Session
 
   /** Flags that contradict each other are a usage error, not a silent choice of one. */
@@ -46,6 +48,7 @@ export abstract class ViolinCommand extends Command {
     argv?: string[],
   ): Promise<Interfaces.ParserOutput<F, B, A>> {
     const parsed = await super.parse(options, argv)
+    this.noHeader = (parsed.flags as {'no-header'?: boolean})['no-header'] === true
     const format = (parsed.flags as {format?: unknown}).format
     if (this.jsonEnabled() && typeof format === 'string' && format !== 'json' && !parsed.metadata.flags.format?.setFromDefault) {
       throw new UsageError(`--json and --format ${format} ask for two different outputs`, `keep one: --json (the same as --format json), or --format ${format}`)
@@ -110,11 +113,19 @@ export abstract class ViolinCommand extends Command {
     this.exitForHosts(outcomes.length, outcomes.flatMap((o) => (o.ok ? [] : [o.error as {exitCode?: number}])))
   }
 
-  /** Renders rows as --format asks; under --json (or --format json) oclif prints the returned payload instead. */
-  protected async render<R>(format: Format | undefined, _payload: unknown, rows: R[], columns: Column<R>[]): Promise<void> {
+  /**
+   * Prints a result as --format asks: a table of `rows` for people; for programs the
+   * payload itself (render/output.ts): yaml, or csv whose rows are those `csv` picks from
+   * the payload as --json prints it (the scalar fields, the JSON keys as header). Under
+   * --json (or --format json) oclif prints the returned payload instead.
+   */
+  protected async render<R>(format: Format | undefined, payload: unknown, rows: R[], columns: Column<R>[], csv: CsvRows = defaultCsvRows): Promise<void> {
     if (this.jsonEnabled()) return
-    if (format === 'csv') this.log(renderCsv(rows, columns))
-    else if (rows.length > 0) this.log(await renderTable(rows, columns))
+    if (format === 'yaml') this.log(await renderYaml(payload))
+    else if (format === 'csv') {
+      const text = renderCsvRows(csv(toJsonValue(payload)), {header: !this.noHeader})
+      if (text) this.log(text)
+    } else if (rows.length > 0) this.log(await renderTable(rows, columns, {header: !this.noHeader}))
   }
 
   /**

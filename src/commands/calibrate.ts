@@ -9,6 +9,7 @@ import type {Calibration, CommandTimes, ModeCalibration} from '../predict/calibr
 import type {Measurement} from '../predict/measurement.js'
 import {writeOutputFile} from '../files.js'
 import {calibrationJson} from '../render/json-rows.js'
+import {rowsByName} from '../render/output.js'
 
 const round = (x: number | undefined, digits = 1) => (x === undefined ? undefined : Math.round(x * 10 ** digits) / 10 ** digits)
 
@@ -127,7 +128,7 @@ export default class Calibrate extends ViolinCommand {
       {header: 'Overhead ms', get: ([, , m]) => round(m.overheadMs, 0), align: 'right'},
       {header: 'Downtime ms', get: ([, , m]) => round(m.downtimeMs, 0), align: 'right'},
       {header: 'Sent MiB', get: ([, , m]) => round(m.sentMiB), align: 'right'},
-    ])
+    ], rowsByName('mode', 'modes'))
     if (!this.jsonEnabled() && format !== 'csv' && format !== 'json') {
       this.note(`From ${c.data.length} measured migrations (${c.source}), ${c.created}${c.concurrentLeftOut ? `; ${c.concurrentLeftOut} that ran alongside others are not in the time fits` : ''}`)
       for (const [mode, m] of Object.entries(c.modes)) {

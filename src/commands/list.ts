@@ -4,6 +4,7 @@ import {ViolinCommand} from '../base-command.js'
 import {formatFlags, selectionFlags} from '../flags.js'
 import {listingJson} from '../render/json-rows.js'
 import {type VmListing, listVms} from '../services/vms.js'
+import {csvRowsAt} from '../render/output.js'
 
 export default class List extends ViolinCommand {
   static override summary = 'List the VMs of every host, like virsh list.'
@@ -37,7 +38,7 @@ export default class List extends ViolinCommand {
         {header: 'Id', get: (r) => r.id, align: 'right'},
         {header: 'Name', get: (r) => r.name},
         {header: 'State', get: (r) => r.state},
-      ])
+      ], csvRowsAt('vms'))
     this.exitForHosts(listing.asked, listing.failed)
     return listingJson(listing)
   }

@@ -8,7 +8,7 @@ import {POLICY_NAMES} from '../policy/policies.js'
 import type {SimulationResult, TimelineEvent} from '../sim/engine.js'
 import {writeOutputFile} from '../files.js'
 import {environmentResultsJson, timelineJson} from '../render/json-rows.js'
-import {dataKeyed} from '../render/output.js'
+import {dataKeyed, rowsByName} from '../render/output.js'
 
 /** The stable JSON contract of `simulate --json`. */
 export interface SimulateJson {
@@ -74,7 +74,7 @@ Reports per policy the run time of each environment, the average time (mean over
       {header: 'Overall', get: (r) => `${secs(r.overall_time_s)}${r.policy === 'none' ? '' : less(r.overall_time_s, base?.overall_time_s)}`, align: 'right'},
       {header: 'Migrations', get: (r) => r.migrations, align: 'right'},
       {header: 'Failed', get: (r) => r.failed_environments.join(', ') || '-'},
-    ])
+    ], rowsByName('policy', 'policies'))
     if (!this.jsonEnabled() && flags.format === 'table') {
       this.log('')
       const envs = Object.keys(results[0]!.environments)

@@ -4,10 +4,12 @@ import {ViolinCommand} from '../base-command.js'
 import {formatFlags, MAX_READINGS, MAX_SECONDS, selectionFlags} from '../flags.js'
 import {type Samples, type UsageReport, pollUsage} from '../monitor/poll.js'
 import type {HostUsage, VmUsage} from '../monitor/rates.js'
-import {type Column, type Format, renderCsv} from '../render/table.js'
-import {usageReading} from '../render/usage.js'
+import {renderCsvRows, renderYamlDocument} from '../render/output.js'
+import {type Column, type Format} from '../render/table.js'
+import {type UsageTable, usageCsvRows, usageReading} from '../render/usage.js'
 import {realClock, type Session} from '../services/session.js'
 import {formatMiB} from '../units.js'
+import {csvRowsAt} from '../render/output.js'
 
 /** `usage --traffic --json`: one object per (source, destination) pair; totals since each switch started. */
 interface TrafficReportJson {
@@ -65,12 +67,13 @@ const vmColumns: Column<VmUsage>[] = [
 export default class Usage extends ViolinCommand {
   static override summary = 'Poll every host: per-VM CPU and memory, per-host CPU, free memory, swap writes and NIC use.'
   static override description =
-    "Samples every selected host at once, waits --interval, samples again and prints rates. VM CPU is a % of the VM's own vCPUs; host CPU is a % of all its cores. Real hosts also report the pages they swapped out per second and their NIC's traffic (received + sent) as a % of its speed, when the NIC reports one (see host add --nic). Hosts that do not answer are listed with their status while the others are still shown, and the exit status is 7. Simulated hosts (sim:) advance their clock by the interval without waiting."
+    "Samples every selected host at once, waits --interval, samples again and prints rates. VM CPU is a % of the VM's own vCPUs; host CPU is a % of all its cores. Real hosts also report the pages they swapped out per second and their NIC's traffic (received + sent) as a % of its speed, when the NIC reports one (see host add --nic). Hosts that do not answer are listed with their status while the others are still shown, and the exit status is 7. Simulated hosts (sim:) advance their clock by the interval without waiting. The table shows the hosts and the VMs (--hosts or --vms: one of them); --format csv prints one table, the VMs' (--hosts: the hosts'), each row with the reading's time and the header once, also under --watch."
   static override examples = [
     '<%= config.bin %> usage --connect sim:examples/two-sites.yaml',
     '<%= config.bin %> usage --site east --interval 5',
     '<%= config.bin %> usage --watch --interval 2',
-    '<%= config.bin %> usage --format csv --quiet >> usage.csv   # from cron',
+    '<%= config.bin %> usage --format csv --quiet >> usage.csv   # from cron: the VMs, one row each with the time',
+    '<%= config.bin %> usage --format csv --hosts --no-header >> hosts.csv',
   ]
 
   static override flags = {
@@ -83,6 +86,8 @@ export default class Usage extends ViolinCommand {
       summary: "Show the traffic between VMs instead: bytes and frames per (source, destination) pair, from the udp data plane's switches.",
       exclusive: ['watch'],
     }),
+    hosts: Flags.boolean({summary: "Only the hosts' table (table and csv).", exclusive: ['vms', 'traffic']}),
+    vms: Flags.boolean({summary: "Only the VMs' table (table; csv prints it by default).", exclusive: ['hosts', 'traffic']}),
     env: Flags.string({summary: 'With --traffic: only this environment (repeatable; default: every one on the udp data plane).', multiple: true, dependsOn: ['traffic'], helpValue: 'ENV'}),
   }
 
@@ -109,7 +114,7 @@ export default class Usage extends ViolinCommand {
       if (!polled) break
       samples = polled.samples
       readings.push(polled.report)
-      await this.show(polled.report, flags.format, readings.length, flags.watch)
+      await this.show(polled.report, flags.format, readings.length, flags.watch, flags.hosts ? 'hosts' : flags.vms || flags.format === 'csv' ? 'vms' : 'both')
       if (!more()) break
       // A person watches in real time, also when the hosts are simulated ones.
       await Promise.all([session.clock.sleep(flags.interval * 1000, stop.signal), realClock.sleep(flags.interval * 1000, stop.signal)])
@@ -139,27 +144,33 @@ export default class Usage extends ViolinCommand {
       {header: 'Frames', get: (r) => r.frames, align: 'right'},
       {header: 'Bytes', get: (r) => r.bytes, align: 'right'},
       {header: 'Rate', get: (r) => (r.bytesPerSecond === undefined ? undefined : `${formatRate(r.bytesPerSecond)}`), align: 'right'},
-    ])
+    ], csvRowsAt('pairs'))
     if (rows.length === 0 && !this.jsonEnabled() && format === 'table') this.note('No traffic counted yet.')
     this.exitForHosts(report.asked, report.failures.map((f) => f.error as {exitCode?: number}))
     return payload
   }
 
-  private async show(r: UsageReport, format: Format, n: number, watch: boolean): Promise<void> {
+  private async show(r: UsageReport, format: Format, n: number, watch: boolean, table: UsageTable): Promise<void> {
     for (const h of r.hosts) if (h.status !== 'ok' && n === 1) this.warnHost(h.host, new Error(h.error))
     if (this.jsonEnabled()) {
       if (watch) this.logJsonLine(usageReading(r))
       return
     }
+    if (format === 'yaml') {
+      this.log(await renderYamlDocument(usageReading(r), n === 1))
+      return
+    }
     if (format === 'csv') {
-      this.log(renderCsv(r.vms, [{header: 'Time', get: () => new Date(r.timeMs).toISOString()}, ...vmColumns], {header: n === 1}))
+      // One table: the VMs' (or with --hosts the hosts'), each row stamped with the reading's time; the header once.
+      const rows = usageCsvRows(usageReading(r), table)
+      this.log(renderCsvRows(rows, {header: n === 1 && !this.noHeader}))
       return
     }
     if (n > 1) this.log('')
     // No host answered: there is no interval and no time to state, only the hosts' failures.
-    this.log(r.hosts.some((h) => h.status === 'ok') ? `Usage over ${r.intervalSec.toFixed(1)} s, ending ${new Date(r.timeMs).toISOString()}` : 'No host answered:')
-    await this.render('table', r, r.hosts, hostColumnsFor(r.hosts))
-    this.log('')
-    await this.render('table', r, r.vms, vmColumns)
+    if (!this.noHeader) this.log(r.hosts.some((h) => h.status === 'ok') ? `Usage over ${r.intervalSec.toFixed(1)} s, ending ${new Date(r.timeMs).toISOString()}` : 'No host answered:')
+    if (table !== 'vms') await this.render('table', r, r.hosts, hostColumnsFor(r.hosts))
+    if (table === 'both') this.log('')
+    if (table !== 'hosts') await this.render('table', r, r.vms, vmColumns)
   }
 }

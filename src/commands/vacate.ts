@@ -7,6 +7,7 @@ import {type LeftBehind, planHostVacate, runVacate} from '../services/vacate.js'
 import {vacateOutcomeJson} from '../render/json-rows.js'
 import {setHostMaintenance} from '../services/hosts.js'
 import {SIGNAL_EXIT_CODE} from '../services/signals.js'
+import {csvRowsAt} from '../render/output.js'
 
 export default class Vacate extends ViolinCommand {
   static override summary = 'Move every VM off hosts (for maintenance or a reservation), spread over the hosts that fit.'
@@ -38,7 +39,7 @@ A shut-off (or paused) VM on a vacated host cannot move live: it is not moved, a
       {header: 'From', get: (m) => m.from},
       {header: 'To', get: (m) => m.to},
       {header: 'Memory', get: (m) => `${m.memoryMiB} MiB`, align: 'right'},
-    ])
+    ], csvRowsAt('moves'))
     if (plan.moves.length === 0 && plan.stuck.length === 0) this.note(`${hosts.join(', ')}: no running VM to move.`)
     if (plan.leftBehind.length > 0 && !this.jsonEnabled()) this.logToStderr(leftBehindWarning(plan.leftBehind))
     if (plan.stuck.length > 0) {

@@ -9,7 +9,7 @@ import type {Drift, HostCheck, SyncResult} from '../services/hosts.js'
 import type {StoreStatusReport} from '../services/store.js'
 import type {EnvironmentResult} from '../sim/engine.js'
 import type {TimelineEvent} from '../sim/world.js'
-import type {SwitchStatus} from '../services/switch.js'
+import type {SwitchHostResult, SwitchStatus} from '../services/switch.js'
 import type {StoreMember} from '../store/store.js'
 import type {HostRecord} from '../inventory/host.js'
 import type {MigrationPlan} from '../services/migration.js'
@@ -229,3 +229,7 @@ export const hostCheckJson = (c: HostCheck) => withEveryKey(c, HOST_CHECK)
 const SWITCH_STATUS: KeysOf<SwitchStatus> = {host: true, up: true, peers: true, macs: true, rxPackets: true, txPackets: true, rxDropped: true, members: true, ports: true, drops: true}
 /** A host's switch (`switch status`): the udp data plane's members, ports and drops null on a kernel (vxlan) switch, and its counters null where the switch keeps none. */
 export const switchStatusJson = (s: SwitchStatus) => withEveryKey(s, SWITCH_STATUS)
+
+const SWITCH_HOST: KeysOf<SwitchHostResult> = {host: true, address: true, device: true, bridge: true, agentPid: true, ports: true, created: true, added: true, removed: true}
+/** A host's part of `switch start`: the kernel data plane's device and bridge, the udp one's agent PID and ports, null for the other. */
+export const switchHostJson = (h: SwitchHostResult) => withEveryKey(h, SWITCH_HOST)

@@ -100,8 +100,9 @@ function isScalar(v: JsonValue): v is Scalar {
 }
 
 /**
- * A row's scalar fields, in order: nested objects flattened with a dot (interval.low_ms),
- * lists of scalars joined with ";", lists of objects left out (they are another table).
+ * A row's fields, in order: nested objects flattened with a dot (interval.low_ms), a list
+ * of values joined with ";", a list of records as its JSON in one cell, an empty list an
+ * empty cell (so a command's header is the same whatever its rows hold).
  */
 export function csvFields(row: JsonValue, prefix = ''): [string, Scalar][] {
   if (isScalar(row) || Array.isArray(row)) return [[prefix || 'value', Array.isArray(row) ? scalarList(row) : row]]
@@ -109,9 +110,8 @@ export function csvFields(row: JsonValue, prefix = ''): [string, Scalar][] {
   for (const [k, v] of Object.entries(row)) {
     const name = prefix ? `${prefix}.${k}` : k
     if (isScalar(v)) out.push([name, v])
-    else if (Array.isArray(v)) {
-      if (v.every((x) => isScalar(x))) out.push([name, scalarList(v)])
-    } else out.push(...csvFields(v, name))
+    else if (Array.isArray(v)) out.push([name, v.length === 0 ? null : v.every((x) => isScalar(x)) ? scalarList(v) : JSON.stringify(v)])
+    else out.push(...csvFields(v, name))
   }
   return out
 }
@@ -162,5 +162,14 @@ export function csvRowsAt(key: string): CsvRows {
   return (json) => {
     const v = json !== null && typeof json === 'object' && !Array.isArray(json) ? json[key] : undefined
     return Array.isArray(v) ? v : []
+  }
+}
+
+/** The rows of a record keyed by names (simulate's policies, calibrate's modes): each with its name under `nameKey`. */
+export function rowsByName(nameKey: string, key: string): CsvRows {
+  return (json) => {
+    const v = json !== null && typeof json === 'object' && !Array.isArray(json) ? json[key] : undefined
+    if (v === null || v === undefined || typeof v !== 'object' || Array.isArray(v)) return []
+    return Object.entries(v).map(([name, row]) => ({[nameKey]: name, ...(row !== null && typeof row === 'object' && !Array.isArray(row) ? row : {value: row})}))
   }
 }

@@ -1,6 +1,6 @@
 import type {UsageReport} from '../monitor/poll.js'
 import type {HostUsage, VmUsage} from '../monitor/rates.js'
-import {type KeysOf, withEveryKey} from './output.js'
+import {type JsonValue, type KeysOf, toJsonValue, withEveryKey} from './output.js'
 
 const HOST_KEYS: KeysOf<HostUsage> = {
   host: true,
@@ -41,4 +41,13 @@ export const vmUsageRow = (v: VmUsage): VmUsage => withEveryKey(v, VM_KEYS)
 /** One reading of `usage` as printed (--json, one JSON Lines record under --watch): its end is `time`. */
 export function usageReading(r: UsageReport): UsageReport {
   return {timeMs: r.timeMs, intervalSec: r.intervalSec, hosts: r.hosts.map(hostUsageRow), vms: r.vms.map(vmUsageRow)}
+}
+
+/** Which of usage's tables to print: both (the table's default), or one (csv prints one: the VMs' unless --hosts). */
+export type UsageTable = 'hosts' | 'vms' | 'both'
+
+/** usage's CSV rows: the VMs (or the hosts), each with the reading's time first. */
+export function usageCsvRows(reading: UsageReport, table: UsageTable): JsonValue[] {
+  const json = toJsonValue(reading) as {time: JsonValue; hosts: JsonValue[]; vms: JsonValue[]}
+  return (table === 'hosts' ? json.hosts : json.vms).map((row) => ({time: json.time, ...(row as Record<string, JsonValue>)}))
 }

@@ -59,7 +59,9 @@ describe('violin over the real virsh and libvirt test driver, locally', function
     assert.equal(a.memory_mib, 16384)
     assert.equal(a.hypervisor, 'test')
     const hosts = await violin(['host', 'list', '--format', 'csv'], home.env)
-    assert.match(hosts.stdout, /lab-a,lab,local,libvirt,open,test:\/\/.*,2,16 GiB,test 0\.0\.2/)
+    // Raw values under the JSON's keys: memory in MiB, not "16 GiB".
+    assert.match(hosts.stdout, /^name,site,transport\.kind,driver,uri,.*,maintenance,agent,discovered\.cores,discovered\.memory_mib,discovered\.hypervisor,discovered\.hypervisor_version,discovered\.checked_at$/m)
+    assert.match(hosts.stdout, /^lab-a,lab,local,libvirt,test:\/\/[^,]*,,,,,false,,2,16384,test,0\.0\.2,\d{4}-/m)
   })
 
   it('lists the VMs of every host, the odd name intact', async () => {

@@ -22,7 +22,7 @@ describe('violin on the shipped sim cluster', () => {
 
   it('narrows to one site or one host', async () => {
     const west = await violin(['list', ...sim, '--site', 'west', '--format', 'csv'], home.env)
-    assert.match(west.stdout, /^Host,Site,Id,Name,State\n/)
+    assert.match(west.stdout, /^host,site,id,name,state\n/)
     assert.ok(west.stdout.trim().split('\n').slice(1).every((l) => l.split(',')[1] === 'west'))
     const one = await violin(['list', ...sim, '--host', 'east3', '--json'], home.env)
     assert.deepEqual(one.json.vms.map((v: {name: string}) => v.name), ['batch-1', 'batch-2'])

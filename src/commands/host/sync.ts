@@ -5,6 +5,7 @@ import {ExitCode} from '../../errors.js'
 import {formatFlags} from '../../flags.js'
 import {type SyncResult, syncHosts} from '../../services/hosts.js'
 import {syncJson} from '../../render/json-rows.js'
+import {csvRowsAt} from '../../render/output.js'
 
 export default class HostSync extends ViolinCommand {
   static override baseFlags = withoutConnect()
@@ -32,7 +33,7 @@ export default class HostSync extends ViolinCommand {
       {header: 'Drift', get: (d) => d.kind},
       {header: 'Inventory', get: (d) => d.recorded},
       {header: 'Found on', get: (d) => d.found.join(',') || undefined},
-    ])
+    ], csvRowsAt('drift'))
     if (result.written) this.note('The inventory now matches the hosts.')
     // A host that did not answer makes the drift unknown: its failure's status (5, 6) when none answered, else 7.
     if (result.failed.length > 0) this.exitForHosts(result.asked, result.failed)

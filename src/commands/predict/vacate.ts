@@ -5,6 +5,7 @@ import {ExitCode, UsageError, ViolinError} from '../../errors.js'
 import {formatFlags, MAX_COUNT, MAX_SECONDS} from '../../flags.js'
 import type {VacatePrediction} from '../../predict/vacate.js'
 import {predictVacateJson} from '../../render/json-rows.js'
+import {csvRowsAt} from '../../render/output.js'
 
 export default class PredictVacate extends ViolinCommand {
   static override summary = 'Estimate how long moving every VM off hosts takes, and when to start for a reservation.'
@@ -51,7 +52,7 @@ JSON (a stable contract): strategy, max_parallel, total_wall_ms, interval (low_m
       {header: 'From', get: (v) => v.host},
       {header: 'To', get: (v) => v.destination},
       {header: 'Takes', get: (v) => s(v.wall_ms), align: 'right'},
-    ])
+    ], csvRowsAt('per_vm'))
     if (!this.jsonEnabled() && flags.format === 'table') {
       this.log(`\n${p.strategy}${p.strategy === 'parallel' ? ` (${p.max_parallel} at once)` : ''}: ${s(p.total_wall_ms)} [${s(p.interval.low_ms)}..${s(p.interval.high_ms)}] for ${p.per_vm.length} VMs${p.calibrated ? '' : ' (not calibrated: violin calibrate)'}`)
       if (p.start_by) this.log(`to be free by ${p.by}: start by ${p.start_by}${p.late ? ' — already past' : ''}`)

@@ -4,6 +4,7 @@ import {formatFlags} from '../../flags.js'
 import {type StoreStatusReport, storeStatus} from '../../services/store.js'
 import type {StoreMember} from '../../store/store.js'
 import {storeStatusJson} from '../../render/json-rows.js'
+import {csvRowsAt} from '../../render/output.js'
 
 export default class StoreStatus extends ViolinCommand {
   static override baseFlags = withoutConnect()
@@ -36,7 +37,7 @@ export default class StoreStatus extends ViolinCommand {
       {header: 'Healthy', get: (m) => (m.healthy ? 'yes' : 'no')},
       {header: 'Leader', get: (m) => (m.leader ? 'yes' : '')},
       {header: 'Error', get: (m) => m.error},
-    ])
+    ], csvRowsAt('members'))
     if (!report.healthy) {
       process.exitCode = ExitCode.partial
       if (!this.jsonEnabled()) {

@@ -3,6 +3,7 @@ import {Args} from '@oclif/core'
 import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {formatFlags, selectionFlags} from '../../flags.js'
 import {switchFdb} from '../../services/switch.js'
+import {csvRowsAt} from '../../render/output.js'
 
 export default class SwitchFdb extends ViolinCommand {
   static override baseFlags = withoutConnect()
@@ -24,7 +25,7 @@ export default class SwitchFdb extends ViolinCommand {
       {header: 'MAC', get: (r) => r.mac},
       {header: 'Where', get: (r) => (r.local ? 'local' : 'peer')},
       {header: 'Via', get: (r) => r.via},
-    ])
+    ], csvRowsAt('entries'))
     this.exitForOutcomes(outcomes)
     return {env: args.env, entries: rows}
   }
