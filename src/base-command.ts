@@ -200,7 +200,7 @@ export function parseMessage(message: string): string {
 }
 
 /** --format json or --format=json before any `--`: the same as --json. */
-function formatJsonIn(argv: readonly string[]): boolean {
+export function formatJsonIn(argv: readonly string[]): boolean {
   const end = argv.indexOf('--')
   const args = end === -1 ? argv : argv.slice(0, end)
   return args.some((a, i) => a === '--format=json' || (a === '--format' && args[i + 1] === 'json'))

@@ -1,6 +1,6 @@
 import {Errors, type Hook, type Interfaces} from '@oclif/core'
 
-import {oneLine} from '../base-command.js'
+import {formatJsonIn, oneLine} from '../base-command.js'
 import {ExitCode} from '../errors.js'
 
 /** Edit distance (insert, delete, substitute, swap neighbours), for "did you mean". */
@@ -42,9 +42,7 @@ export function commandNotFound(config: Interfaces.Config, id: string, argv: rea
   const closest = closestCommand(typed, commands)
   const message = `"${typed.join(' ')}" is not a ${config.bin} command`
   const hint = closest ? `${config.bin} ${closest}` : `${config.bin} --help`
-  const end = argv.indexOf('--')
-  const options = end === -1 ? argv : argv.slice(0, end)
-  if (options.includes('--json') || options.includes('--format=json') || options.some((a, i) => a === '--format' && options[i + 1] === 'json')) {
+  if (argv.includes('--json') || formatJsonIn(argv)) {
     process.stdout.write(`${JSON.stringify({error: {type: 'UsageError', message, hint, exit_code: ExitCode.usage}}, null, 2)}\n`)
   } else {
     process.stderr.write(`error: ${oneLine(message)}\nTry: ${oneLine(hint)}\n`)
