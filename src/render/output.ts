@@ -50,6 +50,19 @@ export function withEveryKey<T extends object>(value: T, keys: KeysOf<T>): T {
   return out as T
 }
 
+// A payload repeats the same few keys over thousands of rows: each is converted once.
+const printedKeys = new Map<string, {name: string; instant?: string}>()
+
+function printedKey(key: string): {name: string; instant?: string} {
+  let printed = printedKeys.get(key)
+  if (!printed) {
+    printed = {name: snakeKey(key), ...(INSTANT_KEY.test(key) ? {instant: snakeKey(key.slice(0, -2))} : {})}
+    // Names of things (a VM's) may be keys too: the cache stays bounded.
+    if (printedKeys.size < 10_000) printedKeys.set(key, printed)
+  }
+  return printed
+}
+
 export type JsonValue = null | boolean | number | string | JsonValue[] | {[key: string]: JsonValue}
 
 /**
@@ -67,10 +80,17 @@ export function toJsonValue(value: unknown): JsonValue {
   if (typeof value === 'object') {
     const keep = dataKeyedObjects.has(value)
     const out: {[key: string]: JsonValue} = {}
-    for (const [k, v] of Object.entries(value)) {
+    for (const k in value) {
+      if (!Object.hasOwn(value, k)) continue
+      const v = (value as Record<string, unknown>)[k]
       if (typeof v === 'function') continue
-      if (!keep && INSTANT_KEY.test(k) && (typeof v === 'number' || v === undefined)) out[snakeKey(k.slice(0, -2))] = v === undefined ? null : toJsonValue(new Date(v))
-      else out[keep ? k : snakeKey(k)] = toJsonValue(v)
+      if (keep) {
+        out[k] = toJsonValue(v)
+        continue
+      }
+      const key = printedKey(k)
+      if (key.instant !== undefined && (typeof v === 'number' || v === undefined)) out[key.instant] = v === undefined ? null : toJsonValue(new Date(v))
+      else out[key.name] = toJsonValue(v)
     }
     return out
   }
