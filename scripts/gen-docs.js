@@ -274,7 +274,7 @@ function mainPage(pkg, commands, examples) {
   out.push(
     `**${BIN}** manages virtual machines spread over many hosts, with the verbs of **virsh**(1). Hosts are registered in an inventory (\`${BIN} host add\`), each with its site and hypervisor driver: libvirt (virsh), Xen (xl) or a simulated cluster. ${BIN} reaches them over SSH, or runs locally, and asks every selected host at once, so one command lists, polls or changes the VMs of a whole site.`,
     '',
-    "A host that fails or does not answer is named on stderr while the others' results are still printed, and the exit status says so (7). Results go to stdout, as a table, csv or json (`--format`); progress, warnings and errors go to stderr. With `--json` every command prints one JSON document, errors included, and keeps its exit status.",
+    "A host that fails or does not answer is named on stderr while the others' results are still printed, and the exit status says so (7). Results go to stdout, as a table, csv or json (`--format`); progress, warnings and errors go to stderr. With `--json` (the same as `--format json`) every command prints one JSON document, errors included, and keeps its exit status; `usage --watch` and `adapt` in the foreground print one JSON object a line (JSON Lines). Keys are snake_case with the unit in the key (`memory_mib`, `total_ms`), unknown values `null`; docs/json.md in the source lists every command's keys.",
     '',
     '`--connect sim:`*FILE* runs a command against a simulated cluster described in a YAML file instead of the inventory: no hypervisor is needed (see FILES).',
     '',

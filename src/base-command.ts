@@ -2,8 +2,9 @@ import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
 import {ExitCode, UsageError, ViolinError} from './errors.js'
 import {recordCommandTail} from './monitor/command-timing.js'
+import {type CsvRows, defaultCsvRows, jsonLine, renderCsvRows, renderYaml, toJsonValue} from './render/output.js'
 import {type Progress, startProgress} from './render/progress.js'
-import {type Column, type Format, renderCsv, renderTable} from './render/table.js'
+import {type Column, type Format, renderTable} from './render/table.js'
 import type {HostOutcome} from './services/fanout.js'
 import {Session} from './services/session.js'
 import {type StopRequest, stopOnSignals} from './services/signals.js'
@@ -37,6 +38,8 @@ export abstract class ViolinCommand extends Command {
   static override baseFlags: Omit<GlobalFlags, 'connect'> & Partial<Pick<GlobalFlags, 'connect'>> = globalFlags
 
   protected quiet = false
+  /** --no-header: tables and CSV without their header row. */
+  protected noHeader = false
   private session?: Session
 
   /** Flags that contradict each other are a usage error, not a silent choice of one. */
@@ -45,11 +48,20 @@ export abstract class ViolinCommand extends Command {
     argv?: string[],
   ): Promise<Interfaces.ParserOutput<F, B, A>> {
     const parsed = await super.parse(options, argv)
+    this.noHeader = (parsed.flags as {'no-header'?: boolean})['no-header'] === true
     const format = (parsed.flags as {format?: unknown}).format
     if (this.jsonEnabled() && typeof format === 'string' && format !== 'json' && !parsed.metadata.flags.format?.setFromDefault) {
       throw new UsageError(`--json and --format ${format} ask for two different outputs`, `keep one: --json (the same as --format json), or --format ${format}`)
     }
     return parsed
+  }
+
+  /**
+   * --format json is --json: the payload printed once by oclif, errors as the
+   * {"error": {...}} envelope, no progress and no notes.
+   */
+  override jsonEnabled(): boolean {
+    return super.jsonEnabled() || formatJsonIn(this.argv)
   }
 
   protected async openSession(flags: {connect?: string; 'accept-new-host-key'?: boolean}): Promise<Session> {
@@ -101,22 +113,36 @@ export abstract class ViolinCommand extends Command {
     this.exitForHosts(outcomes.length, outcomes.flatMap((o) => (o.ok ? [] : [o.error as {exitCode?: number}])))
   }
 
-  /** Renders rows as --format asks; under --json oclif prints the returned payload instead. */
-  protected async render<R>(format: Format | undefined, payload: unknown, rows: R[], columns: Column<R>[]): Promise<void> {
+  /**
+   * Prints a result as --format asks: a table of `rows` for people; for programs the
+   * payload itself (render/output.ts): yaml, or csv whose rows are those `csv` picks from
+   * the payload as --json prints it (the scalar fields, the JSON keys as header). Under
+   * --json (or --format json) oclif prints the returned payload instead.
+   */
+  protected async render<R>(format: Format | undefined, payload: unknown, rows: R[], columns: Column<R>[], csv: CsvRows = defaultCsvRows): Promise<void> {
     if (this.jsonEnabled()) return
-    if (format === 'json') this.log(JSON.stringify(payload, null, 2))
-    else if (format === 'csv') this.log(renderCsv(rows, columns))
-    else if (rows.length > 0) this.log(await renderTable(rows, columns))
+    if (format === 'yaml') this.log(await renderYaml(payload))
+    else if (format === 'csv') {
+      const text = renderCsvRows(csv(toJsonValue(payload)), {header: !this.noHeader})
+      if (text) this.log(text)
+    } else if (rows.length > 0) this.log(await renderTable(rows, columns, {header: !this.noHeader}))
   }
 
   /**
-   * --json output as plain JSON.stringify: oclif's colorizeJson tokenizes the text with
+   * A payload as scripts read it (render/output.ts: snake_case keys, null for unknown,
+   * ISO times), as plain JSON.stringify: oclif's colorizeJson tokenizes the text with
    * regular expressions, about 2 s for the 20 MB of `usage --json` over 10,000 hosts.
    * Colours only on a terminal, where a person reads a page of it.
    */
   override logJson(json: unknown): void {
-    if (process.stdout.isTTY) return super.logJson(json)
-    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
+    const value = toJsonValue(json)
+    if (process.stdout.isTTY) return super.logJson(value)
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+  }
+
+  /** One reading of a streaming command (usage --watch) under --json: one JSON Lines record. */
+  protected logJsonLine(json: unknown): void {
+    process.stdout.write(`${jsonLine(json)}\n`)
   }
 
   protected override async finally(error: Error | undefined): Promise<unknown> {
@@ -142,7 +168,7 @@ export abstract class ViolinCommand extends Command {
     const help = `${this.config.bin} ${(this.id ?? '').replaceAll(':', ' ')} --help`
     const hint = (error instanceof ViolinError ? error.hint : undefined) ?? (parseError || flagParse ? help : undefined)
     if (this.jsonEnabled()) {
-      this.logJson({error: {type: parseError ? 'UsageError' : error.name, message, hint, exitCode: code}})
+      this.logJson({error: {type: parseError ? 'UsageError' : error.name, message, hint: hint ?? null, exit_code: code}})
     } else {
       this.logToStderr(`error: ${oneLine(message)}`)
       if (hint) this.logToStderr(`Try: ${oneLine(hint)}`)
@@ -171,6 +197,13 @@ export function parseMessage(message: string): string {
     return detail.startsWith(parsing[1]!) ? detail : `${parsing[1]}: ${detail[0]!.toLowerCase()}${detail.slice(1)}`
   }
   return lines.join('; ')
+}
+
+/** --format json or --format=json before any `--`: the same as --json. */
+export function formatJsonIn(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--')
+  const args = end === -1 ? argv : argv.slice(0, end)
+  return args.some((a, i) => a === '--format=json' || (a === '--format' && args[i + 1] === 'json'))
 }
 
 /** One line whatever a message carries: a name with a newline or a tab is shown escaped, not broken over lines. */

@@ -29,7 +29,8 @@ export const vmHostFlag = {
 }
 
 export const formatFlags = {
-  format: Flags.option({options: FORMATS, summary: 'Output format (json is the same as --json).', default: 'table' as Format})(),
+  format: Flags.option({options: FORMATS, summary: 'Output format: table; csv (raw values, the unit in the header); json (the same as --json); yaml.', default: 'table' as Format})(),
+  'no-header': Flags.boolean({summary: 'Leave out the header row (table and csv).'}),
 }
 
 /** How the VMs of a new environment look and where they go (`env create`). */

@@ -165,7 +165,7 @@ describe('generated docs: man pages and completions', () => {
     })
 
     it("completes a flag's values, also after --flag=", () => {
-      assert.deepEqual(complete('violin', 'list', '--format', ''), ['table', 'csv', 'json'])
+      assert.deepEqual(complete('violin', 'list', '--format', ''), ['table', 'csv', 'json', 'yaml'])
       assert.deepEqual(complete('violin', 'list', '--format', '=', 'c'), ['csv'])
       assert.deepEqual(complete('violin', 'host', 'add', 'e1', '--driver', 'x'), ['xl'])
     })

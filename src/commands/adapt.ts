@@ -10,6 +10,7 @@ import type {Samples} from '../monitor/poll.js'
 import {POLICY_NAMES} from '../policy/policies.js'
 import {DEFAULT_POLICY_OPTIONS, type Plan} from '../policy/view.js'
 import {describe, fitLine, groupNotes, stamp, subject} from '../render/adapt-lines.js'
+import {environmentResultsJson, passJson} from '../render/json-rows.js'
 import type {StatusLine} from '../render/status-line.js'
 import {realClock, type Session} from '../services/session.js'
 import {DOCS, type Store} from '../store/store.js'
@@ -50,7 +51,7 @@ export default class Adapt extends ViolinCommand {
 
 Policies: violin (seeds 000/002: high-demand VMs per core, moves that even out the site), idc (seed 003: AR(1)-confirmed hotspots of CPU, swap writes and NIC; balloon steps; victims by volume and the traffic between VMs), sandpiper (volume per MiB), none (report only). Guards: --max-migrations per pass, a cooldown per VM, a hold time, hosts in maintenance or in a migration never chosen, the head node never leaves its site.
 
-In the foreground (the default) it prints one line per decision and runs until SIGINT or SIGTERM: the action in flight finishes, the history is written, exit 0; a second signal exits at once (130 for SIGINT, 143 for SIGTERM). --once runs one pass, for cron: it prints each action it took and its outcome, and nothing when there was nothing to do; --quiet leaves only failures (on stderr). A line is kept under 160 characters: a long reason is cut (…) and whole in --json, as are an environment's VM by VM moves. One pass at a time: a second --once exits 8 naming the holder (its PID; with an etcd store, its machine and PID), and --once --min-gap SECONDS skips the pass (exit 0, "skipped: HOST pid N ran a pass Xs ago" on stderr unless --quiet) when any machine sharing the store ran one less than that ago. In the foreground with an etcd store one adapt leads (an election on a lease of --lease-ttl seconds) and says "leading: HOST pid N"; the others stand by ("standby: HOST pid N leads; taking over when its lease ends") and one takes over within the lease plus an interval when the leader dies ("leading: ... takes over from ..."). A leader that loses its lease finishes the action in flight, stops acting and stands by again. With files, a second foreground adapt exits 8 as --once does. Before each action its intent is written to the store and its outcome after; a pass that finds an intent left without an outcome asks the hypervisors where the VM is and prints "recovered: VM: completed by the previous leader (HOST → HOST)", "not done", or (stderr) "unknown: ...", and does not move that VM again in the same pass. Migrations are started so that they finish if violin dies during one (libvirt --p2p). A dry run writes no intent; --once --dry-run leaves the history as it was, a dry run in the foreground keeps it. With --connect (a sim file, one libvirt URI) the history stays in memory and no lock is taken. Simulated hosts of the inventory keep their history and lock in the state dir's sim/, and every simulated run's migrations go there too: never among the real measurements. On a terminal a live line at the bottom says which pass runs and what has been done so far.
+In the foreground (the default) it prints one line per decision and runs until SIGINT or SIGTERM: the action in flight finishes, the history is written, exit 0; a second signal exits at once (130 for SIGINT, 143 for SIGTERM). --once runs one pass, for cron: it prints each action it took and its outcome, and nothing when there was nothing to do; --quiet leaves only failures (on stderr). A line is kept under 160 characters: a long reason is cut (…) and whole in --json, as are an environment's VM by VM moves. One pass at a time: a second --once exits 8 naming the holder (its PID; with an etcd store, its machine and PID), and --once --min-gap SECONDS skips the pass (exit 0, "skipped: HOST pid N ran a pass Xs ago" on stderr unless --quiet) when any machine sharing the store ran one less than that ago. In the foreground with an etcd store one adapt leads (an election on a lease of --lease-ttl seconds) and says "leading: HOST pid N"; the others stand by ("standby: HOST pid N leads; taking over when its lease ends") and one takes over within the lease plus an interval when the leader dies ("leading: ... takes over from ..."). A leader that loses its lease finishes the action in flight, stops acting and stands by again. With files, a second foreground adapt exits 8 as --once does. Before each action its intent is written to the store and its outcome after; a pass that finds an intent left without an outcome asks the hypervisors where the VM is and prints "recovered: VM: completed by the previous leader (HOST → HOST)", "not done", or (stderr) "unknown: ...", and does not move that VM again in the same pass. Migrations are started so that they finish if violin dies during one (libvirt --p2p). A dry run writes no intent; --once --dry-run leaves the history as it was, a dry run in the foreground keeps it. With --json the foreground loop prints each pass as it ends, one JSON object a line (JSON Lines); --once prints its one pass. With --connect (a sim file, one libvirt URI) the history stays in memory and no lock is taken. Simulated hosts of the inventory keep their history and lock in the state dir's sim/, and every simulated run's migrations go there too: never among the real measurements. On a terminal a live line at the bottom says which pass runs and what has been done so far.
 
 On a simulation scenario (--connect sim:examples/scenarios/icac-1.yaml) the same loop runs on the simulator's accelerated clock until every environment has ended, then prints their run times (average and overall as the ICAC paper defines them; printed under --quiet too; with --json: {passes, scenario}). Its interval is the scenario's interval_s unless --interval is given.
 
@@ -72,7 +73,7 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
     'min-gap': Flags.integer({summary: 'With --once: skip the pass (exit 0) when another one, on any machine sharing the store, ran less than this ago.', min: 0, max: MAX_SECONDS, helpValue: 'SECONDS', dependsOn: ['once']}),
   }
 
-  async run(): Promise<PassResult | PassResult[] | ScenarioRunJson> {
+  async run(): Promise<PassResult | ScenarioRunJson | undefined> {
     const {flags} = await this.parse(Adapt)
     this.quiet = flags.quiet
     const session = await this.openSession(flags)
@@ -89,7 +90,7 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
     if (flags['min-gap'] !== undefined && !store) throw new UsageError('--min-gap needs the inventory: with --connect no pass is recorded', 'leave out --connect or --min-gap')
     const me = await identity()
     const intervalS = flags.interval ?? world?.scenario.intervalS ?? DEFAULT_INTERVAL_S
-    const options = {policy: flags.policy, dryRun: flags['dry-run'], intervalMs: intervalS * 1000, policyOptions: {...DEFAULT_POLICY_OPTIONS, ...world?.scenario.policyOptions, maxMigrations: flags['max-migrations']}}
+    const options = {policy: flags.policy, dryRun: flags['dry-run'] === true, intervalMs: intervalS * 1000, policyOptions: {...DEFAULT_POLICY_OPTIONS, ...world?.scenario.policyOptions, maxMigrations: flags['max-migrations']}}
     const print = (write: () => void) => (this.status ? this.status.print(write) : write())
     const stop = this.stopOnSignals('the action in flight', print)
     const run: Run = {passes: [], totals: {actions: 0, failed: 0}, shownEvents: 0, lastNotes: new Set(), lastSummary: ''}
@@ -122,7 +123,8 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
       else this.exitForHosts(session.hosts.length, last.unanswered)
     }
     if (world && !flags.once) return this.scenarioSummary(world, flags.policy, run.passes)
-    return flags.once ? run.passes[0]! : run.passes
+    // In the foreground every pass was printed as it ended (JSON Lines under --json).
+    return flags.once ? passJson(run.passes[0]!) : undefined
   }
 
   /**
@@ -234,6 +236,8 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
       // Hosts whose agents report are read again only once their agents sampled anew.
       seen = pass.samples
       run.passes.push(pass.result)
+      // The foreground loop streams: under --json, one JSON Lines record per pass.
+      if (this.jsonEnabled() && !flags.once && !world) this.logJsonLine(passJson(pass.result))
       this.showUnanswered(pass.result)
       run.totals.actions += pass.result.outcomes.length
       run.totals.failed += pass.result.outcomes.filter((o) => !o.ok).length
@@ -285,7 +289,7 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
   private async scenarioSummary(world: World, policy: string, passes: PassResult[]): Promise<ScenarioRunJson> {
     const {summarize} = await import('../sim/engine.js')
     const r = summarize(world, policy)
-    const scenario = {name: r.scenario, average_time_s: r.average_time_s, overall_time_s: r.overall_time_s, migrations: r.migrations, failed_environments: r.failed_environments, environments: r.environments}
+    const scenario = {name: r.scenario, average_time_s: r.average_time_s, overall_time_s: r.overall_time_s, migrations: r.migrations, failed_environments: r.failed_environments, environments: environmentResultsJson(r.environments)}
     // The run times are the scenario's results: printed under --quiet too.
     if (!this.jsonEnabled()) {
       const envs = Object.entries(r.environments).map(([name, e]) => `${name} ${e.failed ? 'failed' : e.time_s === null ? 'did not finish' : `${Math.round(e.time_s)} s`}`)
@@ -293,7 +297,7 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
       this.log(`${this.quiet ? '' : '\n'}${world.over ? 'scenario done' : 'stopped'} after ${passes.length} passes: average ${secs(r.average_time_s)}, overall ${secs(r.overall_time_s)}, ${r.migrations} migrations (${envs.join(', ')})`)
       if (world.over && !this.quiet) this.log(`compare: violin simulate ${world.scenario.file} --compare none,${policy}`)
     }
-    return {passes, scenario}
+    return {passes: passes.map(passJson), scenario}
   }
 
   /** After its decision line, an action's outcome names it without repeating its figures. */

@@ -8,6 +8,8 @@ import {formatFlags} from '../flags.js'
 import type {Calibration, CommandTimes, ModeCalibration} from '../predict/calibration.js'
 import type {Measurement} from '../predict/measurement.js'
 import {writeOutputFile} from '../files.js'
+import {calibrationJson} from '../render/json-rows.js'
+import {rowsByName} from '../render/output.js'
 
 const round = (x: number | undefined, digits = 1) => (x === undefined ? undefined : Math.round(x * 10 ** digits) / 10 ** digits)
 
@@ -63,7 +65,7 @@ export default class Calibrate extends ViolinCommand {
       if (!stored) throw new NotFoundError('no calibration yet', 'violin calibrate (after a few violin migrate), or violin calibrate --csv FILE')
       await this.showCalibration(stored, flags.format)
       await this.plot(stored, flags.plot)
-      return stored
+      return calibrationJson(stored)
     }
     const data: Measurement[] = []
     const sources: string[] = []
@@ -103,7 +105,7 @@ export default class Calibrate extends ViolinCommand {
     await this.showCalibration(calibration, flags.format)
     this.note(`Stored in ${path}`)
     await this.plot(calibration, flags.plot)
-    return calibration
+    return calibrationJson(calibration)
   }
 
   private async plot(c: Calibration, file: string | undefined): Promise<void> {
@@ -116,7 +118,7 @@ export default class Calibrate extends ViolinCommand {
   private async showCalibration(c: Calibration, format: Parameters<ViolinCommand['render']>[0]): Promise<void> {
     const rows: Array<[string, 'hypervisor' | 'wall', ModeCalibration]> = []
     for (const [mode, m] of Object.entries(c.modes)) for (const what of ['hypervisor', 'wall'] as const) if (m[what]) rows.push([mode, what, m])
-    await this.render(format, c, rows, [
+    await this.render(format, calibrationJson(c), rows, [
       {header: 'Mode', get: ([mode]) => mode},
       {header: 'Time', get: ([, what]) => (what === 'hypervisor' ? 'job (total_ms)' : 'command (wall_ms)')},
       {header: 'Shape', get: ([, what, m]) => m[what]!.shape},
@@ -128,7 +130,7 @@ export default class Calibrate extends ViolinCommand {
       {header: 'Overhead ms', get: ([, , m]) => round(m.overheadMs, 0), align: 'right'},
       {header: 'Downtime ms', get: ([, , m]) => round(m.downtimeMs, 0), align: 'right'},
       {header: 'Sent MiB', get: ([, , m]) => round(m.sentMiB), align: 'right'},
-    ])
+    ], rowsByName('mode', 'modes'))
     if (!this.jsonEnabled() && format !== 'csv' && format !== 'json') {
       this.note(`From ${c.data.length} measured migrations (${c.source}), ${c.created}${c.concurrentLeftOut ? `; ${c.concurrentLeftOut} that ran alongside others are not in the time fits` : ''}`)
       for (const [mode, m] of Object.entries(c.modes)) {

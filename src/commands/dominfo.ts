@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 
 import {ViolinCommand} from '../base-command.js'
 import {formatFlags, vmHostFlag} from '../flags.js'
+import {vmInfoJson} from '../render/json-rows.js'
 import {vmInfo} from '../services/vms.js'
 import {formatMiB} from '../units.js'
 
@@ -32,7 +33,7 @@ export default class Dominfo extends ViolinCommand {
     ]
     if (flags.format === 'table' && !this.jsonEnabled()) {
       for (const [k, v] of rows) this.log(`${`${k}:`.padEnd(16)}${v ?? '-'}`)
-    } else await this.render(flags.format, info, rows, [{header: 'Field', get: (r) => r[0]}, {header: 'Value', get: (r) => r[1]}])
-    return info
+    } else await this.render(flags.format, vmInfoJson(info), rows, [{header: 'Field', get: (r) => r[0]}, {header: 'Value', get: (r) => r[1]}])
+    return vmInfoJson(info)
   }
 }

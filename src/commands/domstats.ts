@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 
 import {ViolinCommand} from '../base-command.js'
 import {formatFlags, vmHostFlag} from '../flags.js'
+import {vmStatsJson} from '../render/json-rows.js'
 import {vmStats} from '../services/vms.js'
 
 export default class Domstats extends ViolinCommand {
@@ -19,7 +20,7 @@ export default class Domstats extends ViolinCommand {
     if (flags.format === 'table' && !this.jsonEnabled()) {
       this.log(`Domain: '${stats.name}' (host ${stats.host})`)
       for (const [k, v] of Object.entries(stats.raw)) this.log(`  ${k}=${v}`)
-    } else await this.render(flags.format, stats, Object.entries(stats.raw), [{header: 'Counter', get: (r) => r[0]}, {header: 'Value', get: (r) => r[1]}])
-    return stats
+    } else await this.render(flags.format, vmStatsJson(stats), Object.entries(stats.raw), [{header: 'Counter', get: (r) => r[0]}, {header: 'Value', get: (r) => r[1]}])
+    return vmStatsJson(stats)
   }
 }

@@ -2,7 +2,9 @@ import {Flags} from '@oclif/core'
 
 import {ViolinCommand} from '../base-command.js'
 import {formatFlags, selectionFlags} from '../flags.js'
+import {listingJson} from '../render/json-rows.js'
 import {type VmListing, listVms} from '../services/vms.js'
+import {csvRowsAt} from '../render/output.js'
 
 export default class List extends ViolinCommand {
   static override summary = 'List the VMs of every host, like virsh list.'
@@ -30,14 +32,14 @@ export default class List extends ViolinCommand {
     for (const f of listing.failed) this.warnHost(f.host, new Error(f.error))
     if (flags.name && !this.jsonEnabled()) for (const vm of listing.vms) this.log(vm.name)
     else
-      await this.render(flags.format, listing, listing.vms, [
+      await this.render(flags.format, listingJson(listing), listing.vms, [
         {header: 'Host', get: (r) => r.host},
         {header: 'Site', get: (r) => r.site},
         {header: 'Id', get: (r) => r.id, align: 'right'},
         {header: 'Name', get: (r) => r.name},
         {header: 'State', get: (r) => r.state},
-      ])
+      ], csvRowsAt('vms'))
     this.exitForHosts(listing.asked, listing.failed)
-    return listing
+    return listingJson(listing)
   }
 }

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {ViolinCommand} from '../base-command.js'
 import {MAX_MIBS, MAX_SECONDS, vmHostFlag} from '../flags.js'
+import {migrationJson} from '../render/json-rows.js'
 import {planMigration, runMigration} from '../services/migration.js'
 import {formatMiB} from '../units.js'
 
@@ -47,7 +48,7 @@ export default class Migrate extends ViolinCommand {
       : `${plan.live ? 'live-migrate' : 'migrate'} ${plan.name} (${formatMiB(plan.memoryMiB)}) from ${plan.from} to ${plan.to}`
     if (flags['dry-run']) {
       if (!this.jsonEnabled()) this.log(`would ${what} via ${plan.destinationUri}`)
-      return {dryRun: true, plan}
+      return migrationJson(true, plan)
     }
     // A migration under way is not cut (the hypervisor would be left to clean up): the first
     // signal lets it finish and report; --timeout bounds it; a second signal exits at once.
@@ -56,7 +57,7 @@ export default class Migrate extends ViolinCommand {
     const result = await runMigration(session, planned, {timedFor: this.id}).finally(() => progress.stop())
     if (plan.offline) {
       this.note(`Moved the definition of ${plan.name} (shut off) from ${plan.from} to ${plan.to}.`)
-      return {dryRun: false, plan, result}
+      return migrationJson(false, plan, result)
     }
     const measured = [
       `${(result.wallMs / 1000).toFixed(1)} s wall`,
@@ -65,6 +66,6 @@ export default class Migrate extends ViolinCommand {
       result.dataBytes !== undefined && `${formatMiB(result.dataBytes / 1024 ** 2)} sent`,
     ].filter(Boolean)
     this.note(`Migrated ${plan.name} from ${plan.from} to ${plan.to}: ${measured.join(', ')}.`)
-    return {dryRun: false, plan, result}
+    return migrationJson(false, plan, result)
   }
 }

@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {ViolinCommand} from '../base-command.js'
 import {UsageError} from '../errors.js'
 import {formatFlags, MAX_VCPUS, vmHostFlag} from '../flags.js'
+import {dataKeyed} from '../render/output.js'
 import {schedInfo} from '../services/vms.js'
 
 function parseSet(items: string[]): {weight?: number; cap?: number} {
@@ -36,7 +37,7 @@ export default class Schedinfo extends ViolinCommand {
     const set = flags.set ? parseSet(flags.set) : undefined
     const session = await this.openSession(flags)
     const result = await schedInfo(session, args.vm, set, {hosts: flags.host})
-    const rows = Object.entries(result.params)
+    const rows = Object.entries(dataKeyed(result.params))
     if (flags.format === 'table' && !this.jsonEnabled()) {
       for (const [k, v] of rows) this.log(`${k.padEnd(15)}: ${v}`)
     } else await this.render(flags.format, result, rows, [{header: 'Parameter', get: (r) => r[0]}, {header: 'Value', get: (r) => r[1]}])

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {ViolinCommand} from '../base-command.js'
 import {MAX_SECONDS, vmHostFlag} from '../flags.js'
+import {setMemJson} from '../render/json-rows.js'
 import {setVmMemory} from '../services/vms.js'
 import {formatMiB, parseSizeMiB} from '../units.js'
 
@@ -40,6 +41,6 @@ export default class Setmem extends ViolinCommand {
     if (result.balloon === 'partial' && !this.jsonEnabled()) {
       this.logToStderr(`warning: the guest's balloon reached only ${formatMiB(result.balloonMiB!)} of ${formatMiB(result.memoryMiB)} in ${flags.wait} s`)
     }
-    return result
+    return setMemJson(result)
   }
 }

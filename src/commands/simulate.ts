@@ -7,6 +7,8 @@ import {formatFlags} from '../flags.js'
 import {POLICY_NAMES} from '../policy/policies.js'
 import type {SimulationResult, TimelineEvent} from '../sim/engine.js'
 import {writeOutputFile} from '../files.js'
+import {environmentResultsJson, timelineJson} from '../render/json-rows.js'
+import {dataKeyed, rowsByName} from '../render/output.js'
 
 /** The stable JSON contract of `simulate --json`. */
 export interface SimulateJson {
@@ -51,9 +53,10 @@ Reports per policy the run time of each environment, the average time (mean over
     const results: SimulationResult[] = policies.map((p) => simulate(scenario, p))
     const payload: SimulateJson = {
       scenario: scenario.name,
-      policies: Object.fromEntries(
-        results.map((r) => [r.policy, {average_time_s: r.average_time_s, overall_time_s: r.overall_time_s, migrations: r.migrations, failed_environments: r.failed_environments, environments: r.environments, timeline: r.timeline}]),
-      ),
+      // Keyed by policy and environment names, printed as they are.
+      policies: dataKeyed(Object.fromEntries(
+        results.map((r) => [r.policy, {average_time_s: r.average_time_s, overall_time_s: r.overall_time_s, migrations: r.migrations, failed_environments: r.failed_environments, environments: environmentResultsJson(r.environments), timeline: timelineJson(r.timeline)}]),
+      )),
     }
     if (flags.plot) {
       const {plotSvg} = await import('../sim/plot.js')
@@ -71,7 +74,7 @@ Reports per policy the run time of each environment, the average time (mean over
       {header: 'Overall', get: (r) => `${secs(r.overall_time_s)}${r.policy === 'none' ? '' : less(r.overall_time_s, base?.overall_time_s)}`, align: 'right'},
       {header: 'Migrations', get: (r) => r.migrations, align: 'right'},
       {header: 'Failed', get: (r) => r.failed_environments.join(', ') || '-'},
-    ])
+    ], rowsByName('policy', 'policies'))
     if (!this.jsonEnabled() && flags.format === 'table') {
       this.log('')
       const envs = Object.keys(results[0]!.environments)

@@ -4,8 +4,10 @@ import {ViolinCommand} from '../base-command.js'
 import {ExitCode, ViolinError} from '../errors.js'
 import {formatFlags, MAX_COUNT, MAX_SECONDS} from '../flags.js'
 import {type LeftBehind, planHostVacate, runVacate} from '../services/vacate.js'
+import {vacateOutcomeJson} from '../render/json-rows.js'
 import {setHostMaintenance} from '../services/hosts.js'
 import {SIGNAL_EXIT_CODE} from '../services/signals.js'
+import {csvRowsAt} from '../render/output.js'
 
 export default class Vacate extends ViolinCommand {
   static override summary = 'Move every VM off hosts (for maintenance or a reservation), spread over the hosts that fit.'
@@ -31,13 +33,13 @@ A shut-off (or paused) VM on a vacated host cannot move live: it is not moved, a
     const progress = await this.progress(`Reading ${session.hosts.length} host(s)...`)
     const plan = await planHostVacate(session, hosts, flags.interval * 1000, stop.signal).finally(() => progress.stop())
     for (const h of plan.unanswered) this.warnHost(h, new Error('did not answer; not a destination'))
-    const payload = {hosts, dryRun: flags['dry-run'], moves: plan.moves, stuck: plan.stuck, left_behind: plan.leftBehind, outcomes: [] as Awaited<ReturnType<typeof runVacate>>}
+    const payload = {hosts, dryRun: flags['dry-run'] === true, moves: plan.moves, stuck: plan.stuck, leftBehind: plan.leftBehind, outcomes: [] as Awaited<ReturnType<typeof runVacate>>}
     await this.render(flags.format, payload, plan.moves, [
       {header: 'VM', get: (m) => m.vm},
       {header: 'From', get: (m) => m.from},
       {header: 'To', get: (m) => m.to},
       {header: 'Memory', get: (m) => `${m.memoryMiB} MiB`, align: 'right'},
-    ])
+    ], csvRowsAt('moves'))
     if (plan.moves.length === 0 && plan.stuck.length === 0) this.note(`${hosts.join(', ')}: no running VM to move.`)
     if (plan.leftBehind.length > 0 && !this.jsonEnabled()) this.logToStderr(leftBehindWarning(plan.leftBehind))
     if (plan.stuck.length > 0) {
@@ -55,7 +57,7 @@ A shut-off (or paused) VM on a vacated host cannot move live: it is not moved, a
     }
     if (session.inventory) for (const h of hosts) await setHostMaintenance(h, true)
     else this.note('(a --connect target has no inventory: the hosts are not drained)')
-    payload.outcomes = await runVacate(
+    const outcomes = await runVacate(
       session,
       plan,
       flags['max-parallel'],
@@ -66,8 +68,9 @@ A shut-off (or paused) VM on a vacated host cannot move live: it is not moved, a
       },
       stop.signal,
     )
-    const notStarted = payload.outcomes.filter((o) => o.notStarted)
-    if (payload.outcomes.some((o) => !o.ok && !o.notStarted)) process.exitCode = ExitCode.failure
+    payload.outcomes = outcomes.map(vacateOutcomeJson)
+    const notStarted = outcomes.filter((o) => o.notStarted)
+    if (outcomes.some((o) => !o.ok && !o.notStarted)) process.exitCode = ExitCode.failure
     if (stop.by && notStarted.length > 0) {
       if (!this.jsonEnabled()) this.logToStderr(`stopped by ${stop.by}: not moved: ${notStarted.map((o) => o.vm).join(', ')} (the hosts stay drained)`)
       process.exitCode = SIGNAL_EXIT_CODE[stop.by]

@@ -1,6 +1,6 @@
 import {Errors, type Hook, type Interfaces} from '@oclif/core'
 
-import {oneLine} from '../base-command.js'
+import {formatJsonIn, oneLine} from '../base-command.js'
 import {ExitCode} from '../errors.js'
 
 /** Edit distance (insert, delete, substitute, swap neighbours), for "did you mean". */
@@ -42,8 +42,8 @@ export function commandNotFound(config: Interfaces.Config, id: string, argv: rea
   const closest = closestCommand(typed, commands)
   const message = `"${typed.join(' ')}" is not a ${config.bin} command`
   const hint = closest ? `${config.bin} ${closest}` : `${config.bin} --help`
-  if (argv.includes('--json')) {
-    process.stdout.write(`${JSON.stringify({error: {type: 'UsageError', message, hint, exitCode: ExitCode.usage}}, null, 2)}\n`)
+  if (argv.includes('--json') || formatJsonIn(argv)) {
+    process.stdout.write(`${JSON.stringify({error: {type: 'UsageError', message, hint, exit_code: ExitCode.usage}}, null, 2)}\n`)
   } else {
     process.stderr.write(`error: ${oneLine(message)}\nTry: ${oneLine(hint)}\n`)
   }

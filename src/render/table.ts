@@ -1,5 +1,5 @@
-export type Format = 'table' | 'csv' | 'json'
-export const FORMATS: Format[] = ['table', 'csv', 'json']
+export type Format = 'table' | 'csv' | 'json' | 'yaml'
+export const FORMATS: Format[] = ['table', 'csv', 'json', 'yaml']
 
 export interface Column<R> {
   header: string
@@ -26,15 +26,5 @@ export async function renderTable<R>(rows: R[], columns: Column<R>[], options: {
     const width = Math.max(...lines.map((l) => l.length))
     lines.splice(1, 0, '-'.repeat(width))
   }
-  return lines.join('\n')
-}
-
-function csvField(v: string): string {
-  return /[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v
-}
-
-export function renderCsv<R>(rows: R[], columns: Column<R>[], options: {header?: boolean} = {}): string {
-  const lines = options.header === false ? [] : [columns.map((c) => csvField(c.header)).join(',')]
-  for (const r of rows) lines.push(columns.map((c) => csvField(cell(c.get(r)))).join(','))
   return lines.join('\n')
 }

@@ -44,7 +44,7 @@ describe('violin adapt on simulated hosts', function () {
   it('--once --json gives the plan and no outcome on a dry run', async () => {
     const r = await cli(['adapt', '--once', '--dry-run', '--json', '--policy', 'none'])
     assert.equal(r.exitCode, 0, r.stderr)
-    assert.deepEqual([r.json.policy, r.json.dryRun, r.json.plan.actions, r.json.outcomes], ['none', true, [], []])
+    assert.deepEqual([r.json.policy, r.json.dry_run, r.json.plan.actions, r.json.outcomes], ['none', true, [], []])
   })
 
   it('--once is silent when it had nothing to do, and carries the history from one cron pass to the next', async () => {
@@ -262,7 +262,7 @@ describe('violin adapt on a simulation scenario (--connect sim:SCENARIO)', funct
     assert.equal(r.exitCode, 0, r.stderr)
     assert.equal(r.json.policy, 'violin')
     assert.equal(r.json.seen.vms, 14, 'V1, V2 and V3 run from the start')
-    assert.equal(r.json.timeMs, Date.parse('2026-01-01T00:00:30Z'), "the scenario's interval_s (30 s)")
+    assert.equal(r.json.time, '2026-01-01T00:00:30.000Z', "the scenario's interval_s (30 s)")
   })
 })
 

@@ -144,15 +144,15 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       const r = await cli(['usage', '--interval', '3', '--json'])
       assert.equal(r.exitCode, 0, r.stderr)
       const vm = (name: string) => r.json.vms.find((v: {name: string}) => v.name === name)
-      assert.ok(vm('lab-busy1').cpuPercent > 30, `busy guest at ${vm('lab-busy1').cpuPercent}%`)
-      assert.ok(vm('lab-head').cpuPercent < 15, `idle guest at ${vm('lab-head').cpuPercent}%`)
-      assert.equal(vm('lab-head').memoryMiB, 160)
+      assert.ok(vm('lab-busy1').cpu_percent > 30, `busy guest at ${vm('lab-busy1').cpu_percent}%`)
+      assert.ok(vm('lab-head').cpu_percent < 15, `idle guest at ${vm('lab-head').cpu_percent}%`)
+      assert.equal(vm('lab-head').memory_mib, 160)
     })
 
     it('adapt --once --dry-run reads every host and plans without touching a guest', async () => {
       const r = await cli(['adapt', '--once', '--dry-run', '--interval', '2', '--json'])
       assert.equal(r.exitCode, 0, r.stderr)
-      assert.deepEqual([r.json.policy, r.json.dryRun, r.json.unanswered, r.json.outcomes], ['violin', true, [], []])
+      assert.deepEqual([r.json.policy, r.json.dry_run, r.json.unanswered, r.json.outcomes], ['violin', true, [], []])
       // Both busy guests share vbed2. With CPU to spare there a busy guest gets more shares;
       // when the two ask for all of it (used + waited, vcpu.N.delay) one moves to vbed1.
       const relieved = r.json.plan.actions.find(
@@ -204,9 +204,9 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
     it('live-migrates a guest that writes memory while it runs, and no write is lost', async () => {
       const r = await cli(['migrate', 'lab-dirty', 'vbed2', '--live', '--json'])
       assert.equal(r.exitCode, 0, r.stderr)
-      assert.ok(r.json.result.totalMs > 0, JSON.stringify(r.json.result))
-      assert.ok(r.json.result.downtimeMs >= 0)
-      assert.ok(r.json.result.dataBytes > 16 * 1024 ** 2, 'at least the dirtied working set travelled')
+      assert.ok(r.json.result.total_ms > 0, JSON.stringify(r.json.result))
+      assert.ok(r.json.result.downtime_ms >= 0)
+      assert.ok(r.json.result.data_bytes > 16 * 1024 ** 2, 'at least the dirtied working set travelled')
       const env = await info('lab')
       assert.deepEqual(env.vms.find((v) => v.name === 'lab-dirty')!.host, 'vbed2')
       // The workload keeps checking every page it wrote: a report after the move, and no mismatch.
@@ -235,10 +235,10 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       assert.equal(across.exitCode, 0, across.stderr)
       const during = across.json.vms.find((v: {name: string}) => v.name === 'lab-dirty')
       assert.equal(during.host, 'vbed1')
-      assert.equal(during.cpuPercent, undefined, 'a counter that restarted on another host gives no rate')
+      assert.equal(during.cpu_percent, null, 'a counter that restarted on another host gives no rate')
       const after = await cli(['usage', '--interval', '2', '--json'])
       const now = after.json.vms.find((v: {name: string}) => v.name === 'lab-dirty')
-      assert.ok(now.cpuPercent >= 0 && now.cpuPercent <= 100, JSON.stringify(now))
+      assert.ok(now.cpu_percent >= 0 && now.cpu_percent <= 100, JSON.stringify(now))
     })
 
     it('calibrate fits the migrations just measured on the bed, and predict migration uses the fit', async () => {
@@ -270,8 +270,8 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       assert.ok(p.json.per_vm.every((v: {host: string; destination: string}) => v.host === host && v.destination !== host))
       const cal = await cli(['calibrate', '--show', '--json'])
       const moves = p.json.per_vm.reduce((sum: number, v: {wall_ms: number}) => sum + v.wall_ms, 0)
-      assert.ok(cal.json.command.startupMs > 0, 'violin migrate recorded its lead')
-      assert.ok(p.json.total_wall_ms >= 2000 + cal.json.command.startupMs + moves - 2, `${p.json.total_wall_ms} ms: the 2 s vacate measures over, violin's start-up and the moves`)
+      assert.ok(cal.json.command.startup_ms > 0, 'violin migrate recorded its lead')
+      assert.ok(p.json.total_wall_ms >= 2000 + cal.json.command.startup_ms + moves - 2, `${p.json.total_wall_ms} ms: the 2 s vacate measures over, violin's start-up and the moves`)
       const late = await cli(['predict', 'vacate', host, '--by', new Date(Date.now() + 1000).toISOString(), '--json'])
       assert.equal(late.exitCode, 1, 'a reservation a second away cannot be met')
       assert.equal(late.json.late, true)
@@ -418,7 +418,7 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       // Peer to peer: the source's libvirtd, not virsh, opens the connection to the destination.
       const p2p = await cli(['migrate', 'ro-head', 'vbed1', '--live', '--p2p', '--json'])
       assert.equal(p2p.exitCode, 0, p2p.stderr)
-      assert.equal(p2p.json.plan.peerToPeer, true)
+      assert.equal(p2p.json.plan.peer_to_peer, true)
       assert.equal((await info('ro')).vms[0]!.host, 'vbed1')
       assert.equal((await cli(['env', 'undefine', 'ro', '--yes'])).exitCode, 0)
     })

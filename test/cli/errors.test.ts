@@ -72,9 +72,9 @@ describe('errors a user can read: one line, the flag named, a documented status'
   it("oclif's parse errors are one line and point at the command's help", async () => {
     const r = await violinArgv(['list', '--format', 'xml', ...sim], home.env)
     assert.equal(r.exitCode, 2)
-    assert.deepEqual(lines(r.stderr), ['error: Expected --format=xml to be one of: table, csv, json', 'Try: violin list --help'])
+    assert.deepEqual(lines(r.stderr), ['error: Expected --format=xml to be one of: table, csv, json, yaml', 'Try: violin list --help'])
     const json = await violinArgv(['list', '--format', 'xml', ...sim, '--json'], home.env)
-    assert.deepEqual(json.json, {error: {type: 'UsageError', message: 'Expected --format=xml to be one of: table, csv, json', hint: 'violin list --help', exitCode: 2}})
+    assert.deepEqual(json.json, {error: {type: 'UsageError', message: 'Expected --format=xml to be one of: table, csv, json, yaml', hint: 'violin list --help', exit_code: 2}})
     const negative = await violinArgv(['vacate', 'east1', '--max-parallel=-1', ...sim], home.env)
     assert.deepEqual(lines(negative.stderr), ['error: --max-parallel: expected an integer greater than or equal to 1 but received: -1', 'Try: violin vacate --help'])
   })
@@ -226,7 +226,9 @@ describe('commands, help and conflicting flags', () => {
     assert.deepEqual(lines(r.stderr), ['error: "hots list" is not a violin command', 'Try: violin host list'])
     const json = await violinProcess(['lsit', '--json'], home.env)
     assert.equal(json.exitCode, 2)
-    assert.deepEqual(json.json, {error: {type: 'UsageError', message: '"lsit" is not a violin command', hint: 'violin list', exitCode: 2}})
+    assert.deepEqual(json.json, {error: {type: 'UsageError', message: '"lsit" is not a violin command', hint: 'violin list', exit_code: 2}})
+    const format = await violinProcess(['lsit', '--format', 'json'], home.env)
+    assert.deepEqual(format.json, json.json, '--format json is --json, for an unknown command too')
   })
 
   // As child processes: in-process, oclif's development mode warns that it found no TypeScript source for the help class.

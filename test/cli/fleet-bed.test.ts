@@ -116,12 +116,12 @@ describe('a fleet on the test bed: samplers in etcd, two adapt loops, the leader
     assert.equal(fromAgents.exitCode, 0, fromAgents.stderr)
     const overSsh = await cli(['usage', '--interval', '2', '--json'], polling)
     assert.equal(overSsh.exitCode, 0, overSsh.stderr)
-    const vms = (r: CliResult) => r.json.vms.map((v: {name: string; host: string; state: string; memoryMiB: number; vcpus: number}) => [v.name, v.host, v.state, v.memoryMiB, v.vcpus]).sort()
+    const vms = (r: CliResult) => r.json.vms.map((v: {name: string; host: string; state: string; memory_mib: number; vcpus: number}) => [v.name, v.host, v.state, v.memory_mib, v.vcpus]).sort()
     assert.deepEqual(vms(fromAgents), vms(overSsh))
     assert.deepEqual(vms(fromAgents).map((v: unknown[]) => v[0]), BUSY)
-    const hosts = (r: CliResult) => r.json.hosts.map((h: {host: string; status: string; cores: number; memoryMiB: number; vms: number}) => [h.host, h.status, h.cores, h.memoryMiB, h.vms])
+    const hosts = (r: CliResult) => r.json.hosts.map((h: {host: string; status: string; cores: number; memory_mib: number; vms: number}) => [h.host, h.status, h.cores, h.memory_mib, h.vms])
     assert.deepEqual(hosts(fromAgents), hosts(overSsh))
-    for (const vm of fromAgents.json.vms) assert.ok(vm.cpuPercent > 30, `${vm.name}, a busy guest, at ${vm.cpuPercent}% by its sampler`)
+    for (const vm of fromAgents.json.vms) assert.ok(vm.cpu_percent > 30, `${vm.name}, a busy guest, at ${vm.cpu_percent}% by its sampler`)
   })
 
   it('two adapt loops: one leads; SIGKILLed mid-migration, the other takes over, finds the VM moved and does not move it again', async function () {

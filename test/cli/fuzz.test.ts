@@ -228,12 +228,12 @@ function problems(r: {stdout: string; stderr: string; exitCode: number}, c: Case
   if (json) {
     // Under --json stdout is JSON: an error is {"error": {...}} with the same status (a
     // command that asked several hosts prints its payload, each failed host in it).
-    let parsed: {error?: {message?: unknown; exitCode?: unknown}} | undefined
+    let parsed: {error?: {message?: unknown; exit_code?: unknown}} | undefined
     try {
       parsed = JSON.parse(r.stdout)
     } catch {}
     if (r.exitCode !== 0 && parsed === undefined) return `exit ${r.exitCode} under --json without JSON on stdout`
-    if (parsed?.error && (parsed.error.exitCode !== r.exitCode || typeof parsed.error.message !== 'string')) return `the --json error does not match exit ${r.exitCode}`
+    if (parsed?.error && (parsed.error.exit_code !== r.exitCode || typeof parsed.error.message !== 'string')) return `the --json error does not match exit ${r.exitCode}`
   }
   if (r.exitCode === 0 || json) {
     if (lines.some((l) => l.startsWith('error:'))) return 'an error on stderr with exit 0 (or under --json)'

@@ -45,7 +45,7 @@ function checksAHostWithoutHypervisor(label: string, setup: () => Promise<{env: 
       const alone = await violinProcess(['list', '--host', down, '--json'], env)
       assert.equal(alone.exitCode, 5, alone.stderr)
       assert.deepEqual(alone.json.vms, [])
-      assert.deepEqual(alone.json.failed.map((f: {host: string; exitCode: number}) => [f.host, f.exitCode]), [[down, 5]])
+      assert.deepEqual(alone.json.failed.map((f: {host: string; exit_code: number}) => [f.host, f.exit_code]), [[down, 5]])
       assert.match(alone.json.failed[0].error, SAID)
     })
 
@@ -90,7 +90,7 @@ function checksAHostWithoutHypervisor(label: string, setup: () => Promise<{env: 
       assert.match(r.stderr, new RegExp(`^warning: host "${down}": ${SAID.source}`, "m"))
       const json = await violinProcess(['adapt', '--once', '--dry-run', '--interval', '1', '--policy', 'none', '--json'], env)
       assert.equal(json.exitCode, 7)
-      assert.deepEqual(json.json.unanswered.map((u: {host: string; exitCode: number}) => [u.host, u.exitCode]), [[down, 5]])
+      assert.deepEqual(json.json.unanswered.map((u: {host: string; exit_code: number}) => [u.host, u.exit_code]), [[down, 5]])
       assert.equal(json.json.seen.hosts, 1)
     })
   })

@@ -56,10 +56,12 @@ describe('violin over the real virsh and libvirt test driver, locally', function
     const a = r.json.find((c: {host: string}) => c.host === 'lab-a')
     assert.equal(a.ok, true)
     assert.equal(a.cores, 2)
-    assert.equal(a.memoryMiB, 16384)
+    assert.equal(a.memory_mib, 16384)
     assert.equal(a.hypervisor, 'test')
     const hosts = await violin(['host', 'list', '--format', 'csv'], home.env)
-    assert.match(hosts.stdout, /lab-a,lab,local,libvirt,open,test:\/\/.*,2,16 GiB,test 0\.0\.2/)
+    // Raw values under the JSON's keys: memory in MiB, not "16 GiB".
+    assert.match(hosts.stdout, /^name,site,transport\.kind,driver,uri,.*,maintenance,agent,discovered\.cores,discovered\.memory_mib,discovered\.hypervisor,discovered\.hypervisor_version,discovered\.checked_at$/m)
+    assert.match(hosts.stdout, /^lab-a,lab,local,libvirt,test:\/\/[^,]*,,,,,false,,2,16384,test,0\.0\.2,\d{4}-/m)
   })
 
   it('lists the VMs of every host, the odd name intact', async () => {
@@ -69,24 +71,24 @@ describe('violin over the real virsh and libvirt test driver, locally', function
     assert.deepEqual(names, ['lab-a/db1', `lab-a/${HOSTILE}`, 'lab-a/stopped1', 'lab-a/web1', 'lab-b/test'])
     const stopped = r.json.vms.find((v: {name: string}) => v.name === 'stopped1')
     assert.equal(stopped.state, 'shutoff')
-    assert.equal(stopped.id, undefined)
+    assert.equal(stopped.id, null)
   })
 
   it('dominfo reads the VM wherever it is, hostile name included', async () => {
     const r = await violinProcess(['dominfo', HOSTILE, '--json'], home.env)
     assert.equal(r.exitCode, 0, r.stderr)
     assert.equal(r.json.host, 'lab-a')
-    assert.equal(r.json.maxMemoryMiB, 256)
+    assert.equal(r.json.max_memory_mib, 256)
   })
 
   it('usage turns test-driver counters into rates for every running VM', async () => {
     const r = await violin(['usage', '--json'], home.env)
     assert.equal(r.exitCode, 0, r.stderr)
     const web1 = r.json.vms.find((v: {name: string}) => v.name === 'web1')
-    assert.equal(typeof web1.cpuPercent, 'number')
-    assert.equal(web1.memoryMiB, 512)
-    assert.equal(web1.maxMemoryMiB, 1024)
-    assert.ok(r.json.intervalSec >= 1)
+    assert.equal(typeof web1.cpu_percent, 'number')
+    assert.equal(web1.memory_mib, 512)
+    assert.equal(web1.max_memory_mib, 1024)
+    assert.ok(r.json.interval_sec >= 1)
     assert.deepEqual(r.json.hosts.map((h: {status: string}) => h.status), ['ok', 'ok'])
   })
 

@@ -48,7 +48,7 @@ describe('violin over a real sshd to the real virsh and libvirt test driver', fu
     assert.equal(list.json.vms.length, 5)
     const usage = await violin(['usage', '--json'], env)
     assert.equal(usage.exitCode, 0, usage.stderr)
-    assert.ok(usage.json.vms.filter((v: {state: string}) => v.state === 'running').every((v: {cpuPercent?: number}) => typeof v.cpuPercent === 'number'))
+    assert.ok(usage.json.vms.filter((v: {state: string}) => v.state === 'running').every((v: {cpu_percent: number | null}) => typeof v.cpu_percent === 'number'))
   })
 
   it('sends a VM name full of shell syntax to the remote virsh as one argument, never as code', async () => {

@@ -22,7 +22,7 @@ describe('violin on the shipped sim cluster', () => {
 
   it('narrows to one site or one host', async () => {
     const west = await violin(['list', ...sim, '--site', 'west', '--format', 'csv'], home.env)
-    assert.match(west.stdout, /^Host,Site,Id,Name,State\n/)
+    assert.match(west.stdout, /^host,site,id,name,state\n/)
     assert.ok(west.stdout.trim().split('\n').slice(1).every((l) => l.split(',')[1] === 'west'))
     const one = await violin(['list', ...sim, '--host', 'east3', '--json'], home.env)
     assert.deepEqual(one.json.vms.map((v: {name: string}) => v.name), ['batch-1', 'batch-2'])
@@ -32,12 +32,12 @@ describe('violin on the shipped sim cluster', () => {
     const r = await violin(['usage', ...sim, '--json'], home.env)
     assert.equal(r.exitCode, 0)
     const vm = (n: string) => r.json.vms.find((v: {name: string}) => v.name === n)
-    assert.equal(vm('db-1').cpuPercent, 60) // demand 0.6 on a host with room
-    assert.equal(vm('batch-1').cpuPercent, 66.7) // east3 is overcommitted: 6 vCPUs of demand on 4 cores
+    assert.equal(vm('db-1').cpu_percent, 60) // demand 0.6 on a host with room
+    assert.equal(vm('batch-1').cpu_percent, 66.7) // east3 is overcommitted: 6 vCPUs of demand on 4 cores
     const east3 = r.json.hosts.find((h: {host: string}) => h.host === 'east3')
-    assert.equal(east3.cpuPercent, 100)
-    assert.equal(east3.freeMemoryMiB, 10 * 1024)
-    assert.equal(r.json.intervalSec, 1)
+    assert.equal(east3.cpu_percent, 100)
+    assert.equal(east3.free_memory_mib, 10 * 1024)
+    assert.equal(r.json.interval_sec, 1)
   })
 
   it('renders usage as a table of hosts and a table of VMs', async () => {
@@ -48,10 +48,12 @@ describe('violin on the shipped sim cluster', () => {
     assert.doesNotMatch(r.stdout, /west1/)
   })
 
-  it('watches for a bounded number of readings', async () => {
+  it('watches for a bounded number of readings, one JSON object a line', async () => {
     const r = await violin(['usage', ...sim, '--watch', '--count', '3', '--interval', '1', '--json'], home.env)
-    assert.equal(r.json.length, 3)
-    assert.ok(r.json.every((x: {intervalSec: number}) => x.intervalSec === 1))
+    const readings = r.stdout.trim().split('\n').map((line) => JSON.parse(line))
+    assert.equal(readings.length, 3)
+    assert.ok(readings.every((x: {interval_sec: number}) => x.interval_sec === 1))
+    assert.ok(readings[1].time > readings[0].time, 'each reading is stamped with its own time')
   })
 
   it('stops watching at the first Ctrl-C, after the reading it is on, with exit 0', async () => {
@@ -86,11 +88,11 @@ describe('violin on the shipped sim cluster', () => {
 
   it('plans a migration with --dry-run and performs it otherwise', async () => {
     const dry = await violin(['migrate', 'web-1', 'east2', '--live', '--dry-run', ...sim, '--json'], home.env)
-    assert.equal(dry.json.dryRun, true)
+    assert.equal(dry.json.dry_run, true)
     assert.equal(dry.json.plan.from, 'east1')
     const real = await violin(['migrate', 'web-1', 'east2', '--live', '--bandwidth', '100', ...sim, '--json'], home.env)
     assert.equal(real.exitCode, 0)
-    assert.ok(real.json.result.wallMs > 0)
+    assert.ok(real.json.result.wall_ms > 0)
   })
 
   it('shows and sets CPU weight and cap', async () => {
@@ -159,7 +161,7 @@ describe('bad input on the sim cluster', () => {
     assert.equal(r.exitCode, 2)
     const j = await violin(['list', '--bogus', '--json'], home.env)
     assert.equal(j.exitCode, 2)
-    assert.equal(j.json.error.exitCode, 2)
+    assert.equal(j.json.error.exit_code, 2)
   })
 
   it('a --connect that is neither sim: nor a URI is a usage error', async () => {

@@ -30,7 +30,7 @@ describe('sizes: one unit for a bare number, and a floor under setmem', () => {
   it('setmem reads a bare number as MiB', async () => {
     const r = await violin(['setmem', 'web-2', '5000', ...sim, '--json'], home.env)
     assert.equal(r.exitCode, 0, r.stderr)
-    assert.equal(r.json.memoryMiB, 5000)
+    assert.equal(r.json.memory_mib, 5000)
   })
 
   it('setmem refuses less than the guest uses (its balloon says), with the way around', async () => {
@@ -41,7 +41,7 @@ describe('sizes: one unit for a bare number, and a floor under setmem', () => {
     assert.match(r.stderr, /--force/)
     const forced = await violin(['setmem', 'web-2', '3G', '--force', ...sim, '--json'], home.env)
     assert.equal(forced.exitCode, 0, forced.stderr)
-    assert.equal(forced.json.memoryMiB, 3072)
+    assert.equal(forced.json.memory_mib, 3072)
   })
 
   it('setmem refuses less than 64 MiB even when the use is unknown, unless --force', async () => {

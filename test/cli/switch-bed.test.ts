@@ -72,7 +72,7 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
     assert.deepEqual(by.vbed1.peers, ['10.232.0.2'])
     assert.deepEqual(by.vbed2.peers, ['10.232.0.1'])
     assert.equal(by.vbed1.up, true)
-    assert.ok(by.vbed1.txPackets >= 3 && by.vbed1.rxPackets >= 3, JSON.stringify(by.vbed1))
+    assert.ok(by.vbed1.tx_packets >= 3 && by.vbed1.rx_packets >= 3, JSON.stringify(by.vbed1))
     const fdb = await cli(['switch', 'fdb', 'net', '--host', 'vbed1', '--json'])
     const entries = fdb.json.entries.map((e: {mac: string; local: boolean; via: string}) => `${e.mac} ${e.local ? 'local' : 'peer'} ${e.via}`)
     assert.ok(entries.includes('52:54:00:99:00:01 local va'), entries.join('\n'))

@@ -66,9 +66,9 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
     const by = Object.fromEntries(status.json.hosts.map((h: {host: string}) => [h.host, h]))
     assert.deepEqual(by.vbed1.peers, ['10.232.0.2'])
     assert.deepEqual(by.vbed2.peers, ['10.232.0.1'])
-    assert.ok(by.vbed1.members[0].silentMs < 3500, 'the peer was heard from within 3.5 hellos')
+    assert.ok(by.vbed1.members[0].silent_ms < 3500, 'the peer was heard from within 3.5 hellos')
     const head = by.vbed1.ports.find((p: {port: string}) => p.port === 'udp-head')
-    assert.ok(head.framesIn >= 5 && head.framesOut >= 5, JSON.stringify(by.vbed1.ports))
+    assert.ok(head.frames_in >= 5 && head.frames_out >= 5, JSON.stringify(by.vbed1.ports))
     const all = await cli(['switch', 'status', '--json'])
     assert.deepEqual(all.json.environments.map((e: {env: string; hosts: unknown[]}) => [e.env, e.hosts.length]), [['udp', 2]], 'without ENV: every environment with a switch')
     const ports = await cli(['switch', 'status', '--ports', '--format', 'csv'])
@@ -86,7 +86,7 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
   it('adapt reads the traffic matrix for the IDC policy', async () => {
     const r = await cli(['adapt', '--once', '--dry-run', '--policy', 'idc', '--interval', '2', '--json'])
     assert.equal(r.exitCode, 0, r.stderr)
-    assert.ok(r.json.seen.trafficPairs >= 2, `udp-head <-> udp-c1 both ways: ${JSON.stringify(r.json.seen)} ${JSON.stringify(r.json.plan.notes)}`)
+    assert.ok(r.json.seen.traffic_pairs >= 2, `udp-head <-> udp-c1 both ways: ${JSON.stringify(r.json.seen)} ${JSON.stringify(r.json.plan.notes)}`)
     assert.deepEqual([r.json.seen.hosts, r.json.seen.vms], [2, 2])
   })
 

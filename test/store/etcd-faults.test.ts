@@ -50,7 +50,7 @@ describe('etcd faults through the CLI', function () {
     const json = await timed(['store', 'status', '--json'], {...home.env, VIOLIN_STORE: `etcd://127.0.0.1:${port}/violin`})
     assert.equal(json.exitCode, 5)
     assert.equal(json.json.error.type, 'StoreUnavailableError')
-    assert.equal(json.json.error.exitCode, 5)
+    assert.equal(json.json.error.exit_code, 5)
     assert.match(json.json.error.hint, /from VIOLIN_STORE/)
     for (const args of [['store', 'status'], ['host', 'list']]) {
       const r = await timed(args, {...home.env, VIOLIN_STORE: `etcd://127.0.0.1:${port}/violin`})

@@ -4,6 +4,7 @@ import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {formatFlags} from '../../flags.js'
 import {envVmColumns, envVmJson} from '../../render/environment.js'
 import {environmentStatus} from '../../services/environments.js'
+import {csvRowsAt} from '../../render/output.js'
 
 export default class EnvInfo extends ViolinCommand {
   static override baseFlags = withoutConnect()
@@ -29,7 +30,7 @@ export default class EnvInfo extends ViolinCommand {
     }
     const network = env.network ? `, ${env.network.dataplane} VNI ${env.network.vni}${env.network.stopped ? ' (stopped)' : ''}` : ', no switch'
     if (!this.jsonEnabled() && flags.format === 'table') this.log(`Environment ${env.name} (head site ${env.headSite}${network}, created ${env.createdAt})`)
-    await this.render(flags.format, payload, status, envVmColumns)
+    await this.render(flags.format, payload, status, envVmColumns, csvRowsAt('vms'))
     for (const vm of status) if (vm.error) this.warnHost(vm.host, new Error(vm.error))
     return payload
   }

@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {formatFlags} from '../../flags.js'
 import {environmentStatus} from '../../services/environments.js'
+import {csvRowsAt} from '../../render/output.js'
 
 export default class EnvList extends ViolinCommand {
   static override baseFlags = withoutConnect()
@@ -40,7 +41,7 @@ export default class EnvList extends ViolinCommand {
       {header: 'Head node', get: (r) => r.head},
       {header: 'Head site', get: (r) => r.head_site},
       {header: 'Hosts', get: (r) => r.hosts.join(' ')},
-    ])
+    ], csvRowsAt('environments'))
     return {environments: rows}
   }
 }

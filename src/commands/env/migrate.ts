@@ -28,11 +28,11 @@ export default class EnvMigrate extends EnvCommand {
     const moves = await planEnvironmentMove(session, env, flags.site)
     if (moves.length === 0) {
       this.note(`Every compute node of ${env.name} is already in site ${flags.site}.`)
-      return {name: env.name, site: flags.site, moves: []}
+      return {name: env.name, site: flags.site, dry_run: flags['dry-run'], moves: []}
     }
     if (flags['dry-run']) {
       if (!this.jsonEnabled()) for (const m of moves) this.log(`would move ${m.vm} from ${m.from} to ${m.to}`)
-      return {name: env.name, site: flags.site, dryRun: true, moves: moves.map(toJson)}
+      return {name: env.name, site: flags.site, dry_run: true, moves: moves.map(toJson)}
     }
     const stop = this.stopOnSignals('the moves in flight')
     const progress = await this.progress(`Moving ${moves.length} VMs of ${env.name} to ${flags.site}...`)
@@ -51,7 +51,7 @@ export default class EnvMigrate extends EnvCommand {
       if (!this.jsonEnabled()) this.logToStderr(`stopped by ${stop.by}: not moved: ${notStarted.map((m) => m.vm).join(', ')} (they run where they were)`)
       process.exitCode = SIGNAL_EXIT_CODE[stop.by]
     }
-    return {name: env.name, site: flags.site, moves: moves.map(toJson)}
+    return {name: env.name, site: flags.site, dry_run: false, moves: moves.map(toJson)}
   }
 }
 
@@ -73,8 +73,11 @@ function toJson(m: EnvMove) {
     from: m.from,
     to: m.to,
     ok: m.error ? false : m.result ? true : null,
-    ...(m.notStarted ? {not_started: true} : {}),
-    ...(m.result ? {wall_ms: Math.round(m.result.wallMs), total_ms: m.result.totalMs ?? null, downtime_ms: m.result.downtimeMs ?? null, sent_bytes: m.result.dataBytes ?? null} : {}),
-    ...(m.error ? {error: m.error.message} : {}),
+    not_started: Boolean(m.notStarted),
+    wall_ms: m.result ? Math.round(m.result.wallMs) : null,
+    total_ms: m.result?.totalMs ?? null,
+    downtime_ms: m.result?.downtimeMs ?? null,
+    sent_bytes: m.result?.dataBytes ?? null,
+    error: m.error?.message ?? null,
   }
 }

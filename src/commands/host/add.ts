@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {DOMAIN_TYPES, DRIVERS} from '../../inventory/host.js'
 import {UsageError} from '../../errors.js'
+import {hostRecordJson} from '../../render/json-rows.js'
 import {addHost, MAX_CPU_OVERCOMMIT} from '../../services/hosts.js'
 
 export default class HostAdd extends ViolinCommand {
@@ -75,6 +76,6 @@ export default class HostAdd extends ViolinCommand {
     const record = await addHost({name: args.name, ssh: flags.ssh, local: flags.local, site: flags.site, driver: flags.driver, uri: flags.uri, identity: flags.identity, domainType: flags['domain-type'], cpuOvercommit: overcommit === undefined ? undefined : Number(overcommit), agentCommand: flags['agent-command']?.trim().split(/\s+/), agentDir: flags['agent-dir'], agentStore: flags['agent-store'], nic: flags.nic, force: flags.force, acceptNewHostKey: flags['accept-new-host-key']})
     if (flags['accept-new-host-key']) this.note(`Recorded the SSH host key of ${record.name} in known_hosts.`)
     this.note(`Added host ${record.name} (site ${record.site}, ${record.driver}). Check it with: violin host check ${record.name}`)
-    return record
+    return hostRecordJson(record)
   }
 }

@@ -5,6 +5,7 @@ import {ExitCode} from '../../errors.js'
 import {formatFlags} from '../../flags.js'
 import {type HostCheck, checkHosts} from '../../services/hosts.js'
 import {formatMiB} from '../../units.js'
+import {hostCheckJson} from '../../render/json-rows.js'
 
 export default class HostCheckCommand extends ViolinCommand {
   static override summary = 'Connect to hosts and discover cores, memory, hypervisor and tools.'
@@ -20,7 +21,7 @@ export default class HostCheckCommand extends ViolinCommand {
     const session = await this.openSession(flags)
     const progress = await this.progress('Checking hosts...')
     const checks = await checkHosts(session, argv as string[]).finally(() => progress.stop())
-    await this.render(flags.format, checks, checks, [
+    await this.render(flags.format, checks.map(hostCheckJson), checks, [
       {header: 'Host', get: (c) => c.host},
       {header: 'Site', get: (c) => c.site},
       {header: 'Target', get: (c) => c.target},
@@ -31,6 +32,6 @@ export default class HostCheckCommand extends ViolinCommand {
       {header: 'Tools / problem', get: (c) => c.error ?? c.tools.map((t) => t.tool.split(' ')[0]).join(', ')},
     ])
     this.exitForHosts(checks.length, checks.filter((c) => !c.ok).map((c) => ({exitCode: c.exitCode ?? ExitCode.failure})))
-    return checks
+    return checks.map(hostCheckJson)
   }
 }

@@ -2,6 +2,7 @@ import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {formatFlags} from '../../flags.js'
 import type {HostRecord} from '../../inventory/host.js'
 import {Inventory} from '../../inventory/store.js'
+import {hostRecordJson} from '../../render/json-rows.js'
 import {formatSshTarget} from '../../transport/ssh.js'
 import {formatMiB} from '../../units.js'
 
@@ -18,7 +19,8 @@ export default class HostList extends ViolinCommand {
     if (hosts.length === 0 && !this.jsonEnabled() && flags.format === 'table') {
       this.note('No hosts yet. Add one with: violin host add NAME --ssh USER@ADDR --site SITE --driver libvirt')
     }
-    await this.render(flags.format, hosts, hosts, [
+    const payload = hosts.map(hostRecordJson)
+    await this.render(flags.format, payload, hosts, [
       {header: 'Name', get: (h) => h.name},
       {header: 'Site', get: (h) => h.site},
       {header: 'Target', get: (h) => (h.transport.kind === 'local' ? 'local' : formatSshTarget(h.transport))},
@@ -29,6 +31,6 @@ export default class HostList extends ViolinCommand {
       {header: 'Memory', get: (h) => (h.discovered ? formatMiB(h.discovered.memoryMiB) : undefined), align: 'right'},
       {header: 'Hypervisor', get: (h) => (h.discovered ? `${h.discovered.hypervisor} ${h.discovered.hypervisorVersion ?? ''}`.trim() : undefined)},
     ])
-    return hosts
+    return payload
   }
 }

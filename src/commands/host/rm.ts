@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {ViolinCommand, withoutConnect} from '../../base-command.js'
+import {hostRecordJson} from '../../render/json-rows.js'
 import {removeHost} from '../../services/hosts.js'
 
 export default class HostRm extends ViolinCommand {
@@ -14,6 +15,6 @@ export default class HostRm extends ViolinCommand {
     this.quiet = flags.quiet
     const record = await removeHost(args.name)
     this.note(`Removed host ${record.name}.`)
-    return record
+    return hostRecordJson(record)
   }
 }

@@ -4,6 +4,8 @@ import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {ExitCode} from '../../errors.js'
 import {formatFlags} from '../../flags.js'
 import {type SyncResult, syncHosts} from '../../services/hosts.js'
+import {syncJson} from '../../render/json-rows.js'
+import {csvRowsAt} from '../../render/output.js'
 
 export default class HostSync extends ViolinCommand {
   static override baseFlags = withoutConnect()
@@ -26,16 +28,16 @@ export default class HostSync extends ViolinCommand {
     const result = await syncHosts(session, argv as string[], flags.write)
     for (const f of result.failed) this.warnHost(f.host, new Error(f.error))
     if (result.drift.length === 0 && flags.format === 'table') this.note('No drift: the inventory matches the hosts.')
-    await this.render(flags.format, result, result.drift, [
+    await this.render(flags.format, syncJson(result), result.drift, [
       {header: 'VM', get: (d) => d.vm},
       {header: 'Drift', get: (d) => d.kind},
       {header: 'Inventory', get: (d) => d.recorded},
       {header: 'Found on', get: (d) => d.found.join(',') || undefined},
-    ])
+    ], csvRowsAt('drift'))
     if (result.written) this.note('The inventory now matches the hosts.')
     // A host that did not answer makes the drift unknown: its failure's status (5, 6) when none answered, else 7.
     if (result.failed.length > 0) this.exitForHosts(result.asked, result.failed)
     else if (flags['exit-code'] && result.drift.length > 0) process.exitCode = ExitCode.failure
-    return result
+    return syncJson(result)
   }
 }

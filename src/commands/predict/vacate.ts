@@ -4,6 +4,8 @@ import {ViolinCommand} from '../../base-command.js'
 import {ExitCode, UsageError, ViolinError} from '../../errors.js'
 import {formatFlags, MAX_COUNT, MAX_SECONDS} from '../../flags.js'
 import type {VacatePrediction} from '../../predict/vacate.js'
+import {predictVacateJson} from '../../render/json-rows.js'
+import {csvRowsAt} from '../../render/output.js'
 
 export default class PredictVacate extends ViolinCommand {
   static override summary = 'Estimate how long moving every VM off hosts takes, and when to start for a reservation.'
@@ -45,12 +47,12 @@ JSON (a stable contract): strategy, max_parallel, total_wall_ms, interval (low_m
     // Against the wall clock: a reservation is in real time, whatever the hosts' clock says.
     const p = predictVacate(await loadCalibration(), plan.moves, {strategy: flags.strategy, maxParallel: flags['max-parallel'], nowMs: Date.now(), measureMs: flags.interval * 1000, ...(byMs === undefined ? {} : {byMs})})
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`
-    await this.render(flags.format, p, p.per_vm, [
+    await this.render(flags.format, predictVacateJson(p), p.per_vm, [
       {header: 'VM', get: (v) => v.name},
       {header: 'From', get: (v) => v.host},
       {header: 'To', get: (v) => v.destination},
       {header: 'Takes', get: (v) => s(v.wall_ms), align: 'right'},
-    ])
+    ], csvRowsAt('per_vm'))
     if (!this.jsonEnabled() && flags.format === 'table') {
       this.log(`\n${p.strategy}${p.strategy === 'parallel' ? ` (${p.max_parallel} at once)` : ''}: ${s(p.total_wall_ms)} [${s(p.interval.low_ms)}..${s(p.interval.high_ms)}] for ${p.per_vm.length} VMs${p.calibrated ? '' : ' (not calibrated: violin calibrate)'}`)
       if (p.start_by) this.log(`to be free by ${p.by}: start by ${p.start_by}${p.late ? ' — already past' : ''}`)
@@ -62,6 +64,6 @@ JSON (a stable contract): strategy, max_parallel, total_wall_ms, interval (low_m
       if (!this.jsonEnabled()) this.logToStderr(`error: too late: starting now frees the hosts after ${p.by}`)
       process.exitCode = ExitCode.failure
     }
-    return p
+    return predictVacateJson(p)
   }
 }

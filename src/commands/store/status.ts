@@ -3,6 +3,8 @@ import {ExitCode} from '../../errors.js'
 import {formatFlags} from '../../flags.js'
 import {type StoreStatusReport, storeStatus} from '../../services/store.js'
 import type {StoreMember} from '../../store/store.js'
+import {storeStatusJson} from '../../render/json-rows.js'
+import {csvRowsAt} from '../../render/output.js'
 
 export default class StoreStatus extends ViolinCommand {
   static override baseFlags = withoutConnect()
@@ -29,19 +31,19 @@ export default class StoreStatus extends ViolinCommand {
       if (report.revision !== undefined) this.log(`Revision: ${report.revision}`)
       this.log('')
     }
-    await this.render(flags.format, report, report.members, [
+    await this.render(flags.format, storeStatusJson(report), report.members, [
       {header: 'Member', get: (m: StoreMember) => m.name || '(unstarted)'},
       {header: 'Endpoint', get: (m) => m.endpoint},
       {header: 'Healthy', get: (m) => (m.healthy ? 'yes' : 'no')},
       {header: 'Leader', get: (m) => (m.leader ? 'yes' : '')},
       {header: 'Error', get: (m) => m.error},
-    ])
+    ], csvRowsAt('members'))
     if (!report.healthy) {
       process.exitCode = ExitCode.partial
       if (!this.jsonEnabled()) {
         for (const m of report.members.filter((m) => !m.healthy)) this.logToStderr(`warning: etcd member ${m.name || '(unstarted)'} at ${m.endpoint} is not healthy: ${m.error ?? 'no answer'}`)
       }
     }
-    return report
+    return storeStatusJson(report)
   }
 }

@@ -3,6 +3,7 @@ import {Args} from '@oclif/core'
 import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {formatFlags, selectionFlags} from '../../flags.js'
 import {switchFdb} from '../../services/switch.js'
+import {csvRowsAt} from '../../render/output.js'
 
 export default class SwitchFdb extends ViolinCommand {
   static override baseFlags = withoutConnect()
@@ -17,14 +18,14 @@ export default class SwitchFdb extends ViolinCommand {
     this.quiet = flags.quiet
     const session = await this.openSession(flags)
     const outcomes = await switchFdb(session, args.env, flags.host)
-    const rows = outcomes.flatMap((o) => (o.ok ? o.value.map((e) => ({host: o.host, ...e})) : []))
+    const rows = outcomes.flatMap((o) => (o.ok ? o.value.map((e) => ({host: o.host, ...e, ageMs: e.ageMs})) : []))
     for (const o of outcomes) if (!o.ok) this.warnHost(o.host, o.error)
     await this.render(flags.format, {env: args.env, entries: rows}, rows, [
       {header: 'Host', get: (r) => r.host},
       {header: 'MAC', get: (r) => r.mac},
       {header: 'Where', get: (r) => (r.local ? 'local' : 'peer')},
       {header: 'Via', get: (r) => r.via},
-    ])
+    ], csvRowsAt('entries'))
     this.exitForOutcomes(outcomes)
     return {env: args.env, entries: rows}
   }

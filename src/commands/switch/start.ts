@@ -5,6 +5,7 @@ import {vmShapeFlags} from '../../flags.js'
 import {DATAPLANES} from '../../inventory/environment.js'
 import {vmMtu} from '../../mesh/kernel.js'
 import {startEnvironmentSwitch} from '../../services/switch-nics.js'
+import {switchHostJson} from '../../render/json-rows.js'
 
 export default class SwitchStart extends ViolinCommand {
   static override baseFlags = withoutConnect()
@@ -42,6 +43,6 @@ Run it again after VMs moved: new hosts join, hosts left are dropped. After swit
     for (const r of replugged) if (r.error) this.warnHost(r.host, r.error)
     this.exitForOutcomes(outcomes)
     if (replugged.some((r) => r.error)) this.exitForHosts(replugged.length, replugged.filter((r) => r.error).map((r) => r.error as {exitCode?: number}))
-    return {env: args.env, vni: network.vni, dataplane: network.dataplane, replugged: moved.map((r) => r.vm), hosts: outcomes.map((o) => (o.ok ? {ok: true, ...o.value} : {ok: false, host: o.host, error: o.error.message}))}
+    return {env: args.env, vni: network.vni, dataplane: network.dataplane, replugged: moved.map((r) => r.vm), hosts: outcomes.map((o) => (o.ok ? {ok: true, ...switchHostJson(o.value), error: null} : {ok: false, host: o.host, error: o.error.message}))}
   }
 }

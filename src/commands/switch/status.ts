@@ -4,6 +4,8 @@ import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {formatFlags} from '../../flags.js'
 import type {HostOutcome} from '../../services/fanout.js'
 import {switchStatus, type SwitchStatus as HostSwitchStatus} from '../../services/switch.js'
+import {switchStatusJson} from '../../render/json-rows.js'
+import type {JsonValue} from '../../render/output.js'
 
 interface EnvironmentSwitchStatus {
   env: string
@@ -31,7 +33,7 @@ export default class SwitchStatus extends ViolinCommand {
       const r = await switchStatus(session, name)
       for (const o of r.outcomes) if (!o.ok) this.warnHost(o.host, o.error)
       outcomes.push(...r.outcomes)
-      all.push({env: name, vni: r.network.vni, dataplane: r.network.dataplane, hosts: r.outcomes.flatMap((o) => (o.ok ? [o.value] : []))})
+      all.push({env: name, vni: r.network.vni, dataplane: r.network.dataplane, hosts: r.outcomes.flatMap((o) => (o.ok ? [switchStatusJson(o.value)] : []))})
     }
     const payload = args.env ? all[0]! : {environments: all}
     const rows = all.flatMap((e) => e.hosts.map((h) => ({env: e.env, ...h})))
@@ -47,7 +49,7 @@ export default class SwitchStatus extends ViolinCommand {
         {header: 'Frames out', get: (p) => p.framesOut, align: 'right'},
         {header: 'Bytes in', get: (p) => p.bytesIn, align: 'right'},
         {header: 'Bytes out', get: (p) => p.bytesOut, align: 'right'},
-      ])
+      ], (json) => switchRows(json).flatMap((h) => (Array.isArray(h.ports) ? h.ports : []).map((p) => ({env: h.env ?? null, host: h.host ?? null, ...(p as Record<string, JsonValue>)}))))
     } else {
       await this.render(flags.format, payload, rows, [
         {header: 'Env', get: (r) => r.env},
@@ -58,9 +60,16 @@ export default class SwitchStatus extends ViolinCommand {
         {header: 'Rx frames', get: (r) => r.rxPackets, align: 'right'},
         {header: 'Tx frames', get: (r) => r.txPackets, align: 'right'},
         {header: 'Dropped', get: (r) => r.rxDropped, align: 'right'},
-      ])
+      ], switchRows)
     }
     this.exitForOutcomes(outcomes)
     return payload
   }
+}
+
+/** The CSV rows of switch status: one per host of each environment, with the environment's name. */
+function switchRows(json: JsonValue): Array<Record<string, JsonValue>> {
+  const obj = json as {environments?: JsonValue[]}
+  const envs = (obj.environments ?? [json]) as Array<{env: JsonValue; hosts: JsonValue[]}>
+  return envs.flatMap((e) => e.hosts.map((h) => ({env: e.env, ...(h as Record<string, JsonValue>)})))
 }
