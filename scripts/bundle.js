@@ -33,8 +33,8 @@ function tsFiles(dir) {
   })
 }
 
-/** What oclif loads by path (package.json "main" and "oclif"): each stays a file of its own. */
-const entryPoints = [join(SRC, 'index.ts'), join(SRC, 'help.ts'), ...tsFiles(join(SRC, 'hooks')), ...tsFiles(join(SRC, 'commands'))]
+/** What oclif loads by path (package.json "main" and "oclif") and what bin/run.js imports: each stays a file of its own. */
+const entryPoints = [join(SRC, 'index.ts'), join(SRC, 'version.ts'), join(SRC, 'help.ts'), ...tsFiles(join(SRC, 'hooks')), ...tsFiles(join(SRC, 'commands'))]
 
 const result = await build({
   entryPoints,
