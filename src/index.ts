@@ -1,2 +1,3 @@
 // bin/run.js starts violin through execute: the @oclif/core bundled into dist/, the one its commands extend.
-export {execute, run} from '@oclif/core'
+export {execute} from '@oclif/core/execute'
+export {run} from '@oclif/core/run'
