@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {DEFAULT_AGENT_DIR} from './agent/paths.js'
 import {DATAPLANE_CHOICES, type DataplaneChoice, DEFAULT_DATAPLANE} from './inventory/environment.js'

@@ -1,4 +1,4 @@
-import {Help} from '@oclif/core'
+import {Help} from '@oclif/core/help'
 
 import {commandNotFound} from './hooks/command-not-found.js'
 

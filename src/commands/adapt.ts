@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import type {ActionOutcome, Journal} from '../adapt/execute.js'
 import type {Recovered} from '../adapt/intents.js'

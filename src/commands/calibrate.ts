@@ -1,6 +1,6 @@
 import {readFile} from 'node:fs/promises'
 
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {ViolinCommand, withoutConnect} from '../base-command.js'
 import {ConfigError, NotFoundError, UsageError} from '../errors.js'

@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import * as Args from '@oclif/core/args'
 
 import {ViolinCommand} from '../base-command.js'
 import {vmHostFlag} from '../flags.js'

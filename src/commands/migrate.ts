@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 
 import {ViolinCommand} from '../base-command.js'
 import {MAX_MIBS, MAX_SECONDS, vmHostFlag} from '../flags.js'

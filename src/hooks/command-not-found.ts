@@ -1,4 +1,6 @@
-import {Errors, type Hook, type Interfaces} from '@oclif/core'
+import * as Errors from '@oclif/core/errors'
+import type {Hook} from '@oclif/core/hooks'
+import type * as Interfaces from '@oclif/core/interfaces'
 
 import {formatJsonIn, oneLine} from '../base-command.js'
 import {ExitCode} from '../errors.js'

@@ -51,7 +51,8 @@ export class FileStore implements Store {
   async update<T>(doc: DocSpec, change: (current: Doc | undefined) => {value: Doc; result: T}): Promise<T> {
     const path = this.path(doc)
     mkdirSync(dirname(path), {recursive: true})
-    const {lock} = await import('proper-lockfile')
+    // CommonJS: its functions are properties of the default export (the bundle in dist/ has no other)
+    const {lock} = (await import('proper-lockfile')).default
     let release: () => Promise<void>
     try {
       release = await lock(dirname(path), {lockfilePath: `${path}.lock`, stale: 10_000, retries: {retries: 50, minTimeout: 20, maxTimeout: 200}})

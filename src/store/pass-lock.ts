@@ -63,7 +63,8 @@ function holderOf(lockPath: string): number | 'gone' | undefined {
  * holds the holder's PID, so a second pass can always name it.
  */
 export async function lockPass(dir = stateDir()): Promise<() => Promise<void>> {
-  const {lock} = await import('proper-lockfile')
+  // CommonJS: its functions are properties of the default export (the bundle in dist/ has no other)
+  const {lock} = (await import('proper-lockfile')).default
   fs.mkdirSync(dir, {recursive: true})
   const file = join(dir, 'adapt')
   const lockPath = `${file}.lock`

@@ -4,10 +4,7 @@ import {CommandFailedError, SocketUnavailableError, TimeoutError, ViolinError, t
 import {quoteArgv} from './shell-quote.js'
 import {type AttachOptions, DEFAULT_COMMAND_TIMEOUT_MS, type RunOptions, type RunResult, type Transport} from './transport.js'
 
-/**
- * Runs commands on this machine (argv, no shell) with nano-spawn: execa's small
- * sibling, which loads in a fifth of execa's time, and start-up is part of every command.
- */
+/** Runs commands on this machine (argv, no shell) with execa. */
 export class LocalTransport implements Transport {
   readonly target = 'local'
 
@@ -17,33 +14,30 @@ export class LocalTransport implements Transport {
   ) {}
 
   async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-    const {default: spawn, SubprocessError} = await import('nano-spawn')
     const [file, ...args] = argv
     if (!file) throw new Error('empty argv')
+    // Loaded here, not at the top: most commands never run a local program, and start-up is part of every command.
+    const {execa} = await import('execa')
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs
+    // Our own timer, not execa's `timeout`, for which 0 means "never".
     const deadline = new AbortController()
     const timer = setTimeout(() => deadline.abort(), timeoutMs)
-    let out: RunResult
-    try {
-      const r = await spawn(file, args, {
-        signal: deadline.signal,
-        killSignal: 'SIGKILL',
-        stdin: options.stdin === undefined ? 'ignore' : {string: options.stdin},
-        env: {LC_ALL: 'C'},
-      })
-      out = {stdout: r.stdout, stderr: r.stderr, exitCode: 0}
-    } catch (error) {
-      if (deadline.signal.aborted) throw new TimeoutError(this.host, quoteArgv(argv), timeoutMs)
-      if (!(error instanceof SubprocessError)) throw error
-      const failed = error as InstanceType<typeof SubprocessError> & {exitCode?: number; cause?: NodeJS.ErrnoException}
-      if (failed.exitCode === undefined) {
-        const why = failed.cause?.code === 'ENOENT' ? 'not found on PATH (is it installed?)' : (failed.cause?.code ?? failed.message)
-        throw new ViolinError(`host "${this.host}": cannot run ${file}: ${why}`)
-      }
-      out = {stdout: failed.stdout, stderr: failed.stderr, exitCode: failed.exitCode}
-    } finally {
-      clearTimeout(timer)
+    const r = await execa(file, args, {
+      reject: false,
+      cancelSignal: deadline.signal,
+      killSignal: 'SIGKILL',
+      ...(options.stdin === undefined ? {stdin: 'ignore' as const} : {input: options.stdin}),
+      env: {LC_ALL: 'C'},
+      // No cap on what a program prints: hypervisor tools print what they print.
+      maxBuffer: Number.MAX_SAFE_INTEGER,
+    }).finally(() => clearTimeout(timer))
+    if (r.failed && deadline.signal.aborted) throw new TimeoutError(this.host, quoteArgv(argv), timeoutMs)
+    if (r.exitCode === undefined) {
+      // It never ran (r.code, from spawn), or a signal ended it.
+      const why = r.code === 'ENOENT' ? 'not found on PATH (is it installed?)' : r.signal ? `killed by ${r.signal}` : (r.code ?? r.shortMessage ?? 'failed')
+      throw new ViolinError(`host "${this.host}": cannot run ${file}: ${why}`)
     }
+    const out = {stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode}
     if (out.exitCode !== 0 && !options.allowFailure) {
       throw new CommandFailedError(this.host, quoteArgv(argv), out.exitCode, tail(out.stderr || out.stdout))
     }

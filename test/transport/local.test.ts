@@ -53,6 +53,35 @@ describe('LocalTransport', () => {
     assert.equal(r.stdout, 'from stdin')
   })
 
+  it('succeeds when the program exits without reading the stdin it was given', async () => {
+    const r = await local.run(['true'], {stdin: 'x'.repeat(1 << 20)})
+    assert.deepEqual(r, {stdout: '', stderr: '', exitCode: 0})
+  })
+
+  it('drops one final newline of stdout and stderr, and only one', async () => {
+    const r = await local.run(['sh', '-c', 'printf "a\\n\\n"; printf "b\\r\\n" >&2'])
+    assert.deepEqual(r, {stdout: 'a\n', stderr: 'b', exitCode: 0})
+  })
+
+  it("runs the program in violin's environment with LC_ALL=C, so tools print untranslated", async () => {
+    process.env.VIOLIN_TEST_MARK = 'kept'
+    try {
+      const r = await local.run(['sh', '-c', 'echo "$LC_ALL $VIOLIN_TEST_MARK"'])
+      assert.equal(r.stdout, 'C kept')
+    } finally {
+      delete process.env.VIOLIN_TEST_MARK
+    }
+  })
+
+  it('reports a program killed by a signal as a ViolinError naming the signal, not as an exit status', async () => {
+    await assert.rejects(local.run(['sh', '-c', 'kill -TERM $$']), (error: unknown) => {
+      assert.ok(error instanceof ViolinError, String(error))
+      assert.ok(!(error instanceof CommandFailedError), String(error))
+      assert.match(error.message, /^host "here": cannot run sh: killed by SIGTERM$/)
+      return true
+    })
+  })
+
   it('kills a command that outlives its timeout with TimeoutError', async () => {
     const started = Date.now()
     await assert.rejects(local.run(['sleep', '5'], {timeoutMs: 300}), (error: unknown) => {

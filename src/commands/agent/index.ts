@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {ConfigError, ExitCode, UsageError, ViolinError} from '../../errors.js'

@@ -1,6 +1,6 @@
 import {readFile} from 'node:fs/promises'
 
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {EnvCommand} from '../../env-command.js'
 import {ConfigError} from '../../errors.js'

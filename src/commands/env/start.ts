@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import * as Args from '@oclif/core/args'
 
 import {EnvCommand} from '../../env-command.js'
 import {environmentStatus, startVms} from '../../services/environments.js'

@@ -1,6 +1,7 @@
 import {createInterface} from 'node:readline/promises'
 
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 
 import {EnvCommand} from '../../env-command.js'
 import {UsageError, ViolinError} from '../../errors.js'

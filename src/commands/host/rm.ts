@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import * as Args from '@oclif/core/args'
 
 import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {hostRecordJson} from '../../render/json-rows.js'
