@@ -165,7 +165,7 @@ const CASES: Array<[line: string, offered: string[], why: string]> = [
   ['violin dominfo -H ', ['h1', 'h2'], 'hosts of the inventory'],
   ['violin env info ', ['lab'], 'environments'],
   ['violin list --site ', ['east', 'west'], 'sites'],
-  ['violin list --format ', ['csv', 'json', 'table'], "--format's choices"],
+  ['violin list --format ', ['csv', 'json', 'table', 'yaml'], "--format's choices"],
   ['violin dominfo ', ['lab-1', 'lab-head', 'web9'], "VMs the inventory knows (environments', host sync's)"],
   ['violin migrate lab-1 ', ['h1', 'h2'], "migrate's destination is a host"],
   ['violin host rm ', ['h1', 'h2'], 'host rm takes a host'],

@@ -104,7 +104,7 @@ export function jsonLine(value: unknown): string {
 
 /** The payload as YAML (the `yaml` package, loaded only when asked for). */
 export async function renderYaml(value: unknown): Promise<string> {
-  const {stringify} = await import('yaml')
+  const {stringify} = await import('../yaml-lib.js')
   return stringify(toJsonValue(value), {aliasDuplicateObjects: false, lineWidth: 0}).trimEnd()
 }
 

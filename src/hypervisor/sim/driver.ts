@@ -215,7 +215,7 @@ export class SimDriver implements Driver {
 
   /** A sim VM is described as in the cluster file's vms list: {name, vcpus, memory, maxMemory, cpu}. */
   async defineFromConfig(text: string): Promise<string> {
-    const {parse} = await import('yaml')
+    const {parse} = await import('../../yaml-lib.js')
     let doc: unknown
     try {
       doc = parse(text)
@@ -241,7 +241,7 @@ export class SimDriver implements Driver {
 
   async dumpConfig(name: string): Promise<string> {
     const vm = this.vm(name)
-    const {stringify} = await import('yaml')
+    const {stringify} = await import('../../yaml-lib.js')
     return stringify({name: vm.name, vcpus: vm.vcpus, memory: `${vm.memoryMiB}MiB`, maxMemory: `${vm.maxMemoryMiB}MiB`, cpu: vm.cpuDemand})
   }
 
