@@ -53,9 +53,19 @@ export class ConfigError extends ViolinError {
     /** What is wrong, without the file and field: `expected ..., found ...`. */
     readonly detail: string,
     readonly position?: FilePosition,
+    hint = 'fix the file by hand; violin never rewrites a file it cannot read',
   ) {
-    super(`${file}${position ? `:${position.line}:${position.column}` : ''}${field ? `: ${field}` : ''}: ${detail}`, ExitCode.config, 'fix the file by hand; violin never rewrites a file it cannot read')
+    super(`${file}${position ? `:${position.line}:${position.column}` : ''}${field ? `: ${field}` : ''}: ${detail}`, ExitCode.config, hint)
   }
+}
+
+const OPEN_FAILURES: Record<string, string> = {ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory, not a file', ENOTDIR: 'a part of the path is not a directory'}
+
+/** A file given by the user that could not be opened: what the system said, in words, and no advice to edit it. */
+export function unreadableFile(file: string, error: unknown): ConfigError {
+  const code = (error as NodeJS.ErrnoException).code
+  const words = code ? OPEN_FAILURES[code] : undefined
+  return new ConfigError(file, undefined, `cannot read: ${words ?? code ?? (error as Error).message}`, undefined, words ? 'check the path and its permissions' : undefined)
 }
 
 export class NotFoundError extends ViolinError {

@@ -3,7 +3,7 @@ import {readFile} from 'node:fs/promises'
 import * as Flags from '@oclif/core/flags'
 
 import {ViolinCommand, withoutConnect} from '../base-command.js'
-import {ConfigError, NotFoundError, UsageError} from '../errors.js'
+import {ConfigError, NotFoundError, unreadableFile, UsageError} from '../errors.js'
 import {formatFlags} from '../flags.js'
 import type {Calibration, CommandTimes, ModeCalibration} from '../predict/calibration.js'
 import type {Measurement} from '../predict/measurement.js'
@@ -77,7 +77,7 @@ export default class Calibrate extends ViolinCommand {
     if (flags.csv) {
       const {parseMigrationsCsv} = await import('../predict/csv.js')
       const text = await readFile(flags.csv, 'utf8').catch((error: NodeJS.ErrnoException) => {
-        throw new ConfigError(flags.csv!, undefined, `cannot read: ${error.code ?? error.message}`)
+        throw unreadableFile(flags.csv!, error)
       })
       let parsed
       try {

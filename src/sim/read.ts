@@ -1,12 +1,12 @@
 import {readFileSync} from 'node:fs'
 
-import {ConfigError} from '../errors.js'
+import {unreadableFile} from '../errors.js'
 
 /** A sim cluster or scenario file's text; one that cannot be read is a ConfigError naming it. */
 export function readSimFile(file: string): string {
   try {
     return readFileSync(file, 'utf8')
   } catch (error) {
-    throw new ConfigError(file, undefined, `cannot read: ${(error as NodeJS.ErrnoException).code ?? error}`)
+    throw unreadableFile(file, error)
   }
 }

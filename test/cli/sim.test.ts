@@ -153,7 +153,16 @@ describe('bad input on the sim cluster', () => {
   it('a missing cluster file exits 3 and names the file', async () => {
     const r = await violin(['list', '--connect', 'sim:/nonexistent/cluster.yaml'], home.env)
     assert.equal(r.exitCode, 3)
-    assert.match(r.stderr, /\/nonexistent\/cluster\.yaml: cannot read: ENOENT/)
+    assert.match(r.stderr, /\/nonexistent\/cluster\.yaml: cannot read: no such file\nTry: check the path/)
+  })
+
+  it('a file that cannot be opened says why in words and does not ask to edit it (env define --file, calibrate --csv)', async () => {
+    const dir = await violin(['env', 'define', '--file', home.dir, '--dry-run'], home.env)
+    assert.equal(dir.exitCode, 3)
+    assert.match(dir.stderr, /: cannot read: is a directory, not a file\nTry: check the path and its permissions/)
+    const csv = await violin(['calibrate', '--csv', '/nonexistent/m.csv'], home.env)
+    assert.equal(csv.exitCode, 3)
+    assert.match(csv.stderr, /\/nonexistent\/m\.csv: cannot read: no such file/)
   })
 
   it('an unknown flag is a usage error (2), also under --json', async () => {

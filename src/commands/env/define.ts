@@ -3,7 +3,7 @@ import {readFile} from 'node:fs/promises'
 import * as Flags from '@oclif/core/flags'
 
 import {EnvCommand} from '../../env-command.js'
-import {ConfigError} from '../../errors.js'
+import {unreadableFile} from '../../errors.js'
 import {parseEnvironmentFile} from '../../services/env-file.js'
 
 export default class EnvDefine extends EnvCommand {
@@ -36,7 +36,7 @@ A VM's cmdline is appended to the defaults' one. image (a name in /var/lib/violi
     const {flags} = await this.parse(EnvDefine)
     this.quiet = flags.quiet
     const text = await readFile(flags.file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new ConfigError(flags.file, undefined, `cannot read: ${error.code ?? error.message}`)
+      throw unreadableFile(flags.file, error)
     })
     const request = await parseEnvironmentFile(flags.file, text)
     const session = await this.openSession(flags)
