@@ -59,7 +59,7 @@ export interface SamplerStart {
   host: string
   /** The store URL the sampler writes to (no credentials in it). */
   store: string
-  intervalSeconds: number
+  intervalSec: number
   /** The etcd user the sampler writes as, when auth is on. */
   user: string | null
   pid: number | null
@@ -122,5 +122,5 @@ export async function startHostSampler(session: Session, host: HostRecord, inter
   try {
     pid = Number((JSON.parse(started.stdout) as {pid?: unknown}).pid)
   } catch {}
-  return {host: host.name, store: url, intervalSeconds: intervalS, user, pid: pid !== undefined && Number.isInteger(pid) ? pid : null}
+  return {host: host.name, store: url, intervalSec: intervalS, user, pid: pid !== undefined && Number.isInteger(pid) ? pid : null}
 }

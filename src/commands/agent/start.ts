@@ -26,7 +26,7 @@ With etcd auth on (a user in the store URL, or VIOLIN_ETCD_USER), it first makes
     // One at a time: each changes the inventory and, with auth, etcd's users.
     for (const h of hosts) {
       const s = await startHostSampler(session, h, flags['sample-interval'])
-      this.note(`${h.name}: sampler started${s.pid ? ` (pid ${s.pid})` : ''}, every ${s.intervalSeconds} s into ${s.store}${s.user ? ` as etcd user ${s.user}` : ''}`)
+      this.note(`${h.name}: sampler started${s.pid ? ` (pid ${s.pid})` : ''}, every ${s.intervalSec} s into ${s.store}${s.user ? ` as etcd user ${s.user}` : ''}`)
       started.push(s)
     }
     return started
