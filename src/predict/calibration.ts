@@ -74,7 +74,8 @@ export interface Calibration {
   data: Measurement[]
 }
 
-const median = (xs: number[]): number | undefined => {
+/** The middle value (the mean of the two middle ones for an even count); undefined for none. */
+export const median = (xs: number[]): number | undefined => {
   if (xs.length === 0) return undefined
   const s = [...xs].sort((a, b) => a - b)
   const m = Math.floor(s.length / 2)

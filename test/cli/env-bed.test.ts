@@ -3,6 +3,7 @@ import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
+import {median} from '../../src/predict/calibration.js'
 import {type Bed, bedUnavailable, startBed} from '../helpers/bed.js'
 import {type CliResult, tempHome, violinProcess} from '../helpers/cli.js'
 import {requireIntegration} from '../helpers/integration.js'
@@ -309,9 +310,8 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       // The command adds what violin spent around those jobs (the median of wall - job), not the last move's
       // own: one move's slow SSH start shifts that median by half the difference (CI: 1527 ms against 953).
       const alone = history.filter((h) => h.mode === 'live' && h.concurrent === 1)
-      const around = alone.map((h) => h.wall_ms - h.total_ms).sort((a, b) => a - b)
-      const median = around.length % 2 === 1 ? around[(around.length - 1) / 2] : (around[around.length / 2 - 1] + around[around.length / 2]) / 2
-      assert.ok(Math.abs(p.json.wall_ms - (p.json.total_ms + median)) <= 2, `command: predicted ${p.json.wall_ms} ms = job ${p.json.total_ms} ms + around ${median} ms`)
+      const around = median(alone.map((h) => h.wall_ms - h.total_ms))!
+      assert.ok(Math.abs(p.json.wall_ms - (p.json.total_ms + around)) <= 2, `command: predicted ${p.json.wall_ms} ms = job ${p.json.total_ms} ms + around ${around} ms`)
       const walls = alone.map((h) => h.wall_ms)
       assert.ok(p.json.wall_ms >= Math.min(...walls) / 2 && p.json.wall_ms <= Math.max(...walls) * 1.5, `command: predicted ${p.json.wall_ms} ms, measured ${walls.join(', ')} ms`)
     })
