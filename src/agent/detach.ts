@@ -1,8 +1,9 @@
 import {spawn} from 'node:child_process'
-import {closeSync, mkdirSync, openSync, readFileSync} from 'node:fs'
+import {closeSync, openSync, readFileSync} from 'node:fs'
 import {connect} from 'node:net'
 import {setTimeout as sleep} from 'node:timers/promises'
 
+import {makeDirs} from '../files.js'
 import {askAgent} from './client.js'
 import {type AgentPaths, agentPaths} from './paths.js'
 import type {AgentHello} from './agent.js'
@@ -32,7 +33,7 @@ function logTail(file: string): string {
  * output appended to LOG; `exited` is its exit status once it has exited.
  */
 function spawnAgentProcess(args: string[], dir: string, log: string): {pid?: number; readonly exited: number | null | undefined} {
-  mkdirSync(dir, {recursive: true, mode: 0o700})
+  makeDirs(dir, 0o700)
   const fd = openSync(log, 'a', 0o600)
   const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'agent', ...args], {detached: true, stdio: ['ignore', fd, fd]})
   closeSync(fd)

@@ -1,7 +1,8 @@
-import {chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import type {Server} from 'node:net'
 
 import {MeshDaemon} from '../mesh/daemon.js'
+import {makeDirs} from '../files.js'
 import {Agent} from './agent.js'
 import {type AgentPaths, agentPaths} from './paths.js'
 import {serveRequests} from './server.js'
@@ -65,7 +66,7 @@ function listen(server: Server, path: string): Promise<void> {
  */
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const paths = agentPaths(options.dir)
-  mkdirSync(paths.dir, {recursive: true, mode: 0o700})
+  makeDirs(paths.dir, 0o700)
   const other = livePid(paths.pid)
   if (other !== undefined && other !== process.pid) throw new AgentRunningError(other)
   const state = loadState(paths.state)

@@ -1,10 +1,11 @@
-import {mkdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {UsageError} from '../errors.js'
 import type {Driver} from '../hypervisor/driver.js'
 import {type AgentRecord, runSampler} from '../monitor/agent-samples.js'
 import {openStoreAt} from '../store/open.js'
+import {makeDirs} from '../files.js'
 import type {Store} from '../store/store.js'
 import {parseStoreUrl} from '../store/url.js'
 import {LocalTransport} from '../transport/local.js'
@@ -104,7 +105,7 @@ export async function startSampler(options: SamplerOptions): Promise<RunningSamp
   const location = parseStoreUrl(options.storeUrl, '--store')
   if (location.kind !== 'etcd') throw new UsageError(`--store ${options.storeUrl}: agents write their samples to a shared store; a file store is this machine's alone`, 'violin agent --store etcd://HOST:PORT/PREFIX --host NAME')
   const paths = samplerPaths(options.dir)
-  mkdirSync(options.dir, {recursive: true, mode: 0o700})
+  makeDirs(options.dir, 0o700)
   const other = livePid(paths.pid)
   if (other !== undefined && other !== process.pid) throw new SamplerRunningError(other)
   if (options.credentials) Object.assign(process.env, readCredentials(options.credentials))

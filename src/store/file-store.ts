@@ -1,9 +1,8 @@
-import {appendFile, mkdir, readdir, readFile, rm} from 'node:fs/promises'
-import {mkdirSync} from 'node:fs'
+import {appendFile, readdir, readFile, rm} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
 
 import {ExitCode, ViolinError} from '../errors.js'
-import {writeFileAtomic} from '../files.js'
+import {makeDirs, writeFileAtomic} from '../files.js'
 import {fileError} from '../schema/error.js'
 import {parseJson} from '../schema/json.js'
 import {lockPass} from './pass-lock.js'
@@ -50,7 +49,7 @@ export class FileStore implements Store {
   /** Under a lock file beside the document, so two violin processes never lose each other's change. */
   async update<T>(doc: DocSpec, change: (current: Doc | undefined) => {value: Doc; result: T}): Promise<T> {
     const path = this.path(doc)
-    mkdirSync(dirname(path), {recursive: true})
+    makeDirs(dirname(path))
     // CommonJS: its functions are properties of the default export (the bundle in dist/ has no other)
     const {lock} = (await import('proper-lockfile')).default
     let release: () => Promise<void>
@@ -92,7 +91,7 @@ export class FileStore implements Store {
   /** One JSON line each: a crash mid-write costs at most the line being written. */
   async append(log: LogName, records: readonly object[]): Promise<void> {
     if (records.length === 0) return
-    await mkdir(this.stateDir, {recursive: true})
+    makeDirs(this.stateDir)
     await appendFile(this.logPath(log), records.map((r) => JSON.stringify(r) + '\n').join(''))
   }
 

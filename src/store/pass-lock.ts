@@ -1,6 +1,7 @@
 import * as fs from 'node:fs'
 import {join} from 'node:path'
 
+import {makeDirs} from '../files.js'
 import {PassLockedError} from '../errors.js'
 import {stateDir} from './dirs.js'
 
@@ -65,7 +66,7 @@ function holderOf(lockPath: string): number | 'gone' | undefined {
 export async function lockPass(dir = stateDir()): Promise<() => Promise<void>> {
   // CommonJS: its functions are properties of the default export (the bundle in dist/ has no other)
   const {lock} = (await import('proper-lockfile')).default
-  fs.mkdirSync(dir, {recursive: true})
+  makeDirs(dir)
   const file = join(dir, 'adapt')
   const lockPath = `${file}.lock`
   fs.writeFileSync(file, '', {flag: 'a'})

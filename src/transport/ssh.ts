@@ -1,9 +1,10 @@
-import {appendFileSync, existsSync, mkdirSync, readFileSync} from 'node:fs'
+import {appendFileSync, existsSync, readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, join} from 'node:path'
 import type {Client, ClientChannel, ConnectConfig} from 'ssh2'
 import pLimit from 'p-limit'
 
+import {makeDirs} from '../files.js'
 import {AuthError, CommandFailedError, HostKeyError, SocketUnavailableError, TimeoutError, UnreachableError, ViolinError, tail} from '../errors.js'
 import {blobKeyType, fingerprint, hostKeyAlgorithmsFor, keysFor, knownHostsLine, knownHostsName, parseKnownHosts} from './known-hosts.js'
 import {quoteArgv} from './shell-quote.js'
@@ -217,7 +218,7 @@ export class SshTransport implements Transport {
           rejection = new HostKeyError(this.host, 'unknown', `${blobKeyType(key)} ${presented}`, [], knownHostsFile)
           return false
         }
-        mkdirSync(dirname(knownHostsFile), {recursive: true, mode: 0o700})
+        makeDirs(dirname(knownHostsFile), 0o700)
         appendFileSync(knownHostsFile, knownHostsLine(name, key), {mode: 0o600})
         return true
       },
