@@ -454,13 +454,30 @@ export class EtcdStore implements Store {
  * A campaign still waiting when it resigns keeps watching the leader's key, and etcd3's
  * watch manager reconnects a watch forever, even after the client is closed: the process
  * would never exit. The election's watches are cancelled (a second at most), then dropped.
+ * A campaign that was between two steps when it resigned may start its watch afterwards
+ * (CI saw a standby outlive its SIGTERM so): every election has a watch manager of its
+ * own, so for a minute any watch that appears there is ended too, by a timer that does not
+ * itself keep the process alive.
  */
 async function endWatches(election: object): Promise<void> {
   const manager = (election as {namespace?: {watchManager?: {watchers: Array<{cancel(): Promise<void>}>}}}).namespace?.watchManager
   if (!manager) return
-  const watchers = [...manager.watchers]
-  await Promise.race([Promise.all(watchers.map((w) => w.cancel().catch(() => undefined))), new Promise((resolve) => setTimeout(resolve, 1000).unref())])
-  manager.watchers = []
+  let dropping = false
+  const drop = async (): Promise<void> => {
+    const watchers = [...manager.watchers]
+    // One cancel at a time: the sweeper comes by every 200 ms, a cancel may take a second.
+    if (watchers.length === 0 || dropping) return
+    dropping = true
+    try {
+      await Promise.race([Promise.all(watchers.map((w) => w.cancel().catch(() => undefined))), new Promise((resolve) => setTimeout(resolve, 1000).unref())])
+      manager.watchers = manager.watchers.filter((w) => !watchers.includes(w))
+    } finally {
+      dropping = false
+    }
+  }
+  await drop()
+  const sweeper = setInterval(() => void drop(), 200).unref()
+  setTimeout(() => clearInterval(sweeper), 60_000).unref()
 }
 
 /** The client's options: endpoints, timeouts, TLS and credentials of a location. */

@@ -55,6 +55,20 @@ function start(args: string[], env: Record<string, string>): Running {
   }
 }
 
+/** Its exit code once it exits; fails naming it, with its stderr, when it is still running after `ms`. */
+async function exitWithin(r: Running, ms: number): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`pid ${r.child.pid} still running ${ms} ms after the signal; stderr: ${r.err()}`)), ms)
+  })
+  try {
+    const [code] = (await Promise.race([once(r.child, 'exit'), late])) as [number | null]
+    return code
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /**
  * `violin adapt` on two admin machines (two VIOLIN_HOMEs) against one 3-member etcd: one
  * leads, the other stands by and takes over when the leader is killed; `adapt --once` runs
@@ -123,13 +137,11 @@ describe('violin adapt on two machines sharing an etcd store', function () {
     await third.waitFor(new RegExp(`^standby: \\S+ pid ${standby.child.pid} leads`, 'm'), 30_000)
     const termAt = Date.now()
     third.child.kill('SIGTERM')
-    const [standbyCode] = await once(third.child, 'exit')
-    assert.equal(standbyCode, 0, third.err())
+    assert.equal(await exitWithin(third, 30_000), 0, third.err())
     assert.ok(Date.now() - termAt < 10_000, 'a standby stops promptly')
 
     standby.child.kill('SIGTERM')
-    const [code] = await once(standby.child, 'exit')
-    assert.equal(code, 0, standby.err())
+    assert.equal(await exitWithin(standby, 30_000), 0, standby.err())
   })
 
   it('adapt --once on two machines at once: one pass runs, the other exits 8 naming the holder; --min-gap skips a pass run too recently', async () => {
