@@ -77,6 +77,7 @@ const ENVIRONMENT = [
   ['VIOLIN_STORE', 'A shared store instead of the files: `etcd://`*HOST*`:`*PORT*`[,`*HOST*`:`*PORT*`...]/`*PREFIX*, or `etcds://` for TLS (also `store` in `$VIOLIN_HOME/config.json`). Every key lives under *PREFIX*. See **violin-store-status**(1).'],
   ['VIOLIN_ETCD_CA, VIOLIN_ETCD_CERT, VIOLIN_ETCD_KEY', 'Files for `etcds://`: the CA that signed the members\' certificates, and a client certificate and its key.'],
   ['VIOLIN_ETCD_USER, VIOLIN_ETCD_PASSWORD', 'Password auth for an etcd store (the user may also be in the URL: `etcd://`*USER*`@`...).'],
+  ['VIOLIN_NO_CODE_CACHE', 'With any value, violin neither reads nor writes its code cache (see FILES): every start compiles its code anew.'],
   ['VIOLIN_STORE_TIMEOUT', `Seconds an etcd store has to answer before the command fails with exit status 5 (default: ${DEFAULTS.storeTimeoutSec}).`],
   ['SSH_AUTH_SOCK', 'The ssh-agent whose keys violin authenticates with, unless the host has an `--identity` file; without an agent, `~/.ssh/id_*` are tried.'],
   ['VIOLIN_DEBUG', 'When set, an unexpected error also prints its stack trace.'],
@@ -252,7 +253,7 @@ function commandPage(command, all) {
 
 function mainPage(pkg, commands, examples) {
   const topics = pkg.oclif?.topics ?? {}
-  const hasHelp = (pkg.oclif?.plugins ?? []).includes('@oclif/plugin-help')
+  const hasHelp = commands.some((c) => c.id === 'help')
   const topLevel = commands.filter((c) => !c.id.includes(':'))
   const topicNames = [...new Set(commands.filter((c) => c.id.includes(':')).map((c) => c.id.split(':').slice(0, -1).join(':')))].sort()
   const item = (c) => [`* \`${BIN} ${words(c.id)}\` ${argsSynopsis(c).join(' ')}`.trimEnd(), `  ${md(expand(c.summary ?? '', c.id))} See **${pageName(c.id)}**(1).`].join('\n')
@@ -284,7 +285,6 @@ function mainPage(pkg, commands, examples) {
 
   out.push('## COMMANDS', '')
   for (const c of topLevel) out.push(item(c))
-  if (hasHelp) out.push(`* \`${BIN} help\` \\[*command*...\\]`, `  Print the help of ${BIN} or of a command.`)
   out.push('')
   for (const t of topicNames) {
     out.push(`### ${BIN} ${words(t)}`, '')
@@ -315,6 +315,8 @@ function mainPage(pkg, commands, examples) {
     '  Optional: `{"store": "etcd://..."}` chooses the store as `VIOLIN_STORE` does.',
     '* `~/.ssh/known_hosts`',
     '  SSH host keys, checked like OpenSSH does; `--accept-new-host-key` records a new one. `VIOLIN_KNOWN_HOSTS` names another file.',
+    '* `$XDG_CACHE_HOME/violin/`, else `~/.cache/violin/`',
+    `  V8's compiled code of ${BIN} (\`code-*.v8\`), written after the first run of each build so that later starts skip compiling. Safe to delete.`,
     '* `examples/*.yaml`',
     `  Simulated clusters for \`--connect sim:\`*FILE*, shipped with ${BIN}${examples.length ? `: ${examples.map((e) => `\`${e}\``).join(', ')}` : ''}. Each file describes its fields.`,
     '',

@@ -8,7 +8,7 @@ export default class ViolinHelp extends Help {
     try {
       await super.showHelp(argv)
     } catch (error) {
-      const unknown = /^Command (\S+) not found\.$/.exec((error as Error).message)
+      const unknown = /^Command (.+) not found\.$/s.exec((error as Error).message)
       if (!unknown) throw error
       commandNotFound(this.config, unknown[1]!, argv)
     }

@@ -241,6 +241,18 @@ describe('commands, help and conflicting flags', () => {
     assert.deepEqual(lines(flag.stderr), ['error: "host lst" is not a violin command', 'Try: violin host list'])
   })
 
+  it('help prints a command\'s help; a name with spaces or shell words is an unknown command; --json is a usage error in JSON', async () => {
+    const ok = await violinProcess(['help', 'host', 'add'], home.env)
+    assert.equal(ok.exitCode, 0, ok.stderr)
+    assert.match(ok.stdout, /^USAGE\n {2}\$ violin host add /m)
+    const hostile = await violinProcess(['help', 'x; rm -rf /tmp/nothing'], home.env)
+    assert.equal(hostile.exitCode, 2)
+    assert.deepEqual(lines(hostile.stderr), ['error: "x; rm -rf /tmp/nothing" is not a violin command', 'Try: violin --help'])
+    const json = await violinProcess(['help', 'list', '--json'], home.env)
+    assert.equal(json.exitCode, 2)
+    assert.deepEqual(json.json, {error: {type: 'UsageError', message: 'violin help prints text, not JSON', hint: 'drop --json', exit_code: 2}})
+  })
+
   it('-h is --help', async () => {
     const r = await violinArgv(['list', '-h'], home.env)
     assert.equal(r.exitCode, 0, r.stderr)

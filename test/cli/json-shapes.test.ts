@@ -30,6 +30,7 @@ const NOT_RUN_HERE: Record<string, string> = {
   'switch fdb': 'the test bed',
   'usage --traffic': "the udp data plane's switches",
   'schema': 'a JSON Schema, not a violin record (test/schema/json-schema.test.ts)',
+  'help': 'text only: under --json a usage error (test/cli/errors.test.ts)',
 }
 
 /**

@@ -385,7 +385,7 @@ export class NetnsLab {
    * answers hello on DIR/agent.sock (a path-bound Unix socket: reachable from any namespace).
    */
   async agent(ns: string, address: string, options: {hello?: number; dataPort?: number; controlPort?: number} = {}): Promise<NsAgent> {
-    if (!existsSync(join(ROOT, 'dist/commands/agent/index.js'))) throw new Error('the agent runs from the built CLI: run `npm run build` first')
+    if (!existsSync(join(ROOT, 'dist/violin.cjs'))) throw new Error('the agent runs from the built CLI: run `npm run build` first')
     const dir = mkdtempSync(join(tmpdir(), 'violin-agent-'))
     this.dirs.push(dir)
     const flags = {'--hello': options.hello, '--data-port': options.dataPort, '--control-port': options.controlPort}
