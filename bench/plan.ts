@@ -14,7 +14,7 @@
 import {PerformanceObserver, performance} from 'node:perf_hooks'
 
 import {POLICIES} from '../src/policy/policies.js'
-import {type ClusterView, DEFAULT_POLICY_OPTIONS, type HostView, type VmView} from '../src/policy/view.js'
+import {type ClusterView, DEFAULT_POLICY_OPTIONS, type HostView, type VmView} from '../src/policy/cluster-view.js'
 
 const RUNS = Number(process.env.RUNS ?? 3)
 

@@ -19,7 +19,7 @@ import {fileURLToPath} from 'node:url'
 import {type Calibration, calibrate} from '../src/predict/calibration.js'
 import type {Measurement} from '../src/predict/measurement.js'
 import {DEFAULTS, predictMigration} from '../src/predict/predict.js'
-import {predictVacate} from '../src/predict/vacate.js'
+import {predictVacate} from '../src/predict/vacate-time.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const CSV = process.env.CSV ?? join(ROOT, 'bench', 'out', 'migrate.csv')

@@ -1,6 +1,6 @@
 import {ViolinCommand, withoutConnect} from './base-command.js'
 import {ExitCode} from './errors.js'
-import {envVmJson, renderPlan} from './render/environment.js'
+import {envVmJson, renderPlan} from './render/environment-table.js'
 import {type CreatedEnvironment, createEnvironment, type EnvironmentRequest, planEnvironment, type VmOutcome} from './services/environments.js'
 import type {Session} from './services/session.js'
 

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 
 import {DEFAULT_AGENT_DIR} from './agent/paths.js'
-import {DATAPLANE_CHOICES, type DataplaneChoice, DEFAULT_DATAPLANE} from './inventory/environment.js'
+import {DATAPLANE_CHOICES, type DataplaneChoice, DEFAULT_DATAPLANE} from './inventory/environment-record.js'
 import {PLACEMENTS} from './policy/placement.js'
 import {FORMATS, type Format} from './render/table.js'
 

@@ -1,5 +1,5 @@
 import type {History} from '../monitor/history.js'
-import {type Action, ENVIRONMENT_MOVES_AT_ONCE} from '../policy/view.js'
+import {type Action, ENVIRONMENT_MOVES_AT_ONCE} from '../policy/cluster-view.js'
 import {moveEnvironment} from '../services/env-migrate.js'
 import {planMigration, runMigration} from '../services/migration.js'
 import type {Session} from '../services/session.js'

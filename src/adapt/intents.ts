@@ -1,7 +1,7 @@
 import {randomUUID} from 'node:crypto'
 
 import type {History} from '../monitor/history.js'
-import type {Action} from '../policy/view.js'
+import type {Action} from '../policy/cluster-view.js'
 import type {Session} from '../services/session.js'
 import {DOCS, type Store} from '../store/store.js'
 

@@ -1,16 +1,16 @@
 import {type History, sampleFromReport} from '../monitor/history.js'
 import {pollUsage, type Samples} from '../monitor/poll.js'
-import {type PairCount, pairRates, sumPairs} from '../monitor/traffic.js'
+import {type PairCount, pairRates, sumPairs} from '../monitor/traffic-matrix.js'
 import {POLICIES} from '../policy/policies.js'
 import {withPredictions} from '../predict/plan.js'
-import {loadCalibration} from '../predict/store.js'
-import type {Plan, PolicyOptions, TrafficView} from '../policy/view.js'
+import {loadCalibration} from '../predict/calibration-store.js'
+import type {Plan, PolicyOptions, TrafficView} from '../policy/cluster-view.js'
 import type {Session} from '../services/session.js'
 import type {World} from '../sim/world.js'
 import {switchTraffic, trafficHosts} from '../services/switch.js'
 import {type ActionOutcome, executePlan, type Journal} from './execute.js'
 import {type Recovered, recoverIntents} from './intents.js'
-import {clusterView, type EnvironmentRoles} from './view.js'
+import {clusterView, type EnvironmentRoles} from './build-cluster-view.js'
 
 export interface PassOptions {
   policy: string

@@ -1,6 +1,6 @@
 import {join} from 'node:path'
 
-import {VM_FILES_DIR} from '../inventory/environment.js'
+import {VM_FILES_DIR} from '../inventory/environment-record.js'
 
 /** Where the agent keeps its socket, PID file, log and state, unless told otherwise (--dir). */
 export const DEFAULT_AGENT_DIR = `${VM_FILES_DIR}/agent`

@@ -16,7 +16,7 @@ const round = (x: number | undefined, digits = 1) => (x === undefined ? undefine
 export default class Calibrate extends ViolinCommand {
   static override baseFlags = withoutConnect()
   static override summary = 'Fit the migration-time models to measured migrations.'
-  static override description = `Every \`violin migrate\` (and every move of \`env migrate\`, \`vacate\`, \`adapt\`) records what the hypervisor measured in the state dir (migrations.jsonl). Simulated runs (sim: targets and sim hosts) record theirs apart, in the state dir's sim/, and are fitted only with --simulated. calibrate fits, per mode (live, stop-and-copy), the hypervisor's job time and the whole migration's time against the data that travelled, from the migrations that ran alone: one measurement scales the default shape; with more, the shape (proportional, linear, quadratic) with the least leave-one-out error wins (seed 004 section 3.2). A term per MiB of guest memory is fitted when guests of several sizes were measured (else 0.3 ms/MiB, measured on the test bed). Migrations that ran together give how many run at full speed at once; the lead, gap and tail times violin commands record (migrations.jsonl, commands.jsonl) give what a command spends before, between and after its moves. The fit is stored (state dir, calibration.json) and used by \`violin predict\` and by the plans of \`violin adapt\`.
+  static override description = `Every \`violin migrate\` (and every move of \`env migrate\`, \`vacate\`, \`adapt\`) records what the hypervisor measured in the state dir (migrations.jsonl). Simulated runs (sim: targets and sim hosts) record theirs apart, in the state dir's sim/, and are fitted only with --simulated. calibrate fits, per mode (live, stop-and-copy), the hypervisor's job time and the whole migration's time against the data that travelled, from the migrations that ran alone: one measurement scales the default shape; with more, the shape (proportional, linear, quadratic) with the least leave-one-out error wins (VTDC 2007 section 3.2). A term per MiB of guest memory is fitted when guests of several sizes were measured (else 0.3 ms/MiB, measured on the test bed). Migrations that ran together give how many run at full speed at once; the lead, gap and tail times violin commands record (migrations.jsonl, commands.jsonl) give what a command spends before, between and after its moves. The fit is stored (state dir, calibration.json) and used by \`violin predict\` and by the plans of \`violin adapt\`.
 
 --csv FILE imports a site's own measurements: a header row naming its columns in any order (mode, memory_mib, sent_mib, dirty_rate_mibs, bandwidth_mibs, concurrent, total_ms, downtime_ms, wall_ms, lead_ms, gap_ms), empty cells where unknown. A bad row is reported with its line and skipped. --export writes the recorded migrations in the same CSV. --show prints the stored fit, its residual spread and what it came from; --plot FILE.svg draws each fit against its points.`
   static override examples = [
@@ -42,7 +42,7 @@ export default class Calibrate extends ViolinCommand {
   async run(): Promise<Calibration | {exported: number; file: string}> {
     const {flags} = await this.parse(Calibrate)
     this.quiet = flags.quiet
-    const store = await import('../predict/store.js')
+    const store = await import('../predict/calibration-store.js')
     const {readMigrations, migrationsWhere} = await import('../monitor/migration-history.js')
     const {openStore} = await import('../store/open.js')
     const real = await openStore()
@@ -110,7 +110,7 @@ export default class Calibrate extends ViolinCommand {
 
   private async plot(c: Calibration, file: string | undefined): Promise<void> {
     if (!file) return
-    const {plotCalibrationSvg} = await import('../predict/plot.js')
+    const {plotCalibrationSvg} = await import('../predict/fit-plot.js')
     await writeOutputFile('--plot', file, plotCalibrationSvg(c))
     this.note(`Wrote ${file}`)
   }

@@ -24,7 +24,7 @@ export default class Simulate extends ViolinCommand {
   static override summary = 'Run the adaptation policies against a simulated scenario: run times, migrations, a timeline.'
   static override description = `Reads a scenario (hosts, and environments whose VMs go through phases of CPU, memory and traffic; see examples/scenarios/; violin schema scenario prints its JSON Schema) and runs it in simulated time: fair-share CPU per host, memory that slows a swapping VM or crashes one with no swap, NIC saturation, migrations that take memory/bandwidth seconds and slow the VM meanwhile. Every interval the policy (the same code \`violin adapt\` runs) sees the cluster as the real loop would and its plan is carried out.
 
-Reports per policy the run time of each environment, the average time (mean over the environments that completed) and the overall time (first start to last completion), as seed 002 (ICAC 2006) defines them, the migrations and the environments that failed. With one policy it also prints the timeline. --compare runs several policies on the same scenario. --plot writes a bar chart of the run times as SVG.`
+Reports per policy the run time of each environment, the average time (mean over the environments that completed) and the overall time (first start to last completion), as ICAC 2006 defines them, the migrations and the environments that failed. With one policy it also prints the timeline. --compare runs several policies on the same scenario. --plot writes a bar chart of the run times as SVG.`
   static override examples = [
     '<%= config.bin %> simulate examples/scenarios/icac-1.yaml --compare none,violin,idc,sandpiper',
     '<%= config.bin %> simulate examples/scenarios/icac-3-memory.yaml --policy violin',
@@ -60,7 +60,7 @@ Reports per policy the run time of each environment, the average time (mean over
       )),
     }
     if (flags.plot) {
-      const {plotSvg} = await import('../sim/plot.js')
+      const {plotSvg} = await import('../sim/run-times-plot.js')
       await writeOutputFile('--plot', flags.plot, plotSvg(results))
     }
     const base = results.find((r) => r.policy === 'none')

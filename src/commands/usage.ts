@@ -128,7 +128,7 @@ export default class Usage extends ViolinCommand {
   private async traffic(session: Session, envs: string[] | undefined, interval: number, format: Format): Promise<TrafficReportJson> {
     const progress = await this.progress('Reading the switches\' traffic matrices...')
     // Loaded here: the traffic matrix pulls in the switch and agent services, which plain usage never needs.
-    const {pollTraffic} = await import('../services/traffic.js')
+    const {pollTraffic} = await import('../services/traffic-poll.js')
     const report = await pollTraffic(session, envs, interval * 1000).finally(() => progress.stop())
     for (const f of report.failures) this.warnHost(f.host, f.error)
     const rows = report.environments.flatMap((e) => e.pairs.map((p) => ({env: e.env, ...p})))

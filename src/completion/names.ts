@@ -1,6 +1,6 @@
 import {resolve} from 'node:path'
 
-import {validateDoc} from '../inventory/store.js'
+import {validateDoc} from '../inventory/inventory.js'
 import {readVmNames} from './vm-names.js'
 import {storeLocation} from '../store/open.js'
 import {DOCS, type Store} from '../store/store.js'

@@ -1,7 +1,7 @@
 import {createHmac, timingSafeEqual} from 'node:crypto'
 
 /**
- * The switches' control plane (seed 000, section 2.1.2): a new switch contacts any known
+ * The switches' control plane (JISA 2011, section 2.1.2): a new switch contacts any known
  * member, gets the member list back, and announces itself to each; members say hello
  * periodically (with their member lists, so concurrent joins converge) and one not heard
  * from for a while is dropped, so floods stop going to it.

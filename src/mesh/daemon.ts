@@ -4,7 +4,7 @@ import {createSocket, type Socket} from 'node:dgram'
 import {rarpAnnouncement} from './announce.js'
 import {type ControlActions, decodeControl, encodeControl, type Member, memberKey, Membership, peekVni} from './control.js'
 import {parseMac} from './mac.js'
-import {EnvironmentSwitch, newCounters, type PeerPort, type VmPort} from './switch.js'
+import {EnvironmentSwitch, newCounters, type PeerPort, type VmPort} from './environment-switch.js'
 import {decodeVxlan} from './vxlan.js'
 
 export interface Endpoint {

@@ -8,7 +8,7 @@ export interface SwitchPort {
 }
 
 /**
- * Where one frame goes (seed 000, section 2.1.2). The switches of an environment are fully
+ * Where one frame goes (JISA 2011, section 2.1.2). The switches of an environment are fully
  * connected, so a frame crosses at most two of them:
  * - the source MAC is learned on the ingress port;
  * - a known destination gets the frame on its port only, never back where it came from;

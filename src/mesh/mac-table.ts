@@ -10,7 +10,7 @@ export interface MacEntry<P> {
 }
 
 /**
- * A switch's MAC table (seed 000, section 2.1.2): MAC -> the port that is the next hop
+ * A switch's MAC table (JISA 2011, section 2.1.2): MAC -> the port that is the next hop
  * toward it, learned from the source MAC of every frame, whatever its type (QEMU
  * announces a migrated guest with RARP, not ARP). Entries age out; when the table is full
  * the entry seen longest ago goes (to the second). Lookups and learning are O(1).

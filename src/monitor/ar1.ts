@@ -1,6 +1,6 @@
 /**
- * The two smoothers the policies read: seed 000's weighted average of a VM's CPU
- * (section 2.2.2) and seed 003's AR(1) prediction of a host's next sample (section 3.4.2,
+ * The two smoothers the policies read: JISA 2011's weighted average of a VM's CPU
+ * (section 2.2.2) and Liang 2009's AR(1) prediction of a host's next sample (section 3.4.2,
  * "Hotspot Detector", equation 4). Pure: no I/O.
  */
 

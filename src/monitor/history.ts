@@ -1,8 +1,8 @@
 /**
- * The usage history that separate passes build on (DESIGN "Monitoring and history"):
- * per VM the weighted-average CPU demand (seed 000 section 2.2.2) and when violin last
+ * The usage history that separate passes build on (docs/ARCHITECTURE.md, "Monitoring and history"):
+ * per VM the weighted-average CPU demand (JISA 2011 section 2.2.2) and when violin last
  * moved it; per host the last k samples of CPU, swap writes and NIC for the AR(1)
- * prediction (seed 003 section 3.4.2), the run of hot samples, and whether it is part of
+ * prediction (Liang 2009 section 3.4.2), the run of hot samples, and whether it is part of
  * a running migration (not judged: "the loads are not stable during that period").
  * Kept in the store (history.json in the state dir, or etcd), written whole by the pass
  * holder, never written over when it cannot be read.
@@ -15,7 +15,7 @@ import {sourceOf} from '../schema/source.js'
 import {openStore} from '../store/open.js'
 import {stateDir} from '../store/dirs.js'
 import {DOCS, type Store} from '../store/store.js'
-import type {HostView, VmView} from '../policy/view.js'
+import type {HostView, VmView} from '../policy/cluster-view.js'
 import {ar1Predict, ewma} from './ar1.js'
 import type {UsageReport} from './poll.js'
 
@@ -94,7 +94,7 @@ export function sampleFromReport(report: UsageReport): UsageSample {
         ...(h.nicPercent === undefined ? {} : {nic: frac(h.nicPercent)}),
       }
     }),
-    // What a VM asked for, when the hypervisor tells how long it waited for a core (seed 002: demand, not what a busy host let it have).
+    // What a VM asked for, when the hypervisor tells how long it waited for a core (ICAC 2006: demand, not what a busy host let it have).
     vms: report.vms.map((v) => ({name: v.name, cpu: frac(v.cpuDemandPercent ?? v.cpuPercent)})),
   }
 }

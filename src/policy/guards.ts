@@ -4,7 +4,7 @@
  * happen; hosts in maintenance or in a migration never chosen; the head node never leaves
  * its site; a per-VM cooldown; a cap on migrations per pass.
  */
-import type {ClusterView, HostView, PolicyOptions, VmView} from './view.js'
+import type {ClusterView, HostView, PolicyOptions, VmView} from './cluster-view.js'
 
 interface HostBook {
   host: HostView

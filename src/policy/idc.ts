@@ -1,5 +1,5 @@
 /**
- * The IDC-aware migration policy (seed 003, chapter 3): relieve hotspots while keeping
+ * The IDC-aware migration policy (Liang 2009, chapter 3): relieve hotspots while keeping
  * VMs that talk to each other on one host, where their traffic is inter-domain
  * communication (IDC) through memory instead of through the NIC.
  *
@@ -34,7 +34,7 @@
  * balloons of the next pass), while each move lowers an overloaded resource by at least
  * `minImprovement`, within the cap on migrations per pass.
  */
-import type {ClusterView, HostView, Plan, Policy, PolicyOptions, VmView} from './view.js'
+import type {ClusterView, HostView, Plan, Policy, PolicyOptions, VmView} from './cluster-view.js'
 import {
   type Hotspot,
   type Landing,
@@ -182,7 +182,7 @@ export const idc: Policy = (view: ClusterView, options: PolicyOptions): Plan => 
       const balloons = pass.growBalloons(spot)
       if (balloons.grown > 0) {
         const others = [...spot.hot].filter((r) => r !== 'memory')
-        if (others.length > 0) pass.notes.push(`${spot.host.name} is also a ${kinds(others)} hotspot; memory comes first (seed 003 section 3.3), so its migrations wait for a later pass`)
+        if (others.length > 0) pass.notes.push(`${spot.host.name} is also a ${kinds(others)} hotspot; memory comes first (Liang 2009 section 3.3), so its migrations wait for a later pass`)
         continue
       }
       memoryBlocked = balloons.blocked

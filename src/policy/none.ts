@@ -1,4 +1,4 @@
-import type {ClusterView, Plan, Policy, PolicyOptions} from './view.js'
+import type {ClusterView, Plan, Policy, PolicyOptions} from './cluster-view.js'
 
 const pct = (x: number) => `${Math.round(x * 100)}%`
 

@@ -1,4 +1,4 @@
-import type {Role} from '../inventory/environment.js'
+import type {Role} from '../inventory/environment-record.js'
 
 /** What a host has left for new VMs. */
 export interface HostRoom {

@@ -1,6 +1,6 @@
 /**
  * Sandpiper (Wood et al., "Black-box and Gray-box Strategies for Virtual Machine
- * Migration", NSDI 2007), as seed 003 describes and runs it as the baseline of its
+ * Migration", NSDI 2007), as Liang 2009 describes and runs it as the baseline of its
  * evaluation (section 4.2, eq. 5 and 6; sections 4.1 and 4.2.2):
  *
  * 1. Hotspots: a host whose CPU, memory pressure (swap writes/s) or NIC is over its
@@ -16,7 +16,7 @@
  * 3. Victim: the VM with the largest volume/size (VSR, eq. 6), where
  *        volume = 1/((1-cpu)(1-mem)(1-net))   (eq. 5)
  *    cpu = its demand in cores over the host's cores, mem = its allocation over the host's
- *    memory, net = all its traffic over the host's NIC capacity, IDC included (seed 003
+ *    memory, net = all its traffic over the host's NIC capacity, IDC included (Liang 2009
  *    section 3.3: "they calculate network traffic including IDC"; `netBytesPerSecond`, or
  *    the sum of its rows of the traffic matrix), each capped below 1; size = its memory.
  *    A VM whose move would lower none of the overloaded resources by `minImprovement` is
@@ -28,7 +28,7 @@
  * leaves it (one move for memory, whose effect only the next samples show), within the
  * cap on migrations per pass.
  */
-import type {ClusterView, Plan, Policy, PolicyOptions, VmView} from './view.js'
+import type {ClusterView, Plan, Policy, PolicyOptions, VmView} from './cluster-view.js'
 import {type Hotspot, type Landing, Pass, findHotspots, frac, hotspotSays, nicCapacity, some, sandpiperVolume} from './volume.js'
 
 interface Candidate {

@@ -1,5 +1,5 @@
 /**
- * The VIOLIN adaptation policy (seed 000 section 2.2.2; seeds 001/002 section 2.2):
+ * The VIOLIN adaptation policy (JISA 2011 section 2.2.2; ICAC 2006 section 2.2):
  * 1. fine grain first: keep each VM's use of its CPU share and of its memory inside the
  *    configured range [low, high] by changing its share and its balloon, where the host
  *    has room ("desired resource level", 002 section 2.2);
@@ -11,7 +11,7 @@
  *    node stays home).
  */
 import {Ledger} from './guards.js'
-import type {Action, ClusterView, HostView, Plan, Policy, PolicyOptions, VmView} from './view.js'
+import type {Action, ClusterView, HostView, Plan, Policy, PolicyOptions, VmView} from './cluster-view.js'
 
 const DEFAULT_SHARES = 1024
 const MAX_SHARES = 8192
@@ -51,7 +51,7 @@ function fineGrain(view: ClusterView, ledger: Ledger, options: PolicyOptions, ac
   }
 }
 
-/** Host score (seed 000): high-demand VMs per core. */
+/** Host score (JISA 2011): high-demand VMs per core. */
 function score(ledger: Ledger, host: HostView, options: PolicyOptions): number {
   return ledger.countOver(host.name, options.high) / Math.max(1, host.cores)
 }

@@ -1,5 +1,5 @@
 /**
- * What the two hotspot policies of seed 003 share (the IDC-aware policy of the thesis and
+ * What the two hotspot policies of Liang 2009 share (the IDC-aware policy of the thesis and
  * its Sandpiper baseline): reading a host against the thresholds, growing balloons before
  * migrating, the volume functions, the network benefit, and a pass that keeps the cluster
  * as the plan leaves it (the Ledger for capacity and guards, plus the CPU and NIC changes
@@ -17,9 +17,9 @@
  * re-sorted only for the hosts a planned move touches.
  */
 import {Ledger} from './guards.js'
-import type {Action, ClusterView, HostView, PolicyOptions, TrafficView, VmView} from './view.js'
+import type {Action, ClusterView, HostView, PolicyOptions, TrafficView, VmView} from './cluster-view.js'
 
-/** A host whose NIC capacity is unknown is taken to have a gigabit NIC, as every node of seed 003 section 4.1 has. */
+/** A host whose NIC capacity is unknown is taken to have a gigabit NIC, as every node of Liang 2009 section 4.1 has. */
 export const GIGABIT_BYTES_PER_SECOND = 125_000_000
 /** Utilisations are capped below 1 so that 1/(1-u) stays finite (Sandpiper's volume, eq. 5). */
 export const MAX_UTILISATION = 0.99
@@ -42,7 +42,7 @@ const capped = (u: number) => Math.min(MAX_UTILISATION, Math.max(0, Number.isFin
 
 export const nicCapacity = (host: HostView): number => (host.nicBytesPerSecond !== undefined && host.nicBytesPerSecond > 0 ? host.nicBytesPerSecond : GIGABIT_BYTES_PER_SECOND)
 
-/** Sandpiper's volume (seed 003 eq. 5): 1/((1-cpu)(1-mem)(1-net)), each utilisation capped below 1. */
+/** Sandpiper's volume (Liang 2009 eq. 5): 1/((1-cpu)(1-mem)(1-net)), each utilisation capped below 1. */
 export function sandpiperVolume(cpu: number, mem: number, net: number): number {
   return 1 / ((1 - capped(cpu)) * (1 - capped(mem)) * (1 - capped(net)))
 }
@@ -82,7 +82,7 @@ export class Traffic {
 }
 
 /**
- * The terms of the network benefit of moving one VM from its host s to a host d (seed 003
+ * The terms of the network benefit of moving one VM from its host s to a host d (Liang 2009
  * section 3.3, "Network Benefit", Table 3.1 and Figures 3.3/3.4), all in bytes per second:
  * - `is`  (Is): IDC on the source, the VM's traffic with VMs on s. It never crossed s's NIC.
  * - `nsd` (Nsd): its traffic with VMs on d. It crosses s's NIC now and becomes IDC on d (Id).
@@ -169,7 +169,7 @@ export interface Hotspot {
 export const hotspotSays = (spot: Hotspot) => `${spot.host.name} is a ${kinds(spot.hot)} hotspot (${spot.over.map(describe).join('; ')})`
 
 /**
- * The hotspots of a pass (seed 003 section 3.4.2, "Hotspot Detector"): a host is hot only
+ * The hotspots of a pass (Liang 2009 section 3.4.2, "Hotspot Detector"): a host is hot only
  * when a reading is over its threshold now AND as AR(1) predicts it (eq. 4), so a sudden
  * peak alone moves nothing; and, the shared guard, only once it has been hot for
  * `holdSamples` samples in a row. Hosts in a running migration are not judged, their load
@@ -376,7 +376,7 @@ export class Pass {
   }
 
   /**
-   * Memory first (seed 003 section 3.3, the three rules of dynamic provisioning; section
+   * Memory first (Liang 2009 section 3.3, the three rules of dynamic provisioning; section
    * 3.4.2, "Migration Manager"): the VMs under memory pressure on a memory hotspot each grow
    * their balloon by one fixed step (`memoryStepMiB`), never past their maximum, and only
    * while the host has free memory for the step. One step per VM per pass, as the thesis

@@ -1,14 +1,14 @@
 /**
  * A calibration: per migration mode, fits of the hypervisor's job time and of the whole
  * command's time against the data that travelled, from measured migrations (issue 6;
- * seed 004 section 3.2: one measured migration predicts others). Pure.
+ * VTDC 2007 section 3.2: one measured migration predicts others). Pure.
  */
 import {chooseFit, evaluate, type Fit, fitShape, leastSquares, type Point} from './fit.js'
 import type {Measurement, MigrationMode} from './measurement.js'
 
 /**
  * Job time per MiB of guest memory, besides the data sent: the hypervisor walks every page
- * (seed 004 saw the same in suspend and resume). Measured on the test bed: idle guests of
+ * (VTDC 2007 saw the same in suspend and resume). Measured on the test bed: idle guests of
  * 128 MiB to 1 GiB sent 63-80 MiB each, and their job took 0.29 ms longer per MiB of
  * memory (bench/predict-accuracy; test/bed/README.md for the bed).
  */
@@ -146,7 +146,7 @@ function memoryTerm(rows: Measurement[], bandwidthMiBs: number | undefined): {ms
 /**
  * Measurements of one size (the reps of one guest) cannot tell a fixed cost from a copy
  * cost. When the hypervisor reported the copy's bandwidth, its slope is known and the rest
- * is the fixed cost: one measured migration is enough (seed 004's claim). Else the time
+ * is the fixed cost: one measured migration is enough (VTDC 2007's claim). Else the time
  * scales with the size (proportional); sizes that differ choose their own shape.
  */
 function fitTimes(points: Point[], bandwidthMiBs: number | undefined): Fit {

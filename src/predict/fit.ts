@@ -1,5 +1,5 @@
 /**
- * Least-squares fits of a migration time against a size (seed 004 section 3.2: linear when
+ * Least-squares fits of a migration time against a size (VTDC 2007 section 3.2: linear when
  * the copy goes memory to memory, polynomial when a disk throttles it). One measurement
  * scales the default shape; with more, the shape is chosen by leave-one-out error. Pure.
  */

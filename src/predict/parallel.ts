@@ -1,5 +1,5 @@
 /**
- * Several migrations at once (seed 004 section 3.4): the fixed phases (connection set-up,
+ * Several migrations at once (VTDC 2007 section 3.4): the fixed phases (connection set-up,
  * destination start, confirmation) overlap, while the copy phases share the bandwidth (and
  * the CPUs of the hosts doing the copying), so the total shrinks and each VM's own
  * migration grows. A migration is a list of phases, each using a resource that `capacity`

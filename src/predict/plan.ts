@@ -3,7 +3,7 @@
  * predicted duration of each move"): a single move alone, an environment's moves as the
  * executor runs them (4 at once, sharing the link and the CPUs). Pure.
  */
-import {type Action, ENVIRONMENT_MOVES_AT_ONCE, type VmView} from '../policy/view.js'
+import {type Action, ENVIRONMENT_MOVES_AT_ONCE, type VmView} from '../policy/cluster-view.js'
 import type {Calibration} from './calibration.js'
 import {limited, type MigrationCost} from './parallel.js'
 import {migrationCost} from './predict.js'

@@ -1,5 +1,5 @@
 /**
- * Live pre-copy migration (QEMU's, beyond seed 004's stop-and-copy): the first round sends
+ * Live pre-copy migration (QEMU's, beyond VTDC 2007's stop-and-copy): the first round sends
  * the state that is actually there (non-zero pages: an idle 1 GiB guest sends ~70 MiB here,
  * measured on the test bed, test/bed/README.md), each later round what the guest dirtied during the one
  * before, until a round is short enough to send with the guest paused (the downtime limit)

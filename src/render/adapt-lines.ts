@@ -1,4 +1,4 @@
-import type {Action} from '../policy/view.js'
+import type {Action} from '../policy/cluster-view.js'
 
 /**
  * The adaptation loop's printed lines, for a sysadmin reading them (or a cron mail): one

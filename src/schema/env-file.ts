@@ -1,7 +1,7 @@
 /** The `env define` file, as a schema: its JSON Schema is `violin schema env-file`. */
 import * as v from 'valibot'
 
-import {DATAPLANE_CHOICES, ROLES} from '../inventory/environment.js'
+import {DATAPLANE_CHOICES, ROLES} from '../inventory/environment-record.js'
 import {PLACEMENTS} from '../policy/placement.js'
 import {absolutePath, expecting, flag, list, mapping, number, oneOf, positiveWhole, size, text} from './fields.js'
 

@@ -1,7 +1,7 @@
 /** The inventory (inventory.json in the config dir, or the store's): written by violin, checked on every read. */
 import * as v from 'valibot'
 
-import {DATAPLANES, FIRST_VM_PORT, LAST_VM_PORT, ROLES} from '../inventory/environment.js'
+import {DATAPLANES, FIRST_VM_PORT, LAST_VM_PORT, ROLES} from '../inventory/environment-record.js'
 import {DOMAIN_TYPES, DRIVERS, HOST_NAME, NIC_NAME} from '../inventory/host.js'
 import {absolutePath, byName, flag, list, matching, number, oneOf, record, text} from './fields.js'
 

@@ -1,8 +1,8 @@
 /** A simulation scenario (`violin simulate FILE`, examples/scenarios/): `violin schema scenario`. */
 import * as v from 'valibot'
 
-import {ROLES} from '../inventory/environment.js'
-import {DEFAULT_POLICY_OPTIONS} from '../policy/view.js'
+import {ROLES} from '../inventory/environment-record.js'
+import {DEFAULT_POLICY_OPTIONS} from '../policy/cluster-view.js'
 import {byName, expecting, flag, list, mapping, number, oneOf, positiveWhole, size, text} from './fields.js'
 
 const MIB = 1024 * 1024

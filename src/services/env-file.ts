@@ -1,4 +1,4 @@
-import {type Dataplane, DEFAULT_DATAPLANE, imagePath} from '../inventory/environment.js'
+import {type Dataplane, DEFAULT_DATAPLANE, imagePath} from '../inventory/environment-record.js'
 import {check, fileError} from '../schema/check.js'
 import {envFileSchema} from '../schema/env-file.js'
 import {parseYaml} from '../schema/yaml.js'

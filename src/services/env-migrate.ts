@@ -2,7 +2,7 @@ import pLimit from 'p-limit'
 
 import {NotFoundError, UsageError, ViolinError} from '../errors.js'
 import type {MigrationResult} from '../hypervisor/driver.js'
-import type {EnvironmentRecord} from '../inventory/environment.js'
+import type {EnvironmentRecord} from '../inventory/environment-record.js'
 import {type HostRoom, place, PlacementError} from '../policy/placement.js'
 import {fanout} from './fanout.js'
 import {type MigrationPlan, planMigration, runMigration} from './migration.js'

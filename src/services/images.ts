@@ -4,7 +4,7 @@ import {stat} from 'node:fs/promises'
 import {basename} from 'node:path'
 
 import {UsageError, ViolinError} from '../errors.js'
-import {IMAGES_DIR} from '../inventory/environment.js'
+import {IMAGES_DIR} from '../inventory/environment-record.js'
 import {HOST_NAME} from '../inventory/host.js'
 import {fileSize, makeDirs, removeFiles, renameFile, sha256} from '../transport/files.js'
 import {fanout, type HostOutcome} from './fanout.js'

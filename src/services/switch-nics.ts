@@ -1,5 +1,5 @@
 import {UsageError} from '../errors.js'
-import {type Dataplane, DEFAULT_DATAPLANE, type EnvironmentNetwork, type EnvironmentRecord} from '../inventory/environment.js'
+import {type Dataplane, DEFAULT_DATAPLANE, type EnvironmentNetwork, type EnvironmentRecord} from '../inventory/environment-record.js'
 import {environmentStatus, type VmOutcome} from './environments.js'
 import {fanout, type HostOutcome} from './fanout.js'
 import type {Session} from './session.js'

@@ -2,7 +2,7 @@ import {readFile} from 'node:fs/promises'
 
 import {ExitCode, NotFoundError, UsageError, ViolinError} from '../errors.js'
 import type {Driver, VmState} from '../hypervisor/driver.js'
-import {consoleLogPath, privateDiskPath} from '../inventory/environment.js'
+import {consoleLogPath, privateDiskPath} from '../inventory/environment-record.js'
 import {removeFiles} from '../transport/files.js'
 import {fanout} from './fanout.js'
 import type {Selection, Session} from './session.js'

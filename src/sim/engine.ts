@@ -1,22 +1,22 @@
 /**
- * The discrete-time simulator behind `violin simulate` (DESIGN "Simulation"). Pure: a
+ * The discrete-time simulator behind `violin simulate` (docs/ARCHITECTURE.md, "Simulation"). Pure: a
  * scenario and a policy name in, run times and a timeline out; nothing touches a host.
  *
  * The world (src/sim/world.ts) is stepped `step_s` at a time. Every `interval_s` the
  * interval's averages, from the world's counters as a poll takes them from a host's, are
- * folded into a History and a ClusterView is built as src/adapt/view.ts builds it for the
+ * folded into a History and a ClusterView is built as src/adapt/build-cluster-view.ts builds it for the
  * real loop; the policy (the very function `violin adapt` runs, from POLICIES) plans and
  * the plan is carried out as the loop's executor carries it out: one move after another
  * (an environment's 4 at once), the loop waiting, then a fresh reading over a whole
  * interval. `violin adapt --connect sim:SCENARIO` gives the same run times (tested).
  *
  * A VM reports as its CPU what it asks for (used + waiting for a core, what a guest sees as
- * steal), so a policy sees demand on a contended host, as seed 002's "nearly 100% of its
+ * steal), so a policy sees demand on a contended host, as ICAC 2006's "nearly 100% of its
  * allotted CPU" does.
  */
 import {History} from '../monitor/history.js'
 import {POLICIES} from '../policy/policies.js'
-import {type Action, type ClusterView, ENVIRONMENT_MOVES_AT_ONCE, type HostView, type Policy, type PolicyOptions, type VmView} from '../policy/view.js'
+import {type Action, type ClusterView, ENVIRONMENT_MOVES_AT_ONCE, type HostView, type Policy, type PolicyOptions, type VmView} from '../policy/cluster-view.js'
 import type {Scenario} from './scenario.js'
 import {type TimelineEvent, World, fmt, round} from './world.js'
 
@@ -33,9 +33,9 @@ export interface EnvironmentResult {
 export interface SimulationResult {
   scenario: string
   policy: string
-  /** Mean run time of the environments that completed (seed 002 section 4.2: "average execution time for all VIOLINs"). */
+  /** Mean run time of the environments that completed (ICAC 2006 section 4.2: "average execution time for all VIOLINs"). */
   average_time_s: number | null
-  /** First start to last completion (seed 002: "the duration between the execution of the first VIOLIN and the completion of the last"). */
+  /** First start to last completion (ICAC 2006: "the duration between the execution of the first VIOLIN and the completion of the last"). */
   overall_time_s: number | null
   /** VM migrations carried out (an environment move counts each of its VMs). */
   migrations: number
@@ -137,7 +137,7 @@ class Engine {
     return plan.actions.length > 0
   }
 
-  /** The cluster as src/adapt/view.ts builds it for the real loop: this reading, the history, the environments. */
+  /** The cluster as src/adapt/build-cluster-view.ts builds it for the real loop: this reading, the history, the environments. */
   private view(nowMs: number, hostCpu: Map<string, {cpu: number; swap: number; nic: number}>, vmCpu: Map<string, number>): ClusterView {
     const w = this.world
     const hosts: HostView[] = w.scenario.hosts.map((h) => {

@@ -1,5 +1,5 @@
 /**
- * Simulation scenarios (`violin simulate SCENARIO.yaml`, DESIGN "Simulation"): hosts, and
+ * Simulation scenarios (`violin simulate SCENARIO.yaml`, docs/ARCHITECTURE.md, "Simulation"): hosts, and
  * environments whose VMs go through phases of CPU, memory and traffic demand. The paper
  * scenarios in examples/scenarios/ are written in it.
  *
@@ -47,8 +47,8 @@
  */
 import {basename} from 'node:path'
 
-import type {Role} from '../inventory/environment.js'
-import {DEFAULT_POLICY_OPTIONS, type PolicyOptions} from '../policy/view.js'
+import type {Role} from '../inventory/environment-record.js'
+import {DEFAULT_POLICY_OPTIONS, type PolicyOptions} from '../policy/cluster-view.js'
 import {check, fileError} from '../schema/check.js'
 import {scenarioSchema} from '../schema/scenario.js'
 import type {PathKey} from '../schema/source.js'

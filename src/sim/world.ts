@@ -1,5 +1,5 @@
 /**
- * The simulated world of a scenario (DESIGN "Simulation"): hosts, and environments whose
+ * The simulated world of a scenario (docs/ARCHITECTURE.md, "Simulation"): hosts, and environments whose
  * VMs go through phases of demand. It only moves when stepped. `violin simulate` steps it
  * and runs a policy every interval (src/sim/engine.ts); the `sim` driver steps it as the
  * session's clock runs, so `violin adapt --connect sim:SCENARIO` runs the real loop on it.
@@ -28,7 +28,7 @@
  * What is measured is kept as counters that only grow, as a host's are: CPU seconds got and
  * wanted per VM, CPU seconds, swap pages written and NIC bytes per host.
  */
-import type {TrafficView} from '../policy/view.js'
+import type {TrafficView} from '../policy/cluster-view.js'
 import {predictPrecopy} from '../predict/precopy.js'
 import {OUTSIDE, type Scenario, type ScenarioEnvironment, type ScenarioHost, type ScenarioVm} from './scenario.js'
 

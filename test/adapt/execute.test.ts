@@ -5,7 +5,7 @@ import {join} from 'node:path'
 
 import {executePlan} from '../../src/adapt/execute.js'
 import {History} from '../../src/monitor/history.js'
-import type {Action} from '../../src/policy/view.js'
+import type {Action} from '../../src/policy/cluster-view.js'
 import {Session} from '../../src/services/session.js'
 import {EXAMPLE} from '../helpers/cli.js'
 

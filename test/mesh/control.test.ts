@@ -21,7 +21,7 @@ function run(nodes: Map<string, Membership>, first: ControlActions, nowMs: numbe
 
 const peersOf = (m: Membership) => m.peers().map((p) => p.address).sort()
 
-describe('switch control plane: membership (seed 000, 2.1.2)', () => {
+describe('switch control plane: membership (JISA 2011, 2.1.2)', () => {
   it('a switch joining through any one member ends up knowing every member, and every member knows it', () => {
     const nodes = new Map([1, 2, 3, 4].map((n) => [memberKey(member(n)), new Membership(100, member(n), OPTIONS)]))
     const at = (n: number) => nodes.get(memberKey(member(n)))!

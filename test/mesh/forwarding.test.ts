@@ -57,7 +57,7 @@ describe('MAC table', () => {
   })
 })
 
-describe('forwarding (seed 000, 2.1.2)', () => {
+describe('forwarding (JISA 2011, 2.1.2)', () => {
   const vm1 = port('local', 'vm1')
   const vm2 = port('local', 'vm2')
   const vm3 = port('local', 'vm3')

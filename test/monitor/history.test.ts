@@ -51,7 +51,7 @@ describe('EWMA of VM CPU demand', () => {
   })
 })
 
-describe('AR(1) prediction (seed 003 section 3.4.2, equation 4)', () => {
+describe('AR(1) prediction (Liang 2009 section 3.4.2, equation 4)', () => {
   it('recovers phi roughly from a series generated with phi = 0.7 (fixed seed)', () => {
     const series = ar1Series(2000, 0.5, 0.7, 0.05, 42)
     const {mean, phi, next} = ar1Predict(series)

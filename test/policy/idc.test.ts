@@ -4,10 +4,10 @@ import {idc} from '../../src/policy/idc.js'
 import {GIGABIT_BYTES_PER_SECOND, networkBenefit} from '../../src/policy/volume.js'
 import {MB, NOW, THESIS_OPTIONS, afterBalloons, balloons, cluster, host, moves, opts, reasonOf, talk, thesisIsolated, thesisMemory, thesisNetwork, thesisReunion, vm} from './views.js'
 
-/** Single-core hosts, as in seed 003's testbed, so a VM's demand is its share of the host. */
+/** Single-core hosts, as in Liang 2009's testbed, so a VM's demand is its share of the host. */
 const one = (name: string, extra = {}) => host(name, {cores: 1, ...extra})
 
-describe('the idc policy (seed 003 chapter 3)', () => {
+describe('the idc policy (Liang 2009 chapter 3)', () => {
   describe('hotspots', () => {
     it('does not call a host hot when only its current load is over the threshold, not its prediction', () => {
       const view = cluster({hosts: [one('e1', {cpuPredicted: 0.8}), one('e2')], vms: [vm('a', 'e1', {cpuDemand: 0.5}), vm('b', 'e1', {cpuDemand: 0.4})]})
@@ -78,7 +78,7 @@ describe('the idc policy (seed 003 chapter 3)', () => {
       assert.match(reasonOf(plan, 'b'), /memory alone cannot relieve it: e1 has 76 MiB free, less than the 128 MiB step a needs/)
     })
 
-    it('solves a memory overload before a CPU overload on the same host (seed 003 section 4.2.4)', () => {
+    it('solves a memory overload before a CPU overload on the same host (Liang 2009 section 4.2.4)', () => {
       const view = cluster({
         hosts: [one('e1', {swapWritesPerSecond: 300}), one('e2')],
         vms: [vm('a', 'e1', {cpuDemand: 0.5, memoryUsedMiB: 500}), vm('b', 'e1', {cpuDemand: 0.45})],
@@ -86,7 +86,7 @@ describe('the idc policy (seed 003 chapter 3)', () => {
       const plan = idc(view, opts())
       assert.deepEqual(balloons(plan), ['a:512->576'])
       assert.deepEqual(moves(plan), [])
-      assert.deepEqual(plan.notes, ['e1 is also a CPU hotspot; memory comes first (seed 003 section 3.3), so its migrations wait for a later pass'])
+      assert.deepEqual(plan.notes, ['e1 is also a CPU hotspot; memory comes first (Liang 2009 section 3.3), so its migrations wait for a later pass'])
     })
   })
 
@@ -113,7 +113,7 @@ describe('the idc policy (seed 003 chapter 3)', () => {
       assert.match(reasonOf(plan, 'c'), /^e1 is a NIC hotspot \(nic 0\.84, predicted 0\.84 > 0\.80\); c has the largest volume 0\.28 = CPU 0\.05 x 0 \+ Mem 0\.13 x 0 \+ NB 0\.28 x 1 \(NB = Nso 0 B\/s \+ Nsd 35\.0 MB\/s - Nds 0 B\/s, Nds = min\(Is 0 B\/s, AB 55\.0 MB\/s, bound 125\.0 MB\/s\)\); e4 reunites it with y \(35\.0 MB\/s between them\), and fits$/)
     })
 
-    it('predicts Nds as min(Is, AB, NB bound) (seed 003 eq. 2)', () => {
+    it('predicts Nds as min(Is, AB, NB bound) (Liang 2009 eq. 2)', () => {
       const split = {local: 50 * MB, byHost: new Map([['d', 5 * MB]]), remote: 10 * MB}
       const d = {name: 'd', site: 'east', cores: 1, memoryMiB: 1, freeMemoryMiB: 1, cpu: 0, swapWritesPerSecond: 0, nic: 0, hotSamples: 0}
       assert.deepEqual(networkBenefit(split, 20 * MB, d), {is: 50 * MB, nsd: 5 * MB, nso: 5 * MB, ab: 30 * MB, bound: GIGABIT_BYTES_PER_SECOND, nds: 30 * MB, nb: -20 * MB}, 'AB = 20 free + 10 freed')
@@ -209,7 +209,7 @@ describe('the idc policy (seed 003 chapter 3)', () => {
     })
   })
 
-  describe("seed 003's experiments (chapter 4), the IDC policy's choices", () => {
+  describe("Liang 2009's experiments (chapter 4), the IDC policy's choices", () => {
     it('CPU overload (section 4.2.1, Table 4.2): migrates the isolated VM4 to PM3, keeping group 1 (VM1, VM2) together', () => {
       const plan = idc(thesisIsolated(), THESIS_OPTIONS)
       assert.deepEqual(moves(plan), ['VM4:PM1->PM3'])

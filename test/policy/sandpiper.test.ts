@@ -4,10 +4,10 @@ import {sandpiper} from '../../src/policy/sandpiper.js'
 import {sandpiperVolume} from '../../src/policy/volume.js'
 import {NOW, THESIS_OPTIONS, afterBalloons, balloons, cluster, host, moves, opts, reasonOf, talk, thesisIsolated, thesisMemory, thesisNetwork, thesisReunion, vm} from './views.js'
 
-/** Single-core hosts, as in seed 003's testbed, so a VM's demand is its share of the host. */
+/** Single-core hosts, as in Liang 2009's testbed, so a VM's demand is its share of the host. */
 const one = (name: string, extra = {}) => host(name, {cores: 1, ...extra})
 
-describe('the sandpiper policy (the baseline of seed 003, section 4.2)', () => {
+describe('the sandpiper policy (the baseline of Liang 2009, section 4.2)', () => {
   describe('hotspots', () => {
     it('does not call a host hot when only its current load is over the threshold, not its prediction', () => {
       const view = cluster({hosts: [one('e1', {cpuPredicted: 0.8}), one('e2')], vms: [vm('a', 'e1', {cpuDemand: 0.5}), vm('b', 'e1', {cpuDemand: 0.4})]})
@@ -37,7 +37,7 @@ describe('the sandpiper policy (the baseline of seed 003, section 4.2)', () => {
   })
 
   describe('victim and destination', () => {
-    it('computes the volume as 1/((1-cpu)(1-mem)(1-net)), each utilisation capped below 1 (seed 003 eq. 5)', () => {
+    it('computes the volume as 1/((1-cpu)(1-mem)(1-net)), each utilisation capped below 1 (Liang 2009 eq. 5)', () => {
       assert.equal(sandpiperVolume(0.5, 0.5, 0), 4)
       assert.equal(sandpiperVolume(0.5, 0, 0.75), 8)
       assert.equal(Math.round(sandpiperVolume(1, 0, 0)), 100)
@@ -53,7 +53,7 @@ describe('the sandpiper policy (the baseline of seed 003, section 4.2)', () => {
       assert.match(reasonOf(plan, 'small'), /^e1 is a CPU hotspot \(cpu 0\.90, predicted 0\.90 > 0\.85\); small has the largest volume\/size \(volume 1\.52 = 1\/\(\(1-0\.30\)\(1-0\.06\)\(1-0\.00\)\), size 256 MiB: 5\.95e-3 per MiB\); e2 is the least-loaded host that fits \(volume 1\.00\)$/)
     })
 
-    it("counts a VM's IDC as network traffic, as Sandpiper does (seed 003 section 3.3)", () => {
+    it("counts a VM's IDC as network traffic, as Sandpiper does (Liang 2009 section 3.3)", () => {
       const view = cluster({
         hosts: [host('e1'), host('e2'), host('e3'), host('e4'), host('e5')],
         vms: [vm('a', 'e1'), vm('b', 'e1'), vm('c', 'e1'), vm('d', 'e1'), vm('x', 'e3'), vm('y', 'e4'), vm('z', 'e5')],
@@ -109,7 +109,7 @@ describe('the sandpiper policy (the baseline of seed 003, section 4.2)', () => {
   })
 
   describe('memory', () => {
-    it('grows the balloon in steps up to max memory before migrating (seed 003 section 4.2.2)', () => {
+    it('grows the balloon in steps up to max memory before migrating (Liang 2009 section 4.2.2)', () => {
       let view = cluster({
         hosts: [host('e1', {swapWritesPerSecond: 400}), host('e2')],
         vms: [vm('a', 'e1', {memoryMiB: 512, maxMemoryMiB: 640, memoryUsedMiB: 510}), vm('b', 'e1', {memoryMiB: 1024, memoryUsedMiB: 300})],
@@ -162,7 +162,7 @@ describe('the sandpiper policy (the baseline of seed 003, section 4.2)', () => {
     })
   })
 
-  describe("seed 003's experiments (chapter 4), Sandpiper's choices", () => {
+  describe("Liang 2009's experiments (chapter 4), Sandpiper's choices", () => {
     it('CPU overload (section 4.2.1, Table 4.2): migrates VM1 to PM3, the lightest host, splitting group 1', () => {
       assert.deepEqual(moves(sandpiper(thesisIsolated(), THESIS_OPTIONS)), ['VM1:PM1->PM3'])
     })

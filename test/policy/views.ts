@@ -4,8 +4,8 @@
  * the traffic between them unless a test says otherwise, so what the policy predicts after
  * a planned move matches what the view would show.
  */
-import type {Action, ClusterView, EnvironmentView, HostView, Plan, PolicyOptions, TrafficView, VmView} from '../../src/policy/view.js'
-import {DEFAULT_POLICY_OPTIONS} from '../../src/policy/view.js'
+import type {Action, ClusterView, EnvironmentView, HostView, Plan, PolicyOptions, TrafficView, VmView} from '../../src/policy/cluster-view.js'
+import {DEFAULT_POLICY_OPTIONS} from '../../src/policy/cluster-view.js'
 
 export const NOW = 1_700_000_000_000
 export const MB = 1_000_000

@@ -1,7 +1,7 @@
 import {strict as assert} from 'node:assert'
 
 import {none} from '../../src/policy/none.js'
-import {DEFAULT_POLICY_OPTIONS, type ClusterView, type HostView, type PolicyOptions, type VmView} from '../../src/policy/view.js'
+import {DEFAULT_POLICY_OPTIONS, type ClusterView, type HostView, type PolicyOptions, type VmView} from '../../src/policy/cluster-view.js'
 import {violin} from '../../src/policy/violin.js'
 
 const NOW = 1_700_000_000_000
@@ -22,7 +22,7 @@ const busy = (name: string, on: string, extra: Partial<VmView> = {}) => vm(name,
 const opts = (extra: Partial<PolicyOptions> = {}): PolicyOptions => ({...DEFAULT_POLICY_OPTIONS, ...extra})
 const moves = (plan: ReturnType<typeof violin>) => plan.actions.filter((a) => a.kind === 'migrate').map((a) => (a.kind === 'migrate' ? `${a.vm}:${a.from}->${a.to}` : ''))
 
-describe('the violin policy (seed 000 section 2.2)', () => {
+describe('the violin policy (JISA 2011 section 2.2)', () => {
   it('moves a high-demand VM from the host with the highest score to the least-loaded host of the site', () => {
     const plan = violin(view([host('e1', 'east'), host('e2', 'east', {}), host('e3', 'east')], [busy('a', 'e1'), busy('b', 'e1'), busy('c', 'e1'), vm('d', 'e2', {cpuDemand: 0.5})]), opts({maxMigrations: 1}))
     assert.deepEqual(moves(plan), ['a:e1->e3'])

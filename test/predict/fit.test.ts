@@ -30,7 +30,7 @@ describe('fitting migration times (src/predict/fit.ts)', () => {
     const xs = [64, 128, 256, 512, 768, 1024]
     assert.equal(chooseFit(xs.map((x) => ({x, y: 600 + 8 * x}))).shape, 'linear', 'a fixed cost plus a copy')
     const throttled = chooseFit(xs.map((x) => ({x, y: 300 + 2 * x + 0.02 * x * x})))
-    assert.equal(throttled.shape, 'quadratic', 'a disk throttling the copy (seed 004 figure 3)')
+    assert.equal(throttled.shape, 'quadratic', 'a disk throttling the copy (VTDC 2007 figure 3)')
     assert.ok(throttled.leaveOneOut! < 1e-6)
     assert.ok(leaveOneOut(xs.map((x) => ({x, y: 600 + 8 * x})), 'proportional') > 0.05, 'a line through 0 misses the fixed cost')
   })

@@ -14,8 +14,8 @@ describe('several migrations at once (src/predict/parallel.ts)', () => {
     assert.deepEqual(r, {totalMs: 700, perVmMs: [700, 500]})
   })
 
-  it("goes the way seed 004 measured: shorter in total, longer per VM, and more so with more VMs", () => {
-    // A 256 MB guest on a gigabit link with a fixed cost of the size seed 004's suspend and resume had.
+  it("goes the way VTDC 2007 measured: shorter in total, longer per VM, and more so with more VMs", () => {
+    // A 256 MB guest on a gigabit link with a fixed cost of the size VTDC 2007's suspend and resume had.
     const one = linkCost(1500, 2400)
     const ratios = [4, 8].map((n) => {
       const costs = Array.from({length: n}, () => one)
@@ -24,11 +24,11 @@ describe('several migrations at once (src/predict/parallel.ts)', () => {
       return {speedup: seq.totalMs / par.totalMs, slowdown: par.perVmMs[0]! / seq.perVmMs[0]!}
     })
     for (const r of ratios) assert.ok(r.speedup > 1 && r.slowdown > 1, JSON.stringify(r))
-    assert.ok(ratios[1]!.speedup > ratios[0]!.speedup, '8 VMs gain more in total than 4 (seed 004: 1.6x vs 1.4x)')
+    assert.ok(ratios[1]!.speedup > ratios[0]!.speedup, '8 VMs gain more in total than 4 (VTDC 2007: 1.6x vs 1.4x)')
     assert.ok(ratios[1]!.slowdown > ratios[0]!.slowdown, 'and each of 8 is slowed more (3.8x vs 2.2x)')
     const big = linkCost(1500, 4800)
     const bigSpeedup = sequential([big, big, big, big]).totalMs / parallel([big, big, big, big]).totalMs
-    assert.ok(bigSpeedup < ratios[0]!.speedup, 'larger VMs gain less: the copy dominates (seed 004: 1.3x for 512 MB)')
+    assert.ok(bigSpeedup < ratios[0]!.speedup, 'larger VMs gain less: the copy dominates (VTDC 2007: 1.3x for 512 MB)')
   })
 
   it('work that two cores do at full speed: two at once lose nothing, four at once take twice as long each', () => {

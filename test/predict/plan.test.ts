@@ -3,7 +3,7 @@ import {strict as assert} from 'node:assert'
 import {calibrate} from '../../src/predict/calibration.js'
 import {withPredictions} from '../../src/predict/plan.js'
 import {predictMigration} from '../../src/predict/predict.js'
-import type {Action, VmView} from '../../src/policy/view.js'
+import type {Action, VmView} from '../../src/policy/cluster-view.js'
 
 const vm = (name: string, memoryMiB: number): VmView => ({name, host: 'h1', vcpus: 1, memoryMiB, maxMemoryMiB: memoryMiB, cpuShares: 1024, cpu: 1, cpuDemand: 1})
 

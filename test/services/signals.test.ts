@@ -4,7 +4,7 @@ import {EventEmitter} from 'node:events'
 import {type EnvMove, moveEnvironment} from '../../src/services/env-migrate.js'
 import {Session} from '../../src/services/session.js'
 import {type SignalSource, stopOnSignals} from '../../src/services/signals.js'
-import {planHostVacate, runVacate} from '../../src/services/vacate.js'
+import {planHostVacate, runVacate} from '../../src/services/vacate-hosts.js'
 import {EXAMPLE} from '../helpers/cli.js'
 
 describe('stopping on signals (src/services/signals.ts)', () => {

@@ -25,7 +25,7 @@ describe('the shipped paper scenarios (examples/scenarios)', () => {
     })
   }
 
-  it('icac-1: the move is V1 to D2 once V2 is done (seed 002 section 4.2)', () => {
+  it('icac-1: the move is V1 to D2 once V2 is done (ICAC 2006 section 4.2)', () => {
     const violin = run('icac-1', 'violin')
     const move = violin.timeline.find((t) => t.kind === 'action')!
     assert.match(move.text, /^violin: migrate-environment V1 D1 -> D2/)
@@ -41,7 +41,7 @@ describe('the shipped paper scenarios (examples/scenarios)', () => {
     assert.ok(violin.timeline.some((t) => /set-memory V3-1 \d+ -> (3\d\d|4\d\d) MiB/.test(t.text)), 'V3 grew past the 300 MiB its second stage needs')
   })
 
-  // What each policy picks first in seed 003's four cases (test/policy/idc.test.ts and sandpiper.test.ts).
+  // What each policy picks first in Liang 2009's four cases (test/policy/idc.test.ts and sandpiper.test.ts).
   const cases: Array<[string, string, string]> = [
     ['thesis-cpu-isolated', 'VM4:PM1:PM3', 'VM1:PM1:PM3'],
     ['thesis-group-reunion', 'VM3:PM1:PM2', 'VM1:PM1:PM2'],
@@ -58,7 +58,7 @@ describe('the shipped paper scenarios (examples/scenarios)', () => {
     })
   }
 
-  it('thesis-memory: both grow VM1 64 -> 96 MiB before migrating (seed 003 section 4.2.2)', () => {
+  it('thesis-memory: both grow VM1 64 -> 96 MiB before migrating (Liang 2009 section 4.2.2)', () => {
     for (const policy of ['idc', 'sandpiper']) {
       const first = run('thesis-memory', policy).timeline.find((t) => t.kind === 'action')!
       assert.match(first.text, new RegExp(`^${policy}: set-memory VM1 64 -> 96 MiB`))

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import {Inventory} from '../../src/inventory/store.js'
+import {Inventory} from '../../src/inventory/inventory.js'
 import {EtcdStore} from '../../src/store/etcd-store.js'
 import {type EtcdLocation, parseStoreUrl} from '../../src/store/url.js'
 import {type EtcdCluster, etcdUnavailable, startEtcd} from '../helpers/etcd.js'

@@ -1,7 +1,7 @@
 import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {formatFlags} from '../../flags.js'
 import type {HostRecord} from '../../inventory/host.js'
-import {Inventory} from '../../inventory/store.js'
+import {Inventory} from '../../inventory/inventory.js'
 import {hostRecordJson} from '../../render/json-rows.js'
 import {formatSshTarget} from '../../transport/ssh.js'
 import {formatMiB} from '../../units.js'

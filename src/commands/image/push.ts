@@ -2,7 +2,7 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
 import {ViolinCommand, withoutConnect} from '../../base-command.js'
-import {IMAGES_DIR} from '../../inventory/environment.js'
+import {IMAGES_DIR} from '../../inventory/environment-record.js'
 import {pushImage} from '../../services/images.js'
 import {formatMiB} from '../../units.js'
 

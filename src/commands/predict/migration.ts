@@ -50,7 +50,7 @@ JSON (a stable contract): total_ms (the hypervisor's job), downtime_ms, wall_ms 
     }
     const bandwidth = rate(flags.bandwidth, 'bandwidth')
     if (bandwidth === 0) throw new UsageError('--bandwidth must be more than 0')
-    const {loadCalibration} = await import('../../predict/store.js')
+    const {loadCalibration} = await import('../../predict/calibration-store.js')
     const {predictMigration} = await import('../../predict/predict.js')
     const memoryMiB = size(flags.memory, 'memory')
     const sentMiB = flags.sent === undefined ? undefined : size(flags.sent, 'sent')

@@ -4,13 +4,13 @@ import * as Flags from '@oclif/core/flags'
 import {ViolinCommand} from '../../base-command.js'
 import {ExitCode, UsageError, ViolinError} from '../../errors.js'
 import {formatFlags, MAX_COUNT, MAX_SECONDS} from '../../flags.js'
-import type {VacatePrediction} from '../../predict/vacate.js'
+import type {VacatePrediction} from '../../predict/vacate-time.js'
 import {predictVacateJson} from '../../render/json-rows.js'
 import {csvRowsAt} from '../../render/output.js'
 
 export default class PredictVacate extends ViolinCommand {
   static override summary = 'Estimate how long moving every VM off hosts takes, and when to start for a reservation.'
-  static override description = `Chooses destinations as \`violin vacate\` would (reading every host once over --interval), predicts each move from the calibration (violin calibrate; defaults otherwise), then the total, as \`violin vacate --max-parallel N\` would take it from its start (its --interval of measuring and violin's own time before, between and after the moves included): one after another (each VM disrupted least), or --max-parallel at once sharing the link and the hosts' CPUs (shorter in total, longer per VM: seed 004 section 3.4). --strategy auto takes sequential when it frees the hosts by --by, else parallel; without --by, parallel.
+  static override description = `Chooses destinations as \`violin vacate\` would (reading every host once over --interval), predicts each move from the calibration (violin calibrate; defaults otherwise), then the total, as \`violin vacate --max-parallel N\` would take it from its start (its --interval of measuring and violin's own time before, between and after the moves included): one after another (each VM disrupted least), or --max-parallel at once sharing the link and the hosts' CPUs (shorter in total, longer per VM: VTDC 2007 section 3.4). --strategy auto takes sequential when it frees the hosts by --by, else parallel; without --by, parallel.
 
 With --by TIME (a reservation, e.g. 2026-12-01T08:00:00Z) it prints the latest safe start: TIME minus the high end of the estimate's interval, and exits 1 when that moment has already passed. Nothing moves.
 
@@ -40,9 +40,9 @@ JSON (a stable contract): strategy, max_parallel, total_wall_ms, interval (low_m
       if (Number.isNaN(byMs)) throw new UsageError(`--by "${flags.by}" is not a time like 2026-12-01T08:00:00Z`)
     }
     const session = await this.openSession(flags)
-    const {planHostVacate} = await import('../../services/vacate.js')
-    const {loadCalibration} = await import('../../predict/store.js')
-    const {predictVacate} = await import('../../predict/vacate.js')
+    const {planHostVacate} = await import('../../services/vacate-hosts.js')
+    const {loadCalibration} = await import('../../predict/calibration-store.js')
+    const {predictVacate} = await import('../../predict/vacate-time.js')
     const plan = await planHostVacate(session, hosts, flags.interval * 1000)
     if (plan.stuck.length > 0) throw new ViolinError(`cannot vacate: ${plan.stuck.map((s) => `${s.vm} (on ${s.from}): ${s.reason}`).join('; ')}`)
     // Against the wall clock: a reservation is in real time, whatever the hosts' clock says.

@@ -1,7 +1,7 @@
 import * as Flags from '@oclif/core/flags'
 
 import {ViolinCommand, withoutConnect} from '../../base-command.js'
-import {type CopyReport, copyStore} from '../../services/store.js'
+import {type CopyReport, copyStore} from '../../services/store-admin.js'
 
 export default class StoreCopy extends ViolinCommand {
   static override baseFlags = withoutConnect()

@@ -1,7 +1,7 @@
 import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {ExitCode} from '../../errors.js'
 import {formatFlags} from '../../flags.js'
-import {type StoreStatusReport, storeStatus} from '../../services/store.js'
+import {type StoreStatusReport, storeStatus} from '../../services/store-admin.js'
 import type {StoreMember} from '../../store/store.js'
 import {storeStatusJson} from '../../render/json-rows.js'
 import {csvRowsAt} from '../../render/output.js'

@@ -3,7 +3,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {vmShapeFlags} from '../../flags.js'
-import {DATAPLANES} from '../../inventory/environment.js'
+import {DATAPLANES} from '../../inventory/environment-record.js'
 import {vmMtu} from '../../mesh/kernel.js'
 import {startEnvironmentSwitch} from '../../services/switch-nics.js'
 import {switchHostJson} from '../../render/json-rows.js'

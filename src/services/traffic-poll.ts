@@ -1,5 +1,5 @@
 import {UsageError} from '../errors.js'
-import {type PairCount, type PairRate, pairRates, sumPairs} from '../monitor/traffic.js'
+import {type PairCount, type PairRate, pairRates, sumPairs} from '../monitor/traffic-matrix.js'
 import type {Session} from './session.js'
 import {switchTraffic, trafficHosts} from './switch.js'
 

@@ -3,7 +3,7 @@ import {readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {ConfigError, UsageError} from '../../src/errors.js'
-import {Inventory, validate} from '../../src/inventory/store.js'
+import {Inventory, validate} from '../../src/inventory/inventory.js'
 import {addHost} from '../../src/services/hosts.js'
 import {tempHome, violinProcess} from '../helpers/cli.js'
 

@@ -7,7 +7,7 @@ import {parseJson} from '../schema/json.js'
 import {sourceOf} from '../schema/source.js'
 import {openStore} from '../store/open.js'
 import {type Doc, DOCS, type Store} from '../store/store.js'
-import {type Dataplane, type EnvironmentRecord, FIRST_VM_PORT, FIRST_VNI, LAST_VM_PORT} from './environment.js'
+import {type Dataplane, type EnvironmentRecord, FIRST_VM_PORT, FIRST_VNI, LAST_VM_PORT} from './environment-record.js'
 import {checkHostNames, type HostRecord, type VmRecord} from './host.js'
 
 export interface InventoryData {

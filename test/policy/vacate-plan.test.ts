@@ -1,7 +1,7 @@
 import {strict as assert} from 'node:assert'
 
-import {planVacate} from '../../src/policy/vacate.js'
-import type {ClusterView, HostView, VmView} from '../../src/policy/view.js'
+import {planVacate} from '../../src/policy/vacate-plan.js'
+import type {ClusterView, HostView, VmView} from '../../src/policy/cluster-view.js'
 
 const host = (name: string, site: string, extra: Partial<HostView> = {}): HostView => ({name, site, cores: 8, memoryMiB: 8192, freeMemoryMiB: 8192, cpu: 0, swapWritesPerSecond: 0, nic: 0, hotSamples: 0, ...extra})
 const vm = (name: string, on: string, extra: Partial<VmView> = {}): VmView => ({name, host: on, vcpus: 1, memoryMiB: 1024, maxMemoryMiB: 1024, cpuShares: 1024, cpu: 0.5, cpuDemand: 0.5, ...extra})

@@ -1,4 +1,4 @@
-import type {EnvVmRecord} from '../inventory/environment.js'
+import type {EnvVmRecord} from '../inventory/environment-record.js'
 import type {VmStatus} from '../services/environments.js'
 import {formatMiB} from '../units.js'
 import type {Column} from './table.js'

@@ -1,10 +1,10 @@
 /**
- * What every adaptation policy sees and says (seed 000 section 2.2, seed 003 chapter 3):
+ * What every adaptation policy sees and says (JISA 2011 section 2.2, Liang 2009 chapter 3):
  * a snapshot of the cluster with its history folded in, and a plan of actions, each with
  * its reason in words. Policies are pure functions ClusterView -> Plan; the loop
  * (`violin adapt`) and the simulator (`violin simulate`) run the same ones.
  */
-import type {Role} from '../inventory/environment.js'
+import type {Role} from '../inventory/environment-record.js'
 
 export interface VmView {
   name: string
@@ -19,7 +19,7 @@ export interface VmView {
   cpuShares: number
   /** CPU used now, as a fraction of its own vCPUs (1 = every vCPU busy). */
   cpu: number
-  /** The exponentially weighted CPU demand (seed 000's weighted average), same unit. */
+  /** The exponentially weighted CPU demand (JISA 2011's weighted average), same unit. */
   cpuDemand: number
   /** Memory the guest uses, when it reports it (balloon stats). */
   memoryUsedMiB?: number
@@ -38,7 +38,7 @@ export interface HostView {
   /** CPU used, a fraction of all cores, now and as AR(1) predicts the next sample. */
   cpu: number
   cpuPredicted?: number
-  /** Memory pressure: swap pages written per second, now and predicted (seed 003). */
+  /** Memory pressure: swap pages written per second, now and predicted (Liang 2009). */
   swapWritesPerSecond: number
   swapWritesPredicted?: number
   /** NIC utilisation, a fraction of the NIC's capacity, now and predicted. */

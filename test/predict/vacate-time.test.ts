@@ -2,12 +2,12 @@ import {strict as assert} from 'node:assert'
 
 import {calibrate} from '../../src/predict/calibration.js'
 import {commandCost} from '../../src/predict/predict.js'
-import {predictVacate, type VacateMove} from '../../src/predict/vacate.js'
+import {predictVacate, type VacateMove} from '../../src/predict/vacate-time.js'
 
 const moves: VacateMove[] = [1024, 1024, 512, 512].map((memoryMiB, i) => ({vm: `v${i}`, from: 'h1', to: `h${2 + (i % 2)}`, memoryMiB}))
 const NOW = Date.parse('2026-12-01T07:00:00Z')
 
-describe('predicting a vacate (src/predict/vacate.ts)', () => {
+describe('predicting a vacate (src/predict/vacate-time.ts)', () => {
   it('sequential: the total is the sum of the moves; parallel: shorter in total, each move longer', () => {
     const seq = predictVacate(undefined, moves, {strategy: 'sequential', maxParallel: 4, nowMs: NOW})
     const par = predictVacate(undefined, moves, {strategy: 'parallel', maxParallel: 4, nowMs: NOW})

@@ -1,12 +1,12 @@
 import pLimit from 'p-limit'
 
-import {clusterView} from '../adapt/view.js'
+import {clusterView} from '../adapt/build-cluster-view.js'
 import {NotFoundError} from '../errors.js'
 import type {VmState} from '../hypervisor/driver.js'
 import {History, sampleFromReport} from '../monitor/history.js'
 import {pollUsage} from '../monitor/poll.js'
-import {DEFAULT_POLICY_OPTIONS} from '../policy/view.js'
-import {planVacate, type VacatePlan} from '../policy/vacate.js'
+import {DEFAULT_POLICY_OPTIONS} from '../policy/cluster-view.js'
+import {planVacate, type VacatePlan} from '../policy/vacate-plan.js'
 import {planMigration, runMigration} from './migration.js'
 import type {Session} from './session.js'
 

@@ -1,8 +1,8 @@
-import type {EnvironmentRecord, EnvVmRecord} from '../inventory/environment.js'
+import type {EnvironmentRecord, EnvVmRecord} from '../inventory/environment-record.js'
 import type {HostRecord} from '../inventory/host.js'
 import type {History} from '../monitor/history.js'
 import type {UsageReport} from '../monitor/poll.js'
-import type {ClusterView, HostView, TrafficView, VmView} from '../policy/view.js'
+import type {ClusterView, HostView, TrafficView, VmView} from '../policy/cluster-view.js'
 
 const DEFAULT_SHARES = 1024
 

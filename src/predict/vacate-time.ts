@@ -1,6 +1,6 @@
 /**
- * How long vacating hosts takes (seed 004's reservation problem): each move predicted
- * alone, then one after another or several at once sharing the link (seed 004 section
+ * How long vacating hosts takes (VTDC 2007's reservation problem): each move predicted
+ * alone, then one after another or several at once sharing the link (VTDC 2007 section
  * 3.4: parallel is shorter in total, longer per VM), and the latest safe start for a
  * reservation. The total is what `violin vacate` takes, from its start: the interval it
  * measures the hosts over, its own start-up, its bookkeeping between moves and after the

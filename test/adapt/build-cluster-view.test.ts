@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 
-import {clusterView} from '../../src/adapt/view.js'
+import {clusterView} from '../../src/adapt/build-cluster-view.js'
 import type {HostRecord} from '../../src/inventory/host.js'
 import {History, sampleFromReport} from '../../src/monitor/history.js'
 import type {UsageReport} from '../../src/monitor/poll.js'
 import type {HostUsage} from '../../src/monitor/rates.js'
 import {none} from '../../src/policy/none.js'
-import {DEFAULT_POLICY_OPTIONS} from '../../src/policy/view.js'
+import {DEFAULT_POLICY_OPTIONS} from '../../src/policy/cluster-view.js'
 
 const record = (name: string): HostRecord => ({name, site: 's', transport: {kind: 'local'}, driver: 'libvirt'})
 const usage = (host: string, measured: Partial<HostUsage> = {}): HostUsage => ({host, site: 's', status: 'ok', cores: 4, cpuPercent: 20, memoryMiB: 8192, freeMemoryMiB: 4096, vms: 0, ...measured})

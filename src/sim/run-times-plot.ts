@@ -1,6 +1,6 @@
 /**
  * `violin simulate --plot FILE.svg`: per-environment run times, one bar per policy, with
- * the average and overall times as the last two groups (as seed 002's Figures 4 and 6).
+ * the average and overall times as the last two groups (as ICAC 2006's Figures 4 and 6).
  * Hand-written SVG, no dependency.
  */
 import type {SimulationResult} from './engine.js'

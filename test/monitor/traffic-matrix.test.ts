@@ -1,6 +1,6 @@
 import {strict as assert} from 'node:assert'
 
-import {pairRates, sumPairs} from '../../src/monitor/traffic.js'
+import {pairRates, sumPairs} from '../../src/monitor/traffic-matrix.js'
 
 const pair = (src: string, dst: string, frames: number, bytes: number, remote = false) => ({src, dst, frames, bytes, remote})
 

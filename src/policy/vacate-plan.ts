@@ -1,5 +1,5 @@
 /**
- * Vacating hosts (seed 004's use case: free hosts for a reservation): every VM off them,
+ * Vacating hosts (VTDC 2007's use case: free hosts for a reservation): every VM off them,
  * spread over the hosts that can take it, never all onto one. Pure: the plan only.
  * The biggest VMs are placed first (they have the fewest choices); each goes to the open
  * host with the most memory left as the plan leaves it, which spreads the load, in its own
@@ -7,8 +7,8 @@
  * head node of an environment stays in its site.
  */
 import {Ledger} from './guards.js'
-import type {ClusterView, VmView} from './view.js'
-import {DEFAULT_POLICY_OPTIONS} from './view.js'
+import type {ClusterView, VmView} from './cluster-view.js'
+import {DEFAULT_POLICY_OPTIONS} from './cluster-view.js'
 
 export interface VacatePlan {
   moves: Array<{vm: string; from: string; to: string; memoryMiB: number}>
