@@ -12,7 +12,7 @@
  *
  * Every migration's measurements come from violin's own history (migrations.jsonl: what
  * libvirt's domjobinfo reported plus the wall time), which the bench copies to a CSV: the
- * columns `violin calibrate --csv` reads (issue 6) and the case each row came from. Ratios are against baselines measured
+ * columns `violin calibrate --csv` reads and the case each row came from. Ratios are against baselines measured
  * in the same run: the 128 MiB idle guest, and one-at-a-time for the concurrent case.
  *
  * Env: REPS (default 3), SIZES ("128 256 512 1024"), OUT (default bench/out/migrate.csv),

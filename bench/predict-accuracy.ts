@@ -1,5 +1,5 @@
 /**
- * bench/predict-accuracy (issue 6): how well one measured guest size predicts the others.
+ * bench/predict-accuracy: how well one measured guest size predicts the others.
  * Takes the migrations bench/migrate measures on the test bed (idle and dirtying guests of
  * 128..1024 MiB, four 256 MiB guests one at a time and all at once), calibrates from the
  * CALIBRATE_MIB idle guest alone, predicts every other case with `violin predict`'s code,

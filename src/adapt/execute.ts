@@ -19,7 +19,7 @@ const MIGRATION_MARK_MS = 10 * 60_000
 async function migrate(session: Session, history: History, vm: string, from: string, to: string): Promise<void> {
   const now = session.clock.now()
   history.markMigrating([from, to], now + MIGRATION_MARK_MS)
-  // runMigration starts and joins the environment's switch on the destination first (issue 4).
+  // runMigration starts and joins the environment's switch on the destination first, so the VM lands on its Ethernet.
   try {
     // A migration finishes even if this violin dies during it: the next leader finds it done.
     const planned = await planMigration(session, vm, to, {live: true, outliveClient: true}, {hosts: [from]})

@@ -11,8 +11,8 @@ import {stateDir} from '../store/dirs.js'
 import type {Store} from '../store/store.js'
 
 /**
- * One measured migration, in the columns the prediction work calibrates from (issue 6's
- * CSV): what the hypervisor measured and what the whole command took.
+ * One measured migration, in the columns the prediction work calibrates from (those of
+ * `violin calibrate --csv`): what the hypervisor measured and what the whole command took.
  */
 export interface MigrationRecord extends Measurement {
   at: string

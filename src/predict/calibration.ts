@@ -1,7 +1,7 @@
 /**
  * A calibration: per migration mode, fits of the hypervisor's job time and of the whole
- * command's time against the data that travelled, from measured migrations (issue 6;
- * VTDC 2007 section 3.2: one measured migration predicts others). Pure.
+ * command's time against the data that travelled, from measured migrations
+ * (VTDC 2007 section 3.2: one measured migration predicts others). Pure.
  */
 import {chooseFit, evaluate, type Fit, fitShape, leastSquares, type Point} from './fit.js'
 import type {Measurement, MigrationMode} from './measurement.js'

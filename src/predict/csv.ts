@@ -1,5 +1,5 @@
 /**
- * The measured-migrations CSV of `violin calibrate --csv FILE` and `--export` (issue 6): a
+ * The measured-migrations CSV of `violin calibrate --csv FILE` and `--export`: a
  * header row naming its columns in any order, empty cells where unknown. A bad row is
  * reported by its line and skipped, never used. Pure.
  */

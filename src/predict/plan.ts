@@ -1,7 +1,6 @@
 /**
- * The predicted duration of each move of an adaptation plan (issue 6: "the plans carry the
- * predicted duration of each move"): a single move alone, an environment's moves as the
- * executor runs them (4 at once, sharing the link and the CPUs). Pure.
+ * The predicted duration of each move of an adaptation plan: a single move alone,
+ * an environment's moves as the executor runs them (4 at once, sharing the link and the CPUs). Pure.
  */
 import {type Action, ENVIRONMENT_MOVES_AT_ONCE, type VmView} from '../policy/cluster-view.js'
 import type {Calibration} from './calibration.js'

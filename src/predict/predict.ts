@@ -1,6 +1,6 @@
 /**
  * One migration's estimate: the pre-copy rounds (or one stop-and-copy) on the link, the
- * fixed costs around them, from a calibration when there is one (issue 6). Pure.
+ * fixed costs around them, from a calibration when there is one. Pure.
  */
 import {type Calibration, DEFAULT_MEMORY_MS_PER_MIB, evaluate, impliedBandwidth, type ModeCalibration} from './calibration.js'
 import type {MigrationMode} from './measurement.js'
