@@ -8,7 +8,8 @@ import {fanout} from './fanout.js'
 import {type MigrationPlan, planMigration, runMigration} from './migration.js'
 import type {Session} from './session.js'
 import {switchAfterLeaving, switchBeforeLanding} from './switch.js'
-import {environmentStatus, roomOf} from './environments.js'
+import {environmentStatus} from './environment-status.js'
+import {roomOf} from './environments.js'
 
 export interface EnvMove {
   vm: string

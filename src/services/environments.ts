@@ -1,13 +1,14 @@
 import {createHash} from 'node:crypto'
 
 import {NotFoundError, UsageError, ViolinError} from '../errors.js'
-import type {Driver, HostSample, VmState} from '../hypervisor/driver.js'
+import type {Driver, HostSample} from '../hypervisor/driver.js'
 import type {DomainType, KernelBoot, VmSpec} from '../hypervisor/vm-spec.js'
 import {consoleLogPath, type EnvironmentRecord, type EnvVmRecord, IMAGES_DIR, privateDiskPath, type Role, VM_FILES_DIR} from '../inventory/environment-record.js'
 import type {Dataplane} from '../inventory/environment-record.js'
 import {HOST_NAME, type HostRecord} from '../inventory/host.js'
 import {type HostRoom, place, type Placement, PlacementError, type VmDemand} from '../policy/placement.js'
 import {createImage, fileSize, makeDirs, removeFiles} from '../transport/files.js'
+import {environmentStatus} from './environment-status.js'
 import {fanout} from './fanout.js'
 import type {Session} from './session.js'
 import {nicFor, removeSwitch, startSwitchOrThrow} from './switch.js'
@@ -284,39 +285,6 @@ async function fanoutOrThrow(session: Session, hostNames: string[], fn: (host: H
   )
   const failure = outcomes.find((o) => !o.ok)
   if (failure && !failure.ok) throw failure.error
-}
-
-export interface VmStatus extends EnvVmRecord {
-  state: VmState | 'missing'
-  site?: string
-  /** Set when the host could not be asked. */
-  error?: string
-}
-
-/**
- * Where each VM of an environment is and in which state, asking the hypervisors (they are
- * the truth): a VM not on its recorded host is looked for on every other host.
- */
-export async function environmentStatus(session: Session, env: EnvironmentRecord): Promise<VmStatus[]> {
-  const recorded = [...new Set(env.vms.map((v) => v.host))].filter((h) => session.hosts.some((x) => x.name === h))
-  const listings = new Map<string, Map<string, VmState>>()
-  const errors = new Map<string, string>()
-  const ask = async (hosts: HostRecord[]) => {
-    for (const o of await fanout(hosts, async (h) => (await session.driver(h)).listVms())) {
-      if (o.ok) listings.set(o.host, new Map(o.value.map((v) => [v.name, v.state])))
-      else errors.set(o.host, o.error.message)
-    }
-  }
-  await ask(recorded.map((h) => session.host(h)))
-  const lost = env.vms.filter((v) => !listings.get(v.host)?.has(v.name) && !errors.has(v.host))
-  if (lost.length > 0) await ask(session.hosts.filter((h) => !listings.has(h.name) && !errors.has(h.name)))
-  return env.vms.map((vm): VmStatus => {
-    const siteOf = (h: string) => session.hosts.find((x) => x.name === h)?.site
-    if (errors.has(vm.host)) return {...vm, state: 'unknown', site: siteOf(vm.host), error: errors.get(vm.host)}
-    const at = listings.get(vm.host)?.has(vm.name) ? vm.host : [...listings].find(([, vms]) => vms.has(vm.name))?.[0]
-    if (!at) return {...vm, state: 'missing', site: siteOf(vm.host)}
-    return {...vm, host: at, site: siteOf(at), state: listings.get(at)!.get(vm.name)!}
-  })
 }
 
 export interface VmOutcome {

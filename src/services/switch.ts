@@ -13,7 +13,7 @@ import type {Member} from '../mesh/control.js'
 import {formatMac, isGroup, parseMac} from '../mesh/mac.js'
 import type {Transport} from '../transport/transport.js'
 import {agentHello, askHostAgent, ensureAgent} from './agents.js'
-import {environmentStatus} from './environments.js'
+import {environmentPlacement} from './environment-status.js'
 import {fanout, type HostOutcome} from './fanout.js'
 import type {Session} from './session.js'
 
@@ -49,16 +49,6 @@ export async function underlayAddress(host: string, sshAddress: string, resolve 
   } catch (error) {
     throw new ViolinError(`host "${host}": cannot resolve ${sshAddress} to an IPv4 address for the underlay: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
   }
-}
-
-/** Where the environment's VMs are now (the hypervisors' word): host name -> VM names. */
-async function environmentPlacement(session: Session, env: EnvironmentRecord): Promise<Map<string, string[]>> {
-  const status = await environmentStatus(session, env)
-  const unknown = status.filter((v) => v.state === 'missing' || v.state === 'unknown')
-  if (unknown.length > 0) throw new ViolinError(`environment "${env.name}": ${unknown.map((v) => `${v.name} is ${v.state}`).join(', ')}`, undefined, `violin env info ${env.name}`)
-  const placement = new Map<string, string[]>()
-  for (const vm of status) placement.set(vm.host, [...(placement.get(vm.host) ?? []), vm.name])
-  return placement
 }
 
 export interface SwitchHostResult {
