@@ -11,7 +11,7 @@ import {createImage, fileSize, makeDirs, removeFiles} from '../transport/files.j
 import {environmentStatus} from './environment-status.js'
 import {fanout} from './fanout.js'
 import type {Session} from './session.js'
-import {nicFor, removeSwitch, startSwitchOrThrow} from './switch.js'
+import {nicFor, removeSwitch, startSwitchOrThrow} from './switch-service.js'
 
 /** One VM as asked for: by `env create` flags (all alike) or by an `env define` file (each its own). */
 export interface VmRequest {
