@@ -9,7 +9,7 @@ import {type MigrationPlan, planMigration, runMigration} from './migration.js'
 import type {Session} from './session.js'
 import {switchAfterLeaving, switchBeforeLanding} from './switch-service.js'
 import {environmentStatus} from './environment-status.js'
-import {roomOf} from './environments.js'
+import {roomOf} from './host-rooms.js'
 
 export interface EnvMove {
   vm: string

@@ -1,7 +1,7 @@
 import {UsageError} from '../errors.js'
 import {type Dataplane, DEFAULT_DATAPLANE, type EnvironmentNetwork, type EnvironmentRecord} from '../inventory/environment-record.js'
 import {environmentStatus} from './environment-status.js'
-import type {VmOutcome} from './environments.js'
+import type {VmOutcome} from './env-lifecycle.js'
 import {fanout, type HostOutcome} from './fanout.js'
 import type {Session} from './session.js'
 import {nicFor, refuseSimulated, startSwitch} from './switch-service.js'

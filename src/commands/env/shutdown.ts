@@ -4,7 +4,7 @@ import * as Flags from '@oclif/core/flags'
 import {EnvCommand} from '../../env-command.js'
 import {ExitCode} from '../../errors.js'
 import {environmentStatus} from '../../services/environment-status.js'
-import {shutdownVms, waitUntilOff} from '../../services/environments.js'
+import {shutdownVms, waitUntilOff} from '../../services/env-lifecycle.js'
 import {MAX_SECONDS} from '../../flags.js'
 
 export default class EnvShutdown extends EnvCommand {
