@@ -1,7 +1,10 @@
 import {ViolinCommand, withoutConnect} from './base-command.js'
 import {ExitCode} from './errors.js'
 import {envVmJson, renderPlan} from './render/environment-table.js'
-import {type CreatedEnvironment, createEnvironment, type EnvironmentRequest, planEnvironment, type VmOutcome} from './services/environments.js'
+import {type CreatedEnvironment, createEnvironment} from './services/env-create.js'
+import type {VmOutcome} from './services/env-lifecycle.js'
+import {planEnvironment} from './services/env-plan.js'
+import type {EnvironmentRequest} from './services/env-request.js'
 import type {Session} from './services/session.js'
 
 /** What the environment commands share: reporting per-VM outcomes and their exit status. */

@@ -1,5 +1,5 @@
 import type {EnvVmRecord} from '../inventory/environment-record.js'
-import type {VmStatus} from '../services/environments.js'
+import type {VmStatus} from '../services/environment-status.js'
 import {formatMiB} from '../units.js'
 import type {Column} from './table.js'
 

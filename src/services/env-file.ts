@@ -2,7 +2,7 @@ import {type Dataplane, DEFAULT_DATAPLANE, imagePath} from '../inventory/environ
 import {check, fileError} from '../schema/check.js'
 import {envFileSchema} from '../schema/env-file.js'
 import {parseYaml} from '../schema/yaml.js'
-import {type EnvironmentRequest, uniformVms, type VmRequest} from './environments.js'
+import {type EnvironmentRequest, uniformVms, type VmRequest} from './env-request.js'
 
 type Shape = Omit<VmRequest, 'name' | 'role'>
 

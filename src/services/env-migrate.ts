@@ -7,8 +7,9 @@ import {type HostRoom, place, PlacementError} from '../policy/placement.js'
 import {fanout} from './fanout.js'
 import {type MigrationPlan, planMigration, runMigration} from './migration.js'
 import type {Session} from './session.js'
-import {switchAfterLeaving, switchBeforeLanding} from './switch.js'
-import {environmentStatus, roomOf} from './environments.js'
+import {switchAfterLeaving, switchBeforeLanding} from './switch-service.js'
+import {environmentStatus} from './environment-status.js'
+import {roomOf} from './host-rooms.js'
 
 export interface EnvMove {
   vm: string

@@ -9,7 +9,7 @@ import {lastMigrationEnd, migrationEnded} from '../monitor/command-timing.js'
 import {recordMigrations, toRecord} from '../monitor/migration-history.js'
 import {createImage, fileSize, imageInfo, makeDirs, removeFiles} from '../transport/files.js'
 import type {Selection, Session} from './session.js'
-import {switchAfterLeaving, switchBeforeLanding} from './switch.js'
+import {switchAfterLeaving, switchBeforeLanding} from './switch-service.js'
 import {type Located, locateVm} from './vms.js'
 
 export interface MigrationPlan {

@@ -1,9 +1,11 @@
 import {UsageError} from '../errors.js'
 import {type Dataplane, DEFAULT_DATAPLANE, type EnvironmentNetwork, type EnvironmentRecord} from '../inventory/environment-record.js'
-import {environmentStatus, type VmOutcome} from './environments.js'
+import {environmentStatus} from './environment-status.js'
+import type {VmOutcome} from './env-lifecycle.js'
 import {fanout, type HostOutcome} from './fanout.js'
 import type {Session} from './session.js'
-import {nicFor, refuseSimulated, type SwitchHostResult, startSwitch} from './switch.js'
+import {nicFor, refuseSimulated, startSwitch} from './switch-service.js'
+import type {SwitchHostResult} from './switch-status.js'
 
 /**
  * A VM's NIC is defined for one data plane: a bridge port (vxlan), a UDP socket pair (udp)

@@ -1,7 +1,7 @@
 import {UsageError} from '../errors.js'
 import {type PairCount, type PairRate, pairRates, sumPairs} from '../monitor/traffic-matrix.js'
 import type {Session} from './session.js'
-import {switchTraffic, trafficHosts} from './switch.js'
+import {switchTraffic, trafficHosts} from './switch-service.js'
 
 export interface EnvironmentTraffic {
   env: string

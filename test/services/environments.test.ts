@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 
 import {ExitCode, UsageError} from '../../src/errors.js'
 import {domainXml} from '../../src/hypervisor/libvirt/domain-xml.js'
-import {macFor, uniformVms} from '../../src/services/environments.js'
+import {macFor} from '../../src/services/env-macs.js'
+import {uniformVms} from '../../src/services/env-request.js'
 
 const none: ReadonlySet<string> = new Set()
 

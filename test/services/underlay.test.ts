@@ -1,6 +1,6 @@
 import {strict as assert} from 'node:assert'
 
-import {underlayAddress} from '../../src/services/switch.js'
+import {underlayAddress} from '../../src/services/switch-underlay.js'
 
 describe("a host's underlay address", () => {
   it('is the SSH address itself when that is an IP literal', async () => {

@@ -4,7 +4,7 @@ import * as Flags from '@oclif/core/flags'
 import {EnvCommand} from '../../env-command.js'
 import {MAX_COUNT, vmShapeFlags} from '../../flags.js'
 import {imagePath} from '../../inventory/environment-record.js'
-import {type EnvironmentRequest, uniformVms} from '../../services/environments.js'
+import {type EnvironmentRequest, uniformVms} from '../../services/env-request.js'
 import {parseSizeMiB} from '../../units.js'
 
 export default class EnvCreate extends EnvCommand {

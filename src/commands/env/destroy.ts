@@ -3,7 +3,8 @@ import * as Flags from '@oclif/core/flags'
 
 import {EnvCommand} from '../../env-command.js'
 import {UsageError} from '../../errors.js'
-import {destroyVms, environmentStatus} from '../../services/environments.js'
+import {environmentStatus} from '../../services/environment-status.js'
+import {destroyVms} from '../../services/env-lifecycle.js'
 
 export default class EnvDestroy extends EnvCommand {
   static override summary = 'Power off every VM of an environment at once, like virsh destroy: nothing is deleted.'

@@ -3,7 +3,7 @@ import * as Args from '@oclif/core/args'
 import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {formatFlags} from '../../flags.js'
 import {envVmColumns, envVmJson} from '../../render/environment-table.js'
-import {environmentStatus} from '../../services/environments.js'
+import {environmentStatus} from '../../services/environment-status.js'
 import {csvRowsAt} from '../../render/output.js'
 
 export default class EnvInfo extends ViolinCommand {

@@ -2,7 +2,7 @@ import * as Flags from '@oclif/core/flags'
 
 import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {formatFlags} from '../../flags.js'
-import {environmentStatus} from '../../services/environments.js'
+import {environmentStatus} from '../../services/environment-status.js'
 import {csvRowsAt} from '../../render/output.js'
 
 export default class EnvList extends ViolinCommand {

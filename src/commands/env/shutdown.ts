@@ -3,7 +3,8 @@ import * as Flags from '@oclif/core/flags'
 
 import {EnvCommand} from '../../env-command.js'
 import {ExitCode} from '../../errors.js'
-import {environmentStatus, shutdownVms, waitUntilOff} from '../../services/environments.js'
+import {environmentStatus} from '../../services/environment-status.js'
+import {shutdownVms, waitUntilOff} from '../../services/env-lifecycle.js'
 import {MAX_SECONDS} from '../../flags.js'
 
 export default class EnvShutdown extends EnvCommand {

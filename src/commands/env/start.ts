@@ -1,7 +1,8 @@
 import * as Args from '@oclif/core/args'
 
 import {EnvCommand} from '../../env-command.js'
-import {environmentStatus, startVms} from '../../services/environments.js'
+import {environmentStatus} from '../../services/environment-status.js'
+import {startVms} from '../../services/env-lifecycle.js'
 
 export default class EnvStart extends EnvCommand {
   static override summary = 'Start the VMs of an environment that are shut off.'

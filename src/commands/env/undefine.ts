@@ -5,7 +5,8 @@ import * as Flags from '@oclif/core/flags'
 
 import {EnvCommand} from '../../env-command.js'
 import {UsageError, ViolinError} from '../../errors.js'
-import {destroyEnvironment, environmentStatus} from '../../services/environments.js'
+import {environmentStatus} from '../../services/environment-status.js'
+import {destroyEnvironment} from '../../services/env-lifecycle.js'
 
 export default class EnvUndefine extends EnvCommand {
   static override summary = 'Delete an environment: power off and undefine every VM, remove its files, its switch and its record.'

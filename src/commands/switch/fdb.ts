@@ -2,7 +2,7 @@ import * as Args from '@oclif/core/args'
 
 import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {formatFlags, selectionFlags} from '../../flags.js'
-import {switchFdb} from '../../services/switch.js'
+import {switchFdb} from '../../services/switch-service.js'
 import {csvRowsAt} from '../../render/output.js'
 
 export default class SwitchFdb extends ViolinCommand {

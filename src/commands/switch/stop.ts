@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args'
 
 import {ViolinCommand, withoutConnect} from '../../base-command.js'
-import {stopSwitch} from '../../services/switch.js'
+import {stopSwitch} from '../../services/switch-service.js'
 
 export default class SwitchStop extends ViolinCommand {
   static override baseFlags = withoutConnect()
