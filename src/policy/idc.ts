@@ -43,14 +43,12 @@ import {
   Pass,
   describeBenefit,
   findHotspots,
-  frac,
   hotspotSays,
   kinds,
   networkBenefit,
   nicCapacity,
-  rate,
-  some,
 } from './volume.js'
+import {frac, rate, some} from './format.js'
 
 interface Candidate {
   vm: VmView

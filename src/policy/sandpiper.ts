@@ -29,7 +29,8 @@
  * cap on migrations per pass.
  */
 import type {ClusterView, Plan, Policy, PolicyOptions, VmView} from './cluster-view.js'
-import {type Hotspot, type Landing, Pass, findHotspots, frac, hotspotSays, nicCapacity, some, sandpiperVolume} from './volume.js'
+import {type Hotspot, type Landing, Pass, findHotspots, hotspotSays, nicCapacity, sandpiperVolume} from './volume.js'
+import {frac, some} from './format.js'
 
 interface Candidate {
   vm: VmView

@@ -16,6 +16,7 @@
  * without listing them, and the destinations are kept in one array sorted by load,
  * re-sorted only for the hosts a planned move touches.
  */
+import {frac, pct, rate} from './format.js'
 import {Ledger} from './guards.js'
 import type {Action, ClusterView, HostView, PolicyOptions, TrafficView, VmView} from './cluster-view.js'
 
@@ -27,16 +28,6 @@ export const MAX_UTILISATION = 0.99
 export const MEMORY_PRESSURE = 0.9
 /** How many allowed destinations, least-loaded first, a victim is tried against. */
 export const DESTINATIONS_SCANNED = 256
-
-export const frac = (x: number) => x.toFixed(2)
-export const pct = (x: number) => `${Math.round(x * 100)}%`
-export function rate(bytesPerSecond: number): string {
-  const a = Math.abs(bytesPerSecond)
-  if (a >= 1e9) return `${(bytesPerSecond / 1e9).toFixed(1)} GB/s`
-  if (a >= 1e6) return `${(bytesPerSecond / 1e6).toFixed(1)} MB/s`
-  if (a >= 1e3) return `${(bytesPerSecond / 1e3).toFixed(1)} kB/s`
-  return `${Math.round(bytesPerSecond)} B/s`
-}
 
 const capped = (u: number) => Math.min(MAX_UTILISATION, Math.max(0, Number.isFinite(u) ? u : MAX_UTILISATION))
 
@@ -453,9 +444,4 @@ export class Pass {
     }
     this.order.splice(lo, 0, h)
   }
-}
-
-/** "e1, e2, e3 and 4 more". */
-export function some(names: string[], shown = 5): string {
-  return names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`
 }
