@@ -46,9 +46,9 @@ import {
   hotspotSays,
   kinds,
   networkBenefit,
-  nicCapacity,
 } from './volume.js'
 import {frac, rate, some} from './format.js'
+import {nicCapacity} from './nic.js'
 
 interface Candidate {
   vm: VmView

@@ -18,10 +18,9 @@
  */
 import {frac, pct, rate} from './format.js'
 import {Ledger} from './guards.js'
+import {nicCapacity} from './nic.js'
 import type {Action, ClusterView, HostView, PolicyOptions, TrafficView, VmView} from './cluster-view.js'
 
-/** A host whose NIC capacity is unknown is taken to have a gigabit NIC, as every node of Liang 2009 section 4.1 has. */
-export const GIGABIT_BYTES_PER_SECOND = 125_000_000
 /** Utilisations are capped below 1 so that 1/(1-u) stays finite (Sandpiper's volume, eq. 5). */
 export const MAX_UTILISATION = 0.99
 /** A VM using at least this share of its balloon is "under memory pressure" (the one to grow). */
@@ -30,8 +29,6 @@ export const MEMORY_PRESSURE = 0.9
 export const DESTINATIONS_SCANNED = 256
 
 const capped = (u: number) => Math.min(MAX_UTILISATION, Math.max(0, Number.isFinite(u) ? u : MAX_UTILISATION))
-
-export const nicCapacity = (host: HostView): number => (host.nicBytesPerSecond !== undefined && host.nicBytesPerSecond > 0 ? host.nicBytesPerSecond : GIGABIT_BYTES_PER_SECOND)
 
 /** Sandpiper's volume (Liang 2009 eq. 5): 1/((1-cpu)(1-mem)(1-net)), each utilisation capped below 1. */
 export function sandpiperVolume(cpu: number, mem: number, net: number): number {
