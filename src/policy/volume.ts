@@ -19,7 +19,8 @@
 import {frac, pct, rate} from './format.js'
 import {Ledger} from './guards.js'
 import {nicCapacity} from './nic.js'
-import type {Action, ClusterView, HostView, PolicyOptions, TrafficView, VmView} from './cluster-view.js'
+import {Traffic} from './traffic-index.js'
+import type {Action, ClusterView, HostView, PolicyOptions, VmView} from './cluster-view.js'
 
 /** Utilisations are capped below 1 so that 1/(1-u) stays finite (Sandpiper's volume, eq. 5). */
 export const MAX_UTILISATION = 0.99
@@ -33,40 +34,6 @@ const capped = (u: number) => Math.min(MAX_UTILISATION, Math.max(0, Number.isFin
 /** Sandpiper's volume (Liang 2009 eq. 5): 1/((1-cpu)(1-mem)(1-net)), each utilisation capped below 1. */
 export function sandpiperVolume(cpu: number, mem: number, net: number): number {
   return 1 / ((1 - capped(cpu)) * (1 - capped(mem)) * (1 - capped(net)))
-}
-
-/**
- * The traffic matrix indexed per VM: bytes per second with each peer, both directions
- * summed. Given `only`, just the rows of those VMs are indexed (a pass asks only about the
- * VMs on its hotspots).
- */
-export class Traffic {
-  private readonly byVm = new Map<string, Map<string, number>>()
-  private static readonly NONE: ReadonlyMap<string, number> = new Map()
-
-  constructor(traffic: readonly TrafficView[], only?: ReadonlySet<string>) {
-    for (const t of traffic) {
-      if (t.src === t.dst || !(t.bytesPerSecond > 0)) continue
-      if (!only || only.has(t.src)) this.add(t.src, t.dst, t.bytesPerSecond)
-      if (!only || only.has(t.dst)) this.add(t.dst, t.src, t.bytesPerSecond)
-    }
-  }
-
-  private add(a: string, b: string, bytes: number): void {
-    let peers = this.byVm.get(a)
-    if (!peers) this.byVm.set(a, (peers = new Map()))
-    peers.set(b, (peers.get(b) ?? 0) + bytes)
-  }
-
-  peers(vm: string): ReadonlyMap<string, number> {
-    return this.byVm.get(vm) ?? Traffic.NONE
-  }
-
-  total(vm: string): number {
-    let sum = 0
-    for (const bytes of this.peers(vm).values()) sum += bytes
-    return sum
-  }
 }
 
 /**
