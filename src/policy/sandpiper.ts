@@ -29,8 +29,9 @@
  * cap on migrations per pass.
  */
 import type {ClusterView, Plan, Policy, PolicyOptions, VmView} from './cluster-view.js'
-import {type Hotspot, type Landing, Pass, findHotspots, hotspotSays, sandpiperVolume} from './volume.js'
+import {type Landing, Pass, sandpiperVolume} from './volume.js'
 import {frac, some} from './format.js'
+import {type Hotspot, findHotspots, hotspotSays} from './hotspots.js'
 import {nicCapacity} from './nic.js'
 
 interface Candidate {
