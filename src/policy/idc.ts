@@ -35,8 +35,8 @@
  * `minImprovement`, within the cap on migrations per pass.
  */
 import type {ClusterView, HostView, Plan, Policy, PolicyOptions, VmView} from './cluster-view.js'
-import {type Landing, Pass} from './volume.js'
 import {frac, rate, some} from './format.js'
+import {type Landing, Pass} from './hotspot-pass.js'
 import {type Hotspot, findHotspots, hotspotSays, kinds} from './hotspots.js'
 import {type NetworkBenefit, type TrafficSplit, describeBenefit, networkBenefit} from './network-benefit.js'
 import {nicCapacity} from './nic.js'
