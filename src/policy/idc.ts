@@ -20,7 +20,7 @@
  *    - Mem_ij: its allocated memory as a share of the host's memory (domain_info.mem,
  *      "current allocated memory", Figure 3.5): what the host gets back if it leaves;
  *    - NB_ijk: the network benefit of moving it from i to destination k (eq. 1 and 2, see
- *      `networkBenefit` in volume.ts for each term), as a share of i's NIC capacity;
+ *      `networkBenefit` in network-benefit.ts for each term), as a share of i's NIC capacity;
  *    - C_i, M_i: 1 when the host is over its CPU, memory threshold (and still is, as the
  *      plan leaves it), else 0; N_i is always 1 "to consider the feature of IDC totally".
  *    Ties go to the VM with more traffic (section 3.3). A victim with no destination that
@@ -35,22 +35,11 @@
  * `minImprovement`, within the cap on migrations per pass.
  */
 import type {ClusterView, HostView, Plan, Policy, PolicyOptions, VmView} from './cluster-view.js'
-import {
-  type Hotspot,
-  type Landing,
-  type NetworkBenefit,
-  type TrafficSplit,
-  Pass,
-  describeBenefit,
-  findHotspots,
-  frac,
-  hotspotSays,
-  kinds,
-  networkBenefit,
-  nicCapacity,
-  rate,
-  some,
-} from './volume.js'
+import {frac, rate, some} from './format.js'
+import {type Landing, Pass} from './hotspot-pass.js'
+import {type Hotspot, findHotspots, hotspotSays, kinds} from './hotspots.js'
+import {type NetworkBenefit, type TrafficSplit, describeBenefit, networkBenefit} from './network-benefit.js'
+import {nicCapacity} from './nic.js'
 
 interface Candidate {
   vm: VmView

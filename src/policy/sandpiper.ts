@@ -29,7 +29,11 @@
  * cap on migrations per pass.
  */
 import type {ClusterView, Plan, Policy, PolicyOptions, VmView} from './cluster-view.js'
-import {type Hotspot, type Landing, Pass, findHotspots, frac, hotspotSays, nicCapacity, some, sandpiperVolume} from './volume.js'
+import {frac, some} from './format.js'
+import {type Landing, Pass} from './hotspot-pass.js'
+import {type Hotspot, findHotspots, hotspotSays} from './hotspots.js'
+import {nicCapacity} from './nic.js'
+import {sandpiperVolume} from './volume.js'
 
 interface Candidate {
   vm: VmView

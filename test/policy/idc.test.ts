@@ -1,7 +1,8 @@
 import {strict as assert} from 'node:assert'
 
 import {idc} from '../../src/policy/idc.js'
-import {GIGABIT_BYTES_PER_SECOND, networkBenefit} from '../../src/policy/volume.js'
+import {GIGABIT_BYTES_PER_SECOND} from '../../src/policy/nic.js'
+import {networkBenefit} from '../../src/policy/network-benefit.js'
 import {MB, NOW, THESIS_OPTIONS, afterBalloons, balloons, cluster, host, moves, opts, reasonOf, talk, thesisIsolated, thesisMemory, thesisNetwork, thesisReunion, vm} from './views.js'
 
 /** Single-core hosts, as in Liang 2009's testbed, so a VM's demand is its share of the host. */
