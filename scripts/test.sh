@@ -49,13 +49,17 @@ fi
 npm ci --no-audit --no-fund
 npm run build
 
+status=0
+# The formatter, the linter (import cycles included) and the type checker; the tests run either way.
+lint=ok
+npm run lint || { lint=failed; status=1; }
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-status=0
 if [ $# -eq 0 ]; then set -- "test/**/*.test.ts"; fi
 npx mocha "$@" 2>&1 | tee "$log" || status=$?
 passed=$(grep -Eo '^ +[0-9]+ passing' "$log" | grep -Eo '[0-9]+' | tail -1 || true)
 failed=$(grep -Eo '^ +[0-9]+ failing' "$log" | grep -Eo '[0-9]+' | tail -1 || true)
 pending=$(grep -Eo '^ +[0-9]+ pending' "$log" | grep -Eo '[0-9]+' | tail -1 || true)
-echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${pending:-0} skipped"
+echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${pending:-0} skipped; lint: $lint"
 exit "$status"
