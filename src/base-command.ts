@@ -78,11 +78,13 @@ export abstract class ViolinCommand extends Command {
 
   /**
    * A long-running command's stop: the first SIGINT/SIGTERM aborts the returned signal and
-   * says on stderr what still finishes; a second one exits at once (130/143).
+   * says on stderr what still finishes; a second one aborts its force signal and exits at once (130/143).
    */
   protected stopOnSignals(inFlight: string, print: (write: () => void) => void = (write) => write()): StopRequest {
-    const stop = stopOnSignals((by) => {
-      if (!this.jsonEnabled()) print(() => this.logToStderr(`${by}: stopping after ${inFlight} (again to force)`))
+    const stop = stopOnSignals({
+      onFirst: (by) => {
+        if (!this.jsonEnabled()) print(() => this.logToStderr(`${by}: stopping after ${inFlight} (again to force)`))
+      },
     })
     this.stops.push(stop)
     return stop
