@@ -153,7 +153,7 @@ export abstract class ViolinCommand extends Command {
   protected override async finally(error: Error | undefined): Promise<unknown> {
     await this.session?.close()
     // A timing for predictions: failing to note it must not fail a command whose work is done.
-    if (this.session) await recordCommandTail(this.id ?? 'violin', performance.now(), await this.session.store()).catch(() => undefined)
+    if (this.session) await recordCommandTail(this.id ?? 'violin', this.session.lastTimedMigrationEndMs, performance.now(), await this.session.store()).catch(() => undefined)
     for (const stop of this.stops) stop.dispose()
     await closeStore()
     return super.finally(error)
