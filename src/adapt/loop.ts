@@ -162,6 +162,7 @@ async function passes(session: Session, history: History, options: AdaptLoopOpti
     }
     if (world?.over) return 'done'
     if (options.once) return 'once'
+    if (signal.aborted) return 'aborted'
     await pause(session, options, signal, emit)
   } while (!signal.aborted)
   return 'aborted'
