@@ -78,11 +78,13 @@ export abstract class ViolinCommand extends Command {
 
   /**
    * A long-running command's stop: the first SIGINT/SIGTERM aborts the returned signal and
-   * says on stderr what still finishes; a second one exits at once (130/143).
+   * says on stderr what still finishes; a second one aborts its force signal and exits at once (130/143).
    */
   protected stopOnSignals(inFlight: string, print: (write: () => void) => void = (write) => write()): StopRequest {
-    const stop = stopOnSignals((by) => {
-      if (!this.jsonEnabled()) print(() => this.logToStderr(`${by}: stopping after ${inFlight} (again to force)`))
+    const stop = stopOnSignals({
+      onFirst: (by) => {
+        if (!this.jsonEnabled()) print(() => this.logToStderr(`${by}: stopping after ${inFlight} (again to force)`))
+      },
     })
     this.stops.push(stop)
     return stop
@@ -151,7 +153,7 @@ export abstract class ViolinCommand extends Command {
   protected override async finally(error: Error | undefined): Promise<unknown> {
     await this.session?.close()
     // A timing for predictions: failing to note it must not fail a command whose work is done.
-    if (this.session) await recordCommandTail(this.id ?? 'violin', performance.now(), await this.session.store()).catch(() => undefined)
+    if (this.session) await recordCommandTail(this.id ?? 'violin', this.session.lastTimedMigrationEndMs, performance.now(), await this.session.store()).catch(() => undefined)
     for (const stop of this.stops) stop.dispose()
     await closeStore()
     return super.finally(error)

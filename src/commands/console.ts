@@ -2,6 +2,7 @@ import * as Args from '@oclif/core/args'
 
 import {ViolinCommand} from '../base-command.js'
 import {vmHostFlag} from '../flags.js'
+import {stopOnSignals} from '../services/signals.js'
 import {attachConsole} from '../services/vm-lifecycle.js'
 
 export default class Console extends ViolinCommand {
@@ -16,13 +17,12 @@ export default class Console extends ViolinCommand {
     const {args, flags} = await this.parse(Console)
     this.quiet = flags.quiet
     const session = await this.openSession(flags)
-    const stop = new AbortController()
-    const onTerm = () => stop.abort()
-    process.once('SIGTERM', onTerm)
+    // SIGTERM alone detaches: on the raw keyboard Ctrl-C is a keystroke for the VM.
+    const stop = stopOnSignals({signals: ['SIGTERM']})
     try {
       return await attachConsole(session, args.vm, {hosts: flags.host}, {terminal: Boolean(process.stdin.isTTY), signal: stop.signal})
     } finally {
-      process.off('SIGTERM', onTerm)
+      stop.dispose()
     }
   }
 }

@@ -5,7 +5,6 @@ import type {MigrateOptions, MigrationResult, VmInfo} from '../hypervisor/driver
 import {migrationUri} from '../hypervisor/libvirt/uri.js'
 import {consoleLogPath, VM_FILES_DIR} from '../inventory/environment-record.js'
 import {DEFAULT_LIBVIRT_URI} from '../inventory/host.js'
-import {lastMigrationEnd, migrationEnded} from '../monitor/command-timing.js'
 import {recordMigrations, toRecord} from '../monitor/migration-history.js'
 import {createImage, fileSize, imageInfo, makeDirs, removeFiles} from '../transport/files.js'
 import type {Selection, Session} from './session.js'
@@ -162,7 +161,7 @@ export async function runMigration(session: Session, planned: PlannedMigration, 
     // time it chose to measure the hosts over) or gap (bookkeeping since the last move ended)
     // is recorded. A long-running loop's would be its waiting.
     const startedMs = performance.now()
-    const lastEnd = lastMigrationEnd()
+    const lastEnd = session.lastTimedMigrationEndMs
     if (options.timedFor) timing = {command: options.timedFor, ...(lastEnd === undefined ? {leadMs: Math.max(0, startedMs - session.sleptMs)} : {gapMs: Math.max(0, startedMs - lastEnd)})}
     result = await driver.migrate(
       plan.name,
@@ -170,11 +169,11 @@ export async function runMigration(session: Session, planned: PlannedMigration, 
       {live: plan.live, copyStorage: plan.copyStorage, peerToPeer: plan.peerToPeer, outliveClient: plan.outliveClient, bandwidthMiBs: plan.bandwidthMiBs, timeoutSec: plan.timeoutSec, autoConverge: plan.autoConverge},
     )
   } catch (error) {
-    if (options.timedFor) migrationEnded(performance.now())
+    if (options.timedFor) session.lastTimedMigrationEndMs = performance.now()
     if (created.length > 0) await removeFiles(session.transport(dest), created).catch(() => undefined)
     throw error
   }
-  if (options.timedFor) migrationEnded(performance.now())
+  if (options.timedFor) session.lastTimedMigrationEndMs = performance.now()
   try {
     await recordMigrations([toRecord({vm: plan.name, from: plan.from, to: plan.to, live: plan.live, memoryMiB: plan.memoryMiB, concurrent: options.concurrent ?? 1, result, ...timing})], await session.store())
     await session.inventory?.moveEnvironmentVm(plan.name, plan.to)

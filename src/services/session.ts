@@ -96,6 +96,9 @@ export class Session {
   /** Real time this session has spent waiting on purpose (measuring intervals): not violin's own overhead. */
   sleptMs = 0
 
+  /** When this session's last timed migration ended (performance.now() ms), if it ran one: the command's tail is counted from it (monitor/command-timing.ts). */
+  lastTimedMigrationEndMs: number | undefined
+
   /**
    * Time as the hosts see it. Simulated clusters advance only when told: a session of
    * sim hosts alone waits no real time at all, which keeps sim runs instant and exact.

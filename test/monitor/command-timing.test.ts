@@ -3,7 +3,7 @@ import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {commandsPath, migrationEnded, readCommandTails, recordCommandTail} from '../../src/monitor/command-timing.js'
+import {commandsPath, readCommandTails, recordCommandTail} from '../../src/monitor/command-timing.js'
 
 describe("a command's time after its last migration (src/monitor/command-timing.ts)", () => {
   let saved: string | undefined
@@ -22,12 +22,16 @@ describe("a command's time after its last migration (src/monitor/command-timing.
   })
 
   it('records the time from the last migration to the end, and reads it back', async () => {
-    migrationEnded(1000)
-    await recordCommandTail('vacate', 1750)
+    await recordCommandTail('vacate', 1000, 1750)
     const line = JSON.parse((await readFile(commandsPath(), 'utf8')).trim())
     assert.equal(line.command, 'vacate')
     assert.equal(line.tail_ms, 750)
     assert.deepEqual(await readCommandTails(), [{command: 'vacate', tailMs: 750}])
+  })
+
+  it('records nothing for a command that ran no timed migration', async () => {
+    await recordCommandTail('vacate', undefined, 1750)
+    assert.deepEqual(await readCommandTails(), [])
   })
 
   it('reads none without a file, and passes over a torn or foreign line', async () => {

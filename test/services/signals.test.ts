@@ -8,18 +8,18 @@ import {planHostVacate, runVacate} from '../../src/services/vacate-hosts.js'
 import {EXAMPLE} from '../helpers/cli.js'
 
 describe('stopping on signals (src/services/signals.ts)', () => {
-  it('the first SIGTERM asks to stop; a second one exits at once with 130 or 143', () => {
+  it('the first SIGTERM asks to stop; a second one forces and exits at once with 130 or 143', () => {
     // An emitter of the test's own: emitting SIGTERM on the process would reach every other
     // listener in the runner (signal-exit's, loaded by ora, re-raises it and ends mocha).
     const source = new EventEmitter()
     const exits: number[] = []
     const said: string[] = []
-    const stop = stopOnSignals((by) => said.push(by), (code) => exits.push(code), source as unknown as SignalSource)
+    const stop = stopOnSignals({onFirst: (by) => said.push(by), onForce: (by, code) => exits.push(code), source: source as unknown as SignalSource})
     try {
       source.emit('SIGTERM', 'SIGTERM')
-      assert.deepEqual([stop.signal.aborted, stop.by, said, exits], [true, 'SIGTERM', ['SIGTERM'], []])
+      assert.deepEqual([stop.signal.aborted, stop.force.aborted, stop.by, said, exits], [true, false, 'SIGTERM', ['SIGTERM'], []])
       source.emit('SIGINT', 'SIGINT')
-      assert.deepEqual(exits, [130], 'a second signal of either kind forces, with its own code')
+      assert.deepEqual([stop.force.aborted, exits], [true, [130]], 'a second signal of either kind forces, with its own code')
     } finally {
       stop.dispose()
     }
@@ -31,27 +31,39 @@ describe('stopping on signals (src/services/signals.ts)', () => {
     const exits: number[] = []
     const said: string[] = []
     let t = 1000
-    const stop = stopOnSignals((by) => said.push(by), (code) => exits.push(code), source as unknown as SignalSource, () => t)
+    const stop = stopOnSignals({onFirst: (by) => said.push(by), onForce: (by, code) => exits.push(code), source: source as unknown as SignalSource, now: () => t})
     try {
       source.emit('SIGTERM', 'SIGTERM')
       t += 150
       source.emit('SIGTERM', 'SIGTERM')
-      assert.deepEqual([stop.signal.aborted, said, exits], [true, ['SIGTERM'], []], 'the repeat is the same request: still stopping gracefully')
+      assert.deepEqual([stop.signal.aborted, stop.force.aborted, said, exits], [true, false, ['SIGTERM'], []], 'the repeat is the same request: still stopping gracefully')
       t += 100
       source.emit('SIGTERM', 'SIGTERM')
-      assert.deepEqual(exits, [143], 'a SIGTERM sent later forces')
+      assert.deepEqual([stop.force.aborted, exits], [true, [143]], 'a SIGTERM sent later forces')
     } finally {
       stop.dispose()
     }
     const other = new EventEmitter()
     const forced: number[] = []
-    const again = stopOnSignals(undefined, (code) => forced.push(code), other as unknown as SignalSource, () => t)
+    const again = stopOnSignals({onForce: (by, code) => forced.push(code), source: other as unknown as SignalSource, now: () => t})
     try {
       other.emit('SIGTERM', 'SIGTERM')
       other.emit('SIGINT', 'SIGINT')
       assert.deepEqual(forced, [130], 'another signal, however soon, is a second request')
     } finally {
       again.dispose()
+    }
+  })
+
+  it('listens to the signals it is given only (a console detaches on SIGTERM; SIGINT stays the default)', () => {
+    const source = new EventEmitter()
+    const stop = stopOnSignals({signals: ['SIGTERM'], onForce: () => undefined, source: source as unknown as SignalSource})
+    try {
+      assert.deepEqual([source.listenerCount('SIGTERM'), source.listenerCount('SIGINT')], [1, 0])
+      source.emit('SIGTERM', 'SIGTERM')
+      assert.equal(stop.signal.aborted, true)
+    } finally {
+      stop.dispose()
     }
   })
 

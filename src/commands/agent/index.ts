@@ -110,16 +110,16 @@ With --store URL --host NAME it is the host's usage sampler instead, a process o
 async function untilSignalled(log: (line: string) => void, doing: string, stop: () => Promise<void>): Promise<void> {
   let request: StopRequest | undefined
   await new Promise<void>((resolve) => {
-    request = stopOnSignals(
-      (signal) => {
+    request = stopOnSignals({
+      onFirst: (signal) => {
         log(`${signal}: ${doing}`)
         stop().then(resolve, resolve)
       },
-      (code) => {
+      onForce: (_signal, code) => {
         log('second signal: exiting now')
         process.exit(code)
       },
-    )
+    })
   })
   request?.dispose()
 }
