@@ -121,7 +121,9 @@ describe('a fleet on the test bed: samplers in etcd, two adapt loops, the leader
     assert.deepEqual(vms(fromAgents).map((v: unknown[]) => v[0]), BUSY)
     const hosts = (r: CliResult) => r.json.hosts.map((h: {host: string; status: string; cores: number; memory_mib: number; vms: number}) => [h.host, h.status, h.cores, h.memory_mib, h.vms])
     assert.deepEqual(hosts(fromAgents), hosts(overSsh))
-    for (const vm of fromAgents.json.vms) assert.ok(vm.cpu_percent > 30, `${vm.name}, a busy guest, at ${vm.cpu_percent}% by its sampler`)
+    // A busy guest gets what the machine's two cores leave it under TCG: 12.6% was seen while other work ran
+    // beside the suite (an idle guest reads about 1%), so the check is that the sampler sees it busy, not how busy.
+    for (const vm of fromAgents.json.vms) assert.ok(vm.cpu_percent > 5, `${vm.name}, a busy guest, at ${vm.cpu_percent}% by its sampler`)
   })
 
   it('two adapt loops: one leads; SIGKILLed mid-migration, the other takes over, finds the VM moved and does not move it again', async function () {
