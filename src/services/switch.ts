@@ -32,7 +32,7 @@ async function underlayOf(session: Session, host: HostRecord): Promise<Underlay>
   if (host.transport.kind !== 'ssh') throw new UsageError(`host "${host.name}" is reached locally: the VXLAN data plane needs each host's underlay address, and violin takes it from the SSH address`)
   const address = await underlayAddress(host.name, host.transport.address)
   const t = session.transport(host)
-  const links = JSON.parse((await t.run(['ip', '-j', 'addr', 'show'])).stdout || '[]') as Array<{ifname: string; mtu?: number; addr_info?: Array<{local?: string}>}>
+  const links = JSON.parse((await t.run(['ip', '-j', 'addr', 'show'])).stdout.trim() || '[]') as Array<{ifname: string; mtu?: number; addr_info?: Array<{local?: string}>}>
   const link = links.find((l) => l.addr_info?.some((a) => a.local === address))
   if (!link) throw new ViolinError(`host "${host.name}" has no device with its SSH address ${address}; is it behind NAT or a port forward?`)
   return {address, device: link.ifname, mtu: link.mtu}
@@ -288,8 +288,8 @@ export interface LearnedMac {
 }
 
 async function fdbOf(t: Transport, vni: number): Promise<{peers: string[]; learned: LearnedMac[]}> {
-  const remote = JSON.parse((await t.run(['bridge', '-j', 'fdb', 'show', 'dev', vxlanName(vni)])).stdout || '[]') as FdbEntry[]
-  const bridge = JSON.parse((await t.run(['bridge', '-j', 'fdb', 'show', 'br', bridgeName(vni)])).stdout || '[]') as FdbEntry[]
+  const remote = JSON.parse((await t.run(['bridge', '-j', 'fdb', 'show', 'dev', vxlanName(vni)])).stdout.trim() || '[]') as FdbEntry[]
+  const bridge = JSON.parse((await t.run(['bridge', '-j', 'fdb', 'show', 'br', bridgeName(vni)])).stdout.trim() || '[]') as FdbEntry[]
   const peers = remote.filter((e) => e.mac === '00:00:00:00:00:00' && e.dst).map((e) => e.dst!)
   const learned = [
     ...remote.filter((e) => e.mac !== '00:00:00:00:00:00' && e.dst).map((e) => ({mac: e.mac, via: e.dst!, local: false})),
