@@ -3,26 +3,24 @@ import {spawnSync} from 'node:child_process'
 import {appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {fileURLToPath, pathToFileURL} from 'node:url'
+import {fileURLToPath} from 'node:url'
 
 import {ExitCode} from '../src/errors.js'
 import {requireIntegration} from './helpers/integration.js'
 import {maxParallel} from '../src/services/fanout.js'
 import {DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS} from '../src/transport/transport.js'
 import {DEFAULT_STORE_TIMEOUT_MS} from '../src/store/open.js'
+import * as docs from '../scripts/gen-docs/tables.js'
 
 // Needs `npm run build` first: the manifest, man/ and completions/ it writes.
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const script = join(root, 'scripts', 'gen-docs.js')
+const script = join(root, 'scripts', 'gen-docs', 'index.ts')
+/** The generator is TypeScript: node runs it through tsx, as `npm run build` does. */
+const genDocs = (...args: string[]) => run(process.execPath, ['--import', 'tsx', script, ...args])
 
 interface Manifest {
   commands: Record<string, {id: string; hidden?: boolean; flags: Record<string, {name: string; hidden?: boolean}>}>
-}
-interface GenDocs {
-  EXIT_STATUS: {key: string; code: number; short: string; meaning: string}[]
-  DEFAULTS: {connectTimeoutSec: number; commandTimeoutSec: number; maxParallel: number; storeTimeoutSec: number}
-  VIRSH_VERBS: [virsh: string, violin: string, difference: string][]
 }
 
 const manifest = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8')) as Manifest
@@ -64,15 +62,9 @@ function complete(...words: string[]): string[] {
 }
 
 describe('generated docs: man pages and completions', () => {
-  let docs: GenDocs
-
-  before(async () => {
-    docs = (await import(pathToFileURL(script).href)) as GenDocs
-  })
-
   describe('staleness', () => {
     it('has committed man/ and completions/ that match what the manifest generates', function () {
-      const r = run(process.execPath, [script, '--check'])
+      const r = genDocs('--check')
       assert.equal(r.status, 0, `${r.stderr}\n(run npm run build and commit man/ and completions/)`)
       // The build has just rewritten both folders from the manifest: what git has committed
       // must be the same bytes, or the committed pages and completions are stale. Only a git
@@ -90,7 +82,7 @@ describe('generated docs: man pages and completions', () => {
         appendFileSync(join(dir, 'man', 'violin-list.1'), '.\\" edited by hand\n')
         unlinkSync(join(dir, 'completions', 'bash', 'violin'))
         writeFileSync(join(dir, 'man', 'violin-gone.1'), '')
-        const r = run(process.execPath, [script, '--check', '--dir', dir])
+        const r = genDocs('--check', '--dir', dir)
         assert.equal(r.status, 1)
         assert.match(r.stderr, /man\/violin-list\.1 \(differs\)/)
         assert.match(r.stderr, /completions\/bash\/violin \(missing\)/)

@@ -55,7 +55,7 @@ export async function applyKernelSwitch(t: Transport, spec: KernelSwitchSpec): P
   check(spec)
   const br = bridgeName(spec.vni)
   const vx = vxlanName(spec.vni)
-  const links = JSON.parse((await t.run(['ip', '-d', '-j', 'link', 'show'])).stdout || '[]') as Link[]
+  const links = JSON.parse((await t.run(['ip', '-d', '-j', 'link', 'show'])).stdout.trim() || '[]') as Link[]
   const existing = links.find((l) => l.ifname === vx)
   if (existing && (existing.linkinfo?.info_kind !== 'vxlan' || existing.linkinfo.info_data?.id !== spec.vni)) {
     throw new ViolinError(`host "${t.host}" has a device ${vx} that is not VXLAN ${spec.vni}; violin will not touch it`)
@@ -67,7 +67,7 @@ export async function applyKernelSwitch(t: Transport, spec: KernelSwitchSpec): P
   }
   await t.run(['ip', 'link', 'set', vx, 'master', br, 'up'])
   await t.run(['ip', 'link', 'set', br, 'up'])
-  const fdb = JSON.parse((await t.run(['bridge', '-j', 'fdb', 'show', 'dev', vx])).stdout || '[]') as Array<{mac: string; dst?: string}>
+  const fdb = JSON.parse((await t.run(['bridge', '-j', 'fdb', 'show', 'dev', vx])).stdout.trim() || '[]') as Array<{mac: string; dst?: string}>
   const now = new Set(fdb.filter((e) => e.mac === '00:00:00:00:00:00' && e.dst).map((e) => e.dst!))
   const added = spec.peers.filter((p) => !now.has(p))
   const removed = [...now].filter((p) => !spec.peers.includes(p))

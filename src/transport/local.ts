@@ -30,6 +30,8 @@ export class LocalTransport implements Transport {
       env: {LC_ALL: 'C'},
       // No cap on what a program prints: hypervisor tools print what they print.
       maxBuffer: Number.MAX_SAFE_INTEGER,
+      // Output as written, final newline included: the rule of Transport, which SSH keeps too.
+      stripFinalNewline: false,
     }).finally(() => clearTimeout(timer))
     if (r.failed && deadline.signal.aborted) throw new TimeoutError(this.host, quoteArgv(argv), timeoutMs)
     if (r.exitCode === undefined) {

@@ -15,13 +15,22 @@ export interface AttachOptions {
 /** Ctrl-]: the escape of virsh console, xl console and telnet. */
 export const CONSOLE_ESCAPE = 0x1d
 
+/** stdout and stderr exactly as the program wrote them, final newline included (see Transport). */
 export interface RunResult {
   stdout: string
   stderr: string
   exitCode: number
 }
 
-/** Runs an argv array on one host. Implementations never pass arguments through a local shell. */
+/**
+ * Runs an argv array on one host. Implementations never pass arguments through a local shell.
+ *
+ * One rule for output, on every transport: run() returns stdout and stderr exactly as the
+ * program wrote them, decoded as UTF-8, with nothing added or removed; a final newline is
+ * kept. `cat FILE` gives back the file's text whole, and a caller that wants one value or the
+ * lines trims or splits itself. (execa strips the final newline by default; the local
+ * transport turns that off, so that it answers as SSH does.)
+ */
 export interface Transport {
   /** The host's name, used in every error. */
   readonly host: string

@@ -27,7 +27,7 @@ describe('LocalTransport', () => {
 
   it('runs argv and returns stdout, stderr and the exit code', async () => {
     const r = await local.run(['sh', '-c', 'echo out; echo err >&2'])
-    assert.deepEqual(r, {stdout: 'out', stderr: 'err', exitCode: 0})
+    assert.deepEqual(r, {stdout: 'out\n', stderr: 'err\n', exitCode: 0})
   })
 
   it('passes every argument to the program as is, with no shell in between', async () => {
@@ -50,7 +50,7 @@ describe('LocalTransport', () => {
 
   it('feeds stdin when given', async () => {
     const r = await local.run(['cat'], {stdin: 'from stdin\n'})
-    assert.equal(r.stdout, 'from stdin')
+    assert.equal(r.stdout, 'from stdin\n')
   })
 
   it('succeeds when the program exits without reading the stdin it was given', async () => {
@@ -58,16 +58,11 @@ describe('LocalTransport', () => {
     assert.deepEqual(r, {stdout: '', stderr: '', exitCode: 0})
   })
 
-  it('drops one final newline of stdout and stderr, and only one', async () => {
-    const r = await local.run(['sh', '-c', 'printf "a\\n\\n"; printf "b\\r\\n" >&2'])
-    assert.deepEqual(r, {stdout: 'a\n', stderr: 'b', exitCode: 0})
-  })
-
   it("runs the program in violin's environment with LC_ALL=C, so tools print untranslated", async () => {
     process.env.VIOLIN_TEST_MARK = 'kept'
     try {
       const r = await local.run(['sh', '-c', 'echo "$LC_ALL $VIOLIN_TEST_MARK"'])
-      assert.equal(r.stdout, 'C kept')
+      assert.equal(r.stdout, 'C kept\n')
     } finally {
       delete process.env.VIOLIN_TEST_MARK
     }
@@ -121,7 +116,7 @@ describe('LocalTransport', () => {
   it('returns a non-zero exit with allowFailure', async () => {
     const r = await local.run(['sh', '-c', 'echo nope >&2; exit 3'], {allowFailure: true})
     assert.equal(r.exitCode, 3)
-    assert.equal(r.stderr, 'nope')
+    assert.equal(r.stderr, 'nope\n')
   })
 
   it('refuses an empty argv', async () => {

@@ -345,8 +345,9 @@ export class LibvirtDriver implements Driver {
     return m[1]!
   }
 
+  /** The XML ending in one newline: virsh prints a blank line after it, which is not the document's. */
   dumpConfig(name: string): Promise<string> {
-    return this.onVm(name, ['dumpxml', '--domain', name], (xml) => xml)
+    return this.onVm(name, ['dumpxml', '--domain', name], (xml) => xml.replace(/\n+$/, '\n'))
   }
 
   async setAutostart(name: string, enabled: boolean): Promise<void> {

@@ -3,34 +3,37 @@
  * into the command id, so a flag after an argument (`violin setmem web1 --li<TAB>`)
  * completes nothing, and it never completes flag values. This one walks the words only as
  * far as they name a topic or command, then completes subcommands, flags, a flag's value
- * or an argument by what it takes (scripts/completions/spec.js). Plain bash 4 (no
+ * or an argument by what it takes (completion-spec.ts). Plain bash 4 (no
  * bash-completion helpers).
  */
-import {BIN, cacheSeconds, safe} from './common.js'
+import type {CommandTree, CompletionCommand, Value} from './completion-spec.js'
+import {BIN} from './input.js'
+import {cacheSeconds, safe} from './shell.js'
 
-const caseArm = (pattern, body) => `        ${pattern}) ${body} ;;`
-const byId = (a, b) => (a < b ? -1 : a > b ? 1 : 0)
+const caseArm = (pattern: string, body: string) => `        ${pattern}) ${body} ;;`
+const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 /** What a value takes, as __violin_flag_values and __violin_args print it: words, or @KIND. */
-const valueWords = (value) => (value.values ? value.values.map(safe).join(' ') : `@${value.kind}`)
+const valueWords = (value: Value) => ('values' in value ? value.values.map(safe).join(' ') : `@${value.kind}`)
 
-export function bashCompletion(commands, tree) {
+export function bashCompletion(commands: CompletionCommand[], tree: CommandTree): string {
   const subArms = [...tree.entries()].map(([parent, kids]) => caseArm(parent === '' ? "''" : safe(parent), `echo '${[...kids.keys()].sort(byId).map(safe).join(' ')}'`))
 
   const flagArms = [caseArm("''", "echo '--help --version'")]
-  const argArms = []
-  const valueGroups = new Map() // what it takes -> case patterns, by command
+  const argArms: string[] = []
+  // what it takes -> case patterns, by command
+  const valueGroups = new Map<string, Map<string, string[]>>()
   for (const c of commands) {
-    const names = []
+    const names: string[] = []
     for (const f of c.flags) {
       names.push(`--${f.name}`)
       if (f.allowNo) names.push(`--no-${f.name}`)
       if (!f.value) continue
       const words = valueWords(f.value)
       if (!valueGroups.has(words)) valueGroups.set(words, new Map())
-      const byCommand = valueGroups.get(words)
+      const byCommand = valueGroups.get(words)!
       if (!byCommand.has(c.id)) byCommand.set(c.id, [])
-      for (const n of [`--${f.name}`, ...(f.char ? [`-${f.char}`] : [])]) byCommand.get(c.id).push(`${safe(c.id)}\\ ${safe(n)}`)
+      for (const n of [`--${f.name}`, ...(f.char ? [`-${f.char}`] : [])]) byCommand.get(c.id)!.push(`${safe(c.id)}\\ ${safe(n)}`)
     }
     names.push('--help')
     flagArms.push(caseArm(safe(c.id), `echo '${names.map(safe).join(' ')}'`))

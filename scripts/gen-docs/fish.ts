@@ -1,41 +1,43 @@
 /**
  * fish: `complete` lines per subcommand, flag and argument, guarded by conditions that
- * walk the words as the bash and zsh scripts do (scripts/completions/spec.js says what
+ * walk the words as the bash and zsh scripts do (completion-spec.ts says what
  * each flag and argument takes). File names only where a file is taken.
  */
-import {BIN, cacheSeconds, safe} from './common.js'
+import type {CommandTree, CompletionCommand, Kind, Value} from './completion-spec.js'
+import {BIN} from './input.js'
+import {cacheSeconds, safe} from './shell.js'
 
 /** A word in fish's single quotes. */
-const q = (text) => `'${String(text).replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
+const q = (text: string) => `'${String(text).replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
 
-function valueOptions(value) {
-  if (value.values) return `-x -a ${q(value.values.map(safe).join(' '))}`
+function valueOptions(value: Value): string {
+  if ('values' in value) return `-x -a ${q(value.values.map(safe).join(' '))}`
   if (value.kind === 'file') return '-r -F'
   if (value.kind === 'dir') return `-x -a '(__fish_complete_directories (commandline -ct))'`
   if (value.kind === 'none') return '-x'
   return `-x -a '(__${BIN}_names ${value.kind})'`
 }
 
-function argOptions(kind) {
+function argOptions(kind: Kind): string | undefined {
   if (kind === 'file') return '-F'
   if (kind === 'dir') return `-a '(__fish_complete_directories (commandline -ct))'`
   if (kind === 'none') return undefined
   return `-a '(__${BIN}_names ${kind})'`
 }
 
-export function fishCompletion(commands, tree) {
+export function fishCompletion(commands: CompletionCommand[], tree: CommandTree): string {
   const c = `complete -c ${BIN}`
-  const lines = []
+  const lines: string[] = []
   for (const [parent, kids] of tree) {
     for (const [word, summary] of [...kids.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
       lines.push(`${c} -n ${q(`__${BIN}_can_name ${parent}`)} -a ${safe(word)} -d ${q(summary)}`)
     }
   }
   lines.push(`${c} -n ${q(`__${BIN}_is ''`)} -l help -d 'Show help'`, `${c} -n ${q(`__${BIN}_is ''`)} -l version -d 'Show the version'`)
-  const valueFlagArms = []
+  const valueFlagArms: string[] = []
   for (const command of commands) {
     const is = `-n ${q(`__${BIN}_is ${safe(command.id)}`)}`
-    const takesValue = []
+    const takesValue: string[] = []
     for (const f of command.flags) {
       const names = `${f.char ? `-s ${safe(f.char)} ` : ''}-l ${safe(f.name)}`
       lines.push(`${c} ${is} ${names}${f.value ? ` ${valueOptions(f.value)}` : ''} -d ${q(f.summary)}`)

@@ -1,26 +1,28 @@
 /**
  * zsh: a #compdef function. Like the bash script it walks the words only as far as they
  * name a topic or command, then hands the rest to _arguments with that command's specs:
- * its flags, what each flag's value and each argument takes (scripts/completions/spec.js).
+ * its flags, what each flag's value and each argument takes (completion-spec.ts).
  * Replaces @oclif/plugin-autocomplete's zsh script, which completed file names for every
  * argument and every flag value (ports and sizes too).
  */
-import {BIN, cacheSeconds, safe} from './common.js'
+import type {CommandTree, CompletionCommand, Value} from './completion-spec.js'
+import {BIN} from './input.js'
+import {cacheSeconds, safe} from './shell.js'
 
 /** A word in single quotes. */
-const q = (text) => `'${String(text).replaceAll("'", `'\\''`)}'`
+const q = (text: string) => `'${String(text).replaceAll("'", `'\\''`)}'`
 /** Text inside a spec's [...]: no closing bracket, one line. */
-const explanation = (text) => String(text).replaceAll('\\', '\\\\').replaceAll(']', '\\]').replaceAll('[', '\\[')
+const explanation = (text: string) => String(text).replaceAll('\\', '\\\\').replaceAll(']', '\\]').replaceAll('[', '\\[')
 
-function action(value) {
-  if (value.values) return `(${value.values.map(safe).join(' ')})`
+function action(value: Value): string {
+  if ('values' in value) return `(${value.values.map(safe).join(' ')})`
   if (value.kind === 'file') return '_files'
   if (value.kind === 'dir') return '_files -/'
   if (value.kind === 'none') return ' '
   return `__${BIN}_names ${value.kind}`
 }
 
-function flagSpecs(flag) {
+function flagSpecs(flag: CompletionCommand['flags'][number]): string[] {
   const names = [...(flag.char ? [`-${flag.char}`] : []), `--${flag.name}`]
   const exclusion = flag.multiple ? '*' : names.length > 1 ? `(${names.join(' ')})` : ''
   const value = flag.value ? `:${safe(flag.name)}:${action(flag.value)}` : ''
@@ -29,16 +31,16 @@ function flagSpecs(flag) {
   return specs
 }
 
-function argSpecs(command) {
+function argSpecs(command: CompletionCommand): string[] {
   return command.args.map((a, i) => {
     const position = command.repeatsLast && i === command.args.length - 1 ? '*' : String(i + 1)
     return q(`${position}:${safe(a.name)}:${action({kind: a.kind})}`)
   })
 }
 
-const indent = (lines, n) => lines.map((l) => `${' '.repeat(n)}${l}`).join('\n')
+const indent = (lines: string[], n: number) => lines.map((l) => `${' '.repeat(n)}${l}`).join('\n')
 
-export function zshCompletion(commands, tree) {
+export function zshCompletion(commands: CompletionCommand[], tree: CommandTree): string {
   const subArms = [...tree.entries()].map(([parent, kids]) => {
     const pairs = [...kids.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([word, summary]) => q(`${safe(word)}:${summary}`))
     return `    (${parent === '' ? "''" : safe(parent)}) reply=(\n${indent(pairs, 6)}\n    ) ;;`
