@@ -20,7 +20,7 @@ import {type Action, type ClusterView, ENVIRONMENT_MOVES_AT_ONCE, type HostView,
 import type {Scenario} from './scenario.js'
 import {type TimelineEvent, World, fmt, round} from './world.js'
 
-export {fairShare, SIM_EPOCH_MS, type TimelineEvent, type TimelineKind} from './world.js'
+export {SIM_EPOCH_MS, type TimelineEvent, type TimelineKind} from './world.js'
 
 export interface EnvironmentResult {
   /** Start to the end of its last VM, seconds; null when it failed or never ran. */

@@ -27,7 +27,7 @@ describe('the simulated cluster', () => {
     const c = SimCluster.parse('t.yaml', YAML)
     c.advance(10)
     const busy = c.vms.find((v) => v.name === 'busy')!
-    assert.equal(c.shareOn('a'), 0.5) // 8 vCPUs of demand on 4 cores
+    assert.equal(c.coresOn('a').get(busy), 2) // 8 vCPUs of demand on 4 cores: half of what each wants
     assert.equal(c.cpuTimeSec(busy), 20)
   })
 
