@@ -104,12 +104,17 @@ export class SimCluster {
     return this.vms.filter((vm) => vm.host === host)
   }
 
-  /** The cores each running VM on the host gets now, each weighed by what it wants. */
+  /** The cores each running VM on the host gets now, each weighed by what it wants and held to its cap. */
   coresOn(host: string): Map<SimVm, number> {
     const h = this.host(host)
     if (!h) return new Map()
     const running = this.vmsOn(host).filter((vm) => vm.state === 'running')
-    const got = shareCpu(h.cores, running.map((vm) => ({wanted: vm.vcpus * vm.cpuDemand, weight: vm.vcpus * vm.cpuDemand})))
+    const claim = (vm: SimVm) => {
+      const wanted = vm.vcpus * vm.cpuDemand
+      // A Xen credit cap: % of one core, 0 for none.
+      return vm.cap > 0 ? {wanted, weight: wanted, cap: vm.cap / 100} : {wanted, weight: wanted}
+    }
+    const got = shareCpu(h.cores, running.map(claim))
     return new Map(running.map((vm, i) => [vm, got[i]!]))
   }
 

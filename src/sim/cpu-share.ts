@@ -10,8 +10,9 @@
  *
  * The weight is the caller's choice. The scenario world (src/sim/world.ts) weighs a VM by
  * its CPU shares. The cluster file (src/sim/cluster.ts) weighs it by what it wants, which
- * makes the rule "each gets cores/demand of what it wants" on an overcommitted host; the
- * weight its VMs carry is not applied there, because it would change what
+ * makes the rule "each gets cores/demand of what it wants" on an overcommitted host, and
+ * applies its VMs' caps but not their weights: equal weights would give the VMs of one
+ * host equal cores, not equal fractions of their demand, and change what
  * `violin usage --connect sim:examples/two-sites.yaml` has always reported.
  */
 
