@@ -2,6 +2,7 @@ import type {VmState} from '../hypervisor/driver.js'
 import {check, fileError} from '../schema/check.js'
 import {clusterSchema} from '../schema/cluster.js'
 import {parseYaml} from '../schema/yaml.js'
+import {shareCpu} from './cpu-share.js'
 import {readSimFile} from './read.js'
 
 export interface SimHost {
@@ -34,8 +35,9 @@ const DEFAULT_START = Date.parse('2026-01-01T00:00:00Z')
 
 /**
  * A simulated cluster: hosts and VMs from a YAML file, with CPU time that advances only
- * when the caller advances the clock, so every read is deterministic. CPU is shared
- * fairly: when the VMs on a host want more than its cores, each gets cores/demand of it.
+ * when the caller advances the clock, so every read is deterministic. CPU is shared as
+ * src/sim/cpu-share.ts shares it, by demand: when the VMs on a host want more than its
+ * cores, each gets cores/demand of what it wants.
  */
 export class SimCluster {
   constructor(
@@ -102,19 +104,23 @@ export class SimCluster {
     return this.vms.filter((vm) => vm.host === host)
   }
 
-  /** The share of its demand each running VM on the host gets (1 when the host is not overcommitted). */
-  shareOn(host: string): number {
+  /** The cores each running VM on the host gets now, each weighed by what it wants and held to its cap. */
+  coresOn(host: string): Map<SimVm, number> {
     const h = this.host(host)
-    if (!h) return 0
-    const wanted = this.vmsOn(host)
-      .filter((vm) => vm.state === 'running')
-      .reduce((sum, vm) => sum + vm.vcpus * vm.cpuDemand, 0)
-    return wanted <= h.cores ? 1 : h.cores / wanted
+    if (!h) return new Map()
+    const running = this.vmsOn(host).filter((vm) => vm.state === 'running')
+    const claim = (vm: SimVm) => {
+      const wanted = vm.vcpus * vm.cpuDemand
+      // A Xen credit cap: % of one core, 0 for none.
+      return vm.cap > 0 ? {wanted, weight: wanted, cap: vm.cap / 100} : {wanted, weight: wanted}
+    }
+    const got = shareCpu(h.cores, running.map(claim))
+    return new Map(running.map((vm, i) => [vm, got[i]!]))
   }
 
   cpuTimeSec(vm: SimVm): number {
     if (vm.state !== 'running') return vm.cpuBankSec
-    const rate = vm.vcpus * vm.cpuDemand * this.shareOn(vm.host)
+    const rate = this.coresOn(vm.host).get(vm) ?? 0
     return vm.cpuBankSec + rate * (this.timeSec - vm.cpuBankAt)
   }
 

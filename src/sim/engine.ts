@@ -4,8 +4,8 @@
  *
  * The world (src/sim/world.ts) is stepped `step_s` at a time. Every `interval_s` the
  * interval's averages, from the world's counters as a poll takes them from a host's, are
- * folded into a History and a ClusterView is built as src/adapt/build-cluster-view.ts builds it for the
- * real loop; the policy (the very function `violin adapt` runs, from POLICIES) plans and
+ * folded into a History and the ClusterView is built by src/adapt/build-cluster-view.ts, as for
+ * the real loop; the policy (the very function `violin adapt` runs, from POLICIES) plans and
  * the plan is carried out as the loop's executor carries it out: one move after another
  * (an environment's 4 at once), the loop waiting, then a fresh reading over a whole
  * interval. `violin adapt --connect sim:SCENARIO` gives the same run times (tested).
@@ -14,13 +14,17 @@
  * steal), so a policy sees demand on a contended host, as ICAC 2006's "nearly 100% of its
  * allotted CPU" does.
  */
-import {History} from '../monitor/history.js'
+import {clusterView, type EnvironmentRoles} from '../adapt/build-cluster-view.js'
+import type {HostRecord} from '../inventory/host.js'
+import {History, sampleFromReport} from '../monitor/history.js'
+import type {UsageReport} from '../monitor/poll.js'
 import {POLICIES} from '../policy/policies.js'
-import {type Action, type ClusterView, ENVIRONMENT_MOVES_AT_ONCE, type HostView, type Policy, type PolicyOptions, type VmView} from '../policy/cluster-view.js'
+import {type Action, type ClusterView, ENVIRONMENT_MOVES_AT_ONCE, type Policy, type PolicyOptions} from '../policy/cluster-view.js'
 import type {Scenario} from './scenario.js'
+import {type CounterReading, readCounters, usageReport} from './usage-report.js'
 import {type TimelineEvent, World, fmt, round} from './world.js'
 
-export {fairShare, SIM_EPOCH_MS, type TimelineEvent, type TimelineKind} from './world.js'
+export {SIM_EPOCH_MS, type TimelineEvent, type TimelineKind} from './world.js'
 
 export interface EnvironmentResult {
   /** Start to the end of its last VM, seconds; null when it failed or never ran. */
@@ -56,18 +60,12 @@ export function simulate(scenario: Scenario, policyName: string, opts: SimulateO
 }
 
 
-/** Counters at the last pass: the next pass's averages are the differences. */
-interface Reading {
-  t: number
-  hosts: Map<string, {cpuSec: number; swapPages: number; nicBytes: number}>
-  vms: Map<string, number>
-}
-
 class Engine {
   private readonly world: World
   private readonly history = new History()
   private lastNotes = new Set<string>()
-  private last: Reading
+  private last: CounterReading
+  private readonly hostRecords: HostRecord[]
 
   constructor(
     scenario: Scenario,
@@ -75,7 +73,8 @@ class Engine {
     private readonly options: PolicyOptions,
   ) {
     this.world = new World(scenario)
-    this.last = this.read()
+    this.hostRecords = scenario.hosts.map((h) => ({name: h.name, site: h.site, transport: {kind: 'local'}, driver: 'sim', uri: scenario.file}))
+    this.last = readCounters(this.world)
   }
 
   run(policy: Policy): SimulationResult {
@@ -86,49 +85,21 @@ class Engine {
       if (this.world.t + 1e-9 < nextPass) continue
       // As `violin adapt` does: after acting, measure afresh over a whole interval.
       if (this.pass(policy)) {
-        this.last = this.read()
+        this.last = readCounters(this.world)
         nextPass = this.world.t + intervalS
       } else nextPass += intervalS
     }
     return summarize(this.world, this.policyName)
   }
 
-  private read(): Reading {
-    const w = this.world
-    return {
-      t: w.t,
-      hosts: new Map([...w.counters].map(([name, c]) => [name, {...c}])),
-      vms: new Map([...w.vms.values()].map((vm) => [vm.spec.name, vm.demandSec])),
-    }
-  }
-
   /** One pass of the loop, its plan carried out; whether it acted. */
   private pass(policy: Policy): boolean {
     const w = this.world
-    const now = this.read()
-    const dt = Math.max(1e-9, now.t - this.last.t)
-    const hostCpu = new Map<string, {cpu: number; swap: number; nic: number}>()
-    for (const h of w.scenario.hosts) {
-      const a = now.hosts.get(h.name)!
-      const b = this.last.hosts.get(h.name)!
-      hostCpu.set(h.name, {cpu: (a.cpuSec - b.cpuSec) / dt / h.cores, swap: (a.swapPages - b.swapPages) / dt, nic: (a.nicBytes - b.nicBytes) / dt / h.nicBytesPerSecond})
-    }
-    const vmCpu = new Map<string, number>()
-    for (const vm of w.vms.values()) vmCpu.set(vm.spec.name, (vm.demandSec - (this.last.vms.get(vm.spec.name) ?? 0)) / dt / vm.spec.vcpus)
+    const now = readCounters(w)
+    const report = usageReport(w, this.last, now)
     this.last = now
-    const nowMs = w.nowMs()
-    this.history.record(
-      {
-        timeMs: nowMs,
-        hosts: w.scenario.hosts.map((h) => {
-          const a = hostCpu.get(h.name)!
-          return {name: h.name, cpu: a.cpu, swapWritesPerSecond: a.swap, nic: a.nic}
-        }),
-        vms: [...w.vms.values()].map((vm) => ({name: vm.spec.name, cpu: vmCpu.get(vm.spec.name)!})),
-      },
-      this.options,
-    )
-    const plan = policy(this.view(nowMs, hostCpu, vmCpu), this.options)
+    this.history.record(sampleFromReport(report), this.options)
+    const plan = policy(this.view(report), this.options)
     // What the policy held back, once until it changes (every pass says it again).
     const notes = new Set(plan.notes)
     for (const note of notes) if (!this.lastNotes.has(note)) w.log('note', `${this.policyName}: ${note}`)
@@ -137,51 +108,16 @@ class Engine {
     return plan.actions.length > 0
   }
 
-  /** The cluster as src/adapt/build-cluster-view.ts builds it for the real loop: this reading, the history, the environments. */
-  private view(nowMs: number, hostCpu: Map<string, {cpu: number; swap: number; nic: number}>, vmCpu: Map<string, number>): ClusterView {
+  /**
+   * The cluster as the real loop sees it (src/adapt/build-cluster-view.ts), with the
+   * world's own CPU shares and what each VM sends and receives, `outside` included.
+   */
+  private view(report: UsageReport): ClusterView {
     const w = this.world
-    const hosts: HostView[] = w.scenario.hosts.map((h) => {
-      const a = hostCpu.get(h.name)!
-      const past = this.history.hostView(h.name, nowMs)
-      return {
-        name: h.name,
-        site: h.site,
-        cores: h.cores,
-        memoryMiB: h.memoryMiB,
-        freeMemoryMiB: w.freeMemoryMiB(h.name),
-        cpu: a.cpu,
-        ...(past.cpuPredicted === undefined ? {} : {cpuPredicted: past.cpuPredicted}),
-        swapWritesPerSecond: a.swap,
-        ...(past.swapWritesPredicted === undefined ? {} : {swapWritesPredicted: past.swapWritesPredicted}),
-        nic: a.nic,
-        ...(past.nicPredicted === undefined ? {} : {nicPredicted: past.nicPredicted}),
-        nicBytesPerSecond: h.nicBytesPerSecond,
-        hotSamples: past.hotSamples,
-        ...(past.migrating ? {migrating: true} : {}),
-      }
-    })
+    const shares = new Map([...w.vms.values()].map((vm) => [vm.spec.name, vm.shares]))
+    const view = clusterView({report, history: this.history, hosts: this.hostRecords, environments: runningEnvironments(w), traffic: w.traffic(), shares})
     const netOf = w.netOf()
-    const vms: VmView[] = [...w.vms.values()].map((vm) => {
-      const cpu = vmCpu.get(vm.spec.name)!
-      const past = this.history.vmView(vm.spec.name)
-      return {
-        name: vm.spec.name,
-        host: vm.host,
-        environment: vm.env.spec.name,
-        role: vm.spec.role,
-        vcpus: vm.spec.vcpus,
-        memoryMiB: vm.memoryMiB,
-        maxMemoryMiB: vm.spec.maxMemoryMiB,
-        cpuShares: vm.shares,
-        cpu,
-        cpuDemand: past.cpuDemand ?? cpu,
-        memoryUsedMiB: Math.min(w.phaseOf(vm).memoryMiB, vm.memoryMiB),
-        netBytesPerSecond: netOf.get(vm.spec.name) ?? 0,
-        ...(past.lastMigratedMs === undefined ? {} : {lastMigratedMs: past.lastMigratedMs}),
-      }
-    })
-    const environments = w.envs.filter((e) => e.startS !== undefined && e.endS === undefined && !e.failed).map((e) => ({name: e.spec.name, headSite: e.spec.headSite}))
-    return {nowMs, hosts, vms, environments, traffic: w.traffic()}
+    return {...view, vms: view.vms.map((vm) => ({...vm, netBytesPerSecond: netOf.get(vm.name) ?? 0}))}
   }
 
   private apply(action: Action): void {
@@ -250,6 +186,11 @@ class Engine {
       if (w.over) for (const name of [...running.keys()]) endOf(name)
     }
   }
+}
+
+/** The environments running now, and their VMs' roles. */
+function runningEnvironments(world: World): EnvironmentRoles[] {
+  return world.envs.filter((e) => e.startS !== undefined && e.endS === undefined && !e.failed).map((e) => ({name: e.spec.name, headSite: e.spec.headSite, vms: e.spec.vms.map((v) => ({name: v.name, role: v.role}))}))
 }
 
 /** The run times of a world's environments, as the ICAC paper defines them. */

@@ -7,9 +7,8 @@
  * Each step of `step_s` seconds:
  * - environments whose start time has come start when their VMs' memory fits on their
  *   hosts (else they wait, and say so once);
- * - CPU: each host's cores are shared among its VMs by weighted max-min fair share (the
- *   water-filling form of src/sim/cluster.ts's rule: when every VM wants the same, each
- *   gets cores/demand of what it wants), the weight being the VM's CPU shares;
+ * - CPU: each host's cores are shared among its VMs as src/sim/cpu-share.ts shares them,
+ *   the weight being the VM's CPU shares;
  * - memory: a guest that needs more than its allocation swaps: it runs at
  *   (allocation/need)^2 of its speed and its host writes `swap_writes_per_mib` pages/s per
  *   MiB short; with `memory.swap: false` it crashes instead, and its environment fails
@@ -30,6 +29,7 @@
  */
 import type {TrafficView} from '../policy/cluster-view.js'
 import {predictPrecopy} from '../predict/precopy.js'
+import {shareCpu} from './cpu-share.js'
 import {OUTSIDE, type Scenario, type ScenarioEnvironment, type ScenarioHost, type ScenarioVm} from './scenario.js'
 
 export const DEFAULT_SHARES = 1024
@@ -265,10 +265,14 @@ export class World {
       memFactor.set(vm, (vm.memoryMiB / need) ** 2)
       swapOn.set(vm.host, (swapOn.get(vm.host) ?? 0) + (need - vm.memoryMiB) * memory.swapWritesPerMiB)
     }
-    // CPU: weighted max-min fair share per host.
+    // CPU: each host's cores, weighed by the VMs' CPU shares.
     const active = [...this.vms.values()]
     for (const vm of active) vm.wanted = this.phaseOf(vm).cpu * vm.spec.vcpus
-    for (const [name, host] of this.hosts) fairShare(host.cores, active.filter((v) => v.host === name))
+    for (const [name, host] of this.hosts) {
+      const on = active.filter((v) => v.host === name)
+      const got = shareCpu(host.cores, on.map((v) => ({wanted: v.wanted, weight: v.shares})))
+      on.forEach((v, i) => (v.got = got[i]!))
+    }
     // Network: what each host's NIC is asked to carry.
     const asked = new Map<string, number>()
     const remote: Array<[WorldVm, string[]]> = []
@@ -348,30 +352,6 @@ export class World {
       delete vm.migration
       this.log('migrated', `${vm.spec.name} is on ${vm.host} (from ${from})`, {environment: vm.env.spec.name, vm: vm.spec.name})
     }
-  }
-}
-
-/**
- * Weighted max-min fair share of `cores` among VMs wanting `wanted` cores each, weights
- * their CPU shares: a VM that wants less than its weighted part gets what it wants and the
- * rest is shared again. Sets `got` on each.
- */
-export function fairShare(cores: number, vms: Array<{wanted: number; shares: number; got: number}>): void {
-  for (const vm of vms) vm.got = 0
-  let left = cores
-  let open = vms.filter((v) => v.wanted > 0)
-  while (open.length > 0 && left > 1e-12) {
-    const weight = open.reduce((s, v) => s + v.shares, 0)
-    const satisfied = open.filter((v) => v.wanted - v.got <= (left * v.shares) / weight + 1e-12)
-    if (satisfied.length === 0) {
-      for (const v of open) v.got += (left * v.shares) / weight
-      return
-    }
-    for (const v of satisfied) {
-      left -= v.wanted - v.got
-      v.got = v.wanted
-    }
-    open = open.filter((v) => !satisfied.includes(v))
   }
 }
 

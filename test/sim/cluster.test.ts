@@ -27,8 +27,18 @@ describe('the simulated cluster', () => {
     const c = SimCluster.parse('t.yaml', YAML)
     c.advance(10)
     const busy = c.vms.find((v) => v.name === 'busy')!
-    assert.equal(c.shareOn('a'), 0.5) // 8 vCPUs of demand on 4 cores
+    assert.equal(c.coresOn('a').get(busy), 2) // 8 vCPUs of demand on 4 cores: half of what each wants
     assert.equal(c.cpuTimeSec(busy), 20)
+  })
+
+  it('holds a VM to a cap set with schedinfo from then on, the others getting what it leaves', async () => {
+    const c = SimCluster.parse('t.yaml', YAML)
+    const [busy, alsoBusy] = c.vms
+    c.advance(10)
+    await new SimDriver(c, 'a').setSched('busy', {cap: 50})
+    c.advance(10)
+    assert.equal(c.cpuTimeSec(busy!), 25) // 2 cores for 10 s, then half a core
+    assert.equal(c.cpuTimeSec(alsoBusy!), 55) // 2 cores, then 3.5
   })
 
   it('gives the same counters on every run (deterministic)', async () => {

@@ -1,23 +1,11 @@
 import {strict as assert} from 'node:assert'
 
-import {fairShare, simulate} from '../../src/sim/engine.js'
+import {simulate} from '../../src/sim/engine.js'
 import {parseScenario} from '../../src/sim/scenario.js'
 
 const scenario = (body: string) => parseScenario('t.yaml', `step_s: 1\ninterval_s: 10\n${body}`)
 
 describe('the simulator (src/sim/engine.ts)', () => {
-  it('shares a core fairly: two VMs wanting one core each get half', () => {
-    const vms = [{wanted: 1, shares: 1024, got: 0}, {wanted: 1, shares: 1024, got: 0}]
-    fairShare(1, vms)
-    assert.deepEqual(vms.map((v) => v.got), [0.5, 0.5])
-    const small = [{wanted: 0.2, shares: 1024, got: 0}, {wanted: 1, shares: 1024, got: 0}]
-    fairShare(1, small)
-    assert.deepEqual(small.map((v) => Math.round(v.got * 100) / 100), [0.2, 0.8], 'what one does not want goes to the other')
-    const weighted = [{wanted: 1, shares: 2048, got: 0}, {wanted: 1, shares: 1024, got: 0}]
-    fairShare(1, weighted)
-    assert.deepEqual(weighted.map((v) => Math.round(v.got * 100) / 100), [0.67, 0.33], 'by CPU shares')
-  })
-
   it('ends a phase of N CPU-seconds after N seconds at a full share, 2N when sharing a core', () => {
     const alone = scenario(`hosts: [{name: h1, cores: 1, memory: 1GiB}]
 environments:

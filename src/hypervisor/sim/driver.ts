@@ -115,7 +115,10 @@ export class SimDriver implements Driver {
   async setSched(name: string, params: {weight?: number; cap?: number}): Promise<SchedParams> {
     const vm = this.vm(name)
     if (params.weight !== undefined) vm.weight = params.weight
-    if (params.cap !== undefined) vm.cap = params.cap
+    if (params.cap !== undefined && params.cap !== vm.cap) {
+      this.cluster.bankAll() // the CPU time so far was got without the new cap
+      vm.cap = params.cap
+    }
     return this.schedInfo(name)
   }
 
