@@ -14,7 +14,17 @@ export type EnvironmentRoles = Pick<EnvironmentRecord, 'name' | 'headSite'> & {v
  * that reading) and the inventory's environments. Pure. Hosts that did not answer, and
  * VMs not running, are left out: nothing is decided on what was not seen.
  */
-export function clusterView(input: {report: UsageReport; history: History; hosts: HostRecord[]; environments: EnvironmentRoles[]; traffic?: TrafficView[]; shares?: Map<string, number>}): ClusterView {
+export function clusterView(input: {
+  report: UsageReport
+  history: History
+  hosts: HostRecord[]
+  environments: EnvironmentRoles[]
+  traffic?: TrafficView[]
+  /** CPU shares known from elsewhere than the history (a simulated world's own). */
+  shares?: Map<string, number>
+  /** Bytes/s each VM sends and receives, peers outside the cluster included, where that is known (a scenario's VMs). */
+  netBytesPerSecond?: Map<string, number>
+}): ClusterView {
   const {report, history} = input
   const nowMs = report.timeMs
   const records = new Map(input.hosts.map((h) => [h.name, h]))
@@ -61,6 +71,7 @@ export function clusterView(input: {report: UsageReport; history: History; hosts
         cpu,
         cpuDemand: past.cpuDemand ?? cpu,
         ...(v.memoryUsedMiB === undefined ? {} : {memoryUsedMiB: v.memoryUsedMiB}),
+        ...(input.netBytesPerSecond ? {netBytesPerSecond: input.netBytesPerSecond.get(v.name) ?? 0} : {}),
         ...(past.lastMigratedMs === undefined ? {} : {lastMigratedMs: past.lastMigratedMs}),
       }
     })

@@ -6,11 +6,10 @@ import {withPredictions} from '../predict/plan.js'
 import {loadCalibration} from '../predict/calibration-store.js'
 import type {Plan, PolicyOptions, TrafficView} from '../policy/cluster-view.js'
 import type {Session} from '../services/session.js'
-import type {World} from '../sim/world.js'
 import {switchTraffic, trafficHosts} from '../services/switch-service.js'
 import {type ActionOutcome, executePlan, type Journal} from './execute.js'
 import {type Recovered, recoverIntents} from './intents.js'
-import {clusterView, type EnvironmentRoles} from './build-cluster-view.js'
+import {clusterView} from './build-cluster-view.js'
 
 export interface PassOptions {
   policy: string
@@ -68,8 +67,8 @@ export async function adaptationPass(
   // A scenario's VMs say what they send; real ones are counted by their switches.
   const traffic = world ? world.traffic() : trafficRates(trafficBefore, await readTraffic(session, where, notes), report.intervalSec)
   history.record(sampleFromReport(report), options.policyOptions)
-  const environments = world ? scenarioEnvironments(world) : (session.inventory?.environments() ?? [])
-  const view = clusterView({report, history, hosts, environments, traffic})
+  const environments = world ? world.runningEnvironments() : (session.inventory?.environments() ?? [])
+  const view = clusterView({report, history, hosts, environments, traffic, ...(world ? {netBytesPerSecond: world.netOf()} : {})})
   const chosen = policy(view, options.policyOptions)
   // Never the same migration twice: a VM whose last move was just recovered waits a pass.
   const held = chosen.actions.filter((a) => vmsOf(a).some((vm) => untouchable.has(vm)))
@@ -89,10 +88,6 @@ export async function adaptationPass(
 
 function vmsOf(a: Plan['actions'][number]): string[] {
   return a.kind === 'migrate-environment' ? a.moves.map((m) => m.vm) : [a.vm]
-}
-
-function scenarioEnvironments(world: World): EnvironmentRoles[] {
-  return world.envs.filter((e) => e.startS !== undefined && e.endS === undefined && !e.failed).map((e) => ({name: e.spec.name, headSite: e.spec.headSite, vms: e.spec.vms.map((v) => ({name: v.name, role: v.role}))}))
 }
 
 /**

@@ -39,8 +39,8 @@ interface FdbEntry {
 }
 
 export async function kernelFdb(t: Transport, vni: number): Promise<{peers: string[]; learned: LearnedMac[]}> {
-  const remote = JSON.parse((await t.run(['bridge', '-j', 'fdb', 'show', 'dev', vxlanName(vni)])).stdout || '[]') as FdbEntry[]
-  const bridge = JSON.parse((await t.run(['bridge', '-j', 'fdb', 'show', 'br', bridgeName(vni)])).stdout || '[]') as FdbEntry[]
+  const remote = JSON.parse((await t.run(['bridge', '-j', 'fdb', 'show', 'dev', vxlanName(vni)])).stdout.trim() || '[]') as FdbEntry[]
+  const bridge = JSON.parse((await t.run(['bridge', '-j', 'fdb', 'show', 'br', bridgeName(vni)])).stdout.trim() || '[]') as FdbEntry[]
   const peers = remote.filter((e) => e.mac === '00:00:00:00:00:00' && e.dst).map((e) => e.dst!)
   const learned = [
     ...remote.filter((e) => e.mac !== '00:00:00:00:00:00' && e.dst).map((e) => ({mac: e.mac, via: e.dst!, local: false})),

@@ -20,7 +20,7 @@ export async function underlayOf(session: Session, host: HostRecord): Promise<Un
   if (host.transport.kind !== 'ssh') throw new UsageError(`host "${host.name}" is reached locally: the VXLAN data plane needs each host's underlay address, and violin takes it from the SSH address`)
   const address = await underlayAddress(host.name, host.transport.address)
   const t = session.transport(host)
-  const links = JSON.parse((await t.run(['ip', '-j', 'addr', 'show'])).stdout || '[]') as Array<{ifname: string; mtu?: number; addr_info?: Array<{local?: string}>}>
+  const links = JSON.parse((await t.run(['ip', '-j', 'addr', 'show'])).stdout.trim() || '[]') as Array<{ifname: string; mtu?: number; addr_info?: Array<{local?: string}>}>
   const link = links.find((l) => l.addr_info?.some((a) => a.local === address))
   if (!link) throw new ViolinError(`host "${host.name}" has no device with its SSH address ${address}; is it behind NAT or a port forward?`)
   return {address, device: link.ifname, mtu: link.mtu}

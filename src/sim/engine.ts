@@ -14,7 +14,7 @@
  * steal), so a policy sees demand on a contended host, as ICAC 2006's "nearly 100% of its
  * allotted CPU" does.
  */
-import {clusterView, type EnvironmentRoles} from '../adapt/build-cluster-view.js'
+import {clusterView} from '../adapt/build-cluster-view.js'
 import type {HostRecord} from '../inventory/host.js'
 import {History, sampleFromReport} from '../monitor/history.js'
 import type {UsageReport} from '../monitor/poll.js'
@@ -115,9 +115,7 @@ class Engine {
   private view(report: UsageReport): ClusterView {
     const w = this.world
     const shares = new Map([...w.vms.values()].map((vm) => [vm.spec.name, vm.shares]))
-    const view = clusterView({report, history: this.history, hosts: this.hostRecords, environments: runningEnvironments(w), traffic: w.traffic(), shares})
-    const netOf = w.netOf()
-    return {...view, vms: view.vms.map((vm) => ({...vm, netBytesPerSecond: netOf.get(vm.name) ?? 0}))}
+    return clusterView({report, history: this.history, hosts: this.hostRecords, environments: w.runningEnvironments(), traffic: w.traffic(), shares, netBytesPerSecond: w.netOf()})
   }
 
   private apply(action: Action): void {
@@ -188,10 +186,6 @@ class Engine {
   }
 }
 
-/** The environments running now, and their VMs' roles. */
-function runningEnvironments(world: World): EnvironmentRoles[] {
-  return world.envs.filter((e) => e.startS !== undefined && e.endS === undefined && !e.failed).map((e) => ({name: e.spec.name, headSite: e.spec.headSite, vms: e.spec.vms.map((v) => ({name: v.name, role: v.role}))}))
-}
 
 /** The run times of a world's environments, as the ICAC paper defines them. */
 export function summarize(world: World, policyName: string): SimulationResult {

@@ -170,6 +170,11 @@ export class World {
     return traffic
   }
 
+  /** The environments running now, with each VM's role (what a policy needs of them). */
+  runningEnvironments(): Array<{name: string; headSite: string; vms: Array<{name: string; role: 'head' | 'compute'}>}> {
+    return this.envs.filter((e) => e.startS !== undefined && e.endS === undefined && !e.failed).map((e) => ({name: e.spec.name, headSite: e.spec.headSite, vms: e.spec.vms.map((v) => ({name: v.name, role: v.role}))}))
+  }
+
   /** Bytes/s each running VM sends and receives (to `outside` too). */
   netOf(): Map<string, number> {
     const net = new Map<string, number>()

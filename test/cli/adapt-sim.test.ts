@@ -249,6 +249,18 @@ describe('violin adapt on a simulation scenario (--connect sim:SCENARIO)', funct
     })
   }
 
+  it('thesis-group-reunion, sandpiper: the loop decides the same move for the same reason as `simulate`, traffic leaving the cluster counted (one view for both)', async () => {
+    const file = join(ROOT, 'examples/scenarios/thesis-group-reunion.yaml')
+    const loop = await run(['adapt', '--connect', `sim:${file}`, '--policy', 'sandpiper', '--json'])
+    const sim = await run(['simulate', file, '--policy', 'sandpiper', '--json'])
+    assert.equal(loop.exitCode, 0, loop.stderr)
+    const loopMove = loop.json.passes.flatMap((p: {plan: {actions: Array<{kind: string; vm: string; to: string; reason: string}>}}) => p.plan.actions).find((a: {kind: string}) => a.kind === 'migrate')
+    const simMove = sim.json.policies.sandpiper.timeline.find((e: {kind: string; text: string}) => e.kind === 'action' && e.text.includes('migrate'))
+    assert.ok(loopMove && simMove, `loop: ${JSON.stringify(loopMove)}; simulate: ${JSON.stringify(simMove)}`)
+    assert.equal(simMove.text, `sandpiper: migrate ${loopMove.vm} ${loopMove.from} -> ${loopMove.to}: ${loopMove.reason}`)
+    assert.match(loopMove.reason, /volume [\d.]+ = 1\/\(\(1-[\d.]+\)\(1-[\d.]+\)\(1-0\.06\)\)/, 'the network term includes what VM1 sends outside')
+  })
+
   it('with --policy none lets the memory scenario fail, as the paper says it does without adaptation', async () => {
     const r = await run(['adapt', '--connect', `sim:${join(ROOT, 'examples/scenarios/icac-3-memory.yaml')}`, '--policy', 'none', '--json'])
     assert.equal(r.exitCode, 0, r.stderr)
