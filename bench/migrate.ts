@@ -180,10 +180,10 @@ function summarize(rows: Row[]): void {
 function writeCsv(rows: Row[], vacates: Array<Record<string, number | string>>): void {
   mkdirSync(dirname(OUT), {recursive: true})
   const cell = (v: unknown) => (v === undefined || v === null ? '' : String(v))
-  writeFileSync(OUT, [COLUMNS.join(','), ...rows.map((r) => COLUMNS.map((c) => cell(r[c])).join(','))].join('\n') + '\n')
+  writeFileSync(OUT, `${[COLUMNS.join(','), ...rows.map((r) => COLUMNS.map((c) => cell(r[c])).join(','))].join('\n')}\n`)
   console.log(`\n${rows.length} migrations written to ${OUT}`)
   if (vacates.length === 0) return
-  writeFileSync(VACATE_OUT, [VACATE_COLUMNS.join(','), ...vacates.map((r) => VACATE_COLUMNS.map((c) => cell(r[c])).join(','))].join('\n') + '\n')
+  writeFileSync(VACATE_OUT, `${[VACATE_COLUMNS.join(','), ...vacates.map((r) => VACATE_COLUMNS.map((c) => cell(r[c])).join(','))].join('\n')}\n`)
   console.log(`${vacates.length} vacates written to ${VACATE_OUT}`)
 }
 

@@ -46,6 +46,7 @@ export abstract class ViolinCommand extends Command {
   private session?: Session
 
   /** Flags that contradict each other are a usage error, not a silent choice of one. */
+  // biome-ignore lint/suspicious/noExplicitAny: the signature of oclif's Command.parse, which this overrides
   protected override async parse<F extends Record<string, any>, B extends Record<string, any>, A extends Record<string, any>>(
     options?: Interfaces.Input<F, B, A>,
     argv?: string[],
@@ -213,7 +214,7 @@ export function formatJsonIn(argv: readonly string[]): boolean {
 
 /** One line whatever a message carries: a name with a newline or a tab is shown escaped, not broken over lines. */
 export function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this escapes
   return text.replaceAll(/[\u0000-\u001F\u007F]/g, (c) => JSON.stringify(c).slice(1, -1))
 }
 

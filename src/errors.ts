@@ -145,7 +145,7 @@ export class CommandFailedError extends ViolinError {
     readonly code: number,
     readonly stderrTail: string,
   ) {
-    super(`host "${host}": \`${command.length > 80 ? command.slice(0, 77) + '...' : command}\` exited ${code}${stderrTail ? `: ${stderrTail}` : ''}`)
+    super(`host "${host}": \`${command.length > 80 ? `${command.slice(0, 77)}...` : command}\` exited ${code}${stderrTail ? `: ${stderrTail}` : ''}`)
   }
 }
 

@@ -86,7 +86,7 @@ function processesNaming(dir: string): string[] {
   return found
 }
 
-describe('test bed: 2 hosts with libvirtd, sshd, a tiny guest and live migration', function () {
+describe('test bed: 2 hosts with libvirtd, sshd, a tiny guest and live migration', () => {
   let bed: Bed | undefined
   const theBed = (): Bed => {
     if (!bed) throw new Error('the bed did not start')
@@ -107,7 +107,7 @@ describe('test bed: 2 hosts with libvirtd, sshd, a tiny guest and live migration
     await bed?.down()
   })
 
-  it('writes hosts.json, the client key and known_hosts', function () {
+  it('writes hosts.json, the client key and known_hosts', () => {
     const b = theBed()
     assert.deepEqual(b.hosts, [
       {name: 'vbed1', address: '10.232.0.1', index: 1},

@@ -188,7 +188,7 @@ describe('shell completion (completions/): names from the inventory, values by w
   describe('bash', () => {
     it('offers hosts, sites, environments, VMs and flag choices; files only for file flags', () => {
       const offers = bashOffers(f, ...CASES.map(([line]) => line))
-      CASES.forEach(([line, offered, why], i) => assert.deepEqual(offers[i], offered, `${line}<TAB>: ${why}`))
+      for (const [i, [line, offered, why]] of CASES.entries()) assert.deepEqual(offers[i], offered, `${line}<TAB>: ${why}`)
     })
 
     it('completes a flag value given with =, and a prefix', () => {

@@ -33,7 +33,7 @@ export const visibleFlags = (command: ManifestCommand) => Object.values(command.
 export const visibleArgs = (command: ManifestCommand) => Object.values(command.args ?? {}).filter((a) => !a.hidden)
 
 /** The placeholder of an option flag's value: helpValue, its options, or its NAME. */
-function valueOf(flag: ManifestFlag): string {
+function flagValue(flag: ManifestFlag): string {
   if (flag.type !== 'option') return ''
   if (flag.helpValue) return [flag.helpValue].flat().map((v) => `*${md(v.replace(/^<(.*)>$/, '$1'))}*`).join(' ')
   if (flag.options?.length) return flag.options.map((o) => `\`${o}\``).join('|')
@@ -42,7 +42,7 @@ function valueOf(flag: ManifestFlag): string {
 
 function flagSynopsis(flag: ManifestFlag): string {
   const name = flag.char ? `-${flag.char}` : `--${flag.allowNo ? '[no-]' : ''}${flag.name}`
-  const value = valueOf(flag)
+  const value = flagValue(flag)
   // a no-break space: roff never splits a flag from its value
   return `\`${name}\`${value ? `&nbsp;${value}` : ''}`
 }
@@ -75,7 +75,7 @@ export function synopsis(command: ManifestCommand): string {
 /** One flag as a list item: its names and value, then what it does and its constraints. */
 export function flagItem(flag: ManifestFlag): string {
   const names = [flag.char ? `\`-${flag.char}\`` : undefined, `\`--${flag.name}\``, flag.allowNo ? `\`--no-${flag.name}\`` : undefined].filter(Boolean).join(', ')
-  const value = valueOf(flag)
+  const value = flagValue(flag)
   const text = [flag.summary, flag.description && flag.description !== flag.summary ? flag.description : undefined]
     .filter((t): t is string => Boolean(t))
     .map((t) => md(expand(t, '')).replaceAll(/\s*\n\s*/g, ' '))

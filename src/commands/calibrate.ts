@@ -79,7 +79,7 @@ export default class Calibrate extends ViolinCommand {
       const text = await readFile(flags.csv, 'utf8').catch((error: NodeJS.ErrnoException) => {
         throw unreadableFile(flags.csv!, error)
       })
-      let parsed
+      let parsed: ReturnType<typeof parseMigrationsCsv>
       try {
         parsed = parseMigrationsCsv(text)
       } catch (error) {

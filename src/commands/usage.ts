@@ -5,7 +5,7 @@ import {formatFlags, MAX_READINGS, MAX_SECONDS, selectionFlags} from '../flags.j
 import {type Samples, type UsageReport, pollUsage} from '../monitor/poll.js'
 import type {HostUsage, VmUsage} from '../monitor/rates.js'
 import {renderCsvRows, renderYamlDocument} from '../render/output.js'
-import {type Column, type Format} from '../render/table.js'
+import type {Column, Format} from '../render/table.js'
 import {type UsageTable, usageCsvRows, usageReading} from '../render/usage.js'
 import {realClock, type Session} from '../services/session.js'
 import {formatMiB} from '../units.js'

@@ -40,6 +40,6 @@ export async function rememberVmNames(listed: ReadonlyMap<string, readonly strin
     const before = JSON.stringify(hosts)
     for (const [host, names] of listed) hosts[host] = [...new Set(names)].sort()
     // most listings find what the last one did: no write then
-    if (JSON.stringify(hosts) !== before) await writeFileAtomic(vmNamesPath(), JSON.stringify({version: 1, hosts}) + '\n')
+    if (JSON.stringify(hosts) !== before) await writeFileAtomic(vmNamesPath(), `${JSON.stringify({version: 1, hosts})}\n`)
   } catch {}
 }

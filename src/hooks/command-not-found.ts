@@ -53,7 +53,7 @@ export function commandNotFound(config: Interfaces.Config, id: string, argv: rea
 }
 
 /** `violin hots list`: oclif would say "command hots:list not found". */
-const hook: Hook<'command_not_found'> = async function (options) {
+const hook: Hook<'command_not_found'> = async (options) => {
   commandNotFound(options.config, options.id, options.argv)
 }
 

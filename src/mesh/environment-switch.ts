@@ -154,7 +154,10 @@ export class EnvironmentSwitch {
     const src = sourceMac(frame)
     const dst = destinationMac(frame)
     let bySrc = this.traffic.get(src)
-    if (!bySrc) this.traffic.set(src, (bySrc = new Map()))
+    if (!bySrc) {
+      bySrc = new Map()
+      this.traffic.set(src, bySrc)
+    }
     let pair = bySrc.get(dst)
     if (!pair) {
       pair = {src, dst, frames: 0, bytes: 0, remote: false}

@@ -50,7 +50,7 @@ export class Ledger {
     readonly view: ClusterView,
     readonly options: PolicyOptions,
   ) {
-    view.hosts.forEach((host, index) => this.books.set(host.name, {host, index, allocatedMiB: 0, demandCores: 0, vms: [], sortedLoad: 0}))
+    for (const [index, host] of view.hosts.entries()) this.books.set(host.name, {host, index, allocatedMiB: 0, demandCores: 0, vms: [], sortedLoad: 0})
     for (const vm of view.vms) {
       const book = this.books.get(vm.host)
       if (!book) continue

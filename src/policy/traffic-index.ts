@@ -23,7 +23,10 @@ export class Traffic {
 
   private add(a: string, b: string, bytes: number): void {
     let peers = this.byVm.get(a)
-    if (!peers) this.byVm.set(a, (peers = new Map()))
+    if (!peers) {
+      peers = new Map()
+      this.byVm.set(a, peers)
+    }
     peers.set(b, (peers.get(b) ?? 0) + bytes)
   }
 

@@ -218,7 +218,7 @@ function acrossSites(view: ClusterView, ledger: Ledger, options: PolicyOptions, 
         site.envs.set(env, compute.length)
         continue
       }
-      target.plan!.forEach((m, i) => ledger.move(compute.find((vm) => vm.name === m.vm)!, m.to, i === 0))
+      for (const [i, m] of target.plan!.entries()) ledger.move(compute.find((vm) => vm.name === m.vm)!, m.to, i === 0)
       moved.add(env)
       actions.push({
         kind: 'migrate-environment',

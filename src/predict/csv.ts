@@ -98,5 +98,5 @@ function pick<K extends Column>(from: Partial<Record<Column, number>>, keys: K[]
 export function toMigrationsCsv(rows: readonly Measurement[]): string {
   const lines = [CSV_COLUMNS.join(',')]
   for (const r of rows) lines.push(CSV_COLUMNS.map((c) => (r[c] === undefined ? '' : String(r[c]))).join(','))
-  return lines.join('\n') + '\n'
+  return `${lines.join('\n')}\n`
 }

@@ -49,5 +49,5 @@ export function plotCalibrationSvg(c: Calibration): string {
     out.push(`<rect x="${left}" y="${ly - 9}" width="10" height="10" fill="${s.color}"/><text x="${left + 14}" y="${ly}">${esc(`${s.label}: ${s.fit.shape}, RMS ${Math.round(s.fit.rms)} ms`)}</text>`)
   })
   out.push('</svg>')
-  return out.join('\n') + '\n'
+  return `${out.join('\n')}\n`
 }

@@ -61,8 +61,8 @@ export function parallel(costs: MigrationCost[]): ParallelEstimate {
   const perVmMs = costs.map(() => 0)
   const phases = Math.max(0, ...costs.map((c) => c.phases.length))
   for (let p = 0; p < phases; p++) {
-    const capacity = costs.find((c) => c.phases[p])?.phases[p]!.capacity ?? 1
-    shared(costs.map((c) => c.phases[p]?.ms ?? 0), capacity).forEach((ms, i) => (perVmMs[i]! += ms))
+    const capacity = costs.find((c) => c.phases[p])?.phases[p]?.capacity ?? 1
+    for (const [i, ms] of shared(costs.map((c) => c.phases[p]?.ms ?? 0), capacity).entries()) perVmMs[i]! += ms
   }
   return {totalMs: Math.max(0, ...perVmMs), perVmMs}
 }

@@ -1,6 +1,6 @@
 import {resolve} from 'node:path'
 
-import {UsageError, ViolinError} from '../errors.js'
+import {UsageError, type ViolinError} from '../errors.js'
 import type {ToolCheck} from '../hypervisor/driver.js'
 import type {DomainType} from '../hypervisor/vm-spec.js'
 import {checkHostNames, DEFAULT_LIBVIRT_URI, type DriverKind, type HostRecord, NIC_NAME, type VmRecord} from '../inventory/host.js'

@@ -42,5 +42,5 @@ export function plotSvg(results: SimulationResult[]): string {
     out.push(`<rect x="${x}" y="${top + height + 30}" width="10" height="10" fill="${COLORS[ri % COLORS.length]}"/><text x="${x + 14}" y="${top + height + 39}">${esc(r.policy)}${r.failed_environments.length ? ` (${r.failed_environments.length} failed: x)` : ''}</text>`)
   })
   out.push('</svg>')
-  return out.join('\n') + '\n'
+  return `${out.join('\n')}\n`
 }

@@ -276,7 +276,7 @@ export class World {
     for (const [name, host] of this.hosts) {
       const on = active.filter((v) => v.host === name)
       const got = shareCpu(host.cores, on.map((v) => ({wanted: v.wanted, weight: v.shares})))
-      on.forEach((v, i) => (v.got = got[i]!))
+      for (const [i, v] of on.entries()) v.got = got[i]!
     }
     // Network: what each host's NIC is asked to carry.
     const asked = new Map<string, number>()

@@ -69,7 +69,7 @@ export class FileStore implements Store {
 
   async write(doc: DocSpec, value: Doc): Promise<void> {
     // Owner only: the inventory holds the environments' pre-shared switch keys.
-    await writeFileAtomic(this.path(doc), JSON.stringify(value, null, doc.home === 'config' ? 2 : 1) + '\n', 0o600)
+    await writeFileAtomic(this.path(doc), `${JSON.stringify(value, null, doc.home === 'config' ? 2 : 1)}\n`, 0o600)
   }
 
   async remove(doc: DocSpec): Promise<void> {
@@ -92,7 +92,7 @@ export class FileStore implements Store {
   async append(log: LogName, records: readonly object[]): Promise<void> {
     if (records.length === 0) return
     makeDirs(this.stateDir)
-    await appendFile(this.logPath(log), records.map((r) => JSON.stringify(r) + '\n').join(''))
+    await appendFile(this.logPath(log), records.map((r) => `${JSON.stringify(r)}\n`).join(''))
   }
 
   async readLog(log: LogName): Promise<LogRecord[]> {
@@ -108,7 +108,7 @@ export class FileStore implements Store {
   }
 
   async putSample(host: string, sample: object, ttlMs: number): Promise<void> {
-    await writeFileAtomic(join(this.samplesDir(), `${encodeURIComponent(host)}.json`), JSON.stringify({expiresAtMs: Date.now() + ttlMs, sample}) + '\n')
+    await writeFileAtomic(join(this.samplesDir(), `${encodeURIComponent(host)}.json`), `${JSON.stringify({expiresAtMs: Date.now() + ttlMs, sample})}\n`)
   }
 
   async readSamples(): Promise<Map<string, unknown>> {

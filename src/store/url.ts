@@ -25,7 +25,7 @@ export function parseStoreUrl(url: string, what = 'VIOLIN_STORE'): StoreLocation
     return {kind: 'file', configDir: dir, stateDir: `${dir === '/' ? '' : dir}/state`}
   }
   const m = /^(etcds?):\/\/(?:([^@/]*)@)?([^/]*)(?:\/(.*))?$/.exec(url)
-  if (!m) return bad(`"${url.length > 80 ? url.slice(0, 77) + '...' : url}" is not a store URL`)
+  if (!m) return bad(`"${url.length > 80 ? `${url.slice(0, 77)}...` : url}" is not a store URL`)
   const [, scheme, auth, hosts, path] = m
   const endpoints = hosts!.split(',').filter(Boolean)
   if (endpoints.length === 0) bad('names no etcd endpoint (HOST:PORT)')

@@ -46,7 +46,7 @@ const SSH_IPV6 = /^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%[A-Za-z0-9_.-]{1,15})?$/
 export function parseSshTarget(text: string): SshTarget {
   const bad = (why: string) => new ViolinError(`${JSON.stringify(text)} is not an SSH target: ${why}; write it as USER@ADDRESS[:PORT]`, 2)
   const m = /^(?:([^@]*)@)?(\[[^\]]*\]|[^:@]*)(?::(\d+))?$/.exec(text)
-  if (!m || !m[2]) throw bad('it does not read as one')
+  if (!m?.[2]) throw bad('it does not read as one')
   const user = m[1] ?? process.env.USER ?? 'root'
   if (!SSH_USER.test(user)) throw bad(`the user may hold letters, digits, dot, dash and underscore`)
   const bracketed = m[2].startsWith('[')
@@ -140,12 +140,12 @@ export class SshTransport implements Transport {
               stream.close()
             }
             const onInput = (data: Buffer) => {
-              const escape = data.indexOf(CONSOLE_ESCAPE)
-              if (escape < 0) {
+              const escapeAt = data.indexOf(CONSOLE_ESCAPE)
+              if (escapeAt < 0) {
                 stream.write(data)
                 return
               }
-              if (escape > 0) stream.write(data.subarray(0, escape))
+              if (escapeAt > 0) stream.write(data.subarray(0, escapeAt))
               leave()
             }
             const onResize = () => stream.setWindow(stdout.rows || 24, stdout.columns || 80, 0, 0)

@@ -59,7 +59,7 @@ function clusterOf(session: Session, host: string): Promise<SimCluster> {
 describe('write-ahead intents: what a new leader finds (src/adapt/intents.ts)', function () {
   this.timeout(60_000)
   const savedState = process.env.VIOLIN_STATE_DIR
-  before(async function () {
+  before(async () => {
     process.env.VIOLIN_STATE_DIR = mkdtempSync(join(tmpdir(), 'violin-state-'))
     if (!etcdUnavailable()) etcd = await startEtcd({members: 3})
   })

@@ -251,8 +251,8 @@ function problems(r: {stdout: string; stderr: string; exitCode: number}, c: Case
 }
 
 function describeCase(c: Case, r: {stdout: string; stderr: string; exitCode: number}, why: string): string {
-  const show = (s: string) => (s.length > 600 ? s.slice(0, 600) + '...' : s)
-  return `seed ${SEED}: ${why}\n  argv: ${JSON.stringify(c.argv.map((a) => (a.length > 80 ? a.slice(0, 80) + '...' : a)))}\n  exit: ${r.exitCode}\n  stderr: ${show(r.stderr)}\n  stdout: ${show(r.stdout)}`
+  const show = (s: string) => (s.length > 600 ? `${s.slice(0, 600)}...` : s)
+  return `seed ${SEED}: ${why}\n  argv: ${JSON.stringify(c.argv.map((a) => (a.length > 80 ? `${a.slice(0, 80)}...` : a)))}\n  exit: ${r.exitCode}\n  stderr: ${show(r.stderr)}\n  stdout: ${show(r.stdout)}`
 }
 
 async function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {

@@ -46,7 +46,7 @@ describe('host add refuses what it cannot use, in one line, and leaves the inven
   })
 })
 
-describe('host add --accept-new-host-key over a real sshd', function () {
+describe('host add --accept-new-host-key over a real sshd', () => {
   const home = tempHome()
   const knownHosts = join(home.dir, 'known_hosts')
   let sshd: Sshd

@@ -3,7 +3,7 @@ import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {ROOT, tempHome, violin, violinProcess} from '../helpers/cli.js'
-import {allOf, requireIntegration} from '../helpers/integration.js'
+import {requireIntegration} from '../helpers/integration.js'
 import {type Sshd, sshdUnavailable, startSshd, sshClientEnv} from '../helpers/sshd.js'
 import {virshUnavailable} from '../helpers/virsh.js'
 
@@ -31,7 +31,7 @@ function checksAHostWithoutHypervisor(label: string, setup: () => Promise<{env: 
     let dir: string
     let hosts: Host[]
 
-    before(async function () {
+    before(async () => {
       ;({env, up, down, dir, hosts} = await setup())
     })
     after(teardown)
@@ -96,7 +96,7 @@ function checksAHostWithoutHypervisor(label: string, setup: () => Promise<{env: 
   })
 }
 
-describe('hypervisors that do not answer (real virsh)', function () {
+describe('hypervisors that do not answer (real virsh)', () => {
   before(function () {
     requireIntegration(this, 'virsh', virshUnavailable)
   })
@@ -149,7 +149,7 @@ describe('hypervisors that do not answer (real virsh)', function () {
     }
   })
 
-  describe('over SSH', function () {
+  describe('over SSH', () => {
     const remote = tempHome()
     let sshd: Sshd | undefined
     before(function () {

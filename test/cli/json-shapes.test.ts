@@ -212,7 +212,6 @@ describe('--json shapes (docs/json.md)', function () {
   describe('on an inventory of simulated hosts', () => {
     const home = tempHome()
     after(() => home.remove())
-    const run = (args: string[], exitCode = 0) => violin([...args, '--json'], home.env).then((r) => ({r, exitCode}))
 
     before(() => {
       const hosts = Object.fromEntries(

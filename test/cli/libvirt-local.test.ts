@@ -30,7 +30,7 @@ async function migrateOnTestDriver(args: string[], env: Record<string, string | 
 }
 
 
-describe('violin over the real virsh and libvirt test driver, locally', function () {
+describe('violin over the real virsh and libvirt test driver, locally', () => {
   const home = tempHome()
 
   before(function () {

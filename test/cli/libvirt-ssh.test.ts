@@ -10,7 +10,7 @@ import {virshUnavailable} from '../helpers/virsh.js'
 
 const XML = join(ROOT, 'test/fixtures/libvirt/two-hosts-a.xml')
 
-describe('violin over a real sshd to the real virsh and libvirt test driver', function () {
+describe('violin over a real sshd to the real virsh and libvirt test driver', () => {
   const home = tempHome()
   const knownHosts = join(home.dir, 'known_hosts')
   let sshd: Sshd
@@ -56,10 +56,10 @@ describe('violin over a real sshd to the real virsh and libvirt test driver', fu
     const tag = `violin-owned-${process.pid}-${Date.now()}`
     const names = [`x'; touch ${tag}-a; '`, `$(touch ${tag}-b)`, `\`touch ${tag}-c\``]
     const xml = join(home.dir, 'hostile.xml')
-    const escape = (n: string) => n.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll("'", '&apos;').replaceAll('"', '&quot;')
+    const xmlEscape = (n: string) => n.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll("'", '&apos;').replaceAll('"', '&quot;')
     writeFileSync(
       xml,
-      readFileSync(XML, 'utf8').replace('<name>db1</name>', `<name>${escape(names[0]!)}</name>`).replace('<name>web1</name>', `<name>${escape(names[1]!)}</name>`).replace('<name>stopped1</name>', `<name>${escape(names[2]!)}</name>`),
+      readFileSync(XML, 'utf8').replace('<name>db1</name>', `<name>${xmlEscape(names[0]!)}</name>`).replace('<name>web1</name>', `<name>${xmlEscape(names[1]!)}</name>`).replace('<name>stopped1</name>', `<name>${xmlEscape(names[2]!)}</name>`),
     )
     await add('evil', sshd.ports[0]!, `test://${xml}`)
     for (const name of names) {

@@ -80,7 +80,7 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
     const traffic = await cli(['usage', '--traffic', '--interval', '1', '--json'])
     assert.equal(traffic.exitCode, 0, traffic.stderr)
     const pair = traffic.json.pairs.find((p: {src_vm: string; dst_vm: string}) => p.src_vm === 'udp-head' && p.dst_vm === 'udp-c1')
-    assert.ok(pair && pair.remote && pair.frames >= 5 && pair.bytes_per_second > 0, JSON.stringify(traffic.json.pairs))
+    assert.ok(pair?.remote && pair.frames >= 5 && pair.bytes_per_second > 0, JSON.stringify(traffic.json.pairs))
   })
 
   it('adapt reads the traffic matrix for the IDC policy', async () => {

@@ -56,13 +56,19 @@ export function keyPaths(value: unknown, documented: Shape, prefix = '', out: Ma
     out.get(prefix)!.add(type)
   }
   if (Array.isArray(value)) {
-    if (value.length === 0 || value.every((v) => v === null || typeof v !== 'object')) return (leaf(typeOf(value)), out)
+    if (value.length === 0 || value.every((v) => v === null || typeof v !== 'object')) {
+      leaf(typeOf(value))
+      return out
+    }
     for (const item of value) keyPaths(item, documented, `${prefix}[]`, out)
     return out
   }
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value)
-    if (entries.length === 0) return (leaf('object'), out)
+    if (entries.length === 0) {
+      leaf('object')
+      return out
+    }
     const named = [...documented.keys()].some((p) => p.startsWith(`${prefix ? `${prefix}.` : ''}*`))
     for (const [k, v] of entries) keyPaths(v, documented, `${prefix ? `${prefix}.` : ''}${named ? '*' : k}`, out)
     return out

@@ -31,7 +31,7 @@ function counted(): {transport: Transport; runs: string[][]} {
   }
 }
 
-describe('the libvirt driver on the real virsh and test driver', function () {
+describe('the libvirt driver on the real virsh and test driver', () => {
   before(function () {
     requireIntegration(this, 'virsh', virshUnavailable)
   })

@@ -92,7 +92,7 @@ describe('XlDriver on recorded xl output', () => {
       const vm = (await xl.sample()).vms.find((v) => v.name === 'r-vm-06 proxy')
       assert.equal(vm?.memoryMiB, 2097140 / 1024)
       assert.equal(vm?.maxMemoryMiB, 2098164 / 1024)
-      assert.equal(vm?.raw['VBD_WR'], '1436388')
+      assert.equal(vm?.raw.VBD_WR, '1436388')
     })
 
     it('leaves Domain-0 out of the VMs and reports the host from xl info', async () => {

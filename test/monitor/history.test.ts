@@ -155,7 +155,7 @@ describe('usage history', () => {
   it('predicts each metric of a host with AR(1) over its window', () => {
     const history = new History()
     const cpu = [0.5, 0.6, 0.7, 0.8, 0.9]
-    cpu.forEach((u, t) => history.record(hostSample(t, {name: 'h1', cpu: u, swapWritesPerSecond: 100, nic: 0.5}), THRESHOLDS))
+    for (const [t, u] of cpu.entries()) history.record(hostSample(t, {name: 'h1', cpu: u, swapWritesPerSecond: 100, nic: 0.5}), THRESHOLDS)
     const p = history.predictions('h1')
     assert.equal(p.cpuPredicted, ar1Predict(cpu).next)
     assert.equal(p.swapWritesPredicted, 100)

@@ -151,7 +151,7 @@ describe('migration history file', () => {
     await recordMigrations([rec('a', 100), rec('b', 200)])
     const text = await readFile(historyPath(), 'utf8')
     // a blank line 3 still counts: the bad one is line 4
-    await writeFile(historyPath(), text + '\n{"at": "2026-11-23T10:0\n')
+    await writeFile(historyPath(), `${text}\n{"at": "2026-11-23T10:0\n`)
     await assert.rejects(readMigrations(), (e: unknown) => {
       assert.ok(e instanceof ConfigError)
       assert.equal(e.file, historyPath())

@@ -14,7 +14,7 @@ describe('stopping on signals (src/services/signals.ts)', () => {
     const source = new EventEmitter()
     const exits: number[] = []
     const said: string[] = []
-    const stop = stopOnSignals({onFirst: (by) => said.push(by), onForce: (by, code) => exits.push(code), source: source as unknown as SignalSource})
+    const stop = stopOnSignals({onFirst: (by) => said.push(by), onForce: (_by, code) => exits.push(code), source: source as unknown as SignalSource})
     try {
       source.emit('SIGTERM', 'SIGTERM')
       assert.deepEqual([stop.signal.aborted, stop.force.aborted, stop.by, said, exits], [true, false, 'SIGTERM', ['SIGTERM'], []])
@@ -31,7 +31,7 @@ describe('stopping on signals (src/services/signals.ts)', () => {
     const exits: number[] = []
     const said: string[] = []
     let t = 1000
-    const stop = stopOnSignals({onFirst: (by) => said.push(by), onForce: (by, code) => exits.push(code), source: source as unknown as SignalSource, now: () => t})
+    const stop = stopOnSignals({onFirst: (by) => said.push(by), onForce: (_by, code) => exits.push(code), source: source as unknown as SignalSource, now: () => t})
     try {
       source.emit('SIGTERM', 'SIGTERM')
       t += 150
@@ -45,7 +45,7 @@ describe('stopping on signals (src/services/signals.ts)', () => {
     }
     const other = new EventEmitter()
     const forced: number[] = []
-    const again = stopOnSignals({onForce: (by, code) => forced.push(code), source: other as unknown as SignalSource, now: () => t})
+    const again = stopOnSignals({onForce: (_by, code) => forced.push(code), source: other as unknown as SignalSource, now: () => t})
     try {
       other.emit('SIGTERM', 'SIGTERM')
       other.emit('SIGINT', 'SIGINT')

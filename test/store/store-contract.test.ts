@@ -256,6 +256,7 @@ for (const backend of backends) {
 
     if (backend.name === 'etcd') {
       const children: ChildProcess[] = []
+      // biome-ignore lint/suspicious/noDuplicateTestHooks: the etcd cases' own children, beside the backend's hook
       afterEach(() => {
         for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
       })

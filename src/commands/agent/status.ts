@@ -1,4 +1,4 @@
-import * as Flags from '@oclif/core/flags'
+
 
 import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {ViolinError} from '../../errors.js'

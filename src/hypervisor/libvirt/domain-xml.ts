@@ -50,7 +50,7 @@ export function domainXml(spec: VmSpec, type: DomainType): string {
     '  </devices>',
     '</domain>',
   ]
-  return lines.join('\n') + '\n'
+  return `${lines.join('\n')}\n`
 }
 
 function boot(spec: VmSpec): string[] {

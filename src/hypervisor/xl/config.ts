@@ -78,7 +78,7 @@ export function xlConfig(spec: VmSpec, options: {type?: XlGuestType} = {}): stri
     // for `xl console -t serial` to reach it (xl.cfg(5) "serial", HVM only).
     ...(type === 'hvm' ? ['serial = [ "pty" ]'] : []),
   ]
-  return lines.join('\n') + '\n'
+  return `${lines.join('\n')}\n`
 }
 
 /**
@@ -101,6 +101,7 @@ function diskSpec(disk: NonNullable<VmSpec['disk']>): string {
  * stops at a newline, and none belongs in a name, path or kernel command line.
  */
 function str(field: string, value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
   if (/[\x00-\x1f\x7f]/.test(value)) throw new Error(`${field} ${JSON.stringify(value)} contains a control character, which xl.cfg cannot carry`)
   return `"${value.replace(/[\\"]/g, '\\$&')}"`
 }
@@ -174,8 +175,8 @@ function readXlCfg(text: string): Map<string, string | string[]> {
     const m = token.exec(text)
     if (!m) throw new ViolinError(`xl config: cannot read ${JSON.stringify(text.slice(at, at + 20))}`)
     if (m[0].endsWith('\n')) tokens.push('\n')
-    else if (m[2] !== undefined) tokens.push('w' + m[2])
-    else if (m[3] !== undefined || m[4] !== undefined) tokens.push('s' + unescape(m[3] ?? m[4]!))
+    else if (m[2] !== undefined) tokens.push(`w${m[2]}`)
+    else if (m[3] !== undefined || m[4] !== undefined) tokens.push(`s${unescapeString(m[3] ?? m[4]!)}`)
     else if (m[5] !== undefined) tokens.push(m[5])
   }
   const settings = new Map<string, string | string[]>()
@@ -216,7 +217,7 @@ function readXlCfg(text: string): Map<string, string | string[]> {
 }
 
 /** libxlu_cfg.c's dequoting; its \x and octal escapes do not work there, so they are refused. */
-function unescape(body: string): string {
+function unescapeString(body: string): string {
   const letters: Record<string, string> = {'"': '"', "'": "'", '\\': '\\', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v'}
   return body.replace(/\\(.)/g, (_, c: string) => {
     const letter = letters[c]

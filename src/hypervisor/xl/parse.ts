@@ -228,7 +228,7 @@ function xentopRow(line: string, columns: string[]): XentopRow | undefined {
     throw unreadable('xentop', `${values.length} values under ${names.length} columns in "${line.trim()}"`)
   }
   const raw: Record<string, string> = {NAME: m[1]!.trim(), STATE: m[2]!}
-  names.forEach((column, i) => (raw[column] = values[i]!.replace('no_limit', 'no limit')))
+  for (const [i, column] of names.entries()) raw[column] = values[i]!.replace('no_limit', 'no limit')
   const int = (column: string): number | undefined => {
     const value = raw[column]
     return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined
