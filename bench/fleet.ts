@@ -62,7 +62,12 @@ function sample(host: number, t: number): HostSample {
     netTxBytes: t * 900,
     raw: {},
   }))
-  return {timeMs: t, host: {cores: 16, memoryMiB: 65_536, freeMemoryMiB: 30_000, hypervisor: 'QEMU', hypervisorVersion: '7.2.0'}, vms, counters: {swapOutPages: 0, nicBytes: t * 2000, nicBytesPerSecond: 125e6, nic: 'eth0'}}
+  return {
+    timeMs: t,
+    host: {cores: 16, memoryMiB: 65_536, freeMemoryMiB: 30_000, hypervisor: 'QEMU', hypervisorVersion: '7.2.0'},
+    vms,
+    counters: {swapOutPages: 0, nicBytes: t * 2000, nicBytesPerSecond: 125e6, nic: 'eth0'},
+  }
 }
 
 interface Writers {
@@ -91,7 +96,11 @@ function startWriters(store: EtcdStore, n: number): Writers {
       cursor = (cursor + 1) % n
       const t0 = performance.now()
       const p = store
-        .putSample(`h${i}`, {intervalMs: INTERVAL_MS, prev: sample(i, due - INTERVAL_MS), last: sample(i, due)}, SAMPLE_TTL_INTERVALS * INTERVAL_MS)
+        .putSample(
+          `h${i}`,
+          {intervalMs: INTERVAL_MS, prev: sample(i, due - INTERVAL_MS), last: sample(i, due)},
+          SAMPLE_TTL_INTERVALS * INTERVAL_MS,
+        )
         .then(
           () => {
             if (w.measuring) {
@@ -124,7 +133,10 @@ async function timeCli(args: string[], env: Record<string, string>): Promise<{ms
   const fd = openSync(out, 'w')
   const t0 = performance.now()
   const {code, stderr} = await new Promise<{code: number | null; stderr: string}>((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {env: {...process.env, ...env, FORCE_COLOR: '0'}, stdio: ['ignore', fd, 'pipe']})
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {
+      env: {...process.env, ...env, FORCE_COLOR: '0'},
+      stdio: ['ignore', fd, 'pipe'],
+    })
     let err = ''
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
     child.once('error', reject)
@@ -157,13 +169,24 @@ async function sshBaseline(): Promise<number | undefined> {
     delete process.env.VIOLIN_STORE
     delete process.env.VIOLIN_CONNECT
     for (const [i, port] of sshd.ports.entries()) {
-      await addHost({name: `s${i}`, ssh: `root@${LOOPBACK}:${port}`, local: false, site: `site${i % 4}`, driver: 'libvirt', uri: 'test:///default', identity: sshd.userKeyPath, force: false})
+      await addHost({
+        name: `s${i}`,
+        ssh: `root@${LOOPBACK}:${port}`,
+        local: false,
+        site: `site${i % 4}`,
+        driver: 'libvirt',
+        uri: 'test:///default',
+        identity: sshd.userKeyPath,
+        force: false,
+      })
     }
     const times: number[] = []
     await timeCli(['adapt', '--once', '--dry-run', '--json', '--interval', '1'], env) // warm-up
     for (let r = 0; r < RUNS; r++) times.push((await timeCli(['adapt', '--once', '--dry-run', '--json', '--interval', '1'], env)).ms - 1000)
     const m = median(times)
-    console.log(`SSH polling, ${SSH_HOSTS} hosts: adapt --once --dry-run ${ms(m)} (the 1 s interval subtracted; runs ${times.map(ms).join(', ')}), ${(m / SSH_HOSTS).toFixed(2)} ms per host`)
+    console.log(
+      `SSH polling, ${SSH_HOSTS} hosts: adapt --once --dry-run ${ms(m)} (the 1 s interval subtracted; runs ${times.map(ms).join(', ')}), ${(m / SSH_HOSTS).toFixed(2)} ms per host`,
+    )
     return m / SSH_HOSTS
   } finally {
     process.env = saved
@@ -181,16 +204,23 @@ async function timeReads(n: number, env: Record<string, string>, what: string, b
     const u = await timeCli(['usage', '--json'], env)
     const report = JSON.parse(u.stdout) as {hosts: Array<{status: string}>; vms: unknown[]}
     const ok = report.hosts.filter((h) => h.status === 'ok').length
-    if (ok !== n) console.log(`N = ${n}, ${what}: usage saw ${ok} of ${n} hosts answering (the others' samples expired: the agents fell behind)`)
+    if (ok !== n)
+      console.log(`N = ${n}, ${what}: usage saw ${ok} of ${n} hosts answering (the others' samples expired: the agents fell behind)`)
     usage.push(u.ms)
     const a = await timeCli(['adapt', '--once', '--dry-run', '--json'], env)
     const pass = JSON.parse(a.stdout) as {seen: {hosts: number; vms: number}; plan: {actions: unknown[]}}
-    if (pass.seen.vms !== n * VMS) console.log(`N = ${n}, ${what}: adapt saw ${pass.seen.vms} VMs, not ${n * VMS} (samples expired: the agents fell behind)`)
+    if (pass.seen.vms !== n * VMS)
+      console.log(`N = ${n}, ${what}: adapt saw ${pass.seen.vms} VMs, not ${n * VMS} (samples expired: the agents fell behind)`)
     adapt.push(a.ms)
-    if (r === 0) console.log(`N = ${n}, ${what}: usage --json: ${report.vms.length} VMs, ${(u.stdout.length / 1e6).toFixed(1)} MB of JSON; adapt planned ${pass.plan.actions.length} actions`)
+    if (r === 0)
+      console.log(
+        `N = ${n}, ${what}: usage --json: ${report.vms.length} VMs, ${(u.stdout.length / 1e6).toFixed(1)} MB of JSON; adapt planned ${pass.plan.actions.length} actions`,
+      )
   }
   const mA = median(adapt)
-  console.log(`N = ${n}, ${what}: usage --json ${ms(median(usage))} (runs ${usage.map(ms).join(', ')}); adapt --once --dry-run ${ms(mA)} (runs ${adapt.map(ms).join(', ')}), ${(mA / n).toFixed(3)} ms per host`)
+  console.log(
+    `N = ${n}, ${what}: usage --json ${ms(median(usage))} (runs ${usage.map(ms).join(', ')}); adapt --once --dry-run ${ms(mA)} (runs ${adapt.map(ms).join(', ')}), ${(mA / n).toFixed(3)} ms per host`,
+  )
   return mA
 }
 
@@ -204,7 +234,11 @@ async function writeAll(store: EtcdStore, n: number): Promise<number> {
       // An etcd just freed of an overload may still be electing a leader: a write tries again.
       for (let attempt = 1; ; attempt++) {
         try {
-          await store.putSample(`h${i}`, {intervalMs: INTERVAL_MS, prev: sample(i, now - INTERVAL_MS), last: sample(i, now)}, SAMPLE_TTL_INTERVALS * INTERVAL_MS)
+          await store.putSample(
+            `h${i}`,
+            {intervalMs: INTERVAL_MS, prev: sample(i, now - INTERVAL_MS), last: sample(i, now)},
+            SAMPLE_TTL_INTERVALS * INTERVAL_MS,
+          )
           break
         } catch (error) {
           if (attempt === 3) throw error
@@ -220,7 +254,13 @@ async function writeAll(store: EtcdStore, n: number): Promise<number> {
 export async function main(): Promise<void> {
   const reason = etcdUnavailable()
   if (reason) throw new Error(`cannot run: ${reason}`)
-  console.log(`${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; 3-member etcd on loopback; ${VMS} VMs per host, one sample pair per host every ${INTERVAL_MS / 1000} s, lease ${SAMPLE_TTL_INTERVALS} intervals`)
+  console.log(
+    `${cpus().length} cores, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(
+        ' ',
+      )}; 3-member etcd on loopback; ${VMS} VMs per host, one sample pair per host every ${INTERVAL_MS / 1000} s, lease ${SAMPLE_TTL_INTERVALS} intervals`,
+  )
   const perHost = new Map<number, number>()
   for (const n of SIZES) {
     console.log('')
@@ -232,7 +272,15 @@ export async function main(): Promise<void> {
     let writers: Writers | undefined
     try {
       const hosts: Record<string, HostRecord> = {}
-      for (let i = 0; i < n; i++) hosts[`h${i}`] = {name: `h${i}`, site: `site${i % 4}`, transport: {kind: 'ssh', user: 'root', address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 22}, driver: 'libvirt', uri: 'qemu:///system', agent: {store: true}}
+      for (let i = 0; i < n; i++)
+        hosts[`h${i}`] = {
+          name: `h${i}`,
+          site: `site${i % 4}`,
+          transport: {kind: 'ssh', user: 'root', address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 22},
+          driver: 'libvirt',
+          uri: 'qemu:///system',
+          agent: {store: true},
+        }
       await store.write(DOCS.inventory, {version: 1, hosts, vms: {}, environments: {}})
       // Violin's own cost first: every key written once, the agents idle, then the reads. On
       // one machine the simulated agents and three etcd members take the cores that a
@@ -250,9 +298,14 @@ export async function main(): Promise<void> {
       const seconds = (performance.now() - t0) / 1000
       const {latencies, writes, errors} = writers
       writers.measuring = false
-      console.log(`N = ${n}: ${(writes / seconds).toFixed(0)} writes/s sustained over ${seconds.toFixed(0)} s (${writes} sample writes, ${errors} failed; expected ${((n / INTERVAL_MS) * 1000).toFixed(0)}/s), latency p50 ${latencies.length ? pct(latencies, 50).toFixed(1) : '-'} ms, p99 ${latencies.length ? pct(latencies, 99).toFixed(1) : '-'} ms`)
+      console.log(
+        `N = ${n}: ${(writes / seconds).toFixed(0)} writes/s sustained over ${seconds.toFixed(0)} s (${writes} sample writes, ${errors} failed; expected ${((n / INTERVAL_MS) * 1000).toFixed(0)}/s), latency p50 ${latencies.length ? pct(latencies, 50).toFixed(1) : '-'} ms, p99 ${latencies.length ? pct(latencies, 99).toFixed(1) : '-'} ms`,
+      )
       const writing = await timeReads(n, env, 'while the agents write')
-      for (const [what, m] of [['agents idle', idle], ['while the agents write', writing]] as const) {
+      for (const [what, m] of [
+        ['agents idle', idle],
+        ['while the agents write', writing],
+      ] as const) {
         if (n === 10_000) console.log(`N = ${n}, ${what}: target < 3000 ms for read + plan: ${m < 3000 ? 'met' : 'NOT met'} (${ms(m)})`)
       }
       perHost.set(n, idle)
@@ -263,9 +316,15 @@ export async function main(): Promise<void> {
       rmSync(home, {recursive: true, force: true})
     }
   }
-  if (perHost.has(1000) && perHost.has(10_000)) console.log(`\nadapt dry-run (agents idle) 10k / 1k = ${(perHost.get(10_000)! / perHost.get(1000)!).toFixed(2)} (10 = linear; start-up of ~0.3 s weighs on the 1k side)`)
+  if (perHost.has(1000) && perHost.has(10_000))
+    console.log(
+      `\nadapt dry-run (agents idle) 10k / 1k = ${(perHost.get(10_000)! / perHost.get(1000)!).toFixed(2)} (10 = linear; start-up of ~0.3 s weighs on the 1k side)`,
+    )
   const sshPerHost = await sshBaseline()
   if (sshPerHost !== undefined) {
-    for (const [n, m] of perHost) console.log(`per host: SSH polling ${sshPerHost.toFixed(2)} ms vs agents through etcd (idle) ${(m / n).toFixed(3)} ms at N = ${n}: ratio ${(sshPerHost / (m / n)).toFixed(1)}x`)
+    for (const [n, m] of perHost)
+      console.log(
+        `per host: SSH polling ${sshPerHost.toFixed(2)} ms vs agents through etcd (idle) ${(m / n).toFixed(3)} ms at N = ${n}: ratio ${(sshPerHost / (m / n)).toFixed(1)}x`,
+      )
   }
 }

@@ -57,7 +57,16 @@ import {randomBytes} from 'node:crypto'
 import type {SwitchSpec} from '../src/agent/protocol.js'
 import type {Member} from '../src/mesh/control.js'
 import {applyKernelSwitch, bridgeName} from '../src/mesh/kernel.js'
-import {NamespaceTransport, NetnsLab, type NsProcess, netnsUnavailable, type TestVm, type Underlay, type UnderlayHost, waitForMembers} from '../test/helpers/netns.js'
+import {
+  NamespaceTransport,
+  NetnsLab,
+  type NsProcess,
+  netnsUnavailable,
+  type TestVm,
+  type Underlay,
+  type UnderlayHost,
+  waitForMembers,
+} from '../test/helpers/netns.js'
 
 const RUNS = Number(process.env.RUNS ?? 3)
 const IPERF_SECONDS = Number(process.env.IPERF_SECONDS ?? 3)
@@ -122,10 +131,14 @@ async function iperfGbps(lab: NetnsLab, client: Where, server: Where): Promise<n
   const srv = lab.start(server.ns, ['iperf3', '-s', '-1', '-B', server.ip, '-p', '5201', '--forceflush'])
   try {
     await srv.waitFor(/Server listening/, 5000)
-    const r = await lab.exec(client.ns, ['iperf3', '-c', server.ip, '-p', '5201', '-t', String(IPERF_SECONDS), '-J', '--connect-timeout', '3000'], {
-      check: false,
-      timeoutMs: (IPERF_SECONDS + 10) * 1000,
-    })
+    const r = await lab.exec(
+      client.ns,
+      ['iperf3', '-c', server.ip, '-p', '5201', '-t', String(IPERF_SECONDS), '-J', '--connect-timeout', '3000'],
+      {
+        check: false,
+        timeoutMs: (IPERF_SECONDS + 10) * 1000,
+      },
+    )
     const json = JSON.parse(r.stdout || '{}') as {error?: string; end?: {sum_received?: {bits_per_second: number}}}
     const bps = json.end?.sum_received?.bits_per_second
     if (json.error || bps === undefined) throw new Error(json.error ?? (r.stderr.trim() || 'no result'))
@@ -286,7 +299,12 @@ async function kernelVm(lab: NetnsLab, name: string, host: UnderlayHost, ip: str
 /** One agent per host, its VNI 100 switch with the VM ports listed: h1 starts the mesh, the others join through it. */
 async function startAgents(lab: NetnsLab, ul: Underlay, vmsOn: Record<string, Array<{id: string; mac: string}>>): Promise<void> {
   const agents = await Promise.all(ul.hosts.map((h) => lab.agent(h.ns, h.address)))
-  const spec = (h: UnderlayHost, known: Member[]): SwitchSpec => ({vni: USER_VNI, key: KEY, known, vms: (vmsOn[h.name] ?? []).map((vm) => ({...vm, listen: VM_LISTEN, vm: VM_LOCAL}))})
+  const spec = (h: UnderlayHost, known: Member[]): SwitchSpec => ({
+    vni: USER_VNI,
+    key: KEY,
+    known,
+    vms: (vmsOn[h.name] ?? []).map((vm) => ({...vm, listen: VM_LISTEN, vm: VM_LOCAL})),
+  })
   for (const [i, agent] of agents.entries()) await agent.ask({op: 'apply', spec: spec(ul.hosts[i]!, i === 0 ? [] : [agents[0]!.member()])})
   for (const agent of agents) await waitForMembers(agent, USER_VNI, agents.length - 1)
 }
@@ -296,10 +314,17 @@ async function startAgents(lab: NetnsLab, ul: Underlay, vmsOn: Record<string, Ar
  * host agent's VM port: MAC, MTU 1450, up, tx checksumming off, no IP address (silent).
  */
 async function plugTap(lab: NetnsLab, side: Side, mac: string): Promise<NsProcess> {
-  const socat = lab.start(side.host.ns, ['socat', '-b', '9216', `TUN,tun-type=tap,tun-name=${side.dev},iff-no-pi,iff-up`, `UDP:${VM_LISTEN.address}:${VM_LISTEN.port},bind=${VM_LOCAL.address}:${VM_LOCAL.port}`])
+  const socat = lab.start(side.host.ns, [
+    'socat',
+    '-b',
+    '9216',
+    `TUN,tun-type=tap,tun-name=${side.dev},iff-no-pi,iff-up`,
+    `UDP:${VM_LISTEN.address}:${VM_LISTEN.port},bind=${VM_LOCAL.address}:${VM_LOCAL.port}`,
+  ])
   for (const deadline = Date.now() + 5000; ; ) {
     if ((await lab.exec(side.host.ns, ['ip', 'link', 'show', 'dev', side.dev], {check: false})).exitCode === 0) break
-    if (!socat.running || Date.now() > deadline) throw new Error(`TAP ${side.dev} did not appear in ${side.host.ns}: ${socat.stderr().trim()}`)
+    if (!socat.running || Date.now() > deadline)
+      throw new Error(`TAP ${side.dev} did not appear in ${side.host.ns}: ${socat.stderr().trim()}`)
     await sleep(20)
   }
   await lab.exec(side.host.ns, ['ip', 'link', 'set', 'dev', side.dev, 'netns', side.vmNs])
@@ -342,8 +367,22 @@ async function build(lab: NetnsLab): Promise<Bench> {
 
   // socat alone: TAP -> socat -> underlay UDP -> socat -> TAP, no agent.
   const socatEnd = (h: UnderlayHost) => ({address: h.address, port: SOCAT_PORT})
-  const s2 = await lab.tapVm({name: 's2', hostNs: h2.ns, daemon: socatEnd(h1), local: socatEnd(h2), cidr: '10.77.4.2/24', mac: '02:00:00:00:04:02'})
-  const s1 = await lab.tapVm({name: 's1', hostNs: h1.ns, daemon: socatEnd(h2), local: socatEnd(h1), cidr: '10.77.4.1/24', mac: '02:00:00:00:04:01'})
+  const s2 = await lab.tapVm({
+    name: 's2',
+    hostNs: h2.ns,
+    daemon: socatEnd(h1),
+    local: socatEnd(h2),
+    cidr: '10.77.4.2/24',
+    mac: '02:00:00:00:04:02',
+  })
+  const s1 = await lab.tapVm({
+    name: 's1',
+    hostNs: h1.ns,
+    daemon: socatEnd(h2),
+    local: socatEnd(h1),
+    cidr: '10.77.4.1/24',
+    mac: '02:00:00:00:04:01',
+  })
 
   const kernelMover: Mover = {
     plane: 'kernel',
@@ -440,10 +479,26 @@ function table(r: Results): Row[] {
   const rows: Row[] = []
   const tcp = (a: PathName, b: PathName, n: string, label: string, target?: number) => {
     const ratio = ratios(gbps[a], gbps[b])
-    rows.push({n, measure: `TCP throughput, ${label} (Gbit/s)`, value: show(gbps[a], 3), baseline: show(gbps[b], 3), ratio: show(ratio, 2), target: target === undefined ? '' : `>= ${target}`, verdict: verdict(target === undefined ? undefined : spread(ratio).median >= target)})
+    rows.push({
+      n,
+      measure: `TCP throughput, ${label} (Gbit/s)`,
+      value: show(gbps[a], 3),
+      baseline: show(gbps[b], 3),
+      ratio: show(ratio, 2),
+      target: target === undefined ? '' : `>= ${target}`,
+      verdict: verdict(target === undefined ? undefined : spread(ratio).median >= target),
+    })
   }
   const rtt = (a: PathName, b: PathName, n: string, label: string) =>
-    rows.push({n, measure: `ping RTT (median), ${label} (ms)`, value: show(rttMs[a], 3), baseline: show(rttMs[b], 3), ratio: show(ratios(rttMs[a], rttMs[b]), 2), target: '', verdict: ''})
+    rows.push({
+      n,
+      measure: `ping RTT (median), ${label} (ms)`,
+      value: show(rttMs[a], 3),
+      baseline: show(rttMs[b], 3),
+      ratio: show(ratios(rttMs[a], rttMs[b]), 2),
+      target: '',
+      verdict: '',
+    })
   tcp('userspace', 'socat', '1', 'userspace (2 daemons) vs socat alone', 0.45)
   rtt('userspace', 'socat', '1', 'userspace vs socat alone')
   tcp('kernel', 'underlay', '2', 'kernel VXLAN vs underlay', 0.7)
@@ -453,17 +508,52 @@ function table(r: Results): Row[] {
     const outage = spread(moves.map((m) => m.outageMs)).median
     rows.push({
       n: '3',
-      measure: `outage after a move, ${plane} (ms; pings every ${show(moves.map((m) => m.spacingMs), 1)}, largest gap between replies ${show(moves.map((m) => m.gapMs), 1)}; VM away ${show(moves.map((m) => m.awayMs), 0)}, announce -> reply ${show(moves.map((m) => m.afterAnnounceMs), 1)})`,
-      value: show(moves.map((m) => m.outageMs), 0),
+      measure: `outage after a move, ${plane} (ms; pings every ${show(
+        moves.map((m) => m.spacingMs),
+        1,
+      )}, largest gap between replies ${show(
+        moves.map((m) => m.gapMs),
+        1,
+      )}; VM away ${show(
+        moves.map((m) => m.awayMs),
+        0,
+      )}, announce -> reply ${show(
+        moves.map((m) => m.afterAnnounceMs),
+        1,
+      )})`,
+      value: show(
+        moves.map((m) => m.outageMs),
+        0,
+      ),
       baseline: '',
       ratio: '',
       target: '< 100',
       verdict: verdict(outage < 100),
     })
   }
-  for (const [path, label] of [['kernel', 'kernel VXLAN'], ['userspace', 'userspace'], ['socat', 'socat alone (reference)']] as const) {
-    rows.push({n: '4', measure: `throughput lost vs underlay, ${label}`, value: show(gbps[path], 3), baseline: show(gbps.underlay, 3), ratio: show(lostPct(gbps[path], gbps.underlay), 1, '%'), target: '(paper: ~1.5% for MPI apps)', verdict: ''})
-    rows.push({n: '4', measure: `RTT added vs underlay, ${label}`, value: show(rttMs[path], 3), baseline: show(rttMs.underlay, 3), ratio: show(addedPct(rttMs[path], rttMs.underlay), 0, '%'), target: '', verdict: ''})
+  for (const [path, label] of [
+    ['kernel', 'kernel VXLAN'],
+    ['userspace', 'userspace'],
+    ['socat', 'socat alone (reference)'],
+  ] as const) {
+    rows.push({
+      n: '4',
+      measure: `throughput lost vs underlay, ${label}`,
+      value: show(gbps[path], 3),
+      baseline: show(gbps.underlay, 3),
+      ratio: show(lostPct(gbps[path], gbps.underlay), 1, '%'),
+      target: '(paper: ~1.5% for MPI apps)',
+      verdict: '',
+    })
+    rows.push({
+      n: '4',
+      measure: `RTT added vs underlay, ${label}`,
+      value: show(rttMs[path], 3),
+      baseline: show(rttMs.underlay, 3),
+      ratio: show(addedPct(rttMs[path], rttMs.underlay), 0, '%'),
+      target: '',
+      verdict: '',
+    })
   }
   return rows
 }
@@ -488,7 +578,9 @@ export async function main(): Promise<void> {
   process.once('SIGTERM', onSignal)
   try {
     const bench = await build(lab)
-    console.log(`set up ${lab.list().length} namespaces, 3 agents, 9 VMs in ${((Date.now() - started) / 1000).toFixed(1)} s; RUNS=${RUNS} IPERF_SECONDS=${IPERF_SECONDS} PINGS=${PINGS} MOVE_PINGS=${MOVE_PINGS}\n`)
+    console.log(
+      `set up ${lab.list().length} namespaces, 3 agents, 9 VMs in ${((Date.now() - started) / 1000).toFixed(1)} s; RUNS=${RUNS} IPERF_SECONDS=${IPERF_SECONDS} PINGS=${PINGS} MOVE_PINGS=${MOVE_PINGS}\n`,
+    )
     const results: Results = {
       gbps: {underlay: [], socat: [], userspace: [], kernel: []},
       rttMs: {underlay: [], socat: [], userspace: [], kernel: []},

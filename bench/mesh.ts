@@ -36,7 +36,9 @@ async function measure(mode: Mode): Promise<{usPerFrame: number; delivered: numb
   const sender = createSocket({type: 'udp4', sendBufferSize: 8 << 20})
   sender.bind(0, '127.0.0.1')
   await once(sender, 'listening')
-  const child = spawn(process.execPath, ['--import', 'tsx', FORWARDER, mode, String(sink.address().port), String(sender.address().port)], {stdio: ['pipe', 'pipe', 'inherit']})
+  const child = spawn(process.execPath, ['--import', 'tsx', FORWARDER, mode, String(sink.address().port), String(sender.address().port)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
   const lines = createInterface({input: child.stdout!})[Symbol.asyncIterator]()
   const ask = async (what: string, prefix: string): Promise<string[]> => {
     child.stdin!.write(`${what}\n`)
@@ -79,13 +81,19 @@ export async function main(): Promise<void> {
     for (const mode of ['relay', 'daemon', 'daemon-auth'] as const) {
       const r = await measure(mode)
       results[mode].push(r.usPerFrame)
-      console.log(`run ${run} ${mode.padEnd(11)} ${r.usPerFrame.toFixed(2)} us/frame (${r.forwarded} of ${FRAMES} forwarded, ${r.delivered} delivered)`)
+      console.log(
+        `run ${run} ${mode.padEnd(11)} ${r.usPerFrame.toFixed(2)} us/frame (${r.forwarded} of ${FRAMES} forwarded, ${r.delivered} delivered)`,
+      )
     }
   }
   const daemon = median(results.daemon)
   const relay = median(results.relay)
-  console.log(`\nmedian CPU per forwarded frame: daemon ${daemon.toFixed(2)} us (${Math.round(1e6 / daemon)} frames/s per core), bare relay ${relay.toFixed(2)} us (${Math.round(1e6 / relay)} frames/s per core)`)
+  console.log(
+    `\nmedian CPU per forwarded frame: daemon ${daemon.toFixed(2)} us (${Math.round(1e6 / daemon)} frames/s per core), bare relay ${relay.toFixed(2)} us (${Math.round(1e6 / relay)} frames/s per core)`,
+  )
   console.log(`daemon / relay: ${(daemon / relay).toFixed(2)} (target: at most 1.20)`)
   const signed = median(results['daemon-auth'])
-  console.log(`with signed data frames (--auth-data): ${signed.toFixed(2)} us, ${(signed / daemon).toFixed(2)}x the unsigned daemon, ${(signed / relay).toFixed(2)}x the relay`)
+  console.log(
+    `with signed data frames (--auth-data): ${signed.toFixed(2)} us, ${(signed / daemon).toFixed(2)}x the unsigned daemon, ${(signed / relay).toFixed(2)}x the relay`,
+  )
 }

@@ -33,7 +33,27 @@ const OUT = process.env.OUT ?? join(ROOT, 'bench', 'out', 'migrate.csv')
 const DIRTY_RATE_MBS = 8
 const BOOT = 'console=ttyS0 quiet panic=-1'
 const VACATE_OUT = process.env.VACATE_OUT ?? join(dirname(OUT), 'vacate.csv')
-const COLUMNS = ['case', 'workload', 'rep', 'vm', 'from', 'to', 'mode', 'memory_mib', 'sent_mib', 'dirty_rate_mibs', 'bandwidth_mibs', 'concurrent', 'total_ms', 'downtime_ms', 'wall_ms', 'lead_ms', 'gap_ms', 'iterations', 'batch_ms'] as const
+const COLUMNS = [
+  'case',
+  'workload',
+  'rep',
+  'vm',
+  'from',
+  'to',
+  'mode',
+  'memory_mib',
+  'sent_mib',
+  'dirty_rate_mibs',
+  'bandwidth_mibs',
+  'concurrent',
+  'total_ms',
+  'downtime_ms',
+  'wall_ms',
+  'lead_ms',
+  'gap_ms',
+  'iterations',
+  'batch_ms',
+] as const
 const VACATE_COLUMNS = ['strategy', 'vms', 'predicted_ms', 'low_ms', 'high_ms', 'measured_ms'] as const
 
 interface Row {
@@ -62,12 +82,31 @@ async function waitForConsole(index: number, vm: string, pattern: RegExp): Promi
 
 function history(): any[] {
   const text = readFileSync(join(home.dir, 'state', 'migrations.jsonl'), 'utf8')
-  return text.trim().split('\n').map((l) => JSON.parse(l))
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
 }
 
 async function guest(name: string, memory: number, workload: string, vms = 1): Promise<string[]> {
   const wl = workload === 'idle' ? 'wl=idle' : `wl=dirty:${memory / 4}:${DIRTY_RATE_MBS}`
-  const env = await cli(['env', 'create', name, '--vms', String(vms), '--kernel', bed.guest.kernel, '--initrd', bed.guest.initrd, '--cmdline', `${BOOT} ${wl}`, '--memory', `${memory}M`, '--host', bed.hosts[0]!.name])
+  const env = await cli([
+    'env',
+    'create',
+    name,
+    '--vms',
+    String(vms),
+    '--kernel',
+    bed.guest.kernel,
+    '--initrd',
+    bed.guest.initrd,
+    '--cmdline',
+    `${BOOT} ${wl}`,
+    '--memory',
+    `${memory}M`,
+    '--host',
+    bed.hosts[0]!.name,
+  ])
   const names = env.vms.map((v: {name: string}) => v.name) as string[]
   for (const vm of names) await waitForConsole(1, vm, workload === 'idle' ? /GUEST-READY/ : /MB allocated/)
   if (workload !== 'idle') await sleep(2000) // let the working set get dirty
@@ -125,13 +164,23 @@ async function concurrent(rows: Row[]): Promise<void> {
  */
 async function vacate(results: Array<Record<string, number | string>>): Promise<void> {
   const host = bed.hosts[0]!.name
-  for (const [strategy, atOnce] of [['sequential', 1], ['parallel', 4]] as const) {
+  for (const [strategy, atOnce] of [
+    ['sequential', 1],
+    ['parallel', 4],
+  ] as const) {
     await guest('vac', 256, 'idle', 4)
     await cli(['calibrate'])
     const p = await cli(['predict', 'vacate', host, '--strategy', strategy, '--max-parallel', String(atOnce)])
     const started = Date.now()
     await cli(['vacate', host, '--max-parallel', String(atOnce)])
-    results.push({strategy, vms: p.per_vm.length, predicted_ms: p.total_wall_ms, low_ms: p.interval.low_ms, high_ms: p.interval.high_ms, measured_ms: Date.now() - started})
+    results.push({
+      strategy,
+      vms: p.per_vm.length,
+      predicted_ms: p.total_wall_ms,
+      low_ms: p.interval.low_ms,
+      high_ms: p.interval.high_ms,
+      measured_ms: Date.now() - started,
+    })
     process.stderr.write('.')
     await cli(['host', 'undrain', host])
     await cli(['env', 'undefine', 'vac', '--yes'])
@@ -151,13 +200,20 @@ function spread(xs: number[]): string {
 function summarize(rows: Row[]): void {
   const groups = new Map<string, Row[]>()
   for (const r of rows) {
-    const key = r.case === 'sizes' ? `${r.memory_mib} MiB ${r.workload}` : `4 x 256 MiB, ${r.case === 'concurrent-1' ? 'one at a time' : 'all at once'}`
+    const key =
+      r.case === 'sizes'
+        ? `${r.memory_mib} MiB ${r.workload}`
+        : `4 x 256 MiB, ${r.case === 'concurrent-1' ? 'one at a time' : 'all at once'}`
     groups.set(key, [...(groups.get(key) ?? []), r])
   }
   const num = (rs: Row[], k: string) => rs.map((r) => Number(r[k])).filter((x) => Number.isFinite(x))
   const baseline = median(num(groups.get(`${SIZES[0]} MiB idle`) ?? [], 'wall_ms'))
   const widths = [30, 4, 24, 22, 18, 22]
-  const line = (cells: string[]) => cells.map((c, i) => (i === 1 ? c.padStart(widths[i]! - 2).padEnd(widths[i]!) : c.padEnd(widths[i] ?? 0))).join(' ').trimEnd()
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 1 ? c.padStart(widths[i]! - 2).padEnd(widths[i]!) : c.padEnd(widths[i] ?? 0)))
+      .join(' ')
+      .trimEnd()
   console.log('\nmedian [min..max] per migration')
   console.log(line(['case', 'n', 'wall ms', 'job ms', 'downtime ms', 'sent MiB', 'wall / baseline']))
   for (const [key, rs] of groups) {
@@ -166,13 +222,31 @@ function summarize(rows: Row[]): void {
       const xs = num(rs, k)
       return xs.length ? `${median(xs)} [${spread(xs)}]` : '-'
     }
-    console.log(line([key, String(rs.length), cell('wall_ms'), cell('total_ms'), cell('downtime_ms'), cell('sent_mib'), (median(wall) / baseline).toFixed(2)]))
+    console.log(
+      line([
+        key,
+        String(rs.length),
+        cell('wall_ms'),
+        cell('total_ms'),
+        cell('downtime_ms'),
+        cell('sent_mib'),
+        (median(wall) / baseline).toFixed(2),
+      ]),
+    )
   }
   const batch = (c: string) => median([...new Set(rows.filter((r) => r.case === c).map((r) => Number(r.batch_ms)))])
-  const perVm = (c: string) => median(num(rows.filter((r) => r.case === c), 'total_ms'))
+  const perVm = (c: string) =>
+    median(
+      num(
+        rows.filter((r) => r.case === c),
+        'total_ms',
+      ),
+    )
   if (rows.some((r) => r.case === 'concurrent-4')) {
     console.log(`\nbaseline: ${SIZES[0]} MiB idle guest, ${baseline} ms wall (median)`)
-    console.log(`4 x 256 MiB: all at once / one at a time, total: ${(batch('concurrent-4') / batch('concurrent-1')).toFixed(2)} (${batch('concurrent-4')} vs ${batch('concurrent-1')} ms)`)
+    console.log(
+      `4 x 256 MiB: all at once / one at a time, total: ${(batch('concurrent-4') / batch('concurrent-1')).toFixed(2)} (${batch('concurrent-4')} vs ${batch('concurrent-1')} ms)`,
+    )
     console.log(`4 x 256 MiB: all at once / one at a time, per-VM job time: ${(perVm('concurrent-4') / perVm('concurrent-1')).toFixed(2)}`)
   }
 }
@@ -183,7 +257,10 @@ function writeCsv(rows: Row[], vacates: Array<Record<string, number | string>>):
   writeFileSync(OUT, `${[COLUMNS.join(','), ...rows.map((r) => COLUMNS.map((c) => cell(r[c])).join(','))].join('\n')}\n`)
   console.log(`\n${rows.length} migrations written to ${OUT}`)
   if (vacates.length === 0) return
-  writeFileSync(VACATE_OUT, `${[VACATE_COLUMNS.join(','), ...vacates.map((r) => VACATE_COLUMNS.map((c) => cell(r[c])).join(','))].join('\n')}\n`)
+  writeFileSync(
+    VACATE_OUT,
+    `${[VACATE_COLUMNS.join(','), ...vacates.map((r) => VACATE_COLUMNS.map((c) => cell(r[c])).join(','))].join('\n')}\n`,
+  )
   console.log(`${vacates.length} vacates written to ${VACATE_OUT}`)
 }
 
@@ -201,7 +278,23 @@ export async function main(): Promise<void> {
     const sites = ['east', 'east', 'west', 'west']
     for (const [i, h] of bed.hosts.entries()) {
       // Four to five one-vCPU guests per host on a 2-core machine: overcommit, as benchmarks of migration allow.
-      await cli(['host', 'add', h.name, '--ssh', `root@${h.address}`, '--identity', bed.key, '--site', sites[i]!, '--driver', 'libvirt', '--domain-type', 'qemu', '--cpu-overcommit', '4'])
+      await cli([
+        'host',
+        'add',
+        h.name,
+        '--ssh',
+        `root@${h.address}`,
+        '--identity',
+        bed.key,
+        '--site',
+        sites[i]!,
+        '--driver',
+        'libvirt',
+        '--domain-type',
+        'qemu',
+        '--cpu-overcommit',
+        '4',
+      ])
     }
     process.stderr.write(`migrate bench: ${REPS} reps, sizes ${SIZES.join(' ')} MiB `)
     await sizes(rows)

@@ -45,7 +45,20 @@ function cluster(hosts: number, seed = 42): ClusterView {
       const env = `env${Math.floor((i * 10 + j) / 8)}`
       if ((i * 10 + j) % 8 === 0) environments.push({name: env, headSite: `s${i % 4}`})
       const demand = hot ? 0.6 + rand() * 0.4 : rand() * 0.5
-      vms.push({name: `h${i}v${j}`, host: `h${i}`, environment: env, role: (i * 10 + j) % 8 === 0 ? 'head' : 'compute', vcpus: 2, memoryMiB: 4096, maxMemoryMiB: 8192, cpuShares: 1024, cpu: demand, cpuDemand: demand, memoryUsedMiB: 1024 + rand() * 3000, netBytesPerSecond: rand() * 5e6})
+      vms.push({
+        name: `h${i}v${j}`,
+        host: `h${i}`,
+        environment: env,
+        role: (i * 10 + j) % 8 === 0 ? 'head' : 'compute',
+        vcpus: 2,
+        memoryMiB: 4096,
+        maxMemoryMiB: 8192,
+        cpuShares: 1024,
+        cpu: demand,
+        cpuDemand: demand,
+        memoryUsedMiB: 1024 + rand() * 3000,
+        netBytesPerSecond: rand() * 5e6,
+      })
       traffic.push({src: `h${i}v${j}`, dst: `h${(i + 1) % hosts}v${j}`, bytesPerSecond: rand() * 1e6})
     }
   }

@@ -78,7 +78,16 @@ async function runPssh(hostsFile: string, sshd: Sshd, knownHosts: string): Promi
   const ms = now() - started
   const successes = (stdout.match(/^\[\d+\] \S+ \[SUCCESS\] /gm) ?? []).length
   const answered = Math.min(successes, (stdout.match(/^Domain: 'test'$/gm) ?? []).length)
-  if (answered !== HOSTS || code !== 0) fail(`parallel-ssh (exit ${code})`, answered, `${stdout.split('\n').filter((l) => /FAILURE|Stderr|error/i.test(l)).slice(0, 10).join('\n')}\n${stderr}`)
+  if (answered !== HOSTS || code !== 0)
+    fail(
+      `parallel-ssh (exit ${code})`,
+      answered,
+      `${stdout
+        .split('\n')
+        .filter((l) => /FAILURE|Stderr|error/i.test(l))
+        .slice(0, 10)
+        .join('\n')}\n${stderr}`,
+    )
   return {ms, answered}
 }
 
@@ -162,13 +171,30 @@ export async function main(): Promise<void> {
     delete process.env.SSH_AUTH_SOCK // the bench key only, for violin and ssh alike
     delete process.env.VIOLIN_CONNECT
     for (const [i, port] of sshd.ports.entries()) {
-      await addHost({name: `h${String(i + 1).padStart(2, '0')}`, ssh: `root@${LOOPBACK}:${port}`, local: false, site: 'bench', driver: 'libvirt', uri: URI, identity: sshd.userKeyPath, force: false})
+      await addHost({
+        name: `h${String(i + 1).padStart(2, '0')}`,
+        ssh: `root@${LOOPBACK}:${port}`,
+        local: false,
+        site: 'bench',
+        driver: 'libvirt',
+        uri: URI,
+        identity: sshd.userKeyPath,
+        force: false,
+      })
     }
     const hostsFile = join(dir, 'pssh-hosts')
     writeFileSync(hostsFile, sshd.ports.map((p) => `root@${LOOPBACK}:${p}\n`).join(''))
-    console.log(`${HOSTS} sshd listeners on ${LOOPBACK} (${sshd.pids.length} sshd processes), inventory of ${HOSTS} libvirt hosts (${URI}), set up in ${fmtMs(now() - t0)}`)
-    console.log(`concurrency ${PARALLEL} for both; ${ROUNDS} rounds after one untimed warm-up; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
-    console.log(`parallel-ssh: 1 ssh + 1 virsh (domstats --raw) per host; violin sample: 1 ssh connection per host; cold: 2 virsh runs (the nodeinfo/nodememstats/version/list/domstats batch, then dominfo for what the test driver's domstats lacks), warm: 1 (dominfo rides in the batch)`)
+    console.log(
+      `${HOSTS} sshd listeners on ${LOOPBACK} (${sshd.pids.length} sshd processes), inventory of ${HOSTS} libvirt hosts (${URI}), set up in ${fmtMs(now() - t0)}`,
+    )
+    console.log(
+      `concurrency ${PARALLEL} for both; ${ROUNDS} rounds after one untimed warm-up; load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    )
+    console.log(
+      `parallel-ssh: 1 ssh + 1 virsh (domstats --raw) per host; violin sample: 1 ssh connection per host; cold: 2 virsh runs (the nodeinfo/nodememstats/version/list/domstats batch, then dominfo for what the test driver's domstats lacks), warm: 1 (dominfo rides in the batch)`,
+    )
 
     await runPssh(hostsFile, sshd, knownHosts)
     await runViolin()
@@ -206,7 +232,9 @@ export async function main(): Promise<void> {
     console.log(`medians: parallel-ssh ${fmtMs(mP)}, violin cold ${fmtMs(mC)}, violin warm ${fmtMs(mW)}, local, no ssh ${fmtMs(mF)}`)
     console.log(`violin cold / parallel-ssh = ${(mC / mP).toFixed(2)} (target <= 1.0: ${mC / mP <= 1 ? 'met' : 'NOT met'})`)
     console.log(`violin cold / warm         = ${(mC / mW).toFixed(2)} (target >= 3: ${mC / mW >= 3 ? 'met' : 'NOT met'})`)
-    console.log(`violin warm / local        = ${(mW / mF).toFixed(2)} (the same samples run locally with no ssh: near 1 means a warm poll is the virsh work on these ${cpus().length} cores)`)
+    console.log(
+      `violin warm / local        = ${(mW / mF).toFixed(2)} (the same samples run locally with no ssh: near 1 means a warm poll is the virsh work on these ${cpus().length} cores)`,
+    )
     console.log(`answered: all ${HOSTS} hosts in every run (${ROUNDS} x parallel-ssh, ${ROUNDS} x violin cold, ${ROUNDS} x violin warm)`)
   } finally {
     await cleanup()

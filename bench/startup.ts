@@ -11,7 +11,6 @@ import {loadavg} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const ROUNDS = Number(process.env.BENCH_ROUNDS) || 15
 /** What each command may add to a bare `node -e 0` of the same run. */
@@ -48,9 +47,16 @@ export async function main(): Promise<void> {
   const cases: Case[] = [
     {label: 'node -e 0', argv: ['node', '-e', '0']},
     {label: './bin/run.js --version', argv: ['./bin/run.js', '--version']},
-    {label: './bin/run.js list --connect sim:examples/two-sites.yaml', argv: ['./bin/run.js', 'list', '--connect', 'sim:examples/two-sites.yaml']},
+    {
+      label: './bin/run.js list --connect sim:examples/two-sites.yaml',
+      argv: ['./bin/run.js', 'list', '--connect', 'sim:examples/two-sites.yaml'],
+    },
     // What the code cache (bin/code-cache.js) buys: the same start compiling everything, as a build's first run does.
-    {label: '  the same, VIOLIN_NO_CODE_CACHE=1', argv: ['./bin/run.js', 'list', '--connect', 'sim:examples/two-sites.yaml'], env: {VIOLIN_NO_CODE_CACHE: '1'}},
+    {
+      label: '  the same, VIOLIN_NO_CODE_CACHE=1',
+      argv: ['./bin/run.js', 'list', '--connect', 'sim:examples/two-sites.yaml'],
+      env: {VIOLIN_NO_CODE_CACHE: '1'},
+    },
   ]
   // Once each, not counted: warms the page cache, and writes violin's code cache as a build's first run does.
   for (const c of cases) timeOnce(c)
@@ -64,8 +70,14 @@ export async function main(): Promise<void> {
   const med = new Map([...times].map(([k, v]) => [k, median(v)]))
   const bare = med.get('node -e 0')!
   const which = spawnSync('node', ['-p', 'process.execPath + " " + process.version'], {encoding: 'utf8'}).stdout.trim()
-  console.log(`start-up, ${ROUNDS} runs each, interleaved, after one untimed run each (node: ${which}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`)
-  console.log(`${'command'.padEnd(58)} ${'median'.padStart(9)} ${'min'.padStart(9)} ${'max'.padStart(9)} ${'added'.padStart(9)} ${'x node'.padStart(7)}`)
+  console.log(
+    `start-up, ${ROUNDS} runs each, interleaved, after one untimed run each (node: ${which}; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')})`,
+  )
+  console.log(
+    `${'command'.padEnd(58)} ${'median'.padStart(9)} ${'min'.padStart(9)} ${'max'.padStart(9)} ${'added'.padStart(9)} ${'x node'.padStart(7)}`,
+  )
   for (const c of cases) {
     const v = times.get(c.label)!
     const m = med.get(c.label)!
@@ -76,7 +88,9 @@ export async function main(): Promise<void> {
   const version = med.get(cases[1]!.label)!
   const list = med.get(cases[2]!.label)!
   console.log(`medians: node ${fmtMs(bare)}, --version ${fmtMs(version)}, list ${fmtMs(list)}`)
-  console.log(`ratios: --version / node ${(version / bare).toFixed(2)}, list / node ${(list / bare).toFixed(2)}, list / --version ${(list / version).toFixed(2)}`)
+  console.log(
+    `ratios: --version / node ${(version / bare).toFixed(2)}, list / node ${(list / bare).toFixed(2)}, list / --version ${(list / version).toFixed(2)}`,
+  )
   const verdict = (what: string, median: number, target: number) =>
     `${median - bare <= target ? 'PASS' : 'FAIL'} ${what}: ${fmtMs(median - bare)} over bare node (target: within ${target} ms)`
   console.log(verdict('--version', version, TARGET_ADDED_MS.version))

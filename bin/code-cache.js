@@ -63,7 +63,8 @@ export function requireCached(file) {
   } catch {}
   // Node's own wrapper for a CommonJS file, so the file sees what require() would give it.
   const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n});`, {filename: file, cachedData})
-  if (cachedData === undefined || script.cachedDataRejected) process.once('exit', () => saveCache(script, dir, cacheFile, `code-${pathKey(file)}-`))
+  if (cachedData === undefined || script.cachedDataRejected)
+    process.once('exit', () => saveCache(script, dir, cacheFile, `code-${pathKey(file)}-`))
   const module = new Module(file)
   module.filename = file
   module.paths = Module._nodeModulePaths(dirname(file))

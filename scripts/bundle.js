@@ -40,7 +40,11 @@ function tsFiles(dir) {
 
 /** oclif's id of a command file: commands/env/create.ts is env:create, commands/agent/index.ts is agent. */
 function commandId(file) {
-  return relative(join(SRC, 'commands'), file).replace(/\.ts$/, '').split(sep).filter((part, i, all) => !(part === 'index' && i === all.length - 1)).join(':')
+  return relative(join(SRC, 'commands'), file)
+    .replace(/\.ts$/, '')
+    .split(sep)
+    .filter((part, i, all) => !(part === 'index' && i === all.length - 1))
+    .join(':')
 }
 
 const commands = tsFiles(join(SRC, 'commands')).sort()
@@ -87,4 +91,6 @@ await build({
   format: 'esm',
 })
 
-console.log(`bundle: ${commands.length} commands in ${relative(ROOT, join(DIST, 'violin.cjs'))}, --version in ${relative(ROOT, join(DIST, 'version.js'))}`)
+console.log(
+  `bundle: ${commands.length} commands in ${relative(ROOT, join(DIST, 'violin.cjs'))}, --version in ${relative(ROOT, join(DIST, 'version.js'))}`,
+)

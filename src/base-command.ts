@@ -55,7 +55,10 @@ export abstract class ViolinCommand extends Command {
     this.noHeader = (parsed.flags as {'no-header'?: boolean})['no-header'] === true
     const format = (parsed.flags as {format?: unknown}).format
     if (this.jsonEnabled() && typeof format === 'string' && format !== 'json' && !parsed.metadata.flags.format?.setFromDefault) {
-      throw new UsageError(`--json and --format ${format} ask for two different outputs`, `keep one: --json (the same as --format json), or --format ${format}`)
+      throw new UsageError(
+        `--json and --format ${format} ask for two different outputs`,
+        `keep one: --json (the same as --format json), or --format ${format}`,
+      )
     }
     return parsed
   }
@@ -116,7 +119,10 @@ export abstract class ViolinCommand extends Command {
 
   /** exitForHosts for the outcomes of a fan-out: every host asked, the failed ones counted. */
   protected exitForOutcomes(outcomes: readonly HostOutcome<unknown>[]): void {
-    this.exitForHosts(outcomes.length, outcomes.flatMap((o) => (o.ok ? [] : [o.error as {exitCode?: number}])))
+    this.exitForHosts(
+      outcomes.length,
+      outcomes.flatMap((o) => (o.ok ? [] : [o.error as {exitCode?: number}])),
+    )
   }
 
   /**
@@ -125,7 +131,13 @@ export abstract class ViolinCommand extends Command {
    * the payload as --json prints it (the scalar fields, the JSON keys as header). Under
    * --json (or --format json) oclif prints the returned payload instead.
    */
-  protected async render<R>(format: Format | undefined, payload: unknown, rows: R[], columns: Column<R>[], csv: CsvRows = defaultCsvRows): Promise<void> {
+  protected async render<R>(
+    format: Format | undefined,
+    payload: unknown,
+    rows: R[],
+    columns: Column<R>[],
+    csv: CsvRows = defaultCsvRows,
+  ): Promise<void> {
     if (this.jsonEnabled()) return
     if (format === 'yaml') this.log(await renderYaml(payload))
     else if (format === 'csv') {
@@ -154,7 +166,13 @@ export abstract class ViolinCommand extends Command {
   protected override async finally(error: Error | undefined): Promise<unknown> {
     await this.session?.close()
     // A timing for predictions: failing to note it must not fail a command whose work is done.
-    if (this.session) await recordCommandTail(this.id ?? 'violin', this.session.lastTimedMigrationEndMs, performance.now(), await this.session.store()).catch(() => undefined)
+    if (this.session)
+      await recordCommandTail(
+        this.id ?? 'violin',
+        this.session.lastTimedMigrationEndMs,
+        performance.now(),
+        await this.session.store(),
+      ).catch(() => undefined)
     for (const stop of this.stops) stop.dispose()
     await closeStore()
     return super.finally(error)
@@ -183,7 +201,6 @@ export abstract class ViolinCommand extends Command {
     throw new Errors.ExitError(code)
   }
 }
-
 
 /**
  * oclif's parse errors in one line, naming the flag: "Parsing --vms \n\tExpected an integer
@@ -232,5 +249,8 @@ export function withoutConnect(): Omit<GlobalFlags, 'connect'> {
 function refusedConnect(error: Error & {flags?: unknown}, id: string | undefined): UsageError | undefined {
   if (!Array.isArray(error.flags) || !error.flags.some((f) => typeof f === 'string' && /^(--connect(=|$)|-c)/.test(f))) return undefined
   const command = `violin ${(id ?? '').replaceAll(':', ' ')}`
-  return new UsageError(`--connect means nothing to "${command}": it never acts on a --connect target`, `drop --connect (VIOLIN_HOME selects another inventory); see ${command} --help`)
+  return new UsageError(
+    `--connect means nothing to "${command}": it never acts on a --connect target`,
+    `drop --connect (VIOLIN_HOME selects another inventory); see ${command} --help`,
+  )
 }

@@ -59,13 +59,24 @@ export class ConfigError extends ViolinError {
   }
 }
 
-const OPEN_FAILURES: Record<string, string> = {ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'is a directory, not a file', ENOTDIR: 'a part of the path is not a directory'}
+const OPEN_FAILURES: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory, not a file',
+  ENOTDIR: 'a part of the path is not a directory',
+}
 
 /** A file given by the user that could not be opened: what the system said, in words, and no advice to edit it. */
 export function unreadableFile(file: string, error: unknown): ConfigError {
   const code = (error as NodeJS.ErrnoException).code
   const words = code ? OPEN_FAILURES[code] : undefined
-  return new ConfigError(file, undefined, `cannot read: ${words ?? code ?? (error as Error).message}`, undefined, words ? 'check the path and its permissions' : undefined)
+  return new ConfigError(
+    file,
+    undefined,
+    `cannot read: ${words ?? code ?? (error as Error).message}`,
+    undefined,
+    words ? 'check the path and its permissions' : undefined,
+  )
 }
 
 export class NotFoundError extends ViolinError {
@@ -105,7 +116,11 @@ export class TimeoutError extends ViolinError {
     what: string,
     readonly ms: number,
   ) {
-    super(`host "${host}": ${what} timed out after ${ms} ms`, ExitCode.unreachable, 'raise --timeout, or check the host with: violin host check')
+    super(
+      `host "${host}": ${what} timed out after ${ms} ms`,
+      ExitCode.unreachable,
+      'raise --timeout, or check the host with: violin host check',
+    )
   }
 }
 
@@ -114,7 +129,11 @@ export class AuthError extends ViolinError {
     readonly host: string,
     detail: string,
   ) {
-    super(`host "${host}": authentication failed: ${detail}`, ExitCode.refused, 'load a key into ssh-agent, or give the host an --identity FILE')
+    super(
+      `host "${host}": authentication failed: ${detail}`,
+      ExitCode.refused,
+      'load a key into ssh-agent, or give the host an --identity FILE',
+    )
   }
 }
 
@@ -145,7 +164,9 @@ export class CommandFailedError extends ViolinError {
     readonly code: number,
     readonly stderrTail: string,
   ) {
-    super(`host "${host}": \`${command.length > 80 ? `${command.slice(0, 77)}...` : command}\` exited ${code}${stderrTail ? `: ${stderrTail}` : ''}`)
+    super(
+      `host "${host}": \`${command.length > 80 ? `${command.slice(0, 77)}...` : command}\` exited ${code}${stderrTail ? `: ${stderrTail}` : ''}`,
+    )
   }
 }
 
@@ -172,7 +193,11 @@ export class StoreUnavailableError extends ViolinError {
     detail: string,
     exitCode: ExitCodeValue = ExitCode.unreachable,
   ) {
-    super(`etcd at ${endpoints}: ${detail}`, exitCode, exitCode === ExitCode.unreachable ? 'violin store status; VIOLIN_STORE_TIMEOUT=SECONDS waits longer' : undefined)
+    super(
+      `etcd at ${endpoints}: ${detail}`,
+      exitCode,
+      exitCode === ExitCode.unreachable ? 'violin store status; VIOLIN_STORE_TIMEOUT=SECONDS waits longer' : undefined,
+    )
   }
 }
 

@@ -48,6 +48,9 @@ export async function writeFileAtomic(path: string, text: string, mode?: number)
 /** Writes a file the user named with a flag (--plot, --export); failing to is said with the flag, as a usage error. */
 export async function writeOutputFile(flag: string, path: string, text: string): Promise<void> {
   await writeFile(path, text).catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`${flag}: cannot write ${path.length > 120 ? `${path.slice(0, 117)}...` : path}: ${error.code ?? error.message}`, 'name a file in a directory you can write to')
+    throw new UsageError(
+      `${flag}: cannot write ${path.length > 120 ? `${path.slice(0, 117)}...` : path}: ${error.code ?? error.message}`,
+      'name a file in a directory you can write to',
+    )
   })
 }

@@ -25,11 +25,21 @@ export const selectionFlags = {
 }
 
 export const vmHostFlag = {
-  host: Flags.string({char: 'H', summary: 'The host the VM is on (when the name alone is ambiguous).', multiple: true, multipleNonGreedy: true, helpValue: 'HOST'}),
+  host: Flags.string({
+    char: 'H',
+    summary: 'The host the VM is on (when the name alone is ambiguous).',
+    multiple: true,
+    multipleNonGreedy: true,
+    helpValue: 'HOST',
+  }),
 }
 
 export const formatFlags = {
-  format: Flags.option({options: FORMATS, summary: 'Output format: table; csv (raw values, the unit in the header); json (the same as --json); yaml.', default: 'table' as Format})(),
+  format: Flags.option({
+    options: FORMATS,
+    summary: 'Output format: table; csv (raw values, the unit in the header); json (the same as --json); yaml.',
+    default: 'table' as Format,
+  })(),
   'no-header': Flags.boolean({summary: 'Leave out the header row (table and csv).'}),
 }
 
@@ -37,19 +47,27 @@ export const formatFlags = {
 export const vmShapeFlags = {
   vcpus: Flags.integer({summary: 'vCPUs per VM.', default: 1, min: 1, max: MAX_VCPUS, helpValue: 'N'}),
   memory: Flags.string({summary: 'Memory per VM: 256M, 1G (a bare number is MiB).', default: '256M', helpValue: 'SIZE'}),
-  'max-memory': Flags.string({summary: 'What the balloon may grow each VM to (default: --memory; a bare number is MiB).', helpValue: 'SIZE'}),
+  'max-memory': Flags.string({
+    summary: 'What the balloon may grow each VM to (default: --memory; a bare number is MiB).',
+    helpValue: 'SIZE',
+  }),
   kernel: Flags.string({summary: 'Boot this kernel directly; the file must be on every host.', helpValue: 'PATH'}),
   initrd: Flags.string({summary: 'Initramfs for --kernel.', dependsOn: ['kernel'], helpValue: 'PATH'}),
   cmdline: Flags.string({summary: 'Kernel command line for --kernel.', dependsOn: ['kernel'], helpValue: 'TEXT'}),
   image: Flags.string({
-    summary: 'A read-only root image present on every host: a name in /var/lib/violin/images (violin image push) or a path. With --kernel, that kernel boots and the image is its root disk.',
+    summary:
+      'A read-only root image present on every host: a name in /var/lib/violin/images (violin image push) or a path. With --kernel, that kernel boots and the image is its root disk.',
     helpValue: 'IMAGE',
     exclusive: ['disk-size'],
   }),
-  'disk-size': Flags.string({summary: 'Give each VM a private writable disk of this size, like 2G (a bare number is MiB; it moves with --copy-storage-all).', helpValue: 'SIZE'}),
+  'disk-size': Flags.string({
+    summary: 'Give each VM a private writable disk of this size, like 2G (a bare number is MiB; it moves with --copy-storage-all).',
+    helpValue: 'SIZE',
+  }),
   dataplane: Flags.option({
     options: DATAPLANE_CHOICES,
-    summary: "The environment's own Ethernet: its switch is started on the VMs' hosts before they are defined, and their NICs join it (vxlan: kernel bridge + VXLAN, no agent; udp: the hosts' agents; none: a NIC on nothing).",
+    summary:
+      "The environment's own Ethernet: its switch is started on the VMs' hosts before they are defined, and their NICs join it (vxlan: kernel bridge + VXLAN, no agent; udp: the hosts' agents; none: a NIC on nothing).",
     default: DEFAULT_DATAPLANE as DataplaneChoice,
   })(),
   'underlay-mtu': Flags.integer({
@@ -65,5 +83,8 @@ export const vmShapeFlags = {
 }
 
 /** The agent's directory, for every `violin agent` command. */
-export const agentDirFlag = Flags.string({summary: 'Directory of the socket, PID file, log and state.', default: DEFAULT_AGENT_DIR, helpValue: 'DIR'})
-
+export const agentDirFlag = Flags.string({
+  summary: 'Directory of the socket, PID file, log and state.',
+  default: DEFAULT_AGENT_DIR,
+  helpValue: 'DIR',
+})

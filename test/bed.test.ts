@@ -141,13 +141,20 @@ describe('test bed: 2 hosts with libvirtd, sshd, a tiny guest and live migration
     const b = theBed()
     for (const host of b.hosts) {
       const {stdout} = await execa('ssh', [
-        '-i', b.key,
-        '-o', 'IdentitiesOnly=yes',
-        '-o', 'StrictHostKeyChecking=yes',
-        '-o', `UserKnownHostsFile=${b.knownHosts}`,
-        '-o', 'BatchMode=yes',
-        '-o', 'ConnectTimeout=5',
-        `root@${host.address}`, 'hostname',
+        '-i',
+        b.key,
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-o',
+        `UserKnownHostsFile=${b.knownHosts}`,
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'ConnectTimeout=5',
+        `root@${host.address}`,
+        'hostname',
       ])
       assert.equal(stdout.trim(), host.name)
     }
@@ -181,7 +188,10 @@ describe('test bed: 2 hosts with libvirtd, sshd, a tiny guest and live migration
     }
     const ready = await waitFor('GUEST-READY on the console', 60_000, async () =>
       // whole lines only: the guest may be half-way through writing the last one
-      (await b.consoleOf(1, VM)).split('\n').slice(0, -1).find((line) => line.startsWith('GUEST-READY')),
+      (await b.consoleOf(1, VM))
+        .split('\n')
+        .slice(0, -1)
+        .find((line) => line.startsWith('GUEST-READY')),
     )
     note(`guest boot (virsh create -> GUEST-READY): ${seconds(Date.now() - started)}`)
     assert.match(ready, /balloon=yes/)
@@ -198,8 +208,17 @@ describe('test bed: 2 hosts with libvirtd, sshd, a tiny guest and live migration
     // the dirty workload has printed at least one report before we move it
     await waitFor('a dirty report', 15_000, async () => (/dirty: [\d.]+ MB\/s/.test(await b.consoleOf(1, VM)) ? true : undefined))
     const started = Date.now()
-    await b.exec(1, ['virsh', '-c', 'qemu:///system', 'migrate', '--live', '--persistent', '--undefinesource', VM,
-      'qemu+ssh://root@10.232.0.2/system'])
+    await b.exec(1, [
+      'virsh',
+      '-c',
+      'qemu:///system',
+      'migrate',
+      '--live',
+      '--persistent',
+      '--undefinesource',
+      VM,
+      'qemu+ssh://root@10.232.0.2/system',
+    ])
     note(`virsh migrate --live (256 MiB, dirtying 4 MB/s): ${seconds(Date.now() - started)}`)
     assert.match(await b.virsh(2, ['domstate', VM]), /running/)
     assert.doesNotMatch(await b.virsh(1, ['list', '--all', '--name']), new RegExp(`\\b${VM}\\b`))

@@ -94,7 +94,10 @@ function bashOffers(f: Fixture, ...lines: string[]): string[][] {
   const r = run('bash', ['--norc', '--noprofile', '-c', program], f)
   assert.equal(r.status, 0, r.stderr)
   assert.equal(r.stderr, '', 'the completion writes nothing on stderr')
-  return r.stdout.split('--\n').slice(0, -1).map((block) => block.split('\n').filter(Boolean))
+  return r.stdout
+    .split('--\n')
+    .slice(0, -1)
+    .map((block) => block.split('\n').filter(Boolean))
 }
 
 /**
@@ -201,7 +204,11 @@ describe('shell completion (completions/): names from the inventory, values by w
     it('asks violin once for repeated TABs (the names are kept 5 seconds)', () => {
       const before = f.calls()
       const offers = bashOffers(f, 'violin dominfo -H ', 'violin dominfo -H h', 'violin list --site ')
-      assert.deepEqual(offers, [['h1', 'h2'], ['h1', 'h2'], ['east', 'west']])
+      assert.deepEqual(offers, [
+        ['h1', 'h2'],
+        ['h1', 'h2'],
+        ['east', 'west'],
+      ])
       assert.equal(f.calls() - before, 2, 'one run for the hosts, one for the sites')
     })
 
@@ -247,11 +254,17 @@ describe('shell completion (completions/): names from the inventory, values by w
       requireIntegration(this, 'libvirt (test driver)', virshUnavailable)
     })
 
-    it("offers the VMs of a host after `violin list` asked it, and before, none of them", () => {
+    it('offers the VMs of a host after `violin list` asked it, and before, none of them', () => {
       // libvirt's test driver: a host whose hypervisor has one VM, "test"
       const home = join(f.dir, 'listed')
       mkdirSync(home)
-      writeFileSync(join(home, 'inventory.json'), JSON.stringify({version: 1, hosts: {lv: {name: 'lv', site: 's', transport: {kind: 'local'}, driver: 'libvirt', uri: 'test:///default'}}}))
+      writeFileSync(
+        join(home, 'inventory.json'),
+        JSON.stringify({
+          version: 1,
+          hosts: {lv: {name: 'lv', site: 's', transport: {kind: 'local'}, driver: 'libvirt', uri: 'test:///default'}},
+        }),
+      )
       const env = {VIOLIN_HOME: home}
       assert.deepEqual(bashOffers({...f, env: {...f.env, ...env}}, 'violin dominfo '), [[]])
       const list = run(process.execPath, [join(ROOT, 'bin', 'run.js'), 'list', '--all', '--name'], f, env)

@@ -69,7 +69,9 @@ describe('generated docs: man pages and completions', () => {
       // The build has just rewritten both folders from the manifest: what git has committed
       // must be the same bytes, or the committed pages and completions are stale. Only a git
       // checkout knows what was committed: elsewhere this cannot be checked, and says so.
-      requireIntegration(this, 'committed docs', () => (run('git', ['-C', root, 'rev-parse', '--is-inside-work-tree']).status === 0 ? undefined : `${root} is not a git checkout`))
+      requireIntegration(this, 'committed docs', () =>
+        run('git', ['-C', root, 'rev-parse', '--is-inside-work-tree']).status === 0 ? undefined : `${root} is not a git checkout`,
+      )
       const changed = run('git', ['-C', root, 'status', '--porcelain', '--', 'man', 'completions']).stdout.trim()
       assert.equal(changed, '', `man/ or completions/ differ from what is committed:\n${changed}\n(commit what npm run build wrote)`)
     })
@@ -106,10 +108,30 @@ describe('generated docs: man pages and completions', () => {
     it('renders violin(1) with EXIT STATUS, FILES and ENVIRONMENT, without roff warnings', () => {
       const {text, warnings} = renderMan(join(root, 'man', 'violin.1'))
       assert.equal(warnings, '')
-      for (const section of ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'COMMANDS', 'GLOBAL OPTIONS', 'EXIT STATUS', 'FILES', 'ENVIRONMENT', 'SEE ALSO']) {
+      for (const section of [
+        'NAME',
+        'SYNOPSIS',
+        'DESCRIPTION',
+        'COMMANDS',
+        'GLOBAL OPTIONS',
+        'EXIT STATUS',
+        'FILES',
+        'ENVIRONMENT',
+        'SEE ALSO',
+      ]) {
         assert.match(text, new RegExp(`^${section}$`, 'm'), `violin(1) has no ${section} section`)
       }
-      for (const words of ['--connect', '--quiet', '--accept-new-host-key', '--json', 'inventory.json', 'known_hosts', 'VIOLIN_MAX_PARALLEL', 'virsh(1)', 'xl(1)']) {
+      for (const words of [
+        '--connect',
+        '--quiet',
+        '--accept-new-host-key',
+        '--json',
+        'inventory.json',
+        'known_hosts',
+        'VIOLIN_MAX_PARALLEL',
+        'virsh(1)',
+        'xl(1)',
+      ]) {
         assert.ok(text.includes(words), `violin(1) does not mention ${words}`)
       }
     })
@@ -131,7 +153,8 @@ describe('generated docs: man pages and completions', () => {
       for (const c of commands) {
         const {text, warnings} = renderMan(pageOf(c.id))
         assert.equal(warnings, '', c.id)
-        for (const section of ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'OPTIONS', 'EXIT STATUS', 'SEE ALSO']) assert.match(text, new RegExp(`^${section}$`, 'm'), `${c.id}: ${section}`)
+        for (const section of ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'OPTIONS', 'EXIT STATUS', 'SEE ALSO'])
+          assert.match(text, new RegExp(`^${section}$`, 'm'), `${c.id}: ${section}`)
         for (const f of Object.values(c.flags).filter((f) => !f.hidden)) assert.ok(text.includes(`--${f.name}`), `${c.id}: --${f.name}`)
         assert.ok(!text.includes('<%'), `${c.id}: unexpanded template`)
         assert.ok(text.includes(`violin ${c.id.replaceAll(':', ' ')}`), `${c.id}: its own name`)
@@ -182,7 +205,10 @@ describe('generated docs: man pages and completions', () => {
       const readme = readFileSync(join(root, 'README.md'), 'utf8')
       const section = readme.slice(readme.indexOf('## For virsh users'), readme.indexOf('## How violin talks to hosts'))
       const rows = section.split('\n').filter((l) => l.startsWith('| `virsh '))
-      assert.deepEqual(rows, docs.VIRSH_VERBS.map(([virsh, ours, difference]) => `| \`virsh ${virsh}\` | \`violin ${ours}\` | ${difference} |`))
+      assert.deepEqual(
+        rows,
+        docs.VIRSH_VERBS.map(([virsh, ours, difference]) => `| \`virsh ${virsh}\` | \`violin ${ours}\` | ${difference} |`),
+      )
     })
 
     it('has the defaults that src/ uses', () => {

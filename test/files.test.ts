@@ -21,10 +21,16 @@ describe('makeDirs (mkdir -p)', () => {
 
   it('a file in the way is an error naming it', () => {
     writeFileSync(join(dir, 'file'), '')
-    assert.throws(() => makeDirs(join(dir, 'file', 'sub')), (e: NodeJS.ErrnoException) => e.code === 'ENOTDIR' && e.message.includes(join(dir, 'file', 'sub')))
+    assert.throws(
+      () => makeDirs(join(dir, 'file', 'sub')),
+      (e: NodeJS.ErrnoException) => e.code === 'ENOTDIR' && e.message.includes(join(dir, 'file', 'sub')),
+    )
   })
 
-  it('under /proc, where mkdir answers ENOENT for what exists, it fails at once (Node 20\'s recursive mkdir loops forever there)', () => {
-    assert.throws(() => makeDirs('/proc/.config/violin'), (e: NodeJS.ErrnoException) => e.code === 'ENOENT' && e.message.includes('/proc/.config'))
+  it("under /proc, where mkdir answers ENOENT for what exists, it fails at once (Node 20's recursive mkdir loops forever there)", () => {
+    assert.throws(
+      () => makeDirs('/proc/.config/violin'),
+      (e: NodeJS.ErrnoException) => e.code === 'ENOENT' && e.message.includes('/proc/.config'),
+    )
   })
 })

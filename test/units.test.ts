@@ -21,7 +21,11 @@ describe('sizes, as virsh writes them', () => {
 
   it('refuses words, negatives and zero with a usage error', () => {
     for (const bad of ['lots', '-5M', '0', '12 parsecs', '']) {
-      assert.throws(() => parseSizeMiB(bad), (e: unknown) => e instanceof UsageError && e.exitCode === ExitCode.usage, bad)
+      assert.throws(
+        () => parseSizeMiB(bad),
+        (e: unknown) => e instanceof UsageError && e.exitCode === ExitCode.usage,
+        bad,
+      )
     }
   })
 
@@ -34,7 +38,36 @@ describe('sizes, as virsh writes them', () => {
 
 describe('the size grammar of files and their JSON Schema', () => {
   it('SIZE_PATTERN takes exactly the sizes parseSizeMiB reads, in any case', () => {
-    for (const unit of ['', 'b', 'B', 'k', 'K', 'KB', 'kib', 'KiB', 'm', 'M', 'mb', 'MB', 'MiB', 'mib', 'g', 'G', 'GB', 'GiB', 't', 'TB', 'TiB', 'p', 'PB', 'PiB', 'x', 'mibs', 'iB', 'gi']) {
+    for (const unit of [
+      '',
+      'b',
+      'B',
+      'k',
+      'K',
+      'KB',
+      'kib',
+      'KiB',
+      'm',
+      'M',
+      'mb',
+      'MB',
+      'MiB',
+      'mib',
+      'g',
+      'G',
+      'GB',
+      'GiB',
+      't',
+      'TB',
+      'TiB',
+      'p',
+      'PB',
+      'PiB',
+      'x',
+      'mibs',
+      'iB',
+      'gi',
+    ]) {
       for (const text of [`1${unit}`, `1.5 ${unit}`]) {
         let reads = true
         try {

@@ -17,7 +17,9 @@ const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 const valueWords = (value: Value) => ('values' in value ? value.values.map(safe).join(' ') : `@${value.kind}`)
 
 export function bashCompletion(commands: CompletionCommand[], tree: CommandTree): string {
-  const subArms = [...tree.entries()].map(([parent, kids]) => caseArm(parent === '' ? "''" : safe(parent), `echo '${[...kids.keys()].sort(byId).map(safe).join(' ')}'`))
+  const subArms = [...tree.entries()].map(([parent, kids]) =>
+    caseArm(parent === '' ? "''" : safe(parent), `echo '${[...kids.keys()].sort(byId).map(safe).join(' ')}'`),
+  )
 
   const flagArms = [caseArm("''", "echo '--help --version'")]
   const argArms: string[] = []
@@ -37,7 +39,8 @@ export function bashCompletion(commands: CompletionCommand[], tree: CommandTree)
     }
     names.push('--help')
     flagArms.push(caseArm(safe(c.id), `echo '${names.map(safe).join(' ')}'`))
-    if (c.args.length > 0) argArms.push(caseArm(safe(c.id), `echo '${c.args.map((a) => `@${a.kind}`).join(' ')}${c.repeatsLast ? '...' : ''}'`))
+    if (c.args.length > 0)
+      argArms.push(caseArm(safe(c.id), `echo '${c.args.map((a) => `@${a.kind}`).join(' ')}${c.repeatsLast ? '...' : ''}'`))
   }
   const valueArms = [...valueGroups.entries()].map(([words, byCommand]) =>
     caseArm([...byCommand.values()].map((p) => p.join('|')).join('|\\\n        '), `echo '${words}'`),

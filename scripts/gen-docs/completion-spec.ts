@@ -126,7 +126,10 @@ function flagValue(id: string, flag: ManifestFlag): Value | undefined {
     (flag.helpValue === undefined && /^integer/.test(flagType(flag)) ? 'none' : undefined) ??
     BY_HELP_VALUE[[flag.helpValue].flat()[0] ?? ''] ??
     (flag.helpValue === undefined ? BY_FLAG_NAME[flag.name] : undefined)
-  if (!kind) throw new Error(`completion: what does --${flag.name}${flag.helpValue ? ` ${flag.helpValue}` : ''} of "${id}" take? Add it to scripts/gen-docs/completion-spec.ts`)
+  if (!kind)
+    throw new Error(
+      `completion: what does --${flag.name}${flag.helpValue ? ` ${flag.helpValue}` : ''} of "${id}" take? Add it to scripts/gen-docs/completion-spec.ts`,
+    )
   return {kind}
 }
 
@@ -137,8 +140,14 @@ function flagType(flag: ManifestFlag): 'integer' | 'string' {
 
 function argKind(id: string, arg: ManifestArg): Kind {
   const topic = id.split(':')[0]!
-  const kind = ARG_OVERRIDES[`${id} ${arg.name}`] ?? BY_ARG_NAME[arg.name] ?? (['name', 'names'].includes(arg.name) ? NAME_ARG_BY_TOPIC[topic] : undefined)
-  if (!kind) throw new Error(`completion: what does the argument ${arg.name.toUpperCase()} of "${id}" take? Add it to scripts/gen-docs/completion-spec.ts`)
+  const kind =
+    ARG_OVERRIDES[`${id} ${arg.name}`] ??
+    BY_ARG_NAME[arg.name] ??
+    (['name', 'names'].includes(arg.name) ? NAME_ARG_BY_TOPIC[topic] : undefined)
+  if (!kind)
+    throw new Error(
+      `completion: what does the argument ${arg.name.toUpperCase()} of "${id}" take? Add it to scripts/gen-docs/completion-spec.ts`,
+    )
   return kind
 }
 
@@ -163,7 +172,14 @@ export function completionSpec(installed: ManifestCommand[]): CompletionCommand[
         summary: oneLine(c.summary ?? c.description),
         args: args.map((a) => ({name: a.name, kind: argKind(id, a)})),
         repeatsLast: c.strict === false && args.length > 0,
-        flags: flags.map((f) => ({name: f.name, char: f.char, summary: oneLine(f.summary ?? f.description), multiple: Boolean(f.multiple), allowNo: Boolean(f.allowNo), value: flagValue(id, f)})),
+        flags: flags.map((f) => ({
+          name: f.name,
+          char: f.char,
+          summary: oneLine(f.summary ?? f.description),
+          multiple: Boolean(f.multiple),
+          allowNo: Boolean(f.allowNo),
+          value: flagValue(id, f),
+        })),
       })
     }
   }
@@ -173,7 +189,10 @@ export function completionSpec(installed: ManifestCommand[]): CompletionCommand[
 /** Topic and command ids -> the words that may follow each (topic:sub...), '' being the top. */
 export function commandTree(commands: CompletionCommand[], topics: Topic[]): CommandTree {
   const children: CommandTree = new Map([['', new Map()]])
-  const summaries = new Map<string, string>([...topics.map((t): [string, string] => [t.name, oneLine(t.description)]), ...commands.map((c): [string, string] => [c.id, c.summary])])
+  const summaries = new Map<string, string>([
+    ...topics.map((t): [string, string] => [t.name, oneLine(t.description)]),
+    ...commands.map((c): [string, string] => [c.id, c.summary]),
+  ])
   for (const id of [...topics.map((t) => t.name), ...commands.map((c) => c.id)]) {
     const parts = id.split(':')
     parts.forEach((part, i) => {

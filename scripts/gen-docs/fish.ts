@@ -53,7 +53,10 @@ export function fishCompletion(commands: CompletionCommand[], tree: CommandTree)
     if (takesValue.length) valueFlagArms.push(`        case ${safe(command.id)}\n            echo ${takesValue.map(safe).join(' ')}`)
   }
 
-  const subArms = [...tree.entries()].map(([parent, kids]) => `        case ${parent === '' ? "''" : safe(parent)}\n            echo ${[...kids.keys()].sort().map(safe).join(' ')}`)
+  const subArms = [...tree.entries()].map(
+    ([parent, kids]) =>
+      `        case ${parent === '' ? "''" : safe(parent)}\n            echo ${[...kids.keys()].sort().map(safe).join(' ')}`,
+  )
 
   return `# fish completion for ${BIN}. Generated from oclif.manifest.json by scripts/gen-docs.js: do not edit.
 # Install as ~/.config/fish/completions/${BIN}.fish, or in /usr/share/fish/vendor_completions.d/.

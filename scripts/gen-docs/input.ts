@@ -78,7 +78,8 @@ function readJson<T>(file: string): T {
 export async function readInput(): Promise<Input> {
   const pkg = readJson<Input['pkg']>(join(ROOT, 'package.json'))
   const manifest = readJson<Input['manifest']>(join(ROOT, 'oclif.manifest.json'))
-  if (manifest.version !== pkg.version) throw new Error(`oclif.manifest.json is for version ${manifest.version}, package.json says ${pkg.version}: run \`npm run build\``)
+  if (manifest.version !== pkg.version)
+    throw new Error(`oclif.manifest.json is for version ${manifest.version}, package.json says ${pkg.version}: run \`npm run build\``)
   // violin's commands as installed: no dev, user or just-in-time plugins
   const config = await Config.load({root: ROOT, devPlugins: false, userPlugins: false, jitPlugins: false})
   // oclif's Command.Cached types each flag as a union of loose shapes; the manifest's JSON is what is read

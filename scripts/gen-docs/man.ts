@@ -8,7 +8,23 @@ import {dirname, join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {BIN, type Input, type ManifestCommand, ROOT} from './input.js'
-import {argsSynopsis, expand, flagItem, globalFlags, helpItem, isGlobal, jsonLast, md, pageName, paragraphs, synopsis, visibleArgs, visibleCommands, visibleFlags, words} from './markdown.js'
+import {
+  argsSynopsis,
+  expand,
+  flagItem,
+  globalFlags,
+  helpItem,
+  isGlobal,
+  jsonLast,
+  md,
+  pageName,
+  paragraphs,
+  synopsis,
+  visibleArgs,
+  visibleCommands,
+  visibleFlags,
+  words,
+} from './markdown.js'
 import {ENVIRONMENT, EXIT_STATUS, VIRSH_VERBS} from './tables.js'
 
 const require = createRequire(import.meta.url)
@@ -36,7 +52,8 @@ function commandPage(command: ManifestCommand, all: ManifestCommand[]): string {
 
   if (args.length) {
     out.push('## ARGUMENTS', '')
-    for (const a of args) out.push(`* *${md(a.name.toUpperCase())}*`, `  ${md(expand(a.description ?? '', id))}${a.required ? '' : ' (optional)'}`)
+    for (const a of args)
+      out.push(`* *${md(a.name.toUpperCase())}*`, `  ${md(expand(a.description ?? '', id))}${a.required ? '' : ' (optional)'}`)
     out.push('')
   }
 
@@ -53,7 +70,14 @@ function commandPage(command: ManifestCommand, all: ManifestCommand[]): string {
     for (const e of examples) {
       const {command: line, description} = typeof e === 'string' ? {command: e, description: undefined} : e
       if (description) out.push(md(expand(description, id)), '')
-      out.push('```', ...expand(line, id).split('\n').map((l) => `$ ${l}`), '```', '')
+      out.push(
+        '```',
+        ...expand(line, id)
+          .split('\n')
+          .map((l) => `$ ${l}`),
+        '```',
+        '',
+      )
     }
   }
 
@@ -71,7 +95,11 @@ function mainPage(pkg: Input['pkg'], commands: ManifestCommand[], examples: stri
   const hasHelp = commands.some((c) => c.id === 'help')
   const topLevel = commands.filter((c) => !c.id.includes(':'))
   const topicNames = [...new Set(commands.filter((c) => c.id.includes(':')).map((c) => c.id.split(':').slice(0, -1).join(':')))].sort()
-  const item = (c: ManifestCommand) => [`* \`${BIN} ${words(c.id)}\` ${argsSynopsis(c).join(' ')}`.trimEnd(), `  ${md(expand(c.summary ?? '', c.id))} See **${pageName(c.id)}**(1).`].join('\n')
+  const item = (c: ManifestCommand) =>
+    [
+      `* \`${BIN} ${words(c.id)}\` ${argsSynopsis(c).join(' ')}`.trimEnd(),
+      `  ${md(expand(c.summary ?? '', c.id))} See **${pageName(c.id)}**(1).`,
+    ].join('\n')
   const out: string[] = []
 
   out.push(`# ${BIN}(1) -- ${md(pkg.description.split(':')[0]!)}`, '')
@@ -109,7 +137,12 @@ function mainPage(pkg: Input['pkg'], commands: ManifestCommand[], examples: stri
     out.push('')
   }
 
-  out.push('## FOR VIRSH USERS', '', `The single-VM verbs are virsh's, on every host violin manages (libvirt, xl and sim), each with \`--json\`; a VM is found on whichever host has it.`, '')
+  out.push(
+    '## FOR VIRSH USERS',
+    '',
+    `The single-VM verbs are virsh's, on every host violin manages (libvirt, xl and sim), each with \`--json\`; a VM is found on whichever host has it.`,
+    '',
+  )
   for (const [virsh, ours, difference] of VIRSH_VERBS) out.push(`* \`virsh ${virsh}\`: \`${BIN} ${ours}\``, `  ${md(difference)}.`)
   out.push('')
 

@@ -35,7 +35,11 @@ export const visibleArgs = (command: ManifestCommand) => Object.values(command.a
 /** The placeholder of an option flag's value: helpValue, its options, or its NAME. */
 function flagValue(flag: ManifestFlag): string {
   if (flag.type !== 'option') return ''
-  if (flag.helpValue) return [flag.helpValue].flat().map((v) => `*${md(v.replace(/^<(.*)>$/, '$1'))}*`).join(' ')
+  if (flag.helpValue)
+    return [flag.helpValue]
+      .flat()
+      .map((v) => `*${md(v.replace(/^<(.*)>$/, '$1'))}*`)
+      .join(' ')
   if (flag.options?.length) return flag.options.map((o) => `\`${o}\``).join('|')
   return `*${md(flag.name.toUpperCase().replaceAll('-', '_'))}*`
 }
@@ -74,7 +78,9 @@ export function synopsis(command: ManifestCommand): string {
 
 /** One flag as a list item: its names and value, then what it does and its constraints. */
 export function flagItem(flag: ManifestFlag): string {
-  const names = [flag.char ? `\`-${flag.char}\`` : undefined, `\`--${flag.name}\``, flag.allowNo ? `\`--no-${flag.name}\`` : undefined].filter(Boolean).join(', ')
+  const names = [flag.char ? `\`-${flag.char}\`` : undefined, `\`--${flag.name}\``, flag.allowNo ? `\`--no-${flag.name}\`` : undefined]
+    .filter(Boolean)
+    .join(', ')
   const value = flagValue(flag)
   const text = [flag.summary, flag.description && flag.description !== flag.summary ? flag.description : undefined]
     .filter((t): t is string => Boolean(t))
@@ -90,13 +96,18 @@ export function flagItem(flag: ManifestFlag): string {
   if (flag.dependsOn?.length) notes.push(`Only with ${flag.dependsOn.map((n) => `\`--${n}\``).join(', ')}.`)
   if (flag.exclusive?.length) notes.push(`Not with ${flag.exclusive.map((n) => `\`--${n}\``).join(', ')}.`)
   if (flag.env) notes.push(`Environment: \`${flag.env}\`.`)
-  return [`* ${names}${value ? ` ${value}` : ''}`, `  ${text || 'See DESCRIPTION.'}`, ...(notes.length ? [`  ${notes.join(' ')}`] : [])].join('\n')
+  return [
+    `* ${names}${value ? ` ${value}` : ''}`,
+    `  ${text || 'See DESCRIPTION.'}`,
+    ...(notes.length ? [`  ${notes.join(' ')}`] : []),
+  ].join('\n')
 }
 
 /** The global flags, as the base command declares them (read from every command). */
 export function globalFlags(commands: ManifestCommand[]): ManifestFlag[] {
   const found = new Map<string, ManifestFlag>()
-  for (const c of commands) for (const f of Object.values(c.flags ?? {})) if (isGlobal(f) && !f.hidden && !found.has(f.name)) found.set(f.name, f)
+  for (const c of commands)
+    for (const f of Object.values(c.flags ?? {})) if (isGlobal(f) && !f.hidden && !found.has(f.name)) found.set(f.name, f)
   return [...found.values()].sort(jsonLast)
 }
 

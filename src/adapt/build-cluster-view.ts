@@ -75,5 +75,11 @@ export function clusterView(input: {
         ...(past.lastMigratedMs === undefined ? {} : {lastMigratedMs: past.lastMigratedMs}),
       }
     })
-  return {nowMs, hosts, vms, environments: input.environments.map((e) => ({name: e.name, headSite: e.headSite})), traffic: input.traffic ?? []}
+  return {
+    nowMs,
+    hosts,
+    vms,
+    environments: input.environments.map((e) => ({name: e.name, headSite: e.headSite})),
+    traffic: input.traffic ?? [],
+  }
 }

@@ -35,10 +35,15 @@ async function migrate(session: Session, history: History, vm: string, from: str
 async function migrateEnvironment(session: Session, history: History, moves: Array<{vm: string; from: string; to: string}>): Promise<void> {
   const hosts = [...new Set(moves.flatMap((m) => [m.from, m.to]))]
   history.markMigrating(hosts, session.clock.now() + MIGRATION_MARK_MS)
-  const done = await moveEnvironment(session, moves.map((m) => ({...m})), {maxParallel: ENVIRONMENT_MOVES_AT_ONCE, live: true, copyStorage: false, outliveClient: true}).finally(() => history.endMigrating(hosts, session.clock.now()))
+  const done = await moveEnvironment(
+    session,
+    moves.map((m) => ({...m})),
+    {maxParallel: ENVIRONMENT_MOVES_AT_ONCE, live: true, copyStorage: false, outliveClient: true},
+  ).finally(() => history.endMigrating(hosts, session.clock.now()))
   for (const m of done) if (m.result) history.recordMigration(m.vm, session.clock.now())
   const failed = done.filter((m) => m.error)
-  if (failed.length > 0) throw new Error(`${failed.length} of ${done.length} moves failed: ${failed.map((m) => `${m.vm}: ${m.error!.message}`).join('; ')}`)
+  if (failed.length > 0)
+    throw new Error(`${failed.length} of ${done.length} moves failed: ${failed.map((m) => `${m.vm}: ${m.error!.message}`).join('; ')}`)
 }
 
 async function perform(session: Session, history: History, action: Action): Promise<void> {
@@ -74,7 +79,14 @@ export interface Journal {
  * finishes and no new one starts (a live migration is not cut in half). With a journal
  * each action's intent is written to the store before it starts, and its outcome after.
  */
-export async function executePlan(session: Session, history: History, actions: Action[], signal?: AbortSignal, onDone?: (o: ActionOutcome) => void, journal?: Journal): Promise<ActionOutcome[]> {
+export async function executePlan(
+  session: Session,
+  history: History,
+  actions: Action[],
+  signal?: AbortSignal,
+  onDone?: (o: ActionOutcome) => void,
+  journal?: Journal,
+): Promise<ActionOutcome[]> {
   const outcomes: ActionOutcome[] = []
   for (const action of actions) {
     if (signal?.aborted) break

@@ -46,8 +46,22 @@ export async function openIntent(store: Store, action: Action, by: string, nowMs
 }
 
 /** After the action: its outcome in the 'actions' log, then the intent removed. */
-export async function closeIntent(store: Store, intent: Intent, outcome: {ok: boolean; error?: string; seconds: number; by?: string}): Promise<void> {
-  await store.append('actions', [{at: new Date().toISOString(), id: intent.id, action: intent.action, by: outcome.by ?? intent.by, ok: outcome.ok, ...(outcome.error ? {error: outcome.error} : {}), seconds: outcome.seconds}])
+export async function closeIntent(
+  store: Store,
+  intent: Intent,
+  outcome: {ok: boolean; error?: string; seconds: number; by?: string},
+): Promise<void> {
+  await store.append('actions', [
+    {
+      at: new Date().toISOString(),
+      id: intent.id,
+      action: intent.action,
+      by: outcome.by ?? intent.by,
+      ok: outcome.ok,
+      ...(outcome.error ? {error: outcome.error} : {}),
+      seconds: outcome.seconds,
+    },
+  ])
   await removeIntent(store, intent.id)
 }
 
@@ -95,7 +109,13 @@ async function settle(session: Session, vm: string, from: string, to: string, op
   }
 }
 
-async function recoverMove(session: Session, history: History | undefined, intent: Intent, move: {vm: string; from: string; to: string}, options: SettleOptions): Promise<Recovered | {unanswered: string}> {
+async function recoverMove(
+  session: Session,
+  history: History | undefined,
+  intent: Intent,
+  move: {vm: string; from: string; to: string},
+  options: SettleOptions,
+): Promise<Recovered | {unanswered: string}> {
   const p = await settle(session, move.vm, move.from, move.to, options)
   const base = {vm: move.vm, intent}
   if (!('on' in p)) return p
@@ -108,7 +128,11 @@ async function recoverMove(session: Session, history: History | undefined, inten
     case 'neither':
       return {...base, known: false, text: `unknown: VM on neither ${move.from} nor ${move.to}`}
     case 'both':
-      return {...base, known: false, text: `unknown: still on both ${move.from} and ${move.to} after ${Math.round(options.timeoutMs / 1000)} s`}
+      return {
+        ...base,
+        known: false,
+        text: `unknown: still on both ${move.from} and ${move.to} after ${Math.round(options.timeoutMs / 1000)} s`,
+      }
   }
 }
 
@@ -122,7 +146,13 @@ async function recoverMove(session: Session, history: History | undefined, inten
 export async function recoverIntents(
   session: Session,
   store: Store,
-  options: {history?: History; by?: string; settle?: SettleOptions; onRecovered?: (r: Recovered) => void; onUnanswered?: (vm: string, why: string) => void} = {},
+  options: {
+    history?: History
+    by?: string
+    settle?: SettleOptions
+    onRecovered?: (r: Recovered) => void
+    onUnanswered?: (vm: string, why: string) => void
+  } = {},
 ): Promise<Recovered[]> {
   const found: Recovered[] = []
   for (const intent of await openIntents(store)) {
@@ -145,12 +175,25 @@ export async function recoverIntents(
     found.push(...results)
     // Still pending: the VMs it names stay out of this pass all the same.
     if (pending) {
-      found.push(...(a.kind === 'migrate' ? [a.vm] : a.kind === 'migrate-environment' ? a.moves.map((m) => m.vm) : []).filter((vm) => !results.some((r) => r.vm === vm)).map((vm) => ({vm, known: false, text: 'pending: its hosts did not answer', intent})))
+      found.push(
+        ...(a.kind === 'migrate' ? [a.vm] : a.kind === 'migrate-environment' ? a.moves.map((m) => m.vm) : [])
+          .filter((vm) => !results.some((r) => r.vm === vm))
+          .map((vm) => ({vm, known: false, text: 'pending: its hosts did not answer', intent})),
+      )
       continue
     }
     await store.append(
       'actions',
-      results.map((r) => ({at: new Date().toISOString(), id: intent.id, action: intent.action, by: intent.by, recoveredBy: options.by, vm: r.vm, recovered: r.text, ok: r.known})),
+      results.map((r) => ({
+        at: new Date().toISOString(),
+        id: intent.id,
+        action: intent.action,
+        by: intent.by,
+        recoveredBy: options.by,
+        vm: r.vm,
+        recovered: r.text,
+        ok: r.known,
+      })),
     )
     await removeIntent(store, intent.id)
   }

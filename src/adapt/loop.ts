@@ -40,7 +40,12 @@ export interface LoopRun {
  * foreground one violin leads; a --connect target keeps its history in memory and takes
  * no lock. Everything it does is told to `onEvent`, in order, ending with `stopped`.
  */
-export async function adaptLoop(session: Session, options: AdaptLoopOptions, signal: AbortSignal, onEvent: (e: LoopEvent) => void = () => {}): Promise<LoopRun> {
+export async function adaptLoop(
+  session: Session,
+  options: AdaptLoopOptions,
+  signal: AbortSignal,
+  onEvent: (e: LoopEvent) => void = () => {},
+): Promise<LoopRun> {
   const run: LoopRun = {passes: [], totals: {actions: 0, failed: 0}, stopped: 'aborted'}
   let over = false
   // Nothing is said after `stopped`, also by work a forced stop left running.
@@ -83,7 +88,13 @@ async function untilForced(work: Promise<StopReason>, force: AbortSignal): Promi
   }
 }
 
-async function loop(session: Session, options: AdaptLoopOptions, signal: AbortSignal, run: LoopRun, emit: (e: LoopEvent) => void): Promise<StopReason> {
+async function loop(
+  session: Session,
+  options: AdaptLoopOptions,
+  signal: AbortSignal,
+  run: LoopRun,
+  emit: (e: LoopEvent) => void,
+): Promise<StopReason> {
   // A --connect target (a sim file, one libvirt URI) is not the inventory's cluster: its
   // history stays in memory, and it takes no part in the pass lock or leadership.
   const store = session.inventory ? await session.store() : undefined
@@ -118,7 +129,15 @@ async function tooSoon(store: Store, minGapS: number, emit: (e: LoopEvent) => vo
 }
 
 /** Passes until `signal` aborts (one with once), each told as it goes. */
-async function passes(session: Session, history: History, options: AdaptLoopOptions, signal: AbortSignal, run: LoopRun, emit: (e: LoopEvent) => void, journal: Journal | undefined): Promise<StopReason> {
+async function passes(
+  session: Session,
+  history: History,
+  options: AdaptLoopOptions,
+  signal: AbortSignal,
+  run: LoopRun,
+  emit: (e: LoopEvent) => void,
+  journal: Journal | undefined,
+): Promise<StopReason> {
   const world = session.scenario
   let shown = 0
   let previous: Samples | undefined
@@ -154,11 +173,14 @@ async function passes(session: Session, history: History, options: AdaptLoopOpti
     emit({type: 'pass-done', pass: n, result: pass.result, totals: {...run.totals}})
     // One dry pass (--once --dry-run) asks what a pass would do and changes nothing, the
     // history included; a foreground dry run keeps it, as an observer building its windows.
-    if (session.inventory && !(options.once && options.pass.dryRun)) await history.save().catch((error: Error) => emit({type: 'history-not-saved', error}))
+    if (session.inventory && !(options.once && options.pass.dryRun))
+      await history.save().catch((error: Error) => emit({type: 'history-not-saved', error}))
     // When and by whom the last pass ran: adapt --once --min-gap on another machine skips its own.
     if (journal && !options.pass.dryRun) {
       const last = {atMs: Date.now(), by: journal.by}
-      await journal.store.update(DOCS.passes, (current) => ({value: {...current, last}, result: undefined})).catch((error: Error) => emit({type: 'pass-not-recorded', error}))
+      await journal.store
+        .update(DOCS.passes, (current) => ({value: {...current, last}, result: undefined}))
+        .catch((error: Error) => emit({type: 'pass-not-recorded', error}))
     }
     if (world?.over) return 'done'
     if (options.once) return 'once'

@@ -56,7 +56,9 @@ export async function adaptationPass(
   if (!policy) throw new Error(`no policy "${options.policy}"`)
   // What a violin that died mid-action left open is settled before anything new starts.
   const journal = options.dryRun ? undefined : run.journal
-  const recovered = journal ? await recoverIntents(session, journal.store, {history, by: journal.by, onRecovered: run.onRecovered, onUnanswered: run.onUnanswered}) : []
+  const recovered = journal
+    ? await recoverIntents(session, journal.store, {history, by: journal.by, onRecovered: run.onRecovered, onUnanswered: run.onUnanswered})
+    : []
   const untouchable = new Set(recovered.map((r) => r.vm))
   const hosts = session.select()
   const notes: string[] = []
@@ -72,7 +74,19 @@ export async function adaptationPass(
   const chosen = policy(view, options.policyOptions)
   // Never the same migration twice: a VM whose last move was just recovered waits a pass.
   const held = chosen.actions.filter((a) => vmsOf(a).some((vm) => untouchable.has(vm)))
-  const planned = {...chosen, actions: chosen.actions.filter((a) => !held.includes(a)), notes: [...chosen.notes, ...held.map((a) => `${vmsOf(a).filter((vm) => untouchable.has(vm)).join(', ')}: not moved this pass: its last action was just recovered`)]}
+  const planned = {
+    ...chosen,
+    actions: chosen.actions.filter((a) => !held.includes(a)),
+    notes: [
+      ...chosen.notes,
+      ...held.map(
+        (a) =>
+          `${vmsOf(a)
+            .filter((vm) => untouchable.has(vm))
+            .join(', ')}: not moved this pass: its last action was just recovered`,
+      ),
+    ],
+  }
   // Each move carries its predicted duration (violin calibrate's fit, else the defaults).
   const calibration = await loadCalibration().catch((error: Error) => {
     notes.push(`moves not estimated: ${error.message}`)
@@ -81,7 +95,9 @@ export async function adaptationPass(
   const plan = {...planned, actions: withPredictions(planned.actions, view.vms, calibration), notes: [...notes, ...planned.notes]}
   run.onPlan?.(plan, report.timeMs)
   const outcomes = options.dryRun ? [] : await executePlan(session, history, plan.actions, run.signal, run.onDone, journal)
-  const unanswered = report.hosts.filter((h) => h.status !== 'ok').map((h) => ({host: h.host, error: h.error ?? h.status, ...(h.exitCode === undefined ? {} : {exitCode: h.exitCode})}))
+  const unanswered = report.hosts
+    .filter((h) => h.status !== 'ok')
+    .map((h) => ({host: h.host, error: h.error ?? h.status, ...(h.exitCode === undefined ? {} : {exitCode: h.exitCode})}))
   const seen = {hosts: view.hosts.length, vms: view.vms.length, trafficPairs: view.traffic.length}
   return {result: {timeMs: report.timeMs, policy: options.policy, dryRun: options.dryRun, plan, outcomes, unanswered, seen}, samples}
 }
@@ -105,11 +121,14 @@ async function readTraffic(session: Session, where: Map<string, string[]>, notes
       return []
     })
     for (const o of outcomes) if (!o.ok) notes.push(`traffic of ${env.name} on ${o.host} not read: ${o.error.message}`)
-    for (const p of sumPairs(outcomes.flatMap((o) => (o.ok ? [o.value] : [])))) if (p.srcVm && p.dstVm) pairs.set(`${p.srcVm}>${p.dstVm}`, p)
+    for (const p of sumPairs(outcomes.flatMap((o) => (o.ok ? [o.value] : []))))
+      if (p.srcVm && p.dstVm) pairs.set(`${p.srcVm}>${p.dstVm}`, p)
   }
   return pairs
 }
 
 function trafficRates(before: Map<string, PairCount>, after: Map<string, PairCount>, seconds: number): TrafficView[] {
-  return pairRates([...before.values()], [...after.values()], seconds).flatMap((p) => (p.bytesPerSecond === undefined || !p.srcVm || !p.dstVm ? [] : [{src: p.srcVm, dst: p.dstVm, bytesPerSecond: p.bytesPerSecond}]))
+  return pairRates([...before.values()], [...after.values()], seconds).flatMap((p) =>
+    p.bytesPerSecond === undefined || !p.srcVm || !p.dstVm ? [] : [{src: p.srcVm, dst: p.dstVm, bytesPerSecond: p.bytesPerSecond}],
+  )
 }

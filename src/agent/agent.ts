@@ -80,7 +80,14 @@ export class Agent {
   }
 
   hello(): AgentHello {
-    return {pid: process.pid, version: this.options.version, startedAt: this.startedAt, self: this.daemon.self(), switches: [...this.specs.keys()].sort((a, b) => a - b), drops: {...this.daemon.drops}}
+    return {
+      pid: process.pid,
+      version: this.options.version,
+      startedAt: this.startedAt,
+      self: this.daemon.self(),
+      switches: [...this.specs.keys()].sort((a, b) => a - b),
+      drops: {...this.daemon.drops},
+    }
   }
 
   private known(vni: number): SwitchSpec {
@@ -102,7 +109,8 @@ export class Agent {
     this.daemon.join(spec.vni, spec.known, {key, helloMs: this.options.helloMs})
     const old = this.specs.get(spec.vni)
     const vteps = spec.vteps ?? []
-    for (const gone of (old?.vteps ?? []).filter((o) => !vteps.some((v) => v.address === o.address))) this.daemon.removePeer(spec.vni, gone.address)
+    for (const gone of (old?.vteps ?? []).filter((o) => !vteps.some((v) => v.address === o.address)))
+      this.daemon.removePeer(spec.vni, gone.address)
     for (const vtep of vteps) this.daemon.addPeer(spec.vni, vtep)
     const wanted = new Map(spec.vms.map((v) => [v.id, v]))
     for (const vm of old?.vms ?? []) {
@@ -154,7 +162,12 @@ export class Agent {
       vni,
       authData: Boolean(spec.authData),
       members: this.daemon.liveness(vni).map(({member, silentMs}) => ({...member, silentMs})),
-      vms: sw.vmPorts().map((p) => ({id: p.id, mac: macs.get(p.id) ?? '', listen: endpointText(spec.vms.find((v) => v.id === p.id)?.listen), ...p.counters})),
+      vms: sw.vmPorts().map((p) => ({
+        id: p.id,
+        mac: macs.get(p.id) ?? '',
+        listen: endpointText(spec.vms.find((v) => v.id === p.id)?.listen),
+        ...p.counters,
+      })),
       peers: sw.peerPorts().map((p) => ({address: p.address, ...p.counters})),
       macs: sw.table.size,
       drops: {...sw.drops},
@@ -166,7 +179,12 @@ export class Agent {
     return this.daemon
       .environment(spec.vni)
       .table.list(now)
-      .map((e) => ({mac: formatMac(e.mac), via: e.port.kind === 'local' ? e.port.id : e.port.address, local: e.port.kind === 'local', ageMs: now - e.seenMs}))
+      .map((e) => ({
+        mac: formatMac(e.mac),
+        via: e.port.kind === 'local' ? e.port.id : e.port.address,
+        local: e.port.kind === 'local',
+        ageMs: now - e.seenMs,
+      }))
   }
 
   private traffic(vni: number): Array<{src: string; dst: string; frames: number; bytes: number; remote: boolean}> {
@@ -180,5 +198,11 @@ export class Agent {
 const endpointText = (e?: {address: string; port: number}) => (e ? `${e.address}:${e.port}` : '')
 
 function sameAttachment(a: AgentVm, b: AgentVm): boolean {
-  return a.mac === b.mac && a.listen.address === b.listen.address && a.listen.port === b.listen.port && a.vm.address === b.vm.address && a.vm.port === b.vm.port
+  return (
+    a.mac === b.mac &&
+    a.listen.address === b.listen.address &&
+    a.listen.port === b.listen.port &&
+    a.vm.address === b.vm.address &&
+    a.vm.port === b.vm.port
+  )
 }

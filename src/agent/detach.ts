@@ -35,7 +35,10 @@ function logTail(file: string): string {
 function spawnAgentProcess(args: string[], dir: string, log: string): {pid?: number; readonly exited: number | null | undefined} {
   makeDirs(dir, 0o700)
   const fd = openSync(log, 'a', 0o600)
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'agent', ...args], {detached: true, stdio: ['ignore', fd, fd]})
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'agent', ...args], {
+    detached: true,
+    stdio: ['ignore', fd, fd],
+  })
   closeSync(fd)
   let exited: number | null | undefined
   child.once('exit', (code) => (exited = code))
@@ -58,7 +61,8 @@ export async function spawnDetached(args: string[], dir: string | undefined, wai
   const child = spawnAgentProcess(args, paths.dir, paths.log)
   const deadline = Date.now() + waitMs
   while (Date.now() < deadline) {
-    if (child.exited !== undefined) throw new Error(`the agent exited (status ${child.exited}) before answering; ${paths.log} ends with: ${logTail(paths.log)}`)
+    if (child.exited !== undefined)
+      throw new Error(`the agent exited (status ${child.exited}) before answering; ${paths.log} ends with: ${logTail(paths.log)}`)
     const hello = await localHello(paths)
     if (hello && hello.pid === child.pid) return hello
     await sleep(100)
@@ -78,7 +82,12 @@ export async function spawnSamplerDetached(args: string[], dir: string, waitMs =
   const deadline = Date.now() + waitMs
   while (Date.now() < deadline) {
     if (child.exited !== undefined) {
-      throw Object.assign(new Error(`the sampler exited (status ${child.exited}) before its first sample reached the store; ${paths.log} ends with: ${logTail(paths.log)}`), {status: child.exited ?? undefined})
+      throw Object.assign(
+        new Error(
+          `the sampler exited (status ${child.exited}) before its first sample reached the store; ${paths.log} ends with: ${logTail(paths.log)}`,
+        ),
+        {status: child.exited ?? undefined},
+      )
     }
     let ready = ''
     try {

@@ -51,7 +51,8 @@ export const MAX_REQUEST_BYTES = 1 << 20
 
 /** What a checked spec may still get wrong across its fields, as `FIELD: expected ..., found ...`. */
 export function specProblem(s: SwitchSpec, at = 'spec'): string | undefined {
-  if (s.authData && s.key === undefined) return `${at}.authData: expected false without ${at}.key (data frames are signed with the key), found true`
+  if (s.authData && s.key === undefined)
+    return `${at}.authData: expected false without ${at}.key (data frames are signed with the key), found true`
   const seen = new Set<string>()
   for (const [i, vm] of s.vms.entries()) {
     if (seen.has(vm.id)) return `${at}.vms[${i}].id: expected a VM not listed before, found ${JSON.stringify(vm.id)}`

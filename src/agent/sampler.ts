@@ -28,7 +28,12 @@ export interface SamplerPaths {
 }
 
 export function samplerPaths(dir: string): SamplerPaths {
-  return {pid: join(dir, 'sampler.pid'), ready: join(dir, 'sampler.ready'), log: join(dir, 'sampler.log'), credentials: join(dir, 'sampler.credentials')}
+  return {
+    pid: join(dir, 'sampler.pid'),
+    ready: join(dir, 'sampler.ready'),
+    log: join(dir, 'sampler.log'),
+    credentials: join(dir, 'sampler.credentials'),
+  }
 }
 
 /** The variables a credentials file may set: the store's TLS files and password auth, nothing else. */
@@ -41,7 +46,8 @@ const CREDENTIAL_VARIABLES = ['VIOLIN_ETCD_USER', 'VIOLIN_ETCD_PASSWORD', 'VIOLI
 export function readCredentials(file: string): Record<string, string> {
   let text: string
   try {
-    if ((statSync(file).mode & 0o077) !== 0) throw new Error(`${file} may be read by others (mode ${(statSync(file).mode & 0o777).toString(8)}): chmod 600 ${file}`)
+    if ((statSync(file).mode & 0o077) !== 0)
+      throw new Error(`${file} may be read by others (mode ${(statSync(file).mode & 0o777).toString(8)}): chmod 600 ${file}`)
     text = readFileSync(file, 'utf8')
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
@@ -52,7 +58,8 @@ export function readCredentials(file: string): Record<string, string> {
     if (!line.trim() || line.startsWith('#')) return
     const eq = line.indexOf('=')
     const name = line.slice(0, Math.max(0, eq))
-    if (eq < 0 || !CREDENTIAL_VARIABLES.includes(name as never)) throw new Error(`${file} line ${i + 1}: expected ${CREDENTIAL_VARIABLES.join(', ')}=VALUE`)
+    if (eq < 0 || !CREDENTIAL_VARIABLES.includes(name as never))
+      throw new Error(`${file} line ${i + 1}: expected ${CREDENTIAL_VARIABLES.join(', ')}=VALUE`)
     out[name] = line.slice(eq + 1)
   })
   return out
@@ -103,7 +110,11 @@ async function localDriver(options: SamplerOptions): Promise<Driver> {
  */
 export async function startSampler(options: SamplerOptions): Promise<RunningSampler> {
   const location = parseStoreUrl(options.storeUrl, '--store')
-  if (location.kind !== 'etcd') throw new UsageError(`--store ${options.storeUrl}: agents write their samples to a shared store; a file store is this machine's alone`, 'violin agent --store etcd://HOST:PORT/PREFIX --host NAME')
+  if (location.kind !== 'etcd')
+    throw new UsageError(
+      `--store ${options.storeUrl}: agents write their samples to a shared store; a file store is this machine's alone`,
+      'violin agent --store etcd://HOST:PORT/PREFIX --host NAME',
+    )
   const paths = samplerPaths(options.dir)
   makeDirs(options.dir, 0o700)
   const other = livePid(paths.pid)

@@ -18,12 +18,15 @@ const DEFAULT_LEASE_TTL_S = 10
 /** What `adapt --json` gives for a foreground run on a scenario: every pass, and how the scenario ran. */
 export interface ScenarioRunJson {
   passes: PassResult[]
-  scenario: Pick<SimulationResult, 'average_time_s' | 'overall_time_s' | 'migrations' | 'failed_environments' | 'environments'> & {name: string}
+  scenario: Pick<SimulationResult, 'average_time_s' | 'overall_time_s' | 'migrations' | 'failed_environments' | 'environments'> & {
+    name: string
+  }
 }
 
 export default class Adapt extends ViolinCommand {
   static override summary = 'Watch every host and adapt: grow shares and memory where a host can, migrate where it cannot.'
-  static override description = `Each pass polls every host over --interval, folds the reading into the history (state dir, history.json: each VM's weighted CPU demand, each host's last samples and AR(1) predictions), plans with the policy and carries the plan out: CPU shares and balloons first, then live migrations (the environment's switch is started on the destination first), then whole environments to another site.
+  static override description =
+    `Each pass polls every host over --interval, folds the reading into the history (state dir, history.json: each VM's weighted CPU demand, each host's last samples and AR(1) predictions), plans with the policy and carries the plan out: CPU shares and balloons first, then live migrations (the environment's switch is started on the destination first), then whole environments to another site.
 
 Policies: violin (JISA 2011 and ICAC 2006: high-demand VMs per core, moves that even out the site), idc (Liang 2009: AR(1)-confirmed hotspots of CPU, swap writes and NIC; balloon steps; victims by volume and the traffic between VMs), sandpiper (volume per MiB), none (report only). Guards: --max-migrations per pass, a cooldown per VM, a hold time, hosts in maintenance or in a migration never chosen, the head node never leaves its site.
 
@@ -41,12 +44,35 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
   ]
   static override flags = {
     policy: Flags.option({options: POLICY_NAMES, summary: 'The adaptation policy.', default: 'violin'})(),
-    interval: Flags.integer({summary: `Seconds each pass measures over [default: ${DEFAULT_INTERVAL_S}; on a scenario, its interval_s].`, min: 1, max: MAX_SECONDS, helpValue: 'SECONDS'}),
+    interval: Flags.integer({
+      summary: `Seconds each pass measures over [default: ${DEFAULT_INTERVAL_S}; on a scenario, its interval_s].`,
+      min: 1,
+      max: MAX_SECONDS,
+      helpValue: 'SECONDS',
+    }),
     once: Flags.boolean({summary: 'One pass, then exit (for cron: prints what it did, nothing when it did nothing).'}),
     'dry-run': Flags.boolean({char: 'n', summary: 'Plan and print; change nothing.'}),
-    'max-migrations': Flags.integer({summary: 'At most this many migrations per pass (an environment move counts once).', default: DEFAULT_POLICY_OPTIONS.maxMigrations, min: 0, max: MAX_COUNT, helpValue: 'N'}),
-    'lease-ttl': Flags.integer({summary: 'In the foreground against etcd: seconds a dead leader keeps the leadership before a standby takes over.', default: DEFAULT_LEASE_TTL_S, min: 2, max: MAX_SECONDS, helpValue: 'SECONDS'}),
-    'min-gap': Flags.integer({summary: 'With --once: skip the pass (exit 0) when another one, on any machine sharing the store, ran less than this ago.', min: 0, max: MAX_SECONDS, helpValue: 'SECONDS', dependsOn: ['once']}),
+    'max-migrations': Flags.integer({
+      summary: 'At most this many migrations per pass (an environment move counts once).',
+      default: DEFAULT_POLICY_OPTIONS.maxMigrations,
+      min: 0,
+      max: MAX_COUNT,
+      helpValue: 'N',
+    }),
+    'lease-ttl': Flags.integer({
+      summary: 'In the foreground against etcd: seconds a dead leader keeps the leadership before a standby takes over.',
+      default: DEFAULT_LEASE_TTL_S,
+      min: 2,
+      max: MAX_SECONDS,
+      helpValue: 'SECONDS',
+    }),
+    'min-gap': Flags.integer({
+      summary: 'With --once: skip the pass (exit 0) when another one, on any machine sharing the store, ran less than this ago.',
+      min: 0,
+      max: MAX_SECONDS,
+      helpValue: 'SECONDS',
+      dependsOn: ['once'],
+    }),
   }
 
   async run(): Promise<PassResult | ScenarioRunJson | undefined> {
@@ -58,17 +84,31 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
     const world = session.scenario
     // An empty inventory is said before any lock or leadership is taken.
     if (session.inventory) session.select()
-    if (flags['min-gap'] !== undefined && !session.inventory) throw new UsageError('--min-gap needs the inventory: with --connect no pass is recorded', 'leave out --connect or --min-gap')
+    if (flags['min-gap'] !== undefined && !session.inventory)
+      throw new UsageError('--min-gap needs the inventory: with --connect no pass is recorded', 'leave out --connect or --min-gap')
     const intervalS = flags.interval ?? world?.scenario.intervalS ?? DEFAULT_INTERVAL_S
     const options = {
-      pass: {policy: flags.policy, dryRun: flags['dry-run'] === true, intervalMs: intervalS * 1000, policyOptions: {...DEFAULT_POLICY_OPTIONS, ...world?.scenario.policyOptions, maxMigrations: flags['max-migrations']}},
+      pass: {
+        policy: flags.policy,
+        dryRun: flags['dry-run'] === true,
+        intervalMs: intervalS * 1000,
+        policyOptions: {...DEFAULT_POLICY_OPTIONS, ...world?.scenario.policyOptions, maxMigrations: flags['max-migrations']},
+      },
       once: flags.once,
       minGapS: flags['min-gap'],
       leaseTtlS: flags['lease-ttl'],
     }
     const status = await StatusLine.start(!flags.once && !this.quiet && !this.jsonEnabled())
     const stop = this.stopOnSignals('the action in flight', (write) => status.print(write))
-    const view = {policy: flags.policy, dryRun: flags['dry-run'], once: flags.once, quiet: this.quiet, json: this.jsonEnabled(), scenario: world !== undefined, hostNames: new Set(session.hosts.map((h) => h.name))}
+    const view = {
+      policy: flags.policy,
+      dryRun: flags['dry-run'],
+      once: flags.once,
+      quiet: this.quiet,
+      json: this.jsonEnabled(),
+      scenario: world !== undefined,
+      hostNames: new Set(session.hosts.map((h) => h.name)),
+    }
     const printer = new AdaptEventPrinter(view, status, {
       log: (text) => this.log(text),
       logToStderr: (text) => this.logToStderr(text),
@@ -95,12 +135,23 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
   private async scenarioSummary(world: World, policy: string, passes: PassResult[]): Promise<ScenarioRunJson> {
     const {summarize} = await import('../sim/engine.js')
     const r = summarize(world, policy)
-    const scenario = {name: r.scenario, average_time_s: r.average_time_s, overall_time_s: r.overall_time_s, migrations: r.migrations, failed_environments: r.failed_environments, environments: environmentResultsJson(r.environments)}
+    const scenario = {
+      name: r.scenario,
+      average_time_s: r.average_time_s,
+      overall_time_s: r.overall_time_s,
+      migrations: r.migrations,
+      failed_environments: r.failed_environments,
+      environments: environmentResultsJson(r.environments),
+    }
     // The run times are the scenario's results: printed under --quiet too.
     if (!this.jsonEnabled()) {
-      const envs = Object.entries(r.environments).map(([name, e]) => `${name} ${e.failed ? 'failed' : e.time_s === null ? 'did not finish' : `${Math.round(e.time_s)} s`}`)
+      const envs = Object.entries(r.environments).map(
+        ([name, e]) => `${name} ${e.failed ? 'failed' : e.time_s === null ? 'did not finish' : `${Math.round(e.time_s)} s`}`,
+      )
       const secs = (x: number | null) => (x === null ? '-' : `${Math.round(x)} s`)
-      this.log(`${this.quiet ? '' : '\n'}${world.over ? 'scenario done' : 'stopped'} after ${passes.length} passes: average ${secs(r.average_time_s)}, overall ${secs(r.overall_time_s)}, ${r.migrations} migrations (${envs.join(', ')})`)
+      this.log(
+        `${this.quiet ? '' : '\n'}${world.over ? 'scenario done' : 'stopped'} after ${passes.length} passes: average ${secs(r.average_time_s)}, overall ${secs(r.overall_time_s)}, ${r.migrations} migrations (${envs.join(', ')})`,
+      )
       if (world.over && !this.quiet) this.log(`compare: violin simulate ${world.scenario.file} --compare none,${policy}`)
     }
     return {passes: passes.map(passJson), scenario}

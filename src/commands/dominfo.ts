@@ -33,7 +33,11 @@ export default class Dominfo extends ViolinCommand {
     ]
     if (flags.format === 'table' && !this.jsonEnabled()) {
       for (const [k, v] of rows) this.log(`${`${k}:`.padEnd(16)}${v ?? '-'}`)
-    } else await this.render(flags.format, vmInfoJson(info), rows, [{header: 'Field', get: (r) => r[0]}, {header: 'Value', get: (r) => r[1]}])
+    } else
+      await this.render(flags.format, vmInfoJson(info), rows, [
+        {header: 'Field', get: (r) => r[0]},
+        {header: 'Value', get: (r) => r[1]},
+      ])
     return vmInfoJson(info)
   }
 }

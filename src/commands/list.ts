@@ -8,7 +8,8 @@ import {csvRowsAt} from '../render/output.js'
 
 export default class List extends ViolinCommand {
   static override summary = 'List the VMs of every host, like virsh list.'
-  static override description = 'Asks every selected host at once. Hosts that do not answer, or whose hypervisor does not (libvirtd stopped, a wrong URI, no Xen), are named on stderr and in --json\'s failed while the others are still listed, and the exit status is 7 (5 when none answered).'
+  static override description =
+    "Asks every selected host at once. Hosts that do not answer, or whose hypervisor does not (libvirtd stopped, a wrong URI, no Xen), are named on stderr and in --json's failed while the others are still listed, and the exit status is 7 (5 when none answered)."
   static override examples = [
     '<%= config.bin %> list',
     '<%= config.bin %> list --all --site east',
@@ -32,13 +33,19 @@ export default class List extends ViolinCommand {
     for (const f of listing.failed) this.warnHost(f.host, new Error(f.error))
     if (flags.name && !this.jsonEnabled()) for (const vm of listing.vms) this.log(vm.name)
     else
-      await this.render(flags.format, listingJson(listing), listing.vms, [
-        {header: 'Host', get: (r) => r.host},
-        {header: 'Site', get: (r) => r.site},
-        {header: 'Id', get: (r) => r.id, align: 'right'},
-        {header: 'Name', get: (r) => r.name},
-        {header: 'State', get: (r) => r.state},
-      ], csvRowsAt('vms'))
+      await this.render(
+        flags.format,
+        listingJson(listing),
+        listing.vms,
+        [
+          {header: 'Host', get: (r) => r.host},
+          {header: 'Site', get: (r) => r.site},
+          {header: 'Id', get: (r) => r.id, align: 'right'},
+          {header: 'Name', get: (r) => r.name},
+          {header: 'State', get: (r) => r.state},
+        ],
+        csvRowsAt('vms'),
+      )
     this.exitForHosts(listing.asked, listing.failed)
     return listingJson(listing)
   }

@@ -27,8 +27,17 @@ export default class Migrate extends ViolinCommand {
     ...vmHostFlag,
     live: Flags.boolean({summary: 'Live migration: the VM keeps running while its memory is copied.'}),
     bandwidth: Flags.integer({summary: 'Limit the copy to this many MiB/s.', min: 1, max: MAX_MIBS, helpValue: 'MIBS'}),
-    timeout: Flags.integer({summary: 'After this many seconds of live copy, pause the VM so it finishes (virsh --timeout).', min: 1, max: MAX_SECONDS, dependsOn: ['live'], helpValue: 'SECONDS'}),
-    'auto-converge': Flags.boolean({summary: "Throttle the guest's vCPUs until the copy keeps up with what it dirties (virsh --auto-converge; not on xl).", dependsOn: ['live']}),
+    timeout: Flags.integer({
+      summary: 'After this many seconds of live copy, pause the VM so it finishes (virsh --timeout).',
+      min: 1,
+      max: MAX_SECONDS,
+      dependsOn: ['live'],
+      helpValue: 'SECONDS',
+    }),
+    'auto-converge': Flags.boolean({
+      summary: "Throttle the guest's vCPUs until the copy keeps up with what it dirties (virsh --auto-converge; not on xl).",
+      dependsOn: ['live'],
+    }),
     'copy-storage-all': Flags.boolean({summary: "Copy the VM's writable disks to the destination (hosts share no storage)."}),
     p2p: Flags.boolean({summary: "The source's libvirtd connects to the destination itself (virsh --p2p)."}),
     offline: Flags.boolean({
@@ -42,7 +51,21 @@ export default class Migrate extends ViolinCommand {
     const {args, flags} = await this.parse(Migrate)
     this.quiet = flags.quiet
     const session = await this.openSession(flags)
-    const planned = await planMigration(session, args.vm, args.destination, {live: flags.live, copyStorage: flags['copy-storage-all'], peerToPeer: flags.p2p, bandwidthMiBs: flags.bandwidth, timeoutSec: flags.timeout, autoConverge: flags['auto-converge'], offline: flags.offline}, {hosts: flags.host})
+    const planned = await planMigration(
+      session,
+      args.vm,
+      args.destination,
+      {
+        live: flags.live,
+        copyStorage: flags['copy-storage-all'],
+        peerToPeer: flags.p2p,
+        bandwidthMiBs: flags.bandwidth,
+        timeoutSec: flags.timeout,
+        autoConverge: flags['auto-converge'],
+        offline: flags.offline,
+      },
+      {hosts: flags.host},
+    )
     const {plan} = planned
     const what = plan.offline
       ? `move the definition of ${plan.name} (shut off) from ${plan.from} to ${plan.to}`

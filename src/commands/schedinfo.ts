@@ -23,8 +23,12 @@ function parseSet(items: string[]): {weight?: number; cap?: number} {
 export default class Schedinfo extends ViolinCommand {
   static override summary = "Show or set a VM's CPU share (weight) and cap."
   static override description =
-    "weight and cap are Xen credit-scheduler words (weight: relative share, default 256; cap: % of one CPU, 0 = none). On QEMU they become cpu_shares (4 x weight) and a CPU quota. The new values are read back: a hypervisor that ignores one is an error, not a success."
-  static override examples = ['<%= config.bin %> schedinfo web1', '<%= config.bin %> schedinfo web1 --set weight=512', '<%= config.bin %> schedinfo web1 --set cap=50']
+    'weight and cap are Xen credit-scheduler words (weight: relative share, default 256; cap: % of one CPU, 0 = none). On QEMU they become cpu_shares (4 x weight) and a CPU quota. The new values are read back: a hypervisor that ignores one is an error, not a success.'
+  static override examples = [
+    '<%= config.bin %> schedinfo web1',
+    '<%= config.bin %> schedinfo web1 --set weight=512',
+    '<%= config.bin %> schedinfo web1 --set cap=50',
+  ]
   static override args = {vm: Args.string({description: 'VM name', required: true})}
   static override flags = {
     ...vmHostFlag,
@@ -41,7 +45,11 @@ export default class Schedinfo extends ViolinCommand {
     const rows = Object.entries(dataKeyed(result.params))
     if (flags.format === 'table' && !this.jsonEnabled()) {
       for (const [k, v] of rows) this.log(`${k.padEnd(15)}: ${v}`)
-    } else await this.render(flags.format, result, rows, [{header: 'Parameter', get: (r) => r[0]}, {header: 'Value', get: (r) => r[1]}])
+    } else
+      await this.render(flags.format, result, rows, [
+        {header: 'Parameter', get: (r) => r[0]},
+        {header: 'Value', get: (r) => r[1]},
+      ])
     return result
   }
 }

@@ -14,7 +14,10 @@ The schema is the one violin checks the file with; what it cannot say (max_memor
   violin schema env-file > ~/.config/violin/env-file.schema.json
   # yaml-language-server: $schema=/home/me/.config/violin/env-file.schema.json`
 
-  static override examples = ['<%= config.bin %> schema env-file > env-file.schema.json', '<%= config.bin %> schema scenario | jq .properties.hosts']
+  static override examples = [
+    '<%= config.bin %> schema env-file > env-file.schema.json',
+    '<%= config.bin %> schema scenario | jq .properties.hosts',
+  ]
 
   static override args = {
     kind: Args.string({description: 'Which file: env-file, scenario or cluster.', required: true, options: KIND_NAMES}),

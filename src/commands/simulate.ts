@@ -1,4 +1,3 @@
-
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 
@@ -14,7 +13,17 @@ import {dataKeyed, rowsByName} from '../render/output.js'
 /** The stable JSON contract of `simulate --json`. */
 export interface SimulateJson {
   scenario: string
-  policies: Record<string, {average_time_s: number | null; overall_time_s: number | null; migrations: number; failed_environments: string[]; environments: Record<string, {time_s: number | null; start_s: number | null; end_s: number | null; failed?: string}>; timeline: TimelineEvent[]}>
+  policies: Record<
+    string,
+    {
+      average_time_s: number | null
+      overall_time_s: number | null
+      migrations: number
+      failed_environments: string[]
+      environments: Record<string, {time_s: number | null; start_s: number | null; end_s: number | null; failed?: string}>
+      timeline: TimelineEvent[]
+    }
+  >
 }
 
 const secs = (x: number | null | undefined) => (x === null || x === undefined ? 'failed' : `${Math.round(x)} s`)
@@ -22,7 +31,8 @@ const secs = (x: number | null | undefined) => (x === null || x === undefined ? 
 export default class Simulate extends ViolinCommand {
   static override baseFlags = withoutConnect()
   static override summary = 'Run the adaptation policies against a simulated scenario: run times, migrations, a timeline.'
-  static override description = `Reads a scenario (hosts, and environments whose VMs go through phases of CPU, memory and traffic; see examples/scenarios/; violin schema scenario prints its JSON Schema) and runs it in simulated time: fair-share CPU per host, memory that slows a swapping VM or crashes one with no swap, NIC saturation, migrations that take memory/bandwidth seconds and slow the VM meanwhile. Every interval the policy (the same code \`violin adapt\` runs) sees the cluster as the real loop would and its plan is carried out.
+  static override description =
+    `Reads a scenario (hosts, and environments whose VMs go through phases of CPU, memory and traffic; see examples/scenarios/; violin schema scenario prints its JSON Schema) and runs it in simulated time: fair-share CPU per host, memory that slows a swapping VM or crashes one with no swap, NIC saturation, migrations that take memory/bandwidth seconds and slow the VM meanwhile. Every interval the policy (the same code \`violin adapt\` runs) sees the cluster as the real loop would and its plan is carried out.
 
 Reports per policy the run time of each environment, the average time (mean over the environments that completed) and the overall time (first start to last completion), as ICAC 2006 defines them, the migrations and the environments that failed. With one policy it also prints the timeline. --compare runs several policies on the same scenario. --plot writes a bar chart of the run times as SVG.`
   static override examples = [
@@ -44,9 +54,19 @@ Reports per policy the run time of each environment, the average time (mean over
   async run(): Promise<SimulateJson> {
     const {args, flags} = await this.parse(Simulate)
     this.quiet = flags.quiet
-    const policies = flags.compare ? flags.compare.split(',').map((p) => p.trim()).filter(Boolean) : [flags.policy ?? 'violin']
-    if (policies.length === 0) throw new UsageError(`--compare "${flags.compare}" names no policy`, `violin simulate ${args.scenario} --compare ${POLICY_NAMES.join(',')}`)
-    for (const p of policies) if (!POLICY_NAMES.includes(p)) throw new UsageError(`unknown policy "${p}"`, `choose from ${POLICY_NAMES.join(', ')}`)
+    const policies = flags.compare
+      ? flags.compare
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean)
+      : [flags.policy ?? 'violin']
+    if (policies.length === 0)
+      throw new UsageError(
+        `--compare "${flags.compare}" names no policy`,
+        `violin simulate ${args.scenario} --compare ${POLICY_NAMES.join(',')}`,
+      )
+    for (const p of policies)
+      if (!POLICY_NAMES.includes(p)) throw new UsageError(`unknown policy "${p}"`, `choose from ${POLICY_NAMES.join(', ')}`)
     if (new Set(policies).size !== policies.length) throw new UsageError('a policy is named twice in --compare')
     const {loadScenario} = await import('../sim/scenario.js')
     const {simulate} = await import('../sim/engine.js')
@@ -55,9 +75,21 @@ Reports per policy the run time of each environment, the average time (mean over
     const payload: SimulateJson = {
       scenario: scenario.name,
       // Keyed by policy and environment names, printed as they are.
-      policies: dataKeyed(Object.fromEntries(
-        results.map((r) => [r.policy, {average_time_s: r.average_time_s, overall_time_s: r.overall_time_s, migrations: r.migrations, failed_environments: r.failed_environments, environments: environmentResultsJson(r.environments), timeline: timelineJson(r.timeline)}]),
-      )),
+      policies: dataKeyed(
+        Object.fromEntries(
+          results.map((r) => [
+            r.policy,
+            {
+              average_time_s: r.average_time_s,
+              overall_time_s: r.overall_time_s,
+              migrations: r.migrations,
+              failed_environments: r.failed_environments,
+              environments: environmentResultsJson(r.environments),
+              timeline: timelineJson(r.timeline),
+            },
+          ]),
+        ),
+      ),
     }
     if (flags.plot) {
       const {plotSvg} = await import('../sim/run-times-plot.js')
@@ -69,17 +101,38 @@ Reports per policy the run time of each environment, the average time (mean over
       const d = Math.round((1 - x / b) * 100)
       return d >= 0 ? ` (${d}% less)` : ` (${-d}% more)`
     }
-    await this.render(flags.format, payload, results, [
-      {header: 'Policy', get: (r) => r.policy},
-      {header: 'Average', get: (r) => `${secs(r.average_time_s)}${r.policy === 'none' ? '' : less(r.average_time_s, base?.average_time_s)}`, align: 'right'},
-      {header: 'Overall', get: (r) => `${secs(r.overall_time_s)}${r.policy === 'none' ? '' : less(r.overall_time_s, base?.overall_time_s)}`, align: 'right'},
-      {header: 'Migrations', get: (r) => r.migrations, align: 'right'},
-      {header: 'Failed', get: (r) => r.failed_environments.join(', ') || '-'},
-    ], rowsByName('policy', 'policies'))
+    await this.render(
+      flags.format,
+      payload,
+      results,
+      [
+        {header: 'Policy', get: (r) => r.policy},
+        {
+          header: 'Average',
+          get: (r) => `${secs(r.average_time_s)}${r.policy === 'none' ? '' : less(r.average_time_s, base?.average_time_s)}`,
+          align: 'right',
+        },
+        {
+          header: 'Overall',
+          get: (r) => `${secs(r.overall_time_s)}${r.policy === 'none' ? '' : less(r.overall_time_s, base?.overall_time_s)}`,
+          align: 'right',
+        },
+        {header: 'Migrations', get: (r) => r.migrations, align: 'right'},
+        {header: 'Failed', get: (r) => r.failed_environments.join(', ') || '-'},
+      ],
+      rowsByName('policy', 'policies'),
+    )
     if (!this.jsonEnabled() && flags.format === 'table') {
       this.log('')
       const envs = Object.keys(results[0]!.environments)
-      await this.render(flags.format, payload, envs, [{header: 'Environment', get: (e: string) => e}, ...results.map((r) => ({header: r.policy, get: (e: string) => (r.environments[e]?.failed ? 'failed' : secs(r.environments[e]?.time_s)), align: 'right' as const}))])
+      await this.render(flags.format, payload, envs, [
+        {header: 'Environment', get: (e: string) => e},
+        ...results.map((r) => ({
+          header: r.policy,
+          get: (e: string) => (r.environments[e]?.failed ? 'failed' : secs(r.environments[e]?.time_s)),
+          align: 'right' as const,
+        })),
+      ])
       if (results.length === 1) {
         this.log('')
         for (const e of results[0]!.timeline) this.log(`${String(Math.round(e.t_s)).padStart(7)} s  ${e.kind.padEnd(8)} ${e.text}`)

@@ -6,8 +6,7 @@ import {suspendVm} from '../services/vm-lifecycle.js'
 
 export default class Suspend extends ViolinCommand {
   static override summary = "Pause a VM's vCPUs, keeping its memory, like virsh suspend (xl pause)."
-  static override description =
-    'The VM stays in memory and on its host, paused, until violin resume.'
+  static override description = 'The VM stays in memory and on its host, paused, until violin resume.'
   static override examples = ['<%= config.bin %> suspend web1']
   static override args = {vm: Args.string({description: 'VM name', required: true})}
   static override flags = {...vmHostFlag}

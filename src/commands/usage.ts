@@ -14,7 +14,18 @@ import {csvRowsAt} from '../render/output.js'
 /** `usage --traffic --json`: one object per (source, destination) pair; totals since each switch started. */
 interface TrafficReportJson {
   interval_sec: number
-  pairs: Array<{env: string; src_mac: string; dst_mac: string; src_vm: string | null; dst_vm: string | null; remote: boolean; frames: number; bytes: number; bytes_per_second: number | null; frames_per_second: number | null}>
+  pairs: Array<{
+    env: string
+    src_mac: string
+    dst_mac: string
+    src_vm: string | null
+    dst_vm: string | null
+    remote: boolean
+    frames: number
+    bytes: number
+    bytes_per_second: number | null
+    frames_per_second: number | null
+  }>
 }
 
 function formatRate(bytesPerSecond: number): string {
@@ -79,16 +90,38 @@ export default class Usage extends ViolinCommand {
   static override flags = {
     ...selectionFlags,
     ...formatFlags,
-    interval: Flags.integer({char: 'i', summary: 'Seconds between the two samples.', default: 1, min: 1, max: MAX_SECONDS, helpValue: 'SECONDS'}),
-    watch: Flags.boolean({char: 'w', summary: 'Keep polling every interval until SIGINT or SIGTERM (then exit 0; a second signal forces). With --json, one JSON object a line per reading (JSON Lines).'}),
-    count: Flags.integer({summary: 'With --watch: stop after this many readings.', min: 1, max: MAX_READINGS, dependsOn: ['watch'], helpValue: 'N'}),
+    interval: Flags.integer({
+      char: 'i',
+      summary: 'Seconds between the two samples.',
+      default: 1,
+      min: 1,
+      max: MAX_SECONDS,
+      helpValue: 'SECONDS',
+    }),
+    watch: Flags.boolean({
+      char: 'w',
+      summary:
+        'Keep polling every interval until SIGINT or SIGTERM (then exit 0; a second signal forces). With --json, one JSON object a line per reading (JSON Lines).',
+    }),
+    count: Flags.integer({
+      summary: 'With --watch: stop after this many readings.',
+      min: 1,
+      max: MAX_READINGS,
+      dependsOn: ['watch'],
+      helpValue: 'N',
+    }),
     traffic: Flags.boolean({
       summary: "Show the traffic between VMs instead: bytes and frames per (source, destination) pair, from the udp data plane's switches.",
       exclusive: ['watch'],
     }),
     hosts: Flags.boolean({summary: "Only the hosts' table (table and csv).", exclusive: ['vms', 'traffic']}),
     vms: Flags.boolean({summary: "Only the VMs' table (table; csv prints it by default).", exclusive: ['hosts', 'traffic']}),
-    env: Flags.string({summary: 'With --traffic: only this environment (repeatable; default: every one on the udp data plane).', multiple: true, dependsOn: ['traffic'], helpValue: 'ENV'}),
+    env: Flags.string({
+      summary: 'With --traffic: only this environment (repeatable; default: every one on the udp data plane).',
+      multiple: true,
+      dependsOn: ['traffic'],
+      helpValue: 'ENV',
+    }),
   }
 
   async run(): Promise<UsageReport | TrafficReportJson | undefined> {
@@ -114,19 +147,28 @@ export default class Usage extends ViolinCommand {
       if (!polled) break
       samples = polled.samples
       readings.push(polled.report)
-      await this.show(polled.report, flags.format, readings.length, flags.watch, flags.hosts ? 'hosts' : flags.vms || flags.format === 'csv' ? 'vms' : 'both')
+      await this.show(
+        polled.report,
+        flags.format,
+        readings.length,
+        flags.watch,
+        flags.hosts ? 'hosts' : flags.vms || flags.format === 'csv' ? 'vms' : 'both',
+      )
       if (!more()) break
       // A person watches in real time, also when the hosts are simulated ones.
       await Promise.all([session.clock.sleep(flags.interval * 1000, stop.signal), realClock.sleep(flags.interval * 1000, stop.signal)])
     } while (more())
     const last = readings.at(-1)!
-    this.exitForHosts(last.hosts.length, last.hosts.filter((h) => h.status !== 'ok'))
+    this.exitForHosts(
+      last.hosts.length,
+      last.hosts.filter((h) => h.status !== 'ok'),
+    )
     // Under --watch every reading was printed as it came (JSON Lines): nothing more at the end.
     return flags.watch ? undefined : usageReading(readings[0]!)
   }
 
   private async traffic(session: Session, envs: string[] | undefined, interval: number, format: Format): Promise<TrafficReportJson> {
-    const progress = await this.progress('Reading the switches\' traffic matrices...')
+    const progress = await this.progress("Reading the switches' traffic matrices...")
     // Loaded here: the traffic matrix pulls in the switch and agent services, which plain usage never needs.
     const {pollTraffic} = await import('../services/traffic-poll.js')
     const report = await pollTraffic(session, envs, interval * 1000).finally(() => progress.stop())
@@ -134,19 +176,39 @@ export default class Usage extends ViolinCommand {
     const rows = report.environments.flatMap((e) => e.pairs.map((p) => ({env: e.env, ...p})))
     const payload: TrafficReportJson = {
       interval_sec: report.intervalSeconds,
-      pairs: rows.map((r) => ({env: r.env, src_mac: r.src, dst_mac: r.dst, src_vm: r.srcVm ?? null, dst_vm: r.dstVm ?? null, remote: r.remote, frames: r.frames, bytes: r.bytes, bytes_per_second: r.bytesPerSecond ?? null, frames_per_second: r.framesPerSecond ?? null})),
+      pairs: rows.map((r) => ({
+        env: r.env,
+        src_mac: r.src,
+        dst_mac: r.dst,
+        src_vm: r.srcVm ?? null,
+        dst_vm: r.dstVm ?? null,
+        remote: r.remote,
+        frames: r.frames,
+        bytes: r.bytes,
+        bytes_per_second: r.bytesPerSecond ?? null,
+        frames_per_second: r.framesPerSecond ?? null,
+      })),
     }
-    await this.render(format, payload, rows, [
-      {header: 'Env', get: (r) => r.env},
-      {header: 'From', get: (r) => r.srcVm ?? r.src},
-      {header: 'To', get: (r) => r.dstVm ?? (r.dst === 'ff:ff:ff:ff:ff:ff' ? 'broadcast' : r.dst)},
-      {header: 'Path', get: (r) => (r.remote ? 'remote' : 'local')},
-      {header: 'Frames', get: (r) => r.frames, align: 'right'},
-      {header: 'Bytes', get: (r) => r.bytes, align: 'right'},
-      {header: 'Rate', get: (r) => (r.bytesPerSecond === undefined ? undefined : `${formatRate(r.bytesPerSecond)}`), align: 'right'},
-    ], csvRowsAt('pairs'))
+    await this.render(
+      format,
+      payload,
+      rows,
+      [
+        {header: 'Env', get: (r) => r.env},
+        {header: 'From', get: (r) => r.srcVm ?? r.src},
+        {header: 'To', get: (r) => r.dstVm ?? (r.dst === 'ff:ff:ff:ff:ff:ff' ? 'broadcast' : r.dst)},
+        {header: 'Path', get: (r) => (r.remote ? 'remote' : 'local')},
+        {header: 'Frames', get: (r) => r.frames, align: 'right'},
+        {header: 'Bytes', get: (r) => r.bytes, align: 'right'},
+        {header: 'Rate', get: (r) => (r.bytesPerSecond === undefined ? undefined : `${formatRate(r.bytesPerSecond)}`), align: 'right'},
+      ],
+      csvRowsAt('pairs'),
+    )
     if (rows.length === 0 && !this.jsonEnabled() && format === 'table') this.note('No traffic counted yet.')
-    this.exitForHosts(report.asked, report.failures.map((f) => f.error as {exitCode?: number}))
+    this.exitForHosts(
+      report.asked,
+      report.failures.map((f) => f.error as {exitCode?: number}),
+    )
     return payload
   }
 
@@ -168,7 +230,12 @@ export default class Usage extends ViolinCommand {
     }
     if (n > 1) this.log('')
     // No host answered: there is no interval and no time to state, only the hosts' failures.
-    if (!this.noHeader) this.log(r.hosts.some((h) => h.status === 'ok') ? `Usage over ${r.intervalSec.toFixed(1)} s, ending ${new Date(r.timeMs).toISOString()}` : 'No host answered:')
+    if (!this.noHeader)
+      this.log(
+        r.hosts.some((h) => h.status === 'ok')
+          ? `Usage over ${r.intervalSec.toFixed(1)} s, ending ${new Date(r.timeMs).toISOString()}`
+          : 'No host answered:',
+      )
     if (table !== 'vms') await this.render('table', r, r.hosts, hostColumnsFor(r.hosts))
     if (table === 'both') this.log('')
     if (table !== 'hosts') await this.render('table', r, r.vms, vmColumns)

@@ -12,7 +12,8 @@ import {csvRowsAt} from '../render/output.js'
 
 export default class Vacate extends ViolinCommand {
   static override summary = 'Move every VM off hosts (for maintenance or a reservation), spread over the hosts that fit.'
-  static override description = `Reads every host, then plans: each VM goes, biggest first, to the open host with the most memory left as the plan leaves it (so they spread, never all onto one), respecting memory and CPU demand, hosts in maintenance, and the head node's site. The plan is printed first. Without --dry-run the hosts are drained (violin host undrain reopens them) and the VMs move live, at most --max-parallel at once; one failed move does not stop the others. A VM that fits nowhere is named with what each host has left, and nothing moves (exit 1). Exit 1 also when a move failed. On SIGINT or SIGTERM the moves in flight finish and no new one begins: exit 130 or 143 when some were not started (a second signal exits at once).
+  static override description =
+    `Reads every host, then plans: each VM goes, biggest first, to the open host with the most memory left as the plan leaves it (so they spread, never all onto one), respecting memory and CPU demand, hosts in maintenance, and the head node's site. The plan is printed first. Without --dry-run the hosts are drained (violin host undrain reopens them) and the VMs move live, at most --max-parallel at once; one failed move does not stop the others. A VM that fits nowhere is named with what each host has left, and nothing moves (exit 1). Exit 1 also when a move failed. On SIGINT or SIGTERM the moves in flight finish and no new one begins: exit 130 or 143 when some were not started (a second signal exits at once).
 
 A shut-off (or paused) VM on a vacated host cannot move live: it is not moved, and it is not left behind in silence either: a warning names each with the command that moves it (violin migrate VM HOST --offline, its definition only), and --json lists them in left_behind (vm, host, state). They do not change the exit status: they hold no memory and no CPU, so the hosts are free for a reservation once every running VM moved (exit 0); before maintenance that may wipe the hosts, move them too.`
   static override examples = ['<%= config.bin %> vacate e1 --dry-run', '<%= config.bin %> vacate e1 e2 --max-parallel 2']
@@ -22,7 +23,13 @@ A shut-off (or paused) VM on a vacated host cannot move live: it is not moved, a
     ...formatFlags,
     'dry-run': Flags.boolean({char: 'n', summary: 'Print the plan; move nothing, drain nothing.'}),
     'max-parallel': Flags.integer({summary: 'Live migrations at once.', default: 1, min: 1, max: MAX_COUNT, helpValue: 'N'}),
-    interval: Flags.integer({summary: 'Seconds to measure CPU demand over before planning.', default: 2, min: 1, max: MAX_SECONDS, helpValue: 'SECONDS'}),
+    interval: Flags.integer({
+      summary: 'Seconds to measure CPU demand over before planning.',
+      default: 2,
+      min: 1,
+      max: MAX_SECONDS,
+      helpValue: 'SECONDS',
+    }),
   }
 
   async run() {
@@ -34,18 +41,36 @@ A shut-off (or paused) VM on a vacated host cannot move live: it is not moved, a
     const progress = await this.progress(`Reading ${session.hosts.length} host(s)...`)
     const plan = await planHostVacate(session, hosts, flags.interval * 1000, stop.signal).finally(() => progress.stop())
     for (const h of plan.unanswered) this.warnHost(h, new Error('did not answer; not a destination'))
-    const payload = {hosts, dryRun: flags['dry-run'] === true, moves: plan.moves, stuck: plan.stuck, leftBehind: plan.leftBehind, outcomes: [] as Awaited<ReturnType<typeof runVacate>>}
-    await this.render(flags.format, payload, plan.moves, [
-      {header: 'VM', get: (m) => m.vm},
-      {header: 'From', get: (m) => m.from},
-      {header: 'To', get: (m) => m.to},
-      {header: 'Memory', get: (m) => `${m.memoryMiB} MiB`, align: 'right'},
-    ], csvRowsAt('moves'))
+    const payload = {
+      hosts,
+      dryRun: flags['dry-run'] === true,
+      moves: plan.moves,
+      stuck: plan.stuck,
+      leftBehind: plan.leftBehind,
+      outcomes: [] as Awaited<ReturnType<typeof runVacate>>,
+    }
+    await this.render(
+      flags.format,
+      payload,
+      plan.moves,
+      [
+        {header: 'VM', get: (m) => m.vm},
+        {header: 'From', get: (m) => m.from},
+        {header: 'To', get: (m) => m.to},
+        {header: 'Memory', get: (m) => `${m.memoryMiB} MiB`, align: 'right'},
+      ],
+      csvRowsAt('moves'),
+    )
     if (plan.moves.length === 0 && plan.stuck.length === 0) this.note(`${hosts.join(', ')}: no running VM to move.`)
     if (plan.leftBehind.length > 0 && !this.jsonEnabled()) this.logToStderr(leftBehindWarning(plan.leftBehind))
     if (plan.stuck.length > 0) {
       for (const s of plan.stuck) if (!this.jsonEnabled()) this.logToStderr(`cannot place ${s.vm} (on ${s.from}): ${s.reason}`)
-      if (!flags['dry-run']) throw new ViolinError(`${plan.stuck.length} VM(s) fit on no other host; nothing was moved`, ExitCode.failure, 'add hosts, free some, or undrain one')
+      if (!flags['dry-run'])
+        throw new ViolinError(
+          `${plan.stuck.length} VM(s) fit on no other host; nothing was moved`,
+          ExitCode.failure,
+          'add hosts, free some, or undrain one',
+        )
       process.exitCode = ExitCode.failure
       return payload
     }
@@ -73,7 +98,8 @@ A shut-off (or paused) VM on a vacated host cannot move live: it is not moved, a
     const notStarted = outcomes.filter((o) => o.notStarted)
     if (outcomes.some((o) => !o.ok && !o.notStarted)) process.exitCode = ExitCode.failure
     if (stop.by && notStarted.length > 0) {
-      if (!this.jsonEnabled()) this.logToStderr(`stopped by ${stop.by}: not moved: ${notStarted.map((o) => o.vm).join(', ')} (the hosts stay drained)`)
+      if (!this.jsonEnabled())
+        this.logToStderr(`stopped by ${stop.by}: not moved: ${notStarted.map((o) => o.vm).join(', ')} (the hosts stay drained)`)
       process.exitCode = SIGNAL_EXIT_CODE[stop.by]
     }
     return payload

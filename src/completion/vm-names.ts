@@ -22,7 +22,8 @@ export async function readVmNames(): Promise<Record<string, string[]>> {
     const hosts = doc?.hosts
     if (!hosts || typeof hosts !== 'object') return {}
     const out: Record<string, string[]> = Object.create(null)
-    for (const [host, names] of Object.entries(hosts)) if (Array.isArray(names)) out[host] = names.filter((n): n is string => typeof n === 'string')
+    for (const [host, names] of Object.entries(hosts))
+      if (Array.isArray(names)) out[host] = names.filter((n): n is string => typeof n === 'string')
     return out
   } catch {
     return {}

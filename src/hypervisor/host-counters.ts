@@ -55,7 +55,11 @@ export function parseNetDev(text: string): Map<string, {rxBytes: number; txBytes
   for (const line of text.split('\n')) {
     const colon = line.indexOf(':')
     if (colon < 0) continue
-    const fields = line.slice(colon + 1).trim().split(/\s+/).map(Number)
+    const fields = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
+      .map(Number)
     if (fields.length < 16 || fields.some((n) => !Number.isFinite(n))) continue
     out.set(line.slice(0, colon).trim(), {rxBytes: fields[0]!, txBytes: fields[8]!})
   }
@@ -81,7 +85,12 @@ export function hostCounters(output: string, nic?: string): HostCounters | undef
   const bytes = dev === undefined ? undefined : parseNetDev(parts.get('dev') ?? '').get(dev)
   if (swapOutPages === undefined || dev === undefined || !bytes) return undefined
   const mbit = parseSpeeds(parts.get('speed') ?? '').get(dev)
-  return {swapOutPages, nicBytes: bytes.rxBytes + bytes.txBytes, ...(mbit !== undefined && mbit > 0 ? {nicBytesPerSecond: mbit * BYTES_PER_MBIT} : {}), nic: dev}
+  return {
+    swapOutPages,
+    nicBytes: bytes.rxBytes + bytes.txBytes,
+    ...(mbit !== undefined && mbit > 0 ? {nicBytesPerSecond: mbit * BYTES_PER_MBIT} : {}),
+    nic: dev,
+  }
 }
 
 /**

@@ -23,7 +23,9 @@ export interface VmSpec {
    * a UDP socket pair with the host's agent (the udp data plane: QEMU sends each frame to
    * `source` from `local`). Absent: a NIC attached to nothing.
    */
-  nic?: {kind: 'bridge'; bridge: string; mtu: number} | {kind: 'udp'; source: {address: string; port: number}; local: {address: string; port: number}; mtu?: number}
+  nic?:
+    | {kind: 'bridge'; bridge: string; mtu: number}
+    | {kind: 'udp'; source: {address: string; port: number}; local: {address: string; port: number}; mtu?: number}
   /** Relative CPU weight (libvirt cpu_shares, Xen credit weight); the hypervisor default when absent. */
   cpuWeight?: number
 }

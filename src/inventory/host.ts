@@ -51,6 +51,10 @@ export const NIC_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/
 
 /** A host's name and site go into tables, file names and log lines: both are held to HOST_NAME. */
 export function checkHostNames(record: Pick<HostRecord, 'name' | 'site'>): void {
-  if (!HOST_NAME.test(record.name)) throw new UsageError(`"${record.name}" is not a host name`, 'use letters, digits, dot, dash and underscore')
-  if (!HOST_NAME.test(record.site)) throw new UsageError(`site ${JSON.stringify(record.site)} is not a site name: use letters, digits, dot, dash and underscore, as in host names`)
+  if (!HOST_NAME.test(record.name))
+    throw new UsageError(`"${record.name}" is not a host name`, 'use letters, digits, dot, dash and underscore')
+  if (!HOST_NAME.test(record.site))
+    throw new UsageError(
+      `site ${JSON.stringify(record.site)} is not a site name: use letters, digits, dot, dash and underscore, as in host names`,
+    )
 }

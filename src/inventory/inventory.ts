@@ -129,19 +129,30 @@ export class Inventory {
           env.network = {...env.network, key: (same && old.key) || randomBytes(32).toString('hex'), ...(authData ? {authData: true} : {})}
         } else for (const vm of env.vms) delete vm.port
       }
-      if (env.network && env.network.dataplane !== dataplane) throw new UsageError(`environment "${name}"'s switch runs on the ${env.network.dataplane} data plane`, `violin switch stop ${name} first`)
+      if (env.network && env.network.dataplane !== dataplane)
+        throw new UsageError(
+          `environment "${name}"'s switch runs on the ${env.network.dataplane} data plane`,
+          `violin switch stop ${name} first`,
+        )
       if (env.network && options.authData !== undefined && Boolean(env.network.authData) !== options.authData) {
-        throw new UsageError(`environment "${name}"'s switch ${env.network.authData ? 'authenticates' : 'does not authenticate'} data frames; every member must agree`, `violin switch stop ${name} first`)
+        throw new UsageError(
+          `environment "${name}"'s switch ${env.network.authData ? 'authenticates' : 'does not authenticate'} data frames; every member must agree`,
+          `violin switch stop ${name} first`,
+        )
       }
       if (env.network && options.underlayMtu !== undefined && (env.network.underlayMtu ?? 1500) !== options.underlayMtu) {
-        throw new UsageError(`environment "${name}"'s switch was started for an underlay MTU of ${env.network.underlayMtu ?? 1500}; its VMs' MTU follows from it`, `violin switch stop ${name} first`)
+        throw new UsageError(
+          `environment "${name}"'s switch was started for an underlay MTU of ${env.network.underlayMtu ?? 1500}; its VMs' MTU follows from it`,
+          `violin switch stop ${name} first`,
+        )
       }
       if (!env.network) {
         const taken = new Set(Object.values(data.environments).map((e) => e.network?.vni))
         let vni = FIRST_VNI
         while (taken.has(vni)) vni++
         env.network = {vni, dataplane, ...(options.underlayMtu && options.underlayMtu !== 1500 ? {underlayMtu: options.underlayMtu} : {})}
-        if (dataplane === 'udp') env.network = {...env.network, key: randomBytes(32).toString('hex'), ...(options.authData ? {authData: true} : {})}
+        if (dataplane === 'udp')
+          env.network = {...env.network, key: randomBytes(32).toString('hex'), ...(options.authData ? {authData: true} : {})}
       }
       if (dataplane === 'udp') {
         const used = new Set(Object.values(data.environments).flatMap((e) => e.vms.map((v) => v.port)))
@@ -195,7 +206,8 @@ export class Inventory {
   addHost(record: HostRecord, replace = false): Promise<void> {
     checkHostNames(record)
     return this.update((data) => {
-      if (data.hosts[record.name] && !replace) throw new UsageError(`host "${record.name}" is already in the inventory`, `violin host rm ${record.name}, or add --force`)
+      if (data.hosts[record.name] && !replace)
+        throw new UsageError(`host "${record.name}" is already in the inventory`, `violin host rm ${record.name}, or add --force`)
       data.hosts[record.name] = record
     })
   }

@@ -43,12 +43,21 @@ export type ControlDecoded = {ok: true; message: ControlMessage} | {ok: false; r
 export function isMember(x: unknown): x is Member {
   const m = x as Member
   const port = (p: unknown) => Number.isInteger(p) && (p as number) > 0 && (p as number) < 65536
-  return typeof m === 'object' && m !== null && typeof m.address === 'string' && m.address.length > 0 && m.address.length < 64 && port(m.dataPort) && port(m.controlPort)
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    typeof m.address === 'string' &&
+    m.address.length > 0 &&
+    m.address.length < 64 &&
+    port(m.dataPort) &&
+    port(m.controlPort)
+  )
 }
 
 /** Parses and (with a key) authenticates a control datagram; never throws. */
 export function decodeControl(datagram: Buffer, key?: Buffer): ControlDecoded {
-  if (datagram.length < CONTROL_MAGIC.length + 1 || !datagram.subarray(0, CONTROL_MAGIC.length).equals(CONTROL_MAGIC)) return {ok: false, reason: 'malformed'}
+  if (datagram.length < CONTROL_MAGIC.length + 1 || !datagram.subarray(0, CONTROL_MAGIC.length).equals(CONTROL_MAGIC))
+    return {ok: false, reason: 'malformed'}
   const authenticated = datagram[CONTROL_MAGIC.length] === 1
   let body = datagram.subarray(CONTROL_MAGIC.length + 1)
   if (key) {
@@ -66,9 +75,11 @@ export function decodeControl(datagram: Buffer, key?: Buffer): ControlDecoded {
     return {ok: false, reason: 'malformed'}
   }
   const m = message as Partial<ControlMessage> & {members?: unknown}
-  if (typeof m !== 'object' || m === null || !TYPES.has(m.type as string) || !Number.isInteger(m.vni) || !isMember(m.from)) return {ok: false, reason: 'malformed'}
+  if (typeof m !== 'object' || m === null || !TYPES.has(m.type as string) || !Number.isInteger(m.vni) || !isMember(m.from))
+    return {ok: false, reason: 'malformed'}
   if (!Number.isInteger(m.seq) || typeof m.sentMs !== 'number') return {ok: false, reason: 'malformed'}
-  if ((m.type === 'members' || m.type === 'hello') && !(Array.isArray(m.members) && m.members.length <= 1024 && m.members.every(isMember))) return {ok: false, reason: 'malformed'}
+  if ((m.type === 'members' || m.type === 'hello') && !(Array.isArray(m.members) && m.members.length <= 1024 && m.members.every(isMember)))
+    return {ok: false, reason: 'malformed'}
   return {ok: true, message}
 }
 
@@ -169,7 +180,10 @@ export class Membership {
     switch (message.type) {
       case 'join':
         this.add(message.from, nowMs, actions, true)
-        actions.send.push({to: message.from, message: this.message('members', nowMs, {members: [this.self, ...this.peers().filter((p) => memberKey(p) !== sender)]})})
+        actions.send.push({
+          to: message.from,
+          message: this.message('members', nowMs, {members: [this.self, ...this.peers().filter((p) => memberKey(p) !== sender)]}),
+        })
         break
       // A hello carries the sender's members too: two switches that joined through
       // different members at the same moment learn of each other within one hello.
@@ -198,7 +212,8 @@ export class Membership {
         this.members.delete(key)
         this.dead.set(key, nowMs + 2 * this.options.deadMs)
         actions.removed.push(member)
-      } else actions.send.push({to: member, message: this.message('hello', nowMs, {members: this.peers().filter((p) => memberKey(p) !== key)})})
+      } else
+        actions.send.push({to: member, message: this.message('hello', nowMs, {members: this.peers().filter((p) => memberKey(p) !== key)})})
     }
     return actions
   }

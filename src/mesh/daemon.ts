@@ -82,7 +82,15 @@ function connect(socket: Socket, to: Endpoint): Promise<void> {
 export class MeshDaemon {
   private readonly switches = new Map<number, EnvironmentSwitch>()
   private readonly vmSockets = new Map<VmPort, Socket>()
-  readonly drops: DaemonDrops = {badHeader: 0, unknownVni: 0, socketErrors: 0, controlMalformed: 0, controlUnauthenticated: 0, controlSpoofed: 0, dataUnauthenticated: 0}
+  readonly drops: DaemonDrops = {
+    badHeader: 0,
+    unknownVni: 0,
+    socketErrors: 0,
+    controlMalformed: 0,
+    controlUnauthenticated: 0,
+    controlSpoofed: 0,
+    dataUnauthenticated: 0,
+  }
   private readonly memberships = new Map<number, {membership: Membership; key?: Buffer; timer: NodeJS.Timeout}>()
   /** Per peer a socket connected to it, for sending: an unconnected send resolves the address every time. */
   private readonly senders = new Map<string, {socket: Socket; connected: boolean}>()
@@ -333,7 +341,10 @@ export class MeshDaemon {
     if (!sw) throw new Error(`no switch for VNI ${vni} on this host`)
     const socket = createSocket({type: listen.address.includes(':') ? 'udp6' : 'udp4'})
     socket.on('error', () => this.drops.socketErrors++)
-    await orClose(socket, bind(socket, listen).then(() => connect(socket, vm)))
+    await orClose(
+      socket,
+      bind(socket, listen).then(() => connect(socket, vm)),
+    )
     const port: VmPort = {kind: 'local', id, counters: newCounters(), send: (frame) => socket.send(frame)}
     sw.addVm(port)
     socket.on('message', (frame) => sw.fromVm(port, frame))

@@ -32,7 +32,8 @@ export function vmMtu(underlayMtu = 1500): number {
 }
 
 function check(spec: KernelSwitchSpec): void {
-  if (!Number.isInteger(spec.vni) || spec.vni < 1 || spec.vni > MAX_VNI) throw new ViolinError(`VNI ${spec.vni} is not between 1 and ${MAX_VNI}`)
+  if (!Number.isInteger(spec.vni) || spec.vni < 1 || spec.vni > MAX_VNI)
+    throw new ViolinError(`VNI ${spec.vni} is not between 1 and ${MAX_VNI}`)
   if (!/^[A-Za-z0-9_.-]{1,15}$/.test(spec.device)) throw new ViolinError(`"${spec.device}" is not a network device name`)
   for (const a of [spec.local, ...spec.peers]) if (!/^[0-9a-fA-F:.]+$/.test(a)) throw new ViolinError(`"${a}" is not an IP address`)
 }
@@ -51,7 +52,10 @@ interface Link {
  * Idempotent: what exists is checked, not re-created, and the peer entries are made to
  * match `peers` exactly (a peer that left is removed).
  */
-export async function applyKernelSwitch(t: Transport, spec: KernelSwitchSpec): Promise<{created: boolean; added: string[]; removed: string[]}> {
+export async function applyKernelSwitch(
+  t: Transport,
+  spec: KernelSwitchSpec,
+): Promise<{created: boolean; added: string[]; removed: string[]}> {
   check(spec)
   const br = bridgeName(spec.vni)
   const vx = vxlanName(spec.vni)
@@ -63,11 +67,32 @@ export async function applyKernelSwitch(t: Transport, spec: KernelSwitchSpec): P
   const created = !existing
   if (!links.some((l) => l.ifname === br)) await t.run(['ip', 'link', 'add', br, 'type', 'bridge'])
   if (created) {
-    await t.run(['ip', 'link', 'add', vx, 'type', 'vxlan', 'id', String(spec.vni), 'local', spec.local, 'dstport', String(VXLAN_PORT), 'dev', spec.device, 'learning', 'ageing', String(spec.ageingSec ?? 300)])
+    await t.run([
+      'ip',
+      'link',
+      'add',
+      vx,
+      'type',
+      'vxlan',
+      'id',
+      String(spec.vni),
+      'local',
+      spec.local,
+      'dstport',
+      String(VXLAN_PORT),
+      'dev',
+      spec.device,
+      'learning',
+      'ageing',
+      String(spec.ageingSec ?? 300),
+    ])
   }
   await t.run(['ip', 'link', 'set', vx, 'master', br, 'up'])
   await t.run(['ip', 'link', 'set', br, 'up'])
-  const fdb = JSON.parse((await t.run(['bridge', '-j', 'fdb', 'show', 'dev', vx])).stdout.trim() || '[]') as Array<{mac: string; dst?: string}>
+  const fdb = JSON.parse((await t.run(['bridge', '-j', 'fdb', 'show', 'dev', vx])).stdout.trim() || '[]') as Array<{
+    mac: string
+    dst?: string
+  }>
   const now = new Set(fdb.filter((e) => e.mac === '00:00:00:00:00:00' && e.dst).map((e) => e.dst!))
   const added = spec.peers.filter((p) => !now.has(p))
   const removed = [...now].filter((p) => !spec.peers.includes(p))

@@ -18,7 +18,10 @@ export function isGroup(mac: Mac): boolean {
 }
 
 export function formatMac(mac: Mac): string {
-  return mac.toString(16).padStart(12, '0').replace(/(..)(?!$)/g, '$1:')
+  return mac
+    .toString(16)
+    .padStart(12, '0')
+    .replace(/(..)(?!$)/g, '$1:')
 }
 
 export function parseMac(text: string): Mac {

@@ -89,7 +89,9 @@ export async function runSampler(options: SamplerOptions): Promise<void> {
       await options.store.putSample(options.host, record, ttlMs)
       written = true
     } catch (error) {
-      options.log(`writing the sample of ${options.host} failed (trying again in ${Math.round(intervalMs / 1000)} s): ${(error as Error).message}`)
+      options.log(
+        `writing the sample of ${options.host} failed (trying again in ${Math.round(intervalMs / 1000)} s): ${(error as Error).message}`,
+      )
     }
     options.onRecord?.(record, written)
     await sleep(Math.max(0, intervalMs - (now() - started)), signal)
@@ -109,21 +111,36 @@ export type AgentPair = {prev: HostSample; last: HostSample} | Error
 
 function isSample(x: unknown): x is HostSample {
   const s = x as HostSample | undefined
-  return typeof s === 'object' && s !== null && typeof s.timeMs === 'number' && Array.isArray(s.vms) && typeof s.host === 'object' && s.host !== null
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    typeof s.timeMs === 'number' &&
+    Array.isArray(s.vms) &&
+    typeof s.host === 'object' &&
+    s.host !== null
+  )
 }
 
 /** What a record read from the store says about a host: its pair of samples, or why there is none. */
 export function pairFrom(host: string, record: unknown): AgentPair {
   if (record === undefined) {
-    return new ViolinError(`host "${host}": its agent's sample expired (no report for more than ${SAMPLE_TTL_INTERVALS} intervals)`, ExitCode.unreachable, `violin agent start -H ${host}`)
+    return new ViolinError(
+      `host "${host}": its agent's sample expired (no report for more than ${SAMPLE_TTL_INTERVALS} intervals)`,
+      ExitCode.unreachable,
+      `violin agent start -H ${host}`,
+    )
   }
   if (record instanceof Error) return new ViolinError(`host "${host}": ${record.message}`)
   const r = record as Partial<{prev: unknown; last: unknown; error: unknown; exitCode: unknown}>
   if (typeof r.error === 'string') {
-    const code = typeof r.exitCode === 'number' && Object.values(ExitCode).includes(r.exitCode as never) ? (r.exitCode as (typeof ExitCode)[keyof typeof ExitCode]) : ExitCode.failure
+    const code =
+      typeof r.exitCode === 'number' && Object.values(ExitCode).includes(r.exitCode as never)
+        ? (r.exitCode as (typeof ExitCode)[keyof typeof ExitCode])
+        : ExitCode.failure
     return new ViolinError(`host "${host}": its agent cannot sample it: ${r.error}`, code)
   }
-  if (!isSample(r.last) || (r.prev !== undefined && !isSample(r.prev))) return new ViolinError(`host "${host}": its agent's sample is not one violin writes`)
+  if (!isSample(r.last) || (r.prev !== undefined && !isSample(r.prev)))
+    return new ViolinError(`host "${host}": its agent's sample is not one violin writes`)
   return {prev: r.prev ?? r.last, last: r.last}
 }
 
@@ -137,7 +154,14 @@ export async function readAgentPairs(store: Store, hosts: readonly HostRecord[])
   if (hosts.length === 0) return out
   if (store.backend === 'file') {
     for (const h of hosts) {
-      out.set(h.name, new ViolinError(`host "${h.name}" reports through its agent (agent.store), but the store is files on this machine (${store.url}): agents need a shared store`, ExitCode.config, 'VIOLIN_STORE=etcd://HOST:PORT/PREFIX (see "When one machine is not enough" in the README)'))
+      out.set(
+        h.name,
+        new ViolinError(
+          `host "${h.name}" reports through its agent (agent.store), but the store is files on this machine (${store.url}): agents need a shared store`,
+          ExitCode.config,
+          'VIOLIN_STORE=etcd://HOST:PORT/PREFIX (see "When one machine is not enough" in the README)',
+        ),
+      )
     }
     return out
   }
@@ -146,7 +170,8 @@ export async function readAgentPairs(store: Store, hosts: readonly HostRecord[])
     records = await store.readSamples()
   } catch (error) {
     const e = error as Error & {exitCode?: number}
-    for (const h of hosts) out.set(h.name, new ViolinError(`host "${h.name}": its agent's sample could not be read: ${e.message}`, ExitCode.unreachable))
+    for (const h of hosts)
+      out.set(h.name, new ViolinError(`host "${h.name}": its agent's sample could not be read: ${e.message}`, ExitCode.unreachable))
     return out
   }
   for (const h of hosts) out.set(h.name, pairFrom(h.name, records.get(h.name)))
@@ -161,7 +186,14 @@ export async function readAgentPairs(store: Store, hosts: readonly HostRecord[])
  * longer) and 2 s more; an agent that wrote nothing newer by then is reported not
  * answering, as an expired one is. Aborted while waiting, it throws an AbortError.
  */
-export async function freshAgentPairs(store: Store, hosts: readonly HostRecord[], seen: ReadonlyMap<string, HostSample | Error>, loopIntervalMs: number, clock: Clock, signal?: AbortSignal): Promise<Map<string, AgentPair>> {
+export async function freshAgentPairs(
+  store: Store,
+  hosts: readonly HostRecord[],
+  seen: ReadonlyMap<string, HostSample | Error>,
+  loopIntervalMs: number,
+  clock: Clock,
+  signal?: AbortSignal,
+): Promise<Map<string, AgentPair>> {
   const start = clock.now()
   let deadline: number | undefined
   for (;;) {
@@ -169,16 +201,30 @@ export async function freshAgentPairs(store: Store, hosts: readonly HostRecord[]
     const stale = hosts.flatMap((h) => {
       const pair = pairs.get(h.name)
       const before = seen.get(h.name)
-      return pair !== undefined && !(pair instanceof Error) && before !== undefined && !(before instanceof Error) && pair.last.timeMs <= before.timeMs ? [{host: h.name, gapMs: pair.last.timeMs - pair.prev.timeMs}] : []
+      return pair !== undefined &&
+        !(pair instanceof Error) &&
+        before !== undefined &&
+        !(before instanceof Error) &&
+        pair.last.timeMs <= before.timeMs
+        ? [{host: h.name, gapMs: pair.last.timeMs - pair.prev.timeMs}]
+        : []
     })
     if (stale.length === 0) return pairs
     deadline ??= start + Math.max(loopIntervalMs, ...stale.map((s) => s.gapMs)) + 2000
     // Stopped while waiting (SIGINT/SIGTERM, leadership lost): this reading is abandoned,
     // not reported as agents that did not answer.
-    if (signal?.aborted) throw new DOMException('stopped while waiting for the agents\' next samples', 'AbortError')
+    if (signal?.aborted) throw new DOMException("stopped while waiting for the agents' next samples", 'AbortError')
     if (clock.now() >= deadline) {
       const waited = Math.round((clock.now() - start) / 1000)
-      for (const s of stale) pairs.set(s.host, new ViolinError(`host "${s.host}": its agent wrote no sample newer than the last reading in ${waited} s`, ExitCode.unreachable, `violin agent start -H ${s.host}`))
+      for (const s of stale)
+        pairs.set(
+          s.host,
+          new ViolinError(
+            `host "${s.host}": its agent wrote no sample newer than the last reading in ${waited} s`,
+            ExitCode.unreachable,
+            `violin agent start -H ${s.host}`,
+          ),
+        )
       return pairs
     }
     await clock.sleep(Math.min(1000, Math.max(0, deadline - clock.now())), signal)

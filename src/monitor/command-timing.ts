@@ -37,7 +37,8 @@ export async function readCommandTails(store?: Store): Promise<CommandTail[]> {
   for (const {text: line} of await s.readLog('commands')) {
     try {
       const {command, tail_ms: tail} = JSON.parse(line) as {command?: unknown; tail_ms?: unknown}
-      if (typeof tail === 'number' && Number.isFinite(tail) && tail >= 0) tails.push({command: typeof command === 'string' ? command : 'violin', tailMs: tail})
+      if (typeof tail === 'number' && Number.isFinite(tail) && tail >= 0)
+        tails.push({command: typeof command === 'string' ? command : 'violin', tailMs: tail})
     } catch {
       // not a record
     }

@@ -117,7 +117,8 @@ export class History {
     const {window, alpha, forgetAfter} = this.options
     if (!Number.isInteger(window) || window < 1) throw new RangeError(`window must be a whole number >= 1, got ${window}`)
     if (!(alpha > 0 && alpha <= 1)) throw new RangeError(`alpha must be in (0, 1], got ${alpha}`)
-    if (!Number.isInteger(forgetAfter) || forgetAfter < 1) throw new RangeError(`forgetAfter must be a whole number >= 1, got ${forgetAfter}`)
+    if (!Number.isInteger(forgetAfter) || forgetAfter < 1)
+      throw new RangeError(`forgetAfter must be a whole number >= 1, got ${forgetAfter}`)
     for (const [name, vm] of Object.entries(data?.vms ?? {})) this.vms.set(name, vm)
     for (const [name, host] of Object.entries(data?.hosts ?? {})) this.hosts.set(name, host)
   }

@@ -32,7 +32,19 @@ export function historyPath(dir = stateDir()): string {
 const PAGE_BYTES = 4096
 const MiB = 1024 ** 2
 
-export function toRecord(input: {vm: string; from: string; to: string; live: boolean; memoryMiB: number; concurrent: number; result: MigrationResult; at?: Date; command?: string; leadMs?: number; gapMs?: number}): MigrationRecord {
+export function toRecord(input: {
+  vm: string
+  from: string
+  to: string
+  live: boolean
+  memoryMiB: number
+  concurrent: number
+  result: MigrationResult
+  at?: Date
+  command?: string
+  leadMs?: number
+  gapMs?: number
+}): MigrationRecord {
   const {result} = input
   const raw = result.raw ?? {}
   const dirtyPages = Number(raw.memory_dirty_rate)

@@ -30,7 +30,13 @@ export function report(hosts: HostRecord[], before: Samples, after: Samples): Us
     const failed = [b, a].find((s) => s instanceof Error) as (Error & {exitCode?: number}) | undefined
     if (failed || !a || !b) {
       const unreachable = failed?.exitCode === 5 || failed?.exitCode === 6
-      out.hosts.push({host: h.name, site: h.site, status: unreachable ? 'unreachable' : 'failed', error: failed?.message ?? 'no sample', exitCode: failed?.exitCode ?? 1})
+      out.hosts.push({
+        host: h.name,
+        site: h.site,
+        status: unreachable ? 'unreachable' : 'failed',
+        error: failed?.message ?? 'no sample',
+        exitCode: failed?.exitCode ?? 1,
+      })
       continue
     }
     const u = usageBetween(a as HostSample, b as HostSample, {name: h.name, site: h.site})
@@ -51,7 +57,14 @@ export function report(hosts: HostRecord[], before: Samples, after: Samples): Us
  * `seen` (the previous reading's samples, also after actions) makes it wait for each
  * agent's next sample rather than read the one it already used.
  */
-export async function pollUsage(session: Session, hosts: HostRecord[], intervalMs: number, previous?: Samples, signal?: AbortSignal, seen: Samples | undefined = previous): Promise<{report: UsageReport; samples: Samples}> {
+export async function pollUsage(
+  session: Session,
+  hosts: HostRecord[],
+  intervalMs: number,
+  previous?: Samples,
+  signal?: AbortSignal,
+  seen: Samples | undefined = previous,
+): Promise<{report: UsageReport; samples: Samples}> {
   const viaAgent = hosts.filter((h) => h.agent?.store)
   const polled = viaAgent.length === 0 ? hosts : hosts.filter((h) => !h.agent?.store)
   let before: Samples = new Map()
@@ -72,7 +85,9 @@ export async function pollUsage(session: Session, hosts: HostRecord[], intervalM
   }
   if (viaAgent.length > 0) {
     const store = await session.store()
-    const pairs = seen ? await freshAgentPairs(store, viaAgent, seen, intervalMs, session.clock, signal) : await readAgentPairs(store, viaAgent)
+    const pairs = seen
+      ? await freshAgentPairs(store, viaAgent, seen, intervalMs, session.clock, signal)
+      : await readAgentPairs(store, viaAgent)
     before = new Map(before)
     for (const [name, pair] of pairs) {
       before.set(name, pair instanceof Error ? pair : pair.prev)

@@ -78,7 +78,15 @@ export type Action =
   | {kind: 'set-shares'; vm: string; host: string; from: number; to: number; reason: string}
   | {kind: 'set-memory'; vm: string; host: string; fromMiB: number; toMiB: number; reason: string}
   | {kind: 'migrate'; vm: string; from: string; to: string; reason: string; predictedMs?: number}
-  | {kind: 'migrate-environment'; environment: string; fromSite: string; toSite: string; moves: Array<{vm: string; from: string; to: string}>; reason: string; predictedMs?: number}
+  | {
+      kind: 'migrate-environment'
+      environment: string
+      fromSite: string
+      toSite: string
+      moves: Array<{vm: string; from: string; to: string}>
+      reason: string
+      predictedMs?: number
+    }
 
 /** An environment's moves run this many at once (the executor's and the simulator's rule; `env migrate --max-parallel` defaults to 2). */
 export const ENVIRONMENT_MOVES_AT_ONCE = 4

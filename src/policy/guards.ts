@@ -50,7 +50,8 @@ export class Ledger {
     readonly view: ClusterView,
     readonly options: PolicyOptions,
   ) {
-    for (const [index, host] of view.hosts.entries()) this.books.set(host.name, {host, index, allocatedMiB: 0, demandCores: 0, vms: [], sortedLoad: 0})
+    for (const [index, host] of view.hosts.entries())
+      this.books.set(host.name, {host, index, allocatedMiB: 0, demandCores: 0, vms: [], sortedLoad: 0})
     for (const vm of view.vms) {
       const book = this.books.get(vm.host)
       if (!book) continue
@@ -210,7 +211,10 @@ export class Ledger {
     const memory = this.memoryOf(vm)
     from.allocatedMiB -= memory
     from.demandCores -= vm.cpuDemand * vm.vcpus
-    from.vms.splice(from.vms.findIndex((v) => v.name === vm.name), 1)
+    from.vms.splice(
+      from.vms.findIndex((v) => v.name === vm.name),
+      1,
+    )
     dest.allocatedMiB += memory
     dest.demandCores += vm.cpuDemand * vm.vcpus
     dest.vms.push(vm)

@@ -110,7 +110,9 @@ export class Pass {
   /** Whether the cap stops relieving a hotspot that is still hot; says so in the notes. */
   stopsAtCap(host: HostView, still: string, moved: number): boolean {
     if (!this.capReached) return false
-    this.notes.push(`${host.name} is still a ${still} hotspot after ${moved} planned move(s), but the pass's cap of ${this.options.maxMigrations} migration(s) is reached`)
+    this.notes.push(
+      `${host.name} is still a ${still} hotspot after ${moved} planned move(s), but the pass's cap of ${this.options.maxMigrations} migration(s) is reached`,
+    )
     return true
   }
 
@@ -192,7 +194,9 @@ export class Pass {
       const add = nicTo(to)
       if (!this.unfit(vm, to, add)) return {to, nicTo: add}
     }
-    return scanned === 0 ? `no open host may take ${vm.name}` : `none of the ${Math.min(scanned, DESTINATIONS_SCANNED)} least-loaded open host(s) has room for ${vm.name} under the thresholds`
+    return scanned === 0
+      ? `no open host may take ${vm.name}`
+      : `none of the ${Math.min(scanned, DESTINATIONS_SCANNED)} least-loaded open host(s) has room for ${vm.name} under the thresholds`
   }
 
   /** Records a planned migration: the Ledger's capacity, and the NIC changes on both hosts. */
@@ -215,7 +219,10 @@ export class Pass {
    */
   growBalloons(spot: Hotspot): {grown: number; blocked: string} {
     const h = spot.host
-    const says = `${h.name} is short of memory (${spot.over.filter((r) => r.resource === 'memory').map(describe).join('')})`
+    const says = `${h.name} is short of memory (${spot.over
+      .filter((r) => r.resource === 'memory')
+      .map(describe)
+      .join('')})`
     const reporting = this.ledger.vmsOn(h.name).filter((vm) => vm.memoryUsedMiB !== undefined && this.memoryOf(vm) > 0)
     if (reporting.length === 0) return {grown: 0, blocked: `no VM on ${h.name} reports its memory use, so no balloon can be aimed`}
     if (!(this.options.memoryStepMiB > 0)) return {grown: 0, blocked: 'the balloon step (memoryStepMiB) is 0'}
@@ -257,7 +264,9 @@ export class Pass {
 
   private destinations(): HostView[] {
     if (!this.order) {
-      const open = this.view.hosts.filter((h) => !h.maintenance && !h.migrating && !this.warm.has(h.name)).map((h) => ({h, key: this.volume(h)}))
+      const open = this.view.hosts
+        .filter((h) => !h.maintenance && !h.migrating && !this.warm.has(h.name))
+        .map((h) => ({h, key: this.volume(h)}))
       open.sort((a, b) => a.key - b.key || a.h.name.localeCompare(b.h.name))
       this.order = open.map((o) => o.h)
       for (const {h, key} of open) this.orderKey.set(h.name, key)

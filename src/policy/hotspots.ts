@@ -19,7 +19,12 @@ export interface Reading {
 export function readings(host: HostView, options: PolicyOptions): Reading[] {
   return [
     {resource: 'cpu', now: host.cpu, predicted: host.cpuPredicted ?? host.cpu, threshold: options.cpuThreshold},
-    {resource: 'memory', now: host.swapWritesPerSecond, predicted: host.swapWritesPredicted ?? host.swapWritesPerSecond, threshold: options.swapThreshold},
+    {
+      resource: 'memory',
+      now: host.swapWritesPerSecond,
+      predicted: host.swapWritesPredicted ?? host.swapWritesPerSecond,
+      threshold: options.swapThreshold,
+    },
     {resource: 'nic', now: host.nic, predicted: host.nicPredicted ?? host.nic, threshold: options.nicThreshold},
   ]
 }
@@ -58,7 +63,9 @@ export function findHotspots(view: ClusterView, options: PolicyOptions, notes: s
     if (now.length === 0) continue
     const over = now.filter((r) => r.predicted > r.threshold)
     if (host.migrating) {
-      notes.push(`${host.name} is over a threshold (${now.map(describe).join('; ')}) but is part of a running migration: not judged this pass`)
+      notes.push(
+        `${host.name} is over a threshold (${now.map(describe).join('; ')}) but is part of a running migration: not judged this pass`,
+      )
       continue
     }
     if (over.length === 0) {
@@ -66,7 +73,9 @@ export function findHotspots(view: ClusterView, options: PolicyOptions, notes: s
       continue
     }
     if (host.hotSamples < options.holdSamples) {
-      notes.push(`${host.name} is hot (${over.map(describe).join('; ')}) for ${host.hotSamples} sample(s) in a row; held back until ${options.holdSamples}`)
+      notes.push(
+        `${host.name} is hot (${over.map(describe).join('; ')}) for ${host.hotSamples} sample(s) in a row; held back until ${options.holdSamples}`,
+      )
       continue
     }
     spots.push({host, over, hot: new Set(over.map((r) => r.resource))})

@@ -66,7 +66,13 @@ function severity(spot: Hotspot): number {
 const nicAt = (nb: NetworkBenefit, to: HostView) => (nb.nso + nb.nds - nb.nsd) / nicCapacity(to)
 
 /** Where the victim goes: to its peers if a host of theirs takes it, else to the least-loaded host that does. */
-function land(pass: Pass, vm: VmView, home: HostView, split: TrafficSplit, sourceFree: number): {landing: Landing; nb: NetworkBenefit; reunion: number} | string {
+function land(
+  pass: Pass,
+  vm: VmView,
+  home: HostView,
+  split: TrafficSplit,
+  sourceFree: number,
+): {landing: Landing; nb: NetworkBenefit; reunion: number} | string {
   const why: string[] = []
   const peerHosts = [...split.byHost].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
   for (const [name, bytes] of peerHosts) {
@@ -125,17 +131,32 @@ function relieve(pass: Pass, spot: Hotspot, memoryBlocked: string): void {
       const cpu = pass.cpuShare(vm, h)
       const mem = pass.memShare(vm, h)
       const net = where.nb.nb / capacity
-      const gains = [cpuHot ? cpu : undefined, memHot ? mem : undefined, nicHot ? net : undefined].filter((g): g is number => g !== undefined)
-      candidates.push({vm, ...where, cpu, mem, net, volume: cpu * C + mem * M + net * N, gain: Math.max(...gains), traffic: split.local + split.remote})
+      const gains = [cpuHot ? cpu : undefined, memHot ? mem : undefined, nicHot ? net : undefined].filter(
+        (g): g is number => g !== undefined,
+      )
+      candidates.push({
+        vm,
+        ...where,
+        cpu,
+        mem,
+        net,
+        volume: cpu * C + mem * M + net * N,
+        gain: Math.max(...gains),
+        traffic: split.local + split.remote,
+      })
     }
     candidates.sort((a, b) => b.volume - a.volume || b.traffic - a.traffic || a.vm.name.localeCompare(b.vm.name))
     const pick = candidates.find((c) => c.gain >= options.minImprovement)
     for (const c of candidates) {
       if (c === pick) break
-      skipped.add(`${c.vm.name} not moved: it would lower ${h.name}'s ${still} load by only ${frac(Math.max(0, c.gain))} (less than ${options.minImprovement})`)
+      skipped.add(
+        `${c.vm.name} not moved: it would lower ${h.name}'s ${still} load by only ${frac(Math.max(0, c.gain))} (less than ${options.minImprovement})`,
+      )
     }
     if (!pick) {
-      pass.notes.push(`${h.name} stays a ${still} hotspot: ${memoryBlocked && memHot ? `the balloon cannot relieve it (${memoryBlocked}) and ` : ''}no VM can move (${some([...held, ...skipped], 4) || `no VM on ${h.name}`})`)
+      pass.notes.push(
+        `${h.name} stays a ${still} hotspot: ${memoryBlocked && memHot ? `the balloon cannot relieve it (${memoryBlocked}) and ` : ''}no VM can move (${some([...held, ...skipped], 4) || `no VM on ${h.name}`})`,
+      )
       return
     }
     const {vm, landing, nb} = pick
@@ -171,7 +192,10 @@ export const idc: Policy = (view: ClusterView, options: PolicyOptions): Plan => 
       const balloons = pass.growBalloons(spot)
       if (balloons.grown > 0) {
         const others = [...spot.hot].filter((r) => r !== 'memory')
-        if (others.length > 0) pass.notes.push(`${spot.host.name} is also a ${kinds(others)} hotspot; memory comes first (Liang 2009 section 3.3), so its migrations wait for a later pass`)
+        if (others.length > 0)
+          pass.notes.push(
+            `${spot.host.name} is also a ${kinds(others)} hotspot; memory comes first (Liang 2009 section 3.3), so its migrations wait for a later pass`,
+          )
         continue
       }
       memoryBlocked = balloons.blocked

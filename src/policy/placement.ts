@@ -31,21 +31,29 @@ export class PlacementError extends Error {}
  * `pack` takes the fullest host that still fits (best fit), keeping other hosts free.
  * Capacity is deducted as VMs are placed. Pure: the rooms are not changed.
  */
-export function place(vms: readonly VmDemand[], rooms: readonly HostRoom[], options: {placement: Placement; headSite?: string}): Map<string, string> {
+export function place(
+  vms: readonly VmDemand[],
+  rooms: readonly HostRoom[],
+  options: {placement: Placement; headSite?: string},
+): Map<string, string> {
   const left = new Map(rooms.map((r) => [r.name, {...r}]))
   const placed = new Map<string, string>()
   const fits = (r: HostRoom, vm: VmDemand) => !r.closed && r.freeCores >= vm.vcpus && r.freeMemoryMiB >= vm.memoryMiB
   const head = vms.find((vm) => vm.role === 'head')
   const headSite = options.headSite ?? (head?.host ? left.get(head.host)?.site : undefined) ?? roomiestSite(rooms)
-  const ordered = [...vms].sort((a, b) => Number(b.role === 'head') - Number(a.role === 'head') || Number(Boolean(b.host)) - Number(Boolean(a.host)))
+  const ordered = [...vms].sort(
+    (a, b) => Number(b.role === 'head') - Number(a.role === 'head') || Number(Boolean(b.host)) - Number(Boolean(a.host)),
+  )
   for (const vm of ordered) {
     let chosen: HostRoom | undefined
     if (vm.host) {
       chosen = left.get(vm.host)
       if (!chosen) throw new PlacementError(`VM "${vm.name}" asks for host "${vm.host}", which is not a candidate`)
-      if (vm.role === 'head' && chosen.site !== headSite) throw new PlacementError(`head node "${vm.name}" must stay in site "${headSite}"; host "${vm.host}" is in "${chosen.site}"`)
+      if (vm.role === 'head' && chosen.site !== headSite)
+        throw new PlacementError(`head node "${vm.name}" must stay in site "${headSite}"; host "${vm.host}" is in "${chosen.site}"`)
       if (chosen.closed) throw new PlacementError(`VM "${vm.name}" asks for host "${vm.host}", which is closed to new VMs (maintenance)`)
-      if (!fits(chosen, vm)) throw new PlacementError(`VM "${vm.name}" (${need(vm)}) does not fit on host "${vm.host}" (${has(chosen)} left)`)
+      if (!fits(chosen, vm))
+        throw new PlacementError(`VM "${vm.name}" (${need(vm)}) does not fit on host "${vm.host}" (${has(chosen)} left)`)
     } else {
       const inSite = [...left.values()].filter((r) => r.site === headSite && fits(r, vm))
       const elsewhere = vm.role === 'head' ? [] : [...left.values()].filter((r) => r.site !== headSite && fits(r, vm))
@@ -61,7 +69,9 @@ export function place(vms: readonly VmDemand[], rooms: readonly HostRoom[], opti
 
 function best(candidates: HostRoom[], placement: Placement): HostRoom | undefined {
   const sign = placement === 'spread' ? -1 : 1
-  return candidates.sort((a, b) => sign * (a.freeCores - b.freeCores) || sign * (a.freeMemoryMiB - b.freeMemoryMiB) || a.name.localeCompare(b.name))[0]
+  return candidates.sort(
+    (a, b) => sign * (a.freeCores - b.freeCores) || sign * (a.freeMemoryMiB - b.freeMemoryMiB) || a.name.localeCompare(b.name),
+  )[0]
 }
 
 function roomiestSite(rooms: readonly HostRoom[]): string | undefined {
@@ -71,7 +81,8 @@ function roomiestSite(rooms: readonly HostRoom[]): string | undefined {
 }
 
 const need = (vm: VmDemand) => `${vm.vcpus} vCPU, ${vm.memoryMiB} MiB`
-const has = (r: HostRoom) => `${r.freeCores < 0 ? `0 cores (${-r.freeCores} vCPUs over)` : `${r.freeCores} cores`}, ${Math.floor(r.freeMemoryMiB)} MiB`
+const has = (r: HostRoom) =>
+  `${r.freeCores < 0 ? `0 cores (${-r.freeCores} vCPUs over)` : `${r.freeCores} cores`}, ${Math.floor(r.freeMemoryMiB)} MiB`
 
 function notFit(vm: VmDemand, rooms: HostRoom[], site: string | undefined): string {
   const where = site ? ` in site "${site}"` : ''

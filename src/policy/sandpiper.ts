@@ -78,9 +78,13 @@ function relieve(pass: Pass, spot: Hotspot, memoryHandled: boolean, memoryBlocke
         held.add(`${c.vm.name} not moved: ${guard}`)
         continue
       }
-      const gain = Math.max(...[cpuHot ? c.cpu : undefined, memHot ? c.mem : undefined, nicHot ? c.net : undefined].filter((g): g is number => g !== undefined))
+      const gain = Math.max(
+        ...[cpuHot ? c.cpu : undefined, memHot ? c.mem : undefined, nicHot ? c.net : undefined].filter((g): g is number => g !== undefined),
+      )
       if (gain < options.minImprovement) {
-        skipped.push(`${c.vm.name} not moved: it would lower ${h.name}'s ${still} load by only ${frac(gain)} (less than ${options.minImprovement})`)
+        skipped.push(
+          `${c.vm.name} not moved: it would lower ${h.name}'s ${still} load by only ${frac(gain)} (less than ${options.minImprovement})`,
+        )
         continue
       }
       const landing = pass.leastLoaded(c.vm, h, (to) => c.bytes / nicCapacity(to))
@@ -92,7 +96,9 @@ function relieve(pass: Pass, spot: Hotspot, memoryHandled: boolean, memoryBlocke
       break
     }
     if (!pick) {
-      pass.notes.push(`${h.name} stays a ${still} hotspot: ${memoryBlocked && memHot ? `the balloon cannot relieve it (${memoryBlocked}) and ` : ''}no VM can move (${some([...held, ...skipped], 4) || `no VM on ${h.name}`})`)
+      pass.notes.push(
+        `${h.name} stays a ${still} hotspot: ${memoryBlocked && memHot ? `the balloon cannot relieve it (${memoryBlocked}) and ` : ''}no VM can move (${some([...held, ...skipped], 4) || `no VM on ${h.name}`})`,
+      )
       return
     }
     const {c, landing} = pick

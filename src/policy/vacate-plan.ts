@@ -19,10 +19,16 @@ export interface VacatePlan {
 export function planVacate(view: ClusterView, hosts: string[]): VacatePlan {
   const leaving = new Set(hosts)
   // The vacated hosts take nothing, like hosts in maintenance; no cap, no cooldown: all must go.
-  const closed: ClusterView = {...view, hosts: view.hosts.map((h) => (leaving.has(h.name) ? {...h, maintenance: true} : h)), vms: view.vms.map((vm) => ({...vm, lastMigratedMs: undefined}))}
+  const closed: ClusterView = {
+    ...view,
+    hosts: view.hosts.map((h) => (leaving.has(h.name) ? {...h, maintenance: true} : h)),
+    vms: view.vms.map((vm) => ({...vm, lastMigratedMs: undefined})),
+  }
   const ledger = new Ledger(closed, {...DEFAULT_POLICY_OPTIONS, maxMigrations: Number.POSITIVE_INFINITY, cooldownMs: 0})
   const plan: VacatePlan = {moves: [], stuck: []}
-  const vms = closed.vms.filter((vm) => leaving.has(vm.host)).sort((a, b) => b.memoryMiB - a.memoryMiB || b.vcpus - a.vcpus || a.name.localeCompare(b.name))
+  const vms = closed.vms
+    .filter((vm) => leaving.has(vm.host))
+    .sort((a, b) => b.memoryMiB - a.memoryMiB || b.vcpus - a.vcpus || a.name.localeCompare(b.name))
   const siteOf = new Map(closed.hosts.map((h) => [h.name, h.site]))
   for (const vm of vms) {
     const to = destination(ledger, vm, siteOf.get(vm.host))
@@ -41,7 +47,12 @@ function destination(ledger: Ledger, vm: VmView, site: string | undefined): stri
   const home = open.filter((h) => h.site === site)
   let best: string | undefined
   for (const h of home.length > 0 ? home : open) {
-    if (!best || ledger.freeMemoryMiB(h.name) > ledger.freeMemoryMiB(best) || (ledger.freeMemoryMiB(h.name) === ledger.freeMemoryMiB(best) && ledger.load(h.name) < ledger.load(best))) best = h.name
+    if (
+      !best ||
+      ledger.freeMemoryMiB(h.name) > ledger.freeMemoryMiB(best) ||
+      (ledger.freeMemoryMiB(h.name) === ledger.freeMemoryMiB(best) && ledger.load(h.name) < ledger.load(best))
+    )
+      best = h.name
   }
   return best
 }
@@ -51,7 +62,10 @@ function whyStuck(ledger: Ledger, vm: VmView): string {
   if (open.length === 0) return vm.role === 'head' ? `it is a head node and no other open host is in its site` : 'no other host is open'
   const room = open
     .slice(0, 5)
-    .map((h) => `${h.name} has ${Math.max(0, Math.floor(ledger.freeMemoryMiB(h.name)))} MiB, CPU ${Math.round(ledger.load(h.name) * 100)}% asked`)
+    .map(
+      (h) =>
+        `${h.name} has ${Math.max(0, Math.floor(ledger.freeMemoryMiB(h.name)))} MiB, CPU ${Math.round(ledger.load(h.name) * 100)}% asked`,
+    )
     .join('; ')
   return `needs ${vm.memoryMiB} MiB and ${vm.vcpus} vCPU(s) at ${Math.round(vm.cpuDemand * 100)}%; ${room}${open.length > 5 ? `; and ${open.length - 5} more` : ''}`
 }

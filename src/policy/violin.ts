@@ -27,10 +27,24 @@ function fineGrain(view: ClusterView, ledger: Ledger, options: PolicyOptions, ac
     if (!host || host.migrating) continue
     if (vm.cpuDemand > options.high && ledger.load(host.name) < 1 && vm.cpuShares < MAX_SHARES) {
       const to = Math.min(MAX_SHARES, vm.cpuShares * 2)
-      actions.push({kind: 'set-shares', vm: vm.name, host: host.name, from: vm.cpuShares, to, reason: `${vm.name} uses ${pct(vm.cpuDemand)} of its CPU (over ${pct(options.high)}) and ${host.name} has CPU to spare`})
+      actions.push({
+        kind: 'set-shares',
+        vm: vm.name,
+        host: host.name,
+        from: vm.cpuShares,
+        to,
+        reason: `${vm.name} uses ${pct(vm.cpuDemand)} of its CPU (over ${pct(options.high)}) and ${host.name} has CPU to spare`,
+      })
     } else if (vm.cpuDemand < options.low && vm.cpuShares > DEFAULT_SHARES) {
       const to = Math.max(DEFAULT_SHARES, Math.floor(vm.cpuShares / 2))
-      actions.push({kind: 'set-shares', vm: vm.name, host: host.name, from: vm.cpuShares, to, reason: `${vm.name} uses ${pct(vm.cpuDemand)} of its CPU (under ${pct(options.low)}): its shares go back toward the others`})
+      actions.push({
+        kind: 'set-shares',
+        vm: vm.name,
+        host: host.name,
+        from: vm.cpuShares,
+        to,
+        reason: `${vm.name} uses ${pct(vm.cpuDemand)} of its CPU (under ${pct(options.low)}): its shares go back toward the others`,
+      })
     }
     if (vm.memoryUsedMiB === undefined || vm.memoryMiB <= 0) continue
     const use = vm.memoryUsedMiB / vm.memoryMiB
@@ -38,13 +52,30 @@ function fineGrain(view: ClusterView, ledger: Ledger, options: PolicyOptions, ac
     if (use > options.high) {
       const to = Math.min(vm.maxMemoryMiB, want, vm.memoryMiB + Math.max(0, ledger.freeMemoryMiB(host.name)))
       if (to > vm.memoryMiB) {
-        actions.push({kind: 'set-memory', vm: vm.name, host: host.name, fromMiB: vm.memoryMiB, toMiB: to, reason: `${vm.name} uses ${pct(use)} of its memory (over ${pct(options.high)})`})
+        actions.push({
+          kind: 'set-memory',
+          vm: vm.name,
+          host: host.name,
+          fromMiB: vm.memoryMiB,
+          toMiB: to,
+          reason: `${vm.name} uses ${pct(use)} of its memory (over ${pct(options.high)})`,
+        })
         ledger.resizeMemory(vm, to)
-      } else notes.push(`${vm.name} uses ${pct(use)} of its memory, but ${vm.memoryMiB >= vm.maxMemoryMiB ? 'it is at its maximum' : `${host.name} has no memory to give`}`)
+      } else
+        notes.push(
+          `${vm.name} uses ${pct(use)} of its memory, but ${vm.memoryMiB >= vm.maxMemoryMiB ? 'it is at its maximum' : `${host.name} has no memory to give`}`,
+        )
     } else if (use < options.low) {
       const to = Math.max(MIN_MEMORY_MIB, want)
       if (to < vm.memoryMiB) {
-        actions.push({kind: 'set-memory', vm: vm.name, host: host.name, fromMiB: vm.memoryMiB, toMiB: to, reason: `${vm.name} uses ${pct(use)} of its memory (under ${pct(options.low)}): the rest goes back to ${host.name}`})
+        actions.push({
+          kind: 'set-memory',
+          vm: vm.name,
+          host: host.name,
+          fromMiB: vm.memoryMiB,
+          toMiB: to,
+          reason: `${vm.name} uses ${pct(use)} of its memory (under ${pct(options.low)}): the rest goes back to ${host.name}`,
+        })
         ledger.resizeMemory(vm, to)
       }
     }
@@ -127,7 +158,13 @@ function withinSites(view: ClusterView, ledger: Ledger, options: PolicyOptions, 
       }
       const fromScore = scores.of.get(move.from.name)!
       ledger.move(move.vm, move.to.name)
-      actions.push({kind: 'migrate', vm: move.vm.name, from: move.from.name, to: move.to.name, reason: `${move.from.name} has the highest score in ${site} (${fromScore.toFixed(2)} high-demand VMs per core); moving ${move.vm.name} (CPU ${pct(move.vm.cpuDemand)}) to ${move.to.name}, the least-loaded host that fits, lowers the spread of host scores ${before.toFixed(3)} -> ${move.after.toFixed(3)}`})
+      actions.push({
+        kind: 'migrate',
+        vm: move.vm.name,
+        from: move.from.name,
+        to: move.to.name,
+        reason: `${move.from.name} has the highest score in ${site} (${fromScore.toFixed(2)} high-demand VMs per core); moving ${move.vm.name} (CPU ${pct(move.vm.cpuDemand)}) to ${move.to.name}, the least-loaded host that fits, lowers the spread of host scores ${before.toFixed(3)} -> ${move.after.toFixed(3)}`,
+      })
     }
   }
 }
@@ -149,12 +186,25 @@ function firstSorted<T>(items: readonly T[], k: number, compare: (a: T, b: T) =>
 }
 
 /** The first move from the highest-scoring hosts to the least-loaded ones that lowers the spread enough, or why none was made. */
-function bestMove(ledger: Ledger, siteHosts: HostView[], scores: Scores, options: PolicyOptions, before: number): {vm: VmView; from: HostView; to: HostView; after: number} | string | undefined {
-  const sources = firstSorted(siteHosts, SOURCES_SCANNED, (a, b) => scores.of.get(b.name)! - scores.of.get(a.name)! || ledger.load(b.name) - ledger.load(a.name))
+function bestMove(
+  ledger: Ledger,
+  siteHosts: HostView[],
+  scores: Scores,
+  options: PolicyOptions,
+  before: number,
+): {vm: VmView; from: HostView; to: HostView; after: number} | string | undefined {
+  const sources = firstSorted(
+    siteHosts,
+    SOURCES_SCANNED,
+    (a, b) => scores.of.get(b.name)! - scores.of.get(a.name)! || ledger.load(b.name) - ledger.load(a.name),
+  )
   let held: string | undefined
   for (const from of sources) {
     if (scores.of.get(from.name)! === 0) break
-    const high = ledger.vmsOn(from.name).filter((vm) => vm.cpuDemand > options.high).sort((a, b) => b.cpuDemand - a.cpuDemand)
+    const high = ledger
+      .vmsOn(from.name)
+      .filter((vm) => vm.cpuDemand > options.high)
+      .sort((a, b) => b.cpuDemand - a.cpuDemand)
     for (const vm of high) {
       const why = ledger.held(vm)
       if (why) {
@@ -176,7 +226,9 @@ function bestMove(ledger: Ledger, siteHosts: HostView[], scores: Scores, options
 
 /** Hosts still asked for more CPU than they have, after the moves inside their site. */
 function acrossSites(view: ClusterView, ledger: Ledger, options: PolicyOptions, actions: Action[], notes: string[]): void {
-  const overloaded = view.hosts.filter((h) => !h.migrating && ledger.load(h.name) > 1).sort((a, b) => ledger.load(b.name) - ledger.load(a.name))
+  const overloaded = view.hosts
+    .filter((h) => !h.migrating && ledger.load(h.name) > 1)
+    .sort((a, b) => ledger.load(b.name) - ledger.load(a.name))
   if (overloaded.length === 0) return
   const sitesOf = bySite(view)
   const moved = new Set<string>()
@@ -195,7 +247,14 @@ function acrossSites(view: ClusterView, ledger: Ledger, options: PolicyOptions, 
       return
     }
     if (ledger.load(host.name) <= 1) continue
-    const envs = [...new Set(ledger.vmsOn(host.name).map((vm) => vm.environment).filter((e): e is string => Boolean(e) && !moved.has(e!)))]
+    const envs = [
+      ...new Set(
+        ledger
+          .vmsOn(host.name)
+          .map((vm) => vm.environment)
+          .filter((e): e is string => Boolean(e) && !moved.has(e!)),
+      ),
+    ]
     for (const env of envs) {
       const compute = computeOf.get(env) ?? []
       if (compute.length === 0) continue
@@ -205,7 +264,10 @@ function acrossSites(view: ClusterView, ledger: Ledger, options: PolicyOptions, 
         continue
       }
       const fromSite = host.site
-      const placed = [...sitesOf.keys()].filter((s) => s !== fromSite).map((site) => ({site, plan: placeAll(ledger, compute, site)})).filter((t) => t.plan)
+      const placed = [...sitesOf.keys()]
+        .filter((s) => s !== fromSite)
+        .map((site) => ({site, plan: placeAll(ledger, compute, site)}))
+        .filter((t) => t.plan)
       // Read once all the trial moves are taken back.
       const load = new Map(placed.map((t) => [t.site, siteLoad(ledger, sitesOf.get(t.site)!)]))
       const target = placed.sort((a, b) => load.get(a.site)! - load.get(b.site)!)[0]

@@ -23,12 +23,19 @@ export async function loadCalibration(store?: Store): Promise<Calibration | unde
   const s = await storeOf(store)
   const path = s.where(DOCS.calibration)
   const raw = await s.read(DOCS.calibration).catch((error: unknown) => {
-    if (error instanceof ConfigError && error.field === undefined) throw new ConfigError(error.file, undefined, `${error.detail}: run violin calibrate again to replace it`, error.position)
+    if (error instanceof ConfigError && error.field === undefined)
+      throw new ConfigError(error.file, undefined, `${error.detail}: run violin calibrate again to replace it`, error.position)
     throw error
   })
   if (raw === undefined) return undefined
   const source = sourceOf(raw, path)
-  if (raw.version === 1) throw fileError(source, ['version'], 'version 2: run violin calibrate again (version 1 is from an older violin, without the memory term)', 1)
+  if (raw.version === 1)
+    throw fileError(
+      source,
+      ['version'],
+      'version 2: run violin calibrate again (version 1 is from an older violin, without the memory term)',
+      1,
+    )
   const c = check(calibrationSchema, raw, source)
   return c as unknown as Calibration
 }

@@ -87,7 +87,11 @@ export const sizeOf = (m: Measurement): number => m.sent_mib ?? m.memory_mib
 
 const spans = (xs: number[]) => xs.length > 0 && Math.max(...xs) >= ONE_SIZE * Math.max(Math.min(...xs), 1e-9)
 
-export function calibrate(data: Measurement[], source: string, options: {now?: Date; tails?: Array<{command: string; tailMs: number}>} = {}): Calibration {
+export function calibrate(
+  data: Measurement[],
+  source: string,
+  options: {now?: Date; tails?: Array<{command: string; tailMs: number}>} = {},
+): Calibration {
   if (data.length === 0) throw new RangeError(`no measured migration in ${source} to calibrate from`)
   const modes: Calibration['modes'] = {}
   const alone = data.filter((m) => m.concurrent === 1)
@@ -115,12 +119,26 @@ export function calibrate(data: Measurement[], source: string, options: {now?: D
       range: {low: Math.min(...xs), high: Math.max(...xs)},
       points: rows.length,
     }
-    const concurrency = fitConcurrency(mc, data.filter((m) => m.mode === mode && m.concurrent > 1))
+    const concurrency = fitConcurrency(
+      mc,
+      data.filter((m) => m.mode === mode && m.concurrent > 1),
+    )
     modes[mode] = concurrency ? {...mc, concurrency} : mc
   }
-  if (Object.keys(modes).length === 0) throw new RangeError(`every measurement in ${source} ran alongside others (concurrent > 1): at least one migration that ran alone is needed`)
+  if (Object.keys(modes).length === 0)
+    throw new RangeError(
+      `every measurement in ${source} ran alongside others (concurrent > 1): at least one migration that ran alone is needed`,
+    )
   const command = fitCommand(data, options.tails ?? [])
-  return {version: 2, created: (options.now ?? new Date()).toISOString(), source, modes, ...(command ? {command} : {}), concurrentLeftOut: data.length - alone.length, data}
+  return {
+    version: 2,
+    created: (options.now ?? new Date()).toISOString(),
+    source,
+    modes,
+    ...(command ? {command} : {}),
+    concurrentLeftOut: data.length - alone.length,
+    data,
+  }
 }
 
 /**
@@ -135,7 +153,10 @@ function memoryTerm(rows: Measurement[], bandwidthMiBs: number | undefined): {ms
   if (!spans(rows.map((m) => m.memory_mib))) return {msPerMiB: DEFAULT_MEMORY_MS_PER_MIB, term: 'default'}
   if (bandwidthMiBs === undefined) {
     // Both slopes at once: time = a + b * sent + m * memory.
-    const fit = leastSquares(rows.map((m) => [1, m.sent_mib!, m.memory_mib]), rows.map((m) => m.total_ms!))
+    const fit = leastSquares(
+      rows.map((m) => [1, m.sent_mib!, m.memory_mib]),
+      rows.map((m) => m.total_ms!),
+    )
     return fit ? {msPerMiB: Math.max(0, fit[2]!), term: 'fitted'} : {msPerMiB: DEFAULT_MEMORY_MS_PER_MIB, term: 'default'}
   }
   const b = 1000 / bandwidthMiBs
@@ -170,7 +191,8 @@ function fitConcurrency(mc: ModeCalibration, together: Measurement[]): ModeCalib
     if (m.total_ms === undefined || !mc.hypervisor) continue
     const aloneJob = evaluate(mc.hypervisor, sizeOf(m)) + mc.memoryMsPerMiB * m.memory_mib
     job.push(capacity(m.total_ms, aloneJob, m.concurrent))
-    if (m.wall_ms !== undefined && mc.overheadMs !== undefined && mc.overheadMs > 0) overhead.push(capacity(m.wall_ms - m.total_ms, mc.overheadMs, m.concurrent))
+    if (m.wall_ms !== undefined && mc.overheadMs !== undefined && mc.overheadMs > 0)
+      overhead.push(capacity(m.wall_ms - m.total_ms, mc.overheadMs, m.concurrent))
   }
   const j = median(job)
   if (j === undefined) return undefined
@@ -179,12 +201,20 @@ function fitConcurrency(mc: ModeCalibration, together: Measurement[]): ModeCalib
 }
 
 function fitCommand(data: Measurement[], tails: Array<{command: string; tailMs: number}>): CommandCalibration | undefined {
-  const all = commandTimes(data, tails.map((t) => t.tailMs))
+  const all = commandTimes(
+    data,
+    tails.map((t) => t.tailMs),
+  )
   if (!all) return undefined
-  const names = [...new Set([...data.map((m) => m.command), ...tails.map((t) => t.command)].filter((c): c is string => c !== undefined))].sort()
+  const names = [
+    ...new Set([...data.map((m) => m.command), ...tails.map((t) => t.command)].filter((c): c is string => c !== undefined)),
+  ].sort()
   const byCommand: Record<string, CommandTimes> = {}
   for (const name of names) {
-    const times = commandTimes(data.filter((m) => m.command === name), tails.filter((t) => t.command === name).map((t) => t.tailMs))
+    const times = commandTimes(
+      data.filter((m) => m.command === name),
+      tails.filter((t) => t.command === name).map((t) => t.tailMs),
+    )
     if (times) byCommand[name] = times
   }
   return Object.keys(byCommand).length > 0 ? {...all, byCommand} : all
@@ -196,7 +226,12 @@ function commandTimes(data: Measurement[], tails: number[]): CommandTimes | unde
   const tailMs = median(tails)
   const points = data.filter((m) => m.lead_ms !== undefined || m.gap_ms !== undefined).length + tails.length
   if (points === 0) return undefined
-  return {...(startupMs === undefined ? {} : {startupMs}), ...(gapMs === undefined ? {} : {gapMs}), ...(tailMs === undefined ? {} : {tailMs}), points}
+  return {
+    ...(startupMs === undefined ? {} : {startupMs}),
+    ...(gapMs === undefined ? {} : {gapMs}),
+    ...(tailMs === undefined ? {} : {tailMs}),
+    points,
+  }
 }
 
 /** The link's speed a fit implies at a size, MiB/s (the slope is ms per MiB). */

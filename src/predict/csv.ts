@@ -5,7 +5,19 @@
  */
 import type {MigrationMode, Measurement} from './measurement.js'
 
-export const CSV_COLUMNS = ['mode', 'memory_mib', 'sent_mib', 'dirty_rate_mibs', 'bandwidth_mibs', 'concurrent', 'total_ms', 'downtime_ms', 'wall_ms', 'lead_ms', 'gap_ms'] as const
+export const CSV_COLUMNS = [
+  'mode',
+  'memory_mib',
+  'sent_mib',
+  'dirty_rate_mibs',
+  'bandwidth_mibs',
+  'concurrent',
+  'total_ms',
+  'downtime_ms',
+  'wall_ms',
+  'lead_ms',
+  'gap_ms',
+] as const
 type Column = (typeof CSV_COLUMNS)[number]
 
 export interface CsvResult {
@@ -42,7 +54,10 @@ export function parseMigrationsCsv(text: string): CsvResult {
   if (headerAt < 0) throw new RangeError('the CSV is empty: it needs a header row naming its columns, then one row per migration')
   const header = cells(lines[headerAt]!).map((h) => h.toLowerCase())
   const unknown = header.filter((h) => !(CSV_COLUMNS as readonly string[]).includes(h))
-  if (unknown.length > 0) throw new RangeError(`line ${headerAt + 1}: unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} (known: ${CSV_COLUMNS.join(', ')})`)
+  if (unknown.length > 0)
+    throw new RangeError(
+      `line ${headerAt + 1}: unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `"${u}"`).join(', ')} (known: ${CSV_COLUMNS.join(', ')})`,
+    )
   const twice = header.find((h, i) => header.indexOf(h) !== i)
   if (twice) throw new RangeError(`line ${headerAt + 1}: column "${twice}" is named twice`)
   if (!header.includes('memory_mib')) throw new RangeError(`line ${headerAt + 1}: the header needs a memory_mib column`)

@@ -32,11 +32,14 @@ export function evaluate(fit: Pick<Fit, 'a' | 'b' | 'c'>, x: number): number {
 
 /** The least-squares fit of one shape; it needs at least as many points as the shape has parameters. */
 export function fitShape(points: Point[], shape: Shape): Fit {
-  for (const p of points) if (!Number.isFinite(p.x) || !Number.isFinite(p.y) || p.x < 0 || p.y < 0) throw new RangeError(`a point must have sizes and times >= 0, got (${p.x}, ${p.y})`)
+  for (const p of points)
+    if (!Number.isFinite(p.x) || !Number.isFinite(p.y) || p.x < 0 || p.y < 0)
+      throw new RangeError(`a point must have sizes and times >= 0, got (${p.x}, ${p.y})`)
   const n = PARAMETERS[shape]
   if (points.length < n) throw new RangeError(`a ${shape} fit needs at least ${n} point${n > 1 ? 's' : ''}, got ${points.length}`)
   // Columns of the design matrix: x (proportional), 1 and x (linear), 1, x and x² (quadratic).
-  const columns: Array<(x: number) => number> = shape === 'proportional' ? [(x) => x] : shape === 'linear' ? [() => 1, (x) => x] : [() => 1, (x) => x, (x) => x * x]
+  const columns: Array<(x: number) => number> =
+    shape === 'proportional' ? [(x) => x] : shape === 'linear' ? [() => 1, (x) => x] : [() => 1, (x) => x, (x) => x * x]
   const normal = columns.map((f) => columns.map((g) => points.reduce((s, p) => s + f(p.x) * g(p.x), 0)))
   const rhs = columns.map((f) => points.reduce((s, p) => s + f(p.x) * p.y, 0))
   const solution = solve(normal, rhs)

@@ -25,7 +25,12 @@ export interface ParallelEstimate {
 
 /** The shape without measurements of migrations at once: fixed costs overlap, the copies share one link. */
 export function linkCost(fixedMs: number, copyMs: number): MigrationCost {
-  return {phases: [{ms: fixedMs, capacity: Number.POSITIVE_INFINITY}, {ms: copyMs, capacity: 1}]}
+  return {
+    phases: [
+      {ms: fixedMs, capacity: Number.POSITIVE_INFINITY},
+      {ms: copyMs, capacity: 1},
+    ],
+  }
 }
 
 export const aloneMs = (cost: MigrationCost): number => cost.phases.reduce((sum, p) => sum + p.ms, 0)
@@ -62,7 +67,11 @@ export function parallel(costs: MigrationCost[]): ParallelEstimate {
   const phases = Math.max(0, ...costs.map((c) => c.phases.length))
   for (let p = 0; p < phases; p++) {
     const capacity = costs.find((c) => c.phases[p])?.phases[p]?.capacity ?? 1
-    for (const [i, ms] of shared(costs.map((c) => c.phases[p]?.ms ?? 0), capacity).entries()) perVmMs[i]! += ms
+    for (const [i, ms] of shared(
+      costs.map((c) => c.phases[p]?.ms ?? 0),
+      capacity,
+    ).entries())
+      perVmMs[i]! += ms
   }
   return {totalMs: Math.max(0, ...perVmMs), perVmMs}
 }

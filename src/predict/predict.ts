@@ -118,7 +118,12 @@ export function predictMigration(calibration: Calibration | undefined, q: Migrat
   const throttled = predictParts(calibration, q, {autoConverge: true}).prediction
   const cold = predictParts(calibration, {...q, mode: 'stop-and-copy'}).prediction
   const remedies: Remedy[] = [
-    {remedy: 'timeout', migrate: `violin migrate VM HOST --live --timeout ${timeoutSec}`, downtime_ms: paused.downtime_ms, total_ms: paused.total_ms},
+    {
+      remedy: 'timeout',
+      migrate: `violin migrate VM HOST --live --timeout ${timeoutSec}`,
+      downtime_ms: paused.downtime_ms,
+      total_ms: paused.total_ms,
+    },
     {
       remedy: 'auto-converge',
       migrate: 'violin migrate VM HOST --live --auto-converge',
@@ -144,12 +149,19 @@ function predictParts(
   const bandwidth = q.bandwidthMiBs ?? (fitted ? impliedBandwidth(fitted, first) : undefined) ?? DEFAULTS.bandwidthMiBs
   const copy =
     q.mode === 'live'
-      ? predictPrecopy({sentMiB: first, dirtyRateMiBs: q.dirtyRateMiBs ?? 0, bandwidthMiBs: bandwidth, maxRounds: DEFAULT_MAX_ROUNDS, ...precopy})
+      ? predictPrecopy({
+          sentMiB: first,
+          dirtyRateMiBs: q.dirtyRateMiBs ?? 0,
+          bandwidthMiBs: bandwidth,
+          maxRounds: DEFAULT_MAX_ROUNDS,
+          ...precopy,
+        })
       : {totalMs: (first / bandwidth) * 1000, downtimeMs: (first / bandwidth) * 1000, sentMiB: first, rounds: 1, converged: true}
   const memoryMs = (cal ? cal.memoryMsPerMiB : DEFAULT_MEMORY_MS_PER_MIB) * q.memoryMiB
   const fixedMs = (fitted ? Math.max(0, fitted.a) : DEFAULTS.fixedMs) + memoryMs
   // The measured shape (a disk throttling the copy, say) wins unless the link was given.
-  const alone = fitted && q.bandwidthMiBs === undefined ? Math.max(fixedMs, evaluate(fitted, copy.sentMiB) + memoryMs) : fixedMs + copy.totalMs
+  const alone =
+    fitted && q.bandwidthMiBs === undefined ? Math.max(fixedMs, evaluate(fitted, copy.sentMiB) + memoryMs) : fixedMs + copy.totalMs
   const parts: Parts = {fixedMs, copyMs: alone - fixedMs, overheadMs: cal?.overheadMs ?? DEFAULTS.overheadMs}
   const together = (cost: MigrationCost) => parallel(Array.from({length: concurrent}, () => cost)).perVmMs[0]!
   const jobMs = together(jobCost(cal, parts))
@@ -160,7 +172,11 @@ function predictParts(
   const x = fitted && cal?.memoryTerm !== 'none' ? copy.sentMiB : q.memoryMiB
   const beyond = cal?.range ? Math.sqrt(Math.max(1, x / Math.max(cal.range.high, 1e-9), cal.range.low / Math.max(x, 1e-9))) : 1
   const spread = (fit: {rms: number; points: number} | undefined, value: number): Interval => {
-    const half = beyond * (fit && fit.points >= 3 ? 2 * fit.rms * (value / Math.max(fit === fitted ? alone : alone + parts.overheadMs, 1e-9)) : value * DEFAULTS.relativeSpread)
+    const half =
+      beyond *
+      (fit && fit.points >= 3
+        ? 2 * fit.rms * (value / Math.max(fit === fitted ? alone : alone + parts.overheadMs, 1e-9))
+        : value * DEFAULTS.relativeSpread)
     return {low_ms: Math.max(0, Math.round(value - half)), high_ms: Math.round(value + half)}
   }
   return {

@@ -38,18 +38,30 @@ export interface VacatePrediction {
  * `auto` takes sequential (each VM disrupted least) when it frees the hosts by the
  * reservation, else parallel; with no reservation, parallel (the shortest).
  */
-export function predictVacate(calibration: Calibration | undefined, moves: VacateMove[], options: {strategy: Strategy; maxParallel: number; nowMs: number; byMs?: number; measureMs?: number}): VacatePrediction {
-  if (!Number.isInteger(options.maxParallel) || options.maxParallel < 1) throw new RangeError(`max-parallel must be a whole number >= 1, got ${options.maxParallel}`)
+export function predictVacate(
+  calibration: Calibration | undefined,
+  moves: VacateMove[],
+  options: {strategy: Strategy; maxParallel: number; nowMs: number; byMs?: number; measureMs?: number},
+): VacatePrediction {
+  if (!Number.isInteger(options.maxParallel) || options.maxParallel < 1)
+    throw new RangeError(`max-parallel must be a whole number >= 1, got ${options.maxParallel}`)
   const costs = moves.map((m) => migrationCost(calibration, m.memoryMiB))
   const alone = costs.map((c) => c.prediction)
-  const relativeHalf = alone.length === 0 ? 0 : Math.max(...alone.map((p) => (p.interval.wall.high_ms - p.interval.wall.low_ms) / 2 / Math.max(p.wall_ms, 1)))
+  const relativeHalf =
+    alone.length === 0 ? 0 : Math.max(...alone.map((p) => (p.interval.wall.high_ms - p.interval.wall.low_ms) / 2 / Math.max(p.wall_ms, 1)))
   // The command's own time: reading the hosts and planning, its bookkeeping between one move (or batch) and the next, and after the last.
   const command = commandCost(calibration, 'vacate')
   const run = (s: 'sequential' | 'parallel') => {
     const atOnce = s === 'sequential' ? 1 : options.maxParallel
     const moved = s === 'sequential' ? sequential(costs) : limited(costs, atOnce)
     const batches = Math.ceil(costs.length / atOnce)
-    return {perVmMs: moved.perVmMs, totalMs: costs.length === 0 ? 0 : (options.measureMs ?? 0) + command.startupMs + moved.totalMs + (batches - 1) * command.gapMs + command.tailMs}
+    return {
+      perVmMs: moved.perVmMs,
+      totalMs:
+        costs.length === 0
+          ? 0
+          : (options.measureMs ?? 0) + command.startupMs + moved.totalMs + (batches - 1) * command.gapMs + command.tailMs,
+    }
   }
   let strategy: 'sequential' | 'parallel'
   if (options.strategy === 'auto') {

@@ -57,7 +57,8 @@ export class AdaptEventPrinter {
   show(e: LoopEvent): void {
     switch (e.type) {
       case 'skipped':
-        if (!this.view.quiet && !this.view.json) this.out.logToStderr(`skipped: ${e.by ?? 'someone'} ran a pass ${Math.max(0, Math.round(e.agoS))}s ago (--min-gap ${e.minGapS})`)
+        if (!this.view.quiet && !this.view.json)
+          this.out.logToStderr(`skipped: ${e.by ?? 'someone'} ran a pass ${Math.max(0, Math.round(e.agoS))}s ago (--min-gap ${e.minGapS})`)
         return
       case 'standby':
         this.status.set(`standby: ${e.leader} leads`)
@@ -74,7 +75,9 @@ export class AdaptEventPrinter {
       case 'recovered':
         return this.recovered(e.recovered)
       case 'not-recovered':
-        return this.status.print(() => this.out.logToStderr(`warning: ${e.vm}: its last action not recovered yet: ${e.why}; asked again next pass`))
+        return this.status.print(() =>
+          this.out.logToStderr(`warning: ${e.vm}: its last action not recovered yet: ${e.why}; asked again next pass`),
+        )
       case 'scenario':
         return this.scenarioEvents(e.events)
       case 'decision': {

@@ -33,5 +33,8 @@ export function envVmJson(vm: EnvVmRecord & Partial<VmStatus>) {
 
 export async function renderPlan(vms: EnvVmRecord[]): Promise<string> {
   const {renderTable} = await import('./table.js')
-  return renderTable(vms, envVmColumns.filter((c) => c.header !== 'State' && c.header !== 'Site'))
+  return renderTable(
+    vms,
+    envVmColumns.filter((c) => c.header !== 'State' && c.header !== 'Site'),
+  )
 }

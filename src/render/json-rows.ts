@@ -89,7 +89,15 @@ const PLAN: KeysOf<MigrationPlan> = {
   copiedDisks: true,
 }
 
-const RESULT: KeysOf<MigrationResult> = {wallMs: true, totalMs: true, downtimeMs: true, dataBytes: true, memoryBytes: true, iterations: true, raw: true}
+const RESULT: KeysOf<MigrationResult> = {
+  wallMs: true,
+  totalMs: true,
+  downtimeMs: true,
+  dataBytes: true,
+  memoryBytes: true,
+  iterations: true,
+  raw: true,
+}
 
 /** `migrate`: the plan, and what the hypervisor measured (null where it measured nothing; no result for --dry-run). */
 export function migrationJson(dryRun: boolean, plan: MigrationPlan, result?: MigrationResult) {
@@ -100,7 +108,8 @@ export function migrationJson(dryRun: boolean, plan: MigrationPlan, result?: Mig
 const VACATE_OUTCOME: KeysOf<VacateOutcome> = {vm: true, from: true, to: true, ok: true, error: true, seconds: true, notStarted: true}
 
 /** A move of `vacate`: its error null when it moved, not_started false unless a signal stopped it first. */
-export const vacateOutcomeJson = (o: VacateOutcome) => withEveryKey({...o, notStarted: Boolean(o.notStarted)} as VacateOutcome, VACATE_OUTCOME)
+export const vacateOutcomeJson = (o: VacateOutcome) =>
+  withEveryKey({...o, notStarted: Boolean(o.notStarted)} as VacateOutcome, VACATE_OUTCOME)
 
 const HOST_RECORD: KeysOf<HostRecord> = {
   name: true,
@@ -130,7 +139,13 @@ export const hostRecordJson = (h: HostRecord) =>
   )
 
 const AGENT: KeysOf<NonNullable<HostRecord['agent']>> = {command: true, dir: true, store: true}
-const DISCOVERED: KeysOf<NonNullable<HostRecord['discovered']>> = {cores: true, memoryMiB: true, hypervisor: true, hypervisorVersion: true, checkedAt: true}
+const DISCOVERED: KeysOf<NonNullable<HostRecord['discovered']>> = {
+  cores: true,
+  memoryMiB: true,
+  hypervisor: true,
+  hypervisorVersion: true,
+  checkedAt: true,
+}
 
 const ACTION_OUTCOME: KeysOf<ActionOutcome> = {action: true, ok: true, error: true, seconds: true}
 const UNANSWERED: KeysOf<PassResult['unanswered'][number]> = {host: true, error: true, exitCode: true}
@@ -152,7 +167,9 @@ function actionJson(a: Action): Action {
 
 /** A scenario's environments by name (`simulate`, `adapt` on a scenario): `failed` null unless it failed. */
 export function environmentResultsJson(environments: Record<string, EnvironmentResult>): Record<string, EnvironmentResult> {
-  return dataKeyed(Object.fromEntries(Object.entries(environments).map(([name, e]) => [name, {...e, failed: e.failed ?? null} as EnvironmentResult])))
+  return dataKeyed(
+    Object.fromEntries(Object.entries(environments).map(([name, e]) => [name, {...e, failed: e.failed ?? null} as EnvironmentResult])),
+  )
 }
 
 const TIMELINE_EVENT: KeysOf<TimelineEvent> = {t_s: true, kind: true, environment: true, vm: true, text: true}
@@ -174,11 +191,18 @@ export const predictVacateJson = (p: VacatePrediction) => withEveryKey(p, PREDIC
 
 const DRIFT: KeysOf<Drift> = {vm: true, kind: true, recorded: true, found: true}
 /** `host sync`: recorded null for a VM the inventory did not know. */
-export const syncJson = (r: SyncResult): SyncResult => ({...r, drift: r.drift.map((d) => withEveryKey(d, DRIFT)), failed: r.failed.map((f) => withEveryKey(f, HOST_FAILURE))})
+export const syncJson = (r: SyncResult): SyncResult => ({
+  ...r,
+  drift: r.drift.map((d) => withEveryKey(d, DRIFT)),
+  failed: r.failed.map((f) => withEveryKey(f, HOST_FAILURE)),
+})
 
 const STORE_MEMBER: KeysOf<StoreMember> = {name: true, endpoint: true, healthy: true, leader: true, error: true}
 /** `store status`: revision null for the files; a member's leader and error null when not known. */
-export const storeStatusJson = (r: StoreStatusReport): StoreStatusReport => ({...withEveryKey(r, {backend: true, url: true, revision: true, members: true, from: true, healthy: true}), members: r.members.map((m) => withEveryKey(m, STORE_MEMBER))})
+export const storeStatusJson = (r: StoreStatusReport): StoreStatusReport => ({
+  ...withEveryKey(r, {backend: true, url: true, revision: true, members: true, from: true, healthy: true}),
+  members: r.members.map((m) => withEveryKey(m, STORE_MEMBER)),
+})
 
 const MODE: KeysOf<ModeCalibration> = {
   hypervisor: true,
@@ -217,19 +241,59 @@ const MEASUREMENT: KeysOf<MigrationRecord> = {
 /** `calibrate`: every mode's fit, violin's own times (null before any was recorded), each measurement with every column. */
 export function calibrationJson(c: Calibration): Calibration {
   const modes = dataKeyed(Object.fromEntries(Object.entries(c.modes).map(([mode, m]) => [mode, withEveryKey(m, MODE)])))
-  const byCommand = c.command?.byCommand && dataKeyed(Object.fromEntries(Object.entries(c.command.byCommand).map(([name, t]) => [name, withEveryKey(t, TIMES_OF_ONE)])))
+  const byCommand =
+    c.command?.byCommand &&
+    dataKeyed(Object.fromEntries(Object.entries(c.command.byCommand).map(([name, t]) => [name, withEveryKey(t, TIMES_OF_ONE)])))
   const command = c.command && withEveryKey({...c.command, byCommand}, TIMES)
-  return {...withEveryKey(c, {version: true, created: true, source: true, modes: true, command: true, concurrentLeftOut: true, data: true}), modes, command, data: c.data.map((d) => withEveryKey(d as MigrationRecord, MEASUREMENT))}
+  return {
+    ...withEveryKey(c, {version: true, created: true, source: true, modes: true, command: true, concurrentLeftOut: true, data: true}),
+    modes,
+    command,
+    data: c.data.map((d) => withEveryKey(d as MigrationRecord, MEASUREMENT)),
+  }
 }
 
-const HOST_CHECK: KeysOf<HostCheck> = {host: true, site: true, target: true, ok: true, cores: true, memoryMiB: true, hypervisor: true, hypervisorVersion: true, tools: true, error: true, exitCode: true}
+const HOST_CHECK: KeysOf<HostCheck> = {
+  host: true,
+  site: true,
+  target: true,
+  ok: true,
+  cores: true,
+  memoryMiB: true,
+  hypervisor: true,
+  hypervisorVersion: true,
+  tools: true,
+  error: true,
+  exitCode: true,
+}
 /** `host check`: what was discovered (null for a host that did not answer) and why not. */
 export const hostCheckJson = (c: HostCheck) => withEveryKey(c, HOST_CHECK)
 
-const SWITCH_STATUS: KeysOf<SwitchStatus> = {host: true, up: true, peers: true, macs: true, rxPackets: true, txPackets: true, rxDropped: true, members: true, ports: true, drops: true}
+const SWITCH_STATUS: KeysOf<SwitchStatus> = {
+  host: true,
+  up: true,
+  peers: true,
+  macs: true,
+  rxPackets: true,
+  txPackets: true,
+  rxDropped: true,
+  members: true,
+  ports: true,
+  drops: true,
+}
 /** A host's switch (`switch status`): the udp data plane's members, ports and drops null on a kernel (vxlan) switch, and its counters null where the switch keeps none. */
 export const switchStatusJson = (s: SwitchStatus) => withEveryKey(s, SWITCH_STATUS)
 
-const SWITCH_HOST: KeysOf<SwitchHostResult> = {host: true, address: true, device: true, bridge: true, agentPid: true, ports: true, created: true, added: true, removed: true}
+const SWITCH_HOST: KeysOf<SwitchHostResult> = {
+  host: true,
+  address: true,
+  device: true,
+  bridge: true,
+  agentPid: true,
+  ports: true,
+  created: true,
+  added: true,
+  removed: true,
+}
 /** A host's part of `switch start`: the kernel data plane's device and bridge, the udp one's agent PID and ports, null for the other. */
 export const switchHostJson = (h: SwitchHostResult) => withEveryKey(h, SWITCH_HOST)

@@ -89,7 +89,8 @@ export function toJsonValue(value: unknown): JsonValue {
         continue
       }
       const key = printedKey(k)
-      if (key.instant !== undefined && (typeof v === 'number' || v === undefined)) out[key.instant] = v === undefined ? null : toJsonValue(new Date(v))
+      if (key.instant !== undefined && (typeof v === 'number' || v === undefined))
+        out[key.instant] = v === undefined ? null : toJsonValue(new Date(v))
       else out[key.name] = toJsonValue(v)
     }
     return out
@@ -137,7 +138,10 @@ export function csvFields(row: JsonValue, prefix = ''): [string, Scalar][] {
 }
 
 function scalarList(list: JsonValue[]): string {
-  return list.filter((x) => isScalar(x)).map((x) => (x === null ? '' : String(x))).join(';')
+  return list
+    .filter((x) => isScalar(x))
+    .map((x) => (x === null ? '' : String(x)))
+    .join(';')
 }
 
 function csvCell(v: Scalar): string {
@@ -190,6 +194,9 @@ export function rowsByName(nameKey: string, key: string): CsvRows {
   return (json) => {
     const v = json !== null && typeof json === 'object' && !Array.isArray(json) ? json[key] : undefined
     if (v === null || v === undefined || typeof v !== 'object' || Array.isArray(v)) return []
-    return Object.entries(v).map(([name, row]) => ({[nameKey]: name, ...(row !== null && typeof row === 'object' && !Array.isArray(row) ? row : {value: row})}))
+    return Object.entries(v).map(([name, row]) => ({
+      [nameKey]: name,
+      ...(row !== null && typeof row === 'object' && !Array.isArray(row) ? row : {value: row}),
+    }))
   }
 }

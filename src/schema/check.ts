@@ -43,7 +43,10 @@ export function check<S extends v.GenericSchema>(schema: S, value: unknown, sour
 }
 
 /** The same check for a message from a peer (the agent's socket): the mistake as one line, no file. */
-export function checkMessage<S extends v.GenericSchema>(schema: S, value: unknown): {ok: true; value: v.InferOutput<S>} | {ok: false; error: string} {
+export function checkMessage<S extends v.GenericSchema>(
+  schema: S,
+  value: unknown,
+): {ok: true; value: v.InferOutput<S>} | {ok: false; error: string} {
   const result = v.safeParse(schema, value, {abortEarly: true})
   if (result.success) return {ok: true, value: result.output}
   const error = issueError({where: '', position: () => undefined}, result.issues[0])

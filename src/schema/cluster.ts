@@ -28,5 +28,5 @@ export const clusterSchema = v.pipe(
     start: v.optional(text('a date like 2026-01-01T00:00:00Z')),
   }),
   v.title('violin simulated cluster'),
-  v.description('Hosts and VMs for `violin --connect sim:FILE`: no hypervisor needed; CPU time advances only with violin\'s clock.'),
+  v.description("Hosts and VMs for `violin --connect sim:FILE`: no hypervisor needed; CPU time advances only with violin's clock."),
 )

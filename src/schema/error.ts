@@ -17,6 +17,17 @@ export function found(x: unknown): string {
 }
 
 /** The one error every reader throws: `FILE:LINE:COL: FIELD: expected ..., found ...`, exit 3. */
-export function fileError(source: Source, path: readonly PathKey[], expected: string, input: unknown, options: {key?: boolean; found?: string} = {}): ConfigError {
-  return new ConfigError(source.where, fieldName(path), `expected ${expected}, found ${options.found ?? found(input)}`, source.position(path, options.key ?? false))
+export function fileError(
+  source: Source,
+  path: readonly PathKey[],
+  expected: string,
+  input: unknown,
+  options: {key?: boolean; found?: string} = {},
+): ConfigError {
+  return new ConfigError(
+    source.where,
+    fieldName(path),
+    `expected ${expected}, found ${options.found ?? found(input)}`,
+    source.position(path, options.key ?? false),
+  )
 }

@@ -32,12 +32,15 @@ function refusingLists<S extends v.GenericSchema>(schema: S): S {
 export function mapping<E extends v.ObjectEntries>(entries: E, what = 'a mapping') {
   const keys = Object.keys(entries).join(', ')
   return expecting(
-    refusingLists(v.strictObject(entries, (issue) => {
-      if (issue.expected === 'never') return `a known key (${keys})`
-      const key = issue.path?.at(-1)?.key as string | undefined
-      if (issue.expected?.startsWith('"') && key !== undefined) return (entries[key] as {expects?: string} | undefined)?.expects ?? 'a value'
-      return what
-    })),
+    refusingLists(
+      v.strictObject(entries, (issue) => {
+        if (issue.expected === 'never') return `a known key (${keys})`
+        const key = issue.path?.at(-1)?.key as string | undefined
+        if (issue.expected?.startsWith('"') && key !== undefined)
+          return (entries[key] as {expects?: string} | undefined)?.expects ?? 'a value'
+        return what
+      }),
+    ),
     what,
   )
 }
@@ -48,11 +51,14 @@ export function mapping<E extends v.ObjectEntries>(entries: E, what = 'a mapping
  */
 export function record<E extends v.ObjectEntries>(entries: E, what = 'an object') {
   return expecting(
-    refusingLists(v.looseObject(entries, (issue) => {
-      const key = issue.path?.at(-1)?.key as string | undefined
-      if (issue.expected?.startsWith('"') && key !== undefined) return (entries[key] as {expects?: string} | undefined)?.expects ?? 'a value'
-      return what
-    })),
+    refusingLists(
+      v.looseObject(entries, (issue) => {
+        const key = issue.path?.at(-1)?.key as string | undefined
+        if (issue.expected?.startsWith('"') && key !== undefined)
+          return (entries[key] as {expects?: string} | undefined)?.expects ?? 'a value'
+        return what
+      }),
+    ),
     what,
   )
 }
@@ -93,7 +99,13 @@ export function byName<S extends v.GenericSchema>(value: S, what: string) {
 }
 
 export function text(what = 'a non-empty string') {
-  return expecting(v.pipe(v.string(what), v.check((s) => s.trim() !== '', what)), what)
+  return expecting(
+    v.pipe(
+      v.string(what),
+      v.check((s) => s.trim() !== '', what),
+    ),
+    what,
+  )
 }
 
 export function matching(pattern: RegExp, what: string) {

@@ -11,7 +11,12 @@ const transport = v.variant(
   'kind',
   [
     record({kind: v.literal('local', TRANSPORT)}),
-    record({kind: v.literal('ssh', TRANSPORT), user: text('a user name'), address: text('a host address'), port: number('a port number (1 to 65535)', {min: 1, max: 65_535, whole: true})}),
+    record({
+      kind: v.literal('ssh', TRANSPORT),
+      user: text('a user name'),
+      address: text('a host address'),
+      port: number('a port number (1 to 65535)', {min: 1, max: 65_535, whole: true}),
+    }),
   ],
   TRANSPORT,
 )

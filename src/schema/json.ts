@@ -23,7 +23,11 @@ export function parseJson(where: string, text: string, firstLine = 1): {value: u
     const errors: import('jsonc-parser').ParseError[] = []
     parse(text, errors, {disallowComments: true, allowTrailingComma: false, allowEmptyContent: false})
     const first = errors[0]
-    const detail = first ? printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase() : (error as Error).message
+    const detail = first
+      ? printParseErrorCode(first.error)
+          .replace(/([a-z])([A-Z])/g, '$1 $2')
+          .toLowerCase()
+      : (error as Error).message
     throw new ConfigError(where, undefined, `not valid JSON: ${detail}`, first ? positionAt(text, first.offset, firstLine) : undefined)
   }
   const source = jsonSource(where, text, firstLine)

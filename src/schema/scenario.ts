@@ -79,7 +79,13 @@ const host = mapping({
   nic: v.optional(rate()),
 })
 
-const policyOptions = mapping(Object.fromEntries(Object.keys(DEFAULT_POLICY_OPTIONS).map((k) => [k, v.optional(number('a number >= 0', {min: 0}))])) as Record<string, v.OptionalSchema<ReturnType<typeof number>, undefined>>, 'a mapping of policy options')
+const policyOptions = mapping(
+  Object.fromEntries(Object.keys(DEFAULT_POLICY_OPTIONS).map((k) => [k, v.optional(number('a number >= 0', {min: 0}))])) as Record<
+    string,
+    v.OptionalSchema<ReturnType<typeof number>, undefined>
+  >,
+  'a mapping of policy options',
+)
 
 export const scenarioSchema = v.pipe(
   mapping({

@@ -44,13 +44,21 @@ export async function ensureAgent(session: Session, host: HostRecord, address: s
     const started = await session.transport(host).run(argv, {allowFailure: true, timeoutMs: 30_000})
     if (started.exitCode !== 0) {
       const why = (started.stderr || started.stdout).trim().split('\n').slice(-3).join(' / ')
-      throw new ViolinError(`host "${host.name}": cannot start the agent (${argv.join(' ')} exited ${started.exitCode}): ${why}`, undefined, `violin host add ${host.name} --force --agent-command 'COMMAND' (how to run violin there)`)
+      throw new ViolinError(
+        `host "${host.name}": cannot start the agent (${argv.join(' ')} exited ${started.exitCode}): ${why}`,
+        undefined,
+        `violin host add ${host.name} --force --agent-command 'COMMAND' (how to run violin there)`,
+      )
     }
     hello = await agentHello(session, host)
     if (!hello) throw new ViolinError(`host "${host.name}": the agent started but does not answer on ${socketOf(host)}`)
   }
   if (hello.self.address !== address) {
-    throw new ViolinError(`host "${host.name}": its agent uses address ${hello.self.address}, but violin reaches the host at ${address}`, undefined, `violin agent stop on ${host.name}, then start the switch again`)
+    throw new ViolinError(
+      `host "${host.name}": its agent uses address ${hello.self.address}, but violin reaches the host at ${address}`,
+      undefined,
+      `violin agent stop on ${host.name}, then start the switch again`,
+    )
   }
   return hello
 }
@@ -78,7 +86,11 @@ export async function startHostSampler(session: Session, host: HostRecord, inter
   const {samplerPaths} = await import('../agent/sampler.js')
   const {location} = storeLocation()
   if (location.kind !== 'etcd' || !session.inventory) {
-    throw new ViolinError('agents write their samples to a shared store, and the store is files on this machine', ExitCode.config, 'VIOLIN_STORE=etcd://HOST:PORT/PREFIX (see "When one machine is not enough" in the README)')
+    throw new ViolinError(
+      'agents write their samples to a shared store, and the store is files on this machine',
+      ExitCode.config,
+      'VIOLIN_STORE=etcd://HOST:PORT/PREFIX (see "When one machine is not enough" in the README)',
+    )
   }
   if (host.driver === 'sim') throw new UsageError(`host "${host.name}" is simulated: it has no agent`)
   const store = await session.store()
@@ -94,17 +106,35 @@ export async function startHostSampler(session: Session, host: HostRecord, inter
     lines.push(`VIOLIN_ETCD_USER=${made.user}`, `VIOLIN_ETCD_PASSWORD=${made.password}`)
   }
   // TLS files are named by path: the host must hold them at the same paths as this machine.
-  if (location.tls) for (const v of ['VIOLIN_ETCD_CA', 'VIOLIN_ETCD_CERT', 'VIOLIN_ETCD_KEY']) if (process.env[v]) lines.push(`${v}=${process.env[v]}`)
+  if (location.tls)
+    for (const v of ['VIOLIN_ETCD_CA', 'VIOLIN_ETCD_CERT', 'VIOLIN_ETCD_KEY']) if (process.env[v]) lines.push(`${v}=${process.env[v]}`)
   const transport = session.transport(host)
   const fail = (what: string, r: {exitCode: number; stderr: string; stdout: string}, argv: readonly string[]): never => {
     const why = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' / ')
-    throw new ViolinError(`host "${host.name}": cannot ${what} (${argv.join(' ')} exited ${r.exitCode}): ${why}`, undefined, `violin host add ${host.name} --force --agent-command 'COMMAND' (how to run violin there)`)
+    throw new ViolinError(
+      `host "${host.name}": cannot ${what} (${argv.join(' ')} exited ${r.exitCode}): ${why}`,
+      undefined,
+      `violin host add ${host.name} --force --agent-command 'COMMAND' (how to run violin there)`,
+    )
   }
   const violin = agentCommand(host)
   const stop = [...violin, 'agent', 'stop', '--sampler', '--quiet', '--dir', dir]
   const stopped = await transport.run(stop, {allowFailure: true, timeoutMs: 30_000})
   if (stopped.exitCode !== 0) fail('stop its sampler', stopped, stop)
-  const argv = [...violin, 'agent', '--detach', '--json', '--store', url, '--host', host.name, '--dir', dir, '--sample-interval', String(intervalS)]
+  const argv = [
+    ...violin,
+    'agent',
+    '--detach',
+    '--json',
+    '--store',
+    url,
+    '--host',
+    host.name,
+    '--dir',
+    dir,
+    '--sample-interval',
+    String(intervalS),
+  ]
   if (host.driver === 'xl') argv.push('--driver', 'xl')
   else argv.push('--connect', host.uri ?? DEFAULT_LIBVIRT_URI)
   if (host.nic) argv.push('--nic', host.nic)

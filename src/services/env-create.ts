@@ -24,10 +24,20 @@ async function domainTypeFor(host: HostRecord, driver: Driver): Promise<DomainTy
 /** Files the VMs need on their host (each path asked once): missing ones are named before anything is defined. */
 async function checkBootFiles(session: Session, host: HostRecord, specs: VmSpec[]): Promise<void> {
   const t = session.transport(host)
-  const needed = new Set(specs.flatMap((spec) => [spec.boot?.kernel, spec.boot?.initrd, spec.disk?.mode === 'shared' ? spec.disk.path : undefined]).filter((p): p is string => Boolean(p)))
+  const needed = new Set(
+    specs
+      .flatMap((spec) => [spec.boot?.kernel, spec.boot?.initrd, spec.disk?.mode === 'shared' ? spec.disk.path : undefined])
+      .filter((p): p is string => Boolean(p)),
+  )
   for (const path of needed) {
     if ((await fileSize(t, path)) === undefined) {
-      throw new ViolinError(`host "${host.name}" has no file ${path}`, undefined, path.startsWith(IMAGES_DIR) ? `violin image push ${path.slice(IMAGES_DIR.length + 1)} ${host.name}` : 'copy it there, or use violin image push')
+      throw new ViolinError(
+        `host "${host.name}" has no file ${path}`,
+        undefined,
+        path.startsWith(IMAGES_DIR)
+          ? `violin image push ${path.slice(IMAGES_DIR.length + 1)} ${host.name}`
+          : 'copy it there, or use violin image push',
+      )
     }
   }
 }
@@ -44,10 +54,17 @@ export async function createEnvironment(session: Session, plan: EnvironmentPlan,
   const byHost = groupByHost(environment.vms)
   const simulated = [...byHost.keys()].filter((h) => session.host(h).driver === 'sim')
   if (simulated.length > 0) {
-    throw new UsageError(`host(s) ${simulated.join(', ')} are simulated: a sim cluster keeps no new VMs between commands`, 'add --dry-run to see the placement')
+    throw new UsageError(
+      `host(s) ${simulated.join(', ')} are simulated: a sim cluster keeps no new VMs between commands`,
+      'add --dry-run to see the placement',
+    )
   }
   await fanoutOrThrow(session, [...byHost.keys()], async (host) => {
-    await checkBootFiles(session, host, byHost.get(host.name)!.map((vm) => specs.get(vm.name)!))
+    await checkBootFiles(
+      session,
+      host,
+      byHost.get(host.name)!.map((vm) => specs.get(vm.name)!),
+    )
   })
   await inventory.addEnvironment(environment)
   const defined: EnvVmRecord[] = []
@@ -55,7 +72,10 @@ export async function createEnvironment(session: Session, plan: EnvironmentPlan,
     if (plan.dataplane) {
       // The switch first: a VM whose bridge (or agent port) does not exist yet has no network.
       const placement = new Map([...byHost].map(([host, vms]) => [host, vms.map((v) => v.name)]))
-      const networked = await startSwitchOrThrow(session, environment.name, plan.dataplane, placement, {authData: plan.authData, underlayMtu: plan.underlayMtu})
+      const networked = await startSwitchOrThrow(session, environment.name, plan.dataplane, placement, {
+        authData: plan.authData,
+        underlayMtu: plan.underlayMtu,
+      })
       environment.network = networked.network
       for (const vm of environment.vms) vm.port = networked.vms.find((v) => v.name === vm.name)?.port
       for (const spec of specs.values()) spec.nic = nicFor(networked, spec.name)
@@ -68,7 +88,8 @@ export async function createEnvironment(session: Session, plan: EnvironmentPlan,
         const spec = specs.get(vm.name)!
         if (spec.disk?.mode === 'private') {
           const t = session.transport(host)
-          if ((await fileSize(t, spec.disk.path)) !== undefined) throw new ViolinError(`host "${host.name}" already has ${spec.disk.path}; violin will not overwrite it`)
+          if ((await fileSize(t, spec.disk.path)) !== undefined)
+            throw new ViolinError(`host "${host.name}" already has ${spec.disk.path}; violin will not overwrite it`)
           await createImage(t, spec.disk.path, spec.disk.format, environment.diskMiB! * 1024 ** 2)
         }
         await driver.defineVm(spec, {domainType: type})
@@ -77,7 +98,11 @@ export async function createEnvironment(session: Session, plan: EnvironmentPlan,
     })
   } catch (error) {
     await removeVms(session, defined).catch(() => undefined)
-    if (environment.network) await fanout([...byHost.keys()].map((h) => session.host(h)), (h) => removeSwitch(session, h, environment.network!))
+    if (environment.network)
+      await fanout(
+        [...byHost.keys()].map((h) => session.host(h)),
+        (h) => removeSwitch(session, h, environment.network!),
+      )
     await inventory.removeEnvironment(environment.name)
     throw error
   }
@@ -85,7 +110,7 @@ export async function createEnvironment(session: Session, plan: EnvironmentPlan,
   const failed: CreatedEnvironment['failed'] = []
   if (options.start) {
     const results = await startVms(session, environment.vms)
-    for (const r of results) (r.error ? failed.push({vm: r.vm, host: r.host, error: r.error}) : started.push(r.vm))
+    for (const r of results) r.error ? failed.push({vm: r.vm, host: r.host, error: r.error}) : started.push(r.vm)
   }
   return {environment, started, failed}
 }

@@ -20,7 +20,11 @@ export async function parseEnvironmentFile(file: string, text: string): Promise<
   }
   const {name} = root
   const d: NonNullable<typeof root.defaults> = root.defaults ?? {}
-  const shape = (o: {vcpus?: number; memory?: number; max_memory?: number; cmdline?: string; host?: string}, at: Array<string | number>, base?: Shape): Shape => {
+  const shape = (
+    o: {vcpus?: number; memory?: number; max_memory?: number; cmdline?: string; host?: string},
+    at: Array<string | number>,
+    base?: Shape,
+  ): Shape => {
     const memoryMiB = o.memory ?? base?.memoryMiB ?? 256
     const maxMemoryMiB = o.max_memory ?? Math.max(memoryMiB, base?.maxMemoryMiB ?? memoryMiB)
     if (maxMemoryMiB < memoryMiB) fail([...at, 'max_memory'], `at least memory (${memoryMiB} MiB)`, maxMemoryMiB, `${maxMemoryMiB} MiB`)
@@ -38,10 +42,18 @@ export async function parseEnvironmentFile(file: string, text: string): Promise<
     vms = uniformVms(name, root.vms, defaults)
   } else {
     const list = root.vms
-    const headAt = Math.max(0, list.findIndex((v) => v.role === 'head'))
+    const headAt = Math.max(
+      0,
+      list.findIndex((v) => v.role === 'head'),
+    )
     vms = list.map((v, i) => {
-      if (v.role === 'head' && i !== headAt) fail(['vms', i, 'role'], `compute: only one VM can be the head node (vms[${headAt}] is)`, v.role)
-      return {...shape(v, ['vms', i], defaults), name: v.name ?? (i === headAt ? `${name}-head` : `${name}-c${i}`), role: i === headAt ? 'head' : 'compute'}
+      if (v.role === 'head' && i !== headAt)
+        fail(['vms', i, 'role'], `compute: only one VM can be the head node (vms[${headAt}] is)`, v.role)
+      return {
+        ...shape(v, ['vms', i], defaults),
+        name: v.name ?? (i === headAt ? `${name}-head` : `${name}-c${i}`),
+        role: i === headAt ? 'head' : 'compute',
+      }
     })
   }
   if (d.initrd && !d.kernel) fail(['defaults', 'initrd'], 'defaults.kernel beside it (an initrd needs a kernel)', d.initrd)
@@ -52,10 +64,17 @@ export async function parseEnvironmentFile(file: string, text: string): Promise<
     const at = vms.findIndex((v) => v.cmdline !== undefined)
     if (at >= 0) fail(['vms', at, 'cmdline'], needsKernel, vms[at]!.cmdline)
   }
-  if (d.image !== undefined && d.disk_size !== undefined) fail(['defaults', 'disk_size'], 'no disk_size beside image (a VM has either the shared read-only image or a private disk)', d.disk_size, `${d.disk_size} MiB`)
+  if (d.image !== undefined && d.disk_size !== undefined)
+    fail(
+      ['defaults', 'disk_size'],
+      'no disk_size beside image (a VM has either the shared read-only image or a private disk)',
+      d.disk_size,
+      `${d.disk_size} MiB`,
+    )
   const choice = root.dataplane ?? DEFAULT_DATAPLANE
   const dataplane = choice === 'none' ? undefined : (choice as Dataplane)
-  if (root.auth_data === true && dataplane !== 'udp') fail(['auth_data'], 'false unless dataplane: udp (a kernel VXLAN device cannot check signatures)', true)
+  if (root.auth_data === true && dataplane !== 'udp')
+    fail(['auth_data'], 'false unless dataplane: udp (a kernel VXLAN device cannot check signatures)', true)
   const mtu = root.underlay_mtu
   if (mtu !== undefined && !dataplane) fail(['underlay_mtu'], 'no underlay_mtu with dataplane: none (it is the MTU of a dataplane)', mtu)
   return {

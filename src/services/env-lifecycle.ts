@@ -20,7 +20,11 @@ export interface VmOutcome {
   error?: Error
 }
 
-async function eachVm(session: Session, vms: readonly EnvVmRecord[], fn: (driver: Driver, vm: EnvVmRecord, host: HostRecord) => Promise<void>): Promise<VmOutcome[]> {
+async function eachVm(
+  session: Session,
+  vms: readonly EnvVmRecord[],
+  fn: (driver: Driver, vm: EnvVmRecord, host: HostRecord) => Promise<void>,
+): Promise<VmOutcome[]> {
   const results: VmOutcome[] = []
   const outcomes = await fanout(
     [...groupByHost(vms)].map(([name, list]) => ({name, list})),
@@ -37,7 +41,8 @@ async function eachVm(session: Session, vms: readonly EnvVmRecord[], fn: (driver
       }
     },
   )
-  for (const o of outcomes) if (!o.ok) for (const vm of vms.filter((v) => v.host === o.host)) results.push({vm: vm.name, host: o.host, error: o.error})
+  for (const o of outcomes)
+    if (!o.ok) for (const vm of vms.filter((v) => v.host === o.host)) results.push({vm: vm.name, host: o.host, error: o.error})
   return results
 }
 
@@ -86,7 +91,10 @@ export async function destroyEnvironment(session: Session, env: EnvironmentRecor
   if (failed.length === 0 && env.network) {
     // Its switch too, wherever it is (every host violin manages, since VMs may have moved).
     const network = env.network
-    for (const o of await fanout(session.hosts.filter((h) => h.driver !== 'sim'), (h) => removeSwitch(session, h, network))) {
+    for (const o of await fanout(
+      session.hosts.filter((h) => h.driver !== 'sim'),
+      (h) => removeSwitch(session, h, network),
+    )) {
       if (!o.ok) results.push({vm: `(switch VNI ${network.vni})`, host: o.host, error: o.error})
     }
   }

@@ -32,7 +32,10 @@ export async function planEnvironmentMove(session: Session, env: EnvironmentReco
   if (hosts.length === 0) throw new NotFoundError(`no host is in site "${site}"`, 'violin host list')
   const status = await environmentStatus(session, env)
   const missing = status.filter((v) => v.state === 'missing' || v.state === 'unknown')
-  if (missing.length > 0) throw new ViolinError(`environment "${env.name}": ${missing.map((v) => `${v.name} is ${v.state}${v.error ? ` (${v.error})` : ''}`).join('; ')}`)
+  if (missing.length > 0)
+    throw new ViolinError(
+      `environment "${env.name}": ${missing.map((v) => `${v.name} is ${v.state}${v.error ? ` (${v.error})` : ''}`).join('; ')}`,
+    )
   const moving = status.filter((v) => v.role === 'compute' && v.site !== site)
   if (moving.length === 0) return []
   const samples = await fanout(hosts, async (h) => (await session.driver(h)).sample())
@@ -48,7 +51,9 @@ export async function planEnvironmentMove(session: Session, env: EnvironmentReco
   } catch (error) {
     if (!(error instanceof PlacementError)) throw error
     const down = samples.filter((o) => !o.ok).map((o) => (o.ok ? '' : `${o.host} (${o.error.message})`))
-    throw new ViolinError(`environment "${env.name}" does not fit in site "${site}": ${error.message}${down.length > 0 ? `; not asked, unreachable: ${down.join(', ')}` : ''}`)
+    throw new ViolinError(
+      `environment "${env.name}" does not fit in site "${site}": ${error.message}${down.length > 0 ? `; not asked, unreachable: ${down.join(', ')}` : ''}`,
+    )
   }
   return moving.map((v) => ({vm: v.name, from: v.host, to: placed.get(v.name)!}))
 }
@@ -60,12 +65,25 @@ export async function planEnvironmentMove(session: Session, env: EnvironmentReco
 export async function moveEnvironment(
   session: Session,
   moves: EnvMove[],
-  options: {maxParallel: number; live: boolean; copyStorage: boolean; outliveClient?: boolean; onChange?: (moves: readonly EnvMove[]) => void; timedFor?: string; signal?: AbortSignal},
+  options: {
+    maxParallel: number
+    live: boolean
+    copyStorage: boolean
+    outliveClient?: boolean
+    onChange?: (moves: readonly EnvMove[]) => void
+    timedFor?: string
+    signal?: AbortSignal
+  },
 ): Promise<EnvMove[]> {
   if (options.maxParallel < 1) throw new UsageError('--max-parallel must be at least 1')
   const env = session.inventory?.environmentOf(moves[0]?.vm ?? '')
   // The switch is extended once for every destination before the moves, and shrunk once after.
-  if (env) await switchBeforeLanding(session, env, moves.map((m) => ({vm: m.vm, host: m.to})))
+  if (env)
+    await switchBeforeLanding(
+      session,
+      env,
+      moves.map((m) => ({vm: m.vm, host: m.to})),
+    )
   const gate = pLimit(options.maxParallel)
   const concurrent = Math.min(options.maxParallel, moves.length)
   await Promise.all(
@@ -77,7 +95,13 @@ export async function moveEnvironment(
           return
         }
         try {
-          const planned = await planMigration(session, move.vm, move.to, {live: options.live, copyStorage: options.copyStorage, ...(options.outliveClient ? {outliveClient: true} : {})}, {hosts: [move.from]})
+          const planned = await planMigration(
+            session,
+            move.vm,
+            move.to,
+            {live: options.live, copyStorage: options.copyStorage, ...(options.outliveClient ? {outliveClient: true} : {})},
+            {hosts: [move.from]},
+          )
           move.plan = planned.plan
           options.onChange?.(moves)
           move.result = await runMigration(session, planned, {concurrent, switchReady: true, timedFor: options.timedFor})
@@ -90,7 +114,12 @@ export async function moveEnvironment(
   )
   if (env) {
     const moved = moves.filter((m) => m.result)
-    await switchAfterLeaving(session, env, [...new Set(moved.map((m) => m.from))], moved.map((m) => ({vm: m.vm, host: m.to})))
+    await switchAfterLeaving(
+      session,
+      env,
+      [...new Set(moved.map((m) => m.from))],
+      moved.map((m) => ({vm: m.vm, host: m.to})),
+    )
   }
   return moves
 }

@@ -22,11 +22,15 @@ export async function planEnvironment(session: Session, request: EnvironmentRequ
   checkRequest(request)
   const inventory = session.inventory
   if (!inventory) throw new UsageError('environments live in the inventory: drop --connect and add the hosts with violin host add')
-  if (inventory.environments().some((e) => e.name === request.name)) throw new UsageError(`environment "${request.name}" already exists`, `violin env info ${request.name}`)
+  if (inventory.environments().some((e) => e.name === request.name))
+    throw new UsageError(`environment "${request.name}" already exists`, `violin env info ${request.name}`)
   const hosts = session.select({hosts: request.hosts})
   if (request.headSite && !hosts.some((h) => h.site === request.headSite)) {
     if (request.hosts?.length && session.hosts.some((h) => h.site === request.headSite)) {
-      throw new UsageError(`--head-site ${request.headSite} has no host among ${request.hosts.map((h) => `--host ${h}`).join(' ')}`, `add a --host of site ${request.headSite}, or drop --host`)
+      throw new UsageError(
+        `--head-site ${request.headSite} has no host among ${request.hosts.map((h) => `--host ${h}`).join(' ')}`,
+        `add a --host of site ${request.headSite}, or drop --host`,
+      )
     }
     throw new NotFoundError(`no host is in site "${request.headSite}"`, 'violin host list')
   }
@@ -37,14 +41,24 @@ export async function planEnvironment(session: Session, request: EnvironmentRequ
     const owner = inventory.environmentOf(vm.name)
     if (owner) throw new UsageError(`VM "${vm.name}" already belongs to environment "${owner.name}"`)
   }
-  const demands: VmDemand[] = request.vms.map((vm) => ({name: vm.name, role: vm.role, vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, ...(vm.host ? {host: vm.host} : {})}))
+  const demands: VmDemand[] = request.vms.map((vm) => ({
+    name: vm.name,
+    role: vm.role,
+    vcpus: vm.vcpus,
+    memoryMiB: vm.memoryMiB,
+    ...(vm.host ? {host: vm.host} : {}),
+  }))
   let placed: Map<string, string>
   try {
     placed = place(demands, rooms, {placement: request.placement, headSite: request.headSite})
   } catch (error) {
     if (!(error instanceof PlacementError)) throw error
     const skipped = unreachable.length > 0 ? ` (not counted, unreachable: ${unreachable.map((u) => u.host).join(', ')})` : ''
-    throw new ViolinError(`environment "${request.name}" does not fit: ${error.message}${skipped}`, undefined, 'use fewer or smaller VMs, --placement pack, or add hosts')
+    throw new ViolinError(
+      `environment "${request.name}" does not fit: ${error.message}${skipped}`,
+      undefined,
+      'use fewer or smaller VMs, --placement pack, or add hosts',
+    )
   }
   const taken = new Set(inventory.environments().flatMap((e) => e.vms.map((v) => v.mac)))
   const head = request.vms.find((vm) => vm.role === 'head')!
@@ -52,7 +66,15 @@ export async function planEnvironment(session: Session, request: EnvironmentRequ
   const vms: EnvVmRecord[] = request.vms.map((vm) => {
     const mac = macFor(vm.name, taken)
     taken.add(mac)
-    return {name: vm.name, role: vm.role, host: placed.get(vm.name)!, mac, vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, maxMemoryMiB: vm.maxMemoryMiB}
+    return {
+      name: vm.name,
+      role: vm.role,
+      host: placed.get(vm.name)!,
+      mac,
+      vcpus: vm.vcpus,
+      memoryMiB: vm.memoryMiB,
+      maxMemoryMiB: vm.maxMemoryMiB,
+    }
   })
   const specs = new Map(
     request.vms.map((vm, i): [string, VmSpec] => [
@@ -82,7 +104,14 @@ export async function planEnvironment(session: Session, request: EnvironmentRequ
     ...(request.diskMiB ? {diskMiB: request.diskMiB} : {}),
     vms,
   }
-  return {environment, specs, unreachable, ...(request.dataplane ? {dataplane: request.dataplane} : {}), ...(request.authData ? {authData: true} : {}), ...(request.underlayMtu ? {underlayMtu: request.underlayMtu} : {})}
+  return {
+    environment,
+    specs,
+    unreachable,
+    ...(request.dataplane ? {dataplane: request.dataplane} : {}),
+    ...(request.authData ? {authData: true} : {}),
+    ...(request.underlayMtu ? {underlayMtu: request.underlayMtu} : {}),
+  }
 }
 
 /** A VM's own command line words come after the environment's. */

@@ -36,5 +36,9 @@ export interface EnvironmentRequest {
 /** `NAME-head`, `NAME-c1`..: the VM names `env create --vms N` gives. */
 export function uniformVms(name: string, count: number, shape: Omit<VmRequest, 'name' | 'role'>): VmRequest[] {
   if (!Number.isInteger(count) || count < 1) throw new UsageError('an environment needs at least one VM (its head node)')
-  return Array.from({length: count}, (_, i) => ({...shape, name: i === 0 ? `${name}-head` : `${name}-c${i}`, role: i === 0 ? 'head' : 'compute'}))
+  return Array.from({length: count}, (_, i) => ({
+    ...shape,
+    name: i === 0 ? `${name}-head` : `${name}-c${i}`,
+    role: i === 0 ? 'head' : 'compute',
+  }))
 }

@@ -42,7 +42,12 @@ export async function environmentStatus(session: Session, env: EnvironmentRecord
 export async function environmentPlacement(session: Session, env: EnvironmentRecord): Promise<Map<string, string[]>> {
   const status = await environmentStatus(session, env)
   const unknown = status.filter((v) => v.state === 'missing' || v.state === 'unknown')
-  if (unknown.length > 0) throw new ViolinError(`environment "${env.name}": ${unknown.map((v) => `${v.name} is ${v.state}`).join(', ')}`, undefined, `violin env info ${env.name}`)
+  if (unknown.length > 0)
+    throw new ViolinError(
+      `environment "${env.name}": ${unknown.map((v) => `${v.name} is ${v.state}`).join(', ')}`,
+      undefined,
+      `violin env info ${env.name}`,
+    )
   const placement = new Map<string, string[]>()
   for (const vm of status) placement.set(vm.host, [...(placement.get(vm.host) ?? []), vm.name])
   return placement

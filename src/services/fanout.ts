@@ -8,7 +8,11 @@ export function maxParallel(): number {
 }
 
 /** Runs fn on every host, at most `limit` at once; one host's failure never stops the others. */
-export async function fanout<H extends {name: string}, T>(hosts: readonly H[], fn: (host: H) => Promise<T>, limit = maxParallel()): Promise<HostOutcome<T>[]> {
+export async function fanout<H extends {name: string}, T>(
+  hosts: readonly H[],
+  fn: (host: H) => Promise<T>,
+  limit = maxParallel(),
+): Promise<HostOutcome<T>[]> {
   const gate = pLimit(limit)
   return Promise.all(
     hosts.map((host) =>

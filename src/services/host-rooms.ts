@@ -5,7 +5,10 @@ import {fanout} from './fanout.js'
 import type {Session} from './session.js'
 
 /** What every candidate host has left, from one sample per host (VMs that are off still hold their place). */
-export async function hostRooms(session: Session, hosts: HostRecord[]): Promise<{rooms: HostRoom[]; vmNames: Map<string, string>; unreachable: Array<{host: string; error: Error}>}> {
+export async function hostRooms(
+  session: Session,
+  hosts: HostRecord[],
+): Promise<{rooms: HostRoom[]; vmNames: Map<string, string>; unreachable: Array<{host: string; error: Error}>}> {
   const outcomes = await fanout(hosts, async (host) => (await session.driver(host)).sample())
   const rooms: HostRoom[] = []
   const vmNames = new Map<string, string>()
@@ -33,5 +36,11 @@ export function roomOf(host: HostRecord, sample: HostSample): HostRoom {
     cores -= vm.vcpus ?? 1
     memory -= vm.memoryMiB ?? 0
   }
-  return {name: host.name, site: host.site, freeCores: cores, freeMemoryMiB: Math.min(memory, sample.host.freeMemoryMiB ?? Infinity), ...(host.maintenance ? {closed: true} : {})}
+  return {
+    name: host.name,
+    site: host.site,
+    freeCores: cores,
+    freeMemoryMiB: Math.min(memory, sample.host.freeMemoryMiB ?? Infinity),
+    ...(host.maintenance ? {closed: true} : {}),
+  }
 }

@@ -38,30 +38,52 @@ const LIBVIRT_URI = /^[a-z][a-z0-9+.-]*:\/\/[^\s\p{Cc}]*$/u
 
 export async function addHost(input: AddHostInput): Promise<HostRecord> {
   // Every mistake is refused here, in one line, before the inventory (or known_hosts) is touched.
-  if (Boolean(input.ssh) === Boolean(input.local)) throw new UsageError('give exactly one of --ssh USER@ADDR[:PORT] and --local (this machine)')
+  if (Boolean(input.ssh) === Boolean(input.local))
+    throw new UsageError('give exactly one of --ssh USER@ADDR[:PORT] and --local (this machine)')
   if (input.driver === 'sim' && !input.uri) throw new UsageError('a sim host needs --uri FILE (a simulated cluster, see examples/)')
   if (input.uri !== undefined) {
-    if (input.driver === 'xl') throw new UsageError('--uri is for libvirt (its connection URI) and sim (the cluster file); an xl host takes none')
-    if (input.driver === 'libvirt' && !LIBVIRT_URI.test(input.uri)) throw new UsageError(`--uri ${JSON.stringify(input.uri)} is not a libvirt URI like qemu:///system or qemu+ssh://root@h1/system`)
+    if (input.driver === 'xl')
+      throw new UsageError('--uri is for libvirt (its connection URI) and sim (the cluster file); an xl host takes none')
+    if (input.driver === 'libvirt' && !LIBVIRT_URI.test(input.uri))
+      throw new UsageError(`--uri ${JSON.stringify(input.uri)} is not a libvirt URI like qemu:///system or qemu+ssh://root@h1/system`)
     if (/\p{Cc}/u.test(input.uri)) throw new UsageError(`--uri ${JSON.stringify(input.uri)} holds a control character`)
   }
   if (input.cpuOvercommit !== undefined && !(input.cpuOvercommit > 0 && input.cpuOvercommit <= MAX_CPU_OVERCOMMIT)) {
-    throw new UsageError(`--cpu-overcommit takes vCPUs per core, more than 0 and at most ${MAX_CPU_OVERCOMMIT} (like 1.5 or 4), not ${input.cpuOvercommit}`)
+    throw new UsageError(
+      `--cpu-overcommit takes vCPUs per core, more than 0 and at most ${MAX_CPU_OVERCOMMIT} (like 1.5 or 4), not ${input.cpuOvercommit}`,
+    )
   }
-  if (input.acceptNewHostKey && !input.ssh) throw new UsageError('--accept-new-host-key records an SSH host key: it goes with --ssh, not --local')
-  if (input.nic !== undefined && !NIC_NAME.test(input.nic)) throw new UsageError(`"${input.nic}" is not a network interface name`, 'give the device as ip link lists it, e.g. --nic eth0 (at most 15 characters)')
+  if (input.acceptNewHostKey && !input.ssh)
+    throw new UsageError('--accept-new-host-key records an SSH host key: it goes with --ssh, not --local')
+  if (input.nic !== undefined && !NIC_NAME.test(input.nic))
+    throw new UsageError(
+      `"${input.nic}" is not a network interface name`,
+      'give the device as ip link lists it, e.g. --nic eth0 (at most 15 characters)',
+    )
   const record: HostRecord = {
     name: input.name,
     site: input.site,
     transport: input.ssh ? {kind: 'ssh', ...parseSshTarget(input.ssh)} : {kind: 'local'},
     driver: input.driver,
     // A sim cluster file is kept absolute: later commands may run from any directory.
-    ...(input.uri ? {uri: input.driver === 'sim' ? resolve(input.uri) : input.uri} : input.driver === 'libvirt' ? {uri: DEFAULT_LIBVIRT_URI} : {}),
+    ...(input.uri
+      ? {uri: input.driver === 'sim' ? resolve(input.uri) : input.uri}
+      : input.driver === 'libvirt'
+        ? {uri: DEFAULT_LIBVIRT_URI}
+        : {}),
     ...(input.identity ? {identity: input.identity} : {}),
     ...(input.domainType ? {domainType: input.domainType} : {}),
     ...(input.cpuOvercommit ? {cpuOvercommit: input.cpuOvercommit} : {}),
     ...(input.nic ? {nic: input.nic} : {}),
-    ...(input.agentCommand || input.agentDir || input.agentStore ? {agent: {...(input.agentCommand ? {command: input.agentCommand} : {}), ...(input.agentDir ? {dir: input.agentDir} : {}), ...(input.agentStore ? {store: true} : {})}} : {}),
+    ...(input.agentCommand || input.agentDir || input.agentStore
+      ? {
+          agent: {
+            ...(input.agentCommand ? {command: input.agentCommand} : {}),
+            ...(input.agentDir ? {dir: input.agentDir} : {}),
+            ...(input.agentStore ? {store: true} : {}),
+          },
+        }
+      : {}),
   }
   checkHostNames(record)
   const inventory = await Inventory.open()
@@ -80,7 +102,11 @@ export async function addHost(input: AddHostInput): Promise<HostRecord> {
  * (never a changed one: that is refused as always), so later commands need no flag.
  */
 async function recordHostKey(name: string, target: SshTarget, identityFile: string | undefined): Promise<void> {
-  const transport = new SshTransport(name, target, {acceptNewHostKey: true, ...(identityFile ? {identityFile} : {}), connectTimeoutMs: envMs('VIOLIN_CONNECT_TIMEOUT')})
+  const transport = new SshTransport(name, target, {
+    acceptNewHostKey: true,
+    ...(identityFile ? {identityFile} : {}),
+    connectTimeoutMs: envMs('VIOLIN_CONNECT_TIMEOUT'),
+  })
   try {
     await transport.run(['true'])
   } finally {
@@ -118,21 +144,50 @@ export async function checkHosts(session: Session, names: string[]): Promise<Hos
     const driver = await session.driver(h)
     const tools = await driver.checkTools()
     const base = {host: h.name, site: h.site, target: session.transport(h).target, tools}
-    if (!tools.every((t) => t.ok)) return {...base, ok: false, error: tools.filter((t) => !t.ok).map((t) => `${t.tool}: ${t.detail}`).join('; ')}
+    if (!tools.every((t) => t.ok))
+      return {
+        ...base,
+        ok: false,
+        error: tools
+          .filter((t) => !t.ok)
+          .map((t) => `${t.tool}: ${t.detail}`)
+          .join('; '),
+      }
     const info = await driver.hostInfo()
-    return {...base, ok: true, cores: info.cores, memoryMiB: info.memoryMiB, hypervisor: info.hypervisor, hypervisorVersion: info.hypervisorVersion}
+    return {
+      ...base,
+      ok: true,
+      cores: info.cores,
+      memoryMiB: info.memoryMiB,
+      hypervisor: info.hypervisor,
+      hypervisorVersion: info.hypervisorVersion,
+    }
   })
   const checks = outcomes.map((o, i): HostCheck => {
     const h = hosts[i]!
     if (o.ok) return o.value
-    return {host: h.name, site: h.site, target: session.transport(h).target, ok: false, tools: [], error: o.error.message, exitCode: (o.error as ViolinError).exitCode}
+    return {
+      host: h.name,
+      site: h.site,
+      target: session.transport(h).target,
+      ok: false,
+      tools: [],
+      error: o.error.message,
+      exitCode: (o.error as ViolinError).exitCode,
+    }
   })
   if (session.inventory) {
     const checkedAt = new Date().toISOString()
     const found = new Map<string, NonNullable<HostRecord['discovered']>>()
     for (const c of checks) {
       if (!c.ok || c.cores === undefined || c.memoryMiB === undefined) continue
-      found.set(c.host, {cores: c.cores, memoryMiB: c.memoryMiB, hypervisor: c.hypervisor ?? 'unknown', hypervisorVersion: c.hypervisorVersion, checkedAt})
+      found.set(c.host, {
+        cores: c.cores,
+        memoryMiB: c.memoryMiB,
+        hypervisor: c.hypervisor ?? 'unknown',
+        hypervisorVersion: c.hypervisorVersion,
+        checkedAt,
+      })
     }
     if (found.size > 0) await session.inventory.recordDiscoveries(found)
   }
@@ -174,7 +229,8 @@ export function compareVms(
   hosts: {answered: Set<string>; failed?: Set<string>},
   environmentVms: Record<string, VmRecord> = {},
 ): Drift[] {
-  const known = (vm: string): VmRecord | undefined => (Object.hasOwn(environmentVms, vm) ? environmentVms[vm] : Object.hasOwn(recorded, vm) ? recorded[vm] : undefined)
+  const known = (vm: string): VmRecord | undefined =>
+    Object.hasOwn(environmentVms, vm) ? environmentVms[vm] : Object.hasOwn(recorded, vm) ? recorded[vm] : undefined
   const drift: Drift[] = []
   for (const [vm, on] of found) {
     const rec = known(vm)
@@ -182,7 +238,10 @@ export function compareVms(
     else if (!rec) drift.push({vm, kind: 'new', found: on})
     else if (rec.host !== on[0] && !hosts.failed?.has(rec.host)) drift.push({vm, kind: 'moved', recorded: rec.host, found: on})
   }
-  for (const [vm, rec] of [...Object.entries(environmentVms), ...Object.entries(recorded).filter(([vm]) => !Object.hasOwn(environmentVms, vm))]) {
+  for (const [vm, rec] of [
+    ...Object.entries(environmentVms),
+    ...Object.entries(recorded).filter(([vm]) => !Object.hasOwn(environmentVms, vm)),
+  ]) {
     if (!found.has(vm) && hosts.answered.has(rec.host)) drift.push({vm, kind: 'missing', recorded: rec.host, found: []})
   }
   return drift.sort((a, b) => a.vm.localeCompare(b.vm))

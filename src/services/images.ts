@@ -30,7 +30,12 @@ async function localSha256(path: string): Promise<string> {
  * name, its SHA-256 is checked on the host, and only then is it renamed into place: a
  * VM never sees half an image. A host that already has the same bytes is left alone.
  */
-export async function pushImage(session: Session, localPath: string, hostNames: string[], dir = IMAGES_DIR): Promise<{sha256: string; outcomes: HostOutcome<PushResult>[]}> {
+export async function pushImage(
+  session: Session,
+  localPath: string,
+  hostNames: string[],
+  dir = IMAGES_DIR,
+): Promise<{sha256: string; outcomes: HostOutcome<PushResult>[]}> {
   const info = await stat(localPath).catch((error: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot read image ${localPath}: ${error.code ?? error.message}`)
   })
@@ -44,13 +49,15 @@ export async function pushImage(session: Session, localPath: string, hostNames: 
   const outcomes = await fanout(hosts, async (host): Promise<PushResult> => {
     if (host.driver === 'sim') throw new UsageError(`host "${host.name}" is simulated: it has no files`)
     const t = session.transport(host)
-    if ((await fileSize(t, target)) === info.size && (await sha256(t, target)) === digest) return {host: host.name, path: target, action: 'unchanged', bytes: info.size}
+    if ((await fileSize(t, target)) === info.size && (await sha256(t, target)) === digest)
+      return {host: host.name, path: target, action: 'unchanged', bytes: info.size}
     await makeDirs(t, dir)
     const temporary = `${dir}/.${name}.violin-partial`
     try {
       await t.putFile(localPath, temporary)
       const remote = await sha256(t, temporary)
-      if (remote !== digest) throw new ViolinError(`host "${host.name}": the copy of ${name} has SHA-256 ${remote ?? '(unreadable)'}, not ${digest}`)
+      if (remote !== digest)
+        throw new ViolinError(`host "${host.name}": the copy of ${name} has SHA-256 ${remote ?? '(unreadable)'}, not ${digest}`)
       await t.run(['chmod', '0444', '--', temporary])
       await renameFile(t, temporary, target)
     } catch (error) {

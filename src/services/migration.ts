@@ -39,7 +39,13 @@ export type PlannedMigration = Located & {plan: MigrationPlan}
  * Sites share no storage: a read-only image or kernel must already be on the destination
  * (violin image push), a writable disk moves only with --copy-storage-all.
  */
-export async function planMigration(session: Session, name: string, to: string, options: MigrateOptions & {offline?: boolean}, selection: Selection): Promise<PlannedMigration> {
+export async function planMigration(
+  session: Session,
+  name: string,
+  to: string,
+  options: MigrateOptions & {offline?: boolean},
+  selection: Selection,
+): Promise<PlannedMigration> {
   const dest = session.host(to)
   const {located, info} = await locateWithInfo(session, name, selection)
   const source = located.host
@@ -48,14 +54,22 @@ export async function planMigration(session: Session, name: string, to: string, 
   const env = session.inventory?.environmentOf(name)
   const head = env?.vms.find((v) => v.name === name && v.role === 'head')
   if (env && head && dest.site !== env.headSite) {
-    throw new UsageError(`VM "${name}" is the head node of environment "${env.name}" and stays in site "${env.headSite}"; host "${dest.name}" is in "${dest.site}"`)
+    throw new UsageError(
+      `VM "${name}" is the head node of environment "${env.name}" and stays in site "${env.headSite}"; host "${dest.name}" is in "${dest.site}"`,
+    )
   }
   const offline = Boolean(options.offline)
   if (!offline && info.state === 'shutoff') {
-    throw new UsageError(`VM "${name}" is shut off: ${options.live ? 'a live migration' : 'a migration'} moves a running VM`, `violin migrate ${name} ${dest.name} --offline   (moves its definition only)`)
+    throw new UsageError(
+      `VM "${name}" is shut off: ${options.live ? 'a live migration' : 'a migration'} moves a running VM`,
+      `violin migrate ${name} ${dest.name} --offline   (moves its definition only)`,
+    )
   }
   if (offline && info.state !== 'shutoff') {
-    throw new UsageError(`VM "${name}" is ${info.state}: --offline moves only a shut-off VM's definition`, `violin migrate ${name} ${dest.name} --live`)
+    throw new UsageError(
+      `VM "${name}" is ${info.state}: --offline moves only a shut-off VM's definition`,
+      `violin migrate ${name} ${dest.name} --live`,
+    )
   }
   const destInfo: {freeMemoryMiB?: number} = offline ? {} : await (await session.driver(dest)).hostInfo()
   if (destInfo.freeMemoryMiB !== undefined && destInfo.freeMemoryMiB < info.memoryMiB) {
@@ -66,14 +80,24 @@ export async function planMigration(session: Session, name: string, to: string, 
     const files = await located.driver.vmFiles(name)
     const src = session.transport(source)
     const dst = session.transport(dest)
-    const shared = [files.kernel, files.initrd, ...files.disks.filter((d) => d.readOnly).map((d) => d.path)].filter((p): p is string => Boolean(p))
+    const shared = [files.kernel, files.initrd, ...files.disks.filter((d) => d.readOnly).map((d) => d.path)].filter((p): p is string =>
+      Boolean(p),
+    )
     for (const path of shared) {
       const [here, there] = await Promise.all([fileSize(src, path), fileSize(dst, path)])
       if (there === undefined) {
-        throw new ViolinError(`VM "${name}" runs from ${path}, which host "${dest.name}" does not have`, undefined, `copy it there first: violin image push ${path} ${dest.name} --dir ${dirname(path)}`)
+        throw new ViolinError(
+          `VM "${name}" runs from ${path}, which host "${dest.name}" does not have`,
+          undefined,
+          `copy it there first: violin image push ${path} ${dest.name} --dir ${dirname(path)}`,
+        )
       }
       if (here !== undefined && here !== there) {
-        throw new ViolinError(`VM "${name}" runs from ${path}, and host "${dest.name}" has a different file there (${there} bytes, not ${here})`, undefined, `violin image push ${path} ${dest.name} --dir ${dirname(path)}`)
+        throw new ViolinError(
+          `VM "${name}" runs from ${path}, and host "${dest.name}" has a different file there (${there} bytes, not ${here})`,
+          undefined,
+          `violin image push ${path} ${dest.name} --dir ${dirname(path)}`,
+        )
       }
     }
     for (const disk of files.disks.filter((d) => !d.readOnly)) {
@@ -83,11 +107,18 @@ export async function planMigration(session: Session, name: string, to: string, 
           throw new ViolinError(
             `VM "${name}" has a writable disk ${disk.path} on host "${source.name}" that host "${dest.name}" cannot reach (sites share no storage)`,
             undefined,
-            offline ? `an offline move copies no disk: copy ${disk.path} to host "${dest.name}" first` : `violin migrate ${name} ${dest.name} --copy-storage-all`,
+            offline
+              ? `an offline move copies no disk: copy ${disk.path} to host "${dest.name}" first`
+              : `violin migrate ${name} ${dest.name} --copy-storage-all`,
           )
         }
       } else {
-        if (there !== undefined) throw new ViolinError(`host "${dest.name}" already has ${disk.path}; copying the disk would overwrite it`, undefined, 'move or remove that file first')
+        if (there !== undefined)
+          throw new ViolinError(
+            `host "${dest.name}" already has ${disk.path}; copying the disk would overwrite it`,
+            undefined,
+            'move or remove that file first',
+          )
         const image = await imageInfo(src, disk.path)
         copiedDisks.push({path: disk.path, format: image.format, bytes: image.virtualSize})
       }
@@ -95,7 +126,13 @@ export async function planMigration(session: Session, name: string, to: string, 
   }
   const ssh = dest.transport.kind === 'ssh' ? dest.transport : undefined
   const destinationUri =
-    dest.driver === 'libvirt' ? migrationUri(dest.uri ?? DEFAULT_LIBVIRT_URI, ssh) : dest.driver === 'xl' ? (ssh ? `${ssh.user}@${ssh.address}` : dest.name) : dest.name
+    dest.driver === 'libvirt'
+      ? migrationUri(dest.uri ?? DEFAULT_LIBVIRT_URI, ssh)
+      : dest.driver === 'xl'
+        ? ssh
+          ? `${ssh.user}@${ssh.address}`
+          : dest.name
+        : dest.name
   return {
     ...located,
     plan: {
@@ -137,7 +174,11 @@ async function locateWithInfo(session: Session, name: string, selection: Selecti
  * hypervisor fails, the VM is still on the source (libvirt resumes it there) and the
  * disks violin created on the destination are removed again.
  */
-export async function runMigration(session: Session, planned: PlannedMigration, options: {concurrent?: number; switchReady?: boolean; timedFor?: string} = {}): Promise<MigrationResult> {
+export async function runMigration(
+  session: Session,
+  planned: PlannedMigration,
+  options: {concurrent?: number; switchReady?: boolean; timedFor?: string} = {},
+): Promise<MigrationResult> {
   const {plan, driver} = planned
   if (plan.offline) return runOfflineMigration(session, planned)
   const source = session.host(plan.from)
@@ -162,11 +203,23 @@ export async function runMigration(session: Session, planned: PlannedMigration, 
     // is recorded. A long-running loop's would be its waiting.
     const startedMs = performance.now()
     const lastEnd = session.lastTimedMigrationEndMs
-    if (options.timedFor) timing = {command: options.timedFor, ...(lastEnd === undefined ? {leadMs: Math.max(0, startedMs - session.sleptMs)} : {gapMs: Math.max(0, startedMs - lastEnd)})}
+    if (options.timedFor)
+      timing = {
+        command: options.timedFor,
+        ...(lastEnd === undefined ? {leadMs: Math.max(0, startedMs - session.sleptMs)} : {gapMs: Math.max(0, startedMs - lastEnd)}),
+      }
     result = await driver.migrate(
       plan.name,
       {hostName: plan.to, uri: plan.destinationUri},
-      {live: plan.live, copyStorage: plan.copyStorage, peerToPeer: plan.peerToPeer, outliveClient: plan.outliveClient, bandwidthMiBs: plan.bandwidthMiBs, timeoutSec: plan.timeoutSec, autoConverge: plan.autoConverge},
+      {
+        live: plan.live,
+        copyStorage: plan.copyStorage,
+        peerToPeer: plan.peerToPeer,
+        outliveClient: plan.outliveClient,
+        bandwidthMiBs: plan.bandwidthMiBs,
+        timeoutSec: plan.timeoutSec,
+        autoConverge: plan.autoConverge,
+      },
     )
   } catch (error) {
     if (options.timedFor) session.lastTimedMigrationEndMs = performance.now()
@@ -175,7 +228,21 @@ export async function runMigration(session: Session, planned: PlannedMigration, 
   }
   if (options.timedFor) session.lastTimedMigrationEndMs = performance.now()
   try {
-    await recordMigrations([toRecord({vm: plan.name, from: plan.from, to: plan.to, live: plan.live, memoryMiB: plan.memoryMiB, concurrent: options.concurrent ?? 1, result, ...timing})], await session.store())
+    await recordMigrations(
+      [
+        toRecord({
+          vm: plan.name,
+          from: plan.from,
+          to: plan.to,
+          live: plan.live,
+          memoryMiB: plan.memoryMiB,
+          concurrent: options.concurrent ?? 1,
+          result,
+          ...timing,
+        }),
+      ],
+      await session.store(),
+    )
     await session.inventory?.moveEnvironmentVm(plan.name, plan.to)
     if (env && !options.switchReady) await switchAfterLeaving(session, env, [plan.from], [{vm: plan.name, host: plan.to}])
   } catch (error) {

@@ -67,7 +67,11 @@ export class Session {
       const file = resolve(connect.slice(4))
       const session = new Session([], `sim:${file}`, options)
       const {simHosts} = await import('../sim/load.js')
-      session.hosts.push(...simHosts(await session.sim(file)).map((h): HostRecord => ({name: h.name, site: h.site, transport: {kind: 'local'}, driver: 'sim', uri: file})))
+      session.hosts.push(
+        ...simHosts(await session.sim(file)).map(
+          (h): HostRecord => ({name: h.name, site: h.site, transport: {kind: 'local'}, driver: 'sim', uri: file}),
+        ),
+      )
       return session
     }
     if (/^[a-z0-9+]+:\/\//i.test(connect)) {
@@ -75,7 +79,10 @@ export class Session {
       const name = m?.[1] || 'localhost'
       return new Session([{name, site: 'default', transport: {kind: 'local'}, driver: 'libvirt', uri: connect}], connect, options)
     }
-    throw new UsageError(`--connect "${connect}" is neither sim:FILE nor a libvirt URI`, 'violin list --connect sim:examples/two-sites.yaml, or --connect qemu:///system')
+    throw new UsageError(
+      `--connect "${connect}" is neither sim:FILE nor a libvirt URI`,
+      'violin list --connect sim:examples/two-sites.yaml, or --connect qemu:///system',
+    )
   }
 
   /**
@@ -124,13 +131,17 @@ export class Session {
     if (selection.hosts && selection.hosts.length > 0) {
       for (const name of selection.hosts) {
         if (!this.hosts.some((h) => h.name === name)) {
-          throw new NotFoundError(`host "${name}" is not in ${this.inventory ? 'the inventory' : this.source}`, this.inventory ? 'violin host list' : 'violin list --all')
+          throw new NotFoundError(
+            `host "${name}" is not in ${this.inventory ? 'the inventory' : this.source}`,
+            this.inventory ? 'violin host list' : 'violin list --all',
+          )
         }
       }
       hosts = hosts.filter((h) => selection.hosts!.includes(h.name))
     }
     if (selection.site) {
-      if (!this.hosts.some((h) => h.site === selection.site)) throw new NotFoundError(`no host is in site "${selection.site}"`, 'violin host list')
+      if (!this.hosts.some((h) => h.site === selection.site))
+        throw new NotFoundError(`no host is in site "${selection.site}"`, 'violin host list')
       hosts = hosts.filter((h) => h.site === selection.site)
       if (hosts.length === 0) {
         // Each filter names something that exists; together they match nothing.
@@ -142,7 +153,11 @@ export class Session {
         )
       }
     }
-    if (hosts.length === 0 && this.inventory) throw new NotFoundError('the inventory has no hosts', 'violin host add NAME --local --site SITE --driver libvirt, or use --connect sim:FILE')
+    if (hosts.length === 0 && this.inventory)
+      throw new NotFoundError(
+        'the inventory has no hosts',
+        'violin host add NAME --local --site SITE --driver libvirt, or use --connect sim:FILE',
+      )
     return hosts
   }
 

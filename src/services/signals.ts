@@ -40,7 +40,13 @@ export interface StopOptions {
 }
 
 export function stopOnSignals(options: StopOptions = {}): StopRequest {
-  const {onFirst, onForce = (_by, code) => process.exit(code), signals = ['SIGINT', 'SIGTERM'], source = process, now = () => performance.now()} = options
+  const {
+    onFirst,
+    onForce = (_by, code) => process.exit(code),
+    signals = ['SIGINT', 'SIGTERM'],
+    source = process,
+    now = () => performance.now(),
+  } = options
   const graceful = new AbortController()
   const forced = new AbortController()
   let by: StopSignal | undefined

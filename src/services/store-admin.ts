@@ -21,7 +21,10 @@ export async function storeStatus(): Promise<StoreStatusReport> {
   const store = await openStore()
   const status = await store.status().catch((error: unknown) => {
     // Its usual hint is this very command: say where the URL came from instead.
-    if (error instanceof StoreUnavailableError) Object.assign(error, {hint: `check the store URL (from ${from}), and that etcd runs there; VIOLIN_STORE_TIMEOUT=SECONDS waits longer`})
+    if (error instanceof StoreUnavailableError)
+      Object.assign(error, {
+        hint: `check the store URL (from ${from}), and that etcd runs there; VIOLIN_STORE_TIMEOUT=SECONDS waits longer`,
+      })
     throw error
   })
   if (status.members.length > 0 && status.members.every((m) => !m.healthy)) {
@@ -52,12 +55,21 @@ async function contents(store: Store): Promise<{docs: Map<string, Doc>; logs: Ma
     if (value !== undefined) docs.set(spec.name, value)
   }
   const logs = new Map<LogName, string[]>()
-  for (const log of LOGS) logs.set(log, (await store.readLog(log)).map((r) => r.text))
+  for (const log of LOGS)
+    logs.set(
+      log,
+      (await store.readLog(log)).map((r) => r.text),
+    )
   return {docs, logs}
 }
 
 function describe(held: {docs: Map<string, Doc>; logs: Map<LogName, string[]>}): string[] {
-  return [...held.docs.keys(), ...[...held.logs].filter(([, lines]) => lines.length > 0).map(([log, lines]) => `${lines.length} ${log} record${lines.length === 1 ? '' : 's'}`)]
+  return [
+    ...held.docs.keys(),
+    ...[...held.logs]
+      .filter(([, lines]) => lines.length > 0)
+      .map(([log, lines]) => `${lines.length} ${log} record${lines.length === 1 ? '' : 's'}`),
+  ]
 }
 
 /** JSON with sorted keys, collections present even when empty: how two backends' reads of one document compare. */
@@ -66,7 +78,15 @@ function canonical(spec: DocSpec, doc: Doc | undefined): string {
   const filled: Doc = {...doc}
   for (const c of spec.collections) filled[c] ??= {}
   const sort = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])])) : v
+    Array.isArray(v)
+      ? v.map(sort)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+          )
+        : v
   return JSON.stringify(sort(filled))
 }
 
@@ -97,7 +117,10 @@ export async function copyStore(options: {to: string; force: boolean}): Promise<
   const {location: fromLocation} = storeLocation()
   const toLocation = parseStoreUrl(options.to, '--to')
   if (overlaps(fromLocation, toLocation)) {
-    throw new UsageError(`--to ${displayUrl(toLocation)} is the store in force itself, or shares its directories or key prefix`, 'name another store: file:///DIR of its own, or an etcd URL with a prefix apart from this one')
+    throw new UsageError(
+      `--to ${displayUrl(toLocation)} is the store in force itself, or shares its directories or key prefix`,
+      'name another store: file:///DIR of its own, or an etcd URL with a prefix apart from this one',
+    )
   }
   const source = await openStore()
   const target = await openStoreAt(toLocation)
@@ -105,7 +128,11 @@ export async function copyStore(options: {to: string; force: boolean}): Promise<
     const held = await contents(source)
     const there = describe(await contents(target))
     if (there.length > 0 && !options.force) {
-      throw new ViolinError(`${target.url} is not empty: it holds ${there.join(', ')}`, ExitCode.usage, `copy into an empty store, or add --force to replace what it holds`)
+      throw new ViolinError(
+        `${target.url} is not empty: it holds ${there.join(', ')}`,
+        ExitCode.usage,
+        `copy into an empty store, or add --force to replace what it holds`,
+      )
     }
     for (const spec of Object.values(DOCS)) {
       const value = held.docs.get(spec.name)
@@ -122,7 +149,10 @@ export async function copyStore(options: {to: string; force: boolean}): Promise<
           return []
         }
       })
-      held.logs.set(log, records.map((r) => JSON.stringify(r)))
+      held.logs.set(
+        log,
+        records.map((r) => JSON.stringify(r)),
+      )
       await target.clearLog(log)
       await target.append(log, records)
     }
@@ -144,7 +174,8 @@ export async function copyStore(options: {to: string; force: boolean}): Promise<
 async function verify(held: {docs: Map<string, Doc>; logs: Map<LogName, string[]>}, target: Store): Promise<void> {
   const differ: string[] = []
   for (const spec of Object.values(DOCS)) {
-    if (canonical(spec, held.docs.get(spec.name)) !== canonical(spec, await target.read(spec))) differ.push(`document ${spec.name} (${target.where(spec)})`)
+    if (canonical(spec, held.docs.get(spec.name)) !== canonical(spec, await target.read(spec)))
+      differ.push(`document ${spec.name} (${target.where(spec)})`)
   }
   for (const log of LOGS) {
     const want = held.logs.get(log)!
@@ -156,7 +187,15 @@ async function verify(held: {docs: Map<string, Doc>; logs: Map<LogName, string[]
       }
     })
     const first = want.findIndex((line, i) => got[i] !== line)
-    if (first >= 0 || got.length !== want.length) differ.push(`log ${log} (${want.length} records copied, ${got.length} read back${first >= 0 ? `, first difference at record ${first + 1}` : ''})`)
+    if (first >= 0 || got.length !== want.length)
+      differ.push(
+        `log ${log} (${want.length} records copied, ${got.length} read back${first >= 0 ? `, first difference at record ${first + 1}` : ''})`,
+      )
   }
-  if (differ.length > 0) throw new ViolinError(`the copy in ${target.url} differs from the source: ${differ.join('; ')}`, ExitCode.failure, 'run the copy again with --force; if it differs again, report it')
+  if (differ.length > 0)
+    throw new ViolinError(
+      `the copy in ${target.url} differs from the source: ${differ.join('; ')}`,
+      ExitCode.failure,
+      'run the copy again with --force; if it differs again, report it',
+    )
 }

@@ -39,7 +39,12 @@ function switchSpec(env: EnvironmentRecord, vmNames: string[], known: Member[]):
  * ports of the VMs placed there, and the other hosts' switches to join through; the
  * control plane then forms the mesh, and this waits until every member sees all.
  */
-export async function startAgentSwitch(session: Session, env: EnvironmentRecord, placement: Map<string, string[]>, by: Map<string, Underlay>): Promise<HostOutcome<SwitchHostResult>[]> {
+export async function startAgentSwitch(
+  session: Session,
+  env: EnvironmentRecord,
+  placement: Map<string, string[]>,
+  by: Map<string, Underlay>,
+): Promise<HostOutcome<SwitchHostResult>[]> {
   const vni = env.network!.vni
   const hosts = [...placement.keys()].sort().map((h) => session.host(h))
   const hellos = new Map<string, AgentHello>()
@@ -48,13 +53,18 @@ export async function startAgentSwitch(session: Session, env: EnvironmentRecord,
   const applied = await fanout(ready, async (host): Promise<SwitchHostResult> => {
     const hello = hellos.get(host.name)!
     const created = !hello.switches.includes(vni)
-    const old = created ? [] : (await askHostAgent<SwitchReport[]>(session, host, {op: 'status', vni}))[0]?.members.map((m) => m.address) ?? []
+    const old = created
+      ? []
+      : ((await askHostAgent<SwitchReport[]>(session, host, {op: 'status', vni}))[0]?.members.map((m) => m.address) ?? [])
     const known = ready.filter((h) => h.name !== host.name).map((h) => hellos.get(h.name)!.self)
     const report = await askHostAgent<SwitchReport>(session, host, {op: 'apply', spec: switchSpec(env, placement.get(host.name)!, known)})
     const expected = known.map((m) => m.address)
     const members = await waitForMembers(session, host, vni, expected, report)
     const missing = expected.filter((a) => !members.includes(a))
-    if (missing.length > 0) throw new ViolinError(`host "${host.name}": its switch has not heard from ${missing.join(', ')} within ${CONVERGE_MS / 1000} s (UDP ${hello.self.controlPort} blocked between hosts?)`)
+    if (missing.length > 0)
+      throw new ViolinError(
+        `host "${host.name}": its switch has not heard from ${missing.join(', ')} within ${CONVERGE_MS / 1000} s (UDP ${hello.self.controlPort} blocked between hosts?)`,
+      )
     return {
       host: host.name,
       address: hello.self.address,
@@ -65,7 +75,7 @@ export async function startAgentSwitch(session: Session, env: EnvironmentRecord,
       removed: old.filter((a) => !members.includes(a)),
     }
   })
-  return [...started.filter((o) => !o.ok) as HostOutcome<SwitchHostResult>[], ...applied]
+  return [...(started.filter((o) => !o.ok) as HostOutcome<SwitchHostResult>[]), ...applied]
 }
 
 /** Polls the switch's member list until it holds every expected address (or time runs out). */
@@ -95,8 +105,18 @@ export async function removeAgentSwitch(session: Session, host: HostRecord, vni:
 }
 
 /** Has each arrived VM announced by its new host's switch unless it announced itself (QEMU's RARP); returns which were. */
-export function announceArrived(session: Session, vni: number, arrived: Array<{vm: string; host: string}>): Promise<Array<{vm: string; host: string; sent: boolean}>> {
-  return Promise.all(arrived.map(async ({vm, host}) => ({vm, host, ...(await askHostAgent<{sent: boolean}>(session, session.host(host), {op: 'announce', vni, vm}))})))
+export function announceArrived(
+  session: Session,
+  vni: number,
+  arrived: Array<{vm: string; host: string}>,
+): Promise<Array<{vm: string; host: string; sent: boolean}>> {
+  return Promise.all(
+    arrived.map(async ({vm, host}) => ({
+      vm,
+      host,
+      ...(await askHostAgent<{sent: boolean}>(session, session.host(host), {op: 'announce', vni, vm})),
+    })),
+  )
 }
 
 export async function agentStatus(session: Session, host: HostRecord, vni: number): Promise<SwitchStatus> {
@@ -104,8 +124,22 @@ export async function agentStatus(session: Session, host: HostRecord, vni: numbe
   if (!hello?.switches.includes(vni)) return {host: host.name, up: false, peers: [], macs: 0}
   const report = (await askHostAgent<SwitchReport[]>(session, host, {op: 'status', vni}))[0]!
   const ports = [
-    ...report.vms.map((v) => ({port: v.id, kind: 'vm' as const, framesIn: v.framesIn, framesOut: v.framesOut, bytesIn: v.bytesIn, bytesOut: v.bytesOut})),
-    ...report.peers.map((p) => ({port: p.address, kind: 'peer' as const, framesIn: p.framesIn, framesOut: p.framesOut, bytesIn: p.bytesIn, bytesOut: p.bytesOut})),
+    ...report.vms.map((v) => ({
+      port: v.id,
+      kind: 'vm' as const,
+      framesIn: v.framesIn,
+      framesOut: v.framesOut,
+      bytesIn: v.bytesIn,
+      bytesOut: v.bytesOut,
+    })),
+    ...report.peers.map((p) => ({
+      port: p.address,
+      kind: 'peer' as const,
+      framesIn: p.framesIn,
+      framesOut: p.framesOut,
+      bytesIn: p.bytesIn,
+      bytesOut: p.bytesOut,
+    })),
   ]
   const dropped = Object.values(report.drops).reduce((a, b) => a + b, 0)
   return {
@@ -128,6 +162,8 @@ export function agentFdb(session: Session, host: HostRecord, vni: number): Promi
 
 /** The per-pair traffic one host's switch counted, with VM names (`names`: MAC -> VM) for MACs. */
 export async function agentTraffic(session: Session, host: HostRecord, vni: number, names: Map<string, string>): Promise<PairTraffic[]> {
-  const [entry] = await askHostAgent<Array<{vni: number; pairs: Array<{src: string; dst: string; frames: number; bytes: number; remote: boolean}>}>>(session, host, {op: 'traffic', vni})
+  const [entry] = await askHostAgent<
+    Array<{vni: number; pairs: Array<{src: string; dst: string; frames: number; bytes: number; remote: boolean}>}>
+  >(session, host, {op: 'traffic', vni})
   return (entry?.pairs ?? []).map((p) => ({...p, srcVm: names.get(p.src), dstVm: names.get(p.dst)}))
 }

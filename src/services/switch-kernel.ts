@@ -12,7 +12,12 @@ import type {Underlay} from './switch-underlay.js'
 // The kernel (vxlan) data plane: a Linux bridge and a VXLAN device per host, configured over SSH (no agent).
 
 /** Gives every host the environment's bridge and VXLAN device, with every other host as a peer. */
-export function startKernelSwitch(session: Session, hosts: HostRecord[], vni: number, by: Map<string, Underlay>): Promise<HostOutcome<SwitchHostResult>[]> {
+export function startKernelSwitch(
+  session: Session,
+  hosts: HostRecord[],
+  vni: number,
+  by: Map<string, Underlay>,
+): Promise<HostOutcome<SwitchHostResult>[]> {
   return fanout(hosts, async (host): Promise<SwitchHostResult> => {
     const own = by.get(host.name)!
     const peers = hosts.filter((h) => h.name !== host.name).map((h) => by.get(h.name)!.address)
@@ -45,7 +50,9 @@ export async function kernelFdb(t: Transport, vni: number): Promise<{peers: stri
   const learned = [
     ...remote.filter((e) => e.mac !== '00:00:00:00:00:00' && e.dst).map((e) => ({mac: e.mac, via: e.dst!, local: false})),
     // Bridge ports other than the VXLAN device are this host's VMs; "permanent" entries are the ports' own MACs.
-    ...bridge.filter((e) => e.ifname && e.ifname !== vxlanName(vni) && e.state !== 'permanent' && !e.flags?.includes('self')).map((e) => ({mac: e.mac, via: e.ifname!, local: true})),
+    ...bridge
+      .filter((e) => e.ifname && e.ifname !== vxlanName(vni) && e.state !== 'permanent' && !e.flags?.includes('self'))
+      .map((e) => ({mac: e.mac, via: e.ifname!, local: true})),
   ]
   return {peers, learned: learned.filter((e) => !isGroup(parseMac(e.mac))).map((e) => ({...e, mac: formatMac(parseMac(e.mac))}))}
 }
@@ -53,7 +60,13 @@ export async function kernelFdb(t: Transport, vni: number): Promise<{peers: stri
 export async function kernelStatus(t: Transport, host: string, vni: number): Promise<SwitchStatus> {
   const link = await t.run(['ip', '-s', '-j', 'link', 'show', vxlanName(vni)], {allowFailure: true})
   if (link.exitCode !== 0) return {host, up: false, peers: [], macs: 0}
-  const stats = (JSON.parse(link.stdout) as Array<{operstate?: string; flags?: string[]; stats64?: {rx?: {packets: number; dropped: number}; tx?: {packets: number}}}>)[0]
+  const stats = (
+    JSON.parse(link.stdout) as Array<{
+      operstate?: string
+      flags?: string[]
+      stats64?: {rx?: {packets: number; dropped: number}; tx?: {packets: number}}
+    }>
+  )[0]
   const fdb = await kernelFdb(t, vni)
   return {
     host,

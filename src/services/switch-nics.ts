@@ -35,11 +35,18 @@ export async function startEnvironmentSwitch(
 ): Promise<EnvironmentSwitchStart> {
   const env = session.inventory!.environment(envName)
   const dataplane = asked ?? env.network?.dataplane ?? DEFAULT_DATAPLANE
-  if (options.authData && dataplane !== 'udp') throw new UsageError("--auth-data needs --dataplane udp: a kernel VXLAN device cannot check a frame's signature")
+  if (options.authData && dataplane !== 'udp')
+    throw new UsageError("--auth-data needs --dataplane udp: a kernel VXLAN device cannot check a frame's signature")
   if (env.network && !env.network.stopped && env.network.dataplane !== dataplane) {
-    throw new UsageError(`environment "${envName}"'s switch is running on the ${env.network.dataplane} data plane`, `violin switch stop ${envName} first`)
+    throw new UsageError(
+      `environment "${envName}"'s switch is running on the ${env.network.dataplane} data plane`,
+      `violin switch stop ${envName} first`,
+    )
   }
-  refuseSimulated(envName, env.vms.map((v) => session.host(v.host)))
+  refuseSimulated(
+    envName,
+    env.vms.map((v) => session.host(v.host)),
+  )
   const replug = nicsMustMove(env, dataplane)
   if (replug) {
     const on = (await environmentStatus(session, env)).filter((v) => v.state !== 'shutoff')
@@ -57,5 +64,9 @@ export async function startEnvironmentSwitch(
     const host = session.host(vm.host)
     await (await session.driver(host)).replaceNic(vm.name, vm.mac, nicFor(networked, vm.name))
   })
-  return {network, outcomes, replugged: replugged.map((o, i) => ({vm: o.host, host: networked.vms[i]!.host, ...(o.ok ? {} : {error: o.error})}))}
+  return {
+    network,
+    outcomes,
+    replugged: replugged.map((o, i) => ({vm: o.host, host: networked.vms[i]!.host, ...(o.ok ? {} : {error: o.error})})),
+  }
 }

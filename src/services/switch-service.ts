@@ -32,7 +32,11 @@ export async function startSwitch(
   refuseSimulated(envName, hosts)
   // QEMU's UDP NIC backend is what a VM port talks to: Xen's and the simulator's VMs have none.
   const unfit = dataplane === 'udp' ? hosts.filter((h) => h.driver !== 'libvirt') : []
-  if (unfit.length > 0) throw new UsageError(`the udp data plane needs libvirt hosts; ${unfit.map((h) => `${h.name} is ${h.driver}`).join(', ')}`, 'use --dataplane vxlan')
+  if (unfit.length > 0)
+    throw new UsageError(
+      `the udp data plane needs libvirt hosts; ${unfit.map((h) => `${h.name} is ${h.driver}`).join(', ')}`,
+      'use --dataplane vxlan',
+    )
   const underlays = await fanout(hosts, (h) => underlayOf(session, h))
   const failed = underlays.filter((u) => !u.ok)
   if (failed.length > 0) {
@@ -42,7 +46,11 @@ export async function startSwitch(
   const by = new Map(underlays.map((u) => [u.host, (u as {value: Underlay}).value]))
   const wanted = options.underlayMtu ?? before.network?.underlayMtu ?? 1500
   const small = [...by].filter(([, u]) => u.mtu !== undefined && u.mtu < wanted)
-  if (small.length > 0) throw new UsageError(`an underlay MTU of ${wanted} was asked for, but ${small.map(([h, u]) => `${h}'s ${u.device} has ${u.mtu}`).join(', ')}`, 'raise the devices\' MTU (and the path\'s), or start the switch without --underlay-mtu')
+  if (small.length > 0)
+    throw new UsageError(
+      `an underlay MTU of ${wanted} was asked for, but ${small.map(([h, u]) => `${h}'s ${u.device} has ${u.mtu}`).join(', ')}`,
+      "raise the devices' MTU (and the path's), or start the switch without --underlay-mtu",
+    )
   const env = await session.inventory!.assignNetwork(envName, dataplane, {authData: options.authData, underlayMtu: options.underlayMtu})
   const network = env.network!
   if (dataplane === 'udp') return {network, env, outcomes: await startAgentSwitch(session, env, placement, by)}
@@ -52,7 +60,8 @@ export async function startSwitch(
 /** A sim host's transport is this machine: a switch "on" it would rewire the admin's own network. */
 export function refuseSimulated(envName: string, hosts: readonly HostRecord[]): void {
   const simulated = [...new Set(hosts.filter((h) => h.driver === 'sim').map((h) => h.name))]
-  if (simulated.length > 0) throw new UsageError(`host(s) ${simulated.join(', ')} are simulated: they carry no Ethernet`, `violin env info ${envName}`)
+  if (simulated.length > 0)
+    throw new UsageError(`host(s) ${simulated.join(', ')} are simulated: they carry no Ethernet`, `violin env info ${envName}`)
 }
 
 /** Throws the first host failure of a switch change: a VM must not start or land where its network is missing. */
@@ -62,7 +71,13 @@ function orThrow<T>(envName: string, outcomes: HostOutcome<T>[]): void {
 }
 
 /** Starts the switch for a create or a move and throws when any host failed. */
-export async function startSwitchOrThrow(session: Session, envName: string, dataplane: Dataplane, placement: Map<string, string[]>, options: {authData?: boolean; underlayMtu?: number} = {}): Promise<EnvironmentRecord> {
+export async function startSwitchOrThrow(
+  session: Session,
+  envName: string,
+  dataplane: Dataplane,
+  placement: Map<string, string[]>,
+  options: {authData?: boolean; underlayMtu?: number} = {},
+): Promise<EnvironmentRecord> {
   const r = await startSwitch(session, envName, dataplane, {placement, ...options})
   orThrow(envName, r.outcomes)
   return r.env
@@ -73,7 +88,11 @@ export async function startSwitchOrThrow(session: Session, envName: string, data
  * there and meshed with the hosts the environment is on now; on the udp data plane the
  * destination's agent opens the landing VM's port, so its first frame there is carried.
  */
-export async function switchBeforeLanding(session: Session, env: EnvironmentRecord, landing: Array<{vm: string; host: string}>): Promise<void> {
+export async function switchBeforeLanding(
+  session: Session,
+  env: EnvironmentRecord,
+  landing: Array<{vm: string; host: string}>,
+): Promise<void> {
   if (!env.network || env.network.stopped) return
   const placement = await environmentPlacement(session, env)
   for (const {vm, host} of landing) placement.set(host, [...new Set([...(placement.get(host) ?? []), vm])])
@@ -98,18 +117,32 @@ export async function removeSwitch(session: Session, host: HostRecord, network: 
  * lose its switch. On the udp data plane each arrived VM is announced by its new host's
  * switch unless it announced itself (QEMU's RARP); returns which were.
  */
-export async function switchAfterLeaving(session: Session, env: EnvironmentRecord, left: string[], arrived: Array<{vm: string; host: string}> = []): Promise<Array<{vm: string; host: string; sent: boolean}>> {
+export async function switchAfterLeaving(
+  session: Session,
+  env: EnvironmentRecord,
+  left: string[],
+  arrived: Array<{vm: string; host: string}> = [],
+): Promise<Array<{vm: string; host: string; sent: boolean}>> {
   if (!env.network || env.network.stopped) return []
   const placement = await environmentPlacement(session, env)
   const current = await startSwitchOrThrow(session, env.name, env.network.dataplane, placement)
   const empty = left.filter((h) => !placement.has(h))
-  orThrow(env.name, await fanout(empty.map((h) => session.host(h)), (h) => removeSwitch(session, h, current.network!)))
+  orThrow(
+    env.name,
+    await fanout(
+      empty.map((h) => session.host(h)),
+      (h) => removeSwitch(session, h, current.network!),
+    ),
+  )
   if (current.network!.dataplane !== 'udp') return []
   return announceArrived(session, current.network!.vni, arrived)
 }
 
 /** Takes the environment's switch down on every host that has it (or on all hosts, to be sure). */
-export async function stopSwitch(session: Session, envName: string): Promise<{network?: EnvironmentNetwork; outcomes: HostOutcome<void>[]}> {
+export async function stopSwitch(
+  session: Session,
+  envName: string,
+): Promise<{network?: EnvironmentNetwork; outcomes: HostOutcome<void>[]}> {
   const env = session.inventory!.environment(envName)
   if (!env.network) return {outcomes: []}
   const network = env.network
@@ -124,11 +157,16 @@ function needNetwork(env: EnvironmentRecord): EnvironmentNetwork {
   return env.network
 }
 
-export async function switchStatus(session: Session, envName: string): Promise<{network: EnvironmentNetwork; outcomes: HostOutcome<SwitchStatus>[]}> {
+export async function switchStatus(
+  session: Session,
+  envName: string,
+): Promise<{network: EnvironmentNetwork; outcomes: HostOutcome<SwitchStatus>[]}> {
   const env = session.inventory!.environment(envName)
   const network = needNetwork(env)
   const hosts = [...(await environmentPlacement(session, env)).keys()].sort().map((h) => session.host(h))
-  const outcomes = await fanout(hosts, (host) => (network.dataplane === 'udp' ? agentStatus(session, host, network.vni) : kernelStatus(session.transport(host), host.name, network.vni)))
+  const outcomes = await fanout(hosts, (host) =>
+    network.dataplane === 'udp' ? agentStatus(session, host, network.vni) : kernelStatus(session.transport(host), host.name, network.vni),
+  )
   return {network, outcomes}
 }
 
@@ -136,7 +174,10 @@ export async function switchFdb(session: Session, envName: string, hostNames?: s
   const env = session.inventory!.environment(envName)
   const network = needNetwork(env)
   if (hostNames?.length) session.select({hosts: hostNames}) // unknown names are an error, not an empty answer
-  const hosts = [...(await environmentPlacement(session, env)).keys()].sort().filter((h) => !hostNames?.length || hostNames.includes(h)).map((h) => session.host(h))
+  const hosts = [...(await environmentPlacement(session, env)).keys()]
+    .sort()
+    .filter((h) => !hostNames?.length || hostNames.includes(h))
+    .map((h) => session.host(h))
   return fanout(hosts, async (host) => {
     if (network.dataplane === 'vxlan') return (await kernelFdb(session.transport(host), network.vni)).learned
     return agentFdb(session, host, network.vni)
@@ -156,7 +197,11 @@ export async function trafficHosts(session: Session, envName: string): Promise<s
 export async function switchTraffic(session: Session, envName: string, hostNames?: string[]): Promise<HostOutcome<PairTraffic[]>[]> {
   const env = session.inventory!.environment(envName)
   const network = needNetwork(env)
-  if (network.dataplane !== 'udp') throw new UsageError(`environment "${envName}" is on the ${network.dataplane} data plane, which counts no per-pair traffic`, 'the udp data plane (switch start --dataplane udp) keeps a traffic matrix')
+  if (network.dataplane !== 'udp')
+    throw new UsageError(
+      `environment "${envName}" is on the ${network.dataplane} data plane, which counts no per-pair traffic`,
+      'the udp data plane (switch start --dataplane udp) keeps a traffic matrix',
+    )
   const names = new Map(env.vms.map((v) => [v.mac, v.name]))
   const hosts = (hostNames ?? (await trafficHosts(session, envName))).map((h) => session.host(h))
   return fanout(hosts, (host) => agentTraffic(session, host, network.vni, names))

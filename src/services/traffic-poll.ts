@@ -23,8 +23,10 @@ export interface TrafficReport {
  */
 export async function pollTraffic(session: Session, envNames: string[] | undefined, intervalMs: number): Promise<TrafficReport> {
   const inventory = session.inventory
-  if (!inventory) throw new UsageError('usage --traffic reads the inventory\'s environments; it cannot be used with --connect')
-  const envs = envNames?.length ? envNames.map((n) => inventory.environment(n)) : inventory.environments().filter((e) => e.network?.dataplane === 'udp')
+  if (!inventory) throw new UsageError("usage --traffic reads the inventory's environments; it cannot be used with --connect")
+  const envs = envNames?.length
+    ? envNames.map((n) => inventory.environment(n))
+    : inventory.environments().filter((e) => e.network?.dataplane === 'udp')
   const failures: TrafficReport['failures'] = []
   let asked = 0
   const where = await Promise.all(envs.map((env) => (env.network?.dataplane === 'udp' ? trafficHosts(session, env.name) : undefined)))
@@ -44,7 +46,11 @@ export async function pollTraffic(session: Session, envNames: string[] | undefin
   const second = await read()
   return {
     intervalSeconds: intervalMs / 1000,
-    environments: envs.map((env, i) => ({env: env.name, vni: env.network!.vni, pairs: pairRates(first[i]!, second[i]!, intervalMs / 1000)})),
+    environments: envs.map((env, i) => ({
+      env: env.name,
+      vni: env.network!.vni,
+      pairs: pairRates(first[i]!, second[i]!, intervalMs / 1000),
+    })),
     failures,
     asked,
   }

@@ -40,7 +40,10 @@ export async function listVms(session: Session, selection: Selection, all: boole
     const h = hosts[i]!
     if (!o.ok) failed.push(failure(h.name, o.error))
     else {
-      names.set(h.name, o.value.map((vm) => vm.name))
+      names.set(
+        h.name,
+        o.value.map((vm) => vm.name),
+      )
       for (const vm of o.value) if (all || vm.state !== 'shutoff') vms.push({host: h.name, site: h.site, ...vm})
     }
   }
@@ -75,7 +78,10 @@ export async function locateVm(session: Session, name: string, selection: Select
       `violin host check ${failed.map((f) => f.host).join(' ')}`,
     )
   }
-  throw new NotFoundError(`VM "${name}" is not on any ${selection.hosts?.length || selection.site ? 'selected ' : ''}host`, 'violin list --all')
+  throw new NotFoundError(
+    `VM "${name}" is not on any ${selection.hosts?.length || selection.site ? 'selected ' : ''}host`,
+    'violin list --all',
+  )
 }
 
 export async function vmInfo(session: Session, name: string, selection: Selection): Promise<VmInfo & {host: string; site: string}> {
@@ -118,7 +124,10 @@ export async function setVmMemory(
   const {host, driver} = await locateVm(session, name, selection)
   const info = await driver.vmInfo(name)
   if (mib > info.maxMemoryMiB) {
-    throw new UsageError(`VM "${name}" has max memory ${info.maxMemoryMiB} MiB; ${mib} MiB is more`, `raise it first with virsh setmaxmem, or ask for at most ${info.maxMemoryMiB}M`)
+    throw new UsageError(
+      `VM "${name}" has max memory ${info.maxMemoryMiB} MiB; ${mib} MiB is more`,
+      `raise it first with virsh setmaxmem, or ask for at most ${info.maxMemoryMiB}M`,
+    )
   }
   const live = target.live || (!target.config && info.state !== 'shutoff')
   const config = target.config || (!target.live && info.state === 'shutoff')
@@ -157,10 +166,16 @@ export const MIN_MEMORY_MIB = 64
 export function checkMemoryFloor(name: string, mib: number, usedMiB: number | undefined): void {
   const fmt = (x: number) => `${Number.isInteger(x) ? x : x.toFixed(1)} MiB`
   if (usedMiB !== undefined && usedMiB > 0 && mib < usedMiB) {
-    throw new UsageError(`VM "${name}" uses ${fmt(usedMiB)} (its balloon says); ${fmt(mib)} is less`, `ask for at least ${Math.ceil(usedMiB)}M, or add --force to squeeze the guest anyway`)
+    throw new UsageError(
+      `VM "${name}" uses ${fmt(usedMiB)} (its balloon says); ${fmt(mib)} is less`,
+      `ask for at least ${Math.ceil(usedMiB)}M, or add --force to squeeze the guest anyway`,
+    )
   }
   if (mib < MIN_MEMORY_MIB) {
-    throw new UsageError(`${fmt(mib)} is under the ${MIN_MEMORY_MIB} MiB floor for VM "${name}"`, `ask for at least ${MIN_MEMORY_MIB}M (a bare number is MiB), or add --force`)
+    throw new UsageError(
+      `${fmt(mib)} is under the ${MIN_MEMORY_MIB} MiB floor for VM "${name}"`,
+      `ask for at least ${MIN_MEMORY_MIB}M (a bare number is MiB), or add --force`,
+    )
   }
 }
 
@@ -168,7 +183,12 @@ async function balloonOf(driver: Driver, name: string): Promise<number | undefin
   return (await driver.sample()).vms.find((v) => v.name === name)?.memoryMiB
 }
 
-export async function schedInfo(session: Session, name: string, set: {weight?: number; cap?: number} | undefined, selection: Selection): Promise<{host: string; name: string; params: SchedParams}> {
+export async function schedInfo(
+  session: Session,
+  name: string,
+  set: {weight?: number; cap?: number} | undefined,
+  selection: Selection,
+): Promise<{host: string; name: string; params: SchedParams}> {
   const {host, driver} = await locateVm(session, name, selection)
   const params = set ? await driver.setSched(name, set) : await driver.schedInfo(name)
   return {host: host.name, name, params}

@@ -68,7 +68,11 @@ export class SimCluster {
       })
     }
     const hosts: SimHost[] = root.hosts.map((h) => ({name: h.name, site: h.site, cores: h.cores, memoryMiB: h.memory}))
-    unique(hosts.map((h) => h.name), 'hosts', 'host')
+    unique(
+      hosts.map((h) => h.name),
+      'hosts',
+      'host',
+    )
     const hostNames = new Set(hosts.map((h) => h.name))
     const vms = root.vms.map((o, i): SimVm => {
       if (!hostNames.has(o.host)) fail(['vms', i, 'host'], `one of the hosts (${[...hostNames].join(', ')})`, o.host)
@@ -89,7 +93,11 @@ export class SimCluster {
         cpuBankAt: 0,
       }
     })
-    unique(vms.map((x) => x.name), 'vms', 'VM')
+    unique(
+      vms.map((x) => x.name),
+      'vms',
+      'VM',
+    )
     const start = root.start === undefined ? DEFAULT_START : Date.parse(root.start)
     if (Number.isNaN(start)) fail(['start'], 'a date like 2026-01-01T00:00:00Z', root.start)
     for (const vm of vms) vm.cpuBankAt = start / 1000
@@ -127,7 +135,12 @@ export class SimCluster {
   freeMemoryMiB(host: string): number {
     const h = this.host(host)
     if (!h) return 0
-    return h.memoryMiB - this.vmsOn(host).filter((vm) => vm.state !== 'shutoff').reduce((s, vm) => s + vm.memoryMiB, 0)
+    return (
+      h.memoryMiB -
+      this.vmsOn(host)
+        .filter((vm) => vm.state !== 'shutoff')
+        .reduce((s, vm) => s + vm.memoryMiB, 0)
+    )
   }
 
   advance(seconds: number): void {

@@ -59,7 +59,6 @@ export function simulate(scenario: Scenario, policyName: string, opts: SimulateO
   return new Engine(scenario, policyName, {...scenario.policyOptions, ...opts.policyOptions}).run(policy)
 }
 
-
 class Engine {
   private readonly world: World
   private readonly history = new History()
@@ -73,7 +72,13 @@ class Engine {
     private readonly options: PolicyOptions,
   ) {
     this.world = new World(scenario)
-    this.hostRecords = scenario.hosts.map((h) => ({name: h.name, site: h.site, transport: {kind: 'local'}, driver: 'sim', uri: scenario.file}))
+    this.hostRecords = scenario.hosts.map((h) => ({
+      name: h.name,
+      site: h.site,
+      transport: {kind: 'local'},
+      driver: 'sim',
+      uri: scenario.file,
+    }))
     this.last = readCounters(this.world)
   }
 
@@ -115,7 +120,15 @@ class Engine {
   private view(report: UsageReport): ClusterView {
     const w = this.world
     const shares = new Map([...w.vms.values()].map((vm) => [vm.spec.name, vm.shares]))
-    return clusterView({report, history: this.history, hosts: this.hostRecords, environments: w.runningEnvironments(), traffic: w.traffic(), shares, netBytesPerSecond: w.netOf()})
+    return clusterView({
+      report,
+      history: this.history,
+      hosts: this.hostRecords,
+      environments: w.runningEnvironments(),
+      traffic: w.traffic(),
+      shares,
+      netBytesPerSecond: w.netOf(),
+    })
   }
 
   private apply(action: Action): void {
@@ -125,7 +138,10 @@ class Engine {
         const vm = w.vms.get(action.vm)
         if (!vm) return
         w.setShares(action.vm, action.to)
-        w.log('action', `${this.policyName}: set-shares ${action.vm} ${action.from} -> ${action.to}: ${action.reason}`, {environment: vm.env.spec.name, vm: action.vm})
+        w.log('action', `${this.policyName}: set-shares ${action.vm} ${action.from} -> ${action.to}: ${action.reason}`, {
+          environment: vm.env.spec.name,
+          vm: action.vm,
+        })
         return
       }
       case 'set-memory': {
@@ -133,18 +149,33 @@ class Engine {
         if (!vm) return
         const from = vm.memoryMiB
         const to = Math.min(action.toMiB, vm.spec.maxMemoryMiB, vm.memoryMiB + Math.max(0, w.freeMemoryMiB(vm.host)))
-        if (to !== action.toMiB) w.log('refused', `${this.policyName}: set-memory ${action.vm} to ${fmt(action.toMiB)} MiB: ${vm.host} has room for ${fmt(to)} MiB only`, {environment: vm.env.spec.name, vm: action.vm})
+        if (to !== action.toMiB)
+          w.log(
+            'refused',
+            `${this.policyName}: set-memory ${action.vm} to ${fmt(action.toMiB)} MiB: ${vm.host} has room for ${fmt(to)} MiB only`,
+            {environment: vm.env.spec.name, vm: action.vm},
+          )
         if (to === from) return
-        w.log('action', `${this.policyName}: set-memory ${action.vm} ${fmt(from)} -> ${fmt(to)} MiB: ${action.reason}`, {environment: vm.env.spec.name, vm: action.vm})
+        w.log('action', `${this.policyName}: set-memory ${action.vm} ${fmt(from)} -> ${fmt(to)} MiB: ${action.reason}`, {
+          environment: vm.env.spec.name,
+          vm: action.vm,
+        })
         w.setMemory(action.vm, to)
         return
       }
       case 'migrate':
-        w.log('action', `${this.policyName}: migrate ${action.vm} ${action.from} -> ${action.to}: ${action.reason}`, {environment: w.vms.get(action.vm)?.env.spec.name, vm: action.vm})
+        w.log('action', `${this.policyName}: migrate ${action.vm} ${action.from} -> ${action.to}: ${action.reason}`, {
+          environment: w.vms.get(action.vm)?.env.spec.name,
+          vm: action.vm,
+        })
         this.migrate([{vm: action.vm, to: action.to}], 1)
         return
       case 'migrate-environment':
-        w.log('action', `${this.policyName}: migrate-environment ${action.environment} ${action.fromSite} -> ${action.toSite} (${action.moves.map((m) => `${m.vm} ${m.from}->${m.to}`).join(', ')}): ${action.reason}`, {environment: action.environment})
+        w.log(
+          'action',
+          `${this.policyName}: migrate-environment ${action.environment} ${action.fromSite} -> ${action.toSite} (${action.moves.map((m) => `${m.vm} ${m.from}->${m.to}`).join(', ')}): ${action.reason}`,
+          {environment: action.environment},
+        )
         this.migrate(action.moves, ENVIRONMENT_MOVES_AT_ONCE)
         return
     }
@@ -186,7 +217,6 @@ class Engine {
   }
 }
 
-
 /** The run times of a world's environments, as the ICAC paper defines them. */
 export function summarize(world: World, policyName: string): SimulationResult {
   const environments: Record<string, EnvironmentResult> = {}
@@ -195,7 +225,12 @@ export function summarize(world: World, policyName: string): SimulationResult {
   let last: number | undefined
   for (const e of world.envs) {
     const time = e.startS !== undefined && e.endS !== undefined && !e.failed ? e.endS - e.startS : null
-    environments[e.spec.name] = {time_s: time === null ? null : round(time), start_s: e.startS === undefined ? null : round(e.startS), end_s: e.endS === undefined ? null : round(e.endS), ...(e.failed ? {failed: e.failed} : {})}
+    environments[e.spec.name] = {
+      time_s: time === null ? null : round(time),
+      start_s: e.startS === undefined ? null : round(e.startS),
+      end_s: e.endS === undefined ? null : round(e.endS),
+      ...(e.failed ? {failed: e.failed} : {}),
+    }
     if (e.startS !== undefined) first = Math.min(first ?? e.startS, e.startS)
     if (time !== null) {
       times.push(time)

@@ -134,9 +134,18 @@ export function parseScenario(file: string, text: string): Scenario {
   if (migration.bytesPerSecond <= 0) fail(['migration', 'bandwidth'], 'a rate above 0', 0)
   const memory = {swap: root.memory?.swap ?? true, swapWritesPerMiB: root.memory?.swap_writes_per_mib ?? 6}
   const policyOptions: PolicyOptions = {...DEFAULT_POLICY_OPTIONS}
-  for (const [k, x] of Object.entries(root.policy_options ?? {})) if (x !== undefined) (policyOptions as unknown as Record<string, number>)[k] = x
+  for (const [k, x] of Object.entries(root.policy_options ?? {}))
+    if (x !== undefined) (policyOptions as unknown as Record<string, number>)[k] = x
 
-  const hosts = root.hosts.map((h): ScenarioHost => ({name: h.name, site: h.site ?? 'default', cores: h.cores, memoryMiB: h.memory, nicBytesPerSecond: h.nic ?? 125e6}))
+  const hosts = root.hosts.map(
+    (h): ScenarioHost => ({
+      name: h.name,
+      site: h.site ?? 'default',
+      cores: h.cores,
+      memoryMiB: h.memory,
+      nicBytesPerSecond: h.nic ?? 125e6,
+    }),
+  )
   const hostByName = new Map<string, ScenarioHost>()
   hosts.forEach((h, i) => {
     if (hostByName.has(h.name)) fail(['hosts', i, 'name'], 'a host name not used before', h.name)
@@ -150,9 +159,11 @@ export function parseScenario(file: string, text: string): Scenario {
     const vms: ScenarioVm[] = []
     o.vms.forEach((v, j) => {
       const at: PathKey[] = ['environments', i, 'vms', j]
-      if ((v.host === undefined) === (v.hosts === undefined)) fail(at, 'host (one VM) or hosts (one VM per host), one of them', v, {found: v.host === undefined ? 'neither' : 'both'})
+      if ((v.host === undefined) === (v.hosts === undefined))
+        fail(at, 'host (one VM) or hosts (one VM per host), one of them', v, {found: v.host === undefined ? 'neither' : 'both'})
       const onHosts = v.host !== undefined ? [v.host] : v.hosts!
-      if (v.hosts !== undefined && v.name !== undefined) fail([...at, 'name'], 'no name beside a hosts: list (its VMs are named ENV-1, ENV-2...)', v.name)
+      if (v.hosts !== undefined && v.name !== undefined)
+        fail([...at, 'name'], 'no name beside a hosts: list (its VMs are named ENV-1, ENV-2...)', v.name)
       onHosts.forEach((h, k) => {
         if (!hostByName.has(h)) fail(v.host !== undefined ? [...at, 'host'] : [...at, 'hosts', k], `one of the hosts (${hostList})`, h)
       })
@@ -160,7 +171,8 @@ export function parseScenario(file: string, text: string): Scenario {
       const vcpus = v.vcpus ?? 1
       const memoryMiB = v.memory ?? 256
       const maxMemoryMiB = v.max_memory ?? memoryMiB
-      if (maxMemoryMiB < memoryMiB) fail([...at, 'max_memory'], `at least memory (${memoryMiB} MiB)`, `${maxMemoryMiB} MiB`, {found: `${maxMemoryMiB} MiB`})
+      if (maxMemoryMiB < memoryMiB)
+        fail([...at, 'max_memory'], `at least memory (${memoryMiB} MiB)`, `${maxMemoryMiB} MiB`, {found: `${maxMemoryMiB} MiB`})
       const phases = v.phases.map((p, k): ScenarioPhase => {
         const pat: PathKey[] = [...at, 'phases', k]
         const traffic: Record<string, number> = {}
@@ -168,7 +180,10 @@ export function parseScenario(file: string, text: string): Scenario {
           traffic[peer] = bytes
           if (peer !== OUTSIDE) peersToCheck.push({peer, path: [...pat, 'traffic', peer]})
         }
-        if ((p.work === undefined) === (p.duration_s === undefined)) fail(pat, 'work (CPU-seconds) or duration_s (seconds at full speed), one of them', p, {found: p.work === undefined ? 'neither' : 'both'})
+        if ((p.work === undefined) === (p.duration_s === undefined))
+          fail(pat, 'work (CPU-seconds) or duration_s (seconds at full speed), one of them', p, {
+            found: p.work === undefined ? 'neither' : 'both',
+          })
         let seconds: number
         if (p.duration_s !== undefined) seconds = p.duration_s
         else {
@@ -179,7 +194,8 @@ export function parseScenario(file: string, text: string): Scenario {
       })
       for (const host of onHosts) {
         const vmName = v.host !== undefined && v.name !== undefined ? v.name : `${o.name}-${vms.length + 1}`
-        if (vmNames.has(vmName)) fail(v.name !== undefined ? [...at, 'name'] : at, 'a VM name not used before', vmName, {found: JSON.stringify(vmName)})
+        if (vmNames.has(vmName))
+          fail(v.name !== undefined ? [...at, 'name'] : at, 'a VM name not used before', vmName, {found: JSON.stringify(vmName)})
         vmNames.add(vmName)
         vms.push({name: vmName, host, role, vcpus, memoryMiB, maxMemoryMiB, phases})
       }

@@ -123,7 +123,8 @@ export class World {
       return
     }
     if (this.t >= maxTimeS) {
-      for (const e of this.envs) if (e.endS === undefined && e.failed === undefined) this.fail(e, `not done after max_time_s (${maxTimeS} s)`)
+      for (const e of this.envs)
+        if (e.endS === undefined && e.failed === undefined) this.fail(e, `not done after max_time_s (${maxTimeS} s)`)
       return
     }
     this.startEnvironments()
@@ -172,7 +173,9 @@ export class World {
 
   /** The environments running now, with each VM's role (what a policy needs of them). */
   runningEnvironments(): Array<{name: string; headSite: string; vms: Array<{name: string; role: 'head' | 'compute'}>}> {
-    return this.envs.filter((e) => e.startS !== undefined && e.endS === undefined && !e.failed).map((e) => ({name: e.spec.name, headSite: e.spec.headSite, vms: e.spec.vms.map((v) => ({name: v.name, role: v.role}))}))
+    return this.envs
+      .filter((e) => e.startS !== undefined && e.endS === undefined && !e.failed)
+      .map((e) => ({name: e.spec.name, headSite: e.spec.headSite, vms: e.spec.vms.map((v) => ({name: v.name, role: v.role}))}))
   }
 
   /** Bytes/s each running VM sends and receives (to `outside` too). */
@@ -209,7 +212,11 @@ export class World {
     if (vm.migration) return {refused: `${name} is already migrating`}
     if (vm.host === to) return {refused: `${name} is already there`}
     if (this.allocatedMiB(to) + vm.memoryMiB > dest.memoryMiB) return {refused: `${to} has no room for ${fmt(vm.memoryMiB)} MiB`}
-    const copy = predictPrecopy({sentMiB: vm.memoryMiB, dirtyRateMiBs: this.phaseOf(vm).dirtyBytesPerSecond / MIB, bandwidthMiBs: this.scenario.migration.bytesPerSecond / MIB})
+    const copy = predictPrecopy({
+      sentMiB: vm.memoryMiB,
+      dirtyRateMiBs: this.phaseOf(vm).dirtyBytesPerSecond / MIB,
+      bandwidthMiBs: this.scenario.migration.bytesPerSecond / MIB,
+    })
     const seconds = this.scenario.migration.downtimeS + copy.totalMs / 1000
     vm.migration = {to, remainingS: seconds}
     this.migrations++
@@ -231,17 +238,34 @@ export class World {
       for (const vm of env.spec.vms) need.set(vm.host, (need.get(vm.host) ?? 0) + vm.memoryMiB)
       const short = [...need].filter(([h, mib]) => this.allocatedMiB(h) + mib > this.hosts.get(h)!.memoryMiB).map(([h]) => h)
       if (short.length > 0) {
-        if (!env.waiting) this.log('wait', `${env.spec.name} waits: ${short.join(', ')} cannot hold its VMs' memory yet`, {environment: env.spec.name})
+        if (!env.waiting)
+          this.log('wait', `${env.spec.name} waits: ${short.join(', ')} cannot hold its VMs' memory yet`, {environment: env.spec.name})
         env.waiting = true
         continue
       }
       env.startS = this.t
       for (const spec of env.spec.vms) {
-        const vm: WorldVm = {spec, env, host: spec.host, memoryMiB: spec.memoryMiB, shares: DEFAULT_SHARES, phase: 0, done: 0, finished: false, wanted: 0, got: 0, speed: 1, cpuSec: 0, demandSec: 0}
+        const vm: WorldVm = {
+          spec,
+          env,
+          host: spec.host,
+          memoryMiB: spec.memoryMiB,
+          shares: DEFAULT_SHARES,
+          phase: 0,
+          done: 0,
+          finished: false,
+          wanted: 0,
+          got: 0,
+          speed: 1,
+          cpuSec: 0,
+          demandSec: 0,
+        }
         env.vms.push(vm)
         this.vms.set(spec.name, vm)
       }
-      this.log('start', `${env.spec.name} starts: ${env.spec.vms.length} VM(s) on ${[...need.keys()].join(', ')}`, {environment: env.spec.name})
+      this.log('start', `${env.spec.name} starts: ${env.spec.vms.length} VM(s) on ${[...need.keys()].join(', ')}`, {
+        environment: env.spec.name,
+      })
     }
   }
 
@@ -275,7 +299,10 @@ export class World {
     for (const vm of active) vm.wanted = this.phaseOf(vm).cpu * vm.spec.vcpus
     for (const [name, host] of this.hosts) {
       const on = active.filter((v) => v.host === name)
-      const got = shareCpu(host.cores, on.map((v) => ({wanted: v.wanted, weight: v.shares})))
+      const got = shareCpu(
+        host.cores,
+        on.map((v) => ({wanted: v.wanted, weight: v.shares})),
+      )
       for (const [i, v] of on.entries()) v.got = got[i]!
     }
     // Network: what each host's NIC is asked to carry.
@@ -287,10 +314,11 @@ export class World {
         const other = peer === OUTSIDE ? undefined : this.vms.get(peer)
         if (peer !== OUTSIDE && !other) continue // the peer is not running
         if (other && other.host === vm.host) continue // IDC: through memory
-        for (const h of [vm.host, other?.host]) if (h !== undefined) {
-          asked.set(h, (asked.get(h) ?? 0) + bytes)
-          crosses.add(h)
-        }
+        for (const h of [vm.host, other?.host])
+          if (h !== undefined) {
+            asked.set(h, (asked.get(h) ?? 0) + bytes)
+            crosses.add(h)
+          }
       }
       remote.push([vm, [...crosses]])
     }
@@ -323,7 +351,12 @@ export class World {
       if (env.vms.every((v) => v.finished)) {
         env.endS = this.t + dt
         for (const vm of env.vms) this.vms.delete(vm.spec.name)
-        this.timeline.push({t_s: round(env.endS), kind: 'end', environment: env.spec.name, text: `${env.spec.name} done after ${fmt(env.endS - env.startS)} s`})
+        this.timeline.push({
+          t_s: round(env.endS),
+          kind: 'end',
+          environment: env.spec.name,
+          text: `${env.spec.name} done after ${fmt(env.endS - env.startS)} s`,
+        })
       }
     }
   }

@@ -8,7 +8,10 @@ export function configDir(): string {
 
 /** History, calibration data and locks: $VIOLIN_STATE_DIR, else $VIOLIN_HOME/state, else the XDG state dir. */
 export function stateDir(): string {
-  return process.env.VIOLIN_STATE_DIR || (process.env.VIOLIN_HOME ? join(process.env.VIOLIN_HOME, 'state') : envPaths('violin', {suffix: ''}).log)
+  return (
+    process.env.VIOLIN_STATE_DIR ||
+    (process.env.VIOLIN_HOME ? join(process.env.VIOLIN_HOME, 'state') : envPaths('violin', {suffix: ''}).log)
+  )
 }
 
 /**

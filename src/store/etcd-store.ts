@@ -2,7 +2,17 @@ import {readFileSync} from 'node:fs'
 import type {Etcd3, IOptions, Lease, Namespace} from 'etcd3'
 
 import {ExitCode, PassLockedError, StoreUnavailableError, UsageError, ViolinError} from '../errors.js'
-import {type Doc, type DocSpec, identity, type Leadership, type LogName, type LogRecord, type Store, type StoreMember, type StoreStatus} from './store.js'
+import {
+  type Doc,
+  type DocSpec,
+  identity,
+  type Leadership,
+  type LogName,
+  type LogRecord,
+  type Store,
+  type StoreMember,
+  type StoreStatus,
+} from './store.js'
 import {displayUrl, type EtcdLocation} from './url.js'
 
 /** Operations per batch of a write or append: under etcd's default --max-txn-ops of 128. */
@@ -76,16 +86,31 @@ export class EtcdStore implements Store {
 
   private explain(what: string, error: Error & {timedOut?: boolean}): StoreUnavailableError {
     const endpoints = this.location.endpoints.join(',')
-    const message = error.message.replace(/\s+/g, ' ').replace(/^\d+ [A-Z_]+: /, '').replace(/No connection established\. Last error: (Error: )?/, '').replace(/\.? Resolution note:.*$/, '').trim()
+    const message = error.message
+      .replace(/\s+/g, ' ')
+      .replace(/^\d+ [A-Z_]+: /, '')
+      .replace(/No connection established\. Last error: (Error: )?/, '')
+      .replace(/\.? Resolution note:.*$/, '')
+      .trim()
     if (/too many operations in txn/i.test(message)) {
-      return new StoreUnavailableError(endpoints, `${what}: ${message}: one change touched more keys than this etcd takes in one transaction (its --max-txn-ops, 128 by default); raise it, or make the change in smaller steps`, ExitCode.failure)
+      return new StoreUnavailableError(
+        endpoints,
+        `${what}: ${message}: one change touched more keys than this etcd takes in one transaction (its --max-txn-ops, 128 by default); raise it, or make the change in smaller steps`,
+        ExitCode.failure,
+      )
     }
     let detail: string
-    if (error.timedOut || /deadline|timed out|timeout/i.test(message)) detail = `did not answer within ${Math.round(this.timeoutMs / 1000)} s (down, unreachable, or without a quorum of its members)`
-    else if (/authentication failed|invalid auth|user name is empty|auth: /i.test(message) || error.name === 'EtcdAuthenticationFailedError') detail = `refused the credentials of "${this.location.user ?? process.env.VIOLIN_ETCD_USER ?? ''}" (${message})`
+    if (error.timedOut || /deadline|timed out|timeout/i.test(message))
+      detail = `did not answer within ${Math.round(this.timeoutMs / 1000)} s (down, unreachable, or without a quorum of its members)`
+    else if (
+      /authentication failed|invalid auth|user name is empty|auth: /i.test(message) ||
+      error.name === 'EtcdAuthenticationFailedError'
+    )
+      detail = `refused the credentials of "${this.location.user ?? process.env.VIOLIN_ETCD_USER ?? ''}" (${message})`
     else if (error.name === 'EtcdPermissionDeniedError' || /permission denied/i.test(message)) detail = `denied permission (${message})`
     else if (/ssl|tls|certificate|handshake|wrong version number/i.test(message)) detail = `TLS failed (${message})`
-    else if (/ECONNREFUSED|No connection established|UNAVAILABLE|connect/i.test(message)) detail = `cannot connect (${/\b(E[A-Z]+ \S+?)\.?(?:\s|$)/.exec(message)?.[1] ?? message})`
+    else if (/ECONNREFUSED|No connection established|UNAVAILABLE|connect/i.test(message))
+      detail = `cannot connect (${/\b(E[A-Z]+ \S+?)\.?(?:\s|$)/.exec(message)?.[1] ?? message})`
     else detail = message
     return new StoreUnavailableError(endpoints, `${what}: ${detail}`)
   }
@@ -118,9 +143,14 @@ export class EtcdStore implements Store {
       try {
         parsed = JSON.parse(text)
       } catch {
-        throw new StoreUnavailableError(this.location.endpoints.join(','), `${this.url} key ${this.docPrefix(doc)}${key} is not JSON: written by something other than violin`, ExitCode.config)
+        throw new StoreUnavailableError(
+          this.location.endpoints.join(','),
+          `${this.url} key ${this.docPrefix(doc)}${key} is not JSON: written by something other than violin`,
+          ExitCode.config,
+        )
       }
-      if (slash >= 0 && doc.collections.includes(key.slice(0, slash))) setOwn(value[key.slice(0, slash)] as Record<string, unknown>, decodeURIComponent(key.slice(slash + 1)), parsed)
+      if (slash >= 0 && doc.collections.includes(key.slice(0, slash)))
+        setOwn(value[key.slice(0, slash)] as Record<string, unknown>, decodeURIComponent(key.slice(slash + 1)), parsed)
       else setOwn(value, key, parsed)
     }
     return value
@@ -141,7 +171,11 @@ export class EtcdStore implements Store {
     return this.assemble(doc, entries, markerRevision !== '0')
   }
 
-  private changes(doc: DocSpec, before: Map<string, string>, after: Map<string, string>): {puts: Array<[string, string]>; deletes: string[]} {
+  private changes(
+    doc: DocSpec,
+    before: Map<string, string>,
+    after: Map<string, string>,
+  ): {puts: Array<[string, string]>; deletes: string[]} {
     const prefix = this.docPrefix(doc)
     const puts = [...after].filter(([k, v]) => before.get(k) !== v).map(([k, v]): [string, string] => [prefix + k, v])
     const deletes = [...before.keys()].filter((k) => !after.has(k)).map((k) => prefix + k)
@@ -154,7 +188,11 @@ export class EtcdStore implements Store {
       const {value, result} = change(this.assemble(doc, entries, markerRevision !== '0'))
       const {puts, deletes} = this.changes(doc, entries, this.flatten(doc, value))
       const marker = this.docPrefix(doc) + MARKER
-      const ops = [...puts.map(([k, v]) => this.client.put(k).value(v)), ...deletes.map((k) => this.client.delete().key(k)), this.client.put(marker).value(String(Date.now()))]
+      const ops = [
+        ...puts.map(([k, v]) => this.client.put(k).value(v)),
+        ...deletes.map((k) => this.client.delete().key(k)),
+        this.client.put(marker).value(String(Date.now())),
+      ]
       const committed = await this.call(`writing ${doc.name}`, () =>
         this.client
           .if(marker, 'Mod', '==', Number(markerRevision))
@@ -172,7 +210,14 @@ export class EtcdStore implements Store {
   async write(doc: DocSpec, value: Doc): Promise<void> {
     const {entries} = await this.readEntries(doc)
     const {puts, deletes} = this.changes(doc, entries, this.flatten(doc, value))
-    const ops = [...puts.map(([k, v]) => () => this.client.put(k).value(v)), ...deletes.map((k) => () => this.client.delete().key(k))]
+    const ops = [
+      ...puts.map(
+        ([k, v]) =>
+          () =>
+            this.client.put(k).value(v),
+      ),
+      ...deletes.map((k) => () => this.client.delete().key(k)),
+    ]
     const batches: Array<typeof ops> = []
     for (let i = 0; i < ops.length; i += MAX_TXN_OPS) batches.push(ops.slice(i, i + MAX_TXN_OPS))
     // A few batches in flight: the history of 10,000 hosts is about 900 of them.
@@ -180,11 +225,21 @@ export class EtcdStore implements Store {
       for (let batch = batches.shift(); batch; batch = batches.shift()) {
         const b = batch.map((op) => op())
         // A transaction whose condition always holds: etcd3's way to send many operations at once.
-        await this.call(`writing ${doc.name}`, () => this.client.if(this.docPrefix(doc) + MARKER, 'Mod', '>', -1).then(...b).commit())
+        await this.call(`writing ${doc.name}`, () =>
+          this.client
+            .if(this.docPrefix(doc) + MARKER, 'Mod', '>', -1)
+            .then(...b)
+            .commit(),
+        )
       }
     }
     await Promise.all(Array.from({length: WRITE_BATCHES_IN_FLIGHT}, next))
-    await this.call(`writing ${doc.name}`, () => this.client.put(this.docPrefix(doc) + MARKER).value(String(Date.now())).exec())
+    await this.call(`writing ${doc.name}`, () =>
+      this.client
+        .put(this.docPrefix(doc) + MARKER)
+        .value(String(Date.now()))
+        .exec(),
+    )
   }
 
   async remove(doc: DocSpec): Promise<void> {
@@ -197,10 +252,17 @@ export class EtcdStore implements Store {
 
   async append(log: LogName, records: readonly object[]): Promise<void> {
     const stamp = String(Date.now()).padStart(15, '0')
-    const keys = records.map((r) => [`${this.root}logs/${log}/${stamp}-${process.pid}-${String(++this.appended).padStart(6, '0')}`, JSON.stringify(r)] as const)
+    const keys = records.map(
+      (r) => [`${this.root}logs/${log}/${stamp}-${process.pid}-${String(++this.appended).padStart(6, '0')}`, JSON.stringify(r)] as const,
+    )
     for (let i = 0; i < keys.length; i += MAX_TXN_OPS) {
       const batch = keys.slice(i, i + MAX_TXN_OPS).map(([k, v]) => this.client.put(k).value(v))
-      await this.call(`appending to ${log}`, () => this.client.if(`${this.root}logs/${log}/`, 'Mod', '>', -1).then(...batch).commit())
+      await this.call(`appending to ${log}`, () =>
+        this.client
+          .if(`${this.root}logs/${log}/`, 'Mod', '>', -1)
+          .then(...batch)
+          .commit(),
+      )
     }
   }
 
@@ -209,7 +271,9 @@ export class EtcdStore implements Store {
   }
 
   async readLog(log: LogName): Promise<LogRecord[]> {
-    const response = await this.call(`reading ${log}`, () => this.client.getAll().prefix(`${this.root}logs/${log}/`).sort('Key', 'Ascend').exec())
+    const response = await this.call(`reading ${log}`, () =>
+      this.client.getAll().prefix(`${this.root}logs/${log}/`).sort('Key', 'Ascend').exec(),
+    )
     return response.kvs.map((kv) => ({text: kv.value.toString(), where: `key ${kv.key.toString()}`}))
   }
 
@@ -292,7 +356,7 @@ export class EtcdStore implements Store {
 
   async readSamples(): Promise<Map<string, unknown>> {
     const prefix = `${this.root}samples/`
-    const response = await this.call('reading the agents\' samples', () => this.client.getAll().prefix(prefix).exec())
+    const response = await this.call("reading the agents' samples", () => this.client.getAll().prefix(prefix).exec())
     const out = new Map<string, unknown>()
     for (const kv of response.kvs) {
       const key = kv.key.toString().slice(prefix.length)
@@ -319,11 +383,7 @@ export class EtcdStore implements Store {
     lease.on('lost', () => undefined)
     const leaseId = await this.call('taking the pass lock', () => lease.grant())
     const result = await this.call('taking the pass lock', () =>
-      this.client
-        .if(key, 'Create', '==', 0)
-        .then(this.client.put(key).value(me).lease(leaseId))
-        .else(this.client.get(key))
-        .commit(),
+      this.client.if(key, 'Create', '==', 0).then(this.client.put(key).value(me).lease(leaseId)).else(this.client.get(key)).commit(),
     )
     if (!result.succeeded) {
       await lease.revoke().catch(() => undefined)
@@ -339,7 +399,11 @@ export class EtcdStore implements Store {
     return (this.client as unknown as Namespace).namespace(this.root).election('leader', ttlS)
   }
 
-  async lead(options: {ttlS: number; signal: AbortSignal; onStandby: (leader: string | undefined) => void}): Promise<Leadership | undefined> {
+  async lead(options: {
+    ttlS: number
+    signal: AbortSignal
+    onStandby: (leader: string | undefined) => void
+  }): Promise<Leadership | undefined> {
     const election = this.election(options.ttlS)
     const me = await identity()
     const campaign = election.campaign(me)
@@ -395,7 +459,9 @@ export class EtcdStore implements Store {
       await unobserve()
     }
     campaign.removeAllListeners('error')
-    campaign.on('error', () => lost.abort(new StoreUnavailableError(this.location.endpoints.join(','), 'the leadership\'s lease expired or etcd stopped answering')))
+    campaign.on('error', () =>
+      lost.abort(new StoreUnavailableError(this.location.endpoints.join(','), "the leadership's lease expired or etcd stopped answering")),
+    )
     if (!won) {
       await resign()
       return undefined
@@ -428,7 +494,12 @@ export class EtcdStore implements Store {
         const one = new Etcd3({...clientOptions(this.location, memberTimeoutMs), hosts: m.clientURLs})
         try {
           const answer = Promise.all([one.maintenance.status(), one.get(`${this.root}_health`).exec()])
-          const [s] = await Promise.race([answer, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`did not answer within ${memberTimeoutMs / 1000} s`)), memberTimeoutMs + 500).unref())])
+          const [s] = await Promise.race([
+            answer,
+            new Promise<never>((_, reject) =>
+              setTimeout(() => reject(new Error(`did not answer within ${memberTimeoutMs / 1000} s`)), memberTimeoutMs + 500).unref(),
+            ),
+          ])
           if (s.errors?.length) return {name: m.name, endpoint, healthy: false, leader: s.leader === m.ID, error: s.errors.join('; ')}
           return {name: m.name, endpoint, healthy: true, leader: s.leader === m.ID}
         } catch (error) {
@@ -469,7 +540,10 @@ async function endWatches(election: object): Promise<void> {
     if (watchers.length === 0 || dropping) return
     dropping = true
     try {
-      await Promise.race([Promise.all(watchers.map((w) => w.cancel().catch(() => undefined))), new Promise((resolve) => setTimeout(resolve, 1000).unref())])
+      await Promise.race([
+        Promise.all(watchers.map((w) => w.cancel().catch(() => undefined))),
+        new Promise((resolve) => setTimeout(resolve, 1000).unref()),
+      ])
       manager.watchers = manager.watchers.filter((w) => !watchers.includes(w))
     } finally {
       dropping = false
@@ -493,7 +567,11 @@ function clientOptions(location: EtcdLocation, timeoutMs: number): IOptions {
   const user = location.user ?? process.env.VIOLIN_ETCD_USER
   const password = location.password ?? process.env.VIOLIN_ETCD_PASSWORD
   if (user) {
-    if (password === undefined) throw new UsageError(`etcd user "${user}" has no password`, 'give it in the URL (etcd://USER:PASSWORD@HOST:PORT/PREFIX) or in VIOLIN_ETCD_PASSWORD')
+    if (password === undefined)
+      throw new UsageError(
+        `etcd user "${user}" has no password`,
+        'give it in the URL (etcd://USER:PASSWORD@HOST:PORT/PREFIX) or in VIOLIN_ETCD_PASSWORD',
+      )
     // A deadline per call: the token is fetched again whenever it expires, long after the store was opened.
     options.auth = {username: user, password, callOptions: () => ({deadline: Date.now() + timeoutMs})}
   }
@@ -504,9 +582,13 @@ function clientOptions(location: EtcdLocation, timeoutMs: number): IOptions {
 function shortError(error: Error, timeoutMs: number): string {
   const message = error.message.replace(/\s+/g, ' ').trim()
   if (/ECONNREFUSED/.test(message)) return 'connection refused'
-  if (/deadline|did not answer|timed out/i.test(message)) return `did not answer within ${timeoutMs / 1000} s (down, or cut off from a quorum)`
+  if (/deadline|did not answer|timed out/i.test(message))
+    return `did not answer within ${timeoutMs / 1000} s (down, or cut off from a quorum)`
   if (/ssl|tls|certificate|handshake/i.test(message)) return `TLS failed (${message.slice(0, 120)})`
-  return message.replace(/^\d+ [A-Z_]+: /, '').replace(/ Resolution note:.*$/, '').slice(0, 160)
+  return message
+    .replace(/^\d+ [A-Z_]+: /, '')
+    .replace(/ Resolution note:.*$/, '')
+    .slice(0, 160)
 }
 
 /** obj[name] = value, also for a host named "__proto__" (a plain assignment would set the object's prototype and lose the entry). */
@@ -528,7 +610,8 @@ function tlsCredentials(): NonNullable<IOptions['credentials']> {
   const ca = file('VIOLIN_ETCD_CA')
   const cert = file('VIOLIN_ETCD_CERT')
   const key = file('VIOLIN_ETCD_KEY')
-  if (Boolean(cert) !== Boolean(key)) throw new UsageError('VIOLIN_ETCD_CERT and VIOLIN_ETCD_KEY go together (a client certificate and its key)')
-  if (!ca) throw new UsageError('etcds:// needs VIOLIN_ETCD_CA: the certificate of the CA that signed the etcd members\' certificates')
+  if (Boolean(cert) !== Boolean(key))
+    throw new UsageError('VIOLIN_ETCD_CERT and VIOLIN_ETCD_KEY go together (a client certificate and its key)')
+  if (!ca) throw new UsageError("etcds:// needs VIOLIN_ETCD_CA: the certificate of the CA that signed the etcd members' certificates")
   return {rootCertificate: ca, ...(cert && key ? {certChain: cert, privateKey: key} : {})}
 }

@@ -54,9 +54,17 @@ export class FileStore implements Store {
     const {lock} = (await import('proper-lockfile')).default
     let release: () => Promise<void>
     try {
-      release = await lock(dirname(path), {lockfilePath: `${path}.lock`, stale: 10_000, retries: {retries: 50, minTimeout: 20, maxTimeout: 200}})
+      release = await lock(dirname(path), {
+        lockfilePath: `${path}.lock`,
+        stale: 10_000,
+        retries: {retries: 50, minTimeout: 20, maxTimeout: 200},
+      })
     } catch (error) {
-      throw new ViolinError(`cannot lock ${path}: ${(error as Error).message}`, ExitCode.failure, `if no other violin is running, remove ${path}.lock`)
+      throw new ViolinError(
+        `cannot lock ${path}: ${(error as Error).message}`,
+        ExitCode.failure,
+        `if no other violin is running, remove ${path}.lock`,
+      )
     }
     try {
       const {value, result} = change(await this.read(doc))
@@ -108,7 +116,10 @@ export class FileStore implements Store {
   }
 
   async putSample(host: string, sample: object, ttlMs: number): Promise<void> {
-    await writeFileAtomic(join(this.samplesDir(), `${encodeURIComponent(host)}.json`), `${JSON.stringify({expiresAtMs: Date.now() + ttlMs, sample})}\n`)
+    await writeFileAtomic(
+      join(this.samplesDir(), `${encodeURIComponent(host)}.json`),
+      `${JSON.stringify({expiresAtMs: Date.now() + ttlMs, sample})}\n`,
+    )
   }
 
   async readSamples(): Promise<Map<string, unknown>> {

@@ -30,11 +30,13 @@ export function parseStoreUrl(url: string, what = 'VIOLIN_STORE'): StoreLocation
   const endpoints = hosts!.split(',').filter(Boolean)
   if (endpoints.length === 0) bad('names no etcd endpoint (HOST:PORT)')
   for (const e of endpoints) {
-    if (!ENDPOINT.test(e) || Number(e.slice(e.lastIndexOf(':') + 1)) > 65_535 || Number(e.slice(e.lastIndexOf(':') + 1)) < 1) bad(`"${e}" is not HOST:PORT`)
+    if (!ENDPOINT.test(e) || Number(e.slice(e.lastIndexOf(':') + 1)) > 65_535 || Number(e.slice(e.lastIndexOf(':') + 1)) < 1)
+      bad(`"${e}" is not HOST:PORT`)
   }
   const prefix = (path ?? '').replace(/\/+$/, '')
   if (!prefix) bad('names no key prefix: add /PREFIX (every key violin writes lives under it)')
-  if (!PREFIX.test(prefix) || prefix.split('/').some((w) => w === '.' || w === '..')) bad(`prefix "${prefix}" may hold only letters, digits, ".", "_", "-" and "/" between words`)
+  if (!PREFIX.test(prefix) || prefix.split('/').some((w) => w === '.' || w === '..'))
+    bad(`prefix "${prefix}" may hold only letters, digits, ".", "_", "-" and "/" between words`)
   const location: StoreLocation = {kind: 'etcd', tls: scheme === 'etcds', endpoints, prefix}
   if (auth) {
     const colon = auth.indexOf(':')

@@ -36,7 +36,12 @@ export class LocalTransport implements Transport {
     if (r.failed && deadline.signal.aborted) throw new TimeoutError(this.host, quoteArgv(argv), timeoutMs)
     if (r.exitCode === undefined) {
       // It never ran (r.code, from spawn), or a signal ended it.
-      const why = r.code === 'ENOENT' ? 'not found on PATH (is it installed?)' : r.signal ? `killed by ${r.signal}` : (r.code ?? r.shortMessage ?? 'failed')
+      const why =
+        r.code === 'ENOENT'
+          ? 'not found on PATH (is it installed?)'
+          : r.signal
+            ? `killed by ${r.signal}`
+            : (r.code ?? r.shortMessage ?? 'failed')
       throw new ViolinError(`host "${this.host}": cannot run ${file}: ${why}`)
     }
     const out = {stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode}
@@ -58,7 +63,9 @@ export class LocalTransport implements Transport {
     return new Promise((resolve, reject) => {
       const socket = connect(path)
       socket.once('connect', () => resolve(socket))
-      socket.once('error', (error: NodeJS.ErrnoException) => reject(new SocketUnavailableError(this.host, path, error.code ?? error.message)))
+      socket.once('error', (error: NodeJS.ErrnoException) =>
+        reject(new SocketUnavailableError(this.host, path, error.code ?? error.message)),
+      )
     })
   }
 
@@ -73,7 +80,11 @@ export class LocalTransport implements Transport {
       options.signal?.addEventListener('abort', stop, {once: true})
       child.once('error', (error: NodeJS.ErrnoException) => {
         options.signal?.removeEventListener('abort', stop)
-        reject(new ViolinError(`host "${this.host}": cannot run ${file}: ${error.code === 'ENOENT' ? 'not found on PATH (is it installed?)' : (error.code ?? error.message)}`))
+        reject(
+          new ViolinError(
+            `host "${this.host}": cannot run ${file}: ${error.code === 'ENOENT' ? 'not found on PATH (is it installed?)' : (error.code ?? error.message)}`,
+          ),
+        )
       })
       child.once('exit', (code, signal) => {
         options.signal?.removeEventListener('abort', stop)

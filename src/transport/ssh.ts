@@ -5,10 +5,27 @@ import type {Client, ClientChannel, ConnectConfig} from 'ssh2'
 import pLimit from 'p-limit'
 
 import {makeDirs} from '../files.js'
-import {AuthError, CommandFailedError, HostKeyError, SocketUnavailableError, TimeoutError, UnreachableError, ViolinError, tail} from '../errors.js'
+import {
+  AuthError,
+  CommandFailedError,
+  HostKeyError,
+  SocketUnavailableError,
+  TimeoutError,
+  UnreachableError,
+  ViolinError,
+  tail,
+} from '../errors.js'
 import {blobKeyType, fingerprint, hostKeyAlgorithmsFor, keysFor, knownHostsLine, knownHostsName, parseKnownHosts} from './known-hosts.js'
 import {quoteArgv} from './shell-quote.js'
-import {type AttachOptions, CONSOLE_ESCAPE, DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, type RunOptions, type RunResult, type Transport} from './transport.js'
+import {
+  type AttachOptions,
+  CONSOLE_ESCAPE,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  type RunOptions,
+  type RunResult,
+  type Transport,
+} from './transport.js'
 
 export interface SshTarget {
   user: string
@@ -28,7 +45,16 @@ export interface SshOptions {
   maxChannels?: number
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'])
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+])
 const DEFAULT_IDENTITIES = ['id_ed25519', 'id_ecdsa', 'id_rsa']
 
 /** A login name as useradd takes it (POSIX portable: letters, digits, . _ -, no leading dash). */
@@ -51,7 +77,8 @@ export function parseSshTarget(text: string): SshTarget {
   if (!SSH_USER.test(user)) throw bad(`the user may hold letters, digits, dot, dash and underscore`)
   const bracketed = m[2].startsWith('[')
   const address = bracketed ? m[2].slice(1, -1) : m[2]
-  if (bracketed ? !SSH_IPV6.test(address) : !SSH_ADDRESS.test(address)) throw bad('the address must be a host name, an IPv4 address or an [IPv6] address')
+  if (bracketed ? !SSH_IPV6.test(address) : !SSH_ADDRESS.test(address))
+    throw bad('the address must be a host name, an IPv4 address or an [IPv6] address')
   const port = m[3] ? Number(m[3]) : 22
   if (port < 1 || port > 65535) throw bad(`port ${port} is out of range`)
   return {user, address, port}
@@ -111,7 +138,9 @@ export class SshTransport implements Transport {
       () =>
         new Promise<ClientChannel>((resolve, reject) => {
           // sshd answers "open failed" both when nothing listens and when forwarding is off (AllowStreamLocalForwarding).
-          client.openssh_forwardOutStreamLocal(path, (error, stream) => (error ? reject(new SocketUnavailableError(this.host, path, error.message)) : resolve(stream)))
+          client.openssh_forwardOutStreamLocal(path, (error, stream) =>
+            error ? reject(new SocketUnavailableError(this.host, path, error.message)) : resolve(stream),
+          )
         }),
     )
   }
@@ -163,7 +192,8 @@ export class SshTransport implements Transport {
               stdout.off('resize', onResize)
               options.signal?.removeEventListener('abort', leave)
               if (left) resolve(0)
-              else if (code === null && !signal) reject(new UnreachableError(this.host, `connection lost while running \`${quoteArgv(argv)}\``))
+              else if (code === null && !signal)
+                reject(new UnreachableError(this.host, `connection lost while running \`${quoteArgv(argv)}\``))
               else resolve(code ?? 128)
             })
           })
@@ -211,7 +241,13 @@ export class SshTransport implements Transport {
         }
         if (known.keys.some((e) => e.key.equals(key))) return true
         if (known.keys.length > 0) {
-          rejection = new HostKeyError(this.host, 'changed', presented, known.keys.map((e) => fingerprint(e.key)), knownHostsFile)
+          rejection = new HostKeyError(
+            this.host,
+            'changed',
+            presented,
+            known.keys.map((e) => fingerprint(e.key)),
+            knownHostsFile,
+          )
           return false
         }
         if (!this.options.acceptNewHostKey) {
@@ -253,9 +289,12 @@ export class SshTransport implements Transport {
 
   private classify(error: Error & {code?: string; level?: string}, rejection?: HostKeyError): Error {
     if (rejection) return rejection
-    if (error.level === 'client-authentication') return new AuthError(this.host, `${this.ssh.user}@${this.ssh.address} refused every key offered`)
-    if (error.level === 'client-timeout') return new TimeoutError(this.host, 'SSH connect', this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS)
-    if (error.code && UNREACHABLE_CODES.has(error.code)) return new UnreachableError(this.host, `${error.code} ${this.ssh.address}:${this.ssh.port}`)
+    if (error.level === 'client-authentication')
+      return new AuthError(this.host, `${this.ssh.user}@${this.ssh.address} refused every key offered`)
+    if (error.level === 'client-timeout')
+      return new TimeoutError(this.host, 'SSH connect', this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS)
+    if (error.code && UNREACHABLE_CODES.has(error.code))
+      return new UnreachableError(this.host, `${error.code} ${this.ssh.address}:${this.ssh.port}`)
     if (/private key|passphrase/i.test(error.message)) return new AuthError(this.host, error.message)
     return new UnreachableError(this.host, error.message)
   }

@@ -9,7 +9,17 @@ import {none} from '../../src/policy/none.js'
 import {DEFAULT_POLICY_OPTIONS} from '../../src/policy/cluster-view.js'
 
 const record = (name: string): HostRecord => ({name, site: 's', transport: {kind: 'local'}, driver: 'libvirt'})
-const usage = (host: string, measured: Partial<HostUsage> = {}): HostUsage => ({host, site: 's', status: 'ok', cores: 4, cpuPercent: 20, memoryMiB: 8192, freeMemoryMiB: 4096, vms: 0, ...measured})
+const usage = (host: string, measured: Partial<HostUsage> = {}): HostUsage => ({
+  host,
+  site: 's',
+  status: 'ok',
+  cores: 4,
+  cpuPercent: 20,
+  memoryMiB: 8192,
+  freeMemoryMiB: 4096,
+  vms: 0,
+  ...measured,
+})
 
 function view(hosts: HostUsage[]) {
   const report: UsageReport = {timeMs: 1000, intervalSec: 1, hosts, vms: []}
@@ -37,7 +47,13 @@ describe("the policies' view of a host's swap and NIC", () => {
   })
 
   it('lets a policy see a host swapping and a saturated NIC', () => {
-    const plan = none(view([usage('busy', {swapWritesPerSecond: 240, nicPercent: 90, nicBytesPerSecond: 125e6}), usage('calm', {swapWritesPerSecond: 0, nicPercent: 3})]), DEFAULT_POLICY_OPTIONS)
+    const plan = none(
+      view([
+        usage('busy', {swapWritesPerSecond: 240, nicPercent: 90, nicBytesPerSecond: 125e6}),
+        usage('calm', {swapWritesPerSecond: 0, nicPercent: 3}),
+      ]),
+      DEFAULT_POLICY_OPTIONS,
+    )
     assert.deepEqual(plan.notes, ['busy is over a threshold (240 swap writes/s, NIC 90%); policy none does not act'])
   })
 })

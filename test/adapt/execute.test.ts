@@ -10,7 +10,7 @@ import {Session} from '../../src/services/session.js'
 import {EXAMPLE} from '../helpers/cli.js'
 
 /** The executor against the simulated cluster (examples/two-sites.yaml): real services, sim driver. */
-describe("carrying out an adaptation plan", () => {
+describe('carrying out an adaptation plan', () => {
   // Migrations are recorded in the state dir: a temporary one, not the user's.
   const saved = process.env.VIOLIN_STATE_DIR
   before(() => (process.env.VIOLIN_STATE_DIR = mkdtempSync(join(tmpdir(), 'violin-state-'))))
@@ -31,10 +31,20 @@ describe("carrying out an adaptation plan", () => {
     const history = new History()
     try {
       const outcomes = await executePlan(session, history, actions)
-      assert.deepEqual(outcomes.map((o) => [o.action.kind, o.ok]), [['set-memory', false], ['set-shares', true], ['migrate', true]])
+      assert.deepEqual(
+        outcomes.map((o) => [o.action.kind, o.ok]),
+        [
+          ['set-memory', false],
+          ['set-shares', true],
+          ['migrate', true],
+        ],
+      )
       assert.match(outcomes[0]!.error!, /cache-1" has max memory 4096 MiB/)
       assert.equal((await (await session.driver(session.host('east1'))).schedInfo('web-1')).weight, 512, 'shares 2048 = weight 512')
-      assert.ok((await (await session.driver(session.host('east2'))).sample()).vms.some((v) => v.name === 'batch-2'), 'batch-2 runs on east2 now')
+      assert.ok(
+        (await (await session.driver(session.host('east2'))).sample()).vms.some((v) => v.name === 'batch-2'),
+        'batch-2 runs on east2 now',
+      )
       assert.ok(history.vmView('batch-2').lastMigratedMs !== undefined)
       await history.save()
       assert.equal((await History.load()).vmView('web-1').cpuShares, 2048, 'the next (cron) pass starts from the shares it gave')
@@ -49,7 +59,11 @@ describe("carrying out an adaptation plan", () => {
     const stop = new AbortController()
     try {
       const outcomes = await executePlan(session, new History(), actions.slice(1), stop.signal, () => stop.abort())
-      assert.deepEqual(outcomes.map((o) => o.action.kind), ['set-shares'], 'the migration after the signal never started')
+      assert.deepEqual(
+        outcomes.map((o) => o.action.kind),
+        ['set-shares'],
+        'the migration after the signal never started',
+      )
     } finally {
       await session.close()
     }

@@ -108,15 +108,36 @@ describe('write-ahead intents: what a new leader finds (src/adapt/intents.ts)', 
         assert.ok(history.vmView('hpc-1').lastMigratedMs !== undefined, 'the completed move counts for the cooldown')
         assert.equal(history.vmView('web-1').lastMigratedMs, undefined)
         assert.deepEqual(await openIntents(store), [], 'every intent settled')
-        const log = (await store.readLog('actions')).map((r) => JSON.parse(r.text) as {vm: string; recovered: string; by: string; recoveredBy: string})
-        assert.deepEqual(log.map((r) => [r.vm, r.by, r.recoveredBy]), ['hpc-1', 'web-1', 'ghost', 'db-1'].map((vm) => [vm, 'gone-host pid 1', 'me pid 2']))
+        const log = (await store.readLog('actions')).map(
+          (r) => JSON.parse(r.text) as {vm: string; recovered: string; by: string; recoveredBy: string},
+        )
+        assert.deepEqual(
+          log.map((r) => [r.vm, r.by, r.recoveredBy]),
+          ['hpc-1', 'web-1', 'ghost', 'db-1'].map((vm) => [vm, 'gone-host pid 1', 'me pid 2']),
+        )
         assert.match(log[0]!.recovered, /completed by the previous leader/)
       })
 
       it('an environment move is looked at VM by VM', async () => {
-        await leaveOpen(store, {kind: 'migrate-environment', environment: 'web', fromSite: 'east', toSite: 'west', moves: [{vm: 'hpc-2', from: 'east1', to: 'west2'}, {vm: 'web-3', from: 'east1', to: 'west2'}], reason: 'test'})
+        await leaveOpen(store, {
+          kind: 'migrate-environment',
+          environment: 'web',
+          fromSite: 'east',
+          toSite: 'west',
+          moves: [
+            {vm: 'hpc-2', from: 'east1', to: 'west2'},
+            {vm: 'web-3', from: 'east1', to: 'west2'},
+          ],
+          reason: 'test',
+        })
         const found = await recoverIntents(session, store)
-        assert.deepEqual(found.map((r) => [r.vm, r.text]), [['hpc-2', 'completed by the previous leader (east1 → west2)'], ['web-3', 'not done (still on east1, not moved to west2)']])
+        assert.deepEqual(
+          found.map((r) => [r.vm, r.text]),
+          [
+            ['hpc-2', 'completed by the previous leader (east1 → west2)'],
+            ['web-3', 'not done (still on east1, not moved to west2)'],
+          ],
+        )
       })
 
       it('a migration still running (on both hosts) is waited for, then decided', async () => {
@@ -131,14 +152,21 @@ describe('write-ahead intents: what a new leader finds (src/adapt/intents.ts)', 
         }, 600)
         await leaveOpen(store, migrate('web-2', 'east1', 'east2'))
         const found = await recoverIntents(session, store, {settle: {pollMs: 100, timeoutMs: 20_000}})
-        assert.deepEqual(found.map((r) => r.text), ['completed by the previous leader (east1 → east2)'])
+        assert.deepEqual(
+          found.map((r) => r.text),
+          ['completed by the previous leader (east1 → east2)'],
+        )
       })
 
       it('a migration whose hosts do not answer stays open for the next pass', async () => {
         await leaveOpen(store, migrate('web-1', 'east1', 'nowhere'))
         const unanswered: string[] = []
         const found = await recoverIntents(session, store, {onUnanswered: (vm, why) => unanswered.push(`${vm}: ${why}`)})
-        assert.deepEqual(found.map((r) => [r.vm, r.known]), [['web-1', false]], 'kept out of this pass all the same')
+        assert.deepEqual(
+          found.map((r) => [r.vm, r.known]),
+          [['web-1', false]],
+          'kept out of this pass all the same',
+        )
         assert.match(unanswered[0]!, /^web-1: nowhere did not answer \(host "nowhere" is not in/)
         assert.equal((await openIntents(store)).length, 1)
       })
@@ -154,13 +182,23 @@ describe('write-ahead intents: what a new leader finds (src/adapt/intents.ts)', 
             return true
           },
         })
-        assert.deepEqual(outcomes.map((o) => o.ok), [true])
+        assert.deepEqual(
+          outcomes.map((o) => o.ok),
+          [true],
+        )
         assert.deepEqual(openDuring, [], 'nothing open before it starts')
         assert.deepEqual(await openIntents(store), [], 'nothing open after it ends')
         const log = (await store.readLog('actions')).map((r) => JSON.parse(r.text) as {action: Action; ok: boolean; by: string})
-        assert.deepEqual(log.map((r) => [r.action.kind, r.ok, r.by]), [['migrate', true, 'me pid 2']])
+        assert.deepEqual(
+          log.map((r) => [r.action.kind, r.ok, r.by]),
+          [['migrate', true, 'me pid 2']],
+        )
         // One no longer allowed to act starts nothing and writes no intent.
-        const none = await executePlan(session, new History(), [migrate('batch-1', 'east3', 'east2')], undefined, undefined, {store, by: 'me pid 2', mayAct: async () => false})
+        const none = await executePlan(session, new History(), [migrate('batch-1', 'east3', 'east2')], undefined, undefined, {
+          store,
+          by: 'me pid 2',
+          mayAct: async () => false,
+        })
         assert.deepEqual([none, await openIntents(store), (await store.readLog('actions')).length], [[], [], 1])
       })
 
@@ -169,11 +207,23 @@ describe('write-ahead intents: what a new leader finds (src/adapt/intents.ts)', 
         // The policy moves web-2 off east1 (see test/cli/adapt-sim.test.ts): its move was begun and not finished.
         await leaveOpen(store, migrate('web-2', 'east1', 'east2'))
         const dry = await adaptationPass(session, new History(), {...options, dryRun: true}, {journal: {store, by: 'me pid 2'}})
-        assert.ok(dry.result.plan.actions.some((a) => a.kind === 'migrate' && a.vm === 'web-2'), 'a dry run recovers nothing: it writes nothing')
+        assert.ok(
+          dry.result.plan.actions.some((a) => a.kind === 'migrate' && a.vm === 'web-2'),
+          'a dry run recovers nothing: it writes nothing',
+        )
         assert.equal((await openIntents(store)).length, 1)
         const pass = await adaptationPass(session, new History(), options, {journal: {store, by: 'me pid 2'}})
-        assert.ok(!pass.result.plan.actions.some((a) => (a.kind === 'migrate' && a.vm === 'web-2') || (a.kind === 'migrate-environment' && a.moves.some((m) => m.vm === 'web-2'))), JSON.stringify(pass.result.plan.actions))
-        assert.ok(pass.result.plan.notes.includes('web-2: not moved this pass: its last action was just recovered'), pass.result.plan.notes.join('\n'))
+        assert.ok(
+          !pass.result.plan.actions.some(
+            (a) =>
+              (a.kind === 'migrate' && a.vm === 'web-2') || (a.kind === 'migrate-environment' && a.moves.some((m) => m.vm === 'web-2')),
+          ),
+          JSON.stringify(pass.result.plan.actions),
+        )
+        assert.ok(
+          pass.result.plan.notes.includes('web-2: not moved this pass: its last action was just recovered'),
+          pass.result.plan.notes.join('\n'),
+        )
         assert.deepEqual(await openIntents(store), [])
       })
     })

@@ -14,7 +14,7 @@ describe('the adaptation pass lock', function () {
   })
   afterEach(() => rmSync(dir, {recursive: true, force: true}))
 
-  it('names the holder\'s PID to a second pass at every moment the lock is held, taking and releasing included', async () => {
+  it("names the holder's PID to a second pass at every moment the lock is held, taking and releasing included", async () => {
     let running = true
     let cycles = 0
     // One pass takes and releases the lock over and over while another keeps knocking.
@@ -47,9 +47,12 @@ describe('the adaptation pass lock', function () {
     assert.deepEqual(anonymous.slice(0, 3), [], `${anonymous.length} of ${refused} refusals named no PID`)
   })
 
-  it('leaves nothing behind but the lock\'s target once released', async () => {
+  it("leaves nothing behind but the lock's target once released", async () => {
     const release = await lockPass(dir)
-    await assert.rejects(lockPass(dir), (error: PassLockedError) => error.exitCode === 8 && error.holder === process.pid && /\(pid \d+\)/.test(error.message))
+    await assert.rejects(
+      lockPass(dir),
+      (error: PassLockedError) => error.exitCode === 8 && error.holder === process.pid && /\(pid \d+\)/.test(error.message),
+    )
     await release()
     assert.deepEqual(readdirSync(dir), ['adapt'])
     await (await lockPass(dir))()

@@ -14,7 +14,13 @@ const ICAC_1 = join(ROOT, 'examples', 'scenarios', 'icac-1.yaml')
 function loopOptions(session: Session, more: Partial<AdaptLoopOptions> = {}): AdaptLoopOptions {
   const world = session.scenario
   const intervalMs = (world?.scenario.intervalS ?? 10) * 1000
-  return {pass: {policy: 'violin', dryRun: false, intervalMs, policyOptions: {...DEFAULT_POLICY_OPTIONS, ...world?.scenario.policyOptions}}, once: false, leaseTtlS: 10, simPauseMs: 0, ...more}
+  return {
+    pass: {policy: 'violin', dryRun: false, intervalMs, policyOptions: {...DEFAULT_POLICY_OPTIONS, ...world?.scenario.policyOptions}},
+    once: false,
+    leaseTtlS: 10,
+    simPauseMs: 0,
+    ...more,
+  }
 }
 
 /**
@@ -64,8 +70,15 @@ describe('the adaptation loop', () => {
     assert.ok(planned.includes('migrate'), JSON.stringify(planned))
     assert.deepEqual(kinds(events), ['pass-started', 'decision', ...planned.map(() => 'action-done'), 'pass-done', 'stopped'])
     const done = events.flatMap((e) => (e.type === 'action-done' ? [e.outcome] : []))
-    assert.deepEqual(done.map((o) => o.action), decision.plan.actions, 'each action done, in the order decided')
-    assert.ok(done.every((o) => o.ok), JSON.stringify(done))
+    assert.deepEqual(
+      done.map((o) => o.action),
+      decision.plan.actions,
+      'each action done, in the order decided',
+    )
+    assert.ok(
+      done.every((o) => o.ok),
+      JSON.stringify(done),
+    )
     assert.deepEqual(events.at(-1), {type: 'stopped', why: 'once'})
     assert.deepEqual([run.passes.length, run.totals, run.stopped], [1, {actions: planned.length, failed: 0}, 'once'])
   })
@@ -101,11 +114,17 @@ describe('the adaptation loop', () => {
     const run = await running
     const after = events.slice(atStop)
     assert.deepEqual(kinds(after), ['stopping', 'action-done', 'pass-done', 'stopped'], JSON.stringify(after))
-    assert.ok(after[1]!.type === 'action-done' && after[1]!.outcome.ok && after[1]!.outcome.action.kind === 'migrate', 'the migration in flight finished')
+    assert.ok(
+      after[1]!.type === 'action-done' && after[1]!.outcome.ok && after[1]!.outcome.action.kind === 'migrate',
+      'the migration in flight finished',
+    )
     assert.deepEqual(after.at(-1), {type: 'stopped', why: 'aborted'})
     assert.equal(events.filter((e) => e.type === 'pass-started').length, 1, 'no new pass')
     assert.deepEqual([run.passes.length, run.stopped], [1, 'aborted'])
-    assert.ok((await (await session.driver(session.host('east2'))).sample()).vms.some((v) => v.name === 'web-2'), 'web-2 moved to east2')
+    assert.ok(
+      (await (await session.driver(session.host('east2'))).sample()).vms.some((v) => v.name === 'web-2'),
+      'web-2 moved to east2',
+    )
   })
 
   it('stopped twice, gives up the action in flight at once: it is not awaited and nothing more is told', async () => {
@@ -119,8 +138,15 @@ describe('the adaptation loop', () => {
     force.abort()
     const run = await running
     assert.deepEqual(kinds(events).slice(-3), ['stopping', 'stopping', 'stopped'])
-    assert.deepEqual(events.slice(-3), [{type: 'stopping', forced: false}, {type: 'stopping', forced: true}, {type: 'stopped', why: 'forced'}])
-    assert.ok(!events.some((e) => e.type === 'action-done' && e.outcome.action.kind === 'migrate'), 'the migration in flight was not awaited')
+    assert.deepEqual(events.slice(-3), [
+      {type: 'stopping', forced: false},
+      {type: 'stopping', forced: true},
+      {type: 'stopped', why: 'forced'},
+    ])
+    assert.ok(
+      !events.some((e) => e.type === 'action-done' && e.outcome.action.kind === 'migrate'),
+      'the migration in flight was not awaited',
+    )
     assert.deepEqual([run.passes.length, run.stopped], [0, 'forced'])
     // What was abandoned runs out before the session closes; the loop says nothing more.
     const told = events.length

@@ -67,10 +67,36 @@ describe('violin agent: userspace switches run by per-host agents (loopback)', f
     if (!dir) dirs.push(home)
     const dataPort = ports?.data ?? portBase++
     const controlPort = ports?.control ?? portBase++
-    const child = spawn(process.execPath, [join(ROOT, 'bin/run.js'), 'agent', '--address', address, '--dir', home, '--data-port', String(dataPort), '--control-port', String(controlPort), '--hello', String(HELLO_MS)], {stdio: ['ignore', 'ignore', 'pipe']})
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'bin/run.js'),
+        'agent',
+        '--address',
+        address,
+        '--dir',
+        home,
+        '--data-port',
+        String(dataPort),
+        '--control-port',
+        String(controlPort),
+        '--hello',
+        String(HELLO_MS),
+      ],
+      {stdio: ['ignore', 'ignore', 'pipe']},
+    )
     const log: string[] = []
     child.stderr!.on('data', (d: Buffer) => log.push(d.toString()))
-    const agent: RunningAgent = {address, dir: home, dataPort, controlPort, child, log, member: {address, dataPort, controlPort}, ask: (r) => askSocket(home, r)}
+    const agent: RunningAgent = {
+      address,
+      dir: home,
+      dataPort,
+      controlPort,
+      child,
+      log,
+      member: {address, dataPort, controlPort},
+      ask: (r) => askSocket(home, r),
+    }
     for (let i = 0; i < 100; i++) {
       if (child.exitCode !== null) throw new Error(`agent exited ${child.exitCode}: ${log.join('')}`)
       const hello = await agent.ask<AgentHello>({op: 'hello'}).catch(() => undefined)
@@ -85,13 +111,26 @@ describe('violin agent: userspace switches run by per-host agents (loopback)', f
 
   async function vm(name: string, mac: string): Promise<TestVm> {
     const inbox = await frameSocket(name, 3000)
-    const v: TestVm = {name, mac, socket: inbox.socket, port: inbox.port, frames: inbox.frames, send: (f, agent, listenPort) => inbox.socket.send(f, listenPort, agent.address), next: inbox.next}
+    const v: TestVm = {
+      name,
+      mac,
+      socket: inbox.socket,
+      port: inbox.port,
+      frames: inbox.frames,
+      send: (f, agent, listenPort) => inbox.socket.send(f, listenPort, agent.address),
+      next: inbox.next,
+    }
     vms.push(v)
     return v
   }
 
   /** The spec entry that attaches `v` to `agent`: the agent listens on its own address, port `listenPort`. */
-  const port = (v: TestVm, agent: RunningAgent, listenPort: number) => ({id: v.name, mac: v.mac, listen: {address: agent.address, port: listenPort}, vm: {address: '127.0.0.1', port: v.port}})
+  const port = (v: TestVm, agent: RunningAgent, listenPort: number) => ({
+    id: v.name,
+    mac: v.mac,
+    listen: {address: agent.address, port: listenPort},
+    vm: {address: '127.0.0.1', port: v.port},
+  })
 
   async function apply(agent: RunningAgent, spec: SwitchSpec): Promise<SwitchReport> {
     return agent.ask<SwitchReport>({op: 'apply', spec})
@@ -128,17 +167,32 @@ describe('violin agent: userspace switches run by per-host agents (loopback)', f
     await apply(b, {vni: 100, key: KEY, known: [a.member], vms: []})
     await apply(c, {vni: 100, key: KEY, known: [a.member], vms: [port(vc, c, portBase + 1)]})
     // c joined through a alone, yet learns of b from a's member list.
-    await until('every agent sees the two others', async () => (await members(a, 100)).length === 2 && (await members(b, 100)).length === 2 && (await members(c, 100)).length === 2)
+    await until(
+      'every agent sees the two others',
+      async () => (await members(a, 100)).length === 2 && (await members(b, 100)).length === 2 && (await members(c, 100)).length === 2,
+    )
     va.send(frame(BCAST, va.mac, 'hello from va'), a, portBase)
     assert.equal(payload(await vc.next()), 'hello from va')
     vc.send(frame(va.mac, vc.mac, 'unicast to va'), c, portBase + 1)
     assert.equal(payload(await va.next()), 'unicast to va')
     const [status] = await c.ask<SwitchReport[]>({op: 'status', vni: 100})
-    assert.deepEqual(status!.vms.map((v) => [v.id, v.framesIn, v.framesOut]), [['vc', 1, 1]])
+    assert.deepEqual(
+      status!.vms.map((v) => [v.id, v.framesIn, v.framesOut]),
+      [['vc', 1, 1]],
+    )
     const fdb = await c.ask<Array<{mac: string; via: string; local: boolean}>>({op: 'fdb', vni: 100})
-    assert.deepEqual(fdb.map((e) => [e.mac, e.via, e.local]).sort(), [[va.mac, '127.0.2.1', false], [vc.mac, 'vc', true]])
-    const [traffic] = await c.ask<Array<{vni: number; pairs: Array<{src: string; dst: string; frames: number; remote: boolean}>}>>({op: 'traffic', vni: 100})
-    assert.deepEqual(traffic!.pairs.map((p) => [p.src, p.dst, p.frames, p.remote]), [[vc.mac, va.mac, 1, true]])
+    assert.deepEqual(fdb.map((e) => [e.mac, e.via, e.local]).sort(), [
+      [va.mac, '127.0.2.1', false],
+      [vc.mac, 'vc', true],
+    ])
+    const [traffic] = await c.ask<Array<{vni: number; pairs: Array<{src: string; dst: string; frames: number; remote: boolean}>}>>({
+      op: 'traffic',
+      vni: 100,
+    })
+    assert.deepEqual(
+      traffic!.pairs.map((p) => [p.src, p.dst, p.frames, p.remote]),
+      [[vc.mac, va.mac, 1, true]],
+    )
   })
 
   it('drops a killed agent from its peers, and the restarted agent rebuilds its switch from the state file and rejoins', async () => {
@@ -154,10 +208,16 @@ describe('violin agent: userspace switches run by per-host agents (loopback)', f
     await once(b.child, 'exit')
     await until('a drops the dead agent', async () => (await members(a, 200)).length === 0, 3000)
     const state = JSON.parse(readFileSync(join(b.dir, 'state.json'), 'utf8')) as {switches: SwitchSpec[]}
-    assert.deepEqual(state.switches.map((s) => [s.vni, s.vms.map((v) => v.id)]), [[200, ['vb']]])
+    assert.deepEqual(
+      state.switches.map((s) => [s.vni, s.vms.map((v) => v.id)]),
+      [[200, ['vb']]],
+    )
 
     const again = await startAgent('127.0.2.2', b.dir, {data: b.dataPort, control: b.controlPort})
-    await until('the restarted agent is a member again', async () => (await members(a, 200)).length === 1 && (await members(again, 200)).length === 1)
+    await until(
+      'the restarted agent is a member again',
+      async () => (await members(a, 200)).length === 1 && (await members(again, 200)).length === 1,
+    )
     vb.send(frame(BCAST, vb.mac, 'back'), again, pb)
     assert.equal(payload(await va.next()), 'back')
     va.send(frame(vb.mac, va.mac, 'welcome back'), a, pa)
@@ -288,7 +348,10 @@ describe('violin agent: userspace switches run by per-host agents (loopback)', f
       })
     assert.deepEqual(JSON.parse(await raw('not json\n')), {ok: false, error: 'request is not JSON'})
     assert.match(JSON.parse(await raw('{"op":"reboot"}\n')).error, /^op: expected one of the ops .*, found "reboot"$/)
-    assert.match(JSON.parse(await raw('{"op":"apply","spec":{"vni":1,"known":[],"vms":[{"id":"; rm -rf /","mac":"x"}]}}\n')).error, /^spec\.vms\[0\]\.id: expected a VM name, found "; rm -rf \/"$/)
+    assert.match(
+      JSON.parse(await raw('{"op":"apply","spec":{"vni":1,"known":[],"vms":[{"id":"; rm -rf /","mac":"x"}]}}\n')).error,
+      /^spec\.vms\[0\]\.id: expected a VM name, found "; rm -rf \/"$/,
+    )
     assert.match(JSON.parse(await raw(`${'x'.repeat(1.1 * 2 ** 20)}`)).error, /longer than/)
     assert.match(JSON.parse(await raw('{"op":"fdb","vni":77}\n')).error, /no switch for VNI 77/)
     assert.equal((await a.ask<AgentHello>({op: 'hello'})).pid, a.child.pid)
@@ -296,7 +359,22 @@ describe('violin agent: userspace switches run by per-host agents (loopback)', f
 
   it('refuses a second agent on the same directory, and a damaged state file, naming the file', async () => {
     const a = await startAgent('127.0.2.1')
-    const second = spawn(process.execPath, [join(ROOT, 'bin/run.js'), 'agent', '--address', '127.0.2.1', '--dir', a.dir, '--data-port', String(portBase++), '--control-port', String(portBase++)], {stdio: ['ignore', 'ignore', 'pipe']})
+    const second = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'bin/run.js'),
+        'agent',
+        '--address',
+        '127.0.2.1',
+        '--dir',
+        a.dir,
+        '--data-port',
+        String(portBase++),
+        '--control-port',
+        String(portBase++),
+      ],
+      {stdio: ['ignore', 'ignore', 'pipe']},
+    )
     let err = ''
     second.stderr!.on('data', (d: Buffer) => (err += d.toString()))
     const [code] = await once(second, 'exit')
@@ -307,7 +385,22 @@ describe('violin agent: userspace switches run by per-host agents (loopback)', f
     dirs.push(dir)
     const {writeFileSync} = await import('node:fs')
     writeFileSync(join(dir, 'state.json'), '{"version":1,"switches":[{"vni":"ten"}]}')
-    const broken = spawn(process.execPath, [join(ROOT, 'bin/run.js'), 'agent', '--address', '127.0.2.1', '--dir', dir, '--data-port', String(portBase++), '--control-port', String(portBase++)], {stdio: ['ignore', 'ignore', 'pipe']})
+    const broken = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'bin/run.js'),
+        'agent',
+        '--address',
+        '127.0.2.1',
+        '--dir',
+        dir,
+        '--data-port',
+        String(portBase++),
+        '--control-port',
+        String(portBase++),
+      ],
+      {stdio: ['ignore', 'ignore', 'pipe']},
+    )
     let brokenErr = ''
     broken.stderr!.on('data', (d: Buffer) => (brokenErr += d.toString()))
     const [brokenCode] = await once(broken, 'exit')

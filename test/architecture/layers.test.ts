@@ -10,13 +10,17 @@ import {fileURLToPath} from 'node:url'
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src')
 
 function sources(dir: string): string[] {
-  return readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []))
+  return readdirSync(dir, {withFileTypes: true}).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  )
 }
 
 /** Every import of a file: a path under src/ ("policy/violin.ts") or a package name ("@oclif/core"). */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8')
-  const specifiers = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map((m) => m[1] ?? m[2]!)
+  const specifiers = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map(
+    (m) => m[1] ?? m[2]!,
+  )
   return specifiers.map((s) => (s.startsWith('.') ? relative(SRC, resolve(dirname(file), s)).replace(/\.js$/, '.ts') : s))
 }
 
@@ -37,33 +41,69 @@ describe('the layers of docs/ARCHITECTURE.md hold', () => {
   })
 
   it('policies are pure: no transport, driver, service, store, mesh, command or rendering', () => {
-    assert.deepEqual(breaches(under('policy'), (i) => IO.some((p) => i.startsWith(p)) || i.startsWith('node:')), [])
+    assert.deepEqual(
+      breaches(under('policy'), (i) => IO.some((p) => i.startsWith(p)) || i.startsWith('node:')),
+      [],
+    )
   })
 
   it('prediction models are pure; only the calibration store reads the store', () => {
     const models = under('predict').filter((f) => f.path !== 'predict/calibration-store.ts')
-    assert.deepEqual(breaches(models, (i) => IO.some((p) => i.startsWith(p))), [])
+    assert.deepEqual(
+      breaches(models, (i) => IO.some((p) => i.startsWith(p))),
+      [],
+    )
   })
 
   it('nothing below the commands imports a command or oclif', () => {
-    const core = FILES.filter((f) => !f.path.startsWith('commands/') && !f.path.startsWith('completion/') && !['base-command.ts', 'env-command.ts', 'flags.ts', 'help.ts', 'index.ts', 'hooks/command-not-found.ts'].includes(f.path))
-    assert.deepEqual(breaches(core, (i) => i.startsWith('commands/') || i === 'base-command.ts' || i === 'env-command.ts' || i.startsWith('@oclif/')), [])
+    const core = FILES.filter(
+      (f) =>
+        !f.path.startsWith('commands/') &&
+        !f.path.startsWith('completion/') &&
+        !['base-command.ts', 'env-command.ts', 'flags.ts', 'help.ts', 'index.ts', 'hooks/command-not-found.ts'].includes(f.path),
+    )
+    assert.deepEqual(
+      breaches(core, (i) => i.startsWith('commands/') || i === 'base-command.ts' || i === 'env-command.ts' || i.startsWith('@oclif/')),
+      [],
+    )
   })
 
   it('the agent and the switch daemon run on hosts: no oclif, commands, services or rendering', () => {
-    assert.deepEqual(breaches([...under('agent'), ...under('mesh')], (i) => i.startsWith('@oclif/') || i.startsWith('commands/') || i.startsWith('services/') || i.startsWith('render/')), [])
+    assert.deepEqual(
+      breaches(
+        [...under('agent'), ...under('mesh')],
+        (i) => i.startsWith('@oclif/') || i.startsWith('commands/') || i.startsWith('services/') || i.startsWith('render/'),
+      ),
+      [],
+    )
   })
 
   it('transport knows nothing above it', () => {
-    assert.deepEqual(breaches(under('transport'), (i) => ['hypervisor/', 'services/', 'adapt/', 'policy/', 'commands/', 'render/', 'monitor/', 'mesh/'].some((p) => i.startsWith(p))), [])
+    assert.deepEqual(
+      breaches(under('transport'), (i) =>
+        ['hypervisor/', 'services/', 'adapt/', 'policy/', 'commands/', 'render/', 'monitor/', 'mesh/'].some((p) => i.startsWith(p)),
+      ),
+      [],
+    )
   })
 
   it('drivers know transport and nothing above them', () => {
-    assert.deepEqual(breaches(under('hypervisor'), (i) => ['services/', 'adapt/', 'policy/', 'commands/', 'render/'].some((p) => i.startsWith(p))), [])
+    assert.deepEqual(
+      breaches(under('hypervisor'), (i) => ['services/', 'adapt/', 'policy/', 'commands/', 'render/'].some((p) => i.startsWith(p))),
+      [],
+    )
   })
 
   it('only commands and render write tables and spinners: no core module imports render', () => {
-    const core = FILES.filter((f) => !f.path.startsWith('commands/') && !f.path.startsWith('render/') && !['base-command.ts', 'env-command.ts', 'flags.ts', 'help.ts'].includes(f.path))
-    assert.deepEqual(breaches(core, (i) => i.startsWith('render/') || i === 'cli-table3' || i === 'ora'), [])
+    const core = FILES.filter(
+      (f) =>
+        !f.path.startsWith('commands/') &&
+        !f.path.startsWith('render/') &&
+        !['base-command.ts', 'env-command.ts', 'flags.ts', 'help.ts'].includes(f.path),
+    )
+    assert.deepEqual(
+      breaches(core, (i) => i.startsWith('render/') || i === 'cli-table3' || i === 'ora'),
+      [],
+    )
   })
 })

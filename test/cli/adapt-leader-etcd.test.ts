@@ -23,7 +23,10 @@ interface Running {
 }
 
 function start(args: string[], env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...args], {env: {...process.env, ...env, FORCE_COLOR: '0'}, stdio: ['ignore', 'pipe', 'pipe']})
+  const child = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...args], {
+    env: {...process.env, ...env, FORCE_COLOR: '0'},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let out = ''
   let err = ''
   const waiters: Array<() => void> = []
@@ -102,7 +105,13 @@ describe('violin adapt on two machines sharing an etcd store', function () {
   })
 
   async function simHosts(): Promise<void> {
-    for (const [name, site] of [['east1', 'east'], ['east2', 'east'], ['east3', 'east'], ['west1', 'west'], ['west2', 'west']]) {
+    for (const [name, site] of [
+      ['east1', 'east'],
+      ['east2', 'east'],
+      ['east3', 'east'],
+      ['west1', 'west'],
+      ['west2', 'west'],
+    ]) {
       const r = await violinProcess(['host', 'add', name!, '--local', '--site', site!, '--driver', 'sim', '--uri', EXAMPLE], envOf(0))
       assert.equal(r.exitCode, 0, r.stderr)
     }
@@ -146,7 +155,10 @@ describe('violin adapt on two machines sharing an etcd store', function () {
 
   it('adapt --once on two machines at once: one pass runs, the other exits 8 naming the holder; --min-gap skips a pass run too recently', async () => {
     // A libvirt test host: the pass measures over a real --interval (8 s: longer than the two start-ups differ on a loaded machine), so the two overlap.
-    const add = await violinProcess(['host', 'add', 'lab', '--local', '--site', 's', '--driver', 'libvirt', '--uri', 'test:///default'], envOf(0))
+    const add = await violinProcess(
+      ['host', 'add', 'lab', '--local', '--site', 's', '--driver', 'libvirt', '--uri', 'test:///default'],
+      envOf(0),
+    )
     assert.equal(add.exitCode, 0, add.stderr)
     const [a, b] = await Promise.all([0, 1].map((i) => violinProcess(['adapt', '--once', '--policy', 'none', '--interval', '8'], envOf(i))))
     assert.deepEqual([a!.exitCode, b!.exitCode].sort(), [0, 8], `${a!.stderr}\n---\n${b!.stderr}`)
@@ -156,7 +168,11 @@ describe('violin adapt on two machines sharing an etcd store', function () {
     const skipped = await violinProcess(['adapt', '--once', '--policy', 'none', '--interval', '1', '--min-gap', '240'], envOf(1))
     assert.equal(skipped.exitCode, 0, skipped.stderr)
     assert.match(skipped.stderr, /^skipped: \S+ pid \d+ ran a pass \d+s ago \(--min-gap 240\)$/m)
-    assert.equal((await violinProcess(['adapt', '--once', '--quiet', '--policy', 'none', '--interval', '1', '--min-gap', '240'], envOf(1))).stderr, '', '--quiet: not a word')
+    assert.equal(
+      (await violinProcess(['adapt', '--once', '--quiet', '--policy', 'none', '--interval', '1', '--min-gap', '240'], envOf(1))).stderr,
+      '',
+      '--quiet: not a word',
+    )
     await new Promise((resolve) => setTimeout(resolve, 2100))
     const ran = await violinProcess(['adapt', '--once', '--json', '--policy', 'none', '--interval', '1', '--min-gap', '2'], envOf(1))
     assert.equal(ran.exitCode, 0, ran.stderr)

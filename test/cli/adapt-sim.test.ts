@@ -20,7 +20,13 @@ describe('violin adapt on simulated hosts', function () {
 
   beforeEach(async () => {
     home = tempHome()
-    for (const [name, site] of [['east1', 'east'], ['east2', 'east'], ['east3', 'east'], ['west1', 'west'], ['west2', 'west']]) {
+    for (const [name, site] of [
+      ['east1', 'east'],
+      ['east2', 'east'],
+      ['east3', 'east'],
+      ['west1', 'west'],
+      ['west2', 'west'],
+    ]) {
       const r = await cli(['host', 'add', name!, '--local', '--site', site!, '--driver', 'sim', '--uri', EXAMPLE])
       assert.equal(r.exitCode, 0, r.stderr)
     }
@@ -36,7 +42,10 @@ describe('violin adapt on simulated hosts', function () {
   })
 
   it('with --connect, keeps its history in memory and writes nothing to the state dir', async () => {
-    const r = await violinProcess(['adapt', '--once', '--dry-run', '--connect', `sim:${EXAMPLE}`], {...home.env, VIOLIN_STATE_DIR: join(home.dir, 'connect-state')})
+    const r = await violinProcess(['adapt', '--once', '--dry-run', '--connect', `sim:${EXAMPLE}`], {
+      ...home.env,
+      VIOLIN_STATE_DIR: join(home.dir, 'connect-state'),
+    })
     assert.equal(r.exitCode, 0, r.stderr)
     assert.ok(!existsSync(join(home.dir, 'connect-state')), 'no history, no lock file')
   })
@@ -56,7 +65,7 @@ describe('violin adapt on simulated hosts', function () {
     assert.equal(one.hosts.east1.cpu.length, 1)
     await cli(['adapt', '--once', '--policy', 'none'])
     const two = JSON.parse(readFileSync(file, 'utf8'))
-    assert.equal(two.hosts.east1.cpu.length, 2, 'the second pass added to the first one\'s window')
+    assert.equal(two.hosts.east1.cpu.length, 2, "the second pass added to the first one's window")
     assert.ok(two.vms['web-1'].samples >= 2)
   })
 
@@ -69,8 +78,18 @@ describe('violin adapt on simulated hosts', function () {
     const r = await cli(['adapt', '--once', '--json'])
     assert.equal(r.exitCode, 1, r.stderr)
     const failed = r.json.outcomes.filter((o: {ok: boolean}) => !o.ok)
-    assert.ok(failed.length > 0 && failed.every((o: {action: {kind: string; to: string}; error: string}) => o.action.kind === 'migrate' && o.action.to === 'east9' && /host "east9" is not in/.test(o.error)), JSON.stringify(r.json.outcomes))
-    assert.ok(r.json.outcomes.some((o: {ok: boolean}) => o.ok), 'the other actions were carried out')
+    assert.ok(
+      failed.length > 0 &&
+        failed.every(
+          (o: {action: {kind: string; to: string}; error: string}) =>
+            o.action.kind === 'migrate' && o.action.to === 'east9' && /host "east9" is not in/.test(o.error),
+        ),
+      JSON.stringify(r.json.outcomes),
+    )
+    assert.ok(
+      r.json.outcomes.some((o: {ok: boolean}) => o.ok),
+      'the other actions were carried out',
+    )
     const text = await cli(['adapt', '--once', '--policy', 'violin'])
     assert.equal(text.exitCode, 1)
     assert.match(text.stderr, /^failed: migrate web-\d: east1 -> east9: host "east9" is not in/m)
@@ -80,7 +99,12 @@ describe('violin adapt on simulated hosts', function () {
     const r = await violinProcess(['adapt', '--once', '--connect', `sim:${EXAMPLE}`], home.env)
     assert.equal(r.exitCode, 0, r.stderr)
     const lines = r.stdout.trim().split('\n')
-    assert.ok(lines.some((l) => /^2026-01-01T00:00:10Z violin: migrate web-2: east1 -> east2, ~[\d.]+ s predicted — east1 has the highest score in east/.test(l)), r.stdout)
+    assert.ok(
+      lines.some((l) =>
+        /^2026-01-01T00:00:10Z violin: migrate web-2: east1 -> east2, ~[\d.]+ s predicted — east1 has the highest score in east/.test(l),
+      ),
+      r.stdout,
+    )
     assert.equal(lines.filter((l) => /^done: migrate web-2: east1 -> east2 \([\d.]+ s\)$/.test(l)).length, 1, r.stdout)
     assert.equal(lines.filter((l) => /web-2: east1 -> east2/.test(l)).length, 2, 'its decision, then its outcome')
     assert.doesNotMatch(r.stdout, /note:|nothing to do/, 'a cron pass says what it did, not what it saw')
@@ -101,7 +125,10 @@ describe('violin adapt on simulated hosts', function () {
   })
 
   it('in the foreground, stops on SIGTERM after the pass in flight, writes the history and exits 0', async () => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/run.js'), 'adapt', '--dry-run', '--policy', 'none', '--interval', '1'], {env: {...process.env, ...home.env}, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [join(ROOT, 'bin/run.js'), 'adapt', '--dry-run', '--policy', 'none', '--interval', '1'], {
+      env: {...process.env, ...home.env},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let out = ''
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
     let err = ''
@@ -124,7 +151,13 @@ describe('host drain and undrain on simulated hosts', function () {
 
   before(async () => {
     home = tempHome()
-    for (const [name, site] of [['east1', 'east'], ['east2', 'east'], ['east3', 'east'], ['west1', 'west'], ['west2', 'west']]) {
+    for (const [name, site] of [
+      ['east1', 'east'],
+      ['east2', 'east'],
+      ['east3', 'east'],
+      ['west1', 'west'],
+      ['west2', 'west'],
+    ]) {
       assert.equal((await cli(['host', 'add', name!, '--local', '--site', site!, '--driver', 'sim', '--uri', EXAMPLE])).exitCode, 0)
     }
   })
@@ -140,7 +173,10 @@ describe('host drain and undrain on simulated hosts', function () {
     // east2 was the only east host with free cores: with it drained, the head node fits nowhere in east.
     const env = await cli(['env', 'create', 'lab', '--vms', '2', '--kernel', '/srv/vmlinux', '--head-site', 'east', '--dry-run'])
     assert.equal(env.exitCode, 1)
-    assert.match(env.stderr, /VM "lab-head" \(1 vCPU, 256 MiB\) fits on no host in site "east": east1 has 0 cores .*; in maintenance: east2/)
+    assert.match(
+      env.stderr,
+      /VM "lab-head" \(1 vCPU, 256 MiB\) fits on no host in site "east": east1 has 0 cores .*; in maintenance: east2/,
+    )
     const again = await cli(['host', 'drain', 'east2'])
     assert.match(again.stdout, /already in maintenance/)
     assert.equal((await cli(['host', 'undrain', 'east2'])).exitCode, 0)
@@ -166,7 +202,10 @@ describe('vacate on the simulated cluster', function () {
     assert.equal(r.exitCode, 0, r.stderr)
     assert.deepEqual(r.json.moves.map((m: {vm: string}) => m.vm).sort(), ['web-1', 'web-2', 'web-3', 'web-head'])
     assert.ok(new Set(r.json.moves.map((m: {to: string}) => m.to)).size > 1, 'spread over more than one host')
-    assert.ok(r.json.outcomes.every((o: {ok: boolean}) => o.ok), JSON.stringify(r.json.outcomes))
+    assert.ok(
+      r.json.outcomes.every((o: {ok: boolean}) => o.ok),
+      JSON.stringify(r.json.outcomes),
+    )
   })
 
   it('names an unknown host (exit 4) and moves nothing', async () => {
@@ -188,7 +227,9 @@ describe('violin adapt on a simulation scenario (--connect sim:SCENARIO)', funct
     const r = await run(['adapt', '--connect', `sim:${icac1}`])
     assert.equal(r.exitCode, 0, r.stderr)
     const lines = r.stdout.split('\n')
-    const decided = lines.findIndex((l) => /violin: migrate-environment V1: D1 -> D2 \(4 VMs, ~[\d.]+ s predicted\) — d1-h1 demands 200% of its cores/.test(l))
+    const decided = lines.findIndex((l) =>
+      /violin: migrate-environment V1: D1 -> D2 \(4 VMs, ~[\d.]+ s predicted\) — d1-h1 demands 200% of its cores/.test(l),
+    )
     const done = lines.findIndex((l) => /^done: migrate-environment V1: D1 -> D2 \(\d+\.\d s\)$/.test(l))
     assert.ok(decided >= 0 && done > decided, r.stdout)
     assert.match(r.stdout, /start: V4 starts: 4 VM\(s\)/)
@@ -213,14 +254,19 @@ describe('violin adapt on a simulation scenario (--connect sim:SCENARIO)', funct
     assert.doesNotMatch(r.stdout, /V1-1 d1-h1->d2-h1/, "an environment's VM by VM moves are in --json")
     // At 00:10 d1-h1 (one core) runs V1-1 and V3-1, each wanting its whole vCPU: 200%.
     // The figure is that demand, not the 100% the host is left with once V1-1 has gone.
-    assert.match(r.stdout, /^2026-01-01T00:10:00Z violin: migrate-environment V1: D1 -> D2 \(4 VMs, ~[\d.]+ s predicted\) — d1-h1 demands 200% of its cores; no host of D1 can take the load$/m)
+    assert.match(
+      r.stdout,
+      /^2026-01-01T00:10:00Z violin: migrate-environment V1: D1 -> D2 \(4 VMs, ~[\d.]+ s predicted\) — d1-h1 demands 200% of its cores; no host of D1 can take the load$/m,
+    )
     // Four hosts x two environments was eight notes of one fact: now one per site and pass.
     const notes = lines.filter((l) => / violin: note: /.test(l))
     assert.equal(notes.filter((l) => l.startsWith('2026-01-01T00:00:30Z')).length, 1, notes.join('\n'))
     assert.ok(notes.length <= 5, notes.join('\n'))
     assert.ok(lines.length <= 25, `${lines.length} lines (41 before)`)
     const json = await run(['adapt', '--connect', `sim:${icac1}`, '--json'])
-    const moved = json.json.passes.flatMap((p: {plan: {actions: Array<{kind: string; environment?: string; moves?: unknown[]}>}}) => p.plan.actions).find((a: {environment?: string}) => a.environment === 'V1')
+    const moved = json.json.passes
+      .flatMap((p: {plan: {actions: Array<{kind: string; environment?: string; moves?: unknown[]}>}}) => p.plan.actions)
+      .find((a: {environment?: string}) => a.environment === 'V1')
     assert.equal(moved.moves.length, 4, 'the moves are whole in --json')
   })
 
@@ -231,7 +277,12 @@ describe('violin adapt on a simulation scenario (--connect sim:SCENARIO)', funct
     assert.equal(r.stdout.trim().split('\n').length, 1, r.stdout)
   })
 
-  for (const [scenario, policy] of [['icac-1', 'violin'], ['icac-2', 'violin'], ['icac-2', 'idc'], ['icac-2', 'sandpiper']]) {
+  for (const [scenario, policy] of [
+    ['icac-1', 'violin'],
+    ['icac-2', 'violin'],
+    ['icac-2', 'idc'],
+    ['icac-2', 'sandpiper'],
+  ]) {
     it(`${scenario}, ${policy}: gives what \`simulate\` gives (the same policy code, view and way of acting), within 2%`, async () => {
       const file = join(ROOT, `examples/scenarios/${scenario}.yaml`)
       const loop = await run(['adapt', '--connect', `sim:${file}`, '--policy', policy!, '--json'])
@@ -239,7 +290,10 @@ describe('violin adapt on a simulation scenario (--connect sim:SCENARIO)', funct
       assert.equal(loop.exitCode, 0, loop.stderr)
       const expected = sim.json.policies[policy!]
       assert.deepEqual(Object.keys(loop.json), ['passes', 'scenario'])
-      assert.ok(Math.abs(loop.json.scenario.migrations - expected.migrations) <= 1, `migrations: loop ${loop.json.scenario.migrations}, simulate ${expected.migrations}`)
+      assert.ok(
+        Math.abs(loop.json.scenario.migrations - expected.migrations) <= 1,
+        `migrations: loop ${loop.json.scenario.migrations}, simulate ${expected.migrations}`,
+      )
       assert.deepEqual(loop.json.scenario.failed_environments, [])
       for (const key of ['average_time_s', 'overall_time_s']) {
         const ratio = loop.json.scenario[key] / expected[key]
@@ -254,11 +308,19 @@ describe('violin adapt on a simulation scenario (--connect sim:SCENARIO)', funct
     const loop = await run(['adapt', '--connect', `sim:${file}`, '--policy', 'sandpiper', '--json'])
     const sim = await run(['simulate', file, '--policy', 'sandpiper', '--json'])
     assert.equal(loop.exitCode, 0, loop.stderr)
-    const loopMove = loop.json.passes.flatMap((p: {plan: {actions: Array<{kind: string; vm: string; to: string; reason: string}>}}) => p.plan.actions).find((a: {kind: string}) => a.kind === 'migrate')
-    const simMove = sim.json.policies.sandpiper.timeline.find((e: {kind: string; text: string}) => e.kind === 'action' && e.text.includes('migrate'))
+    const loopMove = loop.json.passes
+      .flatMap((p: {plan: {actions: Array<{kind: string; vm: string; to: string; reason: string}>}}) => p.plan.actions)
+      .find((a: {kind: string}) => a.kind === 'migrate')
+    const simMove = sim.json.policies.sandpiper.timeline.find(
+      (e: {kind: string; text: string}) => e.kind === 'action' && e.text.includes('migrate'),
+    )
     assert.ok(loopMove && simMove, `loop: ${JSON.stringify(loopMove)}; simulate: ${JSON.stringify(simMove)}`)
     assert.equal(simMove.text, `sandpiper: migrate ${loopMove.vm} ${loopMove.from} -> ${loopMove.to}: ${loopMove.reason}`)
-    assert.match(loopMove.reason, /volume [\d.]+ = 1\/\(\(1-[\d.]+\)\(1-[\d.]+\)\(1-0\.06\)\)/, 'the network term includes what VM1 sends outside')
+    assert.match(
+      loopMove.reason,
+      /volume [\d.]+ = 1\/\(\(1-[\d.]+\)\(1-[\d.]+\)\(1-0\.06\)\)/,
+      'the network term includes what VM1 sends outside',
+    )
   })
 
   it('with --policy none lets the memory scenario fail, as the paper says it does without adaptation', async () => {
@@ -303,7 +365,10 @@ describe('violin adapt in the foreground on a terminal', function () {
     const screen = readFileSync(out, 'utf8')
     // What a terminal shows: each printed line starts after the live line was wiped (ESC[0K at column 1).
     const printed = screen.split('\r\n').map((l) => l.replace(/^.*\x1b\[1G\x1b\[0K(?:\x1b\[1G)?/s, ''))
-    assert.ok(printed.some((l) => /^2026-01-01T00:10:00Z violin: migrate-environment V1: D1 -> D2 .* — d1-h1 demands 200% of its cores/.test(l)), screen.slice(0, 2000))
+    assert.ok(
+      printed.some((l) => /^2026-01-01T00:10:00Z violin: migrate-environment V1: D1 -> D2 .* — d1-h1 demands 200% of its cores/.test(l)),
+      screen.slice(0, 2000),
+    )
     assert.match(screen, /violin: pass \d+ at \d\d:\d\d:\d\d, 10 hosts, \d+ VMs; \d+ actions so far · pass \d+: measuring over 30 s/)
     assert.ok(printed.some((l) => /^scenario done after \d+ passes/.test(l)))
     assert.ok(screen.length < 2_000_000, `the live line is redrawn, not repeated without end (${screen.length} bytes)`)

@@ -68,9 +68,13 @@ describe("violin's code cache (bin/code-cache.js)", function () {
     assert.equal(r.stderr, '')
     assert.match(r.stdout, /^host,site,id,name,state\neast1,east,1,web-head,running\n/)
     const failing = await violinProcess(['dominfo', 'no-such-vm', '--connect', `sim:${EXAMPLE}`], {XDG_CACHE_HOME: xdg})
-    assert.equal(failing.exitCode, 4, 'the command\'s own exit status')
+    assert.equal(failing.exitCode, 4, "the command's own exit status")
     // Where mkdir answers ENOENT for what exists, Node's recursive mkdir loops forever: this one ends.
-    const proc = await execa(process.execPath, [join(ROOT, 'bin', 'run.js'), ...list], {reject: false, timeout: 20_000, env: {XDG_CACHE_HOME: '', HOME: '/proc'}})
+    const proc = await execa(process.execPath, [join(ROOT, 'bin', 'run.js'), ...list], {
+      reject: false,
+      timeout: 20_000,
+      env: {XDG_CACHE_HOME: '', HOME: '/proc'},
+    })
     assert.equal(proc.timedOut, false, 'HOME=/proc: violin did not end')
     assert.equal(proc.exitCode, 0, proc.stderr)
   })

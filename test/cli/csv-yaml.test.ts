@@ -24,7 +24,10 @@ describe('--format csv and yaml: the rows of --json, raw', () => {
       rows.map((r) => cells(r)),
       json.vms.map((v: Record<string, unknown>) => Object.values(v).map(cell)),
     )
-    assert.ok(rows.some((r) => /^west2,west,,spare,shutoff$/.test(r)), 'a shut-off VM has no id: an empty cell, not 0')
+    assert.ok(
+      rows.some((r) => /^west2,west,,spare,shutoff$/.test(r)),
+      'a shut-off VM has no id: an empty cell, not 0',
+    )
   })
 
   it('usage: the VMs with the time and memory in MiB, or --hosts; the header once under --watch, none with --no-header', async () => {
@@ -33,7 +36,10 @@ describe('--format csv and yaml: the rows of --json, raw', () => {
     assert.equal(header, 'time,host,site,name,state,vcpus,cpu_percent,cpu_demand_percent,memory_used_mib,memory_mib,max_memory_mib')
     assert.ok(rows.includes('2026-01-01T00:00:01.000Z,west1,west,hpc-1,running,8,70,,12288,16384,32768'), vms.stdout)
     const hosts = await violin(['usage', ...sim, '--hosts', '--format', 'csv'], home.env)
-    assert.equal(lines(hosts.stdout)[0], 'time,host,site,status,error,exit_code,cores,cpu_percent,memory_mib,free_memory_mib,vms,swap_writes_per_second,nic_percent,nic_bytes_per_second,nic')
+    assert.equal(
+      lines(hosts.stdout)[0],
+      'time,host,site,status,error,exit_code,cores,cpu_percent,memory_mib,free_memory_mib,vms,swap_writes_per_second,nic_percent,nic_bytes_per_second,nic',
+    )
     assert.match(hosts.stdout, /^2026-01-01T00:00:01\.000Z,east3,east,ok,,,4,100,16384,10240,2,,,,$/m)
     const watch = await violin(['usage', ...sim, '--site', 'west', '--watch', '--count', '2', '--format', 'csv'], home.env)
     const all = lines(watch.stdout)
@@ -56,7 +62,10 @@ describe('--format csv and yaml: the rows of --json, raw', () => {
 
   it('one object: dominfo is one row; nested keys are joined with a dot (predict migration)', async () => {
     const info = lines((await violin(['dominfo', 'db-1', ...sim, '--format', 'csv'], home.env)).stdout)
-    assert.deepEqual(info, ['name,host,site,id,uuid,state,vcpus,cpu_time_sec,max_memory_mib,memory_mib,persistent,autostart', 'db-1,east2,east,1,,running,4,0,16384,8192,true,false'])
+    assert.deepEqual(info, [
+      'name,host,site,id,uuid,state,vcpus,cpu_time_sec,max_memory_mib,memory_mib,persistent,autostart',
+      'db-1,east2,east,1,,running,4,0,16384,8192,true,false',
+    ])
     const p = await violin(['predict', 'migration', '--memory', '1G', '--format', 'csv'], home.env)
     const [header, row] = lines(p.stdout)
     const json = (await violin(['predict', 'migration', '--memory', '1G', '--json'], home.env)).json
@@ -70,7 +79,10 @@ describe('--format csv and yaml: the rows of --json, raw', () => {
     const r = await violin(['simulate', 'examples/scenarios/icac-2.yaml', '--compare', 'none,violin', '--format', 'csv'], home.env)
     const [header, ...rows] = lines(r.stdout)
     assert.ok(header!.startsWith('policy,average_time_s,overall_time_s,migrations,failed_environments,environments.V1.time_s,'), header)
-    assert.deepEqual(rows.map((row) => cells(row)[0]), ['none', 'violin'])
+    assert.deepEqual(
+      rows.map((row) => cells(row)[0]),
+      ['none', 'violin'],
+    )
   })
 
   it('--format yaml is the JSON payload in YAML; under --watch one document per reading', async () => {

@@ -29,7 +29,21 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
     home.env.VIOLIN_KNOWN_HOSTS = bed.knownHosts
     const sites = ['east', 'east', 'west', 'west']
     for (const [i, h] of bed.hosts.entries()) {
-      const r = await cli(['host', 'add', h.name, '--ssh', `root@${h.address}`, '--identity', bed.key, '--site', sites[i]!, '--driver', 'libvirt', '--domain-type', 'qemu'])
+      const r = await cli([
+        'host',
+        'add',
+        h.name,
+        '--ssh',
+        `root@${h.address}`,
+        '--identity',
+        bed.key,
+        '--site',
+        sites[i]!,
+        '--driver',
+        'libvirt',
+        '--domain-type',
+        'qemu',
+      ])
       assert.equal(r.exitCode, 0, r.stderr)
     }
   })
@@ -43,7 +57,8 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
   const cli = (args: string[]): Promise<CliResult> => violinProcess(args, home.env)
   const hostIndex = (name: string) => bed.hosts.find((h) => h.name === name)!.index
 
-  const waitForConsole = (host: string, vm: string, pattern: RegExp, timeoutMs = 120_000): Promise<string> => waitForConsoleAfter(host, vm, 0, pattern, timeoutMs)
+  const waitForConsole = (host: string, vm: string, pattern: RegExp, timeoutMs = 120_000): Promise<string> =>
+    waitForConsoleAfter(host, vm, 0, pattern, timeoutMs)
 
   /** The console written after `since` characters (all of it when the log was started afresh). */
   async function waitForConsoleAfter(host: string, vm: string, since: number, pattern: RegExp, timeoutMs: number): Promise<string> {
@@ -52,7 +67,8 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       const text = await bed.consoleOf(hostIndex(host), vm)
       const fresh = text.length >= since ? text.slice(since) : text
       if (pattern.test(fresh)) return fresh
-      if (Date.now() > deadline) throw new Error(`${vm} on ${host}: no ${pattern} on its console after ${timeoutMs / 1000} s:\n${fresh.slice(-2000)}`)
+      if (Date.now() > deadline)
+        throw new Error(`${vm} on ${host}: no ${pattern} on its console after ${timeoutMs / 1000} s:\n${fresh.slice(-2000)}`)
       await sleep(500)
     }
   }
@@ -69,9 +85,15 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
     if (state.startsWith('running')) return null
     const crashed = await bed.consoleOf(hostIndex(host), vm)
     assert.match(state, /^shut off \((crashed|destroyed|shutdown)\)$/, `${vm} on ${host} is "${state}", not the TCG crash`)
-    assert.match(crashed, /Kernel panic|BUG:|Oops|general protection fault|invalid opcode|Unable to handle/, `${vm} stopped on ${host} without a kernel crash on its console:\n${crashed.slice(-600)}`)
+    assert.match(
+      crashed,
+      /Kernel panic|BUG:|Oops|general protection fault|invalid opcode|Unable to handle/,
+      `${vm} stopped on ${host} without a kernel crash on its console:\n${crashed.slice(-600)}`,
+    )
     assert.doesNotMatch(crashed.slice(crashed.lastIndexOf('GUEST-READY')), /GUEST-POWEROFF/, `${vm} powered off cleanly: that is no crash`)
-    process.stderr.write(`      (${vm} stopped after landing on ${host}, the TCG trap of test/bed/README.md. Its console ended:\n${crashed.slice(-600)})\n`)
+    process.stderr.write(
+      `      (${vm} stopped after landing on ${host}, the TCG trap of test/bed/README.md. Its console ended:\n${crashed.slice(-600)})\n`,
+    )
     return crashed
   }
 
@@ -86,12 +108,18 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       if (/Kernel panic|BUG:|Oops/.test(text) || !(await bed.virsh(hostIndex(host), ['domstate', '--domain', vm])).startsWith('running')) {
         // Let the crash finish: panic=-1 reboots at once and libvirt's on_reboot shuts the domain off.
         const settled = Date.now() + 15_000
-        while (Date.now() < settled && (await bed.virsh(hostIndex(host), ['domstate', '--domain', vm])).startsWith('running')) await sleep(500)
-        assert.notEqual(await tcgCrashAfterLanding(host, vm), null, `${vm} on ${host} printed a kernel crash and is still running 15 s later`)
+        while (Date.now() < settled && (await bed.virsh(hostIndex(host), ['domstate', '--domain', vm])).startsWith('running'))
+          await sleep(500)
+        assert.notEqual(
+          await tcgCrashAfterLanding(host, vm),
+          null,
+          `${vm} on ${host} printed a kernel crash and is still running 15 s later`,
+        )
         return null
       }
       if (/dirty: [\d.]+ MB\/s mismatches=\d+/.test(text)) return text
-      if (Date.now() > deadline) throw new Error(`${vm} on ${host}: no /dirty: ... mismatches=N/ on its console after 30 s:\n${text.slice(-2000)}`)
+      if (Date.now() > deadline)
+        throw new Error(`${vm} on ${host}: no /dirty: ... mismatches=N/ on its console after 30 s:\n${text.slice(-2000)}`)
       await sleep(500)
     }
   }
@@ -105,12 +133,17 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
   async function info(env: string) {
     const r = await cli(['env', 'info', env, '--json'])
     assert.equal(r.exitCode, 0, r.stderr)
-    return r.json as {name: string; head_site: string; vms: Array<{name: string; role: string; host: string; site: string; state: string; mac: string; memory_mib: number; vcpus: number}>}
+    return r.json as {
+      name: string
+      head_site: string
+      vms: Array<{name: string; role: string; host: string; site: string; state: string; mac: string; memory_mib: number; vcpus: number}>
+    }
   }
 
   async function domainsEverywhere(): Promise<string[]> {
     const all: string[] = []
-    for (const h of bed.hosts) for (const name of (await bed.virsh(h.index, ['list', '--all', '--name'])).split('\n').filter(Boolean)) all.push(`${h.name}/${name}`)
+    for (const h of bed.hosts)
+      for (const name of (await bed.virsh(h.index, ['list', '--all', '--name'])).split('\n').filter(Boolean)) all.push(`${h.name}/${name}`)
     return all
   }
 
@@ -121,7 +154,19 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
   }
 
   it('refuses an environment that does not fit, saying what each host has left, and creates nothing', async () => {
-    const r = await cli(['env', 'create', 'huge', '--vms', '9', '--kernel', bed.guest.kernel, '--initrd', bed.guest.initrd, '--memory', '128M'])
+    const r = await cli([
+      'env',
+      'create',
+      'huge',
+      '--vms',
+      '9',
+      '--kernel',
+      bed.guest.kernel,
+      '--initrd',
+      bed.guest.initrd,
+      '--memory',
+      '128M',
+    ])
     assert.equal(r.exitCode, 1, r.stderr)
     assert.match(r.stderr, /environment "huge" does not fit: VM "huge-c\d+" \(1 vCPU, 128 MiB\) fits on no host: vbed1 has 0 cores/)
     assert.deepEqual(await domainsEverywhere(), [])
@@ -177,7 +222,9 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       }
       assert.equal(new Set(env.vms.map((v) => v.mac)).size, 4)
       const list = await cli(['env', 'list', '--json'])
-      assert.deepEqual(list.json.environments, [{name: 'lab', head_site: 'east', head: 'lab-head', vms: 4, running: 4, hosts: ['vbed1', 'vbed2']}])
+      assert.deepEqual(list.json.environments, [
+        {name: 'lab', head_site: 'east', head: 'lab-head', vms: 4, running: 4, hosts: ['vbed1', 'vbed2']},
+      ])
     })
 
     it('usage shows a busy guest busy and an idle one idle, with the guest memory', async () => {
@@ -196,7 +243,9 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       // Both busy guests share vbed2. With CPU to spare there a busy guest gets more shares;
       // when the two ask for all of it (used + waited, vcpu.N.delay) one moves to vbed1.
       const relieved = r.json.plan.actions.find(
-        (a: {kind: string; vm: string; from?: string; to?: string}) => (a.kind === 'set-shares' && a.vm.startsWith('lab-busy')) || (a.kind === 'migrate' && a.vm.startsWith('lab-busy') && a.from === 'vbed2' && a.to === 'vbed1'),
+        (a: {kind: string; vm: string; from?: string; to?: string}) =>
+          (a.kind === 'set-shares' && a.vm.startsWith('lab-busy')) ||
+          (a.kind === 'migrate' && a.vm.startsWith('lab-busy') && a.from === 'vbed2' && a.to === 'vbed1'),
       )
       assert.ok(relieved, `a busy guest would get more CPU shares or leave vbed2: ${JSON.stringify(r.json.plan)}`)
       const again = await cli(['schedinfo', 'lab-busy1', '--json'])
@@ -226,7 +275,10 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
         await bed.virsh(2, ['emulatorpin', vm, cpus])
         assert.equal((await cli(['schedinfo', vm, '--set', 'weight=256'])).exitCode, 0)
       }
-      assert.ok(used[0]! > 2.5 * used[1]!, `weight 1024 vs 128 (8:1) gave ${(used[0]! / 1e9).toFixed(2)} s vs ${(used[1]! / 1e9).toFixed(2)} s of CPU`)
+      assert.ok(
+        used[0]! > 2.5 * used[1]!,
+        `weight 1024 vs 128 (8:1) gave ${(used[0]! / 1e9).toFixed(2)} s vs ${(used[1]! / 1e9).toFixed(2)} s of CPU`,
+      )
     })
 
     it("setmem moves a real guest's balloon, and says so", async () => {
@@ -234,7 +286,8 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       assert.equal(r.exitCode, 0, r.stderr)
       assert.equal(r.json.balloon, 'reached')
       // What the hypervisor reports now, in KiB: within violin's 1 % of the target.
-      const balloon = async () => Number(/balloon\.current=(\d+)/.exec(await bed.virsh(1, ['domstats', '--balloon', '--raw', 'lab-head']))![1]) / 1024
+      const balloon = async () =>
+        Number(/balloon\.current=(\d+)/.exec(await bed.virsh(1, ['domstats', '--balloon', '--raw', 'lab-head']))![1]) / 1024
       assert.ok(Math.abs((await balloon()) - 120) <= 1.2, `balloon at ${await balloon()} MiB`)
       const grow = await cli(['setmem', 'lab-head', '240M'])
       assert.equal(grow.exitCode, 0, grow.stderr)
@@ -268,7 +321,10 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       assert.doesNotMatch(console!, /DIRTY-MISMATCH|Kernel panic|BUG:|Oops/)
       assert.match(console!, /mismatches=0/)
       // What the hypervisor measured is in the history, for calibration.
-      const history = readFileSync(join(home.dir, 'state', 'migrations.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+      const history = readFileSync(join(home.dir, 'state', 'migrations.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
       const last = history.at(-1)
       assert.equal(last.vm, 'lab-dirty')
       assert.equal(last.from, 'vbed1')
@@ -296,7 +352,10 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
     })
 
     it('calibrate fits the migrations just measured on the bed, and predict migration uses the fit', async () => {
-      const history = readFileSync(join(home.dir, 'state', 'migrations.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+      const history = readFileSync(join(home.dir, 'state', 'migrations.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
       const cal = await cli(['calibrate', '--json'])
       assert.equal(cal.exitCode, 0, cal.stderr)
       assert.equal(cal.json.modes.live.points, history.filter((h) => h.mode === 'live' && h.concurrent === 1).length)
@@ -306,14 +365,23 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       assert.equal(p.exitCode, 0, p.stderr)
       assert.equal(p.json.calibrated, true)
       // Real migrations of a guest that keeps writing: the fit through them is within half of the last job.
-      assert.ok(Math.abs(p.json.total_ms - last.total_ms) / last.total_ms < 0.5, `job: predicted ${p.json.total_ms} ms, measured ${last.total_ms} ms`)
+      assert.ok(
+        Math.abs(p.json.total_ms - last.total_ms) / last.total_ms < 0.5,
+        `job: predicted ${p.json.total_ms} ms, measured ${last.total_ms} ms`,
+      )
       // The command adds what violin spent around those jobs (the median of wall - job), not the last move's
       // own: one move's slow SSH start shifts that median by half the difference (CI: 1527 ms against 953).
       const alone = history.filter((h) => h.mode === 'live' && h.concurrent === 1)
       const around = median(alone.map((h) => h.wall_ms - h.total_ms))!
-      assert.ok(Math.abs(p.json.wall_ms - (p.json.total_ms + around)) <= 2, `command: predicted ${p.json.wall_ms} ms = job ${p.json.total_ms} ms + around ${around} ms`)
+      assert.ok(
+        Math.abs(p.json.wall_ms - (p.json.total_ms + around)) <= 2,
+        `command: predicted ${p.json.wall_ms} ms = job ${p.json.total_ms} ms + around ${around} ms`,
+      )
       const walls = alone.map((h) => h.wall_ms)
-      assert.ok(p.json.wall_ms >= Math.min(...walls) / 2 && p.json.wall_ms <= Math.max(...walls) * 1.5, `command: predicted ${p.json.wall_ms} ms, measured ${walls.join(', ')} ms`)
+      assert.ok(
+        p.json.wall_ms >= Math.min(...walls) / 2 && p.json.wall_ms <= Math.max(...walls) * 1.5,
+        `command: predicted ${p.json.wall_ms} ms, measured ${walls.join(', ')} ms`,
+      )
     })
 
     it("predict vacate plans what vacate would, and counts violin's own start-up recorded by the migrations above", async () => {
@@ -331,7 +399,10 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       const cal = await cli(['calibrate', '--show', '--json'])
       const moves = p.json.per_vm.reduce((sum: number, v: {wall_ms: number}) => sum + v.wall_ms, 0)
       assert.ok(cal.json.command.startup_ms > 0, 'violin migrate recorded its lead')
-      assert.ok(p.json.total_wall_ms >= 2000 + cal.json.command.startup_ms + moves - 2, `${p.json.total_wall_ms} ms: the 2 s vacate measures over, violin's start-up and the moves`)
+      assert.ok(
+        p.json.total_wall_ms >= 2000 + cal.json.command.startup_ms + moves - 2,
+        `${p.json.total_wall_ms} ms: the 2 s vacate measures over, violin's start-up and the moves`,
+      )
       const late = await cli(['predict', 'vacate', host, '--by', new Date(Date.now() + 1000).toISOString(), '--json'])
       assert.equal(late.exitCode, 1, 'a reservation a second away cannot be met')
       assert.equal(late.json.late, true)
@@ -358,7 +429,12 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
         env = await info('lab')
       }
       const where = Object.fromEntries(env.vms.map((v) => [v.name, `${v.site}/${v.state}`]))
-      assert.deepEqual(where, {'lab-head': 'east/running', 'lab-dirty': 'west/running', 'lab-busy1': 'west/running', 'lab-busy2': 'west/running'})
+      assert.deepEqual(where, {
+        'lab-head': 'east/running',
+        'lab-dirty': 'west/running',
+        'lab-busy1': 'west/running',
+        'lab-busy2': 'west/running',
+      })
       // Spread over the west's two hosts (two cores each): never three on one.
       const counts = new Map<string, number>()
       for (const v of env.vms.filter((x) => x.site === 'west')) counts.set(v.host, (counts.get(v.host) ?? 0) + 1)
@@ -367,7 +443,10 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       if (since === 0) {
         // A live move: the guest's own clock went on where it was, on the other site.
         const landedConsole = await waitForConsoleAfter(dirty.host, 'lab-dirty', 0, /GUEST-ALIVE t=/, 30_000)
-        assert.ok(lastUptime(landedConsole) > upBefore, `lab-dirty's uptime went from ${upBefore} s to ${lastUptime(landedConsole)} s: it was restarted, not moved live`)
+        assert.ok(
+          lastUptime(landedConsole) > upBefore,
+          `lab-dirty's uptime went from ${upBefore} s to ${lastUptime(landedConsole)} s: it was restarted, not moved live`,
+        )
       }
       // Its workload checks every page it wrote. Under TCG, three guests moving at once on two
       // cores sometimes lose their workload's output after landing (the guest runs, its
@@ -378,7 +457,9 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
         console = await waitForConsoleAfter(dirty.host, 'lab-dirty', since, /mismatches=\d+/, 30_000)
       } catch (error) {
         console = (await bed.consoleOf(hostIndex(dirty.host), 'lab-dirty')).slice(since)
-        process.stderr.write(`      (lab-dirty's workload went quiet after landing on ${dirty.host}, the TCG trap of test/bed/README.md: ${(error as Error).message.split('\n')[0]})\n`)
+        process.stderr.write(
+          `      (lab-dirty's workload went quiet after landing on ${dirty.host}, the TCG trap of test/bed/README.md: ${(error as Error).message.split('\n')[0]})\n`,
+        )
       }
       assert.doesNotMatch(console, /DIRTY-MISMATCH|Kernel panic|BUG:|Oops/)
     })
@@ -418,7 +499,13 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       assert.equal(r.exitCode, 0, r.stderr)
       assert.deepEqual(await domainsEverywhere(), [])
       for (const h of bed.hosts) {
-        assert.equal((await bed.exec(h.index, ['sh', '-c', 'ls /var/lib/violin/console /var/lib/violin/disks 2>/dev/null | grep -c lab- || true'])).trim(), '0', `files left on ${h.name}`)
+        assert.equal(
+          (
+            await bed.exec(h.index, ['sh', '-c', 'ls /var/lib/violin/console /var/lib/violin/disks 2>/dev/null | grep -c lab- || true'])
+          ).trim(),
+          '0',
+          `files left on ${h.name}`,
+        )
       }
       // The hosts share the machine's process table; [a-z] keeps pgrep's own shell from matching.
       assert.equal((await bed.exec(1, ['sh', '-c', 'pgrep -af "guest=lab-[a-z]" || true'])).trim(), '', 'a QEMU process of lab is left')
@@ -428,7 +515,23 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
   })
 
   it('setmem on a guest without a balloon driver is an error, not a silent success', async () => {
-    const r = await cli(['env', 'create', 'nb', '--vms', '1', '--kernel', bed.guest.kernel, '--initrd', bed.guest.initrd, '--cmdline', `${BOOT} nomod=virtio_balloon`, '--memory', '160M', '--host', 'vbed3'])
+    const r = await cli([
+      'env',
+      'create',
+      'nb',
+      '--vms',
+      '1',
+      '--kernel',
+      bed.guest.kernel,
+      '--initrd',
+      bed.guest.initrd,
+      '--cmdline',
+      `${BOOT} nomod=virtio_balloon`,
+      '--memory',
+      '160M',
+      '--host',
+      'vbed3',
+    ])
     assert.equal(r.exitCode, 0, r.stderr)
     try {
       await waitForConsole('vbed3', 'nb-head', /GUEST-READY.*balloon=no/)
@@ -451,7 +554,25 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       assert.equal(push1.json.hosts[0].action, 'copied')
       const again = await cli(['image', 'push', image, 'vbed1', '--json'])
       assert.equal(again.json.hosts[0].action, 'unchanged')
-      const create = await cli(['env', 'create', 'ro', '--vms', '1', '--kernel', bed.guest.kernel, '--initrd', bed.guest.initrd, '--cmdline', BOOT, '--image', IMAGE, '--memory', '128M', '--host', 'vbed1'])
+      const create = await cli([
+        'env',
+        'create',
+        'ro',
+        '--vms',
+        '1',
+        '--kernel',
+        bed.guest.kernel,
+        '--initrd',
+        bed.guest.initrd,
+        '--cmdline',
+        BOOT,
+        '--image',
+        IMAGE,
+        '--memory',
+        '128M',
+        '--host',
+        'vbed1',
+      ])
       assert.equal(create.exitCode, 0, create.stderr)
       await waitForConsole('vbed1', 'ro-head', /GUEST-READY/)
       const refused = await cli(['migrate', 'ro-head', 'vbed2', '--live'])
@@ -461,7 +582,10 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       assert.equal((await info('ro')).vms[0]!.host, 'vbed1')
       const push2 = await cli(['image', 'push', image, 'vbed2'])
       assert.equal(push2.exitCode, 0, push2.stderr)
-      assert.equal((await bed.exec(2, ['sha256sum', `/var/lib/violin/images/${IMAGE}`])).split(' ')[0], (await bed.exec(1, ['sha256sum', `/var/lib/violin/images/${IMAGE}`])).split(' ')[0])
+      assert.equal(
+        (await bed.exec(2, ['sha256sum', `/var/lib/violin/images/${IMAGE}`])).split(' ')[0],
+        (await bed.exec(1, ['sha256sum', `/var/lib/violin/images/${IMAGE}`])).split(' ')[0],
+      )
       const moved = await cli(['migrate', 'ro-head', 'vbed2', '--live'])
       assert.equal(moved.exitCode, 0, moved.stderr)
       assert.equal((await info('ro')).vms[0]!.host, 'vbed2')
@@ -477,7 +601,25 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
       // The image is on both east hosts (previous test) and on one west host only.
       const push = await cli(['image', 'push', join(home.dir, IMAGE), 'vbed3'])
       assert.equal(push.exitCode, 0, push.stderr)
-      const create = await cli(['env', 'create', 'part', '--vms', '3', '--head-site', 'east', '--kernel', bed.guest.kernel, '--initrd', bed.guest.initrd, '--cmdline', BOOT, '--image', IMAGE, '--memory', '128M'])
+      const create = await cli([
+        'env',
+        'create',
+        'part',
+        '--vms',
+        '3',
+        '--head-site',
+        'east',
+        '--kernel',
+        bed.guest.kernel,
+        '--initrd',
+        bed.guest.initrd,
+        '--cmdline',
+        BOOT,
+        '--image',
+        IMAGE,
+        '--memory',
+        '128M',
+      ])
       assert.equal(create.exitCode, 0, create.stderr)
       try {
         for (const vm of (await info('part')).vms) await waitForConsole(vm.host, vm.name, /GUEST-READY/)
@@ -498,7 +640,25 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
     })
 
     it('a VM with a private disk moves only with --copy-storage-all, and its disk moves with it', async () => {
-      const create = await cli(['env', 'create', 'pd', '--vms', '1', '--kernel', bed.guest.kernel, '--initrd', bed.guest.initrd, '--cmdline', BOOT, '--disk-size', '32M', '--memory', '128M', '--host', 'vbed1'])
+      const create = await cli([
+        'env',
+        'create',
+        'pd',
+        '--vms',
+        '1',
+        '--kernel',
+        bed.guest.kernel,
+        '--initrd',
+        bed.guest.initrd,
+        '--cmdline',
+        BOOT,
+        '--disk-size',
+        '32M',
+        '--memory',
+        '128M',
+        '--host',
+        'vbed1',
+      ])
       assert.equal(create.exitCode, 0, create.stderr)
       await waitForConsole('vbed1', 'pd-head', /GUEST-READY/)
       const refused = await cli(['migrate', 'pd-head', 'vbed2', '--live'])

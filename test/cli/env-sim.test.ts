@@ -14,7 +14,13 @@ describe('env commands on simulated hosts', () => {
 
   before(async () => {
     home = tempHome()
-    for (const [name, site] of [['east1', 'east'], ['east2', 'east'], ['east3', 'east'], ['west1', 'west'], ['west2', 'west']]) {
+    for (const [name, site] of [
+      ['east1', 'east'],
+      ['east2', 'east'],
+      ['east3', 'east'],
+      ['west1', 'west'],
+      ['west2', 'west'],
+    ]) {
       const r = await violin(['host', 'add', name!, '--local', '--site', site!, '--driver', 'sim', '--uri', EXAMPLE], home.env)
       assert.equal(r.exitCode, 0, r.stderr)
     }
@@ -22,22 +28,32 @@ describe('env commands on simulated hosts', () => {
 
   after(() => home.remove())
 
-  const create = (...extra: string[]) => violin(['env', 'create', 'lab', '--vms', '3', '--kernel', '/srv/vmlinux', '--head-site', 'east', '--dry-run', '--json', ...extra], home.env)
+  const create = (...extra: string[]) =>
+    violin(
+      ['env', 'create', 'lab', '--vms', '3', '--kernel', '/srv/vmlinux', '--head-site', 'east', '--dry-run', '--json', ...extra],
+      home.env,
+    )
 
   it('spread: the head node in its site, compute nodes there while they fit, then on the roomiest other host', async () => {
     const r = await create()
     assert.equal(r.exitCode, 0, r.stderr)
     assert.equal(r.json.head_site, 'east')
-    assert.deepEqual(r.json.vms.map((v: {name: string; role: string; host: string}) => [v.name, v.role, v.host]), [
-      ['lab-head', 'head', 'east2'],
-      ['lab-c1', 'compute', 'east2'],
-      ['lab-c2', 'compute', 'west2'],
-    ])
+    assert.deepEqual(
+      r.json.vms.map((v: {name: string; role: string; host: string}) => [v.name, v.role, v.host]),
+      [
+        ['lab-head', 'head', 'east2'],
+        ['lab-c1', 'compute', 'east2'],
+        ['lab-c2', 'compute', 'west2'],
+      ],
+    )
   })
 
   it('pack: the fullest host that still fits', async () => {
     const r = await create('--placement', 'pack')
-    assert.deepEqual(r.json.vms.map((v: {host: string}) => v.host), ['east2', 'east2', 'west1'])
+    assert.deepEqual(
+      r.json.vms.map((v: {host: string}) => v.host),
+      ['east2', 'east2', 'west1'],
+    )
   })
 
   it('an environment that does not fit is refused with what each host has left', async () => {
@@ -89,7 +105,10 @@ describe('env commands on simulated hosts', () => {
     const r = await violin(['env', 'create', 'web', '--vms', '1', '--kernel', '/k', '--dry-run'], home.env)
     assert.equal(r.exitCode, 2)
     assert.match(r.stderr, /a VM named "web-head" already exists on host "east1"/)
-    const clash = await violin(['env', 'define', '--file', file('clash', 'name: x\ndefaults: {kernel: /k}\nvms: [{name: db-1}]\n'), '--dry-run'], home.env)
+    const clash = await violin(
+      ['env', 'define', '--file', file('clash', 'name: x\ndefaults: {kernel: /k}\nvms: [{name: db-1}]\n'), '--dry-run'],
+      home.env,
+    )
     assert.equal(clash.exitCode, 2)
     assert.match(clash.stderr, /a VM named "db-1" already exists on host "east2"/)
   })
@@ -103,9 +122,18 @@ describe('env commands on simulated hosts', () => {
   it('env define: a mistake in the file names the file and the field (exit 3)', async () => {
     const cases: Array<[string, RegExp]> = [
       ['name: x\ndefaults: {kernel: /k, memroy: 1G}\nvms: 2\n', /:2:\d+: defaults\.memroy: expected a known key \(.*\), found "memroy"/],
-      ['name: x\ndefaults: {kernel: vmlinux}\nvms: 2\n', /:2:\d+: defaults\.kernel: expected an absolute path on the hosts, found "vmlinux"/],
-      ['name: x\ndefaults: {kernel: /k}\nvms: [{role: head}, {role: head}]\n', /:3:\d+: vms\[1\]\.role: expected compute: only one VM can be the head node/],
-      ['name: x\ndefaults: {kernel: /k, memory: 1G, max_memory: 512M}\nvms: 1\n', /:2:\d+: defaults\.max_memory: expected at least memory \(1024 MiB\), found 512 MiB/],
+      [
+        'name: x\ndefaults: {kernel: vmlinux}\nvms: 2\n',
+        /:2:\d+: defaults\.kernel: expected an absolute path on the hosts, found "vmlinux"/,
+      ],
+      [
+        'name: x\ndefaults: {kernel: /k}\nvms: [{role: head}, {role: head}]\n',
+        /:3:\d+: vms\[1\]\.role: expected compute: only one VM can be the head node/,
+      ],
+      [
+        'name: x\ndefaults: {kernel: /k, memory: 1G, max_memory: 512M}\nvms: 1\n',
+        /:2:\d+: defaults\.max_memory: expected at least memory \(1024 MiB\), found 512 MiB/,
+      ],
       ['name: x\nvms: 1\n', /: defaults: expected kernel \(with initrd\) or image/],
       ['name: [x\n', /:\d+:\d+: not valid YAML/],
     ]
@@ -118,13 +146,29 @@ describe('env commands on simulated hosts', () => {
   })
 
   it('env define places a described environment, honouring a pinned host', async () => {
-    const r = await violin(['env', 'define', '--file', file('ok', 'name: hpc2\nhead_site: west\ndefaults: {kernel: /k, vcpus: 2, memory: 1G}\nvms:\n  - {role: head}\n  - {host: west1}\n  - {vcpus: 1}\n'), '--dry-run', '--json'], home.env)
+    const r = await violin(
+      [
+        'env',
+        'define',
+        '--file',
+        file(
+          'ok',
+          'name: hpc2\nhead_site: west\ndefaults: {kernel: /k, vcpus: 2, memory: 1G}\nvms:\n  - {role: head}\n  - {host: west1}\n  - {vcpus: 1}\n',
+        ),
+        '--dry-run',
+        '--json',
+      ],
+      home.env,
+    )
     assert.equal(r.exitCode, 0, r.stderr)
-    assert.deepEqual(r.json.vms.map((v: {name: string; host: string; vcpus: number}) => [v.name, v.host, v.vcpus]), [
-      ['hpc2-head', 'west2', 2],
-      ['hpc2-c1', 'west1', 2],
-      ['hpc2-c2', 'west2', 1],
-    ])
+    assert.deepEqual(
+      r.json.vms.map((v: {name: string; host: string; vcpus: number}) => [v.name, v.host, v.vcpus]),
+      [
+        ['hpc2-head', 'west2', 2],
+        ['hpc2-c1', 'west1', 2],
+        ['hpc2-c2', 'west2', 1],
+      ],
+    )
   })
 
   it('unknown environments are exit 4 for every verb', async () => {
@@ -166,8 +210,23 @@ describe('env undefine on a terminal asks for the name', () => {
     const hosts = Object.fromEntries(
       ['east1', 'west1'].map((name) => [name, {name, site: name.slice(0, 4), transport: {kind: 'local'}, driver: 'sim', uri: EXAMPLE}]),
     )
-    const vm = (name: string, role: string, host: string) => ({name, role, host, mac: '52:54:00:00:00:01', vcpus: 2, memoryMiB: 2048, maxMemoryMiB: 4096})
-    const environments = {web: {name: 'web', headSite: 'east', createdAt: '2026-01-01T00:00:00Z', vms: [vm('web-head', 'head', 'east1'), vm('web-1', 'compute', 'east1')]}}
+    const vm = (name: string, role: string, host: string) => ({
+      name,
+      role,
+      host,
+      mac: '52:54:00:00:00:01',
+      vcpus: 2,
+      memoryMiB: 2048,
+      maxMemoryMiB: 4096,
+    })
+    const environments = {
+      web: {
+        name: 'web',
+        headSite: 'east',
+        createdAt: '2026-01-01T00:00:00Z',
+        vms: [vm('web-head', 'head', 'east1'), vm('web-1', 'compute', 'east1')],
+      },
+    }
     writeFileSync(join(home.dir, 'inventory.json'), JSON.stringify({version: 1, hosts, vms: {}, environments}))
   })
 
@@ -176,7 +235,12 @@ describe('env undefine on a terminal asks for the name', () => {
   async function onTerminal(answer: string): Promise<{exitCode: number; output: string}> {
     const {execa} = await import('execa')
     const command = `node ${join(ROOT, 'bin', 'run.js')} env undefine web`
-    const r = await execa('script', ['-qec', command, '/dev/null'], {input: `${answer}\n`, reject: false, env: {...home.env, FORCE_COLOR: '0'}, extendEnv: true})
+    const r = await execa('script', ['-qec', command, '/dev/null'], {
+      input: `${answer}\n`,
+      reject: false,
+      env: {...home.env, FORCE_COLOR: '0'},
+      extendEnv: true,
+    })
     return {exitCode: r.exitCode ?? -1, output: String(r.stdout)}
   }
 

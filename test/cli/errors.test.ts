@@ -18,7 +18,10 @@ describe('errors a user can read: one line, the flag named, a documented status'
   it('env info -c sim:FILE refuses --connect (exit 2) instead of "Cannot read properties of undefined"', async () => {
     const r = await violinArgv(['env', 'info', 'lab', ...sim], home.env)
     assert.equal(r.exitCode, 2)
-    assert.deepEqual(lines(r.stderr), ['error: --connect means nothing to "violin env info": it never acts on a --connect target', 'Try: drop --connect (VIOLIN_HOME selects another inventory); see violin env info --help'])
+    assert.deepEqual(lines(r.stderr), [
+      'error: --connect means nothing to "violin env info": it never acts on a --connect target',
+      'Try: drop --connect (VIOLIN_HOME selects another inventory); see violin env info --help',
+    ])
   })
 
   it('env create --vms 99999999999 is a usage error naming --vms and its limit, not "Invalid array length"', async () => {
@@ -36,7 +39,10 @@ describe('errors a user can read: one line, the flag named, a documented status'
   it('adapt on an empty inventory says so (exit 4) before it takes the lead', async () => {
     const r = await violinArgv(['adapt', '--interval', '1'], home.env)
     assert.equal(r.exitCode, 4)
-    assert.deepEqual(lines(r.stderr), ['error: the inventory has no hosts', 'Try: violin host add NAME --local --site SITE --driver libvirt, or use --connect sim:FILE'])
+    assert.deepEqual(lines(r.stderr), [
+      'error: the inventory has no hosts',
+      'Try: violin host add NAME --local --site SITE --driver libvirt, or use --connect sim:FILE',
+    ])
   })
 
   it('adapt --once --interval 9000000000000 on sim is a usage error, not "Invalid time value"', async () => {
@@ -74,18 +80,36 @@ describe('errors a user can read: one line, the flag named, a documented status'
     assert.equal(r.exitCode, 2)
     assert.deepEqual(lines(r.stderr), ['error: Expected --format=xml to be one of: table, csv, json, yaml', 'Try: violin list --help'])
     const json = await violinArgv(['list', '--format', 'xml', ...sim, '--json'], home.env)
-    assert.deepEqual(json.json, {error: {type: 'UsageError', message: 'Expected --format=xml to be one of: table, csv, json, yaml', hint: 'violin list --help', exit_code: 2}})
+    assert.deepEqual(json.json, {
+      error: {
+        type: 'UsageError',
+        message: 'Expected --format=xml to be one of: table, csv, json, yaml',
+        hint: 'violin list --help',
+        exit_code: 2,
+      },
+    })
     const negative = await violinArgv(['vacate', 'east1', '--max-parallel=-1', ...sim], home.env)
-    assert.deepEqual(lines(negative.stderr), ['error: --max-parallel: expected an integer greater than or equal to 1 but received: -1', 'Try: violin vacate --help'])
+    assert.deepEqual(lines(negative.stderr), [
+      'error: --max-parallel: expected an integer greater than or equal to 1 but received: -1',
+      'Try: violin vacate --help',
+    ])
   })
 
   it("a flag's own parse error is one line too, without the flag named twice", async () => {
-    const r = await violinArgv(['host', 'add', 'x', '--local', '--site', 's', '--driver', 'sim', '--uri', EXAMPLE, '--agent-dir', 'rel'], home.env)
+    const r = await violinArgv(
+      ['host', 'add', 'x', '--local', '--site', 's', '--driver', 'sim', '--uri', EXAMPLE, '--agent-dir', 'rel'],
+      home.env,
+    )
     assert.equal(r.exitCode, 2)
     assert.deepEqual(lines(r.stderr), ['error: --agent-dir must be an absolute path, not "rel"', 'Try: violin host add --help'])
-    const ratio = await violinArgv(['host', 'add', 'x', '--local', '--site', 's', '--driver', 'sim', '--uri', EXAMPLE, '--cpu-overcommit', 'NaN'], home.env)
+    const ratio = await violinArgv(
+      ['host', 'add', 'x', '--local', '--site', 's', '--driver', 'sim', '--uri', EXAMPLE, '--cpu-overcommit', 'NaN'],
+      home.env,
+    )
     assert.equal(ratio.exitCode, 2)
-    assert.deepEqual(lines(ratio.stderr), ['error: --cpu-overcommit takes vCPUs per core, more than 0 and at most 64 (like 1.5 or 4), not "NaN"'])
+    assert.deepEqual(lines(ratio.stderr), [
+      'error: --cpu-overcommit takes vCPUs per core, more than 0 and at most 64 (like 1.5 or 4), not "NaN"',
+    ])
   })
 
   it('a name with a newline stays on the one error line, escaped', async () => {
@@ -194,9 +218,15 @@ describe('filters that each name something, but match nothing together', () => {
   })
 
   it('env create --host east1 --head-site west says the two do not meet (exit 2), not "no host is in site west"', async () => {
-    const r = await violinArgv(['env', 'create', 'lab', '--vms', '2', '--kernel', '/k', '--host', 'east1', '--head-site', 'west', '--dry-run'], home.env)
+    const r = await violinArgv(
+      ['env', 'create', 'lab', '--vms', '2', '--kernel', '/k', '--host', 'east1', '--head-site', 'west', '--dry-run'],
+      home.env,
+    )
     assert.equal(r.exitCode, 2)
-    assert.deepEqual(lines(r.stderr), ['error: --head-site west has no host among --host east1', 'Try: add a --host of site west, or drop --host'])
+    assert.deepEqual(lines(r.stderr), [
+      'error: --head-site west has no host among --host east1',
+      'Try: add a --host of site west, or drop --host',
+    ])
   })
 
   it('list with several -H in another site names each', async () => {
@@ -241,7 +271,7 @@ describe('commands, help and conflicting flags', () => {
     assert.deepEqual(lines(flag.stderr), ['error: "host lst" is not a violin command', 'Try: violin host list'])
   })
 
-  it('help prints a command\'s help; a name with spaces or shell words is an unknown command; --json is a usage error in JSON', async () => {
+  it("help prints a command's help; a name with spaces or shell words is an unknown command; --json is a usage error in JSON", async () => {
     const ok = await violinProcess(['help', 'host', 'add'], home.env)
     assert.equal(ok.exitCode, 0, ok.stderr)
     assert.match(ok.stdout, /^USAGE\n {2}\$ violin host add /m)
@@ -250,7 +280,9 @@ describe('commands, help and conflicting flags', () => {
     assert.deepEqual(lines(hostile.stderr), ['error: "x; rm -rf /tmp/nothing" is not a violin command', 'Try: violin --help'])
     const json = await violinProcess(['help', 'list', '--json'], home.env)
     assert.equal(json.exitCode, 2)
-    assert.deepEqual(json.json, {error: {type: 'UsageError', message: 'violin help prints text, not JSON', hint: 'drop --json', exit_code: 2}})
+    assert.deepEqual(json.json, {
+      error: {type: 'UsageError', message: 'violin help prints text, not JSON', hint: 'drop --json', exit_code: 2},
+    })
   })
 
   it('-h is --help', async () => {

@@ -53,7 +53,28 @@ describe('a fleet on the test bed: samplers in etcd, two adapt loops, the leader
     for (const home of [admin1, admin2]) home.env.VIOLIN_STORE = store
     for (const home of [admin1, polling]) {
       for (const h of bed.hosts) {
-        const add = await violinProcess(['host', 'add', h.name, '--ssh', `root@${h.address}`, '--identity', bed.key, '--site', 'east', '--driver', 'libvirt', '--domain-type', 'qemu', '--cpu-overcommit', '4', '--agent-command', `${process.execPath} ${join(ROOT, 'bin/run.js')}`], home.env)
+        const add = await violinProcess(
+          [
+            'host',
+            'add',
+            h.name,
+            '--ssh',
+            `root@${h.address}`,
+            '--identity',
+            bed.key,
+            '--site',
+            'east',
+            '--driver',
+            'libvirt',
+            '--domain-type',
+            'qemu',
+            '--cpu-overcommit',
+            '4',
+            '--agent-command',
+            `${process.execPath} ${join(ROOT, 'bin/run.js')}`,
+          ],
+          home.env,
+        )
         assert.equal(add.exitCode, 0, add.stderr)
       }
     }
@@ -116,10 +137,29 @@ describe('a fleet on the test bed: samplers in etcd, two adapt loops, the leader
     assert.equal(fromAgents.exitCode, 0, fromAgents.stderr)
     const overSsh = await cli(['usage', '--interval', '2', '--json'], polling)
     assert.equal(overSsh.exitCode, 0, overSsh.stderr)
-    const vms = (r: CliResult) => r.json.vms.map((v: {name: string; host: string; state: string; memory_mib: number; vcpus: number}) => [v.name, v.host, v.state, v.memory_mib, v.vcpus]).sort()
+    const vms = (r: CliResult) =>
+      r.json.vms
+        .map((v: {name: string; host: string; state: string; memory_mib: number; vcpus: number}) => [
+          v.name,
+          v.host,
+          v.state,
+          v.memory_mib,
+          v.vcpus,
+        ])
+        .sort()
     assert.deepEqual(vms(fromAgents), vms(overSsh))
-    assert.deepEqual(vms(fromAgents).map((v: unknown[]) => v[0]), BUSY)
-    const hosts = (r: CliResult) => r.json.hosts.map((h: {host: string; status: string; cores: number; memory_mib: number; vms: number}) => [h.host, h.status, h.cores, h.memory_mib, h.vms])
+    assert.deepEqual(
+      vms(fromAgents).map((v: unknown[]) => v[0]),
+      BUSY,
+    )
+    const hosts = (r: CliResult) =>
+      r.json.hosts.map((h: {host: string; status: string; cores: number; memory_mib: number; vms: number}) => [
+        h.host,
+        h.status,
+        h.cores,
+        h.memory_mib,
+        h.vms,
+      ])
     assert.deepEqual(hosts(fromAgents), hosts(overSsh))
     // A busy guest gets what the machine's two cores leave it under TCG: 12.6% was seen while other work ran
     // beside the suite (an idle one reads near 0%), so the check is that the sampler sees it busy, not how busy.
@@ -130,7 +170,20 @@ describe('a fleet on the test bed: samplers in etcd, two adapt loops, the leader
     this.timeout(240_000)
     const loop = (home: ReturnType<typeof tempHome>, name: string) => {
       const env: NodeJS.ProcessEnv = {...process.env, ...home.env}
-      const child = spawn(process.execPath, [join(ROOT, 'bin/run.js'), 'adapt', '--interval', String(ADAPT_INTERVAL_S), '--lease-ttl', String(LEASE_TTL_S), '--max-migrations', '1'], {env, stdio: ['ignore', 'pipe', 'pipe']})
+      const child = spawn(
+        process.execPath,
+        [
+          join(ROOT, 'bin/run.js'),
+          'adapt',
+          '--interval',
+          String(ADAPT_INTERVAL_S),
+          '--lease-ttl',
+          String(LEASE_TTL_S),
+          '--max-migrations',
+          '1',
+        ],
+        {env, stdio: ['ignore', 'pipe', 'pipe']},
+      )
       children.push(child)
       const seen = {name, child, out: ''}
       child.stdout!.on('data', (d: Buffer) => (seen.out += d.toString()))
@@ -157,7 +210,11 @@ describe('a fleet on the test bed: samplers in etcd, two adapt loops, the leader
     a.child.kill('SIGKILL')
     await once(a.child, 'exit')
     assert.match(a.out, new RegExp(`migrate ${vm}`))
-    assert.doesNotMatch(a.out, new RegExp(`done: migrate ${vm}`), `the migration ended before the leader was killed (${JSON.stringify(during)}): nothing left to recover`)
+    assert.doesNotMatch(
+      a.out,
+      new RegExp(`done: migrate ${vm}`),
+      `the migration ended before the leader was killed (${JSON.stringify(during)}): nothing left to recover`,
+    )
     const killedAt = Date.now()
     await waitFor(async () => /leading: .* takes over from /.test(b.out), `admin2 takes over:\n${b.out}`, 30_000)
     const takeoverS = (Date.now() - killedAt) / 1000
@@ -176,12 +233,20 @@ describe('a fleet on the test bed: samplers in etcd, two adapt loops, the leader
     const [code] = await once(b.child, 'exit')
     assert.equal(code, 0, b.out)
     // The shared record says the same: that migration's one outcome is the new leader's recovery.
-    const records = etcd.ctl(['get', '--prefix', '--print-value-only', 'fleet/logs/actions/']).split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as {vm?: string; action?: {kind: string; vm?: string}; recovered?: string})
+    const records = etcd
+      .ctl(['get', '--prefix', '--print-value-only', 'fleet/logs/actions/'])
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as {vm?: string; action?: {kind: string; vm?: string}; recovered?: string})
     const aboutVm = records.filter((r) => r.action?.kind === 'migrate' && r.action.vm === vm)
-    assert.deepEqual(aboutVm.map((r) => r.recovered), ['completed by the previous leader (vbed1 → vbed2)'], JSON.stringify(records))
+    assert.deepEqual(
+      aboutVm.map((r) => r.recovered),
+      ['completed by the previous leader (vbed1 → vbed2)'],
+      JSON.stringify(records),
+    )
   })
 
-  it("a host whose sampler stopped is reported as not answering, as an unreachable host is (exit 7)", async function () {
+  it('a host whose sampler stopped is reported as not answering, as an unreachable host is (exit 7)', async function () {
     this.timeout(60_000)
     await bed.exec(2, [process.execPath, join(ROOT, 'bin/run.js'), 'agent', 'stop', '--sampler'])
     await sleep((3 * SAMPLE_INTERVAL_S + 2) * 1000)

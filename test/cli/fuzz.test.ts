@@ -36,7 +36,17 @@ const CASES_PER_COMMAND = Number(process.env.VIOLIN_FUZZ_CASES ?? 50)
 const CHILD_CASES = 6
 const CASE_TIMEOUT_MS = 15_000
 const EXIT_CODES = new Set([0, 1, 2, 3, 4, 5, 7])
-const RAW = ['Cannot read properties', 'Invalid array length', 'Invalid time value', 'Maximum call stack', 'is not a function', 'is not iterable', 'undefined', 'NaN', '[object Object]']
+const RAW = [
+  'Cannot read properties',
+  'Invalid array length',
+  'Invalid time value',
+  'Maximum call stack',
+  'is not a function',
+  'is not iterable',
+  'undefined',
+  'NaN',
+  '[object Object]',
+]
 
 const NUMBERS = ['0', '-1', '1e99', '9000000000000', '99999999999', 'NaN', '', '1.5', '0x10', '-0', 'Infinity', '2', '1', '65536', '1_000']
 const SIZES = ['0', '-1M', '1e99G', '999999999999T', 'abc', '1.5G', '0B', '512M', '1G', 'NaN', '', '-0', '9007199254740993']
@@ -184,14 +194,21 @@ function makeCase(cmd: CommandSpec, rand: () => number): Case {
     if (!f.required && rand() > 0.35) continue
     if (f.type === 'boolean') booleans.push(`--${f.name}`)
     else if (LOCAL_DIR_FLAGS.has(f.name)) slots.push({prefix: `--${f.name}=`, kind: 'name', fixed: '.'})
-    else if (OUTPUT_FLAGS.has(f.name)) slots.push({prefix: `--${f.name}=`, kind: 'name', fixed: pick(NAMES.filter((n) => !n.includes('/')))})
+    else if (OUTPUT_FLAGS.has(f.name))
+      slots.push({prefix: `--${f.name}=`, kind: 'name', fixed: pick(NAMES.filter((n) => !n.includes('/')))})
     else slots.push({prefix: `--${f.name}=`, kind: kindOf(f, f.name, cmd.id), options: f.options})
   }
   const chaos = rand() < 0.5
   const hostileOne = Math.floor(rand() * slots.length)
   slots.forEach((slot, i) => {
     const hostile = chaos ? rand() < 0.6 : i === hostileOne
-    const v = slot.fixed ?? (slot.options ? (hostile ? pick([...HOSTILE.name, ...slot.options]) : pick(slot.options)) : pick((hostile ? HOSTILE : PLAUSIBLE)[slot.kind]))
+    const v =
+      slot.fixed ??
+      (slot.options
+        ? hostile
+          ? pick([...HOSTILE.name, ...slot.options])
+          : pick(slot.options)
+        : pick((hostile ? HOSTILE : PLAUSIBLE)[slot.kind]))
     argv.push(slot.prefix + v)
     inputs.push(v)
   })
@@ -233,7 +250,8 @@ function problems(r: {stdout: string; stderr: string; exitCode: number}, c: Case
       parsed = JSON.parse(r.stdout)
     } catch {}
     if (r.exitCode !== 0 && parsed === undefined) return `exit ${r.exitCode} under --json without JSON on stdout`
-    if (parsed?.error && (parsed.error.exit_code !== r.exitCode || typeof parsed.error.message !== 'string')) return `the --json error does not match exit ${r.exitCode}`
+    if (parsed?.error && (parsed.error.exit_code !== r.exitCode || typeof parsed.error.message !== 'string'))
+      return `the --json error does not match exit ${r.exitCode}`
   }
   if (r.exitCode === 0 || json) {
     if (lines.some((l) => l.startsWith('error:'))) return 'an error on stderr with exit 0 (or under --json)'
@@ -246,7 +264,8 @@ function problems(r: {stdout: string; stderr: string; exitCode: number}, c: Case
   if (errors.length > 1) return `more than one error line: ${JSON.stringify(lines)}`
   if (errors.length === 0) return undefined
   const after = lines.slice(lines.indexOf(errors[0]!) + 1)
-  if (after.length > 1 || (after.length === 1 && !after[0]!.startsWith('Try: '))) return `the error is not one line (+ Try:): ${JSON.stringify(lines)}`
+  if (after.length > 1 || (after.length === 1 && !after[0]!.startsWith('Try: ')))
+    return `the error is not one line (+ Try:): ${JSON.stringify(lines)}`
   return undefined
 }
 
@@ -282,7 +301,10 @@ describe(`violin under random and extreme input (seed ${SEED})`, function () {
       ['east2', 'east'],
       ['west1', 'west'],
     ] as const) {
-      const r = await violinArgv(['host', 'add', name, '--local', '--site', site, '--driver', 'sim', '--uri', EXAMPLE], {VIOLIN_HOME: template, VIOLIN_CONNECT: undefined})
+      const r = await violinArgv(['host', 'add', name, '--local', '--site', site, '--driver', 'sim', '--uri', EXAMPLE], {
+        VIOLIN_HOME: template,
+        VIOLIN_CONNECT: undefined,
+      })
       assert.equal(r.exitCode, 0, r.stderr)
     }
   })
@@ -296,7 +318,17 @@ describe(`violin under random and extreme input (seed ${SEED})`, function () {
     cpSync(template, dir, {recursive: true})
     // undefined removes a variable (violin() and violinProcess() both read it so).
     const unset = undefined as unknown as string
-    return {dir, env: {VIOLIN_HOME: dir, VIOLIN_STATE_DIR: unset, VIOLIN_CONNECT: unset, VIOLIN_DEBUG: unset, VIOLIN_CONNECT_TIMEOUT: '3', VIOLIN_COMMAND_TIMEOUT: '10'}}
+    return {
+      dir,
+      env: {
+        VIOLIN_HOME: dir,
+        VIOLIN_STATE_DIR: unset,
+        VIOLIN_CONNECT: unset,
+        VIOLIN_DEBUG: unset,
+        VIOLIN_CONNECT_TIMEOUT: '3',
+        VIOLIN_COMMAND_TIMEOUT: '10',
+      },
+    }
   }
 
   it('covers every command of the manifest but the excluded ones', () => {
@@ -325,7 +357,7 @@ describe(`violin under random and extreme input (seed ${SEED})`, function () {
     })
   }
 
-  it('a mistyped command is exit 2, named in the user\'s words, with one Try: line', async () => {
+  it("a mistyped command is exit 2, named in the user's words, with one Try: line", async () => {
     const rand = prng(SEED)
     const ids = new Set(commands.map((c) => c.id.replaceAll(':', ' ')))
     const topics = new Set(commands.map((c) => c.id.split(':')[0]!))
@@ -336,15 +368,31 @@ describe(`violin under random and extreme input (seed ${SEED})`, function () {
       const at = Math.floor(rand() * (words[w]!.length + 1))
       const edit = Math.floor(rand() * 3)
       const letter = 'abcdefghijklmnopqrstuvwxyz'[Math.floor(rand() * 26)]!
-      words[w] = edit === 0 ? words[w]!.slice(0, at) + letter + words[w]!.slice(at) : edit === 1 ? words[w]!.slice(0, at) + words[w]!.slice(at + 1) : words[w]!.slice(0, at) + letter + words[w]!.slice(at + 1)
+      words[w] =
+        edit === 0
+          ? words[w]!.slice(0, at) + letter + words[w]!.slice(at)
+          : edit === 1
+            ? words[w]!.slice(0, at) + words[w]!.slice(at + 1)
+            : words[w]!.slice(0, at) + letter + words[w]!.slice(at + 1)
       // A bare topic prints its help, and a command's name followed by a word takes it as an argument.
-      if (ids.has(words.join(' ')) || (words.length === 1 && topics.has(words[0]!)) || (words.length > 1 && ids.has(words[0]!)) || words.some((x) => x === '')) continue
+      if (
+        ids.has(words.join(' ')) ||
+        (words.length === 1 && topics.has(words[0]!)) ||
+        (words.length > 1 && ids.has(words[0]!)) ||
+        words.some((x) => x === '')
+      )
+        continue
       const c: Case = {argv: words, inputs: [], viaConnect: false}
       const {dir, env} = caseEnv()
       try {
         const r = await violinArgv(words, env)
         const lines = r.stderr.split('\n').filter(Boolean)
-        if (r.exitCode !== 2 || lines.length !== 2 || lines[0] !== `error: "${words.join(' ')}" is not a violin command` || !lines[1]!.startsWith('Try: violin ')) {
+        if (
+          r.exitCode !== 2 ||
+          lines.length !== 2 ||
+          lines[0] !== `error: "${words.join(' ')}" is not a violin command` ||
+          !lines[1]!.startsWith('Try: violin ')
+        ) {
           failures.push(describeCase(c, r, 'not an unknown-command error'))
         }
       } finally {

@@ -13,16 +13,27 @@ import {virshUnavailable} from '../helpers/virsh.js'
  * is stopped ("failed to connect to the hypervisor"), here or at the far end of an sshd.
  */
 const DOWN_URI = 'qemu+unix:///system?socket=/nonexistent/libvirt-sock'
-const SAID = /the hypervisor did not answer \(virsh -c qemu\+unix:\/\/\/system\?socket=\/nonexistent\/libvirt-sock: failed to connect to the hypervisor/
+const SAID =
+  /the hypervisor did not answer \(virsh -c qemu\+unix:\/\/\/system\?socket=\/nonexistent\/libvirt-sock: failed to connect to the hypervisor/
 
 type Host = {name: string; transport: Record<string, unknown>; uri: string; identity?: string}
 
 function inventory(dir: string, hosts: Host[], vms: Record<string, {host: string}> = {}): void {
-  const record = (h: Host) => [h.name, {name: h.name, site: 's', driver: 'libvirt', transport: h.transport, uri: h.uri, ...(h.identity ? {identity: h.identity} : {})}]
-  writeFileSync(join(dir, 'inventory.json'), JSON.stringify({version: 1, hosts: Object.fromEntries(hosts.map(record)), vms, environments: {}}))
+  const record = (h: Host) => [
+    h.name,
+    {name: h.name, site: 's', driver: 'libvirt', transport: h.transport, uri: h.uri, ...(h.identity ? {identity: h.identity} : {})},
+  ]
+  writeFileSync(
+    join(dir, 'inventory.json'),
+    JSON.stringify({version: 1, hosts: Object.fromEntries(hosts.map(record)), vms, environments: {}}),
+  )
 }
 
-function checksAHostWithoutHypervisor(label: string, setup: () => Promise<{env: Record<string, string>; up: string; down: string; dir: string; hosts: Host[]}>, teardown: () => Promise<void>) {
+function checksAHostWithoutHypervisor(
+  label: string,
+  setup: () => Promise<{env: Record<string, string>; up: string; down: string; dir: string; hosts: Host[]}>,
+  teardown: () => Promise<void>,
+) {
   describe(`a host whose libvirt does not answer, ${label}`, function () {
     this.timeout(60_000)
     let env: Record<string, string>
@@ -41,11 +52,14 @@ function checksAHostWithoutHypervisor(label: string, setup: () => Promise<{env: 
       const both = await violinProcess(['list', '--all'], env)
       assert.equal(both.exitCode, 7, both.stderr)
       assert.match(both.stdout, new RegExp(`${up}\\s+s\\s+1\\s+test\\s+running`))
-      assert.match(both.stderr, new RegExp(`^warning: host "${down}": ${SAID.source}`, "m"))
+      assert.match(both.stderr, new RegExp(`^warning: host "${down}": ${SAID.source}`, 'm'))
       const alone = await violinProcess(['list', '--host', down, '--json'], env)
       assert.equal(alone.exitCode, 5, alone.stderr)
       assert.deepEqual(alone.json.vms, [])
-      assert.deepEqual(alone.json.failed.map((f: {host: string; exit_code: number}) => [f.host, f.exit_code]), [[down, 5]])
+      assert.deepEqual(
+        alone.json.failed.map((f: {host: string; exit_code: number}) => [f.host, f.exit_code]),
+        [[down, 5]],
+      )
       assert.match(alone.json.failed[0].error, SAID)
     })
 
@@ -75,7 +89,10 @@ function checksAHostWithoutHypervisor(label: string, setup: () => Promise<{env: 
       const before = readFileSync(join(dir, 'inventory.json'), 'utf8')
       const r = await violinProcess(['host', 'sync', '--write', '--json'], env)
       assert.equal(r.exitCode, 7, r.stderr)
-      assert.deepEqual(r.json.failed.map((f: {host: string}) => f.host), [down])
+      assert.deepEqual(
+        r.json.failed.map((f: {host: string}) => f.host),
+        [down],
+      )
       assert.deepEqual(r.json.drift, [])
       assert.deepEqual(JSON.parse(readFileSync(join(dir, 'inventory.json'), 'utf8')).vms, JSON.parse(before).vms)
       const alone = await violinProcess(['host', 'sync', down, '--write'], env)
@@ -87,10 +104,13 @@ function checksAHostWithoutHypervisor(label: string, setup: () => Promise<{env: 
     it('adapt --once --dry-run plans without it, names it and exits 7', async () => {
       const r = await violinProcess(['adapt', '--once', '--dry-run', '--interval', '1', '--policy', 'none'], env)
       assert.equal(r.exitCode, 7, r.stderr)
-      assert.match(r.stderr, new RegExp(`^warning: host "${down}": ${SAID.source}`, "m"))
+      assert.match(r.stderr, new RegExp(`^warning: host "${down}": ${SAID.source}`, 'm'))
       const json = await violinProcess(['adapt', '--once', '--dry-run', '--interval', '1', '--policy', 'none', '--json'], env)
       assert.equal(json.exitCode, 7)
-      assert.deepEqual(json.json.unanswered.map((u: {host: string; exit_code: number}) => [u.host, u.exit_code]), [[down, 5]])
+      assert.deepEqual(
+        json.json.unanswered.map((u: {host: string; exit_code: number}) => [u.host, u.exit_code]),
+        [[down, 5]],
+      )
       assert.equal(json.json.seen.hosts, 1)
     })
   })
@@ -123,26 +143,45 @@ describe('hypervisors that do not answer (real virsh)', () => {
     assert.match(r.stderr, SAID)
   })
 
-  it('host sync knows the VMs of violin\'s own environments: not new; one found elsewhere is moved, and --write records it in its environment', async () => {
+  it("host sync knows the VMs of violin's own environments: not new; one found elsewhere is moved, and --write records it in its environment", async () => {
     const env = tempHome()
     try {
-      const vm = (name: string, host: string) => ({name, role: name === 'test' ? 'head' : 'compute', host, mac: '52:54:00:00:00:01', vcpus: 1, memoryMiB: 128, maxMemoryMiB: 128})
+      const vm = (name: string, host: string) => ({
+        name,
+        role: name === 'test' ? 'head' : 'compute',
+        host,
+        mac: '52:54:00:00:00:01',
+        vcpus: 1,
+        memoryMiB: 128,
+        maxMemoryMiB: 128,
+      })
       const hosts = {
         a: {name: 'a', site: 's', driver: 'libvirt', transport: {kind: 'local'}, uri: 'test:///default'},
-        b: {name: 'b', site: 's', driver: 'libvirt', transport: {kind: 'local'}, uri: `test://${join(ROOT, 'test/fixtures/libvirt/two-hosts-a.xml')}`},
+        b: {
+          name: 'b',
+          site: 's',
+          driver: 'libvirt',
+          transport: {kind: 'local'},
+          uri: `test://${join(ROOT, 'test/fixtures/libvirt/two-hosts-a.xml')}`,
+        },
       }
       // `test` (on a) is where its environment says; web1 (on b) is recorded on a.
-      const environments = {lab: {name: 'lab', headSite: 's', createdAt: '2026-12-01T00:00:00.000Z', vms: [vm('test', 'a'), vm('web1', 'a')]}}
+      const environments = {
+        lab: {name: 'lab', headSite: 's', createdAt: '2026-12-01T00:00:00.000Z', vms: [vm('test', 'a'), vm('web1', 'a')]},
+      }
       writeFileSync(join(env.dir, 'inventory.json'), JSON.stringify({version: 1, hosts, vms: {}, environments}))
       const r = await violin(['host', 'sync', '--json'], env.env)
       assert.equal(r.exitCode, 0, r.stderr)
       const kinds = Object.fromEntries(r.json.drift.map((d: {vm: string; kind: string}) => [d.vm, d.kind]))
-      assert.equal(kinds.test, undefined, 'the environment\'s head is where it was put')
+      assert.equal(kinds.test, undefined, "the environment's head is where it was put")
       assert.equal(kinds.web1, 'moved')
       assert.equal(kinds.db1, 'new', 'a VM violin did not make is still new')
       assert.equal((await violin(['host', 'sync', '--write', '--quiet'], env.env)).exitCode, 0)
       const after = JSON.parse(readFileSync(join(env.dir, 'inventory.json'), 'utf8'))
-      assert.deepEqual(after.environments.lab.vms.map((v: {name: string; host: string}) => `${v.name}@${v.host}`), ['test@a', 'web1@b'])
+      assert.deepEqual(
+        after.environments.lab.vms.map((v: {name: string; host: string}) => `${v.name}@${v.host}`),
+        ['test@a', 'web1@b'],
+      )
       assert.equal(after.vms.web1, undefined, 'kept in its environment, not as a stray VM')
     } finally {
       env.remove()

@@ -17,20 +17,20 @@ const scenario = (name: string) => join(ROOT, 'examples', 'scenarios', `${name}.
 
 /** Sections that no run here can pin, with what they need (their tests run on the test bed). */
 const NOT_RUN_HERE: Record<string, string> = {
-  'agent': 'a long-running daemon',
+  agent: 'a long-running daemon',
   'agent start': 'agents on the hosts (test/cli/agents-store.test.ts)',
   'agent status': 'a running agent',
   'agent stop': 'a running agent',
-  'console': 'a terminal: it prints no JSON',
-  'define': '(pinned by test/cli/verbs-sim.test.ts)',
+  console: 'a terminal: it prints no JSON',
+  define: '(pinned by test/cli/verbs-sim.test.ts)',
   'image push': 'real hosts reached over SSH',
   'switch start': 'the test bed',
   'switch stop': 'the test bed',
   'switch status': 'the test bed',
   'switch fdb': 'the test bed',
   'usage --traffic': "the udp data plane's switches",
-  'schema': 'a JSON Schema, not a violin record (test/schema/json-schema.test.ts)',
-  'help': 'text only: under --json a usage error (test/cli/errors.test.ts)',
+  schema: 'a JSON Schema, not a violin record (test/schema/json-schema.test.ts)',
+  help: 'text only: under --json a usage error (test/cli/errors.test.ts)',
 }
 
 /**
@@ -38,8 +38,8 @@ const NOT_RUN_HERE: Record<string, string> = {
  * (the other tests that read them run on the test bed).
  */
 const PRINTED_ELSEWHERE: Record<string, string[]> = {
-  'migrate': ['plan.copied_disks[].path', 'plan.copied_disks[].format', 'plan.copied_disks[].bytes', 'result.raw.*'],
-  'calibrate': [
+  migrate: ['plan.copied_disks[].path', 'plan.copied_disks[].format', 'plan.copied_disks[].bytes', 'result.raw.*'],
+  calibrate: [
     'modes.*.concurrency.job',
     'modes.*.concurrency.overhead',
     'modes.*.concurrency.points',
@@ -57,8 +57,23 @@ const PRINTED_ELSEWHERE: Record<string, string[]> = {
   'env start': ['failed[].vm', 'failed[].host', 'failed[].error'],
   'env destroy': ['failed[].vm', 'failed[].host', 'failed[].error'],
   'env undefine': ['failed[].vm', 'failed[].host', 'failed[].error'],
-  'host add': ['discovered.cores', 'discovered.memory_mib', 'discovered.hypervisor', 'discovered.hypervisor_version', 'discovered.checked_at'],
-  'host rm': ['discovered.cores', 'discovered.memory_mib', 'discovered.hypervisor', 'discovered.hypervisor_version', 'discovered.checked_at', 'agent.command', 'agent.dir', 'agent.store'],
+  'host add': [
+    'discovered.cores',
+    'discovered.memory_mib',
+    'discovered.hypervisor',
+    'discovered.hypervisor_version',
+    'discovered.checked_at',
+  ],
+  'host rm': [
+    'discovered.cores',
+    'discovered.memory_mib',
+    'discovered.hypervisor',
+    'discovered.hypervisor_version',
+    'discovered.checked_at',
+    'agent.command',
+    'agent.dir',
+    'agent.store',
+  ],
 }
 
 /** Every run's output per section, in order: the union must print every documented key. */
@@ -122,7 +137,10 @@ describe('--json shapes (docs/json.md)', function () {
       json(await run(['start', 'spare']), 'start')
       json(await run(['suspend', 'db-1']), 'suspend')
       const paused = join(home.dir, 'paused.yaml')
-      writeFileSync(paused, readFileSync(EXAMPLE, 'utf8').replace('{name: web-3, host: east1,', '{name: web-3, host: east1, state: paused,'))
+      writeFileSync(
+        paused,
+        readFileSync(EXAMPLE, 'utf8').replace('{name: web-3, host: east1,', '{name: web-3, host: east1, state: paused,'),
+      )
       json(await violin(['resume', 'web-3', '--connect', `sim:${paused}`, '--json'], home.env), 'resume')
       json(await run(['reboot', 'db-1']), 'reboot')
       json(await run(['autostart', 'db-1']), 'autostart')
@@ -147,14 +165,20 @@ describe('--json shapes (docs/json.md)', function () {
 
     it('adapt in the foreground: one pass a line (JSON Lines) as each ends, shaped as adapt --once', async () => {
       const {execa} = await import('execa')
-      const child = execa(process.execPath, [join(ROOT, 'bin', 'run.js'), 'adapt', '--interval', '1', '--dry-run', ...sim, '--json'], {reject: false, env: home.env})
+      const child = execa(process.execPath, [join(ROOT, 'bin', 'run.js'), 'adapt', '--interval', '1', '--dry-run', ...sim, '--json'], {
+        reject: false,
+        env: home.env,
+      })
       let out = ''
       child.stdout!.on('data', (d: Buffer) => (out += String(d)))
       for (let i = 0; i < 100 && out.split('\n').length < 3; i++) await new Promise((r) => setTimeout(r, 100))
       child.kill('SIGINT')
       const done = await child
       assert.equal(done.exitCode, 0, String(done.stderr))
-      const passes = String(done.stdout).trim().split('\n').map((line) => JSON.parse(line))
+      const passes = String(done.stdout)
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line))
       assert.ok(passes.length >= 2, String(done.stdout))
       for (const p of passes) record('adapt', p)
       assert.ok(passes[1].time > passes[0].time, 'each pass with its own time')
@@ -191,7 +215,10 @@ describe('--json shapes (docs/json.md)', function () {
 
     it('predict migration (converging and not), simulate, adapt on a scenario', async () => {
       json(await violin(['predict', 'migration', '--memory', '1G', '--json'], home.env), 'predict migration')
-      const stuck = json(await violin(['predict', 'migration', '--memory', '8G', '--dirty-rate', '150', '--bandwidth', '119', '--json'], home.env), 'predict migration')
+      const stuck = json(
+        await violin(['predict', 'migration', '--memory', '8G', '--dirty-rate', '150', '--bandwidth', '119', '--json'], home.env),
+        'predict migration',
+      )
       assert.equal(stuck.converges, false)
       json(await violinProcess(['simulate', scenario('icac-2'), '--compare', 'none,violin', '--json'], home.env), 'simulate')
       json(await violinProcess(['adapt', '--connect', `sim:${scenario('icac-1')}`, '--json'], home.env), 'adapt (scenario)')
@@ -201,7 +228,21 @@ describe('--json shapes (docs/json.md)', function () {
       const state = join(home.dir, 'state')
       const {mkdirSync} = await import('node:fs')
       mkdirSync(state, {recursive: true})
-      const rows = [512, 1024, 2048, 4096].map((mib, i) => JSON.stringify({at: `2026-11-30T10:0${i}:00.000Z`, vm: `v${i}`, from: 'e1', to: 'e2', mode: 'live', memory_mib: mib, sent_mib: mib / 2, concurrent: 1, total_ms: 200 + mib, downtime_ms: 30, wall_ms: 2000 + mib}))
+      const rows = [512, 1024, 2048, 4096].map((mib, i) =>
+        JSON.stringify({
+          at: `2026-11-30T10:0${i}:00.000Z`,
+          vm: `v${i}`,
+          from: 'e1',
+          to: 'e2',
+          mode: 'live',
+          memory_mib: mib,
+          sent_mib: mib / 2,
+          concurrent: 1,
+          total_ms: 200 + mib,
+          downtime_ms: 30,
+          wall_ms: 2000 + mib,
+        }),
+      )
       writeFileSync(join(state, 'migrations.jsonl'), `${rows.join('\n')}\n`)
       json(await violin(['calibrate', '--json'], home.env), 'calibrate')
       json(await violin(['calibrate', '--show', '--json'], home.env), 'calibrate')
@@ -215,16 +256,46 @@ describe('--json shapes (docs/json.md)', function () {
 
     before(() => {
       const hosts = Object.fromEntries(
-        ['east1', 'east2', 'west1', 'west2'].map((name) => [name, {name, site: name.slice(0, 4), transport: {kind: 'local'}, driver: 'sim', uri: EXAMPLE}]),
+        ['east1', 'east2', 'west1', 'west2'].map((name) => [
+          name,
+          {name, site: name.slice(0, 4), transport: {kind: 'local'}, driver: 'sim', uri: EXAMPLE},
+        ]),
       )
-      const vm = (name: string, role: string, host: string) => ({name, role, host, mac: '52:54:00:00:00:01', vcpus: 2, memoryMiB: 2048, maxMemoryMiB: 4096})
-      const environments = {web: {name: 'web', headSite: 'east', createdAt: '2026-01-01T00:00:00Z', vms: [vm('web-head', 'head', 'east1'), vm('web-1', 'compute', 'east1')]}}
+      const vm = (name: string, role: string, host: string) => ({
+        name,
+        role,
+        host,
+        mac: '52:54:00:00:00:01',
+        vcpus: 2,
+        memoryMiB: 2048,
+        maxMemoryMiB: 4096,
+      })
+      const environments = {
+        web: {
+          name: 'web',
+          headSite: 'east',
+          createdAt: '2026-01-01T00:00:00Z',
+          vms: [vm('web-head', 'head', 'east1'), vm('web-1', 'compute', 'east1')],
+        },
+      }
       writeFileSync(join(home.dir, 'inventory.json'), JSON.stringify({version: 1, hosts, vms: {}, environments}))
     })
 
     it('host add, list, drain, undrain, check, sync, rm; a host that fails is in list and usage', async () => {
-      json(await violin(['host', 'add', 'ghost', '--local', '--site', 'east', '--driver', 'sim', '--uri', '/nonexistent/cluster.yaml', '--json'], home.env), 'host add')
-      json(await violin(['host', 'add', 'remote', '--ssh', 'root@192.0.2.1:2222', '--site', 'far', '--driver', 'libvirt', '--agent-store', '--json'], home.env), 'host add')
+      json(
+        await violin(
+          ['host', 'add', 'ghost', '--local', '--site', 'east', '--driver', 'sim', '--uri', '/nonexistent/cluster.yaml', '--json'],
+          home.env,
+        ),
+        'host add',
+      )
+      json(
+        await violin(
+          ['host', 'add', 'remote', '--ssh', 'root@192.0.2.1:2222', '--site', 'far', '--driver', 'libvirt', '--agent-store', '--json'],
+          home.env,
+        ),
+        'host add',
+      )
       json(await violin(['host', 'check', 'east1', '--json'], home.env), 'host check')
       json(await violin(['host', 'list', '--json'], home.env), 'host list')
       json(await violin(['host', 'rm', 'remote', '--json'], home.env), 'host rm')
@@ -262,11 +333,16 @@ describe('--json shapes (docs/json.md)', function () {
 
   describe('docs/json.md', () => {
     it('has a section for every command, and every section but those that need the test bed is pinned above', () => {
-      const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {id: string; hidden?: boolean}>}
+      const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
+        commands: Record<string, {id: string; hidden?: boolean}>
+      }
       const sections = [...doc.keys()].filter((s) => s !== 'Errors')
       for (const c of Object.values(manifest.commands).filter((c) => !c.hidden)) {
         const id = c.id.replaceAll(':', ' ')
-        assert.ok(sections.some((s) => s === id || s.startsWith(`${id} `)), `docs/json.md has no section for violin ${id}`)
+        assert.ok(
+          sections.some((s) => s === id || s.startsWith(`${id} `)),
+          `docs/json.md has no section for violin ${id}`,
+        )
       }
       for (const s of sections) if (!(s in NOT_RUN_HERE)) assert.ok(seen.has(s), `violin ${s}: documented, but no run above prints it`)
     })
@@ -274,7 +350,10 @@ describe('--json shapes (docs/json.md)', function () {
     it('every documented key was printed by some run', () => {
       for (const [section, observed] of seen) {
         const elsewhere = new Set(PRINTED_ELSEWHERE[section] ?? [])
-        const missing = [...doc.get(section)!.keys()].filter((p) => !elsewhere.has(p) && !observed.has(p) && ![...observed.keys()].some((o) => o.startsWith(`${p}.`) || o.startsWith(`${p}[]`)))
+        const missing = [...doc.get(section)!.keys()].filter(
+          (p) =>
+            !elsewhere.has(p) && !observed.has(p) && ![...observed.keys()].some((o) => o.startsWith(`${p}.`) || o.startsWith(`${p}[]`)),
+        )
         assert.deepEqual(missing, [], `violin ${section}: documented keys no run printed`)
       }
     })

@@ -17,10 +17,19 @@ const HOSTILE = `it's a "vm" $(x)`
  * job watch misses the job's end). A run still going after 15 s is killed with its virsh
  * and taken again, at most twice: three hangs in a row (about 1 in 5,000) fail the test.
  */
-async function migrateOnTestDriver(args: string[], env: Record<string, string | undefined>): Promise<{stdout: string; stderr: string; exitCode: number}> {
+async function migrateOnTestDriver(
+  args: string[],
+  env: Record<string, string | undefined>,
+): Promise<{stdout: string; stderr: string; exitCode: number}> {
   const {execa} = await import('execa')
   for (let attempt = 0; attempt < 3; attempt++) {
-    const child = execa(process.execPath, [join(ROOT, 'bin', 'run.js'), 'migrate', ...args], {reject: false, env: {...env, FORCE_COLOR: '0'}, extendEnv: true, stdin: 'ignore', detached: true})
+    const child = execa(process.execPath, [join(ROOT, 'bin', 'run.js'), 'migrate', ...args], {
+      reject: false,
+      env: {...env, FORCE_COLOR: '0'},
+      extendEnv: true,
+      stdin: 'ignore',
+      detached: true,
+    })
     const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 15_000)
     const r = await child
     clearTimeout(timer)
@@ -28,7 +37,6 @@ async function migrateOnTestDriver(args: string[], env: Record<string, string | 
   }
   assert.fail(`violin migrate ${args.join(' ')}: virsh hung three times`)
 }
-
 
 describe('violin over the real virsh and libvirt test driver, locally', () => {
   const home = tempHome()
@@ -41,13 +49,19 @@ describe('violin over the real virsh and libvirt test driver, locally', () => {
   it('adds hosts to the inventory and lists them', async () => {
     const a = await violin(['host', 'add', 'lab-a', '--local', '--site', 'lab', '--driver', 'libvirt', '--uri', `test://${XML}`], home.env)
     assert.equal(a.exitCode, 0, a.stderr)
-    const b = await violin(['host', 'add', 'lab-b', '--local', '--site', 'lab', '--driver', 'libvirt', '--uri', 'test:///default'], home.env)
+    const b = await violin(
+      ['host', 'add', 'lab-b', '--local', '--site', 'lab', '--driver', 'libvirt', '--uri', 'test:///default'],
+      home.env,
+    )
     assert.equal(b.exitCode, 0, b.stderr)
     const dup = await violin(['host', 'add', 'lab-b', '--local', '--site', 'lab', '--driver', 'libvirt'], home.env)
     assert.equal(dup.exitCode, 2)
     assert.match(dup.stderr, /already in the inventory/)
     const list = await violin(['host', 'list', '--json'], home.env)
-    assert.deepEqual(list.json.map((h: {name: string}) => h.name), ['lab-a', 'lab-b'])
+    assert.deepEqual(
+      list.json.map((h: {name: string}) => h.name),
+      ['lab-a', 'lab-b'],
+    )
   })
 
   it('host check discovers cores, memory and the hypervisor and records them', async () => {
@@ -60,7 +74,10 @@ describe('violin over the real virsh and libvirt test driver, locally', () => {
     assert.equal(a.hypervisor, 'test')
     const hosts = await violin(['host', 'list', '--format', 'csv'], home.env)
     // Raw values under the JSON's keys: memory in MiB, not "16 GiB".
-    assert.match(hosts.stdout, /^name,site,transport\.kind,driver,uri,.*,maintenance,agent,discovered\.cores,discovered\.memory_mib,discovered\.hypervisor,discovered\.hypervisor_version,discovered\.checked_at$/m)
+    assert.match(
+      hosts.stdout,
+      /^name,site,transport\.kind,driver,uri,.*,maintenance,agent,discovered\.cores,discovered\.memory_mib,discovered\.hypervisor,discovered\.hypervisor_version,discovered\.checked_at$/m,
+    )
     assert.match(hosts.stdout, /^lab-a,lab,local,libvirt,test:\/\/[^,]*,,,,,false,,2,16384,test,0\.0\.2,\d{4}-/m)
   })
 
@@ -89,7 +106,10 @@ describe('violin over the real virsh and libvirt test driver, locally', () => {
     assert.equal(web1.memory_mib, 512)
     assert.equal(web1.max_memory_mib, 1024)
     assert.ok(r.json.interval_sec >= 1)
-    assert.deepEqual(r.json.hosts.map((h: {status: string}) => h.status), ['ok', 'ok'])
+    assert.deepEqual(
+      r.json.hosts.map((h: {status: string}) => h.status),
+      ['ok', 'ok'],
+    )
   })
 
   it('setmem goes through to virsh, and more than max memory is refused before virsh is asked (2)', async () => {
@@ -129,7 +149,10 @@ describe('violin over the real virsh and libvirt test driver, locally', () => {
     this.timeout(60_000)
     const r = await violin(['migrate', 'stopped1', 'lab-b', '--live'], home.env)
     assert.equal(r.exitCode, 2, r.stderr)
-    assert.match(r.stderr, /^error: VM "stopped1" is shut off: a live migration moves a running VM\nTry: violin migrate stopped1 lab-b --offline/)
+    assert.match(
+      r.stderr,
+      /^error: VM "stopped1" is shut off: a live migration moves a running VM\nTry: violin migrate stopped1 lab-b --offline/,
+    )
     // The test driver cannot migrate at all: what matters is that virsh was asked for an offline move and its refusal reported.
     const offline = await migrateOnTestDriver(['stopped1', 'lab-b', '--offline'], home.env)
     assert.equal(offline.exitCode, 1, offline.stderr)
@@ -166,7 +189,11 @@ describe('violin over the real virsh and libvirt test driver, locally', () => {
     data.hosts['lab-b'].driver = 'vmware'
     const broken = JSON.stringify(data, null, 1)
     writeFileSync(file, broken)
-    for (const args of [['list'], ['host', 'add', 'x', '--local', '--site', 's', '--driver', 'sim', '--uri', 'f.yaml'], ['host', 'rm', 'lab-a']]) {
+    for (const args of [
+      ['list'],
+      ['host', 'add', 'x', '--local', '--site', 's', '--driver', 'sim', '--uri', 'f.yaml'],
+      ['host', 'rm', 'lab-a'],
+    ]) {
       const r = await violin(args, home.env)
       assert.equal(r.exitCode, 3, args.join(' '))
       assert.match(r.stderr, /inventory\.json:\d+:\d+: hosts\.lab-b\.driver: expected one of libvirt, xl, sim, found /)
@@ -180,7 +207,14 @@ describe('violin over the real virsh and libvirt test driver, locally', () => {
 
   it('host rm removes a host; an unknown one exits 4', async () => {
     const file = join(home.dir, 'inventory.json')
-    writeFileSync(file, JSON.stringify({version: 1, hosts: {h: {name: 'h', site: 's', driver: 'libvirt', transport: {kind: 'local'}, uri: 'test:///default'}}, vms: {}}))
+    writeFileSync(
+      file,
+      JSON.stringify({
+        version: 1,
+        hosts: {h: {name: 'h', site: 's', driver: 'libvirt', transport: {kind: 'local'}, uri: 'test:///default'}},
+        vms: {},
+      }),
+    )
     assert.equal((await violin(['host', 'rm', 'h'], home.env)).exitCode, 0)
     const again = await violin(['host', 'rm', 'h'], home.env)
     assert.equal(again.exitCode, 4)
@@ -201,7 +235,12 @@ describe('violin over the real virsh and libvirt test driver, locally', () => {
         version: 1,
         hosts: {
           up: {name: 'up', site: 's', driver: 'libvirt', transport: {kind: 'local'}, uri: 'test:///default'},
-          down: {name: 'down', site: 's', driver: 'libvirt', transport: {kind: 'ssh', user: 'root', address: '127.0.0.1', port: closedPort}},
+          down: {
+            name: 'down',
+            site: 's',
+            driver: 'libvirt',
+            transport: {kind: 'ssh', user: 'root', address: '127.0.0.1', port: closedPort},
+          },
         },
         vms: {},
       }),
@@ -212,7 +251,10 @@ describe('violin over the real virsh and libvirt test driver, locally', () => {
     assert.match(list.stderr, new RegExp(`warning: host "down" is unreachable: ECONNREFUSED 127.0.0.1:${closedPort}`))
     const usage = await violinProcess(['usage', '--json'], home.env)
     assert.equal(usage.exitCode, 7)
-    assert.deepEqual(usage.json.hosts.map((h: {host: string; status: string}) => `${h.host}:${h.status}`).sort(), ['down:unreachable', 'up:ok'])
+    assert.deepEqual(usage.json.hosts.map((h: {host: string; status: string}) => `${h.host}:${h.status}`).sort(), [
+      'down:unreachable',
+      'up:ok',
+    ])
     const check = await violinProcess(['host', 'check', 'down'], home.env)
     assert.equal(check.exitCode, 5) // every host asked failed the same way: that failure's own status
     assert.match(check.stdout, /down\s+s\s+root@127\.0\.0\.1:\d+\s+FAIL/)

@@ -16,7 +16,18 @@ describe('violin calibrate and predict migration', function () {
   it('predicts from defaults before any calibration, and says so (the JSON contract)', async () => {
     const r = await cli(['predict', 'migration', '--memory', '1G', '--json'])
     assert.equal(r.exitCode, 0, r.stderr)
-    assert.deepEqual(Object.keys(r.json).sort(), ['bandwidth_mibs', 'calibrated', 'converges', 'downtime_ms', 'interval', 'remedies', 'rounds', 'sent_mib', 'total_ms', 'wall_ms'])
+    assert.deepEqual(Object.keys(r.json).sort(), [
+      'bandwidth_mibs',
+      'calibrated',
+      'converges',
+      'downtime_ms',
+      'interval',
+      'remedies',
+      'rounds',
+      'sent_mib',
+      'total_ms',
+      'wall_ms',
+    ])
     assert.deepEqual(Object.keys(r.json.interval.total), ['low_ms', 'high_ms'])
     assert.equal(r.json.calibrated, false)
     assert.equal(r.json.sent_mib, 1024)
@@ -25,7 +36,10 @@ describe('violin calibrate and predict migration', function () {
 
   it('calibrates from a CSV, reporting each bad row by line, and predicts from it', async () => {
     const csv = join(home.dir, 'measured.csv')
-    writeFileSync(csv, 'total_ms,mode,memory_mib,sent_mib,wall_ms\n650,live,1024,70,3400\n620,live,512,64,3350\n560,live,256,40,3300\n3100,live,2048,300,6000\n12,warp,1,1,1\n')
+    writeFileSync(
+      csv,
+      'total_ms,mode,memory_mib,sent_mib,wall_ms\n650,live,1024,70,3400\n620,live,512,64,3350\n560,live,256,40,3300\n3100,live,2048,300,6000\n12,warp,1,1,1\n',
+    )
     const r = await cli(['calibrate', '--csv', csv])
     assert.equal(r.exitCode, 0, r.stderr)
     assert.match(r.stderr, /warning: .*measured\.csv: line 6 skipped: mode must be live or stop-and-copy, got "warp"/)
@@ -37,7 +51,7 @@ describe('violin calibrate and predict migration', function () {
     assert.match(drawn, /^<svg /)
     assert.equal((drawn.match(/<circle /g) ?? []).length, 8, 'the 4 measured migrations, for the job time and for the command time')
     assert.equal((drawn.match(/<path /g) ?? []).length, 2, 'one fitted line each')
-    assert.match(drawn, /live: job \(total_ms\): \w+, RMS \d+ ms/, "these sizes show no memory term (fitted 0)")
+    assert.match(drawn, /live: job \(total_ms\): \w+, RMS \d+ ms/, 'these sizes show no memory term (fitted 0)')
     const show = await cli(['calibrate', '--show', '--json'])
     assert.equal(show.json.modes.live.points, 4)
     assert.equal(show.json.data.length, 4)
@@ -68,13 +82,26 @@ describe('violin calibrate and predict migration', function () {
     const elapsed = Date.now() - started
     assert.equal(vacated.exitCode, 0, vacated.stderr)
     assert.equal(vacated.json.outcomes.length, 4)
-    const records = readFileSync(join(home.dir, 'state', 'sim', 'migrations.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const records = readFileSync(join(home.dir, 'state', 'sim', 'migrations.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     assert.equal(records.length, 4)
     assert.ok(records[0].lead_ms > 0 && records[0].gap_ms === undefined, JSON.stringify(records[0]))
-    assert.ok(records[0].lead_ms < elapsed, `real time spent by violin (${records[0].lead_ms} ms), within the ${elapsed} ms the command took; the simulated hours of copying are not in it`)
+    assert.ok(
+      records[0].lead_ms < elapsed,
+      `real time spent by violin (${records[0].lead_ms} ms), within the ${elapsed} ms the command took; the simulated hours of copying are not in it`,
+    )
     for (const r of records.slice(1)) assert.ok(r.gap_ms >= 0 && r.lead_ms === undefined && r.concurrent === 1, JSON.stringify(r))
-    const tails = readFileSync(join(home.dir, 'state', 'sim', 'commands.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
-    assert.deepEqual(tails.map((t) => t.command), ['vacate'], 'one line for the one command that migrated')
+    const tails = readFileSync(join(home.dir, 'state', 'sim', 'commands.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    assert.deepEqual(
+      tails.map((t) => t.command),
+      ['vacate'],
+      'one line for the one command that migrated',
+    )
     const cal = await cli(['calibrate', '--simulated', '--json'])
     assert.equal(cal.json.command.startup_ms, records[0].lead_ms)
     assert.equal(cal.json.command.tail_ms, tails[0].tail_ms)
@@ -112,13 +139,19 @@ describe('violin calibrate and predict migration', function () {
     const text = await cli(['predict', 'migration', '--memory', '1G', '--dirty-rate', '150', '--bandwidth', '100'])
     assert.equal(text.exitCode, 0, text.stderr)
     assert.match(text.stdout, /never ends/)
-    assert.match(text.stdout, /Live migration does not converge: the guest dirties 150 MiB\/s, at least what the link carries \(100 MiB\/s\)/)
+    assert.match(
+      text.stdout,
+      /Live migration does not converge: the guest dirties 150 MiB\/s, at least what the link carries \(100 MiB\/s\)/,
+    )
     assert.match(text.stdout, /violin migrate VM HOST --live --timeout 11 +timeout: downtime 10\.3 s, job 21\.2 s/)
     assert.match(text.stdout, /violin migrate VM HOST --live --auto-converge +auto-converge: downtime 0\.\d\d s/)
     assert.match(text.stdout, /violin migrate VM HOST +stop-and-copy: downtime 11\.0 s/)
     const json = await cli(['predict', 'migration', '--memory', '1G', '--dirty-rate', '150', '--bandwidth', '100', '--json'])
     assert.equal(json.json.converges, false)
-    assert.deepEqual(json.json.remedies.map((r: {remedy: string}) => r.remedy), ['timeout', 'auto-converge', 'stop-and-copy'])
+    assert.deepEqual(
+      json.json.remedies.map((r: {remedy: string}) => r.remedy),
+      ['timeout', 'auto-converge', 'stop-and-copy'],
+    )
     assert.deepEqual(Object.keys(json.json.remedies[2]), ['remedy', 'migrate', 'downtime_ms', 'total_ms'])
     const fine = await cli(['predict', 'migration', '--memory', '1G', '--dirty-rate', '20', '--bandwidth', '100'])
     assert.doesNotMatch(fine.stdout, /converge/)
@@ -130,12 +163,20 @@ describe('violin calibrate and predict migration', function () {
     assert.deepEqual(r.json.per_vm.map((v: {name: string}) => v.name).sort(), ['web-1', 'web-2', 'web-3', 'web-head'])
     assert.ok(r.json.per_vm.every((v: {host: string; destination: string}) => v.host === 'east1' && v.destination !== 'east1'))
     assert.equal(r.json.strategy, 'parallel')
-    assert.equal(r.json.total_wall_ms, 2000 + DEFAULTS.startupMs + DEFAULTS.tailMs + Math.max(...r.json.per_vm.map((v: {wall_ms: number}) => v.wall_ms)), "all four at once, between the 2 s vacate measures the hosts over with violin's own start-up, and its end")
+    assert.equal(
+      r.json.total_wall_ms,
+      2000 + DEFAULTS.startupMs + DEFAULTS.tailMs + Math.max(...r.json.per_vm.map((v: {wall_ms: number}) => v.wall_ms)),
+      "all four at once, between the 2 s vacate measures the hosts over with violin's own start-up, and its end",
+    )
     const late = await cli(['predict', 'vacate', 'east1', '--connect', `sim:${EXAMPLE}`, '--by', '2020-01-01T00:00:00Z'])
     assert.equal(late.exitCode, 1)
     assert.match(late.stdout, /to be free by 2020-01-01T00:00:00.000Z: start by 2019-12-31T23:\d\d:\d\d.\d+Z — already past/)
     assert.match(late.stderr, /too late/)
-    assert.match(late.stdout, /as predicted: violin vacate east1 --max-parallel 4 --interval 2 --connect sim:\S+two-sites\.yaml/, 'auto without time to spare: four at once, which vacate does not do by default')
+    assert.match(
+      late.stdout,
+      /as predicted: violin vacate east1 --max-parallel 4 --interval 2 --connect sim:\S+two-sites\.yaml/,
+      'auto without time to spare: four at once, which vacate does not do by default',
+    )
     const bad = await cli(['predict', 'vacate', 'east1', '--connect', `sim:${EXAMPLE}`, '--by', 'tomorrow-ish'])
     assert.equal(bad.exitCode, 2)
     assert.match(bad.stderr, /--by "tomorrow-ish" is not a time/)

@@ -13,7 +13,10 @@ describe('shut-off VMs: migrate --offline, and vacate never leaves them behind i
     for (const mode of [['--live'], []]) {
       const r = await violin(['migrate', 'spare', 'west1', ...mode, ...sim], home.env)
       assert.equal(r.exitCode, 2, r.stderr)
-      assert.match(r.stderr, /^error: VM "spare" is shut off: a (live )?migration moves a running VM\nTry: violin migrate spare west1 --offline +\(moves its definition only\)\n$/)
+      assert.match(
+        r.stderr,
+        /^error: VM "spare" is shut off: a (live )?migration moves a running VM\nTry: violin migrate spare west1 --offline +\(moves its definition only\)\n$/,
+      )
     }
   })
 
@@ -34,7 +37,10 @@ describe('shut-off VMs: migrate --offline, and vacate never leaves them behind i
     const r = await violin(['vacate', 'west2', '--interval', '1', ...sim], home.env)
     assert.equal(r.exitCode, 0, r.stderr)
     assert.match(r.stdout, /moved hpc-2: west2 -> west1/)
-    assert.match(r.stderr, /^warning: 1 VM\(s\) not running stay behind, not moved live: spare \(shutoff on west2\); move each with: violin migrate spare HOST --offline$/m)
+    assert.match(
+      r.stderr,
+      /^warning: 1 VM\(s\) not running stay behind, not moved live: spare \(shutoff on west2\); move each with: violin migrate spare HOST --offline$/m,
+    )
     const json = await violin(['vacate', 'west2', '--interval', '1', '--dry-run', ...sim, '--json'], home.env)
     assert.deepEqual(json.json.left_behind, [{vm: 'spare', host: 'west2', state: 'shutoff'}])
     const none = await violin(['vacate', 'east3', '--interval', '1', '--dry-run', ...sim, '--json'], home.env)

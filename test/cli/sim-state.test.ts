@@ -18,16 +18,18 @@ describe('simulated runs and the real state', function () {
   it('the README demo (adapt on a scenario) and a simulated migrate leave the real migrations, history and timings alone', async () => {
     // A real measurement already recorded must come through untouched.
     mkdirSync(state(), {recursive: true})
-    const real = '{"at":"2026-11-30T10:00:00.000Z","vm":"db1","from":"e1","to":"e2","mode":"live","memory_mib":1024,"sent_mib":80,"concurrent":1,"total_ms":700,"wall_ms":3400}\n'
+    const real =
+      '{"at":"2026-11-30T10:00:00.000Z","vm":"db1","from":"e1","to":"e2","mode":"live","memory_mib":1024,"sent_mib":80,"concurrent":1,"total_ms":700,"wall_ms":3400}\n'
     writeFileSync(state('migrations.jsonl'), real)
     const adapt = await cli(['adapt', '--connect', `sim:${SCENARIO}`, '--quiet'])
     assert.equal(adapt.exitCode, 0, adapt.stderr)
     const migrate = await cli(['migrate', 'web-1', 'east2', '--live', '--connect', `sim:${EXAMPLE}`])
     assert.equal(migrate.exitCode, 0, migrate.stderr)
     assert.equal(readFileSync(state('migrations.jsonl'), 'utf8'), real)
-    for (const file of ['history.json', 'commands.jsonl', 'calibration.json']) assert.ok(!existsSync(state(file)), `${file} written by a simulated run`)
+    for (const file of ['history.json', 'commands.jsonl', 'calibration.json'])
+      assert.ok(!existsSync(state(file)), `${file} written by a simulated run`)
     const simulated = readFileSync(state('sim', 'migrations.jsonl'), 'utf8').trim().split('\n')
-    assert.ok(simulated.length > 1, 'the scenario\'s moves and the migrate are kept apart')
+    assert.ok(simulated.length > 1, "the scenario's moves and the migrate are kept apart")
     assert.ok(existsSync(state('sim', 'commands.jsonl')))
   })
 
@@ -38,7 +40,12 @@ describe('simulated runs and the real state', function () {
     const n = readFileSync(state('sim', 'migrations.jsonl'), 'utf8').trim().split('\n').length
     const none = await cli(['calibrate'])
     assert.equal(none.exitCode, 2, none.stdout)
-    assert.match(none.stderr, new RegExp(`no real measured migration in history \\(.*migrations\\.jsonl\\); ${n} simulated ones are kept apart in .*sim/migrations\\.jsonl`))
+    assert.match(
+      none.stderr,
+      new RegExp(
+        `no real measured migration in history \\(.*migrations\\.jsonl\\); ${n} simulated ones are kept apart in .*sim/migrations\\.jsonl`,
+      ),
+    )
     assert.match(none.stderr, /Try: .*violin calibrate --simulated/)
     assert.ok(!existsSync(state('calibration.json')))
     const fitted = await cli(['calibrate', '--simulated', '--json'])
@@ -48,7 +55,11 @@ describe('simulated runs and the real state', function () {
   })
 
   it('simulated hosts in the inventory keep their adaptation history apart too', async () => {
-    for (const [name, site] of [['east1', 'east'], ['east2', 'east'], ['west1', 'west']]) {
+    for (const [name, site] of [
+      ['east1', 'east'],
+      ['east2', 'east'],
+      ['west1', 'west'],
+    ]) {
       assert.equal((await cli(['host', 'add', name!, '--local', '--site', site!, '--driver', 'sim', '--uri', EXAMPLE])).exitCode, 0)
     }
     const r = await cli(['adapt', '--once', '--interval', '5'])

@@ -23,9 +23,18 @@ describe('violin on the shipped sim cluster', () => {
   it('narrows to one site or one host', async () => {
     const west = await violin(['list', ...sim, '--site', 'west', '--format', 'csv'], home.env)
     assert.match(west.stdout, /^host,site,id,name,state\n/)
-    assert.ok(west.stdout.trim().split('\n').slice(1).every((l) => l.split(',')[1] === 'west'))
+    assert.ok(
+      west.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .every((l) => l.split(',')[1] === 'west'),
+    )
     const one = await violin(['list', ...sim, '--host', 'east3', '--json'], home.env)
-    assert.deepEqual(one.json.vms.map((v: {name: string}) => v.name), ['batch-1', 'batch-2'])
+    assert.deepEqual(
+      one.json.vms.map((v: {name: string}) => v.name),
+      ['batch-1', 'batch-2'],
+    )
   })
 
   it("prints usage: each VM's CPU as a share of its vCPUs, each host's CPU and free memory", async () => {
@@ -50,7 +59,10 @@ describe('violin on the shipped sim cluster', () => {
 
   it('watches for a bounded number of readings, one JSON object a line', async () => {
     const r = await violin(['usage', ...sim, '--watch', '--count', '3', '--interval', '1', '--json'], home.env)
-    const readings = r.stdout.trim().split('\n').map((line) => JSON.parse(line))
+    const readings = r.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
     assert.equal(readings.length, 3)
     assert.ok(readings.every((x: {interval_sec: number}) => x.interval_sec === 1))
     assert.ok(readings[1].time > readings[0].time, 'each reading is stamped with its own time')
@@ -58,7 +70,10 @@ describe('violin on the shipped sim cluster', () => {
 
   it('stops watching at the first Ctrl-C, after the reading it is on, with exit 0', async () => {
     const {execa} = await import('execa')
-    const child = execa(process.execPath, [`${ROOT}/bin/run.js`, 'usage', ...sim, '--watch', '--interval', '1', '--format', 'json'], {reject: false, env: home.env})
+    const child = execa(process.execPath, [`${ROOT}/bin/run.js`, 'usage', ...sim, '--watch', '--interval', '1', '--format', 'json'], {
+      reject: false,
+      env: home.env,
+    })
     const firstLine = await new Promise<string>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(String(d))))
     child.kill('SIGINT')
     const done = await child
@@ -110,12 +125,18 @@ describe('sim hosts in the inventory', () => {
 
   it('records the cluster file as an absolute path and reads it from any directory', async () => {
     const rel = relative(process.cwd(), EXAMPLE)
-    assert.equal((await violin(['host', 'add', 'east3', '--local', '--site', 'east', '--driver', 'sim', '--uri', rel], home.env)).exitCode, 0)
+    assert.equal(
+      (await violin(['host', 'add', 'east3', '--local', '--site', 'east', '--driver', 'sim', '--uri', rel], home.env)).exitCode,
+      0,
+    )
     const hosts = await violin(['host', 'list', '--json'], home.env)
     assert.equal(hosts.json[0].uri, EXAMPLE)
     const list = await violinProcess(['list', '--json'], home.env, tmpdir())
     assert.equal(list.exitCode, 0, list.stderr)
-    assert.deepEqual(list.json.vms.map((v: {name: string}) => v.name), ['batch-1', 'batch-2'])
+    assert.deepEqual(
+      list.json.vms.map((v: {name: string}) => v.name),
+      ['batch-1', 'batch-2'],
+    )
   })
 
   it('a sim host that the cluster file does not have is reported, not invented', async () => {

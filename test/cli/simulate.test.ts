@@ -22,7 +22,8 @@ describe('violin simulate', function () {
       assert.equal(typeof p.overall_time_s, 'number')
       assert.equal(typeof p.migrations, 'number')
       assert.ok(Array.isArray(p.failed_environments))
-      for (const env of Object.values(p.environments) as Array<{time_s: number | null}>) assert.ok(env.time_s === null || typeof env.time_s === 'number')
+      for (const env of Object.values(p.environments) as Array<{time_s: number | null}>)
+        assert.ok(env.time_s === null || typeof env.time_s === 'number')
     }
     assert.ok(r.json.policies.violin.average_time_s < r.json.policies.none.average_time_s, 'adaptation beats none on ICAC scenario 2')
   })

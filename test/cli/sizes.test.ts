@@ -12,7 +12,10 @@ describe('sizes: one unit for a bare number, and a floor under setmem', () => {
 
   it('every size a command takes says in its help that a bare number is MiB', () => {
     const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
-      commands: Record<string, {description?: string; args: Record<string, {description?: string}>; flags: Record<string, {helpValue?: string; summary?: string}>}>
+      commands: Record<
+        string,
+        {description?: string; args: Record<string, {description?: string}>; flags: Record<string, {helpValue?: string; summary?: string}>}
+      >
     }
     const sizes: string[] = []
     for (const [id, c] of Object.entries(manifest.commands)) {

@@ -25,10 +25,40 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
     home = tempHome()
     home.env.VIOLIN_KNOWN_HOSTS = bed.knownHosts
     for (const h of bed.hosts) {
-      const r = await cli(['host', 'add', h.name, '--ssh', `root@${h.address}`, '--identity', bed.key, '--site', 'east', '--driver', 'libvirt', '--domain-type', 'qemu', '--cpu-overcommit', '4'])
+      const r = await cli([
+        'host',
+        'add',
+        h.name,
+        '--ssh',
+        `root@${h.address}`,
+        '--identity',
+        bed.key,
+        '--site',
+        'east',
+        '--driver',
+        'libvirt',
+        '--domain-type',
+        'qemu',
+        '--cpu-overcommit',
+        '4',
+      ])
       assert.equal(r.exitCode, 0, r.stderr)
     }
-    const env = await cli(['env', 'create', 'net', '--vms', '2', '--kernel', bed.guest.kernel, '--initrd', bed.guest.initrd, '--no-start', '--dataplane', 'none', '--json'])
+    const env = await cli([
+      'env',
+      'create',
+      'net',
+      '--vms',
+      '2',
+      '--kernel',
+      bed.guest.kernel,
+      '--initrd',
+      bed.guest.initrd,
+      '--no-start',
+      '--dataplane',
+      'none',
+      '--json',
+    ])
     assert.equal(env.exitCode, 0, env.stderr)
     assert.deepEqual(env.json.vms.map((v: {host: string}) => v.host).sort(), ['vbed1', 'vbed2'])
     lab = new NetnsLab()
@@ -59,8 +89,24 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
     const head = (await cli(['env', 'info', 'net', '--json'])).json.vms.find((v: {name: string}) => v.name === 'net-head')
     const xml = await bed.virsh(bed.hosts.find((h) => h.name === head.host)!.index, ['dumpxml', 'net-head'])
     assert.match(xml, /<interface type='bridge'>[\s\S]*<source bridge='vbr1000'\/>/, xml)
-    const a = await lab!.vethVm({name: 'a', hostNs: 'vbed1', bridge: 'vbr1000', port: 'va', cidr: '10.99.0.1/24', mac: '52:54:00:99:00:01', mtu: 1450})
-    await lab!.vethVm({name: 'b', hostNs: 'vbed2', bridge: 'vbr1000', port: 'vb', cidr: '10.99.0.2/24', mac: '52:54:00:99:00:02', mtu: 1450})
+    const a = await lab!.vethVm({
+      name: 'a',
+      hostNs: 'vbed1',
+      bridge: 'vbr1000',
+      port: 'va',
+      cidr: '10.99.0.1/24',
+      mac: '52:54:00:99:00:01',
+      mtu: 1450,
+    })
+    await lab!.vethVm({
+      name: 'b',
+      hostNs: 'vbed2',
+      bridge: 'vbr1000',
+      port: 'vb',
+      cidr: '10.99.0.2/24',
+      mac: '52:54:00:99:00:02',
+      mtu: 1450,
+    })
     const ping = await lab!.exec(a.ns, ['ping', '-n', '-c', '3', '-i', '0.2', '-W', '2', '10.99.0.2'], {check: false})
     assert.equal(pingCounts(ping.stdout).received, 3, ping.stdout)
   })
@@ -74,7 +120,9 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
     assert.equal(by.vbed1.up, true)
     assert.ok(by.vbed1.tx_packets >= 3 && by.vbed1.rx_packets >= 3, JSON.stringify(by.vbed1))
     const fdb = await cli(['switch', 'fdb', 'net', '--host', 'vbed1', '--json'])
-    const entries = fdb.json.entries.map((e: {mac: string; local: boolean; via: string}) => `${e.mac} ${e.local ? 'local' : 'peer'} ${e.via}`)
+    const entries = fdb.json.entries.map(
+      (e: {mac: string; local: boolean; via: string}) => `${e.mac} ${e.local ? 'local' : 'peer'} ${e.via}`,
+    )
     assert.ok(entries.includes('52:54:00:99:00:01 local va'), entries.join('\n'))
     assert.ok(entries.includes('52:54:00:99:00:02 peer 10.232.0.2'), entries.join('\n'))
     const traffic = await cli(['usage', '--traffic', '--env', 'net'])
@@ -95,11 +143,26 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
     assert.equal(other.exitCode, 0, other.stderr)
     const start2 = await cli(['switch', 'start', 'net2', '--json'])
     assert.equal(start2.json.vni, 1001)
-    assert.deepEqual(start2.json.hosts.map((h: {host: string; added: string[]}) => [h.host, h.added]), [['vbed1', []]])
+    assert.deepEqual(
+      start2.json.hosts.map((h: {host: string; added: string[]}) => [h.host, h.added]),
+      [['vbed1', []]],
+    )
   })
 
   it('env create --dataplane vxlan starts the switch before the VMs and puts their NICs on it; undefine takes it down', async () => {
-    const r = await cli(['env', 'create', 'web', '--vms', '2', '--kernel', bed.guest.kernel, '--no-start', '--dataplane', 'vxlan', '--json'])
+    const r = await cli([
+      'env',
+      'create',
+      'web',
+      '--vms',
+      '2',
+      '--kernel',
+      bed.guest.kernel,
+      '--no-start',
+      '--dataplane',
+      'vxlan',
+      '--json',
+    ])
     assert.equal(r.exitCode, 0, r.stdout + r.stderr)
     const info = await cli(['env', 'info', 'web', '--json'])
     assert.deepEqual(info.json.network, {vni: 1002, dataplane: 'vxlan', stopped: false})
@@ -128,19 +191,32 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
     const stats = (host: number, vm: string) => pingStats(bed, host, vm)
 
     it("two guests on different hosts ping over the environment's VXLAN, a twin environment with the same addresses gets no answer, and they keep pinging while one moves back and forth", async () => {
-      const file = guestEnvFile(bed, `${home.dir}/live.yaml`, 'live', 'vxlan', ['{name: live-head, role: head, host: vbed1, cmdline: "ip4=10.98.0.1/24 ping=10.98.0.2"}', '{name: live-c1, host: vbed2, cmdline: "ip4=10.98.0.2/24"}'])
+      const file = guestEnvFile(bed, `${home.dir}/live.yaml`, 'live', 'vxlan', [
+        '{name: live-head, role: head, host: vbed1, cmdline: "ip4=10.98.0.1/24 ping=10.98.0.2"}',
+        '{name: live-c1, host: vbed2, cmdline: "ip4=10.98.0.2/24"}',
+      ])
       const r = await cli(['env', 'define', '--file', file])
       assert.equal(r.exitCode, 0, r.stderr)
-      const first = await until('pings answered across hosts', () => stats(1, 'live-head'), (s) => s.received >= 5)
+      const first = await until(
+        'pings answered across hosts',
+        () => stats(1, 'live-head'),
+        (s) => s.received >= 5,
+      )
       const fdb = await cli(['switch', 'fdb', 'live', '--host', 'vbed1', '--json'])
       const peerMacs = fdb.json.entries.filter((e: {local: boolean}) => !e.local).map((e: {via: string}) => e.via)
       assert.ok(peerMacs.includes('10.232.0.2'), `vbed1 learned c1's MAC behind vbed2: ${JSON.stringify(fdb.json.entries)}`)
       assert.equal(first.lostStreakMax, 0)
 
       // Another environment with the same addresses, its head where live-c1 (10.98.0.2) runs: nothing answers it.
-      const twinFile = guestEnvFile(bed, `${home.dir}/twin.yaml`, 'twin', 'vxlan', ['{name: twin-head, role: head, host: vbed2, cmdline: "ip4=10.98.0.1/24 ping=10.98.0.2"}'])
+      const twinFile = guestEnvFile(bed, `${home.dir}/twin.yaml`, 'twin', 'vxlan', [
+        '{name: twin-head, role: head, host: vbed2, cmdline: "ip4=10.98.0.1/24 ping=10.98.0.2"}',
+      ])
       assert.equal((await cli(['env', 'define', '--file', twinFile])).exitCode, 0)
-      const twin = await until('twin-head has pinged for a while', () => stats(2, 'twin-head'), (s) => s.sent >= 10)
+      const twin = await until(
+        'twin-head has pinged for a while',
+        () => stats(2, 'twin-head'),
+        (s) => s.sent >= 10,
+      )
       assert.equal(twin.received, 0, `10.98.0.2 exists only in environment live: ${JSON.stringify(twin)}`)
       assert.equal((await cli(['env', 'undefine', 'twin', '--yes'])).exitCode, 0)
 
@@ -148,12 +224,26 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
       assert.equal(there.exitCode, 0, there.stderr)
       const vni = (await cli(['env', 'info', 'live', '--json'])).json.network.vni
       assert.match(await bed.exec(1, ['ip', '-o', 'link', 'show']), new RegExp(`\\bvx${vni}\\b`))
-      assert.doesNotMatch(await bed.exec(2, ['ip', '-o', 'link', 'show']), new RegExp(`\\bvx${vni}\\b`), 'vbed2 has no VM of live left: its switch is gone')
-      const after1 = await until('pings answered again', () => stats(1, 'live-head'), (s) => s.received >= first.received + 10)
+      assert.doesNotMatch(
+        await bed.exec(2, ['ip', '-o', 'link', 'show']),
+        new RegExp(`\\bvx${vni}\\b`),
+        'vbed2 has no VM of live left: its switch is gone',
+      )
+      const after1 = await until(
+        'pings answered again',
+        () => stats(1, 'live-head'),
+        (s) => s.received >= first.received + 10,
+      )
       const back = await cli(['migrate', 'live-c1', 'vbed2', '--live'])
       assert.equal(back.exitCode, 0, back.stderr)
-      const after2 = await until('pings answered after moving back', () => stats(1, 'live-head'), (s) => s.received >= after1.received + 10)
-      console.log(`      ping every 200 ms across two live migrations: ${after2.sent} sent, ${after2.received} answered, longest outage ${after2.lostStreakMax * 200} ms`)
+      const after2 = await until(
+        'pings answered after moving back',
+        () => stats(1, 'live-head'),
+        (s) => s.received >= after1.received + 10,
+      )
+      console.log(
+        `      ping every 200 ms across two live migrations: ${after2.sent} sent, ${after2.received} answered, longest outage ${after2.lostStreakMax * 200} ms`,
+      )
       assert.ok(after2.lostStreakMax <= 25, `an outage of ${after2.lostStreakMax} pings (x 200 ms)`)
       assert.equal((await cli(['env', 'undefine', 'live', '--yes'])).exitCode, 0)
     })

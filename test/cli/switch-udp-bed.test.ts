@@ -18,7 +18,11 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
   const cli = (args: string[]): Promise<CliResult> => violinProcess(args, home.env)
 
   const stats = (host: number, vm: string) => pingStats(bed, host, vm)
-  const agentHello = async (host: number) => JSON.parse(await bed.exec(host, [process.execPath, join(ROOT, 'bin/run.js'), 'agent', 'status', '--json'])) as {pid: number; switches: number[]}
+  const agentHello = async (host: number) =>
+    JSON.parse(await bed.exec(host, [process.execPath, join(ROOT, 'bin/run.js'), 'agent', 'status', '--json'])) as {
+      pid: number
+      switches: number[]
+    }
 
   before(async function () {
     this.timeout(300_000)
@@ -28,7 +32,25 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
     home = tempHome()
     home.env.VIOLIN_KNOWN_HOSTS = bed.knownHosts
     for (const h of bed.hosts) {
-      const r = await cli(['host', 'add', h.name, '--ssh', `root@${h.address}`, '--identity', bed.key, '--site', 'east', '--driver', 'libvirt', '--domain-type', 'qemu', '--cpu-overcommit', '4', '--agent-command', `${process.execPath} ${join(ROOT, 'bin/run.js')}`])
+      const r = await cli([
+        'host',
+        'add',
+        h.name,
+        '--ssh',
+        `root@${h.address}`,
+        '--identity',
+        bed.key,
+        '--site',
+        'east',
+        '--driver',
+        'libvirt',
+        '--domain-type',
+        'qemu',
+        '--cpu-overcommit',
+        '4',
+        '--agent-command',
+        `${process.execPath} ${join(ROOT, 'bin/run.js')}`,
+      ])
       assert.equal(r.exitCode, 0, r.stderr)
     }
   })
@@ -46,17 +68,28 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
   })
 
   it('env define with dataplane udp starts the agents, meshes the switches and plugs the guests in: they ping across hosts', async () => {
-    const file = guestEnvFile(bed, join(home.dir, 'udp.yaml'), 'udp', 'udp', ['{name: udp-head, role: head, host: vbed1, cmdline: "ip4=10.97.0.1/24 ping=10.97.0.2"}', '{name: udp-c1, host: vbed2, cmdline: "ip4=10.97.0.2/24"}'])
+    const file = guestEnvFile(bed, join(home.dir, 'udp.yaml'), 'udp', 'udp', [
+      '{name: udp-head, role: head, host: vbed1, cmdline: "ip4=10.97.0.1/24 ping=10.97.0.2"}',
+      '{name: udp-c1, host: vbed2, cmdline: "ip4=10.97.0.2/24"}',
+    ])
     const r = await cli(['env', 'define', '--file', file])
     assert.equal(r.exitCode, 0, r.stdout + r.stderr)
     const info = (await cli(['env', 'info', 'udp', '--json'])).json
     assert.equal(info.network.dataplane, 'udp')
     for (const vm of info.vms) {
       const xml = await bed.virsh(bed.hosts.find((h) => h.name === vm.host)!.index, ['dumpxml', vm.name])
-      assert.match(xml, /<interface type='udp'>[\s\S]*<source address='127\.0\.0\.1' port='2\d{4}'>[\s\S]*<local address='127\.0\.0\.1' port='2\d{4}'\/>/, xml)
+      assert.match(
+        xml,
+        /<interface type='udp'>[\s\S]*<source address='127\.0\.0\.1' port='2\d{4}'>[\s\S]*<local address='127\.0\.0\.1' port='2\d{4}'\/>/,
+        xml,
+      )
     }
     for (const i of [1, 2]) assert.deepEqual((await agentHello(i)).switches, [info.network.vni], `vbed${i}'s agent runs the switch`)
-    const pings = await until('pings answered across hosts', () => stats(1, 'udp-head'), (s) => s.received >= 5)
+    const pings = await until(
+      'pings answered across hosts',
+      () => stats(1, 'udp-head'),
+      (s) => s.received >= 5,
+    )
     assert.equal(pings.lostStreakMax, 0)
   })
 
@@ -70,7 +103,11 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
     const head = by.vbed1.ports.find((p: {port: string}) => p.port === 'udp-head')
     assert.ok(head.frames_in >= 5 && head.frames_out >= 5, JSON.stringify(by.vbed1.ports))
     const all = await cli(['switch', 'status', '--json'])
-    assert.deepEqual(all.json.environments.map((e: {env: string; hosts: unknown[]}) => [e.env, e.hosts.length]), [['udp', 2]], 'without ENV: every environment with a switch')
+    assert.deepEqual(
+      all.json.environments.map((e: {env: string; hosts: unknown[]}) => [e.env, e.hosts.length]),
+      [['udp', 2]],
+      'without ENV: every environment with a switch',
+    )
     const ports = await cli(['switch', 'status', '--ports', '--format', 'csv'])
     assert.match(ports.stdout, /^udp,vbed1,udp-head,vm,\d+,\d+,\d+,\d+$/m)
     assert.match(ports.stdout, /^udp,vbed1,10\.232\.0\.2,peer,/m)
@@ -86,21 +123,34 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
   it('adapt reads the traffic matrix for the IDC policy', async () => {
     const r = await cli(['adapt', '--once', '--dry-run', '--policy', 'idc', '--interval', '2', '--json'])
     assert.equal(r.exitCode, 0, r.stderr)
-    assert.ok(r.json.seen.traffic_pairs >= 2, `udp-head <-> udp-c1 both ways: ${JSON.stringify(r.json.seen)} ${JSON.stringify(r.json.plan.notes)}`)
+    assert.ok(
+      r.json.seen.traffic_pairs >= 2,
+      `udp-head <-> udp-c1 both ways: ${JSON.stringify(r.json.seen)} ${JSON.stringify(r.json.plan.notes)}`,
+    )
     assert.deepEqual([r.json.seen.hosts, r.json.seen.vms], [2, 2])
   })
 
-  it('keeps another environment with the same addresses apart: its pings to the first one\'s guest go unanswered', async () => {
+  it("keeps another environment with the same addresses apart: its pings to the first one's guest go unanswered", async () => {
     // the same address as udp-head, on the host where udp-c1 (10.97.0.2) runs
-    const file = guestEnvFile(bed, join(home.dir, 'twin.yaml'), 'twin', 'udp', ['{name: twin-head, role: head, host: vbed2, cmdline: "ip4=10.97.0.1/24 ping=10.97.0.2"}'])
+    const file = guestEnvFile(bed, join(home.dir, 'twin.yaml'), 'twin', 'udp', [
+      '{name: twin-head, role: head, host: vbed2, cmdline: "ip4=10.97.0.1/24 ping=10.97.0.2"}',
+    ])
     const r = await cli(['env', 'define', '--file', file])
     assert.equal(r.exitCode, 0, r.stdout + r.stderr)
     const twinVni = (await cli(['env', 'info', 'twin', '--json'])).json.network.vni
     assert.deepEqual((await agentHello(2)).switches.length, 2, "vbed2's agent runs both environments' switches")
-    const twin = await until('twin-head has pinged for a while', () => stats(2, 'twin-head'), (s) => s.sent >= 10)
+    const twin = await until(
+      'twin-head has pinged for a while',
+      () => stats(2, 'twin-head'),
+      (s) => s.sent >= 10,
+    )
     assert.equal(twin.received, 0, `10.97.0.2 exists only in environment udp: ${JSON.stringify(twin)}`)
     const ours = (await stats(1, 'udp-head'))!
-    await until('udp-head still answered', () => stats(1, 'udp-head'), (s) => s.received >= ours.received + 5)
+    await until(
+      'udp-head still answered',
+      () => stats(1, 'udp-head'),
+      (s) => s.received >= ours.received + 5,
+    )
     assert.equal((await cli(['env', 'undefine', 'twin', '--yes'])).exitCode, 0)
     assert.ok(!(await agentHello(2)).switches.includes(twinVni), "twin's switch is gone with it")
   })
@@ -111,12 +161,22 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
     const there = await cli(['migrate', 'udp-c1', 'vbed1', '--live'])
     assert.equal(there.exitCode, 0, there.stderr)
     assert.deepEqual((await agentHello(2)).switches, [], 'vbed2 has no VM of udp left: its switch is gone')
-    const after1 = await until('pings answered again', () => stats(1, 'udp-head'), (s) => s.received >= first.received + 10)
+    const after1 = await until(
+      'pings answered again',
+      () => stats(1, 'udp-head'),
+      (s) => s.received >= first.received + 10,
+    )
     const back = await cli(['migrate', 'udp-c1', 'vbed2', '--live'])
     assert.equal(back.exitCode, 0, back.stderr)
     assert.deepEqual((await agentHello(2)).switches, [vni])
-    const after2 = await until('pings answered after moving back', () => stats(1, 'udp-head'), (s) => s.received >= after1.received + 10)
-    console.log(`      udp data plane, ping every 200 ms across two live migrations: ${after2.sent} sent, ${after2.received} answered, longest outage ${after2.lostStreakMax * 200} ms`)
+    const after2 = await until(
+      'pings answered after moving back',
+      () => stats(1, 'udp-head'),
+      (s) => s.received >= after1.received + 10,
+    )
+    console.log(
+      `      udp data plane, ping every 200 ms across two live migrations: ${after2.sent} sent, ${after2.received} answered, longest outage ${after2.lostStreakMax * 200} ms`,
+    )
     assert.ok(after2.lostStreakMax <= 25, `an outage of ${after2.lostStreakMax} pings (x 200 ms)`)
   })
 
@@ -146,7 +206,14 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
     assert.equal(up.exitCode, 0, up.stderr)
     await until(
       'udp-head pings udp-c1 over VXLAN after its restart',
-      async () => /sent=\d+ received=(\d+)/.exec((await bed.consoleOf(1, 'udp-head')).slice(before).split('\n').filter((l) => l.startsWith('PING-STATS')).at(-1) ?? '')?.[1],
+      async () =>
+        /sent=\d+ received=(\d+)/.exec(
+          (await bed.consoleOf(1, 'udp-head'))
+            .slice(before)
+            .split('\n')
+            .filter((l) => l.startsWith('PING-STATS'))
+            .at(-1) ?? '',
+        )?.[1],
       (received) => Number(received) >= 5,
     )
   })

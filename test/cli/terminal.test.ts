@@ -59,7 +59,11 @@ describe('a long-running command in a child process (no terminal)', function () 
 
   it('usage --watch ends on the first SIGTERM with the readings so far and exit 0', async () => {
     const {execa} = await import('execa')
-    const child = execa(process.execPath, [join(ROOT, 'bin/run.js'), 'usage', '--watch', '--interval', '1', '--format', 'csv', '--connect', `sim:${EXAMPLE}`], {reject: false, env: {...home.env, FORCE_COLOR: '0'}, stdin: 'ignore'})
+    const child = execa(
+      process.execPath,
+      [join(ROOT, 'bin/run.js'), 'usage', '--watch', '--interval', '1', '--format', 'csv', '--connect', `sim:${EXAMPLE}`],
+      {reject: false, env: {...home.env, FORCE_COLOR: '0'}, stdin: 'ignore'},
+    )
     let out = ''
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
     for (let i = 0; i < 100 && !/web-1/.test(out); i++) await new Promise((r) => setTimeout(r, 100))

@@ -29,9 +29,37 @@ describe('single-VM verbs on the test bed (real libvirtd, a QEMU guest, sshd)', 
     home = tempHome()
     home.env.VIOLIN_KNOWN_HOSTS = bed.knownHosts
     const h = bed.hosts[0]!
-    const add = await cli(['host', 'add', h.name, '--ssh', `root@${h.address}`, '--identity', bed.key, '--site', 'east', '--driver', 'libvirt', '--domain-type', 'qemu'])
+    const add = await cli([
+      'host',
+      'add',
+      h.name,
+      '--ssh',
+      `root@${h.address}`,
+      '--identity',
+      bed.key,
+      '--site',
+      'east',
+      '--driver',
+      'libvirt',
+      '--domain-type',
+      'qemu',
+    ])
     assert.equal(add.exitCode, 0, add.stderr)
-    const env = await cli(['env', 'create', 'vb', '--vms', '1', '--kernel', bed.guest.kernel, '--initrd', bed.guest.initrd, '--cmdline', 'console=ttyS0 quiet panic=-1 wl=idle', '--memory', '128M'])
+    const env = await cli([
+      'env',
+      'create',
+      'vb',
+      '--vms',
+      '1',
+      '--kernel',
+      bed.guest.kernel,
+      '--initrd',
+      bed.guest.initrd,
+      '--cmdline',
+      'console=ttyS0 quiet panic=-1 wl=idle',
+      '--memory',
+      '128M',
+    ])
     assert.equal(env.exitCode, 0, env.stderr)
     await consoleCount(/GUEST-READY/, 1)
   })
@@ -52,7 +80,8 @@ describe('single-VM verbs on the test bed (real libvirtd, a QEMU guest, sshd)', 
     for (;;) {
       const text = await consoleLog()
       if (count(text, pattern) >= n) return text
-      if (Date.now() > deadline) throw new Error(`${VM}: fewer than ${n} ${pattern} lines on its console after ${timeoutMs / 1000} s:\n${text.slice(-2000)}`)
+      if (Date.now() > deadline)
+        throw new Error(`${VM}: fewer than ${n} ${pattern} lines on its console after ${timeoutMs / 1000} s:\n${text.slice(-2000)}`)
       await sleep(500)
     }
   }
@@ -148,7 +177,10 @@ describe('single-VM verbs on the test bed (real libvirtd, a QEMU guest, sshd)', 
     assert.equal(r.exitCode, 0, r.stderr)
     assert.deepEqual(r.json, {vm: VM, host: 'vbed1', state: 'shutoff'})
     const info = await cli(['env', 'info', 'vb', '--json'])
-    assert.deepEqual(info.json.vms.map((v: {name: string; state: string}) => `${v.name}:${v.state}`), [`${VM}:shutoff`])
+    assert.deepEqual(
+      info.json.vms.map((v: {name: string; state: string}) => `${v.name}:${v.state}`),
+      [`${VM}:shutoff`],
+    )
     assert.equal((await cli(['dumpxml', VM])).exitCode, 0)
   })
 

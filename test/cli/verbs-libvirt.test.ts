@@ -25,7 +25,12 @@ function quote(s: string): string {
 }
 
 /** Runs argv on a pseudo-terminal; `type` is sent once `after` has appeared on it. */
-async function onTerminal(argv: string[], env: NodeJS.ProcessEnv, steps: Array<{after: RegExp; type: string}> = [], timeoutMs = 20_000): Promise<{exitCode: number; screen: string}> {
+async function onTerminal(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  steps: Array<{after: RegExp; type: string}> = [],
+  timeoutMs = 20_000,
+): Promise<{exitCode: number; screen: string}> {
   const child = spawn('script', ['-qfec', argv.map(quote).join(' '), '/dev/null'], {env}) as ChildProcessWithoutNullStreams
   let screen = ''
   let step = 0
@@ -50,7 +55,10 @@ describe('single-VM verbs over the real virsh and libvirt test driver, locally',
 
   before(async function () {
     requireIntegration(this, 'virsh', virshUnavailable)
-    for (const [name, uri] of [['lab-a', `test://${XML}`], ['lab-b', 'test:///default']]) {
+    for (const [name, uri] of [
+      ['lab-a', `test://${XML}`],
+      ['lab-b', 'test:///default'],
+    ]) {
       const r = await violin(['host', 'add', name!, '--local', '--site', 'lab', '--driver', 'libvirt', '--uri', uri!], home.env)
       assert.equal(r.exitCode, 0, r.stderr)
     }
@@ -164,7 +172,24 @@ describe('single-VM verbs over a real sshd to the real virsh test driver', funct
     sshd = await startSshd()
     sshd.writeKnownHosts(knownHosts)
     env = sshClientEnv(home.env, knownHosts)
-    const r = await violin(['host', 'add', 'r1', '--ssh', `root@127.0.0.1:${sshd.ports[0]}`, '--site', 'remote', '--driver', 'libvirt', '--uri', `test://${XML}`, '--identity', sshd.userKeyPath], env)
+    const r = await violin(
+      [
+        'host',
+        'add',
+        'r1',
+        '--ssh',
+        `root@127.0.0.1:${sshd.ports[0]}`,
+        '--site',
+        'remote',
+        '--driver',
+        'libvirt',
+        '--uri',
+        `test://${XML}`,
+        '--identity',
+        sshd.userKeyPath,
+      ],
+      env,
+    )
     assert.equal(r.exitCode, 0, r.stderr)
   })
   after(async () => {
@@ -222,7 +247,17 @@ describe('single-VM verbs over a real sshd to the real virsh test driver', funct
   it('SIGTERM detaches an attached SSH session and gives the terminal back (exit 0)', async () => {
     const probe = join(ROOT, 'test/helpers/attach-probe.ts')
     const argv = ['sh', '-c', 'echo ready; exec sleep 600']
-    const child = spawn('script', ['-qfec', [process.execPath, '--import', 'tsx', probe, String(sshd.ports[0]), sshd.userKeyPath, knownHosts, JSON.stringify(argv)].map(quote).join(' '), '/dev/null'], {env: terminalEnv({})}) as ChildProcessWithoutNullStreams
+    const child = spawn(
+      'script',
+      [
+        '-qfec',
+        [process.execPath, '--import', 'tsx', probe, String(sshd.ports[0]), sshd.userKeyPath, knownHosts, JSON.stringify(argv)]
+          .map(quote)
+          .join(' '),
+        '/dev/null',
+      ],
+      {env: terminalEnv({})},
+    ) as ChildProcessWithoutNullStreams
     let screen = ''
     let sent = false
     child.stdout.on('data', (d: Buffer) => {

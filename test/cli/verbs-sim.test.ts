@@ -72,7 +72,11 @@ describe('single-VM verbs on simulated hosts', () => {
     assert.equal(dump.stdout, 'name: db-1\nvcpus: 4\nmemory: 8192MiB\nmaxMemory: 16384MiB\ncpu: 0.6\n')
     const json = await violin(['dumpxml', 'db-1', ...sim, '--json'], home.env)
     assert.equal(json.json.format, 'sim-yaml')
-    assert.deepEqual((await violin(['autostart', 'db-1', ...sim, '--disable', '--json'], home.env)).json, {vm: 'db-1', host: 'east2', autostart: false})
+    assert.deepEqual((await violin(['autostart', 'db-1', ...sim, '--disable', '--json'], home.env)).json, {
+      vm: 'db-1',
+      host: 'east2',
+      autostart: false,
+    })
   })
 
   it('define needs the host when there are several, and refuses a missing, empty or bad file naming it (exit 2)', async () => {

@@ -6,7 +6,11 @@
 import {SshTransport} from '../../src/transport/ssh.js'
 
 const [port, identityFile, knownHostsFile, argvJson] = process.argv.slice(2)
-const transport = new SshTransport('probe', {user: 'root', address: '127.0.0.1', port: Number(port)}, {identityFile, knownHostsFile, acceptNewHostKey: true})
+const transport = new SshTransport(
+  'probe',
+  {user: 'root', address: '127.0.0.1', port: Number(port)},
+  {identityFile, knownHostsFile, acceptNewHostKey: true},
+)
 const stop = new AbortController()
 process.once('SIGTERM', () => stop.abort())
 process.stdout.write(`[probe pid ${process.pid}]\r\n`)

@@ -161,9 +161,16 @@ export async function startBed(n: number): Promise<Bed> {
 }
 
 /** The last whole `PING-STATS` line a guest started with `ping=` printed (see test/bed/guest/init.sh). */
-export async function pingStats(bed: Bed, host: number, vm: string): Promise<{sent: number; received: number; lostStreakMax: number} | undefined> {
+export async function pingStats(
+  bed: Bed,
+  host: number,
+  vm: string,
+): Promise<{sent: number; received: number; lostStreakMax: number} | undefined> {
   // Whole lines only: the guest may be half-way through writing the last one.
-  const lines = (await bed.consoleOf(host, vm)).split('\n').slice(0, -1).filter((l) => l.startsWith('PING-STATS'))
+  const lines = (await bed.consoleOf(host, vm))
+    .split('\n')
+    .slice(0, -1)
+    .filter((l) => l.startsWith('PING-STATS'))
   const m = /sent=(\d+) received=(\d+) lost_streak_max=(\d+)/.exec(lines.at(-1) ?? '')
   return m ? {sent: Number(m[1]), received: Number(m[2]), lostStreakMax: Number(m[3])} : undefined
 }
@@ -184,7 +191,17 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
  * mapping as the file format takes it (`{name: x, host: vbed1, cmdline: "ip4=..."}`).
  */
 export function guestEnvFile(bed: Bed, file: string, name: string, dataplane: string, vms: string[]): string {
-  const lines = [`name: ${name}`, `dataplane: ${dataplane}`, 'defaults:', `  kernel: ${bed.guest.kernel}`, `  initrd: ${bed.guest.initrd}`, '  cmdline: "console=ttyS0 quiet panic=-1 mtu=1450"', '  memory: 160M', 'vms:', ...vms.map((v) => `  - ${v}`)]
+  const lines = [
+    `name: ${name}`,
+    `dataplane: ${dataplane}`,
+    'defaults:',
+    `  kernel: ${bed.guest.kernel}`,
+    `  initrd: ${bed.guest.initrd}`,
+    '  cmdline: "console=ttyS0 quiet panic=-1 mtu=1450"',
+    '  memory: 160M',
+    'vms:',
+    ...vms.map((v) => `  - ${v}`),
+  ]
   writeFileSync(file, `${lines.join('\n')}\n`)
   return file
 }

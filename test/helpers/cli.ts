@@ -27,7 +27,10 @@ export interface CliResult {
  * Runs `capture` with `env` set in process.env (undefined removes a variable), then
  * restores it; the command's exit status and its stdout parsed as JSON when it is JSON.
  */
-async function inProcess(env: Record<string, string | undefined>, capture: () => Promise<{stdout: string; stderr: string; error?: unknown}>): Promise<CliResult> {
+async function inProcess(
+  env: Record<string, string | undefined>,
+  capture: () => Promise<{stdout: string; stderr: string; error?: unknown}>,
+): Promise<CliResult> {
   const saved: Record<string, string | undefined> = {}
   for (const [k, v] of Object.entries(env)) {
     saved[k] = process.env[k]
@@ -60,7 +63,11 @@ export function violin(args: string[], env: Record<string, string | undefined> =
 /** A fresh VIOLIN_HOME for one test; remove() when done. */
 export function tempHome(): {dir: string; env: Record<string, string>; remove(): void} {
   const dir = mkdtempSync(join(tmpdir(), 'violin-home-'))
-  return {dir, env: {VIOLIN_HOME: dir, VIOLIN_CONNECT: undefined as unknown as string}, remove: () => rmSync(dir, {recursive: true, force: true})}
+  return {
+    dir,
+    env: {VIOLIN_HOME: dir, VIOLIN_CONNECT: undefined as unknown as string},
+    remove: () => rmSync(dir, {recursive: true, force: true}),
+  }
 }
 
 /**
@@ -69,7 +76,13 @@ export function tempHome(): {dir: string; env: Record<string, string>; remove():
  */
 export async function violinProcess(args: string[], env: Record<string, string | undefined> = {}, cwd = ROOT): Promise<CliResult> {
   const {execa} = await import('execa')
-  const r = await execa(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {reject: false, cwd, env: {...env, FORCE_COLOR: '0'}, extendEnv: true, stdin: 'ignore'})
+  const r = await execa(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {
+    reject: false,
+    cwd,
+    env: {...env, FORCE_COLOR: '0'},
+    extendEnv: true,
+    stdin: 'ignore',
+  })
   let json: unknown
   try {
     json = JSON.parse(String(r.stdout))

@@ -18,7 +18,11 @@ import {allOf, missingBinary} from './integration.js'
 
 export const ETCD = '/usr/bin/etcd'
 export const ETCDCTL = '/usr/bin/etcdctl'
-export const etcdUnavailable = allOf(() => missingBinary(ETCD), () => missingBinary(ETCDCTL), () => missingBinary('/usr/bin/openssl'))
+export const etcdUnavailable = allOf(
+  () => missingBinary(ETCD),
+  () => missingBinary(ETCDCTL),
+  () => missingBinary('/usr/bin/openssl'),
+)
 
 export interface EtcdOptions {
   members?: number
@@ -49,10 +53,14 @@ export interface EtcdCluster {
 
 export async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({length: n}, () => new Promise<ReturnType<typeof createServer>>((resolve) => {
-      const s = createServer()
-      s.listen(0, '127.0.0.1', () => resolve(s))
-    })),
+    Array.from(
+      {length: n},
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve) => {
+          const s = createServer()
+          s.listen(0, '127.0.0.1', () => resolve(s))
+        }),
+    ),
   )
   const ports = servers.map((s) => (s.address() as AddressInfo).port)
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))))
@@ -61,13 +69,63 @@ export async function freePorts(n: number): Promise<number[]> {
 
 function makeCerts(dir: string, address: string): {ca: string; cert: string; key: string; server: {cert: string; key: string}} {
   const run = (args: string[]) => execFileSync('openssl', args, {cwd: dir, stdio: 'pipe'})
-  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=violin-test-ca'])
+  run([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=violin-test-ca',
+  ])
   writeFileSync(join(dir, 'san.ext'), `subjectAltName=IP:127.0.0.1,IP:${address},DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n`)
   for (const name of ['server', 'client']) {
-    run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`])
-    run(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', 'san.ext'])
+    run([
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      `/CN=${name}`,
+    ])
+    run([
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '2',
+      '-extfile',
+      'san.ext',
+    ])
   }
-  return {ca: join(dir, 'ca.crt'), cert: join(dir, 'client.crt'), key: join(dir, 'client.key'), server: {cert: join(dir, 'server.crt'), key: join(dir, 'server.key')}}
+  return {
+    ca: join(dir, 'ca.crt'),
+    cert: join(dir, 'client.crt'),
+    key: join(dir, 'client.key'),
+    server: {cert: join(dir, 'server.crt'), key: join(dir, 'server.key')},
+  }
 }
 
 export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdCluster> {
@@ -86,16 +144,27 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdCluster>
 
   const startMember = async (i: number): Promise<void> => {
     const args = [
-      `--name=m${i}`, `--data-dir=${join(dir, `m${i}`)}`,
-      `--listen-client-urls=${scheme}://${address}:${client(i)}`, `--advertise-client-urls=${scheme}://${address}:${client(i)}`,
-      `--listen-peer-urls=http://127.0.0.1:${peer(i)}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peer(i)}`,
-      `--initial-cluster=${cluster}`, `--initial-cluster-state=${existsSync(join(dir, `m${i}`)) ? 'existing' : 'new'}`, '--initial-cluster-token=violin-test',
+      `--name=m${i}`,
+      `--data-dir=${join(dir, `m${i}`)}`,
+      `--listen-client-urls=${scheme}://${address}:${client(i)}`,
+      `--advertise-client-urls=${scheme}://${address}:${client(i)}`,
+      `--listen-peer-urls=http://127.0.0.1:${peer(i)}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${peer(i)}`,
+      `--initial-cluster=${cluster}`,
+      `--initial-cluster-state=${existsSync(join(dir, `m${i}`)) ? 'existing' : 'new'}`,
+      '--initial-cluster-token=violin-test',
       // Quick elections on a loaded CI machine without flapping; a small WAL.
-      '--heartbeat-interval=100', '--election-timeout=1000', '--snapshot-count=10000', '--quota-backend-bytes=1073741824',
-      '--log-level=error', '--logger=zap',
+      '--heartbeat-interval=100',
+      '--election-timeout=1000',
+      '--snapshot-count=10000',
+      '--quota-backend-bytes=1073741824',
+      '--log-level=error',
+      '--logger=zap',
       ...(options.maxTxnOps ? [`--max-txn-ops=${options.maxTxnOps}`] : []),
       ...(options.authTokenTtlS ? [`--auth-token-ttl=${options.authTokenTtlS}`] : []),
-      ...(certs ? [`--cert-file=${certs.server.cert}`, `--key-file=${certs.server.key}`, `--trusted-ca-file=${certs.ca}`, '--client-cert-auth=true'] : []),
+      ...(certs
+        ? [`--cert-file=${certs.server.cert}`, `--key-file=${certs.server.key}`, `--trusted-ca-file=${certs.ca}`, '--client-cert-auth=true']
+        : []),
     ]
     mkdirSync(join(dir, 'logs'), {recursive: true})
     const log = join(dir, 'logs', `m${i}.log`)
@@ -107,21 +176,33 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdCluster>
   }
 
   const ctl = (args: string[], o: {user?: string; endpoints?: string[]} = {}): string => {
-    const base = [`--endpoints=${(o.endpoints ?? endpoints).map((e) => `${scheme}://${e}`).join(',')}`, '--dial-timeout=2s', '--command-timeout=5s']
+    const base = [
+      `--endpoints=${(o.endpoints ?? endpoints).map((e) => `${scheme}://${e}`).join(',')}`,
+      '--dial-timeout=2s',
+      '--command-timeout=5s',
+    ]
     if (certs) base.push(`--cacert=${certs.ca}`, `--cert=${certs.cert}`, `--key=${certs.key}`)
     const user = o.user ?? (options.rootPassword && first === false ? `root:${options.rootPassword}` : undefined)
     if (user) base.push(`--user=${user}`)
-    return execFileSync(ETCDCTL, [...base, ...args], {env: {...process.env, ETCDCTL_API: '3'}, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8'})
+    return execFileSync(ETCDCTL, [...base, ...args], {
+      env: {...process.env, ETCDCTL_API: '3'},
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    })
   }
 
   const waitHealthy = async (members: number[]): Promise<void> => {
     const deadline = Date.now() + 30_000
     for (;;) {
       try {
-        ctl(['endpoint', 'health'], {endpoints: members.map((i) => endpoints[i]!), ...(options.rootPassword && !first ? {user: `root:${options.rootPassword}`} : {})})
+        ctl(['endpoint', 'health'], {
+          endpoints: members.map((i) => endpoints[i]!),
+          ...(options.rootPassword && !first ? {user: `root:${options.rootPassword}`} : {}),
+        })
         return
       } catch (error) {
-        if (Date.now() > deadline) throw new Error(`etcd did not become healthy in 30 s: ${(error as {stderr?: string}).stderr ?? (error as Error).message}`)
+        if (Date.now() > deadline)
+          throw new Error(`etcd did not become healthy in 30 s: ${(error as {stderr?: string}).stderr ?? (error as Error).message}`)
         await new Promise((r) => setTimeout(r, 200))
       }
     }

@@ -9,7 +9,12 @@ export const BCAST = 'ff:ff:ff:ff:ff:ff'
 
 /** An Ethernet frame with a made-up EtherType (0x88b5, local experimental) carrying `text`. */
 export const frame = (dst: string, src: string, text: string): Buffer =>
-  Buffer.concat([Buffer.from(dst.replaceAll(':', ''), 'hex'), Buffer.from(src.replaceAll(':', ''), 'hex'), Buffer.from([0x88, 0xb5]), Buffer.from(text)])
+  Buffer.concat([
+    Buffer.from(dst.replaceAll(':', ''), 'hex'),
+    Buffer.from(src.replaceAll(':', ''), 'hex'),
+    Buffer.from([0x88, 0xb5]),
+    Buffer.from(text),
+  ])
 
 export const payload = (f: Buffer): string => f.subarray(14).toString()
 

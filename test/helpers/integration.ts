@@ -40,4 +40,5 @@ export function allOf(...checks: Array<() => string | undefined>): () => string 
   }
 }
 
-export const isRoot = (): string | undefined => (process.getuid?.() === 0 ? undefined : 'needs root (sshd must run as root to log in as root)')
+export const isRoot = (): string | undefined =>
+  process.getuid?.() === 0 ? undefined : 'needs root (sshd must run as root to log in as root)'

@@ -50,7 +50,12 @@ function typeOf(v: unknown): string {
  * an empty list or object, or null). Where the documented shape has `P.*`, the keys of
  * the record at P are names and all read as `*`.
  */
-export function keyPaths(value: unknown, documented: Shape, prefix = '', out: Map<string, Set<string>> = new Map()): Map<string, Set<string>> {
+export function keyPaths(
+  value: unknown,
+  documented: Shape,
+  prefix = '',
+  out: Map<string, Set<string>> = new Map(),
+): Map<string, Set<string>> {
   const leaf = (type: string) => {
     if (!out.has(prefix)) out.set(prefix, new Set())
     out.get(prefix)!.add(type)

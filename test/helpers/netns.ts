@@ -78,7 +78,11 @@ export const netnsUnavailable = allOf(
   () => (process.platform === 'linux' ? undefined : 'needs Linux'),
   () => (process.getuid?.() === 0 ? undefined : 'needs root (network namespaces, TAP devices)'),
   () => (safeExists('/dev/net/tun') ? undefined : '/dev/net/tun is missing (no TAP devices)'),
-  ...NEEDED.map(([name, pkg]) => () => (which(name) ? undefined : `${name} is not installed (apt-get install ${pkg})`)),
+  ...NEEDED.map(
+    ([name, pkg]) =>
+      () =>
+        which(name) ? undefined : `${name} is not installed (apt-get install ${pkg})`,
+  ),
 )
 
 function safeExists(file: string): boolean {
@@ -362,9 +366,14 @@ export class NetnsLab {
           const onLine = (line: string) => {
             if (re.test(line)) done(undefined, line)
           }
-          const timer = setTimeout(() => done(new Error(`${argv.join(' ')} in ${ns}: no line matching ${re} within ${ms} ms; stderr: ${err.trim()}`)), ms)
+          const timer = setTimeout(
+            () => done(new Error(`${argv.join(' ')} in ${ns}: no line matching ${re} within ${ms} ms; stderr: ${err.trim()}`)),
+            ms,
+          )
           lineWaiters.push(onLine)
-          void exited.then((code) => done(new Error(`${argv.join(' ')} in ${ns} exited (${code ?? 'signal'}) before printing ${re}; stderr: ${err.trim()}`)))
+          void exited.then((code) =>
+            done(new Error(`${argv.join(' ')} in ${ns} exited (${code ?? 'signal'}) before printing ${re}; stderr: ${err.trim()}`)),
+          )
         }),
       kill: async (graceMs = 2000) => {
         if (!running) return
@@ -428,7 +437,25 @@ export class NetnsLab {
     for (const [i, name] of hosts.entries()) {
       const ns = await this.namespace(name)
       const port = `uh${i + 1}`
-      await this.run(['ip', 'link', 'add', port, 'netns', bridgeNs, 'mtu', mtu, 'type', 'veth', 'peer', 'name', 'ul0', 'netns', ns, 'mtu', mtu])
+      await this.run([
+        'ip',
+        'link',
+        'add',
+        port,
+        'netns',
+        bridgeNs,
+        'mtu',
+        mtu,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        'ul0',
+        'netns',
+        ns,
+        'mtu',
+        mtu,
+      ])
       await this.exec(bridgeNs, ['ip', 'link', 'set', port, 'master', 'br0', 'up'])
       const address = `${subnet}.${i + 1}`
       await this.exec(ns, ['ip', 'addr', 'add', `${address}/24`, 'dev', 'ul0'])
@@ -454,7 +481,16 @@ export class NetnsLab {
    * finishes its checksums; nothing on a userspace path would). Start the daemon first:
    * socat exits when its first datagram is refused.
    */
-  async tapVm(options: {name: string; hostNs: string; daemon: Endpoint; local: Endpoint; cidr: string; mac: string; mtu?: number; dev?: string}): Promise<TestVm> {
+  async tapVm(options: {
+    name: string
+    hostNs: string
+    daemon: Endpoint
+    local: Endpoint
+    cidr: string
+    mac: string
+    mtu?: number
+    dev?: string
+  }): Promise<TestVm> {
     const dev = options.dev ?? `t${options.name}`.slice(0, 15)
     const ns = await this.namespace(`vm-${options.name}`)
     const socat = this.start(options.hostNs, [
@@ -481,10 +517,36 @@ export class NetnsLab {
    * A test VM on a Linux bridge: its own namespace with `eth0`, the other end of a veth
    * (named `port`) enslaved to `bridge` in `hostNs`. Same NIC settings as tapVm.
    */
-  async vethVm(options: {name: string; hostNs: string; bridge: string; port: string; cidr: string; mac: string; mtu?: number}): Promise<TestVm> {
+  async vethVm(options: {
+    name: string
+    hostNs: string
+    bridge: string
+    port: string
+    cidr: string
+    mac: string
+    mtu?: number
+  }): Promise<TestVm> {
     const ns = await this.namespace(`vm-${options.name}`)
     const mtu = String(options.mtu ?? 1450)
-    await this.run(['ip', 'link', 'add', options.port, 'netns', options.hostNs, 'mtu', mtu, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns, 'mtu', mtu])
+    await this.run([
+      'ip',
+      'link',
+      'add',
+      options.port,
+      'netns',
+      options.hostNs,
+      'mtu',
+      mtu,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'eth0',
+      'netns',
+      ns,
+      'mtu',
+      mtu,
+    ])
     await this.exec(options.hostNs, ['ip', 'link', 'set', options.port, 'master', options.bridge, 'up'])
     await this.configureNic(ns, 'eth0', options)
     return {name: options.name, ns, dev: 'eth0', ip: options.cidr.split('/')[0]!, mac: options.mac}
@@ -506,7 +568,8 @@ export class NetnsLab {
     ])
     const deadline = Date.now() + 5000
     while ((await this.exec(options.hostNs, ['ip', 'link', 'show', vm.dev], {check: false})).exitCode !== 0) {
-      if (!socat.running || Date.now() > deadline) throw new Error(`TAP ${vm.dev} of ${vm.name} did not appear on the new host: ${socat.stderr().trim()}`)
+      if (!socat.running || Date.now() > deadline)
+        throw new Error(`TAP ${vm.dev} of ${vm.name} did not appear on the new host: ${socat.stderr().trim()}`)
       await sleep(20)
     }
     await this.exec(options.hostNs, ['ip', 'link', 'set', vm.dev, 'netns', vm.ns])
@@ -515,10 +578,31 @@ export class NetnsLab {
   }
 
   /** The same for a vethVm: its veth is deleted on the old host and a new one put on `bridge` of `hostNs`. */
-  async moveVethVm(vm: TestVm, options: {fromNs: string; oldPort: string; hostNs: string; bridge: string; port: string; cidr: string; mtu?: number}): Promise<TestVm> {
+  async moveVethVm(
+    vm: TestVm,
+    options: {fromNs: string; oldPort: string; hostNs: string; bridge: string; port: string; cidr: string; mtu?: number},
+  ): Promise<TestVm> {
     await this.exec(options.fromNs, ['ip', 'link', 'del', options.oldPort])
     const mtu = String(options.mtu ?? 1450)
-    await this.run(['ip', 'link', 'add', options.port, 'netns', options.hostNs, 'mtu', mtu, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', vm.ns, 'mtu', mtu])
+    await this.run([
+      'ip',
+      'link',
+      'add',
+      options.port,
+      'netns',
+      options.hostNs,
+      'mtu',
+      mtu,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'eth0',
+      'netns',
+      vm.ns,
+      'mtu',
+      mtu,
+    ])
     await this.exec(options.hostNs, ['ip', 'link', 'set', options.port, 'master', options.bridge, 'up'])
     await this.configureNic(vm.ns, 'eth0', {...options, mac: vm.mac})
     return vm
@@ -601,7 +685,8 @@ export async function waitForMembers(agent: NsAgent, vni: number, count: number,
   for (;;) {
     const [report] = await agent.ask<SwitchReport[]>({op: 'status', vni})
     if ((report?.members.length ?? 0) >= count) return
-    if (Date.now() > deadline) throw new Error(`VNI ${vni} on ${agent.process.ns}: ${report?.members.length ?? 0} of ${count} members within ${ms} ms`)
+    if (Date.now() > deadline)
+      throw new Error(`VNI ${vni} on ${agent.process.ns}: ${report?.members.length ?? 0} of ${count} members within ${ms} ms`)
     await sleep(50)
   }
 }

@@ -28,7 +28,11 @@ export const LOOPBACK = '127.0.0.1'
 const MAX_LISTEN_SOCKS = 16
 
 /** Why a real sshd cannot run here, or undefined when it can. */
-export const sshdUnavailable = allOf(isRoot, () => missingBinary(SSHD), () => missingBinary(SSH_KEYGEN))
+export const sshdUnavailable = allOf(
+  isRoot,
+  () => missingBinary(SSHD),
+  () => missingBinary(SSH_KEYGEN),
+)
 
 export interface SshdOptions {
   /** How many ports to listen on (Port lines; one sshd per 16 ports). Default 1. */

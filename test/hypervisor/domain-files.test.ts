@@ -150,6 +150,10 @@ describe('files a domain needs, from the dumpxml libvirt writes', () => {
       'qemu',
     )
     const files = parseDomainFiles(await dumpxml(xml, 'files4'))
-    assert.deepEqual(files, {kernel: '/srv/k & k', initrd: "/srv/i'rd", disks: [{path: '/var/lib/violin/images/a<b>.img', readOnly: true, format: 'raw'}]})
+    assert.deepEqual(files, {
+      kernel: '/srv/k & k',
+      initrd: "/srv/i'rd",
+      disks: [{path: '/var/lib/violin/images/a<b>.img', readOnly: true, format: 'raw'}],
+    })
   })
 })

@@ -16,7 +16,8 @@ const base: VmSpec = {name: 'lab-c1', vcpus: 2, memoryMiB: 512, maxMemoryMiB: 10
 const elements = (xml: string, tag: string) => [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, 'g'))].map((m) => m[1])
 
 /** libvirt serialises with exactly these five entities (see the xpath check below). */
-const unescapeXml = (text: string) => text.replace(/&(lt|gt|amp|quot|apos);/g, (_, e: string) => ({lt: '<', gt: '>', amp: '&', quot: '"', apos: "'"})[e]!)
+const unescapeXml = (text: string) =>
+  text.replace(/&(lt|gt|amp|quot|apos);/g, (_, e: string) => ({lt: '<', gt: '>', amp: '&', quot: '"', apos: "'"})[e]!)
 
 /**
  * Defines the document in libvirt's test driver and returns its `dumpxml --inactive`: one
@@ -116,19 +117,31 @@ describe('libvirt domain XML', () => {
   })
 
   it("plugs the NIC into the environment's bridge with its MTU (kernel data plane)", () => {
-    assert.match(domainXml({...base, nic: {kind: 'bridge', bridge: 'vbr1000', mtu: 1450}}, 'kvm'), /<interface type='bridge'>\s*<source bridge='vbr1000'\/>\s*<mac address='52:54:00:0a:1b:2c'\/>\s*<model type='virtio'\/>\s*<mtu size='1450'\/>/)
+    assert.match(
+      domainXml({...base, nic: {kind: 'bridge', bridge: 'vbr1000', mtu: 1450}}, 'kvm'),
+      /<interface type='bridge'>\s*<source bridge='vbr1000'\/>\s*<mac address='52:54:00:0a:1b:2c'\/>\s*<model type='virtio'\/>\s*<mtu size='1450'\/>/,
+    )
   })
 
-  it("gives the NIC a UDP socket pair with the agent, and no MTU (udp data plane)", () => {
-    const xml = domainXml({...base, nic: {kind: 'udp', source: {address: '127.0.0.1', port: 20000}, local: {address: '127.0.0.1', port: 20001}}}, 'kvm')
-    assert.match(xml, /<interface type='udp'>\s*<source address='127\.0\.0\.1' port='20000'>\s*<local address='127\.0\.0\.1' port='20001'\/>\s*<\/source>/)
+  it('gives the NIC a UDP socket pair with the agent, and no MTU (udp data plane)', () => {
+    const xml = domainXml(
+      {...base, nic: {kind: 'udp', source: {address: '127.0.0.1', port: 20000}, local: {address: '127.0.0.1', port: 20001}}},
+      'kvm',
+    )
+    assert.match(
+      xml,
+      /<interface type='udp'>\s*<source address='127\.0\.0\.1' port='20000'>\s*<local address='127\.0\.0\.1' port='20001'\/>\s*<\/source>/,
+    )
     assert.doesNotMatch(xml, /<mtu/)
   })
 
   it('logs serial and console to the log file, appending, when consoleLog is given, on a pty violin console can attach to', () => {
     const xml = domainXml({...base, consoleLog: '/var/lib/violin/console/lab-c1.log'}, 'kvm')
     assert.match(xml, /<serial type='pty'><log file='\/var\/lib\/violin\/console\/lab-c1.log' append='on'\/><\/serial>/)
-    assert.match(xml, /<console type='pty'><log file='\/var\/lib\/violin\/console\/lab-c1.log' append='on'\/><target type='serial' port='0'\/><\/console>/)
+    assert.match(
+      xml,
+      /<console type='pty'><log file='\/var\/lib\/violin\/console\/lab-c1.log' append='on'\/><target type='serial' port='0'\/><\/console>/,
+    )
     assert.doesNotMatch(xml, /type='file'/)
   })
 
@@ -146,7 +159,15 @@ describe('libvirt domain XML', () => {
 
   it('escapes & < > \' " in paths and the command line', () => {
     const hostile = `/srv/a&b<c>'d"e`
-    const xml = domainXml({...base, boot: {kernel: hostile, initrd: hostile, cmdline: `x="1" y='2' z<3 & w>4`}, disk: {path: hostile, mode: 'shared', format: 'raw'}, consoleLog: hostile}, 'kvm')
+    const xml = domainXml(
+      {
+        ...base,
+        boot: {kernel: hostile, initrd: hostile, cmdline: `x="1" y='2' z<3 & w>4`},
+        disk: {path: hostile, mode: 'shared', format: 'raw'},
+        consoleLog: hostile,
+      },
+      'kvm',
+    )
     const escaped = '/srv/a&amp;b&lt;c&gt;&apos;d&quot;e'
     assert.deepEqual(elements(xml, 'kernel'), [escaped])
     assert.deepEqual(elements(xml, 'initrd'), [escaped])
@@ -164,7 +185,15 @@ describe('libvirt domain XML', () => {
   })
 
   it('refuses MACs that are not six lower-case colon-separated bytes', () => {
-    for (const mac of ['', '52:54:00:0A:1B:2C', '52-54-00-0a-1b-2c', '52:54:00:0a:1b', '52:54:00:0a:1b:2c:3d', '52:54:00:0a:1b:2g', "52:54:00:0a:1b:2c'/><x"]) {
+    for (const mac of [
+      '',
+      '52:54:00:0A:1B:2C',
+      '52-54-00-0a-1b-2c',
+      '52:54:00:0a:1b',
+      '52:54:00:0a:1b:2c:3d',
+      '52:54:00:0a:1b:2g',
+      "52:54:00:0a:1b:2c'/><x",
+    ]) {
       assert.throws(() => domainXml({...base, mac}, 'kvm'), /is not a MAC address/, JSON.stringify(mac))
     }
   })
@@ -211,23 +240,44 @@ describe('libvirt domain XML, read back by libvirt (test driver)', () => {
     const path = `/srv/it's a "test" & <more>/disk.img`
     const kernel = `/srv/k&<'">/vmlinuz`
     const cmdline = `console=ttyS0 msg="a & b" x='<y>'`
-    const xml = domainXml({...base, name: 'hostile', boot: {kernel, cmdline}, disk: {path, mode: 'shared', format: 'raw'}, consoleLog: `/log/&'<>".log`}, 'qemu')
+    const xml = domainXml(
+      {...base, name: 'hostile', boot: {kernel, cmdline}, disk: {path, mode: 'shared', format: 'raw'}, consoleLog: `/log/&'<>".log`},
+      'qemu',
+    )
     const out = await roundTrip(xml, 'hostile', '; domblklist hostile --details')
     // domblklist prints the path as libvirt holds it, unescaped
     assert.match(out, new RegExp(`^ file +disk +vda +${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'))
-    assert.deepEqual(elements(out, 'kernel').map((k) => unescapeXml(k!)), [kernel])
-    assert.deepEqual(elements(out, 'cmdline').map((c) => unescapeXml(c!)), [cmdline])
+    assert.deepEqual(
+      elements(out, 'kernel').map((k) => unescapeXml(k!)),
+      [kernel],
+    )
+    assert.deepEqual(
+      elements(out, 'cmdline').map((c) => unescapeXml(c!)),
+      [cmdline],
+    )
     const consolePaths = [...out.matchAll(/<log file='([^']*)' append='on'\/>/g)].map((m) => unescapeXml(m[1]!))
     assert.deepEqual(consolePaths, [`/log/&'<>".log`, `/log/&'<>".log`])
   })
 
   it('holds a UDP interface as violin wrote it', async () => {
-    const out = await roundTrip(domainXml({...base, nic: {kind: 'udp', source: {address: '127.0.0.1', port: 20000}, local: {address: '127.0.0.1', port: 20001}}}, 'qemu'), 'lab-c1')
-    assert.match(out, /<interface type='udp'>[\s\S]*<source address='127\.0\.0\.1' port='20000'>[\s\S]*<local address='127\.0\.0\.1' port='20001'\/>/)
+    const out = await roundTrip(
+      domainXml(
+        {...base, nic: {kind: 'udp', source: {address: '127.0.0.1', port: 20000}, local: {address: '127.0.0.1', port: 20001}}},
+        'qemu',
+      ),
+      'lab-c1',
+    )
+    assert.match(
+      out,
+      /<interface type='udp'>[\s\S]*<source address='127\.0\.0\.1' port='20000'>[\s\S]*<local address='127\.0\.0\.1' port='20001'\/>/,
+    )
   })
 
   it('holds a private writable qcow2 disk as such', async () => {
-    const out = await roundTrip(domainXml({...base, disk: {path: '/var/lib/violin/disks/lab-c1.qcow2', mode: 'private', format: 'qcow2'}}, 'qemu'), 'lab-c1')
+    const out = await roundTrip(
+      domainXml({...base, disk: {path: '/var/lib/violin/disks/lab-c1.qcow2', mode: 'private', format: 'qcow2'}}, 'qemu'),
+      'lab-c1',
+    )
     const disk = /<disk type='file' device='disk'>[\s\S]*?<\/disk>/.exec(out)?.[0]
     assert.ok(disk, out)
     assert.match(disk, /type='qcow2'/)

@@ -25,7 +25,10 @@ describe("a host's NIC counters, read through violin's transport (network namesp
     lab = new NetnsLab()
     h1 = await lab.namespace('h1')
     h2 = await lab.namespace('h2')
-    for (const [mine, peer, subnet] of [['nc0', 'nc1', '10.77.5'], ['nc2', 'nc3', '10.77.6']] as const) {
+    for (const [mine, peer, subnet] of [
+      ['nc0', 'nc1', '10.77.5'],
+      ['nc2', 'nc3', '10.77.6'],
+    ] as const) {
       await lab.run(['ip', 'link', 'add', mine, 'netns', h1, 'type', 'veth', 'peer', 'name', peer, 'netns', h2])
       await lab.exec(h1, ['ip', 'addr', 'add', `${subnet}.1/24`, 'dev', mine])
       await lab.exec(h2, ['ip', 'addr', 'add', `${subnet}.2/24`, 'dev', peer])
@@ -67,7 +70,10 @@ describe("a host's NIC counters, read through violin's transport (network namesp
     const usage = report([host], new Map([['h1', before]]), new Map([['h1', after]])).hosts[0]!
     const seconds = (after.timeMs - before.timeMs) / 1000
     assert.equal(usage.nic, 'nc0')
-    assert.ok(Math.abs(usage.nicPercent! - (counted / seconds / 1.25e9) * 100) <= 0.05 + 1e-9, `nicPercent ${usage.nicPercent} for ${counted} bytes in ${seconds} s`)
+    assert.ok(
+      Math.abs(usage.nicPercent! - (counted / seconds / 1.25e9) * 100) <= 0.05 + 1e-9,
+      `nicPercent ${usage.nicPercent} for ${counted} bytes in ${seconds} s`,
+    )
     assert.ok(usage.swapWritesPerSecond !== undefined && usage.swapWritesPerSecond >= 0)
   })
 

@@ -35,7 +35,10 @@ describe('host counters: parsing /proc and sysfs', () => {
   })
 
   it('has no default device when there is no default route', () => {
-    const onlyLink = fixture('proc', 'route-three-defaults.txt').split('\n').filter((l) => !/^\S+\t00000000\t/.test(l)).join('\n')
+    const onlyLink = fixture('proc', 'route-three-defaults.txt')
+      .split('\n')
+      .filter((l) => !/^\S+\t00000000\t/.test(l))
+      .join('\n')
     assert.equal(defaultRouteDevice(onlyLink), undefined)
   })
 
@@ -46,7 +49,8 @@ describe('host counters: parsing /proc and sysfs', () => {
   })
 
   it('reads a line whose byte count touches the colon (the kernel prints "%6s:%8llu")', () => {
-    const line = 'enp3s0f0:123456789012  88077    0    0    0     0          0         0 12088517   74941    0    0    0     0       0          0'
+    const line =
+      'enp3s0f0:123456789012  88077    0    0    0     0          0         0 12088517   74941    0    0    0     0       0          0'
     assert.deepEqual(parseNetDev(line).get('enp3s0f0'), {rxBytes: 123456789012, txBytes: 12088517})
   })
 

@@ -36,7 +36,10 @@ describe("the libvirt driver reads the host's own counters", () => {
     const {transport, runs} = host(VETH)
     const sample = await new LibvirtDriver(transport, 'qemu:///system').sample()
     assert.deepEqual(sample.counters, {swapOutPages: 0, nicBytes: 516 + 762, nicBytesPerSecond: 1.25e9, nic: 'rec0'})
-    assert.deepEqual(runs.filter((argv) => argv[0] === 'sh'), [[...HOST_COUNTERS_ARGV]])
+    assert.deepEqual(
+      runs.filter((argv) => argv[0] === 'sh'),
+      [[...HOST_COUNTERS_ARGV]],
+    )
   })
 
   it('for the NIC the host record names', async () => {
@@ -49,7 +52,10 @@ describe("the libvirt driver reads the host's own counters", () => {
       const {transport, runs} = host(VETH)
       const sample = await new LibvirtDriver(transport, uri).sample()
       assert.equal(sample.counters, undefined, uri)
-      assert.ok(runs.every((argv) => argv[0] === 'virsh'), uri)
+      assert.ok(
+        runs.every((argv) => argv[0] === 'virsh'),
+        uri,
+      )
     }
   })
 
@@ -64,7 +70,22 @@ describe("the libvirt driver reads the host's own counters", () => {
 
 describe('which libvirt URIs are the host the transport reaches', () => {
   it('local system and session URIs are; the test driver and remote URIs are not', () => {
-    for (const uri of ['qemu:///system', 'qemu:///session', 'qemu+unix:///system', 'xen:///system', 'qemu://localhost/system', 'qemu+tcp://[::1]:16509/system']) assert.equal(isRealLocalHypervisor(uri), true, uri)
-    for (const uri of ['test:///default', 'test:///tmp/two-hosts.xml', 'qemu+ssh://root@h2/system', 'qemu+tcp://10.0.0.2/system', 'nonsense']) assert.equal(isRealLocalHypervisor(uri), false, uri)
+    for (const uri of [
+      'qemu:///system',
+      'qemu:///session',
+      'qemu+unix:///system',
+      'xen:///system',
+      'qemu://localhost/system',
+      'qemu+tcp://[::1]:16509/system',
+    ])
+      assert.equal(isRealLocalHypervisor(uri), true, uri)
+    for (const uri of [
+      'test:///default',
+      'test:///tmp/two-hosts.xml',
+      'qemu+ssh://root@h2/system',
+      'qemu+tcp://10.0.0.2/system',
+      'nonsense',
+    ])
+      assert.equal(isRealLocalHypervisor(uri), false, uri)
   })
 })

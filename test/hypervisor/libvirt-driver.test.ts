@@ -55,32 +55,42 @@ describe('the libvirt driver on the real virsh and test driver', () => {
 
   it('reports an unknown VM as not found, naming the host', async () => {
     const driver = new LibvirtDriver(new LocalTransport('lab'), URI)
-    await assert.rejects(driver.vmInfo('ghost'), (e: unknown) => e instanceof NotFoundError && /VM "ghost" is not on host "lab"/.test(e.message))
+    await assert.rejects(
+      driver.vmInfo('ghost'),
+      (e: unknown) => e instanceof NotFoundError && /VM "ghost" is not on host "lab"/.test(e.message),
+    )
   })
 
   it('lists every domain with its state and id', async () => {
     const vms = await new LibvirtDriver(new LocalTransport('lab'), URI).listVms()
-    assert.deepEqual(
-      vms.map((v) => `${v.name}:${v.state}:${v.id ?? '-'}`).sort(),
-      ['db1:running:2', `it's a "vm" $(x):running:3`, 'stopped1:shutoff:-', 'web1:running:1'],
-    )
+    assert.deepEqual(vms.map((v) => `${v.name}:${v.state}:${v.id ?? '-'}`).sort(), [
+      'db1:running:2',
+      `it's a "vm" $(x):running:3`,
+      'stopped1:shutoff:-',
+      'web1:running:1',
+    ])
   })
 
   it('finds the tools on the host and the hypervisor behind the URI', async () => {
     const checks = await new LibvirtDriver(new LocalTransport('lab'), URI).checkTools()
-    assert.deepEqual(checks.map((c) => c.ok), [true, true])
+    assert.deepEqual(
+      checks.map((c) => c.ok),
+      [true, true],
+    )
     assert.match(checks[1]!.detail, /^test 0\.0\.2$/)
     const broken = await new LibvirtDriver(new LocalTransport('lab'), 'test:///nonexistent/file.xml').checkTools()
     assert.equal(broken[1]!.ok, false)
   })
 
-  it('never takes a libvirt it cannot reach for a host with no VMs: every call fails, naming the host and virsh\'s words', async () => {
+  it("never takes a libvirt it cannot reach for a host with no VMs: every call fails, naming the host and virsh's words", async () => {
     // What a stopped libvirtd looks like to virsh: its socket is not there.
     const down = new LibvirtDriver(new LocalTransport('lab'), 'qemu+unix:///system?socket=/nonexistent/libvirt-sock')
     const unavailable = (e: unknown) =>
       e instanceof HypervisorUnavailableError &&
       e.exitCode === 5 &&
-      e.message.startsWith('host "lab": the hypervisor did not answer (virsh -c qemu+unix:///system?socket=/nonexistent/libvirt-sock: failed to connect to the hypervisor: ') &&
+      e.message.startsWith(
+        'host "lab": the hypervisor did not answer (virsh -c qemu+unix:///system?socket=/nonexistent/libvirt-sock: failed to connect to the hypervisor: ',
+      ) &&
       e.hint === 'violin host check lab'
     await assert.rejects(down.listVms(), unavailable)
     await assert.rejects(down.sample(), unavailable)

@@ -16,18 +16,33 @@ describe('libvirt migrations that outlive violin', () => {
   const jobinfo = ['virsh', '-c', dest.uri, 'domjobinfo', '--domain', 'vm1', '--completed', '--keep-completed', '--rawstats']
 
   it('asks for --p2p', async () => {
-    const t = new RecordedTransport('a', [[[...base, '--p2p', ...tail], {}], [jobinfo, {exitCode: 1}]])
+    const t = new RecordedTransport('a', [
+      [[...base, '--p2p', ...tail], {}],
+      [jobinfo, {exitCode: 1}],
+    ])
     await new LibvirtDriver(t, 'qemu:///system').migrate('vm1', dest, {live: true, outliveClient: true})
     assert.deepEqual(t.argvs()[0], [...base, '--p2p', ...tail])
   })
 
   it('falls back to a client-driven migration where p2p is not supported, and only then', async () => {
     const refused = {exitCode: 1, stderr: 'error: argument unsupported: p2p migration is not supported by the source host\n'}
-    const t = new RecordedTransport('a', [[[...base, '--p2p', ...tail], refused], [[...base, ...tail], {}], [jobinfo, {exitCode: 1}]])
+    const t = new RecordedTransport('a', [
+      [[...base, '--p2p', ...tail], refused],
+      [[...base, ...tail], {}],
+      [jobinfo, {exitCode: 1}],
+    ])
     await new LibvirtDriver(t, 'qemu:///system').migrate('vm1', dest, {live: true, outliveClient: true})
-    assert.deepEqual(t.argvs().slice(0, 2), [[...base, '--p2p', ...tail], [...base, ...tail]])
-    const other = new RecordedTransport('a', [[[...base, '--p2p', ...tail], {exitCode: 1, stderr: 'error: operation failed: migration out job: unexpectedly failed\n'}]])
-    await assert.rejects(new LibvirtDriver(other, 'qemu:///system').migrate('vm1', dest, {live: true, outliveClient: true}), /unexpectedly failed/)
+    assert.deepEqual(t.argvs().slice(0, 2), [
+      [...base, '--p2p', ...tail],
+      [...base, ...tail],
+    ])
+    const other = new RecordedTransport('a', [
+      [[...base, '--p2p', ...tail], {exitCode: 1, stderr: 'error: operation failed: migration out job: unexpectedly failed\n'}],
+    ])
+    await assert.rejects(
+      new LibvirtDriver(other, 'qemu:///system').migrate('vm1', dest, {live: true, outliveClient: true}),
+      /unexpectedly failed/,
+    )
     assert.equal(other.argvs().length, 1, 'any other failure is not retried')
   })
 })

@@ -37,7 +37,8 @@ function parseXlCfg(text: string): Map<string, Value> {
   const peek = () => tokens[i]
   const expect = (kind: string, text?: string) => {
     const t = tokens[i++]
-    if (!t || t.kind !== kind || (text !== undefined && t.text !== text)) throw new Error(`syntax error: expected ${text ?? kind}, got ${JSON.stringify(t)}`)
+    if (!t || t.kind !== kind || (text !== undefined && t.text !== text))
+      throw new Error(`syntax error: expected ${text ?? kind}, got ${JSON.stringify(t)}`)
     return t.text
   }
   const newlines = () => {
@@ -136,11 +137,14 @@ function hostileSpec(): VmSpec {
 describe('xl domain configuration', () => {
   describe('the test reader of the xl.cfg grammar', () => {
     it('reads the forms xl.cfg(5) and xl-disk-configuration(5) show', () => {
-      assert.deepEqual([...parseXlCfg('name="h0"; type="hvm"\nmemory = 512 # MB\n')], [
-        ['name', 'h0'],
-        ['type', 'hvm'],
-        ['memory', '512'],
-      ])
+      assert.deepEqual(
+        [...parseXlCfg('name="h0"; type="hvm"\nmemory = 512 # MB\n')],
+        [
+          ['name', 'h0'],
+          ['type', 'hvm'],
+          ['memory', '512'],
+        ],
+      )
       assert.deepEqual(parseXlCfg("disk = [ '/dev/vg/guest-volume,,hda', '/root/image.iso,,hdc,cdrom' ]\n").get('disk'), [
         '/dev/vg/guest-volume,,hda',
         '/root/image.iso,,hdc,cdrom',
@@ -221,7 +225,9 @@ describe('xl domain configuration', () => {
       const shared = parseXlCfg(xlConfig(spec())).get('disk') as string[]
       assert.match(shared[0]!, /, target=[^,]*$/)
       assert.deepEqual(parseDiskSpec(shared[0]!), {format: 'raw', vdev: 'xvda', access: 'ro', target: '/var/lib/violin/images/base.img'})
-      const priv = parseXlCfg(xlConfig(spec({disk: {path: '/srv/vm/web-01.qcow2', mode: 'private', format: 'qcow2'}}))).get('disk') as string[]
+      const priv = parseXlCfg(xlConfig(spec({disk: {path: '/srv/vm/web-01.qcow2', mode: 'private', format: 'qcow2'}}))).get(
+        'disk',
+      ) as string[]
       assert.deepEqual(parseDiskSpec(priv[0]!), {format: 'qcow2', vdev: 'xvda', access: 'rw', target: '/srv/vm/web-01.qcow2'})
     })
 
@@ -262,7 +268,10 @@ describe('xl domain configuration', () => {
       for (const type of ['pvh', 'pv'] as const) {
         const cfg = parseXlCfg(xlConfig(fromDisk(), {type}))
         assert.equal(cfg.get('bootloader'), 'pygrub')
-        assert.deepEqual(['kernel', 'ramdisk', 'cmdline', 'boot'].filter((k) => cfg.has(k)), [])
+        assert.deepEqual(
+          ['kernel', 'ramdisk', 'cmdline', 'boot'].filter((k) => cfg.has(k)),
+          [],
+        )
       }
     })
 
@@ -289,7 +298,12 @@ describe('xl domain configuration', () => {
       assert.equal(cfg.get('kernel'), HOSTILE.kernel)
       assert.equal(cfg.get('ramdisk'), HOSTILE.initrd)
       assert.equal(cfg.get('cmdline'), HOSTILE.cmdline)
-      assert.deepEqual(parseDiskSpec((cfg.get('disk') as string[])[0]!), {format: 'qcow2', vdev: 'xvda', access: 'rw', target: HOSTILE.disk})
+      assert.deepEqual(parseDiskSpec((cfg.get('disk') as string[])[0]!), {
+        format: 'qcow2',
+        vdev: 'xvda',
+        access: 'rw',
+        target: HOSTILE.disk,
+      })
     })
 
     it('carries non-ASCII paths as they are', () => {
@@ -306,7 +320,10 @@ describe('xl domain configuration', () => {
 
     it('refuses relative kernel and initrd paths', () => {
       assert.throws(() => xlConfig(spec({boot: {kernel: 'vmlinuz'}})), /kernel "vmlinuz" is not an absolute path/)
-      assert.throws(() => xlConfig(spec({boot: {kernel: '/boot/vmlinuz', initrd: 'initrd.img'}})), /initrd "initrd.img" is not an absolute path/)
+      assert.throws(
+        () => xlConfig(spec({boot: {kernel: '/boot/vmlinuz', initrd: 'initrd.img'}})),
+        /initrd "initrd.img" is not an absolute path/,
+      )
     })
   })
 
@@ -369,7 +386,7 @@ describe('xl domain configuration', () => {
         '# written by hand',
         "kernel = '/boot/vmlinuz'  # single quotes",
         'name = "h0"; type = "pvh"',
-        'disk = [ \'/dev/vg/guest-volume,,hda\',',
+        "disk = [ '/dev/vg/guest-volume,,hda',",
         "         'raw:/root/image.iso,hdc:cdrom,ro',",
         "         'phy:/dev/vg/data,xvdb,w',",
         "         'vg/swap,qcow2,xvdc,r',",
@@ -391,10 +408,13 @@ describe('xl domain configuration', () => {
     })
 
     it('takes a CD-ROM read-only whatever its access says, as libxlu does', () => {
-      assert.deepEqual(xlConfigFiles("disk = [ '/root/image.iso,,hdc,,cdrom', 'devtype=cdrom, vdev=hdd, access=rw, target=/srv/rw.iso' ]\n").disks, [
-        {path: '/root/image.iso', readOnly: true},
-        {path: '/srv/rw.iso', readOnly: true},
-      ])
+      assert.deepEqual(
+        xlConfigFiles("disk = [ '/root/image.iso,,hdc,,cdrom', 'devtype=cdrom, vdev=hdd, access=rw, target=/srv/rw.iso' ]\n").disks,
+        [
+          {path: '/root/image.iso', readOnly: true},
+          {path: '/srv/rw.iso', readOnly: true},
+        ],
+      )
     })
 
     it('names no files for a config without kernel or disks', () => {
@@ -402,7 +422,14 @@ describe('xl domain configuration', () => {
     })
 
     it('refuses what it cannot read rather than miss a file', () => {
-      for (const text of ['kernel = /boot/vmlinuz\n', 'disk += [ "/a,,xvda" ]\n', 'disk = [ [ "/a,,xvda" ] ]\n', 'kernel = "/x\\101"\n', 'disk = "/a,,xvda"\n', 'kernel = [ "/a" ]\n']) {
+      for (const text of [
+        'kernel = /boot/vmlinuz\n',
+        'disk += [ "/a,,xvda" ]\n',
+        'disk = [ [ "/a,,xvda" ] ]\n',
+        'kernel = "/x\\101"\n',
+        'disk = "/a,,xvda"\n',
+        'kernel = [ "/a" ]\n',
+      ]) {
         assert.throws(() => xlConfigFiles(text), ViolinError, text)
       }
     })

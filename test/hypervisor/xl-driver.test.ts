@@ -46,7 +46,7 @@ describe('XlDriver on recorded xl output', () => {
     assert.deepEqual(transport.argvs(), [['xl', 'list']])
   })
 
-  it('combines xl list and xl list -l into one VM\'s info', async () => {
+  it("combines xl list and xl list -l into one VM's info", async () => {
     const {xl} = driver([XL_LIST, XL_LIST_LONG])
     assert.deepEqual(await xl.vmInfo('guest-01'), {
       name: 'guest-01',
@@ -60,7 +60,7 @@ describe('XlDriver on recorded xl output', () => {
     })
   })
 
-  it('falls back to xl list\'s numbers for a VM that xl list -l leaves out', async () => {
+  it("falls back to xl list's numbers for a VM that xl list -l leaves out", async () => {
     // xl list -l skips domains whose configuration libxl cannot retrieve (stub domains, for one)
     const {xl} = driver([[['xl', 'list'], {stdout: xlFixture('xl-list-rpi4.txt')}], XL_LIST_LONG])
     const info = await xl.vmInfo('ubuntu-20.04')
@@ -77,7 +77,7 @@ describe('XlDriver on recorded xl output', () => {
   })
 
   describe('sampling', () => {
-    it('reports each guest\'s CPU time from xentop\'s CPU(sec), in nanoseconds', async () => {
+    it("reports each guest's CPU time from xentop's CPU(sec), in nanoseconds", async () => {
       const {xl} = driver([XL_INFO, XENTOP, COUNTERS], () => 42_000)
       const sample = await xl.sample()
       const vm = sample.vms.find((v) => v.name === 'h-vm-03-sample')
@@ -124,7 +124,7 @@ describe('XlDriver on recorded xl output', () => {
   })
 
   describe('memory', () => {
-    it('sets a running VM\'s balloon target with xl mem-set in MiB', async () => {
+    it("sets a running VM's balloon target with xl mem-set in MiB", async () => {
       const {xl, transport} = driver([[['xl', 'mem-set', '--', 'guest-01', '512m'], SILENT]])
       await xl.setMemory('guest-01', 512, {live: true, config: false})
       assert.deepEqual(transport.argvs(), [['xl', 'mem-set', '--', 'guest-01', '512m']])
@@ -165,9 +165,15 @@ describe('XlDriver on recorded xl output', () => {
 
   describe('CPU weight and cap', () => {
     it('reads weight and cap with xl sched-credit on a credit host', async () => {
-      const {xl, transport} = driver([XL_INFO_CREDIT, [['xl', 'sched-credit', '-d', 'guest-01'], {stdout: xlFixture('xl-sched-credit-d.txt')}]])
+      const {xl, transport} = driver([
+        XL_INFO_CREDIT,
+        [['xl', 'sched-credit', '-d', 'guest-01'], {stdout: xlFixture('xl-sched-credit-d.txt')}],
+      ])
       assert.deepEqual(await xl.schedInfo('guest-01'), {weight: 256, cap: 0})
-      assert.deepEqual(transport.argvs(), [['xl', 'info'], ['xl', 'sched-credit', '-d', 'guest-01']])
+      assert.deepEqual(transport.argvs(), [
+        ['xl', 'info'],
+        ['xl', 'sched-credit', '-d', 'guest-01'],
+      ])
     })
 
     it('uses xl sched-credit2 where xl info says the scheduler is credit2', async () => {
@@ -244,16 +250,17 @@ describe('XlDriver on recorded xl output', () => {
       const {xl} = driver([])
       await assert.rejects(xl.migrate('guest-01', {hostName: 'h2', uri: 'h2'}, {live: false}), UsageError)
       await assert.rejects(xl.migrate('guest-01', {hostName: 'h2', uri: 'h2'}, {live: true, bandwidthMiBs: 100}), UsageError)
-      await assert.rejects(xl.migrate('guest-01', {hostName: 'h2', uri: 'h2'}, {live: true, autoConverge: true}), /cannot throttle VM "guest-01"/)
+      await assert.rejects(
+        xl.migrate('guest-01', {hostName: 'h2', uri: 'h2'}, {live: true, autoConverge: true}),
+        /cannot throttle VM "guest-01"/,
+      )
     })
   })
 
   describe('when no hypervisor is running (recorded on this machine with xen-utils-4.17)', () => {
-    it('reports xl as not working, with xl\'s own words', async () => {
+    it("reports xl as not working, with xl's own words", async () => {
       const {xl, transport} = driver([[['xl', 'info'], NO_HYPERVISOR]])
-      assert.deepEqual(await xl.checkTools(), [
-        {tool: 'xl', ok: false, detail: "xl: Can't find hypervisor information in sysfs! (exit 1)"},
-      ])
+      assert.deepEqual(await xl.checkTools(), [{tool: 'xl', ok: false, detail: "xl: Can't find hypervisor information in sysfs! (exit 1)"}])
       assert.equal(transport.calls[0]?.options?.allowFailure, true)
     })
 
@@ -262,7 +269,7 @@ describe('XlDriver on recorded xl output', () => {
       assert.deepEqual(await xl.checkTools(), [{tool: 'xl', ok: true, detail: 'Xen 4.15.1, scheduler credit2, 4 CPUs, 1972 MiB'}])
     })
 
-    it('fails host info as a host whose hypervisor did not answer (exit 5), in xl\'s own words', async () => {
+    it("fails host info as a host whose hypervisor did not answer (exit 5), in xl's own words", async () => {
       const {xl} = driver([[['xl', 'info'], NO_HYPERVISOR]])
       await assert.rejects(xl.hostInfo(), (error: unknown) => {
         assert.ok(error instanceof HypervisorUnavailableError)
@@ -275,21 +282,43 @@ describe('XlDriver on recorded xl output', () => {
 
     it('never lists a host without Xen as a host with no VMs: xl list fails as the hypervisor not answering', async () => {
       for (const stderr of [xlFixture('no-hypervisor.txt'), xlFixture('no-hypervisor-direct-xl.txt')]) {
-        const {xl} = driver([[['xl', 'list'], {stderr, exitCode: 1}], [['xl', 'list', '-l'], {stderr, exitCode: 1}]])
-        await assert.rejects(xl.listVms(), (error: unknown) => error instanceof HypervisorUnavailableError && /host "x1": the hypervisor did not answer \(xl: /.test(error.message))
+        const {xl} = driver([
+          [['xl', 'list'], {stderr, exitCode: 1}],
+          [['xl', 'list', '-l'], {stderr, exitCode: 1}],
+        ])
+        await assert.rejects(
+          xl.listVms(),
+          (error: unknown) =>
+            error instanceof HypervisorUnavailableError && /host "x1": the hypervisor did not answer \(xl: /.test(error.message),
+        )
         await assert.rejects(xl.vmInfo('lab-c1'), HypervisorUnavailableError)
       }
     })
 
-    it('fails sampling with xentop\'s message from the real binary, as the hypervisor not answering', async () => {
-      const {xl} = driver([XL_INFO, COUNTERS, [['xentop', '-b', '-i', '1', '-r', '-f'], {stderr: xlFixture('no-hypervisor-direct-xentop.txt'), exitCode: 1}]])
-      await assert.rejects(xl.sample(), (error: unknown) => error instanceof HypervisorUnavailableError && /xentop: .*Failed to initialize xenstat library/.test(error.message))
+    it("fails sampling with xentop's message from the real binary, as the hypervisor not answering", async () => {
+      const {xl} = driver([
+        XL_INFO,
+        COUNTERS,
+        [['xentop', '-b', '-i', '1', '-r', '-f'], {stderr: xlFixture('no-hypervisor-direct-xentop.txt'), exitCode: 1}],
+      ])
+      await assert.rejects(
+        xl.sample(),
+        (error: unknown) =>
+          error instanceof HypervisorUnavailableError && /xentop: .*Failed to initialize xenstat library/.test(error.message),
+      )
     })
 
-    it('keeps a failure of one VM\'s command apart from the hypervisor not answering', async () => {
-      const {xl} = driver([XL_INFO, [['xl', 'sched-credit2', '-d', 'nosuch'], invalidDomain('nosuch')], [['xl', 'mem-set', '--', 'nosuch', '512m'], {stderr: 'libxl: error: libxl_mem.c:1: memory_set failed\n', exitCode: 1}]])
+    it("keeps a failure of one VM's command apart from the hypervisor not answering", async () => {
+      const {xl} = driver([
+        XL_INFO,
+        [['xl', 'sched-credit2', '-d', 'nosuch'], invalidDomain('nosuch')],
+        [['xl', 'mem-set', '--', 'nosuch', '512m'], {stderr: 'libxl: error: libxl_mem.c:1: memory_set failed\n', exitCode: 1}],
+      ])
       await assert.rejects(xl.schedInfo('nosuch'), NotFoundError)
-      await assert.rejects(xl.setMemory('nosuch', 512, {live: true, config: false}), (error: unknown) => error instanceof CommandFailedError && !(error instanceof HypervisorUnavailableError))
+      await assert.rejects(
+        xl.setMemory('nosuch', 512, {live: true, config: false}),
+        (error: unknown) => error instanceof CommandFailedError && !(error instanceof HypervisorUnavailableError),
+      )
     })
   })
 
@@ -301,7 +330,14 @@ describe('XlDriver on recorded xl output', () => {
 })
 
 describe('XlDriver: VMs defined as xl.cfg files', () => {
-  const spec = {name: 'lab-c1', vcpus: 1, memoryMiB: 256, maxMemoryMiB: 512, mac: '52:54:00:12:34:56', boot: {kernel: '/srv/vmlinux', initrd: '/srv/initrd.gz', cmdline: 'console=hvc0'}}
+  const spec = {
+    name: 'lab-c1',
+    vcpus: 1,
+    memoryMiB: 256,
+    maxMemoryMiB: 512,
+    mac: '52:54:00:12:34:56',
+    boot: {kernel: '/srv/vmlinux', initrd: '/srv/initrd.gz', cmdline: 'console=hvc0'},
+  }
   const CFG = '/etc/xen/violin/lab-c1.cfg'
 
   it('defineVm sends the rendered xl.cfg on stdin to a file under /etc/xen/violin, renamed into place', async () => {
@@ -329,13 +365,22 @@ describe('XlDriver: VMs defined as xl.cfg files', () => {
   it('destroyVm of a VM that is not running is done; any other xl failure is reported', async () => {
     await driver([[['xl', 'destroy', '--', 'lab-c1'], invalidDomain('lab-c1')]]).xl.destroyVm('lab-c1')
     await assert.rejects(driver([[['xl', 'destroy', '--', 'lab-c1'], NO_HYPERVISOR]]).xl.destroyVm('lab-c1'), HypervisorUnavailableError)
-    await assert.rejects(driver([[['xl', 'destroy', '--', 'lab-c1'], {stderr: 'libxl: error: libxl_domain.c:1: destroy failed\n', exitCode: 1}]]).xl.destroyVm('lab-c1'), CommandFailedError)
+    await assert.rejects(
+      driver([[['xl', 'destroy', '--', 'lab-c1'], {stderr: 'libxl: error: libxl_domain.c:1: destroy failed\n', exitCode: 1}]]).xl.destroyVm(
+        'lab-c1',
+      ),
+      CommandFailedError,
+    )
   })
 
   it('vmFiles reads the kernel, ramdisk and disks back from the config; no config is NotFoundError', async () => {
     const withDisk = {...spec, disk: {path: '/var/lib/violin/images/deb.img', mode: 'shared' as const, format: 'raw' as const}}
     const {xl} = driver([[['cat', '--', CFG], {stdout: xlConfig(withDisk)}]])
-    assert.deepEqual(await xl.vmFiles('lab-c1'), {kernel: '/srv/vmlinux', initrd: '/srv/initrd.gz', disks: [{path: '/var/lib/violin/images/deb.img', readOnly: true, format: 'raw'}]})
+    assert.deepEqual(await xl.vmFiles('lab-c1'), {
+      kernel: '/srv/vmlinux',
+      initrd: '/srv/initrd.gz',
+      disks: [{path: '/var/lib/violin/images/deb.img', readOnly: true, format: 'raw'}],
+    })
     const missing = driver([[['cat', '--', CFG], {stderr: `cat: ${CFG}: No such file or directory`, exitCode: 1}]])
     await assert.rejects(missing.xl.vmFiles('lab-c1'), NotFoundError)
   })
@@ -343,20 +388,42 @@ describe('XlDriver: VMs defined as xl.cfg files', () => {
   it('an offline move carries the stored xl.cfg to the other host and removes it here; the VM stays off', async () => {
     const cfg = xlConfig(spec)
     const source = driver([XL_LIST, [['cat', '--', CFG], {stdout: cfg}], [['rm', '-f', '--', CFG, '/etc/xen/auto/lab-c1.cfg'], {}]])
-    const dest = new RecordedTransport('x2', [[['test', '-e', CFG], {exitCode: 1}], [['sh', '-c', WRITE_FROM_STDIN, 'sh', CFG], {}]])
+    const dest = new RecordedTransport('x2', [
+      [['test', '-e', CFG], {exitCode: 1}],
+      [['sh', '-c', WRITE_FROM_STDIN, 'sh', CFG], {}],
+    ])
     await source.xl.migrateOffline('lab-c1', {hostName: 'x2', uri: 'x2'}, new XlDriver(dest))
-    assert.deepEqual(dest.argvs(), [['test', '-e', CFG], ['sh', '-c', WRITE_FROM_STDIN, 'sh', CFG]])
+    assert.deepEqual(dest.argvs(), [
+      ['test', '-e', CFG],
+      ['sh', '-c', WRITE_FROM_STDIN, 'sh', CFG],
+    ])
     assert.equal(dest.calls[1]!.options?.stdin, cfg)
-    assert.deepEqual(source.transport.argvs().at(-1), ['rm', '-f', '--', CFG, '/etc/xen/auto/lab-c1.cfg'], 'removed on the source only once written on the destination')
-    assert.deepEqual(await driver([[['cat', '--', CFG], {stdout: cfg}]]).xl.storedVmInfo('lab-c1'), {name: 'lab-c1', state: 'shutoff', vcpus: 1, memoryMiB: 256, maxMemoryMiB: 512})
+    assert.deepEqual(
+      source.transport.argvs().at(-1),
+      ['rm', '-f', '--', CFG, '/etc/xen/auto/lab-c1.cfg'],
+      'removed on the source only once written on the destination',
+    )
+    assert.deepEqual(await driver([[['cat', '--', CFG], {stdout: cfg}]]).xl.storedVmInfo('lab-c1'), {
+      name: 'lab-c1',
+      state: 'shutoff',
+      vcpus: 1,
+      memoryMiB: 256,
+      maxMemoryMiB: 512,
+    })
   })
 
   it('an offline move refuses a running VM and never overwrites a config already on the destination', async () => {
     const running = driver([XL_LIST])
-    await assert.rejects(running.xl.migrateOffline('guest-01', {hostName: 'x2', uri: 'x2'}, new XlDriver(new RecordedTransport('x2', []))), /VM "guest-01" is running on host "x1"/)
+    await assert.rejects(
+      running.xl.migrateOffline('guest-01', {hostName: 'x2', uri: 'x2'}, new XlDriver(new RecordedTransport('x2', []))),
+      /VM "guest-01" is running on host "x1"/,
+    )
     const source = driver([XL_LIST, [['cat', '--', CFG], {stdout: xlConfig(spec)}]])
     const taken = new RecordedTransport('x2', [[['test', '-e', CFG], {exitCode: 0}]])
-    await assert.rejects(source.xl.migrateOffline('lab-c1', {hostName: 'x2', uri: 'x2'}, new XlDriver(taken)), /host "x2" already has a config for VM "lab-c1"/)
+    await assert.rejects(
+      source.xl.migrateOffline('lab-c1', {hostName: 'x2', uri: 'x2'}, new XlDriver(taken)),
+      /host "x2" already has a config for VM "lab-c1"/,
+    )
     assert.ok(!source.transport.argvs().some((a) => a[0] === 'rm'), 'nothing removed on the source')
   })
 })

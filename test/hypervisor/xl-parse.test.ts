@@ -65,7 +65,7 @@ describe('xl output parsers', () => {
   })
 
   describe('xl list -l', () => {
-    it('takes the name, uuid, vCPUs and memory from each domain\'s libxl config', () => {
+    it("takes the name, uuid, vCPUs and memory from each domain's libxl config", () => {
       const [dom0, guest] = parseXlListLong(xlFixture('xl-list-long.json'))
       assert.deepEqual(dom0, {
         domid: 0,
@@ -122,7 +122,7 @@ describe('xl output parsers', () => {
   })
 
   describe('xentop -b', () => {
-    it('reports the domain\'s CPU seconds from the last xentop iteration', () => {
+    it("reports the domain's CPU seconds from the last xentop iteration", () => {
       const rows = parseXentopBatch(xlFixture('xentop-b-i2-d1.txt'))
       assert.equal(rows.length, 9)
       const h = rows.find((r) => r.name === 'h-vm-03-sa')

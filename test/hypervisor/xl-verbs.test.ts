@@ -43,7 +43,10 @@ describe('XlDriver single-VM verbs on recorded xl output', () => {
 
   it('an unknown name is NotFoundError (exit 4) for pause', async () => {
     const {xl} = driver([[['xl', 'pause', '--', 'ghost'], invalidDomain('ghost')]])
-    await assert.rejects(xl.suspendVm('ghost'), (e: unknown) => e instanceof NotFoundError && /VM "ghost" is not running on host "x1"/.test(e.message))
+    await assert.rejects(
+      xl.suspendVm('ghost'),
+      (e: unknown) => e instanceof NotFoundError && /VM "ghost" is not running on host "x1"/.test(e.message),
+    )
   })
 
   it("reboots a VM with violin's config by shutting it down and creating it again (its on_reboot is destroy)", async () => {
@@ -83,17 +86,35 @@ describe('XlDriver single-VM verbs on recorded xl output', () => {
   it('define refuses a config without a usable name before anything is written', async () => {
     const {xl, transport} = driver([])
     await assert.rejects(xl.defineFromConfig('memory = 512\n'), (e: unknown) => e instanceof UsageError && /has no name/.test(e.message))
-    await assert.rejects(xl.defineFromConfig(`name = "../etc/passwd"\n`), (e: unknown) => e instanceof UsageError && /is not a VM name/.test(e.message))
+    await assert.rejects(
+      xl.defineFromConfig(`name = "../etc/passwd"\n`),
+      (e: unknown) => e instanceof UsageError && /is not a VM name/.test(e.message),
+    )
     assert.deepEqual(transport.argvs(), [])
   })
 
   it('dumpxml of a VM violin keeps no config for is NotFoundError naming the file', async () => {
-    const {xl} = driver([[['cat', '--', '/etc/xen/violin/guest-01.cfg'], {stderr: 'cat: /etc/xen/violin/guest-01.cfg: No such file or directory\n', exitCode: 1}]])
-    await assert.rejects(xl.dumpConfig('guest-01'), (e: unknown) => e instanceof NotFoundError && /no config \/etc\/xen\/violin\/guest-01\.cfg on host "x1"/.test(e.message))
+    const {xl} = driver([
+      [
+        ['cat', '--', '/etc/xen/violin/guest-01.cfg'],
+        {stderr: 'cat: /etc/xen/violin/guest-01.cfg: No such file or directory\n', exitCode: 1},
+      ],
+    ])
+    await assert.rejects(
+      xl.dumpConfig('guest-01'),
+      (e: unknown) => e instanceof NotFoundError && /no config \/etc\/xen\/violin\/guest-01\.cfg on host "x1"/.test(e.message),
+    )
   })
 
   it('autostart links the config into /etc/xen/auto (xendomains) and --disable removes the link', async () => {
-    const enable = ['sh', '-c', 'test -f "$1" || { echo "no config $1" >&2; exit 4; }; mkdir -p "$(dirname "$2")" && ln -sfn "$1" "$2"', 'sh', '/etc/xen/violin/web-01.cfg', '/etc/xen/auto/web-01.cfg']
+    const enable = [
+      'sh',
+      '-c',
+      'test -f "$1" || { echo "no config $1" >&2; exit 4; }; mkdir -p "$(dirname "$2")" && ln -sfn "$1" "$2"',
+      'sh',
+      '/etc/xen/violin/web-01.cfg',
+      '/etc/xen/auto/web-01.cfg',
+    ]
     const {xl, transport} = driver([
       [enable, {}],
       [['rm', '-f', '--', '/etc/xen/auto/web-01.cfg'], {}],
@@ -113,9 +134,13 @@ describe('XlDriver single-VM verbs on recorded xl output', () => {
     const {xl} = driver([[['ls', '-1', '--', '/etc/xen/violin'], {stdout: 'web-01.cfg\nweb-02.cfg\nnotes.txt\n'}]])
     assert.deepEqual(await xl.definedVms(), ['web-01', 'web-02'])
     // GNU ls's words for both failures, written here by hand (not recorded on a Xen host).
-    const none = driver([[['ls', '-1', '--', '/etc/xen/violin'], {stderr: "ls: cannot access '/etc/xen/violin': No such file or directory\n", exitCode: 2}]])
+    const none = driver([
+      [['ls', '-1', '--', '/etc/xen/violin'], {stderr: "ls: cannot access '/etc/xen/violin': No such file or directory\n", exitCode: 2}],
+    ])
     assert.deepEqual(await none.xl.definedVms(), [])
-    const denied = driver([[['ls', '-1', '--', '/etc/xen/violin'], {stderr: "ls: cannot open directory '/etc/xen/violin': Permission denied\n", exitCode: 2}]])
+    const denied = driver([
+      [['ls', '-1', '--', '/etc/xen/violin'], {stderr: "ls: cannot open directory '/etc/xen/violin': Permission denied\n", exitCode: 2}],
+    ])
     await assert.rejects(denied.xl.definedVms(), CommandFailedError)
   })
 })
@@ -131,7 +156,12 @@ describe('violin start on an xl host', () => {
     // Only what locating and starting one VM asks of a session: its hosts and their drivers.
     const session = {select: () => [host], host: () => host, driver: async () => xl} as unknown as Session
     const result = await startVm(session, 'web-01', {})
-    assert.deepEqual(transport.argvs(), [['xl', 'list'], ['ls', '-1', '--', '/etc/xen/violin'], ['xl', 'create', '--', '/etc/xen/violin/web-01.cfg'], ['xl', 'list']])
+    assert.deepEqual(transport.argvs(), [
+      ['xl', 'list'],
+      ['ls', '-1', '--', '/etc/xen/violin'],
+      ['xl', 'create', '--', '/etc/xen/violin/web-01.cfg'],
+      ['xl', 'list'],
+    ])
     assert.equal(result.host, 'x1')
   })
 })

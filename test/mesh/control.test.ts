@@ -1,6 +1,14 @@
 import {strict as assert} from 'node:assert'
 
-import {type ControlActions, type ControlMessage, decodeControl, encodeControl, type Member, Membership, memberKey} from '../../src/mesh/control.js'
+import {
+  type ControlActions,
+  type ControlMessage,
+  decodeControl,
+  encodeControl,
+  type Member,
+  Membership,
+  memberKey,
+} from '../../src/mesh/control.js'
 
 const member = (n: number): Member => ({address: `10.0.0.${n}`, dataPort: 4789, controlPort: 4790})
 const KEY = Buffer.from('environment lab pre-shared key')
@@ -19,7 +27,11 @@ function run(nodes: Map<string, Membership>, first: ControlActions, nowMs: numbe
   assert.equal(queue.length, 0, 'the control plane went quiet')
 }
 
-const peersOf = (m: Membership) => m.peers().map((p) => p.address).sort()
+const peersOf = (m: Membership) =>
+  m
+    .peers()
+    .map((p) => p.address)
+    .sort()
 
 describe('switch control plane: membership (JISA 2011, 2.1.2)', () => {
   it('a switch joining through any one member ends up knowing every member, and every member knows it', () => {
@@ -28,7 +40,12 @@ describe('switch control plane: membership (JISA 2011, 2.1.2)', () => {
     run(nodes, at(2).join(member(1), 0), 0)
     run(nodes, at(3).join(member(1), 10), 10)
     run(nodes, at(4).join(member(2), 20), 20) // through a member that itself joined late
-    for (const n of [1, 2, 3, 4]) assert.deepEqual(peersOf(at(n)), ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'].filter((a) => a !== `10.0.0.${n}`), `switch ${n}`)
+    for (const n of [1, 2, 3, 4])
+      assert.deepEqual(
+        peersOf(at(n)),
+        ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'].filter((a) => a !== `10.0.0.${n}`),
+        `switch ${n}`,
+      )
   })
 
   it('two switches that join through different members at once meet through the hellos', () => {
@@ -69,7 +86,10 @@ describe('switch control plane: membership (JISA 2011, 2.1.2)', () => {
     const a = new Membership(100, member(1), OPTIONS)
     a.receive({type: 'announce', vni: 100, from: member(2), seq: 1, sentMs: 0}, 0)
     const bye = a.leave(10)
-    assert.deepEqual(bye.send.map((s) => [s.to.address, s.message.type]), [['10.0.0.2', 'leave']])
+    assert.deepEqual(
+      bye.send.map((s) => [s.to.address, s.message.type]),
+      [['10.0.0.2', 'leave']],
+    )
     assert.deepEqual(a.peers(), [])
   })
 
@@ -112,7 +132,15 @@ describe('switch control plane: datagrams', () => {
 
   it('rejects malformed messages and never throws on random bytes', () => {
     const bad = (json: string) => decodeControl(Buffer.concat([Buffer.from('VC1'), Buffer.from([0]), Buffer.from(json)]))
-    for (const json of ['{', '[]', 'null', '{"type":"hello"}', '{"type":"nope","vni":1,"from":{"address":"a","dataPort":1,"controlPort":2},"seq":1,"sentMs":1}', '{"type":"members","vni":1,"from":{"address":"a","dataPort":1,"controlPort":2},"seq":1,"sentMs":1,"members":[{"address":""}]}', '{"type":"hello","vni":1,"from":{"address":"a","dataPort":0,"controlPort":2},"seq":1,"sentMs":1}']) {
+    for (const json of [
+      '{',
+      '[]',
+      'null',
+      '{"type":"hello"}',
+      '{"type":"nope","vni":1,"from":{"address":"a","dataPort":1,"controlPort":2},"seq":1,"sentMs":1}',
+      '{"type":"members","vni":1,"from":{"address":"a","dataPort":1,"controlPort":2},"seq":1,"sentMs":1,"members":[{"address":""}]}',
+      '{"type":"hello","vni":1,"from":{"address":"a","dataPort":0,"controlPort":2},"seq":1,"sentMs":1}',
+    ]) {
       assert.deepEqual(bad(json), {ok: false, reason: 'malformed'}, json)
     }
     let seed = 7

@@ -22,7 +22,6 @@ interface TestVm {
   next(ms?: number): Promise<Buffer>
 }
 
-
 describe('userspace switch daemons on loopback', function () {
   this.timeout(10_000)
   let a: MeshDaemon
@@ -32,7 +31,13 @@ describe('userspace switch daemons on loopback', function () {
   async function vm(daemon: MeshDaemon, vni: number, name: string): Promise<TestVm> {
     const inbox = await frameSocket(name, 2000)
     const {listening} = await daemon.attachVm(vni, name, {address: '127.0.0.1', port: 0}, {address: '127.0.0.1', port: inbox.port})
-    const v: TestVm = {name, socket: inbox.socket, received: inbox.frames, send: (f) => inbox.socket.send(f, listening.port, listening.address), next: inbox.next}
+    const v: TestVm = {
+      name,
+      socket: inbox.socket,
+      received: inbox.frames,
+      send: (f) => inbox.socket.send(f, listening.port, listening.address),
+      next: inbox.next,
+    }
     vms.push(v)
     return v
   }
@@ -121,7 +126,15 @@ describe('userspace switch daemons on loopback', function () {
     a1.send(frame(BCAST, '52:54:00:00:00:a1', 'still alive'))
     assert.equal(payload(await b1.next()), 'still alive')
     attacker.close()
-    assert.deepEqual(b.drops, {badHeader: 3, unknownVni: 1, socketErrors: 0, controlMalformed: 0, controlUnauthenticated: 0, controlSpoofed: 0, dataUnauthenticated: 0})
+    assert.deepEqual(b.drops, {
+      badHeader: 3,
+      unknownVni: 1,
+      socketErrors: 0,
+      controlMalformed: 0,
+      controlUnauthenticated: 0,
+      controlSpoofed: 0,
+      dataUnauthenticated: 0,
+    })
     assert.equal(b.environment(100).drops['unknown-peer'], 1)
     assert.equal(a.environment(100).drops.runt, 1)
     assert.equal(b1.received.length, 0, 'nothing from the garbage reached the VM')
@@ -183,7 +196,12 @@ describe('switch daemons forming a mesh through the control plane (loopback)', f
     }
   }
 
-  const addresses = (d: MeshDaemon, vni: number) => d.environment(vni).peerPorts().map((p) => p.address).sort()
+  const addresses = (d: MeshDaemon, vni: number) =>
+    d
+      .environment(vni)
+      .peerPorts()
+      .map((p) => p.address)
+      .sort()
 
   afterEach(async () => {
     for (const d of daemons.splice(0)) await d.close()
@@ -212,7 +230,7 @@ describe('switch daemons forming a mesh through the control plane (loopback)', f
     await until('d2 gone from d1', () => addresses(d1, 100).length === 0, 1000)
   })
 
-  it("closes the socket it sent to a peer with once that peer is dropped", async () => {
+  it('closes the socket it sent to a peer with once that peer is dropped', async () => {
     const [d1, d2, d3] = [await daemon(1), await daemon(2), await daemon(3)]
     d1.join(100, undefined, FAST)
     d2.join(100, d1.self(), FAST)
@@ -250,7 +268,10 @@ describe('switch daemons forming a mesh through the control plane (loopback)', f
     liar.bind(0, '127.0.2.8')
     await once(liar, 'listening')
     const {encodeControl} = await import('../../src/mesh/control.js')
-    const forged = encodeControl({type: 'announce', vni: 100, from: {address: '127.0.2.7', dataPort: 1, controlPort: 2}, seq: 1, sentMs: Date.now()}, KEY)
+    const forged = encodeControl(
+      {type: 'announce', vni: 100, from: {address: '127.0.2.7', dataPort: 1, controlPort: 2}, seq: 1, sentMs: Date.now()},
+      KEY,
+    )
     await new Promise<void>((r) => liar.send(forged, d1.controlPort!, '127.0.2.1', () => r()))
     await until('the spoofed sender refused', () => d1.drops.controlSpoofed === 1)
     liar.close()

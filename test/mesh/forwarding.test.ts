@@ -6,7 +6,12 @@ import {MacTable} from '../../src/mesh/mac-table.js'
 
 const port = (kind: 'local' | 'peer', id: string): SwitchPort => ({kind, id})
 const frame = (dst: string, src: string) =>
-  Buffer.concat([Buffer.from(dst.replaceAll(':', ''), 'hex'), Buffer.from(src.replaceAll(':', ''), 'hex'), Buffer.from([0x08, 0x06]), Buffer.alloc(28)])
+  Buffer.concat([
+    Buffer.from(dst.replaceAll(':', ''), 'hex'),
+    Buffer.from(src.replaceAll(':', ''), 'hex'),
+    Buffer.from([0x08, 0x06]),
+    Buffer.alloc(28),
+  ])
 const BCAST = 'ff:ff:ff:ff:ff:ff'
 const A = '52:54:00:00:00:0a'
 const B = '52:54:00:00:00:0b'
@@ -44,7 +49,10 @@ describe('MAC table', () => {
     assert.equal(t.size, 2)
     assert.equal(t.lookup(parseMac(B), 3001), undefined)
     assert.equal(t.lookup(parseMac(A), 3001), 'p1')
-    assert.deepEqual(t.list(3001).map((e) => formatMac(e.mac)), [A, C])
+    assert.deepEqual(
+      t.list(3001).map((e) => formatMac(e.mac)),
+      [A, C],
+    )
   })
 
   it('forgets every address behind a port that is gone', () => {
@@ -53,7 +61,10 @@ describe('MAC table', () => {
     t.learn(parseMac(B), 'peer1', 0)
     t.learn(parseMac(C), 'vm1', 0)
     assert.equal(t.forget('peer1'), 2)
-    assert.deepEqual(t.list(1).map((e) => formatMac(e.mac)), [C])
+    assert.deepEqual(
+      t.list(1).map((e) => formatMac(e.mac)),
+      [C],
+    )
   })
 })
 

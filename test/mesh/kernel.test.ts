@@ -16,7 +16,12 @@ describe('kernel VXLAN data plane configured by violin (network namespaces)', fu
   let ul: Underlay
   const vms = new Map<string, string>()
   const t = (host: string) => new NamespaceTransport(host, ul.host(host).ns)
-  const spec = (host: string, vni: number, peers: string[]) => ({vni, local: ul.host(host).address, device: 'ul0', peers: peers.map((p) => ul.host(p).address)})
+  const spec = (host: string, vni: number, peers: string[]) => ({
+    vni,
+    local: ul.host(host).address,
+    device: 'ul0',
+    peers: peers.map((p) => ul.host(p).address),
+  })
 
   before(async function () {
     requireIntegration(this, 'network namespaces', netnsUnavailable)
@@ -30,12 +35,27 @@ describe('kernel VXLAN data plane configured by violin (network namespaces)', fu
 
   it('builds a bridge and a VXLAN device per environment; VMs on three hosts ping each other', async () => {
     for (const h of ['h1', 'h2', 'h3']) {
-      const r = await applyKernelSwitch(t(h), spec(h, 100, ['h1', 'h2', 'h3'].filter((p) => p !== h)))
+      const r = await applyKernelSwitch(
+        t(h),
+        spec(
+          h,
+          100,
+          ['h1', 'h2', 'h3'].filter((p) => p !== h),
+        ),
+      )
       assert.equal(r.created, true)
       assert.equal(r.added.length, 2)
     }
     for (const [i, h] of ['h1', 'h2', 'h3'].entries()) {
-      const vm = await lab!.vethVm({name: `red${i + 1}`, hostNs: ul.host(h).ns, bridge: bridgeName(100), port: `r${i + 1}`, cidr: `10.88.0.${i + 1}/24`, mac: `52:54:00:00:01:0${i + 1}`, mtu: vmMtu()})
+      const vm = await lab!.vethVm({
+        name: `red${i + 1}`,
+        hostNs: ul.host(h).ns,
+        bridge: bridgeName(100),
+        port: `r${i + 1}`,
+        cidr: `10.88.0.${i + 1}/24`,
+        mac: `52:54:00:00:01:0${i + 1}`,
+        mtu: vmMtu(),
+      })
       vms.set(vm.name, vm.ns)
     }
     for (const dst of ['10.88.0.2', '10.88.0.3']) {
@@ -47,7 +67,15 @@ describe('kernel VXLAN data plane configured by violin (network namespaces)', fu
   it('keeps a second environment with the same IPs and MACs apart', async () => {
     for (const h of ['h1', 'h2']) await applyKernelSwitch(t(h), spec(h, 200, [h === 'h1' ? 'h2' : 'h1']))
     for (const [i, h] of ['h1', 'h2'].entries()) {
-      const vm = await lab!.vethVm({name: `blue${i + 1}`, hostNs: ul.host(h).ns, bridge: bridgeName(200), port: `b${i + 1}`, cidr: `10.88.0.${i + 1}/24`, mac: `52:54:00:00:01:0${i + 1}`, mtu: vmMtu()})
+      const vm = await lab!.vethVm({
+        name: `blue${i + 1}`,
+        hostNs: ul.host(h).ns,
+        bridge: bridgeName(200),
+        port: `b${i + 1}`,
+        cidr: `10.88.0.${i + 1}/24`,
+        mac: `52:54:00:00:01:0${i + 1}`,
+        mtu: vmMtu(),
+      })
       vms.set(vm.name, vm.ns)
     }
     const before = await snmpCounter(lab!, vms.get('red2')!, 'Icmp', 'InEchos')
@@ -69,7 +97,10 @@ describe('kernel VXLAN data plane configured by violin (network namespaces)', fu
 
   it('refuses to take over a device of that name that is not its VXLAN', async () => {
     await lab!.exec(ul.host('h3').ns, ['ip', 'link', 'add', vxlanName(300), 'type', 'bridge'])
-    await assert.rejects(applyKernelSwitch(t('h3'), spec('h3', 300, ['h1'])), (e: unknown) => e instanceof ViolinError && /not VXLAN 300; violin will not touch it/.test(e.message))
+    await assert.rejects(
+      applyKernelSwitch(t('h3'), spec('h3', 300, ['h1'])),
+      (e: unknown) => e instanceof ViolinError && /not VXLAN 300; violin will not touch it/.test(e.message),
+    )
     assert.match((await lab!.exec(ul.host('h3').ns, ['ip', '-d', 'link', 'show', vxlanName(300)])).stdout, /bridge/)
   })
 

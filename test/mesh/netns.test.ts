@@ -5,7 +5,16 @@ import type {AgentHello, SwitchReport} from '../../src/agent/agent.js'
 import type {SwitchSpec} from '../../src/agent/protocol.js'
 import type {Member} from '../../src/mesh/control.js'
 import {requireIntegration} from '../helpers/integration.js'
-import {NetnsLab, type NsAgent, type TestVm, type Underlay, netnsUnavailable, pingCounts, snmpCounter, waitForMembers} from '../helpers/netns.js'
+import {
+  NetnsLab,
+  type NsAgent,
+  type TestVm,
+  type Underlay,
+  netnsUnavailable,
+  pingCounts,
+  snmpCounter,
+  waitForMembers,
+} from '../helpers/netns.js'
 
 /**
  * The userspace switches on a real (namespaced) network, end to end:
@@ -77,12 +86,23 @@ describe('switch mesh in network namespaces (3 violin agents, TAP VMs, kernel VX
 
   /** The traffic matrix of the switch for `vni` on `host`. */
   async function traffic(host: string, vni: number): Promise<Array<{src: string; dst: string; frames: number; remote: boolean}>> {
-    const [t] = await agent(host).ask<Array<{vni: number; pairs: Array<{src: string; dst: string; frames: number; remote: boolean}>}>>({op: 'traffic', vni})
+    const [t] = await agent(host).ask<Array<{vni: number; pairs: Array<{src: string; dst: string; frames: number; remote: boolean}>}>>({
+      op: 'traffic',
+      vni,
+    })
     return t?.pairs ?? []
   }
 
-  async function ping(from: TestVm, to: string, count: number, extra: string[] = []): Promise<{transmitted: number; received: number; stdout: string}> {
-    const r = await lab!.exec(from.ns, ['ping', '-n', '-q', '-c', String(count), '-i', '0.05', '-W', '2', ...extra, to], {check: false, timeoutMs: 5000 + count * 2500})
+  async function ping(
+    from: TestVm,
+    to: string,
+    count: number,
+    extra: string[] = [],
+  ): Promise<{transmitted: number; received: number; stdout: string}> {
+    const r = await lab!.exec(from.ns, ['ping', '-n', '-q', '-c', String(count), '-i', '0.05', '-W', '2', ...extra, to], {
+      check: false,
+      timeoutMs: 5000 + count * 2500,
+    })
     return {...pingCounts(r.stdout), stdout: r.stdout}
   }
 
@@ -98,10 +118,14 @@ describe('switch mesh in network namespaces (3 violin agents, TAP VMs, kernel VX
     const srv = lab!.start(server.ns, ['iperf3', '-s', '-1', '-B', server.ip, '-p', '5201', '--forceflush'])
     try {
       await srv.waitFor(/Server listening/, 5000)
-      const r = await lab!.exec(client.ns, ['iperf3', '-c', server.ip, '-p', '5201', '-t', String(seconds), '-J', '--connect-timeout', '3000'], {
-        check: false,
-        timeoutMs: (seconds + 10) * 1000,
-      })
+      const r = await lab!.exec(
+        client.ns,
+        ['iperf3', '-c', server.ip, '-p', '5201', '-t', String(seconds), '-J', '--connect-timeout', '3000'],
+        {
+          check: false,
+          timeoutMs: (seconds + 10) * 1000,
+        },
+      )
       const json = JSON.parse(r.stdout) as {error?: string; end?: {sum_received?: {bits_per_second: number}}}
       if (json.error) assert.fail(`iperf3 ${client.name} -> ${server.name}: ${json.error}`)
       return (json.end?.sum_received?.bits_per_second ?? 0) / 1e9
@@ -120,7 +144,12 @@ describe('switch mesh in network namespaces (3 violin agents, TAP VMs, kernel VX
     // One agent per host, each switch applied (and its VM ports bound) before any socat talks to it.
     await Promise.all(AGENT_HOSTS.map(async (h) => agents.set(h, await lab!.agent(ul.host(h).ns, ul.host(h).address))))
     // Each environment's first host starts its mesh; the others join through it.
-    const spec = (vni: number, host: string, known: Member[]): SwitchSpec => ({vni, key: KEY, known, vms: VMS.filter((v) => v.host === host && v.vni === vni).map((v) => ({id: v.name, mac: v.mac, ...vmPorts(v)}))})
+    const spec = (vni: number, host: string, known: Member[]): SwitchSpec => ({
+      vni,
+      key: KEY,
+      known,
+      vms: VMS.filter((v) => v.host === host && v.vni === vni).map((v) => ({id: v.name, mac: v.mac, ...vmPorts(v)})),
+    })
     for (const [vni, [first, ...others]] of Object.entries(ENV_HOSTS)) {
       await agent(first!).ask({op: 'apply', spec: spec(Number(vni), first!, [])})
       for (const host of others) await agent(host).ask({op: 'apply', spec: spec(Number(vni), host, [agent(first!).member()])})
@@ -131,7 +160,10 @@ describe('switch mesh in network namespaces (3 violin agents, TAP VMs, kernel VX
       AGENT_HOSTS.map(async (host) => {
         for (const spec of VMS.filter((v) => v.host === host)) {
           const {listen, vm: local} = vmPorts(spec)
-          vms.set(spec.name, await lab!.tapVm({name: spec.name, hostNs: ul.host(host).ns, daemon: listen, local, cidr: `${spec.ip}/24`, mac: spec.mac}))
+          vms.set(
+            spec.name,
+            await lab!.tapVm({name: spec.name, hostNs: ul.host(host).ns, daemon: listen, local, cidr: `${spec.ip}/24`, mac: spec.mac}),
+          )
         }
       }),
     )
@@ -147,7 +179,23 @@ describe('switch mesh in network namespaces (3 violin agents, TAP VMs, kernel VX
     await lab.exec(h4, ['ethtool', '-K', 'ul0', 'tx-udp_tnl-segmentation', 'off', 'tx-udp_tnl-csum-segmentation', 'off'])
     await lab.exec(h4, ['ip', 'link', 'add', 'brk', 'type', 'bridge'])
     await lab.exec(h4, ['ip', 'link', 'set', 'brk', 'up'])
-    await lab.exec(h4, ['ip', 'link', 'add', 'vx', 'type', 'vxlan', 'id', '300', 'local', ul.host('h4').address, 'dev', 'ul0', 'dstport', String(DATA_PORT), 'learning'])
+    await lab.exec(h4, [
+      'ip',
+      'link',
+      'add',
+      'vx',
+      'type',
+      'vxlan',
+      'id',
+      '300',
+      'local',
+      ul.host('h4').address,
+      'dev',
+      'ul0',
+      'dstport',
+      String(DATA_PORT),
+      'learning',
+    ])
     await lab.exec(h4, ['ip', 'link', 'set', 'vx', 'master', 'brk', 'up'])
     await lab.exec(h4, ['bridge', 'fdb', 'append', '00:00:00:00:00:00', 'dev', 'vx', 'dst', ul.host('h1').address])
     vms.set(K4.name, await lab.vethVm({name: K4.name, hostNs: h4, bridge: 'brk', port: 'k4', cidr: `${K4.ip}/24`, mac: K4.mac}))
@@ -245,7 +293,7 @@ describe('switch mesh in network namespaces (3 violin agents, TAP VMs, kernel VX
     }
   })
 
-  it('(d) an agent\'s switch and a kernel VXLAN device are peers: ping both ways', async () => {
+  it("(d) an agent's switch and a kernel VXLAN device are peers: ping both ways", async () => {
     const d1 = vm('d1')
     const k4 = vm('k4')
     await assertPings(k4, d1.ip)
@@ -257,7 +305,11 @@ describe('switch mesh in network namespaces (3 violin agents, TAP VMs, kernel VX
     assert.ok(env.peers[0]!.framesIn >= 3, `h1's switch got frames from the kernel peer: ${JSON.stringify(env.peers)}`)
     assert.equal(env.drops['unknown-peer'], 0, 'the kernel VTEP is known by address, whatever its source port')
     const {drops} = await agent('h1').ask<AgentHello>({op: 'hello'})
-    assert.deepEqual([drops.badHeader, drops.unknownVni], [0, 0], `every kernel datagram parsed as VXLAN of a known VNI: ${JSON.stringify(drops)}`)
+    assert.deepEqual(
+      [drops.badHeader, drops.unknownVni],
+      [0, 0],
+      `every kernel datagram parsed as VXLAN of a known VNI: ${JSON.stringify(drops)}`,
+    )
     const gbps = await iperf(k4, d1, 1)
     console.log(`      iperf3 TCP k4 (kernel vxlan, h4) -> d1 (agent, h1): ${gbps.toFixed(3)} Gbit/s`)
     assert.ok(gbps > 0, 'nonzero TCP throughput through kernel vxlan -> agent')

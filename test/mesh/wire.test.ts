@@ -5,7 +5,12 @@ import {destinationMac, formatMac, isGroup, parseMac, sourceMac} from '../../src
 import {decodeVxlan, encodeVxlan, MAX_VNI} from '../../src/mesh/vxlan.js'
 
 const frame = (dst: string, src: string, payload = 'hello') =>
-  Buffer.concat([Buffer.from(dst.replaceAll(':', ''), 'hex'), Buffer.from(src.replaceAll(':', ''), 'hex'), Buffer.from([0x08, 0x00]), Buffer.from(payload)])
+  Buffer.concat([
+    Buffer.from(dst.replaceAll(':', ''), 'hex'),
+    Buffer.from(src.replaceAll(':', ''), 'hex'),
+    Buffer.from([0x08, 0x00]),
+    Buffer.from(payload),
+  ])
 
 describe('MAC addresses read from frames', () => {
   it('reads destination and source and prints them back', () => {
@@ -16,7 +21,7 @@ describe('MAC addresses read from frames', () => {
     assert.equal(formatMac(parseMac('00:00:00:00:00:01')), '00:00:00:00:00:01')
   })
 
-  it('tells group addresses (broadcast, multicast) from unicast by the first byte\'s low bit', () => {
+  it("tells group addresses (broadcast, multicast) from unicast by the first byte's low bit", () => {
     assert.equal(isGroup(parseMac('ff:ff:ff:ff:ff:ff')), true)
     assert.equal(isGroup(parseMac('01:00:5e:00:00:01')), true) // IPv4 multicast
     assert.equal(isGroup(parseMac('33:33:00:00:00:01')), true) // IPv6 multicast

@@ -22,7 +22,14 @@ import {requireIntegration} from '../helpers/integration.js'
 import {virshUnavailable} from '../helpers/virsh.js'
 
 const TEST_URI = 'test:///default'
-const local = (name: string, extra: Partial<HostRecord> = {}): HostRecord => ({name, site: 's', transport: {kind: 'local'}, driver: 'libvirt', uri: TEST_URI, ...extra})
+const local = (name: string, extra: Partial<HostRecord> = {}): HostRecord => ({
+  name,
+  site: 's',
+  transport: {kind: 'local'},
+  driver: 'libvirt',
+  uri: TEST_URI,
+  ...extra,
+})
 const testDriver = () => new LibvirtDriver(new LocalTransport('local'), TEST_URI)
 const noSleep = async () => {}
 
@@ -50,7 +57,10 @@ describe('agent sampler loop (no store needed)', () => {
       now: () => (t += 10),
       sleep: noSleep,
     })
-    assert.deepEqual(written.map((r) => ('error' in r ? `error: ${r.error}` : `${r.prev!.timeMs}->${r.last.timeMs}`)), ['0->1000', `error: ${down.message}`])
+    assert.deepEqual(
+      written.map((r) => ('error' in r ? `error: ${r.error}` : `${r.prev!.timeMs}->${r.last.timeMs}`)),
+      ['0->1000', `error: ${down.message}`],
+    )
     assert.equal((written[1] as {exitCode?: number}).exitCode, 5)
   })
 
@@ -94,7 +104,10 @@ describe('agent sampler loop (no store needed)', () => {
       const pairs = await readAgentPairs(new FileStore(dir, join(dir, 'state')), [local('a1', {agent: {store: true}})])
       const e = pairs.get('a1') as Error & {exitCode: number}
       assert.equal(e.exitCode, 3)
-      assert.match(e.message, /host "a1" reports through its agent \(agent\.store\), but the store is files on this machine .*agents need a shared store/)
+      assert.match(
+        e.message,
+        /host "a1" reports through its agent \(agent\.store\), but the store is files on this machine .*agents need a shared store/,
+      )
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }
@@ -114,11 +127,22 @@ describe('agents report usage through etcd', function () {
     running.push(controller)
     let first: () => void
     const written = new Promise<void>((resolve) => (first = resolve))
-    const done = runSampler({host, store, sample, intervalMs, signal: controller.signal, log: () => {}, onRecord: (_r, ok) => ok && first()})
-    return {written, stop: async () => {
-      controller.abort()
-      await done
-    }}
+    const done = runSampler({
+      host,
+      store,
+      sample,
+      intervalMs,
+      signal: controller.signal,
+      log: () => {},
+      onRecord: (_r, ok) => ok && first(),
+    })
+    return {
+      written,
+      stop: async () => {
+        controller.abort()
+        await done
+      },
+    }
   }
 
   before(async function () {
@@ -155,8 +179,14 @@ describe('agents report usage through etcd', function () {
     const record = (await store.readSamples()).get('a1') as {prev: HostSample; last: HostSample; intervalMs: number}
     assert.equal(record.intervalMs, 1000)
     assert.ok(record.last.timeMs > record.prev.timeMs, 'two samples, the last one later')
-    assert.deepEqual(record.last.vms.map((v) => v.name), ['test'])
-    assert.equal(etcd.ctl(['get', '--prefix', '--keys-only', 'agents/samples/']).trim().split('\n').filter(Boolean).join(','), 'agents/samples/a1')
+    assert.deepEqual(
+      record.last.vms.map((v) => v.name),
+      ['test'],
+    )
+    assert.equal(
+      etcd.ctl(['get', '--prefix', '--keys-only', 'agents/samples/']).trim().split('\n').filter(Boolean).join(','),
+      'agents/samples/a1',
+    )
     await sampler.stop()
   })
 
@@ -167,7 +197,14 @@ describe('agents report usage through etcd', function () {
     const session = await Session.open()
     try {
       const {report} = await pollUsage(session, session.select(), 1000)
-      assert.deepEqual(report.hosts.map((h) => [h.host, h.status]), [['a1', 'ok'], ['a2', 'ok'], ['p1', 'ok']])
+      assert.deepEqual(
+        report.hosts.map((h) => [h.host, h.status]),
+        [
+          ['a1', 'ok'],
+          ['a2', 'ok'],
+          ['p1', 'ok'],
+        ],
+      )
       const vmsOf = (h: string) => report.vms.filter((v) => v.host === h).map((v) => [v.name, v.state, v.vcpus, v.memoryMiB])
       assert.deepEqual(vmsOf('a1'), vmsOf('p1'))
       assert.ok(report.hosts[0]!.cpuPercent !== undefined, 'rates from the pair')
@@ -211,7 +248,10 @@ describe('agents report usage through etcd', function () {
       await sampler.stop()
       const controller = new AbortController()
       setTimeout(() => controller.abort(), 300)
-      await assert.rejects(pollUsage(session, hosts, 1000, undefined, controller.signal, first.samples), (error: Error) => error.name === 'AbortError')
+      await assert.rejects(
+        pollUsage(session, hosts, 1000, undefined, controller.signal, first.samples),
+        (error: Error) => error.name === 'AbortError',
+      )
     } finally {
       await session.close()
       await sampler.stop()
@@ -234,7 +274,13 @@ describe('agents report usage through etcd', function () {
         if (a1?.status !== 'ok' || Date.now() > deadline) break
         await sleep(500)
       }
-      assert.deepEqual(a1, {host: 'a1', site: 's', status: 'unreachable', error: 'host "a1": its agent\'s sample expired (no report for more than 3 intervals)', exitCode: 5})
+      assert.deepEqual(a1, {
+        host: 'a1',
+        site: 's',
+        status: 'unreachable',
+        error: 'host "a1": its agent\'s sample expired (no report for more than 3 intervals)',
+        exitCode: 5,
+      })
     } finally {
       await session.close()
       await other.stop()

@@ -37,7 +37,13 @@ describe("a command's time after its last migration (src/monitor/command-timing.
   it('reads none without a file, and passes over a torn or foreign line', async () => {
     assert.deepEqual(await readCommandTails(), [])
     await mkdir(join(dir, 'state'), {recursive: true})
-    await writeFile(commandsPath(), '{"command": "vacate", "tail_ms": 900}\n{"tail_ms": "soon"}\nnot json\n{"tail_ms": -3}\n{"tail_ms": 1100}\n{"tail_')
-    assert.deepEqual(await readCommandTails(), [{command: 'vacate', tailMs: 900}, {command: 'violin', tailMs: 1100}])
+    await writeFile(
+      commandsPath(),
+      '{"command": "vacate", "tail_ms": 900}\n{"tail_ms": "soon"}\nnot json\n{"tail_ms": -3}\n{"tail_ms": 1100}\n{"tail_',
+    )
+    assert.deepEqual(await readCommandTails(), [
+      {command: 'vacate', tailMs: 900},
+      {command: 'violin', tailMs: 1100},
+    ])
   })
 })

@@ -138,7 +138,14 @@ describe('usage history', () => {
   it('skips unknown values and never records NaN', () => {
     const history = new History()
     history.record(
-      {timeMs: 1, hosts: [{name: 'h1', cpu: Number.NaN, swapWritesPerSecond: undefined, nic: 0.2}], vms: [{name: 'vm1', cpu: undefined}, {name: 'vm2', cpu: Number.POSITIVE_INFINITY}]},
+      {
+        timeMs: 1,
+        hosts: [{name: 'h1', cpu: Number.NaN, swapWritesPerSecond: undefined, nic: 0.2}],
+        vms: [
+          {name: 'vm1', cpu: undefined},
+          {name: 'vm2', cpu: Number.POSITIVE_INFINITY},
+        ],
+      },
       THRESHOLDS,
     )
     const data = history.toJSON()
@@ -183,7 +190,20 @@ describe('usage history', () => {
 
   it('forgets VMs and hosts not seen for forgetAfter passes', () => {
     const history = new History({forgetAfter: 2})
-    history.record({timeMs: 1, hosts: [{name: 'h1', cpu: 0.1}, {name: 'h2', cpu: 0.1}], vms: [{name: 'vm1', cpu: 0.1}, {name: 'vm2', cpu: 0.1}]}, THRESHOLDS)
+    history.record(
+      {
+        timeMs: 1,
+        hosts: [
+          {name: 'h1', cpu: 0.1},
+          {name: 'h2', cpu: 0.1},
+        ],
+        vms: [
+          {name: 'vm1', cpu: 0.1},
+          {name: 'vm2', cpu: 0.1},
+        ],
+      },
+      THRESHOLDS,
+    )
     history.record({timeMs: 2, hosts: [{name: 'h1', cpu: 0.1}], vms: [{name: 'vm1', cpu: 0.1}]}, THRESHOLDS)
     assert.ok(history.toJSON().hosts.h2, 'one pass missed: still kept')
     history.record({timeMs: 3, hosts: [{name: 'h1', cpu: 0.1}], vms: [{name: 'vm1', cpu: 0.1}]}, THRESHOLDS)
@@ -201,7 +221,14 @@ describe('usage history', () => {
       ],
       vms: [{host: 'h1', site: 's', name: 'vm1', state: 'running', cpuPercent: 80}],
     })
-    assert.deepEqual(sample, {timeMs: 5, hosts: [{name: 'h1', cpu: 0.42}, {name: 'h2', cpu: undefined}], vms: [{name: 'vm1', cpu: 0.8}]})
+    assert.deepEqual(sample, {
+      timeMs: 5,
+      hosts: [
+        {name: 'h1', cpu: 0.42},
+        {name: 'h2', cpu: undefined},
+      ],
+      vms: [{name: 'vm1', cpu: 0.8}],
+    })
   })
 
   it("takes a host's measured swap writes and NIC use (as a fraction) from the report, and feeds their AR(1) windows", () => {
@@ -213,7 +240,12 @@ describe('usage history', () => {
     })
     assert.deepEqual(sampleFromReport(report(5, 200, 90)).hosts, [{name: 'h1', cpu: 0.1, swapWritesPerSecond: 200, nic: 0.9}])
     const history = new History({window: 3})
-    for (const [t, swap, nic] of [[1, 180, 85], [2, 200, 90], [3, 220, 95]] as const) history.record(sampleFromReport(report(t, swap, nic)), THRESHOLDS)
+    for (const [t, swap, nic] of [
+      [1, 180, 85],
+      [2, 200, 90],
+      [3, 220, 95],
+    ] as const)
+      history.record(sampleFromReport(report(t, swap, nic)), THRESHOLDS)
     assert.deepEqual(history.toJSON().hosts.h1!.swap, [180, 200, 220])
     assert.deepEqual(history.toJSON().hosts.h1!.nic, [0.85, 0.9, 0.95])
     assert.equal(history.hostView('h1', 3).hotSamples, 3) // CPU is cool; swap and NIC are over their thresholds
@@ -307,7 +339,10 @@ describe('usage history file', () => {
   })
 
   it('refuses a file of the wrong shape, naming the field', async () => {
-    await corrupt('{"version": 1, "vms": {}, "hosts": {"h1": {"cpu": [0.5, "high"], "swap": [], "nic": [], "hotSamples": 0}}}', /hosts\.h1\.cpu\[1\]/)
+    await corrupt(
+      '{"version": 1, "vms": {}, "hosts": {"h1": {"cpu": [0.5, "high"], "swap": [], "nic": [], "hotSamples": 0}}}',
+      /hosts\.h1\.cpu\[1\]/,
+    )
     await corrupt('{"version": 2, "vms": {}, "hosts": {}}', /version: expected version 1, found 2/)
     await corrupt('[]', /\(top level\): expected a JSON object, found an empty list/)
   })

@@ -17,10 +17,20 @@ function fromJobinfo(text: string, wallMs: number): MigrationResult {
   return {...parseJobinfo(text), wallMs}
 }
 
-const input = (result: MigrationResult, more: Partial<Parameters<typeof toRecord>[0]> = {}) => ({vm: 'mig1', from: 'h2', to: 'h1', live: true, memoryMiB: 256, concurrent: 1, result, at: AT, ...more})
+const input = (result: MigrationResult, more: Partial<Parameters<typeof toRecord>[0]> = {}) => ({
+  vm: 'mig1',
+  from: 'h2',
+  to: 'h1',
+  live: true,
+  memoryMiB: 256,
+  concurrent: 1,
+  result,
+  at: AT,
+  ...more,
+})
 
 describe('migration records from what libvirt measured', () => {
-  it("turns a recorded domjobinfo (QEMU, live, 256 MiB guest) into the calibration columns", () => {
+  it('turns a recorded domjobinfo (QEMU, live, 256 MiB guest) into the calibration columns', () => {
     // test/fixtures/virsh/qemu-domjobinfo-completed.txt: time_elapsed 1107, downtime 66,
     // data_processed 67982822, memory_bps 420500623, memory_dirty_rate 0, memory_iteration 3
     const record = toRecord(input(fromJobinfo(fixture('virsh', 'qemu-domjobinfo-completed.txt'), 1843.6)))
@@ -67,7 +77,16 @@ describe('migration records from what libvirt measured', () => {
 
   it('leaves out what libvirt did not measure, rather than writing zeros or NaN', () => {
     const record = toRecord(input({wallMs: 2500.4}))
-    assert.deepEqual(record, {at: '2026-11-23T10:00:00.000Z', vm: 'mig1', from: 'h2', to: 'h1', mode: 'live', memory_mib: 256, concurrent: 1, wall_ms: 2500})
+    assert.deepEqual(record, {
+      at: '2026-11-23T10:00:00.000Z',
+      vm: 'mig1',
+      from: 'h2',
+      to: 'h1',
+      mode: 'live',
+      memory_mib: 256,
+      concurrent: 1,
+      wall_ms: 2500,
+    })
     assert.ok(!('bandwidth_mibs' in toRecord(input(fromJobinfo('memory_bps: 0\n', 10)))), 'a zero bandwidth is no measurement')
     assert.ok(!('dirty_rate_mibs' in toRecord(input(fromJobinfo('memory_dirty_rate: n/a\n', 10)))))
   })
@@ -105,7 +124,8 @@ describe('migration history file', () => {
     await rm(dir, {recursive: true, force: true})
   })
 
-  const rec = (vm: string, wall: number): MigrationRecord => toRecord(input({wallMs: wall, totalMs: wall - 5, dataBytes: 1048576 * 3}, {vm}))
+  const rec = (vm: string, wall: number): MigrationRecord =>
+    toRecord(input({wallMs: wall, totalMs: wall - 5, dataBytes: 1048576 * 3}, {vm}))
 
   it('lives in the state directory', () => {
     assert.equal(historyPath(), join(dir, 'state', 'migrations.jsonl'))

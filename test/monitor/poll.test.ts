@@ -29,10 +29,16 @@ describe("usage poll: the host's swap writes and NIC use", () => {
   })
 
   it('gives no rate from a counter that went down (a reboot) or a NIC that changed', () => {
-    const rebooted = poll(sample(0, {swapOutPages: 900, nicBytes: 9e9, nicBytesPerSecond: GIGABIT, nic: 'eth0'}), sample(1000, {swapOutPages: 5, nicBytes: 1e3, nicBytesPerSecond: GIGABIT, nic: 'eth0'}))
+    const rebooted = poll(
+      sample(0, {swapOutPages: 900, nicBytes: 9e9, nicBytesPerSecond: GIGABIT, nic: 'eth0'}),
+      sample(1000, {swapOutPages: 5, nicBytes: 1e3, nicBytesPerSecond: GIGABIT, nic: 'eth0'}),
+    )
     assert.equal(rebooted.swapWritesPerSecond, undefined)
     assert.equal(rebooted.nicPercent, undefined)
-    const moved = poll(sample(0, {swapOutPages: 0, nicBytes: 0, nicBytesPerSecond: GIGABIT, nic: 'eth0'}), sample(1000, {swapOutPages: 0, nicBytes: 9e9, nicBytesPerSecond: GIGABIT, nic: 'eth1'}))
+    const moved = poll(
+      sample(0, {swapOutPages: 0, nicBytes: 0, nicBytesPerSecond: GIGABIT, nic: 'eth0'}),
+      sample(1000, {swapOutPages: 0, nicBytes: 9e9, nicBytesPerSecond: GIGABIT, nic: 'eth1'}),
+    )
     assert.equal(moved.nicPercent, undefined)
     assert.equal(moved.nic, 'eth1')
   })
@@ -41,6 +47,15 @@ describe("usage poll: the host's swap writes and NIC use", () => {
     const h = poll(sample(0), sample(1000, {swapOutPages: 1, nicBytes: 1, nicBytesPerSecond: GIGABIT, nic: 'eth0'}))
     assert.equal(h.swapWritesPerSecond, undefined)
     assert.equal(h.nicPercent, undefined)
-    assert.deepEqual(Object.keys(poll(sample(0), sample(1000))).sort(), ['cores', 'cpuPercent', 'freeMemoryMiB', 'host', 'memoryMiB', 'site', 'status', 'vms'])
+    assert.deepEqual(Object.keys(poll(sample(0), sample(1000))).sort(), [
+      'cores',
+      'cpuPercent',
+      'freeMemoryMiB',
+      'host',
+      'memoryMiB',
+      'site',
+      'status',
+      'vms',
+    ])
   })
 })

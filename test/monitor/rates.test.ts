@@ -4,7 +4,14 @@ import type {HostSample, VmSample} from '../../src/hypervisor/driver.js'
 import {usageBetween} from '../../src/monitor/rates.js'
 
 const host = {cores: 4, memoryMiB: 8192, freeMemoryMiB: 4096, hypervisor: 'test'}
-const vm = (name: string, cpuTimeNs: number, extra: Partial<VmSample> = {}): VmSample => ({name, state: 'running', vcpus: 2, cpuTimeNs, raw: {}, ...extra})
+const vm = (name: string, cpuTimeNs: number, extra: Partial<VmSample> = {}): VmSample => ({
+  name,
+  state: 'running',
+  vcpus: 2,
+  cpuTimeNs,
+  raw: {},
+  ...extra,
+})
 const at = (timeMs: number, vms: VmSample[]): HostSample => ({timeMs, host, vms})
 
 describe('usage rates', () => {
@@ -15,7 +22,10 @@ describe('usage rates', () => {
   })
 
   it("gives a VM's demand as the CPU it got plus the time it waited for a core", () => {
-    const u = usageBetween(at(0, [vm('a', 0, {cpuWaitNs: 0}), vm('b', 0)]), at(1000, [vm('a', 1e9, {cpuWaitNs: 6e8}), vm('b', 1e9)]), {name: 'h', site: 's'})
+    const u = usageBetween(at(0, [vm('a', 0, {cpuWaitNs: 0}), vm('b', 0)]), at(1000, [vm('a', 1e9, {cpuWaitNs: 6e8}), vm('b', 1e9)]), {
+      name: 'h',
+      site: 's',
+    })
     assert.equal(u.vms[0]!.cpuPercent, 50)
     assert.equal(u.vms[0]!.cpuDemandPercent, 80) // (1 + 0.6) CPU-seconds of 2 vCPUs in 1 s
     assert.equal(u.vms[1]!.cpuDemandPercent, undefined) // the hypervisor did not say

@@ -11,7 +11,11 @@ describe('the traffic matrix as usage --traffic reads it', () => {
   })
 
   it('turns two readings into rates; a pair new in the second counts from zero; a counter that went back has no rate', () => {
-    const rates = pairRates([pair('a', 'b', 10, 1000), pair('b', 'a', 10, 1000)], [pair('a', 'b', 30, 3000), pair('b', 'a', 2, 200), pair('c', 'a', 4, 400)], 2)
+    const rates = pairRates(
+      [pair('a', 'b', 10, 1000), pair('b', 'a', 10, 1000)],
+      [pair('a', 'b', 30, 3000), pair('b', 'a', 2, 200), pair('c', 'a', 4, 400)],
+      2,
+    )
     assert.deepEqual(
       rates.map((r) => [r.src, r.dst, r.bytesPerSecond, r.framesPerSecond]),
       [

@@ -3,7 +3,24 @@ import {strict as assert} from 'node:assert'
 import {idc} from '../../src/policy/idc.js'
 import {GIGABIT_BYTES_PER_SECOND} from '../../src/policy/nic.js'
 import {networkBenefit} from '../../src/policy/network-benefit.js'
-import {MB, NOW, THESIS_OPTIONS, afterBalloons, balloons, cluster, host, moves, opts, reasonOf, talk, thesisIsolated, thesisMemory, thesisNetwork, thesisReunion, vm} from './views.js'
+import {
+  MB,
+  NOW,
+  THESIS_OPTIONS,
+  afterBalloons,
+  balloons,
+  cluster,
+  host,
+  moves,
+  opts,
+  reasonOf,
+  talk,
+  thesisIsolated,
+  thesisMemory,
+  thesisNetwork,
+  thesisReunion,
+  vm,
+} from './views.js'
 
 /** Single-core hosts, as in Liang 2009's testbed, so a VM's demand is its share of the host. */
 const one = (name: string, extra = {}) => host(name, {cores: 1, ...extra})
@@ -11,14 +28,22 @@ const one = (name: string, extra = {}) => host(name, {cores: 1, ...extra})
 describe('the idc policy (Liang 2009 chapter 3)', () => {
   describe('hotspots', () => {
     it('does not call a host hot when only its current load is over the threshold, not its prediction', () => {
-      const view = cluster({hosts: [one('e1', {cpuPredicted: 0.8}), one('e2')], vms: [vm('a', 'e1', {cpuDemand: 0.5}), vm('b', 'e1', {cpuDemand: 0.4})]})
+      const view = cluster({
+        hosts: [one('e1', {cpuPredicted: 0.8}), one('e2')],
+        vms: [vm('a', 'e1', {cpuDemand: 0.5}), vm('b', 'e1', {cpuDemand: 0.4})],
+      })
       const plan = idc(view, opts())
       assert.deepEqual(plan.actions, [])
-      assert.deepEqual(plan.notes, ['e1 is over a threshold now but not predicted to stay over (cpu 0.90, predicted 0.80 <= 0.85): not a hotspot'])
+      assert.deepEqual(plan.notes, [
+        'e1 is over a threshold now but not predicted to stay over (cpu 0.90, predicted 0.80 <= 0.85): not a hotspot',
+      ])
     })
 
     it('does not call a host hot when only its prediction is over the threshold', () => {
-      const view = cluster({hosts: [one('e1', {cpuPredicted: 0.95}), one('e2')], vms: [vm('a', 'e1', {cpuDemand: 0.4}), vm('b', 'e1', {cpuDemand: 0.4})]})
+      const view = cluster({
+        hosts: [one('e1', {cpuPredicted: 0.95}), one('e2')],
+        vms: [vm('a', 'e1', {cpuDemand: 0.4}), vm('b', 'e1', {cpuDemand: 0.4})],
+      })
       assert.deepEqual(idc(view, opts()), {policy: 'idc', actions: [], notes: []})
     })
 
@@ -37,11 +62,17 @@ describe('the idc policy (Liang 2009 chapter 3)', () => {
     })
 
     it('does not judge a host that is part of a running migration, nor send VMs to one', () => {
-      const view = cluster({hosts: [one('e1', {migrating: true}), one('e2'), one('e3', {cpu: 0.9})], vms: [vm('a', 'e1', {cpuDemand: 0.5}), vm('b', 'e1', {cpuDemand: 0.4})]})
+      const view = cluster({
+        hosts: [one('e1', {migrating: true}), one('e2'), one('e3', {cpu: 0.9})],
+        vms: [vm('a', 'e1', {cpuDemand: 0.5}), vm('b', 'e1', {cpuDemand: 0.4})],
+      })
       const plan = idc(view, opts())
       assert.deepEqual(plan.actions, [])
       assert.match(plan.notes[0]!, /^e1 is over a threshold \(cpu 0\.90.*\) but is part of a running migration: not judged this pass$/)
-      const busy = cluster({hosts: [one('e1'), one('e2', {migrating: true}), one('e3', {cpu: 0.3})], vms: [vm('a', 'e1', {cpuDemand: 0.5}), vm('b', 'e1', {cpuDemand: 0.4})]})
+      const busy = cluster({
+        hosts: [one('e1'), one('e2', {migrating: true}), one('e3', {cpu: 0.3})],
+        vms: [vm('a', 'e1', {cpuDemand: 0.5}), vm('b', 'e1', {cpuDemand: 0.4})],
+      })
       assert.deepEqual(moves(idc(busy, opts())), ['a:e1->e3'])
     })
   })
@@ -64,7 +95,10 @@ describe('the idc policy (Liang 2009 chapter 3)', () => {
       const last = idc(view, opts({memoryStepMiB: 64}))
       assert.deepEqual(balloons(last), [])
       assert.deepEqual(moves(last), ['b:e1->e2'], 'a is at its maximum: the VM that frees the most memory goes')
-      assert.match(reasonOf(last, 'b'), /^e1 is a memory hotspot \(swap 400 writes\/s, predicted 390 > 150\); memory alone cannot relieve it: a is at its maximum memory \(640 MiB\); b has the largest volume 0\.25 = CPU 0\.05 x 0 \+ Mem 0\.25 x 1 \+ NB 0\.00 x 1/)
+      assert.match(
+        reasonOf(last, 'b'),
+        /^e1 is a memory hotspot \(swap 400 writes\/s, predicted 390 > 150\); memory alone cannot relieve it: a is at its maximum memory \(640 MiB\); b has the largest volume 0\.25 = CPU 0\.05 x 0 \+ Mem 0\.25 x 1 \+ NB 0\.00 x 1/,
+      )
     })
 
     it('grows the balloon only while the host has free memory for a step, then migrates', () => {
@@ -87,7 +121,9 @@ describe('the idc policy (Liang 2009 chapter 3)', () => {
       const plan = idc(view, opts())
       assert.deepEqual(balloons(plan), ['a:512->576'])
       assert.deepEqual(moves(plan), [])
-      assert.deepEqual(plan.notes, ['e1 is also a CPU hotspot; memory comes first (Liang 2009 section 3.3), so its migrations wait for a later pass'])
+      assert.deepEqual(plan.notes, [
+        'e1 is also a CPU hotspot; memory comes first (Liang 2009 section 3.3), so its migrations wait for a later pass',
+      ])
     })
   })
 
@@ -111,13 +147,20 @@ describe('the idc policy (Liang 2009 chapter 3)', () => {
       })
       const plan = idc(view, opts())
       assert.deepEqual(moves(plan), ['c:e1->e4'])
-      assert.match(reasonOf(plan, 'c'), /^e1 is a NIC hotspot \(nic 0\.84, predicted 0\.84 > 0\.80\); c has the largest volume 0\.28 = CPU 0\.05 x 0 \+ Mem 0\.13 x 0 \+ NB 0\.28 x 1 \(NB = Nso 0 B\/s \+ Nsd 35\.0 MB\/s - Nds 0 B\/s, Nds = min\(Is 0 B\/s, AB 55\.0 MB\/s, bound 125\.0 MB\/s\)\); e4 reunites it with y \(35\.0 MB\/s between them\), and fits$/)
+      assert.match(
+        reasonOf(plan, 'c'),
+        /^e1 is a NIC hotspot \(nic 0\.84, predicted 0\.84 > 0\.80\); c has the largest volume 0\.28 = CPU 0\.05 x 0 \+ Mem 0\.13 x 0 \+ NB 0\.28 x 1 \(NB = Nso 0 B\/s \+ Nsd 35\.0 MB\/s - Nds 0 B\/s, Nds = min\(Is 0 B\/s, AB 55\.0 MB\/s, bound 125\.0 MB\/s\)\); e4 reunites it with y \(35\.0 MB\/s between them\), and fits$/,
+      )
     })
 
     it('predicts Nds as min(Is, AB, NB bound) (Liang 2009 eq. 2)', () => {
       const split = {local: 50 * MB, byHost: new Map([['d', 5 * MB]]), remote: 10 * MB}
       const d = {name: 'd', site: 'east', cores: 1, memoryMiB: 1, freeMemoryMiB: 1, cpu: 0, swapWritesPerSecond: 0, nic: 0, hotSamples: 0}
-      assert.deepEqual(networkBenefit(split, 20 * MB, d), {is: 50 * MB, nsd: 5 * MB, nso: 5 * MB, ab: 30 * MB, bound: GIGABIT_BYTES_PER_SECOND, nds: 30 * MB, nb: -20 * MB}, 'AB = 20 free + 10 freed')
+      assert.deepEqual(
+        networkBenefit(split, 20 * MB, d),
+        {is: 50 * MB, nsd: 5 * MB, nso: 5 * MB, ab: 30 * MB, bound: GIGABIT_BYTES_PER_SECOND, nds: 30 * MB, nb: -20 * MB},
+        'AB = 20 free + 10 freed',
+      )
       assert.equal(networkBenefit(split, 20 * MB, {...d, nicBytesPerSecond: 8 * MB}).nds, 8 * MB, 'bounded by the NIC the VM lands behind')
       assert.equal(networkBenefit({...split, local: 2 * MB}, 20 * MB, d).nds, 2 * MB, 'at most the IDC it had')
     })
@@ -136,7 +179,12 @@ describe('the idc policy (Liang 2009 chapter 3)', () => {
     it("falls back to the least-loaded host when its peers' host cannot take the victim", () => {
       const view = cluster({
         hosts: [one('e1'), one('e2'), one('e3'), one('e4')],
-        vms: [vm('a', 'e1', {cpuDemand: 0.45}), vm('b', 'e1', {cpuDemand: 0.45}), vm('p', 'e3', {cpuDemand: 0.6}), vm('q', 'e4', {cpuDemand: 0.2})],
+        vms: [
+          vm('a', 'e1', {cpuDemand: 0.45}),
+          vm('b', 'e1', {cpuDemand: 0.45}),
+          vm('p', 'e3', {cpuDemand: 0.6}),
+          vm('q', 'e4', {cpuDemand: 0.2}),
+        ],
         traffic: [talk('a', 'p', 10)],
       })
       const plan = idc(view, opts())
@@ -156,14 +204,25 @@ describe('the idc policy (Liang 2009 chapter 3)', () => {
     it('keeps the head node in its site', () => {
       const view = cluster({
         hosts: [one('e1'), one('e2', {cpu: 0.5}), one('w1', {site: 'west'})],
-        vms: [vm('lab-head', 'e1', {environment: 'lab', role: 'head', cpuDemand: 0.5}), vm('x', 'e1', {cpuDemand: 0.4}), vm('busy', 'e2', {cpuDemand: 0.5})],
+        vms: [
+          vm('lab-head', 'e1', {environment: 'lab', role: 'head', cpuDemand: 0.5}),
+          vm('x', 'e1', {cpuDemand: 0.4}),
+          vm('busy', 'e2', {cpuDemand: 0.5}),
+        ],
         environments: [{name: 'lab', headSite: 'east'}],
       })
-      assert.deepEqual(moves(idc(view, opts())), ['x:e1->w1'], 'the head node has the larger volume, but west is not its site and e2 would be hot')
+      assert.deepEqual(
+        moves(idc(view, opts())),
+        ['x:e1->w1'],
+        'the head node has the larger volume, but west is not its site and e2 would be hot',
+      )
     })
 
     it('does not send a VM where it would push the host over a threshold, and says so', () => {
-      const view = cluster({hosts: [one('e1'), one('e2', {cpu: 0.7})], vms: [vm('a', 'e1', {cpuDemand: 0.5}), vm('b', 'e1', {cpuDemand: 0.4}), vm('c', 'e2', {cpuDemand: 0.7})]})
+      const view = cluster({
+        hosts: [one('e1'), one('e2', {cpu: 0.7})],
+        vms: [vm('a', 'e1', {cpuDemand: 0.5}), vm('b', 'e1', {cpuDemand: 0.4}), vm('c', 'e2', {cpuDemand: 0.7})],
+      })
       const plan = idc(view, opts())
       assert.deepEqual(plan.actions, [])
       assert.deepEqual(plan.notes, [
@@ -179,7 +238,10 @@ describe('the idc policy (Liang 2009 chapter 3)', () => {
     })
 
     it('keeps moving while the hotspot is still predicted over the threshold', () => {
-      const view = cluster({hosts: [host('e1', {cores: 2}), host('e2', {cores: 2}), host('e3', {cores: 2}), host('e4', {cores: 2})], vms: ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => vm(n, 'e1', {cpuDemand: 0.5}))})
+      const view = cluster({
+        hosts: [host('e1', {cores: 2}), host('e2', {cores: 2}), host('e3', {cores: 2}), host('e4', {cores: 2})],
+        vms: ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => vm(n, 'e1', {cpuDemand: 0.5})),
+      })
       assert.deepEqual(moves(idc(view, opts({maxMigrations: 5}))), ['a:e1->e2', 'b:e1->e3', 'c:e1->e4'], '1.5 -> 1.25 -> 1.0 -> 0.75')
     })
 
@@ -191,19 +253,28 @@ describe('the idc policy (Liang 2009 chapter 3)', () => {
       })
       const plan = idc(view, opts())
       assert.deepEqual(plan.actions, [])
-      assert.match(plan.notes[0]!, /^e1 stays a NIC hotspot: no VM can move \(a not moved: it would lower e1's NIC load by only 0\.00 \(less than 0\.01\)/)
+      assert.match(
+        plan.notes[0]!,
+        /^e1 stays a NIC hotspot: no VM can move \(a not moved: it would lower e1's NIC load by only 0\.00 \(less than 0\.01\)/,
+      )
     })
 
     it('respects the cap on migrations per pass', () => {
       const hot = (n: string) => [vm(`${n}a`, n, {cpuDemand: 0.5}), vm(`${n}b`, n, {cpuDemand: 0.45})]
-      const view = cluster({hosts: ['h1', 'h2', 'h3', 'c1', 'c2', 'c3'].map((n) => one(n)), vms: [...hot('h1'), ...hot('h2'), ...hot('h3')]})
+      const view = cluster({
+        hosts: ['h1', 'h2', 'h3', 'c1', 'c2', 'c3'].map((n) => one(n)),
+        vms: [...hot('h1'), ...hot('h2'), ...hot('h3')],
+      })
       const plan = idc(view, opts({maxMigrations: 2}))
       assert.equal(moves(plan).length, 2)
       assert.deepEqual(plan.notes, ["h3 stay hot: the pass's cap of 2 migration(s) is reached"])
     })
 
     it('respects the cooldown', () => {
-      const view = cluster({hosts: [one('e1'), one('e2')], vms: [vm('a', 'e1', {cpuDemand: 0.5, lastMigratedMs: NOW - 60_000}), vm('b', 'e1', {cpuDemand: 0.45})]})
+      const view = cluster({
+        hosts: [one('e1'), one('e2')],
+        vms: [vm('a', 'e1', {cpuDemand: 0.5, lastMigratedMs: NOW - 60_000}), vm('b', 'e1', {cpuDemand: 0.45})],
+      })
       const plan = idc(view, opts())
       assert.deepEqual(moves(plan), ['b:e1->e2'])
       assert.deepEqual(plan.notes, ['a not moved: a moved 60 s ago (cooldown 600 s)'])
@@ -235,5 +306,4 @@ describe('the idc policy (Liang 2009 chapter 3)', () => {
       assert.deepEqual(moves(plan), ['VM3:PM1->PM3'])
     })
   })
-
 })

@@ -2,9 +2,27 @@ import assert from 'node:assert/strict'
 
 import {type HostRoom, place, PlacementError, type VmDemand} from '../../src/policy/placement.js'
 
-const room = (name: string, site: string, freeCores: number, freeMemoryMiB: number, closed?: boolean): HostRoom => ({name, site, freeCores, freeMemoryMiB, ...(closed ? {closed} : {})})
-const head = (name: string, vcpus = 1, memoryMiB = 256, host?: string): VmDemand => ({name, role: 'head', vcpus, memoryMiB, ...(host ? {host} : {})})
-const compute = (name: string, vcpus = 1, memoryMiB = 256, host?: string): VmDemand => ({name, role: 'compute', vcpus, memoryMiB, ...(host ? {host} : {})})
+const room = (name: string, site: string, freeCores: number, freeMemoryMiB: number, closed?: boolean): HostRoom => ({
+  name,
+  site,
+  freeCores,
+  freeMemoryMiB,
+  ...(closed ? {closed} : {}),
+})
+const head = (name: string, vcpus = 1, memoryMiB = 256, host?: string): VmDemand => ({
+  name,
+  role: 'head',
+  vcpus,
+  memoryMiB,
+  ...(host ? {host} : {}),
+})
+const compute = (name: string, vcpus = 1, memoryMiB = 256, host?: string): VmDemand => ({
+  name,
+  role: 'compute',
+  vcpus,
+  memoryMiB,
+  ...(host ? {host} : {}),
+})
 
 /** The placement as a plain object, for readable assertion failures. */
 const asObject = (m: Map<string, string>) => Object.fromEntries(m)
@@ -141,28 +159,46 @@ describe('placement: pinned hosts', () => {
 
   it('refuses a head pinned outside headSite', () => {
     const rooms = [room('e1', 'east', 8, 8192), room('w1', 'west', 8, 8192)]
-    assert.throws(() => place([head('h', 1, 256, 'w1')], rooms, {placement: 'spread', headSite: 'east'}), placementError(/"h".*site "east".*"w1".*"west"/))
+    assert.throws(
+      () => place([head('h', 1, 256, 'w1')], rooms, {placement: 'spread', headSite: 'east'}),
+      placementError(/"h".*site "east".*"w1".*"west"/),
+    )
   })
 
   it('refuses a pinned host the VM does not fit on, saying what is left there', () => {
     const rooms = [room('a', 'east', 8, 8192), room('b', 'east', 2, 1024)]
-    assert.throws(() => place([head('h'), compute('c1', 4, 512, 'b')], rooms, {placement: 'spread'}), placementError(/"c1" \(4 vCPU, 512 MiB\).*"b" \(2 cores, 1024 MiB left\)/))
-    assert.throws(() => place([head('h'), compute('c1', 1, 2048, 'b')], rooms, {placement: 'spread'}), placementError(/"c1".*does not fit on host "b"/))
+    assert.throws(
+      () => place([head('h'), compute('c1', 4, 512, 'b')], rooms, {placement: 'spread'}),
+      placementError(/"c1" \(4 vCPU, 512 MiB\).*"b" \(2 cores, 1024 MiB left\)/),
+    )
+    assert.throws(
+      () => place([head('h'), compute('c1', 1, 2048, 'b')], rooms, {placement: 'spread'}),
+      placementError(/"c1".*does not fit on host "b"/),
+    )
   })
 
   it('counts what earlier VMs took when checking a pinned host', () => {
     const rooms = [room('a', 'east', 3, 8192)]
-    assert.throws(() => place([head('h', 2, 256, 'a'), compute('c1', 2, 256, 'a')], rooms, {placement: 'spread'}), placementError(/"c1".*"a" \(1 cores/))
+    assert.throws(
+      () => place([head('h', 2, 256, 'a'), compute('c1', 2, 256, 'a')], rooms, {placement: 'spread'}),
+      placementError(/"c1".*"a" \(1 cores/),
+    )
   })
 
   it('refuses an unknown pinned host', () => {
     const rooms = [room('a', 'east', 8, 8192)]
-    assert.throws(() => place([head('h'), compute('c1', 1, 256, 'nowhere')], rooms, {placement: 'spread'}), placementError(/"c1".*"nowhere"/))
+    assert.throws(
+      () => place([head('h'), compute('c1', 1, 256, 'nowhere')], rooms, {placement: 'spread'}),
+      placementError(/"c1".*"nowhere"/),
+    )
   })
 
   it('refuses a pinned host that is closed', () => {
     const rooms = [room('a', 'east', 8, 8192), room('b', 'east', 8, 8192, true)]
-    assert.throws(() => place([head('h'), compute('c1', 1, 256, 'b')], rooms, {placement: 'spread'}), placementError(/"c1" asks for host "b", which is closed to new VMs/))
+    assert.throws(
+      () => place([head('h'), compute('c1', 1, 256, 'b')], rooms, {placement: 'spread'}),
+      placementError(/"c1" asks for host "b", which is closed to new VMs/),
+    )
   })
 })
 

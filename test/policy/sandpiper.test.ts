@@ -2,7 +2,23 @@ import {strict as assert} from 'node:assert'
 
 import {sandpiper} from '../../src/policy/sandpiper.js'
 import {sandpiperVolume} from '../../src/policy/volume.js'
-import {NOW, THESIS_OPTIONS, afterBalloons, balloons, cluster, host, moves, opts, reasonOf, talk, thesisIsolated, thesisMemory, thesisNetwork, thesisReunion, vm} from './views.js'
+import {
+  NOW,
+  THESIS_OPTIONS,
+  afterBalloons,
+  balloons,
+  cluster,
+  host,
+  moves,
+  opts,
+  reasonOf,
+  talk,
+  thesisIsolated,
+  thesisMemory,
+  thesisNetwork,
+  thesisReunion,
+  vm,
+} from './views.js'
 
 /** Single-core hosts, as in Liang 2009's testbed, so a VM's demand is its share of the host. */
 const one = (name: string, extra = {}) => host(name, {cores: 1, ...extra})
@@ -10,10 +26,15 @@ const one = (name: string, extra = {}) => host(name, {cores: 1, ...extra})
 describe('the sandpiper policy (the baseline of Liang 2009, section 4.2)', () => {
   describe('hotspots', () => {
     it('does not call a host hot when only its current load is over the threshold, not its prediction', () => {
-      const view = cluster({hosts: [one('e1', {cpuPredicted: 0.8}), one('e2')], vms: [vm('a', 'e1', {cpuDemand: 0.5}), vm('b', 'e1', {cpuDemand: 0.4})]})
+      const view = cluster({
+        hosts: [one('e1', {cpuPredicted: 0.8}), one('e2')],
+        vms: [vm('a', 'e1', {cpuDemand: 0.5}), vm('b', 'e1', {cpuDemand: 0.4})],
+      })
       const plan = sandpiper(view, opts())
       assert.deepEqual(plan.actions, [])
-      assert.deepEqual(plan.notes, ['e1 is over a threshold now but not predicted to stay over (cpu 0.90, predicted 0.80 <= 0.85): not a hotspot'])
+      assert.deepEqual(plan.notes, [
+        'e1 is over a threshold now but not predicted to stay over (cpu 0.90, predicted 0.80 <= 0.85): not a hotspot',
+      ])
     })
 
     it('holds a hotspot until it has been hot for holdSamples', () => {
@@ -28,7 +49,12 @@ describe('the sandpiper policy (the baseline of Liang 2009, section 4.2)', () =>
     it('handles the hottest hotspot first (largest host volume)', () => {
       const view = cluster({
         hosts: [one('e1'), one('e2'), one('e3'), one('e4')],
-        vms: [vm('a', 'e1', {cpuDemand: 0.5}), vm('b', 'e1', {cpuDemand: 0.4}), vm('c', 'e2', {cpuDemand: 0.5}), vm('d', 'e2', {cpuDemand: 0.49})],
+        vms: [
+          vm('a', 'e1', {cpuDemand: 0.5}),
+          vm('b', 'e1', {cpuDemand: 0.4}),
+          vm('c', 'e2', {cpuDemand: 0.5}),
+          vm('d', 'e2', {cpuDemand: 0.49}),
+        ],
       })
       const plan = sandpiper(view, opts({maxMigrations: 1}))
       assert.deepEqual(moves(plan), ['c:e2->e3'])
@@ -50,7 +76,10 @@ describe('the sandpiper policy (the baseline of Liang 2009, section 4.2)', () =>
       })
       const plan = sandpiper(view, opts())
       assert.deepEqual(moves(plan), ['small:e1->e2'], 'volume 1.52 over 256 MiB beats volume 5.0 over 2048 MiB')
-      assert.match(reasonOf(plan, 'small'), /^e1 is a CPU hotspot \(cpu 0\.90, predicted 0\.90 > 0\.85\); small has the largest volume\/size \(volume 1\.52 = 1\/\(\(1-0\.30\)\(1-0\.06\)\(1-0\.00\)\), size 256 MiB: 5\.95e-3 per MiB\); e2 is the least-loaded host that fits \(volume 1\.00\)$/)
+      assert.match(
+        reasonOf(plan, 'small'),
+        /^e1 is a CPU hotspot \(cpu 0\.90, predicted 0\.90 > 0\.85\); small has the largest volume\/size \(volume 1\.52 = 1\/\(\(1-0\.30\)\(1-0\.06\)\(1-0\.00\)\), size 256 MiB: 5\.95e-3 per MiB\); e2 is the least-loaded host that fits \(volume 1\.00\)$/,
+      )
     })
 
     it("counts a VM's IDC as network traffic, as Sandpiper does (Liang 2009 section 3.3)", () => {
@@ -65,7 +94,13 @@ describe('the sandpiper policy (the baseline of Liang 2009, section 4.2)', () =>
     it('moves the victim to the least-loaded host that fits, wherever its peers are', () => {
       const view = cluster({
         hosts: [one('e1'), one('e2', {cpu: 0.2}), one('e3'), one('e4', {cpu: 0.6})],
-        vms: [vm('a', 'e1', {cpuDemand: 0.5}), vm('b', 'e1', {cpuDemand: 0.4}), vm('w', 'e2', {cpuDemand: 0.2}), vm('p', 'e3', {cpuDemand: 0.1}), vm('q', 'e4', {cpuDemand: 0.6})],
+        vms: [
+          vm('a', 'e1', {cpuDemand: 0.5}),
+          vm('b', 'e1', {cpuDemand: 0.4}),
+          vm('w', 'e2', {cpuDemand: 0.2}),
+          vm('p', 'e3', {cpuDemand: 0.1}),
+          vm('q', 'e4', {cpuDemand: 0.6}),
+        ],
         traffic: [talk('a', 'p', 1)],
       })
       assert.deepEqual(moves(sandpiper(view, opts())), ['a:e1->e3'])
@@ -78,14 +113,21 @@ describe('the sandpiper policy (the baseline of Liang 2009, section 4.2)', () =>
     })
 
     it('never chooses a host in maintenance', () => {
-      const view = cluster({hosts: [one('e1'), one('e2', {maintenance: true}), one('e3', {cpu: 0.3})], vms: [vm('a', 'e1', {cpuDemand: 0.5}), vm('b', 'e1', {cpuDemand: 0.4})]})
+      const view = cluster({
+        hosts: [one('e1'), one('e2', {maintenance: true}), one('e3', {cpu: 0.3})],
+        vms: [vm('a', 'e1', {cpuDemand: 0.5}), vm('b', 'e1', {cpuDemand: 0.4})],
+      })
       assert.deepEqual(moves(sandpiper(view, opts())), ['a:e1->e3'])
     })
 
     it('keeps the head node in its site', () => {
       const view = cluster({
         hosts: [one('e1'), one('e2', {cpu: 0.5}), one('w1', {site: 'west'})],
-        vms: [vm('lab-head', 'e1', {environment: 'lab', role: 'head', cpuDemand: 0.5}), vm('x', 'e1', {cpuDemand: 0.4}), vm('busy', 'e2', {cpuDemand: 0.5})],
+        vms: [
+          vm('lab-head', 'e1', {environment: 'lab', role: 'head', cpuDemand: 0.5}),
+          vm('x', 'e1', {cpuDemand: 0.4}),
+          vm('busy', 'e2', {cpuDemand: 0.5}),
+        ],
         environments: [{name: 'lab', headSite: 'east'}],
       })
       assert.deepEqual(moves(sandpiper(view, opts())), ['x:e1->w1'])
@@ -101,10 +143,15 @@ describe('the sandpiper policy (the baseline of Liang 2009, section 4.2)', () =>
     })
 
     it('notes when no host can take any VM of a hotspot', () => {
-      const view = cluster({hosts: [one('e1'), one('e2', {maintenance: true})], vms: [vm('a', 'e1', {cpuDemand: 0.5}), vm('b', 'e1', {cpuDemand: 0.4})]})
+      const view = cluster({
+        hosts: [one('e1'), one('e2', {maintenance: true})],
+        vms: [vm('a', 'e1', {cpuDemand: 0.5}), vm('b', 'e1', {cpuDemand: 0.4})],
+      })
       const plan = sandpiper(view, opts())
       assert.deepEqual(plan.actions, [])
-      assert.deepEqual(plan.notes, ['e1 stays a CPU hotspot: no VM can move (a not moved: no open host may take a, b not moved: no open host may take b)'])
+      assert.deepEqual(plan.notes, [
+        'e1 stays a CPU hotspot: no VM can move (a not moved: no open host may take a, b not moved: no open host may take b)',
+      ])
     })
   })
 
@@ -144,18 +191,27 @@ describe('the sandpiper policy (the baseline of Liang 2009, section 4.2)', () =>
     })
 
     it('keeps moving while the hotspot is still predicted over the threshold', () => {
-      const view = cluster({hosts: [host('e1', {cores: 2}), host('e2', {cores: 2}), host('e3', {cores: 2}), host('e4', {cores: 2})], vms: ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => vm(n, 'e1', {cpuDemand: 0.5}))})
+      const view = cluster({
+        hosts: [host('e1', {cores: 2}), host('e2', {cores: 2}), host('e3', {cores: 2}), host('e4', {cores: 2})],
+        vms: ['a', 'b', 'c', 'd', 'e', 'f'].map((n) => vm(n, 'e1', {cpuDemand: 0.5})),
+      })
       assert.equal(moves(sandpiper(view, opts({maxMigrations: 5}))).length, 3)
     })
 
     it('respects the cap on migrations per pass', () => {
       const hot = (n: string) => [vm(`${n}a`, n, {cpuDemand: 0.5}), vm(`${n}b`, n, {cpuDemand: 0.45})]
-      const view = cluster({hosts: ['h1', 'h2', 'h3', 'c1', 'c2', 'c3'].map((n) => one(n)), vms: [...hot('h1'), ...hot('h2'), ...hot('h3')]})
+      const view = cluster({
+        hosts: ['h1', 'h2', 'h3', 'c1', 'c2', 'c3'].map((n) => one(n)),
+        vms: [...hot('h1'), ...hot('h2'), ...hot('h3')],
+      })
       assert.equal(moves(sandpiper(view, opts({maxMigrations: 2}))).length, 2)
     })
 
     it('respects the cooldown', () => {
-      const view = cluster({hosts: [one('e1'), one('e2')], vms: [vm('a', 'e1', {cpuDemand: 0.5, lastMigratedMs: NOW - 60_000}), vm('b', 'e1', {cpuDemand: 0.45})]})
+      const view = cluster({
+        hosts: [one('e1'), one('e2')],
+        vms: [vm('a', 'e1', {cpuDemand: 0.5, lastMigratedMs: NOW - 60_000}), vm('b', 'e1', {cpuDemand: 0.45})],
+      })
       const plan = sandpiper(view, opts())
       assert.deepEqual(moves(plan), ['b:e1->e2'])
       assert.deepEqual(plan.notes, ['a not moved: a moved 60 s ago (cooldown 600 s)'])
@@ -182,5 +238,4 @@ describe('the sandpiper policy (the baseline of Liang 2009, section 4.2)', () =>
       assert.deepEqual(moves(sandpiper(thesisNetwork(), THESIS_OPTIONS)), ['VM3:PM1->PM4'])
     })
   })
-
 })

@@ -4,7 +4,16 @@
  * the traffic between them unless a test says otherwise, so what the policy predicts after
  * a planned move matches what the view would show.
  */
-import type {Action, ClusterView, EnvironmentView, HostView, Plan, PolicyOptions, TrafficView, VmView} from '../../src/policy/cluster-view.js'
+import type {
+  Action,
+  ClusterView,
+  EnvironmentView,
+  HostView,
+  Plan,
+  PolicyOptions,
+  TrafficView,
+  VmView,
+} from '../../src/policy/cluster-view.js'
 import {DEFAULT_POLICY_OPTIONS} from '../../src/policy/cluster-view.js'
 
 export const NOW = 1_700_000_000_000
@@ -25,9 +34,23 @@ export function host(name: string, extra: Partial<HostView> = {}): HostSpec {
 /** Bytes per second between two VMs, one row of the traffic matrix. */
 export const talk = (src: string, dst: string, mbPerSecond: number): TrafficView => ({src, dst, bytesPerSecond: mbPerSecond * MB})
 
-export function cluster(spec: {hosts: HostSpec[]; vms: VmSpec[]; traffic?: TrafficView[]; environments?: EnvironmentView[]; options?: Partial<PolicyOptions>}): ClusterView {
+export function cluster(spec: {
+  hosts: HostSpec[]
+  vms: VmSpec[]
+  traffic?: TrafficView[]
+  environments?: EnvironmentView[]
+  options?: Partial<PolicyOptions>
+}): ClusterView {
   const options = {...DEFAULT_POLICY_OPTIONS, ...spec.options}
-  const vms: VmView[] = spec.vms.map((v) => ({vcpus: 1, memoryMiB: 512, maxMemoryMiB: 1024, cpuShares: 1024, cpu: 0.2, cpuDemand: v.cpu ?? 0.2, ...v}))
+  const vms: VmView[] = spec.vms.map((v) => ({
+    vcpus: 1,
+    memoryMiB: 512,
+    maxMemoryMiB: 1024,
+    cpuShares: 1024,
+    cpu: 0.2,
+    cpuDemand: v.cpu ?? 0.2,
+    ...v,
+  }))
   const where = new Map(vms.map((v) => [v.name, v.host]))
   const traffic = spec.traffic ?? []
   const demand = new Map<string, number>()
@@ -74,15 +97,22 @@ export const opts = (extra: Partial<PolicyOptions> = {}): PolicyOptions => ({...
 export const moves = (plan: Plan) => plan.actions.flatMap((a) => (a.kind === 'migrate' ? [`${a.vm}:${a.from}->${a.to}`] : []))
 /** The plan's balloon changes as "vm:from->to". */
 export const balloons = (plan: Plan) => plan.actions.flatMap((a) => (a.kind === 'set-memory' ? [`${a.vm}:${a.fromMiB}->${a.toMiB}`] : []))
-export const reasonOf = (plan: Plan, vm: string) => plan.actions.find((a): a is Extract<Action, {vm: string}> => 'vm' in a && a.vm === vm)?.reason ?? ''
+export const reasonOf = (plan: Plan, vm: string) =>
+  plan.actions.find((a): a is Extract<Action, {vm: string}> => 'vm' in a && a.vm === vm)?.reason ?? ''
 
 /** The view after the plan's balloon changes are carried out, with what the hosts read next (for the next pass). */
 export function afterBalloons(view: ClusterView, plan: Plan, hostChanges: Record<string, Partial<HostView>> = {}): ClusterView {
   const vms = view.vms.map((v) => {
     const a = plan.actions.find((x) => x.kind === 'set-memory' && x.vm === v.name)
-    return a && a.kind === 'set-memory' ? {...v, memoryMiB: a.toMiB, memoryUsedMiB: v.memoryUsedMiB === undefined ? undefined : v.memoryUsedMiB + a.toMiB - a.fromMiB} : v
+    return a && a.kind === 'set-memory'
+      ? {...v, memoryMiB: a.toMiB, memoryUsedMiB: v.memoryUsedMiB === undefined ? undefined : v.memoryUsedMiB + a.toMiB - a.fromMiB}
+      : v
   })
-  const hosts = view.hosts.map((h) => ({...h, freeMemoryMiB: h.memoryMiB - vms.filter((v) => v.host === h.name).reduce((s, v) => s + v.memoryMiB, 0), ...hostChanges[h.name]}))
+  const hosts = view.hosts.map((h) => ({
+    ...h,
+    freeMemoryMiB: h.memoryMiB - vms.filter((v) => v.host === h.name).reduce((s, v) => s + v.memoryMiB, 0),
+    ...hostChanges[h.name],
+  }))
   return {...view, vms, hosts}
 }
 
@@ -100,7 +130,11 @@ const P4 = {cores: 1, nicBytesPerSecond: GIGABIT}
 /** Section 4.2.1, Table 4.2: CPU overload on PM1, with an isolated domain (VM4) to move. */
 export function thesisIsolated(): ClusterView {
   return cluster({
-    hosts: [host('PM1', {...P4, memoryMiB: 1502, cpuPredicted: 0.94}), host('PM2', {...P4, memoryMiB: 1502}), host('PM3', {...P4, memoryMiB: 1502})],
+    hosts: [
+      host('PM1', {...P4, memoryMiB: 1502, cpuPredicted: 0.94}),
+      host('PM2', {...P4, memoryMiB: 1502}),
+      host('PM3', {...P4, memoryMiB: 1502}),
+    ],
     vms: [
       vm('VM1', 'PM1', {memoryMiB: 256, cpuDemand: 0.27, netBytesPerSecond: 7 * MB}), // server, group 1, 55 sessions
       vm('VM2', 'PM1', {memoryMiB: 256, cpuDemand: 0.2, netBytesPerSecond: 4 * MB}), // database, group 1, 55
@@ -153,7 +187,12 @@ export const THESIS_OPTIONS: PolicyOptions = {...DEFAULT_POLICY_OPTIONS, memoryS
 /** Section 4.2.3, Table 4.5: NIC overload on PM1, three netperf clients whose servers are on PM2 and PM3; PM4 idle. */
 export function thesisNetwork(): ClusterView {
   return cluster({
-    hosts: [host('PM1', {...P4, memoryMiB: 1502, nicPredicted: 0.9}), host('PM2', {...P4, memoryMiB: 1502}), host('PM3', {...P4, memoryMiB: 1502}), host('PM4', {...P4, memoryMiB: 1502})],
+    hosts: [
+      host('PM1', {...P4, memoryMiB: 1502, nicPredicted: 0.9}),
+      host('PM2', {...P4, memoryMiB: 1502}),
+      host('PM3', {...P4, memoryMiB: 1502}),
+      host('PM4', {...P4, memoryMiB: 1502}),
+    ],
     vms: [
       vm('VM1', 'PM1', {memoryMiB: 256, cpuDemand: 0.15}), // netperf client, group 1
       vm('VM2', 'PM1', {memoryMiB: 256, cpuDemand: 0.15}), // netperf client, group 2

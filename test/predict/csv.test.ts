@@ -15,7 +15,17 @@ describe('the measured-migrations CSV (src/predict/csv.ts)', () => {
   })
 
   it('reports each bad row by its line and reason, and uses none of it', () => {
-    const text = ['# measured on e1 -> e2', 'mode,memory_mib,total_ms,wall_ms', 'live,512,650,3400', 'live,-5,650,3400', 'live,512,,', 'warp,512,1,1', 'live,512,650', 'live,abc,1,2', 'stop-and-copy,1024,9000,'].join('\n')
+    const text = [
+      '# measured on e1 -> e2',
+      'mode,memory_mib,total_ms,wall_ms',
+      'live,512,650,3400',
+      'live,-5,650,3400',
+      'live,512,,',
+      'warp,512,1,1',
+      'live,512,650',
+      'live,abc,1,2',
+      'stop-and-copy,1024,9000,',
+    ].join('\n')
     const {rows, skipped} = parseMigrationsCsv(text)
     assert.equal(rows.length, 2)
     assert.deepEqual(skipped, [

@@ -14,7 +14,7 @@ describe('several migrations at once (src/predict/parallel.ts)', () => {
     assert.deepEqual(r, {totalMs: 700, perVmMs: [700, 500]})
   })
 
-  it("goes the way VTDC 2007 measured: shorter in total, longer per VM, and more so with more VMs", () => {
+  it('goes the way VTDC 2007 measured: shorter in total, longer per VM, and more so with more VMs', () => {
     // A 256 MB guest on a gigabit link with a fixed cost of the size VTDC 2007's suspend and resume had.
     const one = linkCost(1500, 2400)
     const ratios = [4, 8].map((n) => {

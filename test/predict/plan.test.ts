@@ -5,7 +5,16 @@ import {withPredictions} from '../../src/predict/plan.js'
 import {predictMigration} from '../../src/predict/predict.js'
 import type {Action, VmView} from '../../src/policy/cluster-view.js'
 
-const vm = (name: string, memoryMiB: number): VmView => ({name, host: 'h1', vcpus: 1, memoryMiB, maxMemoryMiB: memoryMiB, cpuShares: 1024, cpu: 1, cpuDemand: 1})
+const vm = (name: string, memoryMiB: number): VmView => ({
+  name,
+  host: 'h1',
+  vcpus: 1,
+  memoryMiB,
+  maxMemoryMiB: memoryMiB,
+  cpuShares: 1024,
+  cpu: 1,
+  cpuDemand: 1,
+})
 
 describe("an adaptation plan's predicted move times (src/predict/plan.ts)", () => {
   const vms = [vm('a', 1024), vm('b', 1024), vm('c', 1024), vm('d', 1024), vm('e', 1024)]
@@ -22,7 +31,14 @@ describe("an adaptation plan's predicted move times (src/predict/plan.ts)", () =
   })
 
   it("gives an environment's move the time of its moves run 4 at once: more than one, less than all in a row", () => {
-    const env: Action = {kind: 'migrate-environment', environment: 'E', fromSite: 'A', toSite: 'B', moves: ['a', 'b', 'c', 'd', 'e'].map((v) => ({vm: v, from: 'h1', to: 'h2'})), reason: 'r'}
+    const env: Action = {
+      kind: 'migrate-environment',
+      environment: 'E',
+      fromSite: 'A',
+      toSite: 'B',
+      moves: ['a', 'b', 'c', 'd', 'e'].map((v) => ({vm: v, from: 'h1', to: 'h2'})),
+      reason: 'r',
+    }
     const one = predictMigration(cal, {mode: 'live', memoryMiB: 1024}).wall_ms
     const ms = (withPredictions([env], vms, cal)[0] as {predictedMs: number}).predictedMs
     assert.ok(ms > one && ms < 5 * one, `${ms} ms for 5 VMs, ${one} ms for one`)

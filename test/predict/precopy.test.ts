@@ -40,7 +40,10 @@ describe('live pre-copy model (src/predict/precopy.ts)', () => {
     // Even 99% throttled, a guest dirtying 100x the link does not keep up.
     assert.equal(predictPrecopy({sentMiB: 1024, dirtyRateMiBs: 20_000, bandwidthMiBs: 100, autoConverge: true}).converged, false)
     // A guest the plain copy handles is never throttled.
-    assert.deepEqual(predictPrecopy({sentMiB: 1000, dirtyRateMiBs: 20, bandwidthMiBs: 100, autoConverge: true}), predictPrecopy({sentMiB: 1000, dirtyRateMiBs: 20, bandwidthMiBs: 100}))
+    assert.deepEqual(
+      predictPrecopy({sentMiB: 1000, dirtyRateMiBs: 20, bandwidthMiBs: 100, autoConverge: true}),
+      predictPrecopy({sentMiB: 1000, dirtyRateMiBs: 20, bandwidthMiBs: 100}),
+    )
   })
 
   it('a faster link or a quieter guest never takes longer', () => {
@@ -50,7 +53,10 @@ describe('live pre-copy model (src/predict/precopy.ts)', () => {
       assert.ok(t < last, `${bandwidthMiBs} MiB/s: ${t} ms`)
       last = t
     }
-    assert.ok(predictPrecopy({sentMiB: 512, dirtyRateMiBs: 5, bandwidthMiBs: 100}).totalMs < predictPrecopy({sentMiB: 512, dirtyRateMiBs: 40, bandwidthMiBs: 100}).totalMs)
+    assert.ok(
+      predictPrecopy({sentMiB: 512, dirtyRateMiBs: 5, bandwidthMiBs: 100}).totalMs <
+        predictPrecopy({sentMiB: 512, dirtyRateMiBs: 40, bandwidthMiBs: 100}).totalMs,
+    )
   })
 
   it('refuses negative sizes and a link of no bandwidth, naming the field', () => {

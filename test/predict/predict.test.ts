@@ -4,7 +4,16 @@ import {calibrate, DEFAULT_MEMORY_MS_PER_MIB} from '../../src/predict/calibratio
 import type {Measurement} from '../../src/predict/measurement.js'
 import {DEFAULTS, predictMigration} from '../../src/predict/predict.js'
 
-const live = (sent: number, total: number, wall: number, extra: Partial<Measurement> = {}): Measurement => ({mode: 'live', memory_mib: 1024, sent_mib: sent, concurrent: 1, total_ms: total, wall_ms: wall, downtime_ms: 40, ...extra})
+const live = (sent: number, total: number, wall: number, extra: Partial<Measurement> = {}): Measurement => ({
+  mode: 'live',
+  memory_mib: 1024,
+  sent_mib: sent,
+  concurrent: 1,
+  total_ms: total,
+  wall_ms: wall,
+  downtime_ms: 40,
+  ...extra,
+})
 
 describe('calibrating and predicting one migration (src/predict/calibration.ts, predict.ts)', () => {
   it('from one measurement, scales: twice the data, twice the job time', () => {
@@ -37,7 +46,13 @@ describe('calibrating and predicting one migration (src/predict/calibration.ts, 
 
   it('from several, finds the fixed cost and the link, and predicts a held-out size within a few percent', () => {
     // 600 ms fixed + 10 ms per MiB (100 MiB/s), with a little noise.
-    const data = [[50, 1105], [100, 1590], [200, 2610], [400, 4580], [800, 8630]].map(([s, t]) => live(s!, t!, t! + 2700))
+    const data = [
+      [50, 1105],
+      [100, 1590],
+      [200, 2610],
+      [400, 4580],
+      [800, 8630],
+    ].map(([s, t]) => live(s!, t!, t! + 2700))
     const cal = calibrate(data, 'test')
     const fit = cal.modes.live!.hypervisor!
     assert.equal(fit.shape, 'linear')
@@ -51,9 +66,17 @@ describe('calibrating and predicting one migration (src/predict/calibration.ts, 
 
   it('by default sends what the measurements say travels (non-zero pages), not the nominal memory', () => {
     const cal = calibrate([live(70, 700, 3500)], 'test') // 1024 MiB guest sending 70 MiB
-    assert.equal(predictMigration(cal, {mode: 'live', memoryMiB: 2048}).sent_mib, 70, 'an idle guest sends its used pages whatever its size')
+    assert.equal(
+      predictMigration(cal, {mode: 'live', memoryMiB: 2048}).sent_mib,
+      70,
+      'an idle guest sends its used pages whatever its size',
+    )
     assert.equal(predictMigration(cal, {mode: 'live', memoryMiB: 48}).sent_mib, 48, 'never more than the memory')
-    assert.equal(predictMigration(undefined, {mode: 'live', memoryMiB: 2048}).sent_mib, 2048, 'uncalibrated: the whole memory, the safe side')
+    assert.equal(
+      predictMigration(undefined, {mode: 'live', memoryMiB: 2048}).sent_mib,
+      2048,
+      'uncalibrated: the whole memory, the safe side',
+    )
   })
 
   it('a guest dirtying memory sends more and takes longer; stop-and-copy pauses it throughout', () => {
@@ -72,7 +95,10 @@ describe('calibrating and predicting one migration (src/predict/calibration.ts, 
     for (const dirtyRateMiBs of [100, 250]) {
       const p = predictMigration(undefined, {mode: 'live', memoryMiB: 1024, bandwidthMiBs: 100, dirtyRateMiBs})
       assert.equal(p.converges, false, `${dirtyRateMiBs} MiB/s dirtied on a 100 MiB/s link`)
-      assert.deepEqual(p.remedies.map((r) => r.remedy), ['timeout', 'auto-converge', 'stop-and-copy'])
+      assert.deepEqual(
+        p.remedies.map((r) => r.remedy),
+        ['timeout', 'auto-converge', 'stop-and-copy'],
+      )
       const [timeout, auto, cold] = p.remedies
       // stop-and-copy: the whole memory over the link, paused, plus the job's fixed part
       assert.equal(cold!.downtime_ms, Math.round(DEFAULTS.fixedMs + DEFAULT_MEMORY_MS_PER_MIB * 1024 + 10240))
@@ -84,24 +110,36 @@ describe('calibrating and predicting one migration (src/predict/calibration.ts, 
       assert.ok(auto!.downtime_ms! <= 300 + DEFAULTS.downtimeMs && auto!.total_ms! > cold!.total_ms!)
     }
     const hopeless = predictMigration(undefined, {mode: 'live', memoryMiB: 1024, bandwidthMiBs: 100, dirtyRateMiBs: 50_000})
-    assert.deepEqual([hopeless.remedies[1]!.downtime_ms, hopeless.remedies[1]!.total_ms], [null, null], 'auto-converge does not converge either')
-    assert.equal(predictMigration(undefined, {mode: 'stop-and-copy', memoryMiB: 1024, bandwidthMiBs: 100, dirtyRateMiBs: 250}).converges, true)
+    assert.deepEqual(
+      [hopeless.remedies[1]!.downtime_ms, hopeless.remedies[1]!.total_ms],
+      [null, null],
+      'auto-converge does not converge either',
+    )
+    assert.equal(
+      predictMigration(undefined, {mode: 'stop-and-copy', memoryMiB: 1024, bandwidthMiBs: 100, dirtyRateMiBs: 250}).converges,
+      true,
+    )
   })
 
   it('migrations sharing the link each take longer', () => {
     const one = predictMigration(undefined, {mode: 'live', memoryMiB: 256, bandwidthMiBs: 100})
     const four = predictMigration(undefined, {mode: 'live', memoryMiB: 256, bandwidthMiBs: 100, concurrent: 4})
     const fixed = DEFAULTS.fixedMs + DEFAULT_MEMORY_MS_PER_MIB * 256
-    assert.ok(Math.abs(four.total_ms - fixed - 4 * (one.total_ms - fixed)) <= 2, `${four.total_ms} ms: the fixed part once, the copy four times over`)
+    assert.ok(
+      Math.abs(four.total_ms - fixed - 4 * (one.total_ms - fixed)) <= 2,
+      `${four.total_ms} ms: the fixed part once, the copy four times over`,
+    )
   })
 
   it('from guests of several sizes that sent about the same, fits the time the memory itself costs (every page walked)', () => {
     // 400 ms + 2 ms per MiB sent (500 MiB/s) + 0.5 ms per MiB of memory: idle guests of 128 MiB to 1 GiB.
-    const data = [128, 256, 512, 1024].flatMap((memory, i) => [0, 1].map((r) => {
-      const sent = 63 + 5 * i + r
-      const total = Math.round(400 + 2 * sent + 0.5 * memory + (r ? 7 : -7))
-      return live(sent, total, total + 520, {memory_mib: memory, bandwidth_mibs: 500})
-    }))
+    const data = [128, 256, 512, 1024].flatMap((memory, i) =>
+      [0, 1].map((r) => {
+        const sent = 63 + 5 * i + r
+        const total = Math.round(400 + 2 * sent + 0.5 * memory + (r ? 7 : -7))
+        return live(sent, total, total + 520, {memory_mib: memory, bandwidth_mibs: 500})
+      }),
+    )
     const cal = calibrate(data, 'test')
     const live1 = cal.modes.live!
     assert.equal(live1.memoryTerm, 'fitted')

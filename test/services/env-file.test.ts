@@ -18,7 +18,10 @@ async function rejects(text: string, field: string | undefined, detail?: RegExp)
     assert.equal(e.field, field)
     assert.equal(e.exitCode, ExitCode.config)
     assert.ok(e.position, `no line and column: ${e.message}`)
-    assert.ok(e.message.startsWith(`${FILE}:${e.position.line}:${e.position.column}: ${field ? `${field}: expected ` : 'not valid YAML'}`), e.message)
+    assert.ok(
+      e.message.startsWith(`${FILE}:${e.position.line}:${e.position.column}: ${field ? `${field}: expected ` : 'not valid YAML'}`),
+      e.message,
+    )
     if (detail) assert.match(e.message, detail)
     return true
   })
@@ -100,7 +103,9 @@ describe('env define files: the VMs', () => {
   })
 
   it('keeps a command line per VM, apart from the environment one', async () => {
-    const request = await parse('name: lab\ndefaults: {kernel: /srv/vmlinuz, cmdline: "console=ttyS0"}\nvms:\n  - {name: a, cmdline: "role=head"}\n  - {name: b}\n')
+    const request = await parse(
+      'name: lab\ndefaults: {kernel: /srv/vmlinuz, cmdline: "console=ttyS0"}\nvms:\n  - {name: a, cmdline: "role=head"}\n  - {name: b}\n',
+    )
     assert.equal(request.boot?.cmdline, 'console=ttyS0')
     assert.equal(request.vms[0]!.cmdline, 'role=head')
     assert.equal(request.vms[1]!.cmdline, undefined)
@@ -113,7 +118,7 @@ describe('env define files: the VMs', () => {
     for (const vm of request.vms) assert.ok(!('cmdline' in vm), vm.name)
   })
 
-  it("pins a VM to the host it names, and only that VM", async () => {
+  it('pins a VM to the host it names, and only that VM', async () => {
     const request = await parse(withKernel('vms:\n  - {name: a, host: e2}\n  - {name: b}\n'))
     assert.equal(request.vms[0]!.host, 'e2')
     assert.ok(!('host' in request.vms[1]!))
@@ -173,7 +178,9 @@ describe('env define files: sizes, boot, placement', () => {
   })
 
   it('boots the kernel and initrd with the command line of the defaults', async () => {
-    const request = await parse('name: lab\ndefaults: {kernel: /srv/vmlinuz, initrd: /srv/initrd.gz, cmdline: "console=ttyS0 quiet"}\nvms: 1\n')
+    const request = await parse(
+      'name: lab\ndefaults: {kernel: /srv/vmlinuz, initrd: /srv/initrd.gz, cmdline: "console=ttyS0 quiet"}\nvms: 1\n',
+    )
     assert.deepEqual(request.boot, {kernel: '/srv/vmlinuz', initrd: '/srv/initrd.gz', cmdline: 'console=ttyS0 quiet'})
     assert.equal(request.image, undefined)
   })
@@ -200,7 +207,11 @@ describe('env define files: sizes, boot, placement', () => {
   it('reads the data plane, data authentication and the underlay MTU, and refuses them where they cannot apply', async () => {
     const request = await parse(withKernel('vms: 2\ndataplane: udp\nauth_data: true\nunderlay_mtu: 9000\n'))
     assert.deepEqual([request.dataplane, request.authData, request.underlayMtu], ['udp', true, 9000])
-    await rejects(withKernel('vms: 2\ndataplane: vxlan\nauth_data: true\n'), 'auth_data', /expected false unless dataplane: udp .*, found true/)
+    await rejects(
+      withKernel('vms: 2\ndataplane: vxlan\nauth_data: true\n'),
+      'auth_data',
+      /expected false unless dataplane: udp .*, found true/,
+    )
     await rejects(withKernel('vms: 2\ndataplane: tcp\n'), 'dataplane', /expected one of vxlan, udp, none, found "tcp"/)
     assert.equal((await parse(withKernel('vms: 2\n'))).dataplane, 'vxlan', 'an environment has its own Ethernet unless it says none')
     assert.ok(!('dataplane' in (await parse(withKernel('vms: 2\ndataplane: none\n')))), 'dataplane: none gives no switch')
@@ -219,10 +230,15 @@ describe('env define files: mistakes name the file and the field', () => {
   it('says where the mistake is, in one line: file, line, column, field, expected, found', async () => {
     await assert.rejects(parse(withKernel('vms:\n  - {name: a}\n  - {name: b, mem: 1G}\n')), (e: unknown) => {
       assert.ok(e instanceof ConfigError)
-      assert.equal(e.message, 'lab.yaml:5:15: vms[1].mem: expected a known key (vcpus, memory, max_memory, cmdline, host, name, role), found "mem"')
+      assert.equal(
+        e.message,
+        'lab.yaml:5:15: vms[1].mem: expected a known key (vcpus, memory, max_memory, cmdline, host, name, role), found "mem"',
+      )
       return true
     })
-    await assert.rejects(parse('name: lab\ndefaults:\n  kernel: /srv/vmlinuz\n  memory: 2 GB please\nvms: 1\n'), {message: 'lab.yaml:4:11: defaults.memory: expected a size like 512M or 2GiB (a bare number is MiB), found "2 GB please"'})
+    await assert.rejects(parse('name: lab\ndefaults:\n  kernel: /srv/vmlinuz\n  memory: 2 GB please\nvms: 1\n'), {
+      message: 'lab.yaml:4:11: defaults.memory: expected a size like 512M or 2GiB (a bare number is MiB), found "2 GB please"',
+    })
   })
 
   it('refuses text that is not YAML', async () => {
@@ -248,7 +264,11 @@ describe('env define files: mistakes name the file and the field', () => {
   })
 
   it('refuses two heads', async () => {
-    await rejects(withKernel('vms:\n  - {name: a, role: head}\n  - {name: b}\n  - {name: c, role: head}\n'), 'vms[2].role', /one VM can be the head/)
+    await rejects(
+      withKernel('vms:\n  - {name: a, role: head}\n  - {name: b}\n  - {name: c, role: head}\n'),
+      'vms[2].role',
+      /one VM can be the head/,
+    )
   })
 
   it('refuses a role that is neither head nor compute', async () => {
@@ -256,12 +276,24 @@ describe('env define files: mistakes name the file and the field', () => {
   })
 
   it('refuses max_memory below memory, in defaults and in a VM', async () => {
-    await rejects('name: lab\ndefaults: {memory: 1G, max_memory: 512M, kernel: /srv/vmlinuz}\nvms: 1\n', 'defaults.max_memory', /expected at least memory \(1024 MiB\), found 512 MiB/)
-    await rejects(withKernel('vms:\n  - {name: a}\n  - {name: b, memory: 2G, max_memory: 1G}\n'), 'vms[1].max_memory', /expected at least memory/)
+    await rejects(
+      'name: lab\ndefaults: {memory: 1G, max_memory: 512M, kernel: /srv/vmlinuz}\nvms: 1\n',
+      'defaults.max_memory',
+      /expected at least memory \(1024 MiB\), found 512 MiB/,
+    )
+    await rejects(
+      withKernel('vms:\n  - {name: a}\n  - {name: b, memory: 2G, max_memory: 1G}\n'),
+      'vms[1].max_memory',
+      /expected at least memory/,
+    )
   })
 
   it('refuses sizes and counts that are not sizes and counts', async () => {
-    await rejects('name: lab\ndefaults: {memory: lots, kernel: /srv/vmlinuz}\nvms: 1\n', 'defaults.memory', /expected a size like 512M or 2GiB \(a bare number is MiB\), found "lots"/)
+    await rejects(
+      'name: lab\ndefaults: {memory: lots, kernel: /srv/vmlinuz}\nvms: 1\n',
+      'defaults.memory',
+      /expected a size like 512M or 2GiB \(a bare number is MiB\), found "lots"/,
+    )
     await rejects('name: lab\ndefaults: {memory: 0, kernel: /srv/vmlinuz}\nvms: 1\n', 'defaults.memory')
     await rejects(withKernel('vms:\n  - {vcpus: 0}\n'), 'vms[0].vcpus', /positive whole number/)
     await rejects(withKernel('vms:\n  - {vcpus: 1.5}\n'), 'vms[0].vcpus', /positive whole number/)
@@ -273,7 +305,11 @@ describe('env define files: mistakes name the file and the field', () => {
   })
 
   it('refuses an initrd without a kernel', async () => {
-    await rejects('name: lab\ndefaults: {image: deb.img, initrd: /srv/initrd.gz}\nvms: 1\n', 'defaults.initrd', /expected defaults\.kernel beside it/)
+    await rejects(
+      'name: lab\ndefaults: {image: deb.img, initrd: /srv/initrd.gz}\nvms: 1\n',
+      'defaults.initrd',
+      /expected defaults\.kernel beside it/,
+    )
   })
 
   it('refuses a file with nothing to boot', async () => {

@@ -73,14 +73,22 @@ describe('uniform VMs (env create --vms N)', () => {
 
   it('gives every VM the shape, each its own object', () => {
     const vms = uniformVms('lab', 3, {...shape, cmdline: 'quiet'})
-    for (const vm of vms) assert.deepEqual({vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, maxMemoryMiB: vm.maxMemoryMiB, cmdline: vm.cmdline}, {...shape, cmdline: 'quiet'})
+    for (const vm of vms)
+      assert.deepEqual(
+        {vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, maxMemoryMiB: vm.maxMemoryMiB, cmdline: vm.cmdline},
+        {...shape, cmdline: 'quiet'},
+      )
     vms[1]!.vcpus = 8
     assert.equal(vms[2]!.vcpus, 2)
   })
 
   it('refuses fewer than one VM, or a count that is not whole, as a usage error', () => {
     for (const count of [0, -1, 1.5, Number.NaN]) {
-      assert.throws(() => uniformVms('lab', count, shape), (e: unknown) => e instanceof UsageError && e.exitCode === ExitCode.usage && /at least one VM/.test(e.message), String(count))
+      assert.throws(
+        () => uniformVms('lab', count, shape),
+        (e: unknown) => e instanceof UsageError && e.exitCode === ExitCode.usage && /at least one VM/.test(e.message),
+        String(count),
+      )
     }
   })
 })

@@ -5,13 +5,17 @@ import {compareVms} from '../../src/services/hosts.js'
 describe('host sync compareVms', () => {
   const hosts = (answered: string[], failed: string[] = []) => ({answered: new Set(answered), failed: new Set(failed)})
 
-  it('knows the VMs of violin\'s own environments: never new, moved when found elsewhere, missing when gone from a host that answered', () => {
+  it("knows the VMs of violin's own environments: never new, moved when found elsewhere, missing when gone from a host that answered", () => {
     const found = new Map([
       ['lab-head', ['e1']],
       ['lab-c1', ['e2']],
       ['stray', ['e1']],
     ])
-    const environmentVms = {'lab-head': {host: 'e1', environment: 'lab'}, 'lab-c1': {host: 'e1', environment: 'lab'}, 'lab-c2': {host: 'e2', environment: 'lab'}}
+    const environmentVms = {
+      'lab-head': {host: 'e1', environment: 'lab'},
+      'lab-c1': {host: 'e1', environment: 'lab'},
+      'lab-c2': {host: 'e2', environment: 'lab'},
+    }
     assert.deepEqual(compareVms({}, found, hosts(['e1', 'e2']), environmentVms), [
       {vm: 'lab-c1', kind: 'moved', recorded: 'e1', found: ['e2']},
       {vm: 'lab-c2', kind: 'missing', recorded: 'e2', found: []},

@@ -14,7 +14,11 @@ describe('stopping on signals (src/services/signals.ts)', () => {
     const source = new EventEmitter()
     const exits: number[] = []
     const said: string[] = []
-    const stop = stopOnSignals({onFirst: (by) => said.push(by), onForce: (_by, code) => exits.push(code), source: source as unknown as SignalSource})
+    const stop = stopOnSignals({
+      onFirst: (by) => said.push(by),
+      onForce: (_by, code) => exits.push(code),
+      source: source as unknown as SignalSource,
+    })
     try {
       source.emit('SIGTERM', 'SIGTERM')
       assert.deepEqual([stop.signal.aborted, stop.force.aborted, stop.by, said, exits], [true, false, 'SIGTERM', ['SIGTERM'], []])
@@ -31,12 +35,21 @@ describe('stopping on signals (src/services/signals.ts)', () => {
     const exits: number[] = []
     const said: string[] = []
     let t = 1000
-    const stop = stopOnSignals({onFirst: (by) => said.push(by), onForce: (_by, code) => exits.push(code), source: source as unknown as SignalSource, now: () => t})
+    const stop = stopOnSignals({
+      onFirst: (by) => said.push(by),
+      onForce: (_by, code) => exits.push(code),
+      source: source as unknown as SignalSource,
+      now: () => t,
+    })
     try {
       source.emit('SIGTERM', 'SIGTERM')
       t += 150
       source.emit('SIGTERM', 'SIGTERM')
-      assert.deepEqual([stop.signal.aborted, stop.force.aborted, said, exits], [true, false, ['SIGTERM'], []], 'the repeat is the same request: still stopping gracefully')
+      assert.deepEqual(
+        [stop.signal.aborted, stop.force.aborted, said, exits],
+        [true, false, ['SIGTERM'], []],
+        'the repeat is the same request: still stopping gracefully',
+      )
       t += 100
       source.emit('SIGTERM', 'SIGTERM')
       assert.deepEqual([stop.force.aborted, exits], [true, [143]], 'a SIGTERM sent later forces')
@@ -92,10 +105,20 @@ describe('stopping on signals (src/services/signals.ts)', () => {
         {vm: 'web-3', from: 'east1', to: 'west1'},
       ]
       const stop = new AbortController()
-      await moveEnvironment(session, moves, {maxParallel: 1, live: true, copyStorage: false, signal: stop.signal, onChange: (all) => all.some((m) => m.result) && stop.abort()})
+      await moveEnvironment(session, moves, {
+        maxParallel: 1,
+        live: true,
+        copyStorage: false,
+        signal: stop.signal,
+        onChange: (all) => all.some((m) => m.result) && stop.abort(),
+      })
       assert.deepEqual(
         moves.map((m) => [m.vm, Boolean(m.result), m.notStarted ?? false]),
-        [['web-1', true, false], ['web-2', false, true], ['web-3', false, true]],
+        [
+          ['web-1', true, false],
+          ['web-2', false, true],
+          ['web-3', false, true],
+        ],
       )
     } finally {
       await session.close()

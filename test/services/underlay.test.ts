@@ -14,6 +14,9 @@ describe("a host's underlay address", () => {
 
   it('names the host and the name when it does not resolve', async () => {
     const failing = () => Promise.reject(Object.assign(new Error('nope'), {code: 'ENOTFOUND'}))
-    await assert.rejects(underlayAddress('e2', 'e2.invalid', failing), /host "e2": cannot resolve e2\.invalid to an IPv4 address for the underlay: ENOTFOUND/)
+    await assert.rejects(
+      underlayAddress('e2', 'e2.invalid', failing),
+      /host "e2": cannot resolve e2\.invalid to an IPv4 address for the underlay: ENOTFOUND/,
+    )
   })
 })

@@ -62,15 +62,31 @@ describe('the simulated cluster', () => {
 
   it('names the file and the field of a malformed cluster', () => {
     const cases: [string, RegExp][] = [
-      ['hosts: [{name: a, cores: -1, memory: 1GiB}]', /^t\.yaml:1:\d+: hosts\[0\]\.cores: expected a positive whole number of cores, found -1$/],
-      ['hosts: [{name: a, cores: 1, memory: lots}]', /hosts\[0\]\.memory: expected a size like 512M or 2GiB \(a bare number is MiB\), found "lots"$/],
-      ['hosts: [{name: a, cores: 1, memory: 1GiB}]\nvms: [{name: v, host: nowhere, memory: 1GiB}]', /^t\.yaml:2:\d+: vms\[0\]\.host: expected one of the hosts \(a\), found "nowhere"$/],
-      ['hosts: [{name: a, cores: 1, memory: 1GiB}, {name: a, cores: 1, memory: 1GiB}]', /hosts\[1\]\.name: expected a host name not used before, found "a"$/],
+      [
+        'hosts: [{name: a, cores: -1, memory: 1GiB}]',
+        /^t\.yaml:1:\d+: hosts\[0\]\.cores: expected a positive whole number of cores, found -1$/,
+      ],
+      [
+        'hosts: [{name: a, cores: 1, memory: lots}]',
+        /hosts\[0\]\.memory: expected a size like 512M or 2GiB \(a bare number is MiB\), found "lots"$/,
+      ],
+      [
+        'hosts: [{name: a, cores: 1, memory: 1GiB}]\nvms: [{name: v, host: nowhere, memory: 1GiB}]',
+        /^t\.yaml:2:\d+: vms\[0\]\.host: expected one of the hosts \(a\), found "nowhere"$/,
+      ],
+      [
+        'hosts: [{name: a, cores: 1, memory: 1GiB}, {name: a, cores: 1, memory: 1GiB}]',
+        /hosts\[1\]\.name: expected a host name not used before, found "a"$/,
+      ],
       ['hosts: [unclosed', /not valid YAML/],
       ['just a string', /^t\.yaml:1:1: \(top level\): expected a mapping, found "just a string"$/],
     ]
     for (const [text, message] of cases) {
-      assert.throws(() => SimCluster.parse('t.yaml', text), (e: unknown) => e instanceof ConfigError && message.test(e.message), text)
+      assert.throws(
+        () => SimCluster.parse('t.yaml', text),
+        (e: unknown) => e instanceof ConfigError && message.test(e.message),
+        text,
+      )
     }
   })
 })

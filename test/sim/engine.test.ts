@@ -27,17 +27,23 @@ environments:
     const crash = simulate(scenario(body(false)), 'none')
     assert.deepEqual(crash.failed_environments, ['e'])
     assert.equal(crash.environments.e!.time_s, null)
-    assert.match(crash.timeline.find((t) => t.kind === 'fail')!.text, /e failed: e-1 needs 400 MiB of memory and has 200 MiB \(no swap\): out of memory/)
+    assert.match(
+      crash.timeline.find((t) => t.kind === 'fail')!.text,
+      /e failed: e-1 needs 400 MiB of memory and has 200 MiB \(no swap\): out of memory/,
+    )
     const slow = simulate(scenario(body(true)), 'none')
     assert.deepEqual(slow.failed_environments, [])
     assert.equal(slow.environments.e!.time_s, 50 + 50 * 4, 'half the memory it needs: a quarter of its speed')
   })
 
   it('waits to start an environment until its memory fits', () => {
-    const r = simulate(scenario(`hosts: [{name: h1, cores: 2, memory: 1GiB}]
+    const r = simulate(
+      scenario(`hosts: [{name: h1, cores: 2, memory: 1GiB}]
 environments:
   - {name: e, vms: [{host: h1, memory: 768MiB, phases: [{cpu: 1, work: 30}]}]}
-  - {name: f, vms: [{host: h1, memory: 512MiB, phases: [{cpu: 1, work: 30}]}]}`), 'none')
+  - {name: f, vms: [{host: h1, memory: 512MiB, phases: [{cpu: 1, work: 30}]}]}`),
+      'none',
+    )
     assert.deepEqual([r.environments.f!.start_s, r.environments.f!.time_s, r.overall_time_s], [30, 30, 60])
   })
 

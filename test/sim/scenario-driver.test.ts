@@ -75,14 +75,20 @@ environments:
     const result = await d.migrate('a', {hostName: 'h2', uri: 'h2'}, {live: true})
     assert.equal(result.wallMs, 6000, '256 MiB at 64 MiB/s + 2 s')
     assert.equal(s.clock.now() - before, 6000)
-    assert.deepEqual((await (await s.driver(s.host('h2'))).listVms()).map((v) => v.name), ['a'])
+    assert.deepEqual(
+      (await (await s.driver(s.host('h2'))).listVms()).map((v) => v.name),
+      ['a'],
+    )
     await assert.rejects(d.migrate('a', {hostName: 'h2', uri: 'h2'}, {live: true}), /VM "a" is not running on host "h1"/, 'it left h1')
   })
 
   it('leaves which VMs exist to the scenario: defining, starting or stopping one is a usage error naming the file', async () => {
     const s = await open(twoOnOneCore)
     const d = await s.driver(s.host('h1'))
-    await assert.rejects(d.destroyVm('a'), (e: Error) => e.name === 'UsageError' && /the VMs of a scenario come and go as .*scenario\.yaml says/.test(e.message))
+    await assert.rejects(
+      d.destroyVm('a'),
+      (e: Error) => e.name === 'UsageError' && /the VMs of a scenario come and go as .*scenario\.yaml says/.test(e.message),
+    )
     await assert.rejects(d.vmInfo('ghost'), /VM "ghost" is not running on host "h1"/)
   })
 

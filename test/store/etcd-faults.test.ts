@@ -52,7 +52,10 @@ describe('etcd faults through the CLI', function () {
     assert.equal(json.json.error.type, 'StoreUnavailableError')
     assert.equal(json.json.error.exit_code, 5)
     assert.match(json.json.error.hint, /from VIOLIN_STORE/)
-    for (const args of [['store', 'status'], ['host', 'list']]) {
+    for (const args of [
+      ['store', 'status'],
+      ['host', 'list'],
+    ]) {
       const r = await timed(args, {...home.env, VIOLIN_STORE: `etcd://127.0.0.1:${port}/violin`})
       assert.equal(r.exitCode, 5, `${args.join(' ')}: ${r.stderr}`)
       said(r, `127.0.0.1:${port}`, 'cannot connect')
@@ -68,27 +71,68 @@ describe('etcd faults through the CLI', function () {
       this.timeout(60_000)
       etcd = await startEtcd({members: 1, tls: true})
       otherCa = mkdtempSync(join(tmpdir(), 'violin-other-ca-'))
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=not-the-etcd-ca'], {cwd: otherCa, stdio: 'pipe'})
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-keyout',
+          'ca.key',
+          '-out',
+          'ca.crt',
+          '-days',
+          '2',
+          '-subj',
+          '/CN=not-the-etcd-ca',
+        ],
+        {cwd: otherCa, stdio: 'pipe'},
+      )
     })
     after(async () => {
       await etcd?.stop()
       if (otherCa) rmSync(otherCa, {recursive: true, force: true})
     })
 
-    it('etcds:// with the cluster\'s CA and a client certificate works', async () => {
-      const env = {...home.env, VIOLIN_STORE: etcd.url('violin'), VIOLIN_ETCD_CA: etcd.tls!.ca, VIOLIN_ETCD_CERT: etcd.tls!.cert, VIOLIN_ETCD_KEY: etcd.tls!.key}
+    it("etcds:// with the cluster's CA and a client certificate works", async () => {
+      const env = {
+        ...home.env,
+        VIOLIN_STORE: etcd.url('violin'),
+        VIOLIN_ETCD_CA: etcd.tls!.ca,
+        VIOLIN_ETCD_CERT: etcd.tls!.cert,
+        VIOLIN_ETCD_KEY: etcd.tls!.key,
+      }
       const status = await timed(['store', 'status', '--json'], env)
       assert.equal(status.exitCode, 0, status.stderr)
       assert.equal(status.json.backend, 'etcd')
-      assert.ok(status.json.members.every((m: {healthy: boolean}) => m.healthy), status.stdout)
+      assert.ok(
+        status.json.members.every((m: {healthy: boolean}) => m.healthy),
+        status.stdout,
+      )
       assert.equal((await timed(addHost('t1'), env)).exitCode, 0)
       const list = await timed(['host', 'list', '--json'], env)
-      assert.deepEqual(list.json.map((h: {name: string}) => h.name), ['t1'])
+      assert.deepEqual(
+        list.json.map((h: {name: string}) => h.name),
+        ['t1'],
+      )
     })
 
     it('a CA that did not sign the members\' certificates: exit 5, "TLS", naming the endpoint', async () => {
-      const env = {...home.env, VIOLIN_STORE: etcd.url('violin'), VIOLIN_ETCD_CA: join(otherCa, 'ca.crt'), VIOLIN_ETCD_CERT: etcd.tls!.cert, VIOLIN_ETCD_KEY: etcd.tls!.key}
-      for (const args of [['store', 'status'], ['host', 'list']]) {
+      const env = {
+        ...home.env,
+        VIOLIN_STORE: etcd.url('violin'),
+        VIOLIN_ETCD_CA: join(otherCa, 'ca.crt'),
+        VIOLIN_ETCD_CERT: etcd.tls!.cert,
+        VIOLIN_ETCD_KEY: etcd.tls!.key,
+      }
+      for (const args of [
+        ['store', 'status'],
+        ['host', 'list'],
+      ]) {
         const r = await timed(args, env)
         assert.equal(r.exitCode, 5, `${args.join(' ')}: ${r.stderr}`)
         said(r, 'TLS failed', etcd.endpoints[0]!)
@@ -114,12 +158,18 @@ describe('etcd faults through the CLI', function () {
       assert.ok(status.stdout.includes(`etcd://root@${etcd.endpoints[0]}/violin`), status.stdout)
       assert.ok(!status.stdout.includes('right-pass') && !status.stderr.includes('right-pass'), status.stdout)
       assert.equal((await timed(addHost('a1'), env)).exitCode, 0)
-      assert.deepEqual((await timed(['host', 'list', '--json'], env)).json.map((h: {name: string}) => h.name), ['a1'])
+      assert.deepEqual(
+        (await timed(['host', 'list', '--json'], env)).json.map((h: {name: string}) => h.name),
+        ['a1'],
+      )
     })
 
     it('a wrong password: exit 5 naming the endpoint and the user', async () => {
       const env = {...home.env, VIOLIN_STORE: etcd.url('violin', 'root:wrong-pass')}
-      for (const args of [['store', 'status'], ['host', 'list']]) {
+      for (const args of [
+        ['store', 'status'],
+        ['host', 'list'],
+      ]) {
         const r = await timed(args, env)
         assert.equal(r.exitCode, 5, `${args.join(' ')}: ${r.stderr}`)
         said(r, etcd.endpoints[0]!, '"root"')
@@ -147,7 +197,10 @@ describe('etcd faults through the CLI', function () {
         assert.equal(added.exitCode, 0, added.stderr)
         const list = await timed(['host', 'list', '--json'], env)
         assert.equal(list.exitCode, 0, list.stderr)
-        assert.deepEqual(list.json.map((h: {name: string}) => h.name), ['m1'])
+        assert.deepEqual(
+          list.json.map((h: {name: string}) => h.name),
+          ['m1'],
+        )
         const status = await timed(['store', 'status', '--json'], env)
         assert.equal(status.exitCode, 7, status.stderr)
         const byEndpoint = new Map(status.json.members.map((m: {endpoint: string; healthy: boolean}) => [m.endpoint, m.healthy]))

@@ -26,7 +26,12 @@ describe('the inventory in etcd, changed by two managers at once', function () {
     stores.push(store)
     return Inventory.open(store)
   }
-  const env = (name: string) => ({name, headSite: 's', createdAt: new Date(0).toISOString(), vms: [{name: `${name}-head`, role: 'head' as const, host: 'h1', mac: '52:54:00:00:00:01', vcpus: 1, memoryMiB: 128, maxMemoryMiB: 128}]})
+  const env = (name: string) => ({
+    name,
+    headSite: 's',
+    createdAt: new Date(0).toISOString(),
+    vms: [{name: `${name}-head`, role: 'head' as const, host: 'h1', mac: '52:54:00:00:00:01', vcpus: 1, memoryMiB: 128, maxMemoryMiB: 128}],
+  })
 
   it('gives every environment its own VNI when both start switches at the same time', async () => {
     const [a, b] = [await open(), await open()]
@@ -36,12 +41,22 @@ describe('the inventory in etcd, changed by two managers at once', function () {
     const vnis = records.map((r) => r.network!.vni)
     assert.equal(new Set(vnis).size, 8, `VNIs ${vnis.join(', ')}`)
     const fresh = await open()
-    assert.deepEqual(fresh.environments().map((e) => e.network?.vni).sort(), [...vnis].sort(), 'what each was given is what is stored')
+    assert.deepEqual(
+      fresh
+        .environments()
+        .map((e) => e.network?.vni)
+        .sort(),
+      [...vnis].sort(),
+      'what each was given is what is stored',
+    )
   })
 
   it('refuses a VM that already belongs to an environment another manager just added', async () => {
     const [a, b] = [await open(), await open()]
-    const results = await Promise.allSettled([a.addEnvironment({...env('x1'), vms: [{...env('x1').vms[0]!, name: 'shared'}]}), b.addEnvironment({...env('x2'), vms: [{...env('x2').vms[0]!, name: 'shared'}]})])
+    const results = await Promise.allSettled([
+      a.addEnvironment({...env('x1'), vms: [{...env('x1').vms[0]!, name: 'shared'}]}),
+      b.addEnvironment({...env('x2'), vms: [{...env('x2').vms[0]!, name: 'shared'}]}),
+    ])
     assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected'])
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult
     assert.match((rejected.reason as Error).message, /VM "shared" already belongs to environment "x[12]"/)

@@ -35,7 +35,11 @@ async function fill(store: FileStore): Promise<void> {
   await store.write(DOCS.inventory, {version: 1, hosts, vms: {v1: {host: 'e1'}}, environments: {}})
   await store.write(DOCS.history, {vms: {v1: [{t: 1, cpu: 0.5}]}, hosts: {e1: [{t: 1}]}})
   await store.write(DOCS.calibration, {libvirt: {a: 1.5, b: 2}})
-  await store.append('migrations', [{vm: 'v1', s: 3.4}, {vm: 'v2', s: 1.2}, {vm: 'v3', s: 9}])
+  await store.append('migrations', [
+    {vm: 'v1', s: 3.4},
+    {vm: 'v2', s: 1.2},
+    {vm: 'v3', s: 9},
+  ])
   await store.append('commands', [{id: 'host:list', ms: 120}])
   appendFileSync(store.logPath('commands'), '{"id": "torn')
   await store.putSample('e1', {cpu: 1}, 60_000)
@@ -48,14 +52,19 @@ async function contents(store: Store): Promise<unknown> {
     if (value !== undefined) docs[spec.name] = {...value, ...Object.fromEntries(spec.collections.map((c) => [c, value[c] ?? {}]))}
   }
   const logs: Record<string, unknown[]> = {}
-  for (const log of ['migrations', 'commands', 'actions'] as const) logs[log] = (await store.readLog(log)).flatMap(({text: l}) => {
-    try {
-      return [JSON.parse(l)]
-    } catch {
-      return []
-    }
-  })
-  return JSON.parse(JSON.stringify({docs, logs}, (_, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v)))
+  for (const log of ['migrations', 'commands', 'actions'] as const)
+    logs[log] = (await store.readLog(log)).flatMap(({text: l}) => {
+      try {
+        return [JSON.parse(l)]
+      } catch {
+        return []
+      }
+    })
+  return JSON.parse(
+    JSON.stringify({docs, logs}, (_, v: unknown) =>
+      v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+    ),
+  )
 }
 
 describe('violin store status and store copy', function () {
@@ -87,7 +96,10 @@ describe('violin store status and store copy', function () {
     assert.equal(r.json.url, `file://${home.dir}`)
     assert.equal(r.json.from, 'default')
     assert.equal(r.json.healthy, true)
-    assert.deepEqual(r.json.members.map((m: {healthy: boolean}) => m.healthy), [true])
+    assert.deepEqual(
+      r.json.members.map((m: {healthy: boolean}) => m.healthy),
+      [true],
+    )
   })
 
   it('copies files into files, verified, and refuses to copy a store onto itself (exit 2)', async () => {
@@ -98,7 +110,10 @@ describe('violin store status and store copy', function () {
     assert.deepEqual(r.json.documents, ['inventory', 'history', 'calibration'])
     assert.deepEqual(r.json.logs, {migrations: 3, commands: 1, actions: 0})
     assert.deepEqual(r.json.skipped, {migrations: 0, commands: 1, actions: 0})
-    assert.deepEqual(await contents(new FileStore(other, join(other, 'state'))), await contents(new FileStore(home.dir, join(home.dir, 'state'))))
+    assert.deepEqual(
+      await contents(new FileStore(other, join(other, 'state'))),
+      await contents(new FileStore(home.dir, join(home.dir, 'state'))),
+    )
     assert.deepEqual(snapshot(home.dir), before)
     assert.deepEqual(await new FileStore(other, join(other, 'state')).readSamples(), new Map())
     for (const to of [`file://${home.dir}/`, `file://${join(home.dir, 'state')}`]) {
@@ -142,7 +157,10 @@ describe('violin store status and store copy', function () {
         const before = snapshot(home.dir)
         const toEtcd = await violin(['store', 'copy', '--to', etcd.url('copied')], {...home.env, VIOLIN_STORE: undefined})
         assert.equal(toEtcd.exitCode, 0, toEtcd.stderr)
-        assert.match(toEtcd.stdout, /3 documents \(inventory, history, calibration\), log records: 3 migrations, 1 commands, 0 actions\. Verified/)
+        assert.match(
+          toEtcd.stdout,
+          /3 documents \(inventory, history, calibration\), log records: 3 migrations, 1 commands, 0 actions\. Verified/,
+        )
         assert.match(toEtcd.stderr, /1 line of the commands log is not JSON/)
         const inEtcd = await open(etcd.url('copied'))
         assert.deepEqual(await contents(inEtcd), await contents(source))
@@ -166,7 +184,10 @@ describe('violin store status and store copy', function () {
       assert.equal(refused.exitCode, 2)
       assert.match(refused.stderr, /is not empty: it holds passes, 2 migrations records/)
       assert.match(refused.stderr, /--force/)
-      assert.deepEqual((await target.readLog('migrations')).map((r) => r.text), ['{"old":1}', '{"old":2}'])
+      assert.deepEqual(
+        (await target.readLog('migrations')).map((r) => r.text),
+        ['{"old":1}', '{"old":2}'],
+      )
       const forced = await violin(['store', 'copy', '--to', etcd.url('busy'), '--force'], {...home.env, VIOLIN_STORE: undefined})
       assert.equal(forced.exitCode, 0, forced.stderr)
       assert.match(forced.stdout, /Replaced in the target: passes, 2 migrations records/)

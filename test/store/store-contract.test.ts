@@ -19,7 +19,9 @@ import {requireIntegration} from '../helpers/integration.js'
 /** A collection whose entry names would trip a naive object or key scheme. */
 function awkwardHosts(): Record<string, unknown> {
   // JSON.parse makes "__proto__" an own entry, as a host of that name read from a file is.
-  return JSON.parse('{"__proto__": {"site": "p"}, "a/b": {"site": "slash"}, "ü x": {"site": "unicode space"}, "plain": {"site": "s"}}') as Record<string, unknown>
+  return JSON.parse(
+    '{"__proto__": {"site": "p"}, "a/b": {"site": "slash"}, "ü x": {"site": "unicode space"}, "plain": {"site": "s"}}',
+  ) as Record<string, unknown>
 }
 
 /** A PassLockedError (exit 8) naming the holder. By name: the store's modules are loaded lazily and tsx may give them their own copy of errors.ts. */
@@ -41,7 +43,10 @@ async function eventually(what: string, withinMs: number, check: () => Promise<b
 }
 
 /** A second violin process holding the store: the pass lock, or a candidacy to lead. */
-function child(location: StoreLocation, mode: 'lock' | 'lead'): {process: ChildProcess; lines: string[]; saw(text: string, withinMs?: number): Promise<void>} {
+function child(
+  location: StoreLocation,
+  mode: 'lock' | 'lead',
+): {process: ChildProcess; lines: string[]; saw(text: string, withinMs?: number): Promise<void>} {
   const script = `
     const {openStoreAt} = await import(${JSON.stringify(join(ROOT, 'src/store/open.ts'))})
     const store = await openStoreAt(JSON.parse(process.env.LOCATION))
@@ -49,7 +54,11 @@ function child(location: StoreLocation, mode: 'lock' | 'lead'): {process: ChildP
     else { await store.lead({ttlS: 2, signal: new AbortController().signal, onStandby: (who) => console.log('standby ' + who)}); console.log('leading') }
     setInterval(() => {}, 1000)
   `
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {cwd: ROOT, env: {...process.env, LOCATION: JSON.stringify(location), MODE: mode}, stdio: ['ignore', 'pipe', 'pipe']})
+  const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: ROOT,
+    env: {...process.env, LOCATION: JSON.stringify(location), MODE: mode},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const lines: string[] = []
   let stderr = ''
   proc.stdout!.on('data', (c: Buffer) => lines.push(...c.toString().split('\n').filter(Boolean)))
@@ -58,7 +67,9 @@ function child(location: StoreLocation, mode: 'lock' | 'lead'): {process: ChildP
     process: proc,
     lines,
     saw: async (text, withinMs = 20_000) => {
-      await eventually(`child ${mode} printing "${text}" (stderr: ${stderr.slice(-500)})`, withinMs, async () => lines.some((l) => l.startsWith(text)))
+      await eventually(`child ${mode} printing "${text}" (stderr: ${stderr.slice(-500)})`, withinMs, async () =>
+        lines.some((l) => l.startsWith(text)),
+      )
     },
   }
 }
@@ -117,7 +128,14 @@ describe('EtcdStore with password auth', function () {
   it('keeps working after its token expired, long after it was opened (an adapt loop, an agent)', async () => {
     const saved = process.env.VIOLIN_STORE_TIMEOUT
     process.env.VIOLIN_STORE_TIMEOUT = '2'
-    const store = await openStoreAt({kind: 'etcd', tls: false, endpoints: cluster!.endpoints, prefix: 'auth', user: 'root', password: 'pw'}).finally(() => {
+    const store = await openStoreAt({
+      kind: 'etcd',
+      tls: false,
+      endpoints: cluster!.endpoints,
+      prefix: 'auth',
+      user: 'root',
+      password: 'pw',
+    }).finally(() => {
       if (saved === undefined) delete process.env.VIOLIN_STORE_TIMEOUT
       else process.env.VIOLIN_STORE_TIMEOUT = saved
     })
@@ -157,7 +175,10 @@ for (const backend of backends) {
       const location = backend.fresh()
       const store = await open(location)
       assert.equal(await store.read(DOCS.inventory), undefined)
-      const result = await store.update(DOCS.inventory, () => ({value: {version: 1, hosts: awkwardHosts(), vms: {}, environments: {}}, result: 'done'}))
+      const result = await store.update(DOCS.inventory, () => ({
+        value: {version: 1, hosts: awkwardHosts(), vms: {}, environments: {}},
+        result: 'done',
+      }))
       assert.equal(result, 'done')
       const back = await store.read(DOCS.inventory)
       assert.deepEqual(Object.keys(back!.hosts as object).sort(), ['__proto__', 'a/b', 'plain', 'ü x'])
@@ -199,11 +220,20 @@ for (const backend of backends) {
       assert.deepEqual(await store.readLog('migrations'), [])
       await store.append('migrations', [{n: 1}, {n: 2}])
       await store.append('migrations', [{n: 3}])
-      await store.append('migrations', Array.from({length: 250}, (_, i) => ({n: 4 + i})))
+      await store.append(
+        'migrations',
+        Array.from({length: 250}, (_, i) => ({n: 4 + i})),
+      )
       await store.append('actions', [{other: true}])
       const lines = await store.readLog('migrations')
-      assert.deepEqual(lines.map((l) => (JSON.parse(l.text) as {n: number}).n), Array.from({length: 253}, (_, i) => i + 1))
-      assert.deepEqual((await store.readLog('actions')).map((r) => r.text), ['{"other":true}'])
+      assert.deepEqual(
+        lines.map((l) => (JSON.parse(l.text) as {n: number}).n),
+        Array.from({length: 253}, (_, i) => i + 1),
+      )
+      assert.deepEqual(
+        (await store.readLog('actions')).map((r) => r.text),
+        ['{"other":true}'],
+      )
     })
 
     it('forgets a sample whose TTL passed and keeps a fresh one', async function () {
@@ -227,7 +257,10 @@ for (const backend of backends) {
       const b = await open(location)
       const release = await a.lockPass()
       try {
-        const refused = await b.lockPass().then(() => undefined, (error: unknown) => error)
+        const refused = await b.lockPass().then(
+          () => undefined,
+          (error: unknown) => error,
+        )
         assertLocked(refused, String(process.pid))
       } finally {
         await release()
@@ -245,7 +278,13 @@ for (const backend of backends) {
         const leading = await a.lead({ttlS: 2, signal, onStandby: () => undefined})
         assert.notEqual(leading, undefined)
         try {
-          assertLocked(await b.lead({ttlS: 2, signal, onStandby: () => undefined}).then(() => undefined, (error: unknown) => error), String(process.pid))
+          assertLocked(
+            await b.lead({ttlS: 2, signal, onStandby: () => undefined}).then(
+              () => undefined,
+              (error: unknown) => error,
+            ),
+            String(process.pid),
+          )
         } finally {
           await leading!.resign()
         }
@@ -268,7 +307,13 @@ for (const backend of backends) {
         children.push(holder.process)
         await holder.saw('locked')
         const store = await open(location)
-        assertLocked(await store.lockPass().then(() => undefined, (error: unknown) => error), `${hostname()} pid ${holder.process.pid}`)
+        assertLocked(
+          await store.lockPass().then(
+            () => undefined,
+            (error: unknown) => error,
+          ),
+          `${hostname()} pid ${holder.process.pid}`,
+        )
         holder.process.kill('SIGKILL')
         // The lock's lease is 30 s: no release was sent, so only the lease's end frees it.
         let release: (() => Promise<void>) | undefined

@@ -9,7 +9,14 @@ import {displayUrl, parseStoreUrl} from '../../src/store/url.js'
 describe('store URLs', () => {
   it('reads endpoints, prefix, TLS and credentials; shows no password', () => {
     const l = parseStoreUrl('etcds://admin:s%40cret@10.0.0.1:2379,[::1]:2379/violin/prod')
-    assert.deepEqual(l, {kind: 'etcd', tls: true, endpoints: ['10.0.0.1:2379', '[::1]:2379'], prefix: 'violin/prod', user: 'admin', password: 's@cret'})
+    assert.deepEqual(l, {
+      kind: 'etcd',
+      tls: true,
+      endpoints: ['10.0.0.1:2379', '[::1]:2379'],
+      prefix: 'violin/prod',
+      user: 'admin',
+      password: 's@cret',
+    })
     assert.equal(displayUrl(l), 'etcds://admin@10.0.0.1:2379,[::1]:2379/violin/prod')
     assert.deepEqual(parseStoreUrl('file:///srv/violin/'), {kind: 'file', configDir: '/srv/violin', stateDir: '/srv/violin/state'})
   })
@@ -25,7 +32,11 @@ describe('store URLs', () => {
     ['http://h:1/x', /is not a store URL/],
     ['file://relative', /is not a store URL/],
   ] as const) {
-    it(`refuses ${url}`, () => assert.throws(() => parseStoreUrl(url), (e: Error & {exitCode?: number}) => e.exitCode === 2 && message.test(e.message)))
+    it(`refuses ${url}`, () =>
+      assert.throws(
+        () => parseStoreUrl(url),
+        (e: Error & {exitCode?: number}) => e.exitCode === 2 && message.test(e.message),
+      ))
   }
 
   it('a bad VIOLIN_STORE is a usage error before anything is read or written', async () => {

@@ -25,7 +25,12 @@ describe('two admin machines against one etcd', function () {
   })
 
   it('8 concurrent host add across both lose nothing, and neither writes a local inventory', async () => {
-    const adds = Array.from({length: 8}, (_, i) => violinProcess(['host', 'add', `h${i}`, '--local', '--site', `s${i % 3}`, '--driver', 'libvirt', '--uri', 'test:///default'], envOf(i % 2)))
+    const adds = Array.from({length: 8}, (_, i) =>
+      violinProcess(
+        ['host', 'add', `h${i}`, '--local', '--site', `s${i % 3}`, '--driver', 'libvirt', '--uri', 'test:///default'],
+        envOf(i % 2),
+      ),
+    )
     const results = await Promise.all(adds)
     for (const r of results) assert.equal(r.exitCode, 0, r.stderr)
     for (const i of [0, 1]) {
@@ -38,7 +43,11 @@ describe('two admin machines against one etcd', function () {
   })
 
   it('a host added twice at once is added once: the other gets the usual "already in the inventory"', async () => {
-    const [a, b] = await Promise.all([0, 1].map((i) => violinProcess(['host', 'add', 'twin', '--local', '--site', 's', '--driver', 'libvirt', '--uri', 'test:///default'], envOf(i))))
+    const [a, b] = await Promise.all(
+      [0, 1].map((i) =>
+        violinProcess(['host', 'add', 'twin', '--local', '--site', 's', '--driver', 'libvirt', '--uri', 'test:///default'], envOf(i)),
+      ),
+    )
     assert.deepEqual([a!.exitCode, b!.exitCode].sort(), [0, 2], `${a!.stderr}${b!.stderr}`)
     assert.match(a!.stderr + b!.stderr, /host "twin" is already in the inventory/)
   })

@@ -3,7 +3,15 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {blobKeyType, fingerprint, hostKeyAlgorithmsFor, keysFor, knownHostsLine, knownHostsName, parseKnownHosts} from '../../src/transport/known-hosts.js'
+import {
+  blobKeyType,
+  fingerprint,
+  hostKeyAlgorithmsFor,
+  keysFor,
+  knownHostsLine,
+  knownHostsName,
+  parseKnownHosts,
+} from '../../src/transport/known-hosts.js'
 import {missingBinary, requireIntegration} from '../helpers/integration.js'
 import {SSH_KEYGEN, generateKey, hashKnownHosts, keygenFingerprint} from '../helpers/sshd.js'
 
@@ -13,7 +21,8 @@ const KEY_A = 'AAAAC3NzaC1lZDI1NTE5AAAAIDgqTPcRmyduAq40nCmPjwHUp/xIf/O3Fn/poN9pk
 const KEY_A_FP = 'SHA256:GCqVBnqiptz3idPE25XyaIWvgnLA9S4akJLg4bYNptI'
 const KEY_B = 'AAAAC3NzaC1lZDI1NTE5AAAAIJuTOzcLkP3DUYbQn12MSIXkmrfluk3XZxM5c7Wxg9Le'
 const KEY_B_FP = 'SHA256:LLmSGG7UVYKT6xEtNsmwQYopgBnJMlndYMf80TiCT38'
-const KEY_EC = 'AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBLaGj4m9i4sixsiFw1Wht50xW9AL4Sv6oddMfWk6dmWqozWDT6Sp0Dl5gzg/8fgRpv838WtcWbkUfAZ60k8D3uk='
+const KEY_EC =
+  'AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBLaGj4m9i4sixsiFw1Wht50xW9AL4Sv6oddMfWk6dmWqozWDT6Sp0Dl5gzg/8fgRpv838WtcWbkUfAZ60k8D3uk='
 const KEY_EC_FP = 'SHA256:8M36I9T9XiC/XIjc/IIYmcJY0NJBfnHyql88xjC2gAM'
 const HASHED_PORT_2222 = `|1|5vskz1AS67mq9ZARRK4nrQcxL1w=|c1+JxyIVvc6kPlF7fMDJarTlW1o= ssh-ed25519 ${KEY_A}`
 const HASHED_VM_HOST = `|1|OWWNbKxh7ndSZYJ7amUTGdO/2IY=|h0C9Pnu6BC0PU5wueyZh64/I2/Y= ssh-ed25519 ${KEY_A}`
@@ -153,7 +162,12 @@ describe('known_hosts', () => {
     })
 
     it('offers the rsa-sha2 signatures for an ssh-rsa key and each other type as is', () => {
-      assert.deepEqual(hostKeyAlgorithmsFor(['ssh-rsa', 'ssh-ed25519', 'ssh-ed25519']), ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-ed25519'])
+      assert.deepEqual(hostKeyAlgorithmsFor(['ssh-rsa', 'ssh-ed25519', 'ssh-ed25519']), [
+        'rsa-sha2-512',
+        'rsa-sha2-256',
+        'ssh-rsa',
+        'ssh-ed25519',
+      ])
     })
   })
 

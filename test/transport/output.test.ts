@@ -15,7 +15,12 @@ import {LOOPBACK, type Sshd, sshdUnavailable, startSshd} from '../helpers/sshd.j
  */
 const CASES: Array<{what: string; argv: string[]; options?: RunOptions; stdout: string; stderr: string}> = [
   {what: 'keeps the final newline of stdout and of stderr', argv: ['sh', '-c', 'echo out; echo err >&2'], stdout: 'out\n', stderr: 'err\n'},
-  {what: 'keeps every final newline, and a CRLF as is', argv: ['sh', '-c', 'printf "a\\n\\n"; printf "b\\r\\n" >&2'], stdout: 'a\n\n', stderr: 'b\r\n'},
+  {
+    what: 'keeps every final newline, and a CRLF as is',
+    argv: ['sh', '-c', 'printf "a\\n\\n"; printf "b\\r\\n" >&2'],
+    stdout: 'a\n\n',
+    stderr: 'b\r\n',
+  },
   {what: 'adds no newline where the program wrote none', argv: ['printf', 'x'], stdout: 'x', stderr: ''},
   {what: 'gives back what cat read, whole', argv: ['cat'], options: {stdin: 'one\ntwo\n'}, stdout: 'one\ntwo\n', stderr: ''},
   {what: 'gives empty strings for a program that prints nothing', argv: ['true'], stdout: '', stderr: ''},
@@ -50,7 +55,11 @@ describe("every transport returns a program's output exactly as written", () => 
       dir = mkdtempSync(join(tmpdir(), 'violin-output-test-'))
       const knownHostsFile = join(dir, 'known_hosts')
       sshd.writeKnownHosts(knownHostsFile)
-      ssh = new SshTransport('h1', {user: 'root', address: LOOPBACK, port: sshd.ports[0]!}, {identityFile: sshd.userKeyPath, knownHostsFile})
+      ssh = new SshTransport(
+        'h1',
+        {user: 'root', address: LOOPBACK, port: sshd.ports[0]!},
+        {identityFile: sshd.userKeyPath, knownHostsFile},
+      )
     })
 
     after(async () => {

@@ -29,7 +29,11 @@ describe('SshTransport against a real sshd', () => {
   /** A transport to sshd (or `port`), closed after each test. */
   function transport(options: SshOptions & {port?: number} = {}): SshTransport {
     const {port, ...rest} = options
-    const t = new SshTransport('h1', {user: 'root', address: LOOPBACK, port: port ?? sshd.ports[0]!}, {identityFile: sshd.userKeyPath, knownHostsFile: knownHosts, ...rest})
+    const t = new SshTransport(
+      'h1',
+      {user: 'root', address: LOOPBACK, port: port ?? sshd.ports[0]!},
+      {identityFile: sshd.userKeyPath, knownHostsFile: knownHosts, ...rest},
+    )
     opened.push(t)
     return t
   }
@@ -64,7 +68,11 @@ describe('SshTransport against a real sshd', () => {
   describe('running commands', () => {
     it('runs argv on the far side and returns stdout, stderr and the exit code', async () => {
       const t = transport()
-      assert.deepEqual(await t.run(['sh', '-c', 'echo hello world; echo warning >&2']), {stdout: 'hello world\n', stderr: 'warning\n', exitCode: 0})
+      assert.deepEqual(await t.run(['sh', '-c', 'echo hello world; echo warning >&2']), {
+        stdout: 'hello world\n',
+        stderr: 'warning\n',
+        exitCode: 0,
+      })
       assert.equal((await t.run(['sh', '-c', 'exit 3'], {allowFailure: true})).exitCode, 3)
       assert.equal((await t.run(['cat'], {stdin: 'piped in'})).stdout, 'piped in')
     })
@@ -109,7 +117,7 @@ describe('SshTransport against a real sshd', () => {
       '`id`',
       'a; echo injected #',
       'a && b || c | d > /dev/null < /etc/passwd',
-      '"double" \'single\' \\back\\slash \\\'',
+      "\"double\" 'single' \\back\\slash \\'",
       "'",
       "''",
       '*',
@@ -238,7 +246,10 @@ describe('SshTransport against a real sshd', () => {
       await assert.rejects(t.run(['sleep', tag], {timeoutMs: 300}), TimeoutError)
       let left = ''
       for (let i = 0; i < 20; i++) {
-        left = (await t.run(['ps', '-eo', 'args'])).stdout.split('\n').filter((l) => l.trim() === `sleep ${tag}`).join('\n')
+        left = (await t.run(['ps', '-eo', 'args'])).stdout
+          .split('\n')
+          .filter((l) => l.trim() === `sleep ${tag}`)
+          .join('\n')
         if (!left) break
         await sleep(100)
       }
@@ -302,7 +313,10 @@ describe('SshTransport against a real sshd', () => {
     })
 
     it('reports an identity file it cannot read as AuthError', async () => {
-      await assert.rejects(transport({identityFile: join(dir, 'no-such-key')}).run(['true']), /cannot read identity file .*no-such-key: ENOENT/)
+      await assert.rejects(
+        transport({identityFile: join(dir, 'no-such-key')}).run(['true']),
+        /cannot read identity file .*no-such-key: ENOENT/,
+      )
     })
   })
 
@@ -325,7 +339,10 @@ describe('SshTransport against a real sshd', () => {
 
     it('refuses an unknown host key when there is no known_hosts file, and creates none', async () => {
       const file = freshFile('absent')
-      await assert.rejects(transport({knownHostsFile: file}).run(['true']), (error: unknown) => error instanceof HostKeyError && error.kind === 'unknown')
+      await assert.rejects(
+        transport({knownHostsFile: file}).run(['true']),
+        (error: unknown) => error instanceof HostKeyError && error.kind === 'unknown',
+      )
       assert.equal(existsSync(file), false)
     })
 
@@ -374,12 +391,16 @@ describe('SshTransport against a real sshd', () => {
       const text = sshd.writeKnownHosts(file, sshd.ports, {hashed: true})
       assert.match(text, /^\|1\|[^ ]+ ssh-ed25519 /)
       assert.ok(!text.includes('127.0.0.1'), text)
-      for (const port of sshd.ports) assert.equal((await transport({knownHostsFile: file, port}).run(['echo', String(port)])).stdout, `${port}\n`)
+      for (const port of sshd.ports)
+        assert.equal((await transport({knownHostsFile: file, port}).run(['echo', String(port)])).stdout, `${port}\n`)
       // ...and still tells a changed key apart through the hash.
       const changed = freshFile('hashed-changed')
       writeFileSync(changed, sshd.knownHostsLine(other.ports[0]!))
       hashKnownHosts(changed)
-      await assert.rejects(transport({knownHostsFile: changed, port: other.ports[0]!, acceptNewHostKey: true}).run(['true']), (error: unknown) => error instanceof HostKeyError && error.kind === 'changed')
+      await assert.rejects(
+        transport({knownHostsFile: changed, port: other.ports[0]!, acceptNewHostKey: true}).run(['true']),
+        (error: unknown) => error instanceof HostKeyError && error.kind === 'changed',
+      )
       assert.equal(readFileSync(file, 'utf8'), text)
     })
 

@@ -1,5 +1,3 @@
-
-
 import {ViolinCommand, withoutConnect} from '../../base-command.js'
 import {ViolinError} from '../../errors.js'
 import {agentDirFlag} from '../../flags.js'
@@ -7,7 +5,8 @@ import {agentDirFlag} from '../../flags.js'
 export default class AgentStatus extends ViolinCommand {
   static override baseFlags = withoutConnect()
   static override summary = "Say whether this host's agent runs, and what it holds."
-  static override description = 'Asks the agent of DIR on its socket: PID, version, start time, its member address and ports, the VNIs of its switches and the datagrams it dropped before any switch saw them. Exit 1 when no agent answers.'
+  static override description =
+    'Asks the agent of DIR on its socket: PID, version, start time, its member address and ports, the VNIs of its switches and the datagrams it dropped before any switch saw them. Exit 1 when no agent answers.'
   static override examples = ['<%= config.bin %> agent status', '<%= config.bin %> agent status --json']
   static override flags = {
     dir: agentDirFlag,
@@ -20,7 +19,8 @@ export default class AgentStatus extends ViolinCommand {
     const {localHello} = await import('../../agent/detach.js')
     const paths = agentPaths(flags.dir)
     const hello = await localHello(paths)
-    if (!hello) throw new ViolinError(`no agent answers on ${paths.socket}`, undefined, `violin agent --detach --address ADDRESS --dir ${paths.dir}`)
+    if (!hello)
+      throw new ViolinError(`no agent answers on ${paths.socket}`, undefined, `violin agent --detach --address ADDRESS --dir ${paths.dir}`)
     if (!this.jsonEnabled()) {
       this.log(`agent ${hello.pid} (violin ${hello.version}) since ${hello.startedAt}`)
       this.log(`member ${hello.self.address} data ${hello.self.dataPort} control ${hello.self.controlPort}`)

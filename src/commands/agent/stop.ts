@@ -8,7 +8,8 @@ import {agentDirFlag, MAX_SECONDS} from '../../flags.js'
 export default class AgentStop extends ViolinCommand {
   static override baseFlags = withoutConnect()
   static override summary = "Stop this host's agent (its VMs on the udp data plane lose their network until it runs again)."
-  static override description = 'Sends SIGTERM to the agent of DIR (with --sampler: its usage sampler) and waits for it to leave its meshes and exit. Its state file stays: the next agent brings the same switches back. Exit 0 also when no agent was running; 1 when it did not stop within --wait seconds.'
+  static override description =
+    'Sends SIGTERM to the agent of DIR (with --sampler: its usage sampler) and waits for it to leave its meshes and exit. Its state file stays: the next agent brings the same switches back. Exit 0 also when no agent was running; 1 when it did not stop within --wait seconds.'
   static override examples = ['<%= config.bin %> agent stop']
   static override flags = {
     dir: agentDirFlag,
@@ -32,7 +33,8 @@ export default class AgentStop extends ViolinCommand {
     process.kill(pid, 'SIGTERM')
     const deadline = Date.now() + flags.wait * 1000
     while (livePid(paths.pid) === pid && Date.now() < deadline) await sleep(50)
-    if (livePid(paths.pid) === pid) throw new ViolinError(`the ${what} (pid ${pid}) is still running after ${flags.wait} s`, undefined, `kill -KILL ${pid}`)
+    if (livePid(paths.pid) === pid)
+      throw new ViolinError(`the ${what} (pid ${pid}) is still running after ${flags.wait} s`, undefined, `kill -KILL ${pid}`)
     this.note(`${what} stopped (pid ${pid})`)
     return {stopped: true, pid}
   }

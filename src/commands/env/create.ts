@@ -35,10 +35,22 @@ export default class EnvCreate extends EnvCommand {
     const request: EnvironmentRequest = {
       name: args.name,
       placement: flags.placement,
-      vms: uniformVms(args.name, flags.vms, {vcpus: flags.vcpus, memoryMiB, maxMemoryMiB: flags['max-memory'] ? parseSizeMiB(flags['max-memory']) : memoryMiB}),
+      vms: uniformVms(args.name, flags.vms, {
+        vcpus: flags.vcpus,
+        memoryMiB,
+        maxMemoryMiB: flags['max-memory'] ? parseSizeMiB(flags['max-memory']) : memoryMiB,
+      }),
       ...(flags['head-site'] ? {headSite: flags['head-site']} : {}),
       ...(flags.host ? {hosts: flags.host} : {}),
-      ...(flags.kernel ? {boot: {kernel: flags.kernel, ...(flags.initrd ? {initrd: flags.initrd} : {}), ...(flags.cmdline ? {cmdline: flags.cmdline} : {})}} : {}),
+      ...(flags.kernel
+        ? {
+            boot: {
+              kernel: flags.kernel,
+              ...(flags.initrd ? {initrd: flags.initrd} : {}),
+              ...(flags.cmdline ? {cmdline: flags.cmdline} : {}),
+            },
+          }
+        : {}),
       ...(flags.image ? {image: imagePath(flags.image)} : {}),
       ...(flags['disk-size'] ? {diskMiB: parseSizeMiB(flags['disk-size'])} : {}),
       ...(flags.dataplane === 'none' ? {} : {dataplane: flags.dataplane}),

@@ -25,7 +25,10 @@ export default class EnvDefine extends EnvCommand {
 
 A VM's cmdline is appended to the defaults' one. image (a name in /var/lib/violin/images or a path) and disk_size (a private disk per VM) are defaults too. Sizes take units (512M, 2GiB); a bare number is MiB. A mistake is reported in one line, FILE:LINE:COL: FIELD: expected ..., found ... (exit 3), and nothing is created. violin schema env-file prints the file's JSON Schema, for an editor to check it as you type.`
 
-  static override examples = ['<%= config.bin %> env define --file lab.yaml', '<%= config.bin %> env define --file lab.yaml --dry-run --json']
+  static override examples = [
+    '<%= config.bin %> env define --file lab.yaml',
+    '<%= config.bin %> env define --file lab.yaml --dry-run --json',
+  ]
   static override flags = {
     file: Flags.string({char: 'f', summary: 'The YAML description.', required: true, helpValue: 'FILE'}),
     start: Flags.boolean({summary: 'Start the VMs once defined.', default: true, allowNo: true}),

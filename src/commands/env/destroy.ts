@@ -20,14 +20,28 @@ export default class EnvDestroy extends EnvCommand {
   async run() {
     const {args, flags} = await this.parse(EnvDestroy)
     this.quiet = flags.quiet
-    if (flags.yes) throw new UsageError('env destroy only powers VMs off now (as virsh destroy does) and asks nothing; deleting is env undefine', `violin env undefine ${args.name} --yes`)
+    if (flags.yes)
+      throw new UsageError(
+        'env destroy only powers VMs off now (as virsh destroy does) and asks nothing; deleting is env undefine',
+        `violin env undefine ${args.name} --yes`,
+      )
     const session = await this.openSession(flags)
     const env = session.inventory!.environment(args.name)
-    const on = (await environmentStatus(session, env)).filter((v) => v.state === 'running' || v.state === 'paused' || v.state === 'idle' || v.state === 'unknown')
+    const on = (await environmentStatus(session, env)).filter(
+      (v) => v.state === 'running' || v.state === 'paused' || v.state === 'idle' || v.state === 'unknown',
+    )
     const outcomes = await destroyVms(session, on)
     const stopped = outcomes.filter((o) => !o.error).map((o) => o.vm)
-    this.note(on.length === 0 ? `No VM of ${env.name} is running.` : `Powered off ${stopped.length} of ${on.length} VMs of ${env.name}; nothing was deleted.`)
+    this.note(
+      on.length === 0
+        ? `No VM of ${env.name} is running.`
+        : `Powered off ${stopped.length} of ${on.length} VMs of ${env.name}; nothing was deleted.`,
+    )
     this.exitForVms(outcomes)
-    return {name: env.name, destroyed: stopped, failed: outcomes.filter((o) => o.error).map((o) => ({vm: o.vm, host: o.host, error: o.error!.message}))}
+    return {
+      name: env.name,
+      destroyed: stopped,
+      failed: outcomes.filter((o) => o.error).map((o) => ({vm: o.vm, host: o.host, error: o.error!.message})),
+    }
   }
 }

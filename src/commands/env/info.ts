@@ -11,7 +11,10 @@ export default class EnvInfo extends ViolinCommand {
   static override summary = 'Show the VMs of an environment: role, host, state, MAC, size.'
   static override description =
     "The hosts are asked where each VM runs (the hypervisor is the truth): a VM that moved is shown on its new host, one found nowhere is 'missing', one whose host did not answer is 'unknown'. --json is a stable contract: name, head_site, network (vni, dataplane, stopped, or null), vms[] with name, role (head|compute), host, site, state, mac, memory_mib, max_memory_mib, vcpus."
-  static override examples = ['<%= config.bin %> env info lab', '<%= config.bin %> env info lab --json | jq -r \'.vms[] | select(.role=="compute") | .host\'']
+  static override examples = [
+    '<%= config.bin %> env info lab',
+    '<%= config.bin %> env info lab --json | jq -r \'.vms[] | select(.role=="compute") | .host\'',
+  ]
   static override args = {name: Args.string({description: 'environment name', required: true})}
   static override flags = {...formatFlags}
 
@@ -28,8 +31,11 @@ export default class EnvInfo extends ViolinCommand {
       network: env.network ? {vni: env.network.vni, dataplane: env.network.dataplane, stopped: Boolean(env.network.stopped)} : null,
       vms: status.map(envVmJson),
     }
-    const network = env.network ? `, ${env.network.dataplane} VNI ${env.network.vni}${env.network.stopped ? ' (stopped)' : ''}` : ', no switch'
-    if (!this.jsonEnabled() && flags.format === 'table') this.log(`Environment ${env.name} (head site ${env.headSite}${network}, created ${env.createdAt})`)
+    const network = env.network
+      ? `, ${env.network.dataplane} VNI ${env.network.vni}${env.network.stopped ? ' (stopped)' : ''}`
+      : ', no switch'
+    if (!this.jsonEnabled() && flags.format === 'table')
+      this.log(`Environment ${env.name} (head site ${env.headSite}${network}, created ${env.createdAt})`)
     await this.render(flags.format, payload, status, envVmColumns, csvRowsAt('vms'))
     for (const vm of status) if (vm.error) this.warnHost(vm.host, new Error(vm.error))
     return payload

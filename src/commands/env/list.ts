@@ -34,14 +34,20 @@ export default class EnvList extends ViolinCommand {
         }
       }),
     )
-    await this.render(flags.format, {environments: rows}, rows, [
-      {header: 'Name', get: (r) => r.name},
-      {header: 'VMs', get: (r) => r.vms, align: 'right'},
-      {header: 'Running', get: (r) => r.running ?? undefined, align: 'right'},
-      {header: 'Head node', get: (r) => r.head},
-      {header: 'Head site', get: (r) => r.head_site},
-      {header: 'Hosts', get: (r) => r.hosts.join(' ')},
-    ], csvRowsAt('environments'))
+    await this.render(
+      flags.format,
+      {environments: rows},
+      rows,
+      [
+        {header: 'Name', get: (r) => r.name},
+        {header: 'VMs', get: (r) => r.vms, align: 'right'},
+        {header: 'Running', get: (r) => r.running ?? undefined, align: 'right'},
+        {header: 'Head node', get: (r) => r.head},
+        {header: 'Head site', get: (r) => r.head_site},
+        {header: 'Hosts', get: (r) => r.hosts.join(' ')},
+      ],
+      csvRowsAt('environments'),
+    )
     return {environments: rows}
   }
 }

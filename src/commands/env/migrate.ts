@@ -11,7 +11,10 @@ export default class EnvMigrate extends EnvCommand {
   static override summary = 'Move the compute nodes of an environment to another site; the head node stays home.'
   static override description =
     "Compute nodes are spread over the site's hosts that have room, and moved live, at most --max-parallel at once. Each move is checked on its own (files reachable at the destination, room): one that fails is reported and its VM keeps running where it was; the others go on. Exit 0 when all moved, 7 when some did, 1 when none did. On SIGINT or SIGTERM the moves in flight finish and no new one begins: exit 130 or 143 when some were not started (a second signal exits at once). Every move is recorded in the migration history."
-  static override examples = ['<%= config.bin %> env migrate lab --site west', '<%= config.bin %> env migrate lab --site west --max-parallel 4 --dry-run']
+  static override examples = [
+    '<%= config.bin %> env migrate lab --site west',
+    '<%= config.bin %> env migrate lab --site west --max-parallel 4 --dry-run',
+  ]
   static override args = {name: Args.string({description: 'environment name', required: true})}
   static override flags = {
     site: Flags.string({summary: 'The site to move the compute nodes to.', required: true, helpValue: 'SITE'}),
@@ -49,7 +52,8 @@ export default class EnvMigrate extends EnvCommand {
     this.exitForVms(moves.map((m) => ({vm: m.vm, host: m.from, error: m.error})))
     const notStarted = moves.filter((m) => m.notStarted)
     if (stop.by && notStarted.length > 0) {
-      if (!this.jsonEnabled()) this.logToStderr(`stopped by ${stop.by}: not moved: ${notStarted.map((m) => m.vm).join(', ')} (they run where they were)`)
+      if (!this.jsonEnabled())
+        this.logToStderr(`stopped by ${stop.by}: not moved: ${notStarted.map((m) => m.vm).join(', ')} (they run where they were)`)
       process.exitCode = SIGNAL_EXIT_CODE[stop.by]
     }
     return {name: env.name, site: flags.site, dry_run: false, moves: moves.map(toJson)}
@@ -65,7 +69,13 @@ function summary(env: string, site: string, moves: readonly EnvMove[]): string {
 
 function measured(m: EnvMove): string {
   const r = m.result!
-  return [`${(r.wallMs / 1000).toFixed(1)} s wall`, r.downtimeMs !== undefined && `${r.downtimeMs} ms downtime`, r.dataBytes !== undefined && `${formatMiB(r.dataBytes / 1024 ** 2)} sent`].filter(Boolean).join(', ')
+  return [
+    `${(r.wallMs / 1000).toFixed(1)} s wall`,
+    r.downtimeMs !== undefined && `${r.downtimeMs} ms downtime`,
+    r.dataBytes !== undefined && `${formatMiB(r.dataBytes / 1024 ** 2)} sent`,
+  ]
+    .filter(Boolean)
+    .join(', ')
 }
 
 function toJson(m: EnvMove) {

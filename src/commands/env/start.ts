@@ -17,8 +17,14 @@ export default class EnvStart extends EnvCommand {
     const off = (await environmentStatus(session, env)).filter((v) => v.state === 'shutoff')
     const outcomes = await startVms(session, off)
     const started = outcomes.filter((o) => !o.error).map((o) => o.vm)
-    this.note(off.length === 0 ? `Every VM of ${env.name} is already running.` : `Started ${started.length} of ${off.length} VMs of ${env.name}.`)
+    this.note(
+      off.length === 0 ? `Every VM of ${env.name} is already running.` : `Started ${started.length} of ${off.length} VMs of ${env.name}.`,
+    )
     this.exitForVms(outcomes)
-    return {name: env.name, started, failed: outcomes.filter((o) => o.error).map((o) => ({vm: o.vm, host: o.host, error: o.error!.message}))}
+    return {
+      name: env.name,
+      started,
+      failed: outcomes.filter((o) => o.error).map((o) => ({vm: o.vm, host: o.host, error: o.error!.message})),
+    }
   }
 }

@@ -22,17 +22,27 @@ export default class EnvUndefine extends EnvCommand {
     const session = await this.openSession(flags)
     const env = session.inventory!.environment(args.name)
     if (!flags.yes) {
-      if (!process.stdin.isTTY || !process.stderr.isTTY) throw new UsageError(`undefining "${env.name}" deletes its ${env.vms.length} VMs and their files`, `add --yes to confirm`)
+      if (!process.stdin.isTTY || !process.stderr.isTTY)
+        throw new UsageError(`undefining "${env.name}" deletes its ${env.vms.length} VMs and their files`, `add --yes to confirm`)
       const status = await environmentStatus(session, env)
       const rl = createInterface({input: process.stdin, output: process.stderr})
-      const answer = await rl.question(`Delete ${env.name}: ${status.map((v) => `${v.name} (${v.state} on ${v.host})`).join(', ')}?\nType the environment name to confirm: `).finally(() => rl.close())
+      const answer = await rl
+        .question(
+          `Delete ${env.name}: ${status.map((v) => `${v.name} (${v.state} on ${v.host})`).join(', ')}?\nType the environment name to confirm: `,
+        )
+        .finally(() => rl.close())
       if (answer.trim() !== env.name) throw new ViolinError('not confirmed; nothing was deleted')
     }
     const outcomes = await destroyEnvironment(session, env)
     const removed = outcomes.filter((o) => !o.error).map((o) => o.vm)
     this.exitForVms(outcomes)
     if (removed.length === outcomes.length) this.note(`Deleted environment ${env.name} (${removed.length} VMs).`)
-    else if (!this.jsonEnabled()) this.logToStderr(`Environment ${env.name} is kept in the inventory: run env undefine again once the hosts answer.`)
-    return {name: env.name, removed, failed: outcomes.filter((o) => o.error).map((o) => ({vm: o.vm, host: o.host, error: o.error!.message}))}
+    else if (!this.jsonEnabled())
+      this.logToStderr(`Environment ${env.name} is kept in the inventory: run env undefine again once the hosts answer.`)
+    return {
+      name: env.name,
+      removed,
+      failed: outcomes.filter((o) => o.error).map((o) => ({vm: o.vm, host: o.host, error: o.error!.message})),
+    }
   }
 }

@@ -56,11 +56,13 @@ export default class HostAdd extends ViolinCommand {
     }),
     'agent-store': Flags.boolean({
       summary: "Take the host's usage from its agent's samples in the shared store (violin agent --store), not by polling it over SSH.",
-      description: 'violin agent start -H NAME starts such an agent and sets this mark. A marked host whose agent has not written for three intervals is reported unreachable. Needs an etcd store (VIOLIN_STORE).',
+      description:
+        'violin agent start -H NAME starts such an agent and sets this mark. A marked host whose agent has not written for three intervals is reported unreachable. Needs an etcd store (VIOLIN_STORE).',
     }),
     nic: Flags.string({
       summary: "The NIC whose traffic is the host's network load (default: the device of the default route).",
-      description: 'Name the physical NIC when the default route is on a bridge: a bridge counts only the traffic of the host itself, not that of the VMs it forwards.',
+      description:
+        'Name the physical NIC when the default route is on a bridge: a bridge counts only the traffic of the host itself, not that of the VMs it forwards.',
       helpValue: 'DEV',
     }),
     force: Flags.boolean({summary: 'Replace a host of the same name.'}),
@@ -72,9 +74,27 @@ export default class HostAdd extends ViolinCommand {
     const overcommit = flags['cpu-overcommit']
     // A plain decimal: 1e99 or 0x10 are typos here, and the service bounds the value.
     if (overcommit !== undefined && !/^\d+(\.\d+)?$/.test(overcommit)) {
-      throw new UsageError(`--cpu-overcommit takes vCPUs per core, more than 0 and at most ${MAX_CPU_OVERCOMMIT} (like 1.5 or 4), not ${JSON.stringify(overcommit)}`)
+      throw new UsageError(
+        `--cpu-overcommit takes vCPUs per core, more than 0 and at most ${MAX_CPU_OVERCOMMIT} (like 1.5 or 4), not ${JSON.stringify(overcommit)}`,
+      )
     }
-    const record = await addHost({name: args.name, ssh: flags.ssh, local: flags.local, site: flags.site, driver: flags.driver, uri: flags.uri, identity: flags.identity, domainType: flags['domain-type'], cpuOvercommit: overcommit === undefined ? undefined : Number(overcommit), agentCommand: flags['agent-command']?.trim().split(/\s+/), agentDir: flags['agent-dir'], agentStore: flags['agent-store'], nic: flags.nic, force: flags.force, acceptNewHostKey: flags['accept-new-host-key']})
+    const record = await addHost({
+      name: args.name,
+      ssh: flags.ssh,
+      local: flags.local,
+      site: flags.site,
+      driver: flags.driver,
+      uri: flags.uri,
+      identity: flags.identity,
+      domainType: flags['domain-type'],
+      cpuOvercommit: overcommit === undefined ? undefined : Number(overcommit),
+      agentCommand: flags['agent-command']?.trim().split(/\s+/),
+      agentDir: flags['agent-dir'],
+      agentStore: flags['agent-store'],
+      nic: flags.nic,
+      force: flags.force,
+      acceptNewHostKey: flags['accept-new-host-key'],
+    })
     if (flags['accept-new-host-key']) this.note(`Recorded the SSH host key of ${record.name} in known_hosts.`)
     this.note(`Added host ${record.name} (site ${record.site}, ${record.driver}). Check it with: violin host check ${record.name}`)
     return hostRecordJson(record)

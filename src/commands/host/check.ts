@@ -9,7 +9,8 @@ import {hostCheckJson} from '../../render/json-rows.js'
 
 export default class HostCheckCommand extends ViolinCommand {
   static override summary = 'Connect to hosts and discover cores, memory, hypervisor and tools.'
-  static override description = 'Checks every host of the inventory, or those named. What it discovers is recorded in the inventory. Exit status 7 when any host is not OK.'
+  static override description =
+    'Checks every host of the inventory, or those named. What it discovers is recorded in the inventory. Exit status 7 when any host is not OK.'
   static override strict = false
   static override examples = ['<%= config.bin %> host check', '<%= config.bin %> host check e1 e2 --accept-new-host-key']
   static override args = {names: Args.string({description: 'host names (default: all)'})}
@@ -31,7 +32,10 @@ export default class HostCheckCommand extends ViolinCommand {
       {header: 'Hypervisor', get: (c) => (c.hypervisor ? `${c.hypervisor} ${c.hypervisorVersion ?? ''}`.trim() : undefined)},
       {header: 'Tools / problem', get: (c) => c.error ?? c.tools.map((t) => t.tool.split(' ')[0]).join(', ')},
     ])
-    this.exitForHosts(checks.length, checks.filter((c) => !c.ok).map((c) => ({exitCode: c.exitCode ?? ExitCode.failure})))
+    this.exitForHosts(
+      checks.length,
+      checks.filter((c) => !c.ok).map((c) => ({exitCode: c.exitCode ?? ExitCode.failure})),
+    )
     return checks.map(hostCheckJson)
   }
 }

@@ -29,7 +29,10 @@ export default class HostList extends ViolinCommand {
       {header: 'URI', get: (h) => h.uri},
       {header: 'Cores', get: (h) => h.discovered?.cores, align: 'right'},
       {header: 'Memory', get: (h) => (h.discovered ? formatMiB(h.discovered.memoryMiB) : undefined), align: 'right'},
-      {header: 'Hypervisor', get: (h) => (h.discovered ? `${h.discovered.hypervisor} ${h.discovered.hypervisorVersion ?? ''}`.trim() : undefined)},
+      {
+        header: 'Hypervisor',
+        get: (h) => (h.discovered ? `${h.discovered.hypervisor} ${h.discovered.hypervisorVersion ?? ''}`.trim() : undefined),
+      },
     ])
     return payload
   }

@@ -9,8 +9,12 @@ import {formatMiB} from '../../units.js'
 export default class ImagePush extends ViolinCommand {
   static override baseFlags = withoutConnect()
   static override summary = 'Copy a read-only VM image to hosts over SSH, checked by SHA-256.'
-  static override description = `The image lands at the same path on every host (${IMAGES_DIR}/NAME unless --dir), so VMs that boot from it can live-migrate between hosts and sites that share no storage (their writable state stays in memory). The copy is written under a temporary name, checked, then renamed: a VM never sees half an image. Hosts that already have the same bytes are skipped. Exit 7 when some hosts failed.`
-  static override examples = ['<%= config.bin %> image push ./debian12.raw e1 e2 w1', '<%= config.bin %> image push ./vmlinux e1 w1 --dir /srv/kernels']
+  static override description =
+    `The image lands at the same path on every host (${IMAGES_DIR}/NAME unless --dir), so VMs that boot from it can live-migrate between hosts and sites that share no storage (their writable state stays in memory). The copy is written under a temporary name, checked, then renamed: a VM never sees half an image. Hosts that already have the same bytes are skipped. Exit 7 when some hosts failed.`
+  static override examples = [
+    '<%= config.bin %> image push ./debian12.raw e1 e2 w1',
+    '<%= config.bin %> image push ./vmlinux e1 w1 --dir /srv/kernels',
+  ]
   static override strict = false
   static override args = {
     image: Args.string({description: 'local image file', required: true}),
@@ -27,7 +31,10 @@ export default class ImagePush extends ViolinCommand {
     const progress = await this.progress(`Copying ${args.image} to ${hosts.length} host(s)...`)
     const {sha256, outcomes} = await pushImage(session, args.image, hosts, flags.dir).finally(() => progress.stop())
     for (const o of outcomes) {
-      if (o.ok) this.note(`${o.host}: ${o.value.path} ${o.value.action === 'copied' ? `copied (${formatMiB(o.value.bytes / 1024 ** 2)})` : 'already up to date'}`)
+      if (o.ok)
+        this.note(
+          `${o.host}: ${o.value.path} ${o.value.action === 'copied' ? `copied (${formatMiB(o.value.bytes / 1024 ** 2)})` : 'already up to date'}`,
+        )
       else this.warnHost(o.host, o.error)
     }
     this.exitForOutcomes(outcomes)

@@ -17,7 +17,8 @@ const size = (text: string, flag: string): number => {
 export default class PredictMigration extends ViolinCommand {
   static override baseFlags = withoutConnect()
   static override summary = 'Estimate how long one live (or stop-and-copy) migration takes, and its downtime.'
-  static override description = `Pre-copy rounds of the data that travels (the first round what is in memory, each later one what the guest dirtied meanwhile) until one fits the 300 ms downtime limit, on the link the calibration measured (or --bandwidth), plus a term per MiB of guest memory and the fixed costs around the copy. With --concurrent N it runs alongside N-1 others: they share what the calibration saw them share (or, without such measurements, the link). Uses the stored calibration (violin calibrate); without one, defaults measured on a gigabit test bed, said as "calibrated: no".
+  static override description =
+    `Pre-copy rounds of the data that travels (the first round what is in memory, each later one what the guest dirtied meanwhile) until one fits the 300 ms downtime limit, on the link the calibration measured (or --bandwidth), plus a term per MiB of guest memory and the fixed costs around the copy. With --concurrent N it runs alongside N-1 others: they share what the calibration saw them share (or, without such measurements, the link). Uses the stored calibration (violin calibrate); without one, defaults measured on a gigabit test bed, said as "calibrated: no".
 
 A live migration whose guest dirties memory about as fast as the link carries it (or faster) cannot converge: the rounds never shrink to the limit and a plain \`violin migrate --live\` never ends. That is said plainly, with what would make it finish and the downtime each is predicted to cost: --timeout (pause the guest after the first round), --auto-converge (QEMU throttles the guest's vCPUs until it can keep up), or stop-and-copy (no --live: the guest is paused while all its memory crosses the link). The exit status is still 0: the prediction itself succeeded.
 
@@ -31,10 +32,18 @@ JSON (a stable contract): total_ms (the hypervisor's job), downtime_ms, wall_ms 
   static override flags = {
     ...formatFlags,
     memory: Flags.string({summary: "The guest's memory (512M, 2GiB; a bare number is MiB).", required: true, helpValue: 'SIZE'}),
-    sent: Flags.string({summary: 'What the first round sends (non-zero pages; a bare number is MiB), at most --memory [default: as calibrated, else all the memory].', helpValue: 'SIZE'}),
+    sent: Flags.string({
+      summary:
+        'What the first round sends (non-zero pages; a bare number is MiB), at most --memory [default: as calibrated, else all the memory].',
+      helpValue: 'SIZE',
+    }),
     'dirty-rate': Flags.string({summary: 'How fast the guest dirties memory, MiB/s.', default: '0', helpValue: 'MIBS'}),
     bandwidth: Flags.string({summary: 'The link, MiB/s [default: as calibrated, else 119].', helpValue: 'MIBS'}),
-    mode: Flags.option({options: ['live', 'stop-and-copy'] as const, summary: 'Live pre-copy, or pause, copy and resume.', default: 'live'})(),
+    mode: Flags.option({
+      options: ['live', 'stop-and-copy'] as const,
+      summary: 'Live pre-copy, or pause, copy and resume.',
+      default: 'live',
+    })(),
     concurrent: Flags.integer({summary: 'Migrations sharing the link at once.', default: 1, min: 1, max: MAX_COUNT, helpValue: 'N'}),
   }
 
@@ -45,7 +54,8 @@ JSON (a stable contract): total_ms (the hypervisor's job), downtime_ms, wall_ms 
       if (text === undefined) return undefined
       // Decimal only: Number() would also take 0x10 (16) and 1e-300, which no one means as a rate.
       const n = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : Number.NaN
-      if (!Number.isFinite(n) || n > MAX_MIBS) throw new UsageError(`--${flag} must be a decimal number of MiB/s from 0 to ${MAX_MIBS}, got "${text}"`)
+      if (!Number.isFinite(n) || n > MAX_MIBS)
+        throw new UsageError(`--${flag} must be a decimal number of MiB/s from 0 to ${MAX_MIBS}, got "${text}"`)
       return n
     }
     const bandwidth = rate(flags.bandwidth, 'bandwidth')
@@ -55,7 +65,10 @@ JSON (a stable contract): total_ms (the hypervisor's job), downtime_ms, wall_ms 
     const memoryMiB = size(flags.memory, 'memory')
     const sentMiB = flags.sent === undefined ? undefined : size(flags.sent, 'sent')
     if (sentMiB !== undefined && sentMiB > memoryMiB) {
-      throw new UsageError(`--sent ${flags.sent} is more than --memory ${flags.memory}: the first round sends at most the guest's memory`, 'give --sent at most --memory (the non-zero pages of the guest)')
+      throw new UsageError(
+        `--sent ${flags.sent} is more than --memory ${flags.memory}: the first round sends at most the guest's memory`,
+        'give --sent at most --memory (the non-zero pages of the guest)',
+      )
     }
     const p = predictMigration(await loadCalibration(), {
       mode: flags.mode,
@@ -67,16 +80,22 @@ JSON (a stable contract): total_ms (the hypervisor's job), downtime_ms, wall_ms 
     })
     const s = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`
     const never = (text: string) => (p.converges ? text : 'never ends')
-    await this.render(flags.format, p, [p], [
-      {header: 'Job', get: (x) => never(`${s(x.total_ms)} [${s(x.interval.total.low_ms)}..${s(x.interval.total.high_ms)}]`)},
-      {header: 'Command', get: (x) => never(`${s(x.wall_ms)} [${s(x.interval.wall.low_ms)}..${s(x.interval.wall.high_ms)}]`)},
-      {header: 'Downtime', get: (x) => (p.converges ? `${x.downtime_ms} ms` : '-'), align: 'right'},
-      {header: 'Sent', get: (x) => (p.converges ? `${x.sent_mib} MiB` : '-'), align: 'right'},
-      {header: 'Rounds', get: (x) => (p.converges ? x.rounds : '-'), align: 'right'},
-      {header: 'Link', get: (x) => `${x.bandwidth_mibs} MiB/s`, align: 'right'},
-      {header: 'Calibrated', get: (x) => (x.calibrated ? 'yes' : 'no')},
-    ])
-    if (!p.converges && !this.jsonEnabled() && flags.format === 'table') this.log(notConverging(p, rate(flags['dirty-rate'], 'dirty-rate')!))
+    await this.render(
+      flags.format,
+      p,
+      [p],
+      [
+        {header: 'Job', get: (x) => never(`${s(x.total_ms)} [${s(x.interval.total.low_ms)}..${s(x.interval.total.high_ms)}]`)},
+        {header: 'Command', get: (x) => never(`${s(x.wall_ms)} [${s(x.interval.wall.low_ms)}..${s(x.interval.wall.high_ms)}]`)},
+        {header: 'Downtime', get: (x) => (p.converges ? `${x.downtime_ms} ms` : '-'), align: 'right'},
+        {header: 'Sent', get: (x) => (p.converges ? `${x.sent_mib} MiB` : '-'), align: 'right'},
+        {header: 'Rounds', get: (x) => (p.converges ? x.rounds : '-'), align: 'right'},
+        {header: 'Link', get: (x) => `${x.bandwidth_mibs} MiB/s`, align: 'right'},
+        {header: 'Calibrated', get: (x) => (x.calibrated ? 'yes' : 'no')},
+      ],
+    )
+    if (!p.converges && !this.jsonEnabled() && flags.format === 'table')
+      this.log(notConverging(p, rate(flags['dirty-rate'], 'dirty-rate')!))
     return p
   }
 }
@@ -86,8 +105,12 @@ function notConverging(p: MigrationPrediction, dirtyRateMiBs: number): string {
     dirtyRateMiBs >= p.bandwidth_mibs
       ? `the guest dirties ${dirtyRateMiBs} MiB/s, at least what the link carries (${p.bandwidth_mibs} MiB/s)`
       : `at ${dirtyRateMiBs} MiB/s dirtied on a ${p.bandwidth_mibs} MiB/s link the rounds shrink too slowly to reach the 300 ms limit`
-  const s = (ms: number | null) => (ms === null ? 'does not converge either' : ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`)
+  const s = (ms: number | null) =>
+    ms === null ? 'does not converge either' : ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`
   const width = Math.max(...p.remedies.map((r) => r.migrate.length))
-  const lines = p.remedies.map((r) => `  ${r.migrate.padEnd(width)}  ${r.remedy}: ${r.downtime_ms === null ? s(null) : `downtime ${s(r.downtime_ms)}, job ${s(r.total_ms)}`}`)
+  const lines = p.remedies.map(
+    (r) =>
+      `  ${r.migrate.padEnd(width)}  ${r.remedy}: ${r.downtime_ms === null ? s(null) : `downtime ${s(r.downtime_ms)}, job ${s(r.total_ms)}`}`,
+  )
   return [`Live migration does not converge: ${why}, so it never ends on its own. What would end it:`, ...lines].join('\n')
 }

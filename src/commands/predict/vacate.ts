@@ -10,7 +10,8 @@ import {csvRowsAt} from '../../render/output.js'
 
 export default class PredictVacate extends ViolinCommand {
   static override summary = 'Estimate how long moving every VM off hosts takes, and when to start for a reservation.'
-  static override description = `Chooses destinations as \`violin vacate\` would (reading every host once over --interval), predicts each move from the calibration (violin calibrate; defaults otherwise), then the total, as \`violin vacate --max-parallel N\` would take it from its start (its --interval of measuring and violin's own time before, between and after the moves included): one after another (each VM disrupted least), or --max-parallel at once sharing the link and the hosts' CPUs (shorter in total, longer per VM: VTDC 2007 section 3.4). --strategy auto takes sequential when it frees the hosts by --by, else parallel; without --by, parallel.
+  static override description =
+    `Chooses destinations as \`violin vacate\` would (reading every host once over --interval), predicts each move from the calibration (violin calibrate; defaults otherwise), then the total, as \`violin vacate --max-parallel N\` would take it from its start (its --interval of measuring and violin's own time before, between and after the moves included): one after another (each VM disrupted least), or --max-parallel at once sharing the link and the hosts' CPUs (shorter in total, longer per VM: VTDC 2007 section 3.4). --strategy auto takes sequential when it frees the hosts by --by, else parallel; without --by, parallel.
 
 With --by TIME (a reservation, e.g. 2026-12-01T08:00:00Z) it prints the latest safe start: TIME minus the high end of the estimate's interval, and exits 1 when that moment has already passed. Nothing moves.
 
@@ -24,10 +25,26 @@ JSON (a stable contract): strategy, max_parallel, total_wall_ms, interval (low_m
   static override args = {hosts: Args.string({description: 'Hosts to free.', required: true})}
   static override flags = {
     ...formatFlags,
-    strategy: Flags.option({options: ['sequential', 'parallel', 'auto'] as const, summary: 'One after another, several at once, or whichever meets --by.', default: 'auto'})(),
-    'max-parallel': Flags.integer({summary: 'Migrations at once for the parallel strategy.', default: 4, min: 1, max: MAX_COUNT, helpValue: 'N'}),
+    strategy: Flags.option({
+      options: ['sequential', 'parallel', 'auto'] as const,
+      summary: 'One after another, several at once, or whichever meets --by.',
+      default: 'auto',
+    })(),
+    'max-parallel': Flags.integer({
+      summary: 'Migrations at once for the parallel strategy.',
+      default: 4,
+      min: 1,
+      max: MAX_COUNT,
+      helpValue: 'N',
+    }),
     by: Flags.string({summary: 'The reservation: when the hosts must be free (ISO time).', helpValue: 'TIME'}),
-    interval: Flags.integer({summary: 'Seconds to measure the hosts over before planning, as vacate does (counted in the total).', default: 2, min: 1, max: MAX_SECONDS, helpValue: 'SECONDS'}),
+    interval: Flags.integer({
+      summary: 'Seconds to measure the hosts over before planning, as vacate does (counted in the total).',
+      default: 2,
+      min: 1,
+      max: MAX_SECONDS,
+      helpValue: 'SECONDS',
+    }),
   }
 
   async run(): Promise<VacatePrediction> {
@@ -44,22 +61,38 @@ JSON (a stable contract): strategy, max_parallel, total_wall_ms, interval (low_m
     const {loadCalibration} = await import('../../predict/calibration-store.js')
     const {predictVacate} = await import('../../predict/vacate-time.js')
     const plan = await planHostVacate(session, hosts, flags.interval * 1000)
-    if (plan.stuck.length > 0) throw new ViolinError(`cannot vacate: ${plan.stuck.map((s) => `${s.vm} (on ${s.from}): ${s.reason}`).join('; ')}`)
+    if (plan.stuck.length > 0)
+      throw new ViolinError(`cannot vacate: ${plan.stuck.map((s) => `${s.vm} (on ${s.from}): ${s.reason}`).join('; ')}`)
     // Against the wall clock: a reservation is in real time, whatever the hosts' clock says.
-    const p = predictVacate(await loadCalibration(), plan.moves, {strategy: flags.strategy, maxParallel: flags['max-parallel'], nowMs: Date.now(), measureMs: flags.interval * 1000, ...(byMs === undefined ? {} : {byMs})})
+    const p = predictVacate(await loadCalibration(), plan.moves, {
+      strategy: flags.strategy,
+      maxParallel: flags['max-parallel'],
+      nowMs: Date.now(),
+      measureMs: flags.interval * 1000,
+      ...(byMs === undefined ? {} : {byMs}),
+    })
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`
-    await this.render(flags.format, predictVacateJson(p), p.per_vm, [
-      {header: 'VM', get: (v) => v.name},
-      {header: 'From', get: (v) => v.host},
-      {header: 'To', get: (v) => v.destination},
-      {header: 'Takes', get: (v) => s(v.wall_ms), align: 'right'},
-    ], csvRowsAt('per_vm'))
+    await this.render(
+      flags.format,
+      predictVacateJson(p),
+      p.per_vm,
+      [
+        {header: 'VM', get: (v) => v.name},
+        {header: 'From', get: (v) => v.host},
+        {header: 'To', get: (v) => v.destination},
+        {header: 'Takes', get: (v) => s(v.wall_ms), align: 'right'},
+      ],
+      csvRowsAt('per_vm'),
+    )
     if (!this.jsonEnabled() && flags.format === 'table') {
-      this.log(`\n${p.strategy}${p.strategy === 'parallel' ? ` (${p.max_parallel} at once)` : ''}: ${s(p.total_wall_ms)} [${s(p.interval.low_ms)}..${s(p.interval.high_ms)}] for ${p.per_vm.length} VMs${p.calibrated ? '' : ' (not calibrated: violin calibrate)'}`)
+      this.log(
+        `\n${p.strategy}${p.strategy === 'parallel' ? ` (${p.max_parallel} at once)` : ''}: ${s(p.total_wall_ms)} [${s(p.interval.low_ms)}..${s(p.interval.high_ms)}] for ${p.per_vm.length} VMs${p.calibrated ? '' : ' (not calibrated: violin calibrate)'}`,
+      )
       if (p.start_by) this.log(`to be free by ${p.by}: start by ${p.start_by}${p.late ? ' — already past' : ''}`)
       // vacate's own default is one at a time: say how to run what was predicted.
       const connect = flags.connect === undefined ? '' : ` --connect ${flags.connect}`
-      if (p.per_vm.length > 0) this.log(`as predicted: violin vacate ${hosts.join(' ')} --max-parallel ${p.max_parallel} --interval ${flags.interval}${connect}`)
+      if (p.per_vm.length > 0)
+        this.log(`as predicted: violin vacate ${hosts.join(' ')} --max-parallel ${p.max_parallel} --interval ${flags.interval}${connect}`)
     }
     if (p.late) {
       if (!this.jsonEnabled()) this.logToStderr(`error: too late: starting now frees the hosts after ${p.by}`)

@@ -15,7 +15,7 @@ export default class StoreStatus extends ViolinCommand {
   static override examples = [
     '<%= config.bin %> store status',
     'VIOLIN_STORE=etcd://10.0.0.1:2379,10.0.0.2:2379,10.0.0.3:2379/violin <%= config.bin %> store status',
-    '<%= config.bin %> store status --json | jq -r \'.members[] | select(.healthy | not) | .endpoint\'',
+    "<%= config.bin %> store status --json | jq -r '.members[] | select(.healthy | not) | .endpoint'",
     '<%= config.bin %> store status >/dev/null 2>&1 || echo "etcd needs attention" | mail -s violin root   # from cron',
   ]
 
@@ -31,17 +31,24 @@ export default class StoreStatus extends ViolinCommand {
       if (report.revision !== undefined) this.log(`Revision: ${report.revision}`)
       this.log('')
     }
-    await this.render(flags.format, storeStatusJson(report), report.members, [
-      {header: 'Member', get: (m: StoreMember) => m.name || '(unstarted)'},
-      {header: 'Endpoint', get: (m) => m.endpoint},
-      {header: 'Healthy', get: (m) => (m.healthy ? 'yes' : 'no')},
-      {header: 'Leader', get: (m) => (m.leader ? 'yes' : '')},
-      {header: 'Error', get: (m) => m.error},
-    ], csvRowsAt('members'))
+    await this.render(
+      flags.format,
+      storeStatusJson(report),
+      report.members,
+      [
+        {header: 'Member', get: (m: StoreMember) => m.name || '(unstarted)'},
+        {header: 'Endpoint', get: (m) => m.endpoint},
+        {header: 'Healthy', get: (m) => (m.healthy ? 'yes' : 'no')},
+        {header: 'Leader', get: (m) => (m.leader ? 'yes' : '')},
+        {header: 'Error', get: (m) => m.error},
+      ],
+      csvRowsAt('members'),
+    )
     if (!report.healthy) {
       process.exitCode = ExitCode.partial
       if (!this.jsonEnabled()) {
-        for (const m of report.members.filter((m) => !m.healthy)) this.logToStderr(`warning: etcd member ${m.name || '(unstarted)'} at ${m.endpoint} is not healthy: ${m.error ?? 'no answer'}`)
+        for (const m of report.members.filter((m) => !m.healthy))
+          this.logToStderr(`warning: etcd member ${m.name || '(unstarted)'} at ${m.endpoint} is not healthy: ${m.error ?? 'no answer'}`)
       }
     }
     return storeStatusJson(report)

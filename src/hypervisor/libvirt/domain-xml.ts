@@ -77,7 +77,9 @@ function disk(spec: VmSpec): string[] {
 
 /** One <interface> element, for `virsh update-device` when a VM's NIC changes data plane. */
 export function interfaceXml(mac: string, nicSpec: VmSpec['nic']): string {
-  return `${nic({mac, nic: nicSpec}).map((l) => l.slice(4)).join('\n')}\n`
+  return `${nic({mac, nic: nicSpec})
+    .map((l) => l.slice(4))
+    .join('\n')}\n`
 }
 
 /** On the environment's bridge when it has a switch, else a NIC attached to nothing (a tap of its own). */
@@ -87,9 +89,20 @@ function nic(spec: Pick<VmSpec, 'mac' | 'nic'>): string[] {
     n?.kind === 'bridge'
       ? ["    <interface type='bridge'>", `      <source bridge='${esc(n.bridge)}'/>`]
       : n?.kind === 'udp'
-        ? ["    <interface type='udp'>", `      <source address='${esc(n.source.address)}' port='${n.source.port}'>`, `        <local address='${esc(n.local.address)}' port='${n.local.port}'/>`, '      </source>']
+        ? [
+            "    <interface type='udp'>",
+            `      <source address='${esc(n.source.address)}' port='${n.source.port}'>`,
+            `        <local address='${esc(n.local.address)}' port='${n.local.port}'/>`,
+            '      </source>',
+          ]
         : ["    <interface type='ethernet'>"]
-  return [...attach, `      <mac address='${spec.mac}'/>`, "      <model type='virtio'/>", ...(n?.mtu ? [`      <mtu size='${n.mtu}'/>`] : []), '    </interface>']
+  return [
+    ...attach,
+    `      <mac address='${spec.mac}'/>`,
+    "      <model type='virtio'/>",
+    ...(n?.mtu ? [`      <mtu size='${n.mtu}'/>`] : []),
+    '    </interface>',
+  ]
 }
 
 /**

@@ -52,7 +52,8 @@ const NOT_FOUND = /failed to get domain|Domain not found|no domain with matching
  * failed, not one domain's. "failed to connect to the hypervisor" covers a stopped
  * libvirtd, a wrong or unknown URI and a refused socket (permission denied).
  */
-const UNAVAILABLE = /failed to connect to the hypervisor|no valid connection|End of file while reading data|Cannot (recv|write) data|client socket is closed|authentication (failed|unavailable)/i
+const UNAVAILABLE =
+  /failed to connect to the hypervisor|no valid connection|End of file while reading data|Cannot (recv|write) data|client socket is closed|authentication (failed|unavailable)/i
 
 /** virsh's stderr as one line, without its "error: " prefixes. */
 function virshWords(stderr: string): string {
@@ -95,7 +96,8 @@ export class LibvirtDriver implements Driver {
 
   /** Throws when a failed virsh run failed because libvirt did not answer at all. */
   private answered(result: {exitCode: number; stderr: string}): void {
-    if (result.exitCode !== 0 && UNAVAILABLE.test(result.stderr)) throw new HypervisorUnavailableError(this.transport.host, `virsh -c ${this.uri}`, virshWords(result.stderr))
+    if (result.exitCode !== 0 && UNAVAILABLE.test(result.stderr))
+      throw new HypervisorUnavailableError(this.transport.host, `virsh -c ${this.uri}`, virshWords(result.stderr))
   }
 
   /**
@@ -110,7 +112,11 @@ export class LibvirtDriver implements Driver {
     // One domain's failure inside the batch is its parser's business; no answer at all is the host's.
     this.answered(result)
     if (result.exitCode !== 0 && !result.stdout.includes(MARK)) {
-      throw new ViolinError(`host "${this.transport.host}": virsh -c ${this.uri} ran none of its commands: ${virshWords(result.stderr) || `exit ${result.exitCode}`}`, 1, `violin host check ${this.transport.host}`)
+      throw new ViolinError(
+        `host "${this.transport.host}": virsh -c ${this.uri} ran none of its commands: ${virshWords(result.stderr) || `exit ${result.exitCode}`}`,
+        1,
+        `violin host check ${this.transport.host}`,
+      )
     }
     return splitBatch(result.stdout, MARK)
   }
@@ -119,7 +125,8 @@ export class LibvirtDriver implements Driver {
     const result = await this.virsh(args, true)
     this.answered(result)
     if (result.exitCode !== 0) {
-      if (NOT_FOUND.test(result.stderr)) throw new NotFoundError(`VM "${name}" is not on host "${this.transport.host}"`, 'violin list --all')
+      if (NOT_FOUND.test(result.stderr))
+        throw new NotFoundError(`VM "${name}" is not on host "${this.transport.host}"`, 'violin list --all')
       throw new ViolinError(`host "${this.transport.host}": virsh ${args[0]} ${name}: ${result.stderr.trim().replace(/^error: /gm, '')}`)
     }
     return parse(result.stdout)
@@ -129,7 +136,11 @@ export class LibvirtDriver implements Driver {
     const out = await this.batch({node: 'nodeinfo', mem: 'nodememstats', version: 'version', hostname: 'hostname'})
     const node = parseNodeinfo(out.get('node') ?? '')
     if (Number.isNaN(node.cores)) {
-      throw new ViolinError(`host "${this.transport.host}": virsh -c ${this.uri} nodeinfo gave no CPU count`, 1, `violin host check ${this.transport.host}`)
+      throw new ViolinError(
+        `host "${this.transport.host}": virsh -c ${this.uri} nodeinfo gave no CPU count`,
+        1,
+        `violin host check ${this.transport.host}`,
+      )
     }
     const version = parseVersion(out.get('version') ?? '')
     return {
@@ -144,7 +155,11 @@ export class LibvirtDriver implements Driver {
   async listVms(): Promise<VmSummary[]> {
     const out = await this.batch({list: 'list --all', stats: 'domstats --raw --state'})
     const ids = parseListIds(out.get('list') ?? '')
-    return [...parseDomstats(out.get('stats') ?? '')].map(([name, raw]) => ({name, id: ids.get(name), state: stateFromNumber(raw['state.state'])}))
+    return [...parseDomstats(out.get('stats') ?? '')].map(([name, raw]) => ({
+      name,
+      id: ids.get(name),
+      state: stateFromNumber(raw['state.state']),
+    }))
   }
 
   vmInfo(name: string): Promise<VmInfo> {
@@ -161,7 +176,10 @@ export class LibvirtDriver implements Driver {
     }
     // Ids that needed dominfo last time ride along in the same batch: one virsh run per poll.
     for (const id of this.dominfoIds) commands[`${DOMINFO}${id}`] = `dominfo ${id}`
-    const [out, counters] = await Promise.all([this.batch(commands), this.realHost ? readHostCounters(this.transport, this.options.nic) : undefined])
+    const [out, counters] = await Promise.all([
+      this.batch(commands),
+      this.realHost ? readHostCounters(this.transport, this.options.nic) : undefined,
+    ])
     const timeMs = this.now()
     const node = parseNodeinfo(out.get('node') ?? '')
     if (Number.isNaN(node.cores)) throw new ViolinError(`host "${this.transport.host}": virsh -c ${this.uri} answered no nodeinfo`)
@@ -171,13 +189,20 @@ export class LibvirtDriver implements Driver {
     this.dominfoIds = lacking.map((vm) => ids.get(vm.name)!)
     const stillLacking = lacking.filter((vm) => !fillFromDominfo(vm, out.get(`${DOMINFO}${ids.get(vm.name)}`)))
     if (stillLacking.length > 0) {
-      const again = await this.batch(Object.fromEntries(stillLacking.map((vm) => [`${DOMINFO}${ids.get(vm.name)}`, `dominfo ${ids.get(vm.name)}`])))
+      const again = await this.batch(
+        Object.fromEntries(stillLacking.map((vm) => [`${DOMINFO}${ids.get(vm.name)}`, `dominfo ${ids.get(vm.name)}`])),
+      )
       for (const vm of stillLacking) fillFromDominfo(vm, again.get(`${DOMINFO}${ids.get(vm.name)}`))
     }
     const version = parseVersion(out.get('version') ?? '')
     return {
       timeMs,
-      host: {...node, freeMemoryMiB: parseNodememstats(out.get('mem') ?? '').freeMiB, hypervisor: version.hypervisor, hypervisorVersion: version.version},
+      host: {
+        ...node,
+        freeMemoryMiB: parseNodememstats(out.get('mem') ?? '').freeMiB,
+        hypervisor: version.hypervisor,
+        hypervisorVersion: version.version,
+      },
       vms,
       ...(counters ? {counters} : {}),
     }
@@ -185,7 +210,11 @@ export class LibvirtDriver implements Driver {
 
   async setMemory(name: string, mib: number, target: MemoryTarget): Promise<void> {
     const flags = [...(target.live ? ['--live'] : []), ...(target.config ? ['--config'] : [])]
-    await this.onVm(name, ['setmem', '--domain', name, '--size', `${Math.round(mib * 1024)}KiB`, ...(flags.length > 0 ? flags : ['--current'])], () => undefined)
+    await this.onVm(
+      name,
+      ['setmem', '--domain', name, '--size', `${Math.round(mib * 1024)}KiB`, ...(flags.length > 0 ? flags : ['--current'])],
+      () => undefined,
+    )
   }
 
   schedInfo(name: string): Promise<SchedParams> {
@@ -208,7 +237,8 @@ export class LibvirtDriver implements Driver {
       if (params.weight !== undefined) set.cpu_shares = params.weight * 4
       if (params.cap !== undefined) {
         const period = Number(current.global_period ?? current.vcpu_period ?? 100_000)
-        set[current.global_period === undefined ? 'vcpu_quota' : 'global_quota'] = params.cap === 0 ? -1 : Math.round((params.cap / 100) * period)
+        set[current.global_period === undefined ? 'vcpu_quota' : 'global_quota'] =
+          params.cap === 0 ? -1 : Math.round((params.cap / 100) * period)
       }
     } else {
       throw new UsageError(`host "${this.transport.host}": the ${current.scheduler ?? 'unknown'} scheduler has no weight or cap`)
@@ -245,18 +275,28 @@ export class LibvirtDriver implements Driver {
     const wallMs = this.now() - started
     if (run.exitCode !== 0) {
       if (NOT_FOUND.test(run.stderr)) throw new NotFoundError(`VM "${name}" is not on host "${this.transport.host}"`)
-      throw new ViolinError(`migrating "${name}" from "${this.transport.host}" to "${destination.hostName}" failed: ${run.stderr.trim().replace(/^error: /gm, '')}`)
+      throw new ViolinError(
+        `migrating "${name}" from "${this.transport.host}" to "${destination.hostName}" failed: ${run.stderr.trim().replace(/^error: /gm, '')}`,
+      )
     }
     // With --undefinesource the statistics live on the destination.
-    const job = await this.transport.run(['virsh', '-c', destination.uri, 'domjobinfo', '--domain', name, '--completed', '--keep-completed', '--rawstats'], {allowFailure: true})
+    const job = await this.transport.run(
+      ['virsh', '-c', destination.uri, 'domjobinfo', '--domain', name, '--completed', '--keep-completed', '--rawstats'],
+      {allowFailure: true},
+    )
     return {wallMs, ...(job.exitCode === 0 ? parseJobinfo(job.stdout) : {})}
   }
 
   async migrateOffline(name: string, destination: MigrationDestination): Promise<void> {
-    const run = await this.virsh(['migrate', '--offline', '--persistent', '--undefinesource', '--domain', name, '--desturi', destination.uri], true)
+    const run = await this.virsh(
+      ['migrate', '--offline', '--persistent', '--undefinesource', '--domain', name, '--desturi', destination.uri],
+      true,
+    )
     if (run.exitCode !== 0) {
       if (NOT_FOUND.test(run.stderr)) throw new NotFoundError(`VM "${name}" is not on host "${this.transport.host}"`)
-      throw new ViolinError(`moving the definition of "${name}" from "${this.transport.host}" to "${destination.hostName}" failed: ${run.stderr.trim().replace(/^error: /gm, '')}`)
+      throw new ViolinError(
+        `moving the definition of "${name}" from "${this.transport.host}" to "${destination.hostName}" failed: ${run.stderr.trim().replace(/^error: /gm, '')}`,
+      )
     }
   }
 
@@ -267,14 +307,17 @@ export class LibvirtDriver implements Driver {
 
   async defineVm(spec: VmSpec, options: {domainType: DomainType}): Promise<void> {
     const run = await this.withXml(['define'], domainXml(spec, options.domainType))
-    if (run.exitCode !== 0) throw new ViolinError(`host "${this.transport.host}": defining "${spec.name}" failed: ${run.stderr.trim().replace(/^error: /gm, '')}`)
+    if (run.exitCode !== 0)
+      throw new ViolinError(`host "${this.transport.host}": defining "${spec.name}" failed: ${run.stderr.trim().replace(/^error: /gm, '')}`)
   }
 
   async replaceNic(name: string, mac: string, nic: VmSpec['nic']): Promise<void> {
     const run = await this.withXml(['update-device', '--domain', name, '--config'], interfaceXml(mac, nic))
     if (run.exitCode === 0) return
     if (NOT_FOUND.test(run.stderr)) throw new NotFoundError(`VM "${name}" is not on host "${this.transport.host}"`, 'violin list --all')
-    throw new ViolinError(`host "${this.transport.host}": re-plugging the NIC of "${name}" failed: ${run.stderr.trim().replace(/^error: /gm, '')}`)
+    throw new ViolinError(
+      `host "${this.transport.host}": re-plugging the NIC of "${name}" failed: ${run.stderr.trim().replace(/^error: /gm, '')}`,
+    )
   }
 
   async defaultDomainType(): Promise<DomainType> {
@@ -318,7 +361,10 @@ export class LibvirtDriver implements Driver {
     const polls = Math.round(REBOOT_WAIT_MS / 500)
     // The name travels as $2, never in the script's text.
     const script = `virsh -c "$1" shutdown --domain "$2" >/dev/null || exit 1; i=0; while [ $i -lt ${polls} ]; do [ "$(virsh -c "$1" domstate --domain "$2")" = "shut off" ] && exec virsh -c "$1" start --domain "$2"; sleep 0.5; i=$((i+1)); done; echo "still running after ${REBOOT_WAIT_MS / 1000} s" >&2; exit 3`
-    const run = await this.transport.run(['sh', '-c', script, 'sh', this.uri, name], {allowFailure: true, timeoutMs: REBOOT_WAIT_MS + 30_000})
+    const run = await this.transport.run(['sh', '-c', script, 'sh', this.uri, name], {
+      allowFailure: true,
+      timeoutMs: REBOOT_WAIT_MS + 30_000,
+    })
     if (run.exitCode === 0) return
     if (NOT_FOUND.test(run.stderr)) throw new NotFoundError(`VM "${name}" is not on host "${this.transport.host}"`, 'violin list --all')
     throw new ViolinError(
@@ -338,7 +384,12 @@ export class LibvirtDriver implements Driver {
 
   async defineFromConfig(text: string): Promise<string> {
     const run = await this.withXml(['define'], text)
-    if (run.exitCode !== 0) throw new ViolinError(`host "${this.transport.host}": virsh define: ${run.stderr.trim().replace(/^error: /gm, '')}`, undefined, 'check the XML with virt-xml-validate FILE domain')
+    if (run.exitCode !== 0)
+      throw new ViolinError(
+        `host "${this.transport.host}": virsh define: ${run.stderr.trim().replace(/^error: /gm, '')}`,
+        undefined,
+        'check the XML with virt-xml-validate FILE domain',
+      )
     // "Domain 'NAME' defined from FILE" (libvirt 6.x and later; older ones print no quotes)
     const m = /^Domain '(.*)' defined from /m.exec(run.stdout) ?? /^Domain (.*) defined from /m.exec(run.stdout)
     if (!m) throw new ViolinError(`host "${this.transport.host}": virsh define said nothing of the VM's name: ${run.stdout.trim()}`)
@@ -365,7 +416,13 @@ export class LibvirtDriver implements Driver {
 
   async checkTools(): Promise<ToolCheck[]> {
     const client = await this.transport.run(['virsh', '--version'], {allowFailure: true})
-    const checks: ToolCheck[] = [{tool: 'virsh', ok: client.exitCode === 0, detail: client.exitCode === 0 ? client.stdout.trim() : client.stderr.trim() || 'not found'}]
+    const checks: ToolCheck[] = [
+      {
+        tool: 'virsh',
+        ok: client.exitCode === 0,
+        detail: client.exitCode === 0 ? client.stdout.trim() : client.stderr.trim() || 'not found',
+      },
+    ]
     if (client.exitCode === 0) {
       const conn = await this.virsh(['version'], true)
       const v = parseVersion(conn.stdout)

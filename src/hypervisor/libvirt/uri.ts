@@ -19,6 +19,9 @@ export function migrationUri(destUri: string, ssh?: {user: string; address: stri
 export function isRealLocalHypervisor(uri: string): boolean {
   const m = /^([a-z0-9]+)(\+[a-z0-9]+)?:\/\/([^/?]*)/i.exec(uri)
   if (!m || m[1]!.toLowerCase() === 'test') return false
-  const host = m[3]!.replace(/^[^@]*@/, '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1')
+  const host = m[3]!
+    .replace(/^[^@]*@/, '')
+    .replace(/:\d+$/, '')
+    .replace(/^\[(.*)\]$/, '$1')
   return host === '' || host === 'localhost' || host === '127.0.0.1' || host === '::1'
 }

@@ -128,7 +128,9 @@ export class SimDriver implements Driver {
     if (!dest) throw new NotFoundError(`host "${destination.hostName}" is not in ${this.cluster.file}`)
     if (dest.name === this.hostName) throw new UsageError(`VM "${name}" is already on "${dest.name}"`)
     if (vm.memoryMiB > this.cluster.freeMemoryMiB(dest.name)) {
-      throw new ViolinError(`host "${dest.name}" has ${this.cluster.freeMemoryMiB(dest.name)} MiB free; "${name}" needs ${vm.memoryMiB} MiB`)
+      throw new ViolinError(
+        `host "${dest.name}" has ${this.cluster.freeMemoryMiB(dest.name)} MiB free; "${name}" needs ${vm.memoryMiB} MiB`,
+      )
     }
     const rate = Math.min(options.bandwidthMiBs ?? SIM_LINK_MIBS, SIM_LINK_MIBS)
     const seconds = vm.memoryUsedMiB / rate
@@ -150,7 +152,8 @@ export class SimDriver implements Driver {
 
   /** Simulated VMs live as long as the session: the cluster file itself is never written. */
   async defineVm(spec: VmSpec): Promise<void> {
-    if (this.cluster.vms.some((vm) => vm.name === spec.name)) throw new UsageError(`VM "${spec.name}" already exists in ${this.cluster.file}`)
+    if (this.cluster.vms.some((vm) => vm.name === spec.name))
+      throw new UsageError(`VM "${spec.name}" already exists in ${this.cluster.file}`)
     const at = this.cluster.timeSec
     this.cluster.vms.push({
       name: spec.name,
@@ -199,7 +202,12 @@ export class SimDriver implements Driver {
 
   async rebootVm(name: string): Promise<void> {
     const vm = this.vm(name)
-    if (vm.state !== 'running') throw new ViolinError(`VM "${name}" is ${vm.state}, not running`, undefined, vm.state === 'paused' ? `violin resume ${name}` : `violin start ${name}`)
+    if (vm.state !== 'running')
+      throw new ViolinError(
+        `VM "${name}" is ${vm.state}, not running`,
+        undefined,
+        vm.state === 'paused' ? `violin resume ${name}` : `violin start ${name}`,
+      )
   }
 
   async suspendVm(name: string): Promise<void> {
@@ -225,7 +233,8 @@ export class SimDriver implements Driver {
     } catch (error) {
       throw new UsageError(`not valid YAML: ${(error as Error).message.split('\n')[0]}`)
     }
-    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new UsageError('a sim VM is a YAML mapping: {name, vcpus, memory, maxMemory, cpu}')
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+      throw new UsageError('a sim VM is a YAML mapping: {name, vcpus, memory, maxMemory, cpu}')
     const host = this.cluster.host(this.hostName)!
     let one: SimCluster
     try {
@@ -234,7 +243,10 @@ export class SimDriver implements Driver {
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error
       const field = error.field?.replace(/^vms\[0\]\.?/, '')
-      throw new UsageError(`${field ? `${field}: ` : ''}${error.detail}`, 'a sim VM is a YAML mapping: {name, vcpus, memory, maxMemory, cpu}')
+      throw new UsageError(
+        `${field ? `${field}: ` : ''}${error.detail}`,
+        'a sim VM is a YAML mapping: {name, vcpus, memory, maxMemory, cpu}',
+      )
     }
     const vm = one.vms[0]!
     if (this.cluster.vms.some((v) => v.name === vm.name)) throw new UsageError(`VM "${vm.name}" already exists in ${this.cluster.file}`)

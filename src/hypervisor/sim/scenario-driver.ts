@@ -40,7 +40,14 @@ export class ScenarioDriver implements Driver {
 
   async hostInfo(): Promise<HostInfo> {
     const h = this.world.hosts.get(this.hostName)!
-    return {hostname: h.name, cores: h.cores, memoryMiB: h.memoryMiB, freeMemoryMiB: this.world.freeMemoryMiB(h.name), hypervisor: 'sim', hypervisorVersion: '1'}
+    return {
+      hostname: h.name,
+      cores: h.cores,
+      memoryMiB: h.memoryMiB,
+      freeMemoryMiB: this.world.freeMemoryMiB(h.name),
+      hypervisor: 'sim',
+      hypervisorVersion: '1',
+    }
   }
 
   async listVms(): Promise<VmSummary[]> {
@@ -50,7 +57,17 @@ export class ScenarioDriver implements Driver {
   async vmInfo(name: string): Promise<VmInfo> {
     const vm = this.vm(name)
     const id = this.world.vmsOn(this.hostName).indexOf(vm) + 1
-    return {name, id, state: 'running', vcpus: vm.spec.vcpus, memoryMiB: vm.memoryMiB, maxMemoryMiB: vm.spec.maxMemoryMiB, cpuTimeSec: vm.cpuSec, persistent: false, autostart: false}
+    return {
+      name,
+      id,
+      state: 'running',
+      vcpus: vm.spec.vcpus,
+      memoryMiB: vm.memoryMiB,
+      maxMemoryMiB: vm.spec.maxMemoryMiB,
+      cpuTimeSec: vm.cpuSec,
+      persistent: false,
+      autostart: false,
+    }
   }
 
   async sample(): Promise<HostSample> {
@@ -59,7 +76,12 @@ export class ScenarioDriver implements Driver {
     return {
       timeMs: this.world.nowMs(),
       host: await this.hostInfo(),
-      counters: {swapOutPages: Math.round(c.swapPages), nicBytes: Math.round(c.nicBytes), nicBytesPerSecond: h.nicBytesPerSecond, nic: 'sim0'},
+      counters: {
+        swapOutPages: Math.round(c.swapPages),
+        nicBytes: Math.round(c.nicBytes),
+        nicBytesPerSecond: h.nicBytesPerSecond,
+        nic: 'sim0',
+      },
       vms: this.world.vmsOn(this.hostName).map((vm) => {
         const cpuTimeNs = Math.round(vm.cpuSec * 1e9)
         const cpuWaitNs = Math.round((vm.demandSec - vm.cpuSec) * 1e9)
@@ -88,7 +110,8 @@ export class ScenarioDriver implements Driver {
 
   async setMemory(name: string, mib: number, _target: MemoryTarget): Promise<void> {
     const vm = this.vm(name)
-    if (mib > vm.spec.maxMemoryMiB) throw new ViolinError(`VM "${name}": cannot set memory higher than max memory (${vm.spec.maxMemoryMiB} MiB)`)
+    if (mib > vm.spec.maxMemoryMiB)
+      throw new ViolinError(`VM "${name}": cannot set memory higher than max memory (${vm.spec.maxMemoryMiB} MiB)`)
     const free = this.world.freeMemoryMiB(this.hostName)
     if (mib - vm.memoryMiB > free) throw new ViolinError(`host "${this.hostName}" has only ${free} MiB free`)
     this.world.setMemory(name, mib)
@@ -100,7 +123,7 @@ export class ScenarioDriver implements Driver {
 
   async setSched(name: string, params: {weight?: number; cap?: number}): Promise<SchedParams> {
     if (params.weight !== undefined) this.world.setShares(this.vm(name).spec.name, params.weight * SHARES_PER_WEIGHT)
-    if (params.cap !== undefined && params.cap !== 0) throw new UsageError('a scenario\'s hosts have no CPU caps')
+    if (params.cap !== undefined && params.cap !== 0) throw new UsageError("a scenario's hosts have no CPU caps")
     return this.schedInfo(name)
   }
 
@@ -118,7 +141,10 @@ export class ScenarioDriver implements Driver {
   }
 
   private scripted(): never {
-    throw new UsageError(`the VMs of a scenario come and go as ${this.world.scenario.file} says`, 'use a cluster file (examples/two-sites.yaml) to define, start or stop VMs')
+    throw new UsageError(
+      `the VMs of a scenario come and go as ${this.world.scenario.file} says`,
+      'use a cluster file (examples/two-sites.yaml) to define, start or stop VMs',
+    )
   }
 
   async migrateOffline(): Promise<void> {

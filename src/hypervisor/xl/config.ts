@@ -49,7 +49,8 @@ export function xlConfig(spec: VmSpec, options: {type?: XlGuestType} = {}): stri
   if (maxmem < memory) throw new Error(`maxMemoryMiB ${maxmem} is below memoryMiB ${memory}`)
   // libxl_dm.c also emulates an HVM guest's xvda..xvdd as IDE, and "qemu-xen doesn't support
   // read-only IDE disk drivers": xl create would fail.
-  if (type === 'hvm' && spec.disk?.mode === 'shared') throw new Error(`an HVM guest cannot have the read-only (shared) disk ${spec.disk.path}`)
+  if (type === 'hvm' && spec.disk?.mode === 'shared')
+    throw new Error(`an HVM guest cannot have the read-only (shared) disk ${spec.disk.path}`)
   const {boot} = spec
   if (!boot && !spec.disk) throw new Error(`VM "${spec.name}" has neither a kernel nor a disk to boot from`)
 
@@ -102,7 +103,8 @@ function diskSpec(disk: NonNullable<VmSpec['disk']>): string {
  */
 function str(field: string, value: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
-  if (/[\x00-\x1f\x7f]/.test(value)) throw new Error(`${field} ${JSON.stringify(value)} contains a control character, which xl.cfg cannot carry`)
+  if (/[\x00-\x1f\x7f]/.test(value))
+    throw new Error(`${field} ${JSON.stringify(value)} contains a control character, which xl.cfg cannot carry`)
   return `"${value.replace(/[\\"]/g, '\\$&')}"`
 }
 
@@ -180,7 +182,8 @@ function readXlCfg(text: string): Map<string, string | string[]> {
     else if (m[5] !== undefined) tokens.push(m[5])
   }
   const settings = new Map<string, string | string[]>()
-  const bad = (t: string | undefined) => new ViolinError(`xl config: unexpected ${t === undefined ? 'end' : JSON.stringify(t.length > 1 ? t.slice(1) : t)}`)
+  const bad = (t: string | undefined) =>
+    new ViolinError(`xl config: unexpected ${t === undefined ? 'end' : JSON.stringify(t.length > 1 ? t.slice(1) : t)}`)
   const next = (): string | undefined => tokens[0] // a call, so TypeScript keeps no narrowing across shifts
   const atom = () => (/^[ws]/.test(next() ?? '') ? tokens.shift()!.slice(1) : undefined)
   const skipNewlines = () => {

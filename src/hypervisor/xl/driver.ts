@@ -19,15 +19,7 @@ import type {
 import {readHostCounters} from '../host-counters.js'
 import type {VmSpec} from '../vm-spec.js'
 import {XL_CONFIG_DIR, xlConfig, xlConfigFiles, xlConfigName, xlConfigPath, xlConfigShape, xlVif} from './config.js'
-import {
-  parseSchedCredit,
-  parseXentopBatch,
-  parseXlInfo,
-  parseXlList,
-  parseXlListLong,
-  parseXlMigrate,
-  type XlInfo,
-} from './parse.js'
+import {parseSchedCredit, parseXentopBatch, parseXlInfo, parseXlList, parseXlListLong, parseXlMigrate, type XlInfo} from './parse.js'
 
 /** The host itself; listed by xl like a guest. */
 const DOM0 = 'Domain-0'
@@ -48,7 +40,8 @@ const XENTOP_ARGV = ['xentop', '-b', '-i', '1', '-r', '-f'] as const
  * context, no xenstat) and as libxl_ctx_alloc words a missing xenstored ("cannot connect
  * to xenstore"). Then every command fails, not one VM's.
  */
-const NO_XEN = /Can't find hypervisor information in sysfs|Could not obtain handle on privileged command interface|cannot open libxc handle|cannot connect to xenstore|cannot init xl context|Failed to initialize xenstat library|xc_interface_open/
+const NO_XEN =
+  /Can't find hypervisor information in sysfs|Could not obtain handle on privileged command interface|cannot open libxc handle|cannot connect to xenstore|cannot init xl context|Failed to initialize xenstat library|xc_interface_open/
 
 /** xl hands the destination to `sh -c "exec ssh HOST xl migrate-receive"` on the source host. */
 const SSH_HOST = /^(?:[A-Za-z0-9._-]+@)?[A-Za-z0-9._:[\]-]+$/
@@ -107,7 +100,11 @@ export class XlDriver implements Driver {
   }
 
   async sample(): Promise<HostSample> {
-    const [info, top, counters] = await Promise.all([this.xlInfo(), this.xl([...XENTOP_ARGV]), readHostCounters(this.transport, this.options.nic)])
+    const [info, top, counters] = await Promise.all([
+      this.xlInfo(),
+      this.xl([...XENTOP_ARGV]),
+      readHostCounters(this.transport, this.options.nic),
+    ])
     const timeMs = this.clock()
     const vms: VmSample[] = parseXentopBatch(top.stdout)
       .filter((row) => row.name !== DOM0)
@@ -156,7 +153,10 @@ export class XlDriver implements Driver {
       throw new UsageError(`weight ${weight} for VM "${name}" is out of range`, 'a weight is an integer from 1 to 65535 (default 256)')
     }
     if (cap !== undefined && !(Number.isInteger(cap) && cap >= 0)) {
-      throw new UsageError(`cap ${cap} for VM "${name}" is not a percentage of one CPU`, 'a cap is an integer: 0 (no cap), 50 = half a CPU, 200 = two CPUs')
+      throw new UsageError(
+        `cap ${cap} for VM "${name}" is not a percentage of one CPU`,
+        'a cap is an integer: 0 (no cap), 50 = half a CPU, 200 = two CPUs',
+      )
     }
     const command = await this.schedCommand()
     const argv = ['xl', command, '-d', name]
@@ -172,10 +172,16 @@ export class XlDriver implements Driver {
       throw new UsageError(`xl migrates VM "${name}" only live`, 'migrate live, or use xl save and xl restore for a cold move')
     }
     if (options.autoConverge) {
-      throw new UsageError(`xl migrate cannot throttle VM "${name}" to make its migration converge`, 'leave out --auto-converge for xl hosts')
+      throw new UsageError(
+        `xl migrate cannot throttle VM "${name}" to make its migration converge`,
+        'leave out --auto-converge for xl hosts',
+      )
     }
     if (options.bandwidthMiBs !== undefined) {
-      throw new UsageError(`xl migrate cannot limit the bandwidth of VM "${name}"'s migration`, 'leave the bandwidth unlimited for xl hosts')
+      throw new UsageError(
+        `xl migrate cannot limit the bandwidth of VM "${name}"'s migration`,
+        'leave the bandwidth unlimited for xl hosts',
+      )
     }
     if (!SSH_HOST.test(host) || host.startsWith('-') || host.includes('@-')) {
       throw new UsageError(
@@ -222,7 +228,10 @@ export class XlDriver implements Driver {
   async migrateOffline(name: string, destination: MigrationDestination, target: Driver): Promise<void> {
     if (!(target instanceof XlDriver)) throw new UsageError(`host "${destination.hostName}" is not an xl host`)
     if ((await this.listVms()).some((vm) => vm.name === name)) {
-      throw new UsageError(`VM "${name}" is running on host "${this.transport.host}": only a shut-off VM moves offline`, `violin migrate ${name} ${destination.hostName} --live`)
+      throw new UsageError(
+        `VM "${name}" is running on host "${this.transport.host}": only a shut-off VM moves offline`,
+        `violin migrate ${name} ${destination.hostName} --live`,
+      )
     }
     await target.adoptConfig(name, await this.storedConfig(name))
     await this.undefineVm(name)
@@ -236,7 +245,10 @@ export class XlDriver implements Driver {
   async adoptConfig(name: string, text: string): Promise<void> {
     const path = xlConfigPath(name)
     if ((await this.transport.run(['test', '-e', path], {allowFailure: true})).exitCode === 0) {
-      throw new UsageError(`host "${this.transport.host}" already has a config for VM "${name}" (${path})`, 'remove or rename one of the two first')
+      throw new UsageError(
+        `host "${this.transport.host}" already has a config for VM "${name}" (${path})`,
+        'remove or rename one of the two first',
+      )
     }
     await this.writeConfig(path, text)
   }
@@ -244,7 +256,10 @@ export class XlDriver implements Driver {
   private async storedConfig(name: string): Promise<string> {
     const result = await this.transport.run(['cat', '--', xlConfigPath(name)], {allowFailure: true})
     if (result.exitCode !== 0) {
-      throw new NotFoundError(`VM "${name}" has no config ${xlConfigPath(name)} on host "${this.transport.host}"`, `violin define FILE --host ${this.transport.host}`)
+      throw new NotFoundError(
+        `VM "${name}" has no config ${xlConfigPath(name)} on host "${this.transport.host}"`,
+        `violin define FILE --host ${this.transport.host}`,
+      )
     }
     return result.stdout
   }
@@ -319,10 +334,24 @@ export class XlDriver implements Driver {
   async setAutostart(name: string, enabled: boolean): Promise<void> {
     const path = xlConfigPath(name)
     const link = `${XL_AUTO_DIR}/${name}.cfg`
-    const argv = enabled ? ['sh', '-c', 'test -f "$1" || { echo "no config $1" >&2; exit 4; }; mkdir -p "$(dirname "$2")" && ln -sfn "$1" "$2"', 'sh', path, link] : ['rm', '-f', '--', link]
+    const argv = enabled
+      ? [
+          'sh',
+          '-c',
+          'test -f "$1" || { echo "no config $1" >&2; exit 4; }; mkdir -p "$(dirname "$2")" && ln -sfn "$1" "$2"',
+          'sh',
+          path,
+          link,
+        ]
+      : ['rm', '-f', '--', link]
     const result = await this.transport.run(argv, {allowFailure: true})
-    if (result.exitCode === 4) throw new NotFoundError(`VM "${name}" has no config ${path} on host "${this.transport.host}"`, `violin define FILE --host ${this.transport.host}`)
-    if (result.exitCode !== 0) throw new CommandFailedError(this.transport.host, quoteArgv(argv), result.exitCode, tail(result.stderr || result.stdout))
+    if (result.exitCode === 4)
+      throw new NotFoundError(
+        `VM "${name}" has no config ${path} on host "${this.transport.host}"`,
+        `violin define FILE --host ${this.transport.host}`,
+      )
+    if (result.exitCode !== 0)
+      throw new CommandFailedError(this.transport.host, quoteArgv(argv), result.exitCode, tail(result.stderr || result.stdout))
   }
 
   consoleArgv(name: string): string[] {
@@ -343,11 +372,13 @@ export class XlDriver implements Driver {
   }
 
   async replaceNic(name: string, mac: string, nic: VmSpec['nic']): Promise<void> {
-    if (nic?.kind === 'udp') throw new UsageError(`host "${this.transport.host}" runs Xen, which has no UDP NIC backend`, 'use the vxlan data plane')
+    if (nic?.kind === 'udp')
+      throw new UsageError(`host "${this.transport.host}" runs Xen, which has no UDP NIC backend`, 'use the vxlan data plane')
     const path = xlConfigPath(name)
     const lines = (await this.storedConfig(name)).split('\n')
     const at = lines.findIndex((l) => /^\s*vif\s*=/.test(l))
-    if (at < 0 || !lines[at]!.includes(`mac=${mac}`)) throw new ViolinError(`host "${this.transport.host}": ${path} has no vif with mac=${mac}; violin re-plugs only the configs it wrote`)
+    if (at < 0 || !lines[at]!.includes(`mac=${mac}`))
+      throw new ViolinError(`host "${this.transport.host}": ${path} has no vif with mac=${mac}; violin re-plugs only the configs it wrote`)
     lines[at] = xlVif(mac, nic)
     await this.writeConfig(path, lines.join('\n'))
   }
@@ -412,7 +443,8 @@ export class XlDriver implements Driver {
   }
 
   private answered(result: RunResult, client: string): void {
-    if (result.exitCode !== 0 && NO_XEN.test(result.stderr)) throw new HypervisorUnavailableError(this.transport.host, client, describeFailure(result))
+    if (result.exitCode !== 0 && NO_XEN.test(result.stderr))
+      throw new HypervisorUnavailableError(this.transport.host, client, describeFailure(result))
   }
 
   private notFound(name: string): NotFoundError {

@@ -57,7 +57,10 @@ function unreadable(tool: string, detail: string): ViolinError {
 }
 
 function lines(text: string): string[] {
-  return text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '')
+  return text
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''))
+    .filter((l) => l.trim() !== '')
 }
 
 export interface XlListRow {
@@ -277,8 +280,7 @@ export function parseXentopBatch(text: string): XentopRow[] {
   let current: XentopRow[] = []
   let last: XentopRow[] = []
   for (const item of items) {
-    const newIteration =
-      item.kind === 'header' ? !repeatHeader : repeatHeader && current.some((r) => r.name === item.row.name)
+    const newIteration = item.kind === 'header' ? !repeatHeader : repeatHeader && current.some((r) => r.name === item.row.name)
     if (newIteration && current.length > 0) {
       last = current
       current = []
