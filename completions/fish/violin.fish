@@ -1,4 +1,4 @@
-# fish completion for violin. Generated from oclif.manifest.json by scripts/gen-docs.js: do not edit.
+# fish completion for violin. Generated from oclif.manifest.json by scripts/gen-docs/: do not edit.
 # Install as ~/.config/fish/completions/violin.fish, or in /usr/share/fish/vendor_completions.d/.
 #
 # Names of hosts, sites, environments and VMs come from `violin __complete KIND`, which

@@ -47,7 +47,7 @@ export function bashCompletion(commands: CompletionCommand[], tree: CommandTree)
   )
 
   return `# bash completion for ${BIN}                                   -*- shell-script -*-
-# Generated from oclif.manifest.json by scripts/gen-docs.js: do not edit.
+# Generated from oclif.manifest.json by scripts/gen-docs/: do not edit.
 # Install as /usr/share/bash-completion/completions/${BIN}, or source it from ~/.bashrc.
 #
 # Names of hosts, sites, environments and VMs come from \`${BIN} __complete KIND\`, which

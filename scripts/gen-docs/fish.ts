@@ -58,7 +58,7 @@ export function fishCompletion(commands: CompletionCommand[], tree: CommandTree)
       `        case ${parent === '' ? "''" : safe(parent)}\n            echo ${[...kids.keys()].sort().map(safe).join(' ')}`,
   )
 
-  return `# fish completion for ${BIN}. Generated from oclif.manifest.json by scripts/gen-docs.js: do not edit.
+  return `# fish completion for ${BIN}. Generated from oclif.manifest.json by scripts/gen-docs/: do not edit.
 # Install as ~/.config/fish/completions/${BIN}.fish, or in /usr/share/fish/vendor_completions.d/.
 #
 # Names of hosts, sites, environments and VMs come from \`${BIN} __complete KIND\`, which

@@ -52,7 +52,7 @@ export function zshCompletion(commands: CompletionCommand[], tree: CommandTree):
   }
 
   return `#compdef ${BIN}
-# zsh completion for ${BIN}. Generated from oclif.manifest.json by scripts/gen-docs.js: do not edit.
+# zsh completion for ${BIN}. Generated from oclif.manifest.json by scripts/gen-docs/: do not edit.
 # Install as _${BIN} in a directory of $fpath, e.g. /usr/share/zsh/vendor-completions.
 #
 # Names of hosts, sites, environments and VMs come from \`${BIN} __complete KIND\`, which
