@@ -10,7 +10,8 @@ import type {Member} from '../mesh/control.js'
 import {agentHello, askHostAgent, ensureAgent} from './agents.js'
 import {fanout, type HostOutcome} from './fanout.js'
 import type {Session} from './session.js'
-import type {LearnedMac, PairTraffic, SwitchHostResult, SwitchStatus} from './switch-status.js'
+import type {PairCount} from '../monitor/traffic-matrix.js'
+import type {LearnedMac, SwitchHostResult, SwitchStatus} from './switch-status.js'
 import type {Underlay} from './switch-underlay.js'
 
 // The udp (userspace) data plane: each host's agent runs the environment's switch.
@@ -161,7 +162,7 @@ export function agentFdb(session: Session, host: HostRecord, vni: number): Promi
 }
 
 /** The per-pair traffic one host's switch counted, with VM names (`names`: MAC -> VM) for MACs. */
-export async function agentTraffic(session: Session, host: HostRecord, vni: number, names: Map<string, string>): Promise<PairTraffic[]> {
+export async function agentTraffic(session: Session, host: HostRecord, vni: number, names: Map<string, string>): Promise<PairCount[]> {
   const [entry] = await askHostAgent<
     Array<{vni: number; pairs: Array<{src: string; dst: string; frames: number; bytes: number; remote: boolean}>}>
   >(session, host, {op: 'traffic', vni})

@@ -7,7 +7,8 @@ import {fanout, type HostOutcome} from './fanout.js'
 import type {Session} from './session.js'
 import {agentFdb, agentNic, agentStatus, agentTraffic, announceArrived, removeAgentSwitch, startAgentSwitch} from './switch-agent.js'
 import {kernelFdb, kernelNic, kernelStatus, removeKernelSwitchFrom, startKernelSwitch} from './switch-kernel.js'
-import type {LearnedMac, PairTraffic, SwitchHostResult, SwitchStatus} from './switch-status.js'
+import type {PairCount} from '../monitor/traffic-matrix.js'
+import type {LearnedMac, SwitchHostResult, SwitchStatus} from './switch-status.js'
 import {type Underlay, underlayOf} from './switch-underlay.js'
 
 /**
@@ -194,7 +195,7 @@ export async function trafficHosts(session: Session, envName: string): Promise<s
  * for MACs. Callers that read twice (to get rates) pass the hosts from trafficHosts, so the
  * hypervisors are asked where the VMs are only once.
  */
-export async function switchTraffic(session: Session, envName: string, hostNames?: string[]): Promise<HostOutcome<PairTraffic[]>[]> {
+export async function switchTraffic(session: Session, envName: string, hostNames?: string[]): Promise<HostOutcome<PairCount[]>[]> {
   const env = session.inventory!.environment(envName)
   const network = needNetwork(env)
   if (network.dataplane !== 'udp')

@@ -35,14 +35,3 @@ export interface LearnedMac {
   local: boolean
   ageMs?: number
 }
-
-/** Frames and bytes one host's switch carried from one MAC to another (udp data plane), with VM names where known. */
-export interface PairTraffic {
-  src: string
-  dst: string
-  srcVm?: string
-  dstVm?: string
-  frames: number
-  bytes: number
-  remote: boolean
-}
