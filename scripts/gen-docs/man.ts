@@ -175,8 +175,29 @@ function mainPage(pkg: Input['pkg'], commands: ManifestCommand[], examples: stri
   for (const [name, text] of ENVIRONMENT) out.push(`* \`${name}\``, `  ${text}`)
   out.push('')
 
+  out.push(
+    '## PAPERS',
+    '',
+    `Help texts cite the papers ${BIN} implements by these names (docs/papers.md says what comes from which section):`,
+    '',
+  )
+  for (const [name, paper] of papers()) out.push(`* **${name}**`, `  ${paper}`)
+  out.push('')
+
   out.push('## SEE ALSO', '', [...commands.map((c) => `**${pageName(c.id)}**(1)`), '**virsh**(1)', '**xl**(1)'].join(', '), '')
   return out.join('\n')
+}
+
+/** The first table of docs/papers.md: each paper's short name, as help texts cite it, and its reference. */
+function papers(): Array<[string, string]> {
+  const text = readFileSync(join(ROOT, 'docs/papers.md'), 'utf8')
+  const table = text.slice(text.indexOf('| short name | paper |'))
+  const rows = table.slice(0, table.indexOf('\n\n')).split('\n').slice(2)
+  return rows.map((row) => {
+    // "| **JISA 2011** | Paul Ruth, ... |"
+    const [name = '', paper = ''] = row.slice(2, -2).split(' | ')
+    return [name.replaceAll('**', ''), paper]
+  })
 }
 
 /** marked + marked-man: the same `marked` module instance that marked-man extends. */
