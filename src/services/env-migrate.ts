@@ -94,6 +94,7 @@ export async function moveEnvironment(
           move.notStarted = true
           return
         }
+        const release = session.holdSimulatedTime()
         try {
           const planned = await planMigration(
             session,
@@ -107,6 +108,8 @@ export async function moveEnvironment(
           move.result = await runMigration(session, planned, {concurrent, switchReady: true, timedFor: options.timedFor})
         } catch (error) {
           move.error = error as Error
+        } finally {
+          release()
         }
         options.onChange?.(moves)
       }),

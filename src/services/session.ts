@@ -12,6 +12,7 @@ import {SshTransport} from '../transport/ssh.js'
 import type {Transport} from '../transport/transport.js'
 import {openStore} from '../store/open.js'
 import type {Store} from '../store/store.js'
+import {movesOf} from '../sim/scenario-moves.js'
 
 export interface Clock {
   now(): number
@@ -211,6 +212,16 @@ export class Session {
     }
     this.drivers.set(host.name, d)
     return d
+  }
+
+  /**
+   * A move is under way (from its slot to its measurements written): a running scenario's
+   * clock waits for it, so moves that start together in simulated time do whatever the disk
+   * takes between them. Call the returned function when the move is over; elsewhere a no-op.
+   */
+  holdSimulatedTime(): () => void {
+    const world = this.scenario
+    return world ? movesOf(world).hold() : () => {}
   }
 
   /** The running scenario when the session is connected to one (`--connect sim:SCENARIO`). */

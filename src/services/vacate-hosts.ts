@@ -74,12 +74,15 @@ export async function runVacate(
           return {...m, ok: false, error: 'not started: stopped by a signal', seconds: 0, notStarted: true} as VacateOutcome
         const started = Date.now()
         let outcome: VacateOutcome
+        const release = session.holdSimulatedTime()
         try {
           const planned = await planMigration(session, m.vm, m.to, {live: true}, {hosts: [m.from]})
           await runMigration(session, planned, {concurrent, timedFor: 'vacate'})
           outcome = {...m, ok: true, seconds: (Date.now() - started) / 1000}
         } catch (error) {
           outcome = {...m, ok: false, error: (error as Error).message, seconds: (Date.now() - started) / 1000}
+        } finally {
+          release()
         }
         onDone?.(outcome)
         return outcome

@@ -323,6 +323,26 @@ describe('violin adapt on a simulation scenario (--connect sim:SCENARIO)', funct
     )
   })
 
+  it("journal-jobs, violin: an environment's 8 moves go 4 and 4 in simulated time whatever the disk takes in between, so two runs agree with each other and with `simulate`", async () => {
+    const file = join(ROOT, 'examples/scenarios/journal-jobs.yaml')
+    const [first, second] = [
+      await run(['adapt', '--connect', `sim:${file}`, '--json']),
+      await run(['adapt', '--connect', `sim:${file}`, '--json']),
+    ]
+    assert.equal(first.exitCode, 0, first.stderr)
+    assert.deepEqual(second.json, first.json)
+    const moves = first.json.passes
+      .flatMap((p: {outcomes: Array<{action: {kind: string; moves?: unknown[]}; seconds: number}>}) => p.outcomes)
+      .filter((o: {action: {kind: string}}) => o.action.kind === 'migrate-environment')
+    const eight = moves.find((o: {action: {moves?: unknown[]}}) => o.action.moves?.length === 8)
+    assert.ok(eight, JSON.stringify(moves.map((o: {action: {moves?: unknown[]}}) => o.action.moves?.length)))
+    const single = moves.find((o: {action: {moves?: unknown[]}}) => o.action.moves?.length === 4)?.seconds ?? 15
+    assert.equal(eight.seconds, 2 * single, 'two rounds of four moves, each as long as one round')
+    const sim = await run(['simulate', file, '--policy', 'violin', '--json'])
+    const expected = sim.json.policies.violin
+    for (const key of ['average_time_s', 'overall_time_s', 'migrations']) assert.equal(first.json.scenario[key], expected[key], key)
+  })
+
   it('with --policy none lets the memory scenario fail, as the paper says it does without adaptation', async () => {
     const r = await run(['adapt', '--connect', `sim:${join(ROOT, 'examples/scenarios/icac-3-memory.yaml')}`, '--policy', 'none', '--json'])
     assert.equal(r.exitCode, 0, r.stderr)

@@ -1,4 +1,5 @@
 import {NotFoundError, UsageError, ViolinError} from '../../errors.js'
+import {movesOf} from '../../sim/scenario-moves.js'
 import type {World, WorldVm} from '../../sim/world.js'
 import type {
   Driver,
@@ -133,9 +134,8 @@ export class ScenarioDriver implements Driver {
     const started = this.world.startMigration(name, destination.hostName)
     if ('refused' in started) throw new ViolinError(`cannot migrate "${name}" to "${destination.hostName}": ${started.refused}`)
     const from = this.world.t
-    // Moves started together (an environment's) copy side by side: let them all begin first.
-    await new Promise((resolve) => setImmediate(resolve))
-    while (vm.migration && !this.world.over && this.world.vms.has(name)) this.world.tick()
+    // Moves under way together (an environment's) copy side by side: src/sim/scenario-moves.ts.
+    await movesOf(this.world).copy(vm)
     const ms = Math.round((this.world.t - from) * 1000)
     return {wallMs: ms, totalMs: ms, dataBytes: Math.round(vm.memoryMiB * 1024 ** 2)}
   }
