@@ -1,24 +1,16 @@
 import {strict as assert} from 'node:assert'
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 
 import {executePlan} from '../../src/adapt/execute.js'
 import {History} from '../../src/monitor/history.js'
 import type {Action} from '../../src/policy/cluster-view.js'
 import {Session} from '../../src/services/session.js'
 import {EXAMPLE} from '../helpers/cli.js'
+import {useTempStateDir} from '../helpers/state-dir.js'
 
 /** The executor against the simulated cluster (examples/two-sites.yaml): real services, sim driver. */
 describe('carrying out an adaptation plan', () => {
   // Migrations are recorded in the state dir: a temporary one, not the user's.
-  const saved = process.env.VIOLIN_STATE_DIR
-  before(() => (process.env.VIOLIN_STATE_DIR = mkdtempSync(join(tmpdir(), 'violin-state-'))))
-  after(() => {
-    rmSync(process.env.VIOLIN_STATE_DIR!, {recursive: true, force: true})
-    if (saved === undefined) delete process.env.VIOLIN_STATE_DIR
-    else process.env.VIOLIN_STATE_DIR = saved
-  })
+  useTempStateDir()
 
   const actions: Action[] = [
     {kind: 'set-memory', vm: 'cache-1', host: 'east2', fromMiB: 4096, toMiB: 8192, reason: 'more than its max memory: must fail'},

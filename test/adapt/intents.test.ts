@@ -17,6 +17,7 @@ import {parseStoreUrl} from '../../src/store/url.js'
 import {EXAMPLE} from '../helpers/cli.js'
 import {type EtcdCluster, etcdUnavailable, startEtcd} from '../helpers/etcd.js'
 import {requireIntegration} from '../helpers/integration.js'
+import {useTempStateDir} from '../helpers/state-dir.js'
 
 /**
  * Write-ahead intents (src/adapt/intents.ts) on the simulated two-site cluster, whose VMs'
@@ -58,17 +59,14 @@ function clusterOf(session: Session, host: string): Promise<SimCluster> {
 
 describe('write-ahead intents: what a new leader finds (src/adapt/intents.ts)', function () {
   this.timeout(60_000)
-  const savedState = process.env.VIOLIN_STATE_DIR
+  useTempStateDir()
   before(async () => {
-    process.env.VIOLIN_STATE_DIR = mkdtempSync(join(tmpdir(), 'violin-state-'))
     if (!etcdUnavailable()) etcd = await startEtcd({members: 3})
   })
   after(async () => {
     await etcd?.stop()
-    for (const d of [...dirs, process.env.VIOLIN_STATE_DIR!]) rmSync(d, {recursive: true, force: true})
+    for (const d of dirs) rmSync(d, {recursive: true, force: true})
     dirs = []
-    if (savedState === undefined) delete process.env.VIOLIN_STATE_DIR
-    else process.env.VIOLIN_STATE_DIR = savedState
   })
 
   for (const backend of backends) {

@@ -1,6 +1,4 @@
 import {strict as assert} from 'node:assert'
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {type AdaptLoopOptions, adaptLoop, type LoopEvent} from '../../src/adapt/loop.js'
@@ -8,6 +6,7 @@ import type {Driver} from '../../src/hypervisor/driver.js'
 import {DEFAULT_POLICY_OPTIONS} from '../../src/policy/cluster-view.js'
 import {Session} from '../../src/services/session.js'
 import {EXAMPLE, ROOT} from '../helpers/cli.js'
+import {useTempStateDir} from '../helpers/state-dir.js'
 
 const ICAC_1 = join(ROOT, 'examples', 'scenarios', 'icac-1.yaml')
 
@@ -49,13 +48,7 @@ const kinds = (events: LoopEvent[]) => events.map((e) => e.type)
 /** The adaptation loop (src/adapt/loop.ts) on simulated clusters, whose clock is virtual: no pass waits real time. */
 describe('the adaptation loop', () => {
   // Migrations are recorded in the state dir: a temporary one, not the user's.
-  const saved = process.env.VIOLIN_STATE_DIR
-  before(() => (process.env.VIOLIN_STATE_DIR = mkdtempSync(join(tmpdir(), 'violin-state-'))))
-  after(() => {
-    rmSync(process.env.VIOLIN_STATE_DIR!, {recursive: true, force: true})
-    if (saved === undefined) delete process.env.VIOLIN_STATE_DIR
-    else process.env.VIOLIN_STATE_DIR = saved
-  })
+  useTempStateDir()
 
   let session: Session
   beforeEach(async () => (session = await Session.open({connect: `sim:${EXAMPLE}`})))
