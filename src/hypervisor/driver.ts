@@ -132,6 +132,15 @@ export interface VmFiles {
   disks: Array<{path: string; readOnly: boolean; format?: string}>
 }
 
+/** What decides how long a VM's live migration takes, as its hypervisor measured it just now. */
+export interface VmMigrationState {
+  /** Memory the guest holds: what it reports in use (its balloon driver), else what the host has resident for it, MiB. */
+  usedMiB?: number
+  usedFrom?: 'guest' | 'resident'
+  /** How fast the guest dirties its memory, MiB/s (libvirt: domdirtyrate-calc, QEMU 5.2+). */
+  dirtyRateMiBs?: number
+}
+
 export interface ToolCheck {
   tool: string
   ok: boolean
@@ -192,6 +201,12 @@ export interface Driver {
    * definition: a NIC cannot change type while its VM runs.
    */
   replaceNic(name: string, mac: string, nic: VmSpec['nic']): Promise<void>
+  /**
+   * Each running VM's memory in use and, with seconds > 0, its dirty rate measured over that
+   * many seconds (all of them at once). A VM the hypervisor cannot measure is absent, or
+   * lacks the figure it cannot give; a VM not running is absent.
+   */
+  measureMigrationState?(names: string[], seconds: number, signal?: AbortSignal): Promise<Map<string, VmMigrationState>>
   /** The programs this driver needs on the host, and whether they answer. */
   checkTools(): Promise<ToolCheck[]>
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 
 import {
+  migrationStateOf,
   parseDominfo,
   parseDomstats,
   parseJobinfo,
@@ -34,6 +35,26 @@ describe('virsh output parsers', () => {
     assert.equal(stats['cpu.time'], '4649623000')
     assert.equal(stats['balloon.current'], '262144')
     assert.equal(stats['dirtyrate.calc_mode'], 'page-sampling')
+  })
+
+  it("reads a guest's memory in use from its balloon and its dirty rate once measured, never a rate still being measured", () => {
+    const stats = parseDomstats(fixture('virsh', 'qemu-domstats-balloon-dirtyrate.txt'))
+    const of = (name: string) => migrationStateOf(stats.get(name)!)
+    // available - unused, as the guest reports it: 210880 - 181436 KiB
+    assert.deepEqual(of('gidle'), {measuring: false, usedMiB: (210880 - 181436) / 1024, usedFrom: 'guest', dirtyRateMiBs: 0})
+    assert.equal(of('gh8').usedMiB, (210880 - 51300) / 1024)
+    assert.equal(of('gq32').dirtyRateMiBs, 38)
+    assert.equal(of('gh8').dirtyRateMiBs, 8)
+    // Still measuring: no rate yet, and it says so.
+    assert.equal(of('gq8').measuring, true)
+    assert.equal(of('gq8').dirtyRateMiBs, undefined)
+  })
+
+  it("takes QEMU's resident set, at most the guest's size, when the guest reports no memory use", () => {
+    const raw = {'balloon.current': '262144', 'balloon.rss': '296060'}
+    assert.deepEqual(migrationStateOf(raw), {measuring: false, usedMiB: 256, usedFrom: 'resident'})
+    assert.deepEqual(migrationStateOf({'balloon.current': '262144', 'balloon.rss': '102400'}).usedMiB, 100)
+    assert.deepEqual(migrationStateOf({'state.state': '1'}), {measuring: false})
   })
 
   it("takes a QEMU guest's steal (vcpu.N.delay) as the time it waited for a core, and Xen's vcpu.N.wait otherwise", () => {

@@ -12,6 +12,7 @@ import type {
   ToolCheck,
   VmFiles,
   VmInfo,
+  VmMigrationState,
   VmSample,
   VmSummary,
 } from '../driver.js'
@@ -19,6 +20,7 @@ import {readHostCounters} from '../host-counters.js'
 import type {DomainType, VmSpec} from '../vm-spec.js'
 import {domainXml, interfaceXml} from './domain-xml.js'
 import {
+  migrationStateOf,
   parseDomainFiles,
   parseDominfo,
   parseDomstats,
@@ -33,11 +35,15 @@ import {
   vcpuWaitNs,
 } from './parse.js'
 import {isRealLocalHypervisor} from './uri.js'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 const MARK = '@@violin:'
 /** A migration of a large or busy guest takes minutes, far beyond a command's usual timeout. */
 const LIBVIRT_MIGRATE_TIMEOUT_MS = 3_600_000
 const DOMINFO = 'dominfo:'
+const DIRTY_RATE = 'dirtyrate:'
+/** After its --seconds, a dirty-rate calculation may still be finishing: polled this often, this many times. */
+const DIRTY_RATE_POLL = {everyMs: 200, times: 10}
 /** How long a reboot waits for the guest to power off before it is an error (as xl's reboot). */
 const REBOOT_WAIT_MS = 120_000
 /**
@@ -205,6 +211,40 @@ export class LibvirtDriver implements Driver {
       },
       vms,
       ...(counters ? {counters} : {}),
+    }
+  }
+
+  /**
+   * One virsh batch starts a dirty-rate calculation for every VM asked about (by id: names
+   * never enter a batch), they all measure at once, then one `domstats --balloon
+   * --dirtyrate` reads them. A VM whose calculation did not start (a QEMU before 5.2, the
+   * test driver) gets no rate, never a stale one.
+   */
+  async measureMigrationState(names: string[], seconds: number, signal?: AbortSignal): Promise<Map<string, VmMigrationState>> {
+    const wanted = new Set(names)
+    const ids = parseListIds((await this.batch({list: 'list'})).get('list') ?? '')
+    const running = [...wanted].filter((n) => ids.has(n))
+    const started = new Set<string>()
+    if (seconds > 0 && running.length > 0) {
+      const calcs = await this.batch(
+        Object.fromEntries(running.map((n) => [`${DIRTY_RATE}${ids.get(n)}`, `domdirtyrate-calc ${ids.get(n)} --seconds ${seconds}`])),
+      )
+      for (const n of running) if (/successfully/i.test(calcs.get(`${DIRTY_RATE}${ids.get(n)}`) ?? '')) started.add(n)
+      if (started.size > 0) await sleep(seconds * 1000, undefined, {signal})
+    }
+    const out = new Map<string, VmMigrationState>()
+    for (let poll = 0; ; poll++) {
+      const stats = parseDomstats((await this.batch({stats: 'domstats --raw --balloon --dirtyrate'})).get('stats') ?? '')
+      let waiting = false
+      for (const n of running) {
+        const raw = stats.get(n)
+        if (!raw) continue
+        const {measuring, dirtyRateMiBs, ...state} = migrationStateOf(raw)
+        if (started.has(n) && measuring) waiting = true
+        out.set(n, started.has(n) && dirtyRateMiBs !== undefined ? {...state, dirtyRateMiBs} : state)
+      }
+      if (!waiting || poll >= DIRTY_RATE_POLL.times) return out
+      await sleep(DIRTY_RATE_POLL.everyMs, undefined, {signal})
     }
   }
 

@@ -1,5 +1,5 @@
 /** Pure parsers for virsh's text output (virsh 9.x, LC_ALL=C). Fixtures: test/fixtures/virsh/. */
-import type {VmFiles, HostInfo, MigrationResult, SchedParams, VmInfo, VmState} from '../driver.js'
+import type {VmMigrationState, VmFiles, HostInfo, MigrationResult, SchedParams, VmInfo, VmState} from '../driver.js'
 
 const STATE_BY_NUMBER: Record<string, VmState> = {
   '0': 'unknown',
@@ -109,6 +109,31 @@ export function parseDomstats(text: string): Map<string, Record<string, string>>
     if (kv && current) current[kv[1]!] = kv[2]!
   }
   return out
+}
+
+/**
+ * From one domain's `domstats --raw --balloon --dirtyrate`: the memory the guest reports in
+ * use (balloon.available - balloon.unused), else what QEMU has resident (balloon.rss, which
+ * also counts QEMU's own memory: at most the guest's size), and the dirty rate once its
+ * calculation has finished (dirtyrate.calc_status 2; QEMU reports it in MiB/s).
+ */
+export function migrationStateOf(raw: Record<string, string>): VmMigrationState & {measuring: boolean} {
+  const n = (k: string) => (raw[k] === undefined || raw[k] === '' || !Number.isFinite(Number(raw[k])) ? undefined : Number(raw[k]))
+  const available = n('balloon.available')
+  const unused = n('balloon.unused')
+  const rss = n('balloon.rss')
+  const size = n('balloon.current') ?? n('balloon.maximum')
+  const state: VmMigrationState & {measuring: boolean} = {measuring: n('dirtyrate.calc_status') === 1}
+  if (available !== undefined && unused !== undefined && available >= unused) {
+    state.usedMiB = (available - unused) / 1024
+    state.usedFrom = 'guest'
+  } else if (rss !== undefined) {
+    state.usedMiB = Math.min(rss, size ?? rss) / 1024
+    state.usedFrom = 'resident'
+  }
+  const rate = n('dirtyrate.megabytes_per_second')
+  if (n('dirtyrate.calc_status') === 2 && rate !== undefined) state.dirtyRateMiBs = rate
+  return state
 }
 
 /** `virsh list --all`: the Id column, to address running domains by number. */

@@ -3,6 +3,7 @@ import {SimCluster, type SimVm} from '../../sim/cluster.js'
 import type {VmSpec} from '../vm-spec.js'
 import type {
   Driver,
+  VmMigrationState,
   HostInfo,
   HostSample,
   MemoryTarget,
@@ -67,6 +68,14 @@ export class SimDriver implements Driver {
       persistent: true,
       autostart: vm.autostart ?? false,
     }
+  }
+
+  /** What each VM holds; a cluster file says nothing of dirty rates, so none is given. */
+  async measureMigrationState(names: string[]): Promise<Map<string, VmMigrationState>> {
+    const out = new Map<string, VmMigrationState>()
+    for (const vm of this.cluster.vmsOn(this.hostName))
+      if (names.includes(vm.name) && vm.state === 'running') out.set(vm.name, {usedMiB: vm.memoryUsedMiB, usedFrom: 'guest'})
+    return out
   }
 
   async sample(): Promise<HostSample> {

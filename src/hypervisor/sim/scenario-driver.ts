@@ -3,6 +3,7 @@ import {movesOf} from '../../sim/scenario-moves.js'
 import type {World, WorldVm} from '../../sim/world.js'
 import type {
   Driver,
+  VmMigrationState,
   HostInfo,
   HostSample,
   MemoryTarget,
@@ -69,6 +70,21 @@ export class ScenarioDriver implements Driver {
       persistent: false,
       autostart: false,
     }
+  }
+
+  /** The scenario's own figures: what each VM's phase holds and dirties (no time passes). */
+  async measureMigrationState(names: string[]): Promise<Map<string, VmMigrationState>> {
+    const out = new Map<string, VmMigrationState>()
+    for (const vm of this.world.vmsOn(this.hostName)) {
+      if (!names.includes(vm.spec.name)) continue
+      const phase = this.world.phaseOf(vm)
+      out.set(vm.spec.name, {
+        usedMiB: Math.min(phase.memoryMiB, vm.memoryMiB),
+        usedFrom: 'guest',
+        dirtyRateMiBs: phase.dirtyBytesPerSecond / 1024 ** 2,
+      })
+    }
+    return out
   }
 
   async sample(): Promise<HostSample> {

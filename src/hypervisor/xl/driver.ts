@@ -13,6 +13,7 @@ import type {
   ToolCheck,
   VmFiles,
   VmInfo,
+  VmMigrationState,
   VmSample,
   VmSummary,
 } from '../driver.js'
@@ -121,6 +122,19 @@ export class XlDriver implements Driver {
         raw: row.raw,
       }))
     return {timeMs, host: toHostInfo(info), vms, ...(counters ? {counters} : {})}
+  }
+
+  /**
+   * Xen reports no dirty rate outside a migration, and sends every page a domain holds: its
+   * memory in use is what xentop says it has (the history gives the rate).
+   */
+  async measureMigrationState(names: string[]): Promise<Map<string, VmMigrationState>> {
+    const top = await this.xl([...XENTOP_ARGV])
+    const out = new Map<string, VmMigrationState>()
+    for (const row of parseXentopBatch(top.stdout))
+      if (names.includes(row.name) && (row.state === 'running' || row.state === 'idle'))
+        out.set(row.name, {usedMiB: row.memKiB / KiB_PER_MiB, usedFrom: 'resident'})
+    return out
   }
 
   async setMemory(name: string, mib: number, target: MemoryTarget): Promise<void> {
