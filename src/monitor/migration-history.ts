@@ -1,6 +1,6 @@
 import {join} from 'node:path'
 
-import type {MigrationResult} from '../hypervisor/driver.js'
+import type {MigrationResult, VmMigrationState} from '../hypervisor/driver.js'
 import type {Measurement} from '../predict/measurement.js'
 import {check} from '../schema/check.js'
 import {parseJson} from '../schema/json.js'
@@ -44,6 +44,8 @@ export function toRecord(input: {
   command?: string
   leadMs?: number
   gapMs?: number
+  /** What the VM held and dirtied just before it moved, when the command measured it. */
+  state?: VmMigrationState
 }): MigrationRecord {
   const {result} = input
   const raw = result.raw ?? {}
@@ -52,6 +54,10 @@ export function toRecord(input: {
   const bps = Number(raw.memory_bps)
   const sent = result.dataBytes ?? result.memoryBytes
   const round = (x: number) => Math.round(x * 10) / 10
+  // The rate measured before the move is the guest's; the job's is QEMU's last round's, 0 when that round was short.
+  const jobRate = Number.isFinite(dirtyPages) && raw.memory_dirty_rate !== undefined ? (dirtyPages * pageSize) / MiB : undefined
+  const dirtyRate = input.state?.dirtyRateMiBs ?? jobRate
+  const used = input.state?.usedMiB
   return {
     at: (input.at ?? new Date()).toISOString(),
     vm: input.vm,
@@ -59,8 +65,9 @@ export function toRecord(input: {
     to: input.to,
     mode: input.live ? 'live' : 'stop-and-copy',
     memory_mib: input.memoryMiB,
+    ...(used === undefined ? {} : {used_mib: round(used)}),
     ...(sent === undefined ? {} : {sent_mib: round(sent / MiB)}),
-    ...(Number.isFinite(dirtyPages) && raw.memory_dirty_rate !== undefined ? {dirty_rate_mibs: round((dirtyPages * pageSize) / MiB)} : {}),
+    ...(dirtyRate === undefined ? {} : {dirty_rate_mibs: round(dirtyRate)}),
     ...(Number.isFinite(bps) && bps > 0 ? {bandwidth_mibs: round(bps / MiB)} : {}),
     concurrent: input.concurrent,
     ...(result.totalMs === undefined ? {} : {total_ms: result.totalMs}),
@@ -93,6 +100,13 @@ export async function readMigrations(store?: Store): Promise<MigrationRecord[]> 
     records.push(check(migrationRecordSchema, value, line === undefined ? unplaced(source.where) : source) as MigrationRecord)
   }
   return records
+}
+
+/** Each VM's dirty rate as its latest recorded migration had it, MiB/s. */
+export function lastDirtyRates(records: readonly MigrationRecord[]): Map<string, number> {
+  const rates = new Map<string, number>()
+  for (const r of records) if (r.dirty_rate_mibs !== undefined) rates.set(r.vm, r.dirty_rate_mibs)
+  return rates
 }
 
 /** Where the migrations log of a store is, as a person would look for it. */

@@ -8,6 +8,7 @@ import type {MigrationMode, Measurement} from './measurement.js'
 export const CSV_COLUMNS = [
   'mode',
   'memory_mib',
+  'used_mib',
   'sent_mib',
   'dirty_rate_mibs',
   'bandwidth_mibs',
@@ -99,7 +100,17 @@ function toMeasurement(row: Partial<Record<Column, string>>): Measurement | stri
     mode: mode as MigrationMode,
     memory_mib: numbers.memory_mib,
     concurrent,
-    ...pick(numbers, ['sent_mib', 'dirty_rate_mibs', 'bandwidth_mibs', 'total_ms', 'downtime_ms', 'wall_ms', 'lead_ms', 'gap_ms']),
+    ...pick(numbers, [
+      'used_mib',
+      'sent_mib',
+      'dirty_rate_mibs',
+      'bandwidth_mibs',
+      'total_ms',
+      'downtime_ms',
+      'wall_ms',
+      'lead_ms',
+      'gap_ms',
+    ]),
   }
 }
 

@@ -4,8 +4,11 @@ export type MigrationMode = 'live' | 'stop-and-copy'
 export interface Measurement {
   mode: MigrationMode
   memory_mib: number
+  /** Memory the guest held just before it moved (in use as it reported, else resident), MiB. */
+  used_mib?: number
   /** Data that travelled (non-zero pages and what was dirtied again), MiB. */
   sent_mib?: number
+  /** How fast the guest dirtied memory: measured just before it moved, else as the hypervisor saw it during the move, MiB/s. */
   dirty_rate_mibs?: number
   bandwidth_mibs?: number
   /** How many migrations ran at once. */

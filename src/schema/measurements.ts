@@ -47,6 +47,7 @@ export const migrationRecordSchema = record(
     to: text('a host name'),
     mode: oneOf(['live', 'stop-and-copy'] as const),
     memory_mib: number('a number > 0', {above: 0}),
+    used_mib: v.optional(count),
     sent_mib: v.optional(count),
     dirty_rate_mibs: v.optional(count),
     bandwidth_mibs: v.optional(count),

@@ -1,7 +1,7 @@
 import {dirname} from 'node:path'
 
 import {NotFoundError, UsageError, ViolinError} from '../errors.js'
-import type {MigrateOptions, MigrationResult, VmInfo} from '../hypervisor/driver.js'
+import type {MigrateOptions, MigrationResult, VmInfo, VmMigrationState} from '../hypervisor/driver.js'
 import {migrationUri} from '../hypervisor/libvirt/uri.js'
 import {consoleLogPath, VM_FILES_DIR} from '../inventory/environment-record.js'
 import {DEFAULT_LIBVIRT_URI} from '../inventory/host.js'
@@ -177,7 +177,7 @@ async function locateWithInfo(session: Session, name: string, selection: Selecti
 export async function runMigration(
   session: Session,
   planned: PlannedMigration,
-  options: {concurrent?: number; switchReady?: boolean; timedFor?: string} = {},
+  options: {concurrent?: number; switchReady?: boolean; timedFor?: string; state?: VmMigrationState} = {},
 ): Promise<MigrationResult> {
   const {plan, driver} = planned
   if (plan.offline) return runOfflineMigration(session, planned)
@@ -187,6 +187,8 @@ export async function runMigration(
   const created: string[] = []
   let result: MigrationResult
   let timing: {command?: string; leadMs?: number; gapMs?: number} = {}
+  let state: VmMigrationState | undefined
+  let startedMs = 0
   // The destination's switch first: the VM's NIC needs its bridge there the moment it lands.
   if (env && !options.switchReady) await switchBeforeLanding(session, env, [{vm: plan.name, host: plan.to}])
   try {
@@ -198,10 +200,16 @@ export async function runMigration(
         created.push(disk.path)
       }
     }
+    // What the VM holds, for the record the calibration learns from (one quick read; a rate only when the caller measured it).
+    state =
+      options.state ??
+      (plan.live && driver.measureMigrationState
+        ? (await driver.measureMigrationState([plan.name], 0).catch(() => undefined))?.get(plan.name)
+        : undefined)
     // timedFor names a one-shot command (`vacate`) whose lead (start-up and planning, less the
     // time it chose to measure the hosts over) or gap (bookkeeping since the last move ended)
     // is recorded. A long-running loop's would be its waiting.
-    const startedMs = performance.now()
+    startedMs = performance.now()
     const lastEnd = session.lastTimedMigrationEndMs
     if (options.timedFor)
       timing = {
@@ -226,7 +234,8 @@ export async function runMigration(
     if (created.length > 0) await removeFiles(session.transport(dest), created).catch(() => undefined)
     throw error
   }
-  if (options.timedFor) session.lastTimedMigrationEndMs = performance.now()
+  // The move ended when its wall time did: reading the job's statistics afterwards is the command's own time (the next gap, or the tail).
+  if (options.timedFor) session.lastTimedMigrationEndMs = Math.min(performance.now(), startedMs + result.wallMs)
   try {
     await recordMigrations(
       [
@@ -239,6 +248,7 @@ export async function runMigration(
           concurrent: options.concurrent ?? 1,
           result,
           ...timing,
+          ...(state ? {state} : {}),
         }),
       ],
       await session.store(),
