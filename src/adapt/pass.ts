@@ -1,3 +1,4 @@
+import {lastDirtyRates, readMigrations} from '../monitor/migration-history.js'
 import {type History, sampleFromReport} from '../monitor/history.js'
 import {pollUsage, type Samples} from '../monitor/poll.js'
 import {type PairCount, pairRates, sumPairs} from '../monitor/traffic-matrix.js'
@@ -92,7 +93,17 @@ export async function adaptationPass(
     notes.push(`moves not estimated: ${error.message}`)
     return undefined
   })
-  const plan = {...planned, actions: withPredictions(planned.actions, view.vms, calibration), notes: [...notes, ...planned.notes]}
+  // What each moving VM dirtied when it last moved (measuring it now would cost the pass a second per VM).
+  const moving = planned.actions.some((a) => a.kind === 'migrate' || a.kind === 'migrate-environment')
+  const rates = moving
+    ? await readMigrations(await session.store())
+        .then(lastDirtyRates)
+        .catch((error: Error) => {
+          notes.push(`moves estimated without dirty rates: ${error.message}`)
+          return new Map<string, number>()
+        })
+    : new Map<string, number>()
+  const plan = {...planned, actions: withPredictions(planned.actions, view.vms, calibration, rates), notes: [...notes, ...planned.notes]}
   run.onPlan?.(plan, report.timeMs)
   const outcomes = options.dryRun ? [] : await executePlan(session, history, plan.actions, run.signal, run.onDone, journal)
   const unanswered = report.hosts

@@ -44,7 +44,8 @@ A shut-off (or paused) VM on a vacated host cannot move live: it is not moved, a
     const payload = {
       hosts,
       dryRun: flags['dry-run'] === true,
-      moves: plan.moves,
+      // What each VM held and dirtied goes to the migrations log; the JSON keeps its moves as they were.
+      moves: plan.moves.map(({state: _measured, ...m}) => m),
       stuck: plan.stuck,
       leftBehind: plan.leftBehind,
       outcomes: [] as Awaited<ReturnType<typeof runVacate>>,

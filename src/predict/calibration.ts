@@ -28,6 +28,8 @@ export interface ModeCalibration {
   memoryTerm: 'fitted' | 'default' | 'none'
   /** Median of wall_ms - total_ms: SSH, destination start, confirmation. */
   overheadMs?: number
+  /** Median copy bandwidth the hypervisor reported, MiB/s. */
+  bandwidthMiBs?: number
   /** Median measured downtime, ms. */
   downtimeMs?: number
   /**
@@ -35,6 +37,13 @@ export interface ModeCalibration {
    * guests of 128 MiB to 1 GiB all sent 62-80 MiB on the test bed (test/bed/README.md).
    */
   sentMiB?: number
+  /**
+   * What the first round sends beyond the memory the guest held (its kernel, caches, pages
+   * freed but not zeroed), and how many seconds of the guest's dirtying travel again on
+   * this site's link, from migrations that recorded both the memory in use and the data sent. The rate's
+   * term is kept only when leaving each migration out predicts it better with it than without.
+   */
+  resident?: {extraMiB: number; dirtySeconds?: number; points: number; rms: number}
   /** The sizes fitted (data sent or memory, as the fit's x), for telling a prediction that extrapolates. */
   range?: {low: number; high: number}
   /**
@@ -85,6 +94,9 @@ export const median = (xs: number[]): number | undefined => {
 /** The size a measurement is fitted against. */
 export const sizeOf = (m: Measurement): number => m.sent_mib ?? m.memory_mib
 
+/** Whether a calibration's sizes differ enough to tell a fixed time from a time per MiB. */
+export const spansSizes = (range: {low: number; high: number}): boolean => range.high >= ONE_SIZE * Math.max(range.low, 1e-9)
+
 const spans = (xs: number[]) => xs.length > 0 && Math.max(...xs) >= ONE_SIZE * Math.max(Math.min(...xs), 1e-9)
 
 export function calibrate(
@@ -108,6 +120,7 @@ export function calibrate(
     const hv = timed.map((m) => less(m, m.total_ms!))
     const wall = rows.filter((m) => m.wall_ms !== undefined).map((m) => less(m, m.wall_ms!))
     const xs = rows.map(sizeOf)
+    const resident = fitResident(rows)
     const mc: ModeCalibration = {
       ...(hv.length > 0 ? {hypervisor: fitTimes(hv, bandwidth)} : {}),
       ...(wall.length > 0 ? {wall: fitTimes(wall, bandwidth)} : {}),
@@ -115,7 +128,9 @@ export function calibrate(
       memoryTerm: memory.term,
       ...(overheadMs === undefined ? {} : {overheadMs}),
       ...(downtimeMs === undefined ? {} : {downtimeMs}),
+      ...(bandwidth === undefined ? {} : {bandwidthMiBs: bandwidth}),
       ...(sentMiB === undefined ? {} : {sentMiB}),
+      ...(resident ? {resident} : {}),
       range: {low: Math.min(...xs), high: Math.max(...xs)},
       points: rows.length,
     }
@@ -165,6 +180,46 @@ function memoryTerm(rows: Measurement[], bandwidthMiBs: number | undefined): {ms
 }
 
 /**
+ * sent - used = extra (+ perDirty x rate): the data beyond the guest's memory in use, and
+ * what dirtying adds. The rate's term needs migrations at two rates or more and must lower
+ * the leave-one-out error of the data sent; else the extra alone (their median).
+ */
+function fitResident(rows: Measurement[]): ModeCalibration['resident'] {
+  const known = rows.filter((m) => m.used_mib !== undefined && m.sent_mib !== undefined)
+  if (known.length === 0) return undefined
+  const beyond = known.map((m) => m.sent_mib! - m.used_mib!)
+  const rates = known.map((m) => m.dirty_rate_mibs ?? 0)
+  const alone = (subset: number[]) => ({extraMiB: Math.max(0, median(subset.map((i) => beyond[i]!))!)})
+  const withRate = (subset: number[]) => {
+    const fit = leastSquares(
+      subset.map((i) => [1, rates[i]!]),
+      subset.map((i) => beyond[i]!),
+    )
+    return fit && fit[1]! > 0 ? {extraMiB: Math.max(0, fit[0]!), dirtySeconds: fit[1]!} : undefined
+  }
+  const sentBy = (f: {extraMiB: number; dirtySeconds?: number}, i: number) =>
+    known[i]!.used_mib! + f.extraMiB + (f.dirtySeconds ?? 0) * rates[i]!
+  const rms = (f: {extraMiB: number; dirtySeconds?: number}) =>
+    Math.sqrt(known.reduce((sum, m, i) => sum + (sentBy(f, i) - m.sent_mib!) ** 2, 0) / known.length)
+  const all = known.map((_, i) => i)
+  const fitted = new Set(rates.map((r) => Math.round(r))).size >= 2 && known.length >= 3 ? withRate(all) : undefined
+  const base = alone(all)
+  if (!fitted) return {...base, points: known.length, rms: rms(base)}
+  // Leave-one-out on the data sent: the median alone against the line in the rate.
+  let errorAlone = 0
+  let errorRate = 0
+  for (const i of all) {
+    const others = all.filter((j) => j !== i)
+    const sent = known[i]!.sent_mib!
+    errorAlone += Math.abs(sentBy(alone(others), i) - sent) / sent
+    const f = withRate(others)
+    errorRate += f ? Math.abs(sentBy(f, i) - sent) / sent : Number.POSITIVE_INFINITY
+  }
+  const chosen = errorRate < errorAlone ? fitted : base
+  return {...chosen, points: known.length, rms: rms(chosen)}
+}
+
+/**
  * Measurements of one size (the reps of one guest) cannot tell a fixed cost from a copy
  * cost. When the hypervisor reported the copy's bandwidth, its slope is known and the rest
  * is the fixed cost: one measured migration is enough (VTDC 2007's claim). Else the time
@@ -175,7 +230,7 @@ function fitTimes(points: Point[], bandwidthMiBs: number | undefined): Fit {
   const b = 1000 / bandwidthMiBs
   const a = Math.max(0, points.reduce((sum, p) => sum + p.y - b * p.x, 0) / points.length)
   const rms = Math.sqrt(points.reduce((sum, p) => sum + (a + b * p.x - p.y) ** 2, 0) / points.length)
-  return {shape: 'linear', a, b, c: 0, rms, points: points.length}
+  return {shape: 'linear', a, b, c: 0, rms, points: points.length, parameters: 1}
 }
 
 /**

@@ -14,6 +14,8 @@ export interface Fit {
   /** Root mean square of the residuals on the points it was fitted to. */
   rms: number
   points: number
+  /** How many of a, b, c were fitted (the rest known beforehand): the residuals have points - parameters degrees of freedom. */
+  parameters?: number
   /** Mean absolute relative error predicting each point from the others, when there were enough. */
   leaveOneOut?: number
 }
@@ -46,7 +48,7 @@ export function fitShape(points: Point[], shape: Shape): Fit {
   if (!solution) throw new RangeError(`a ${shape} fit needs points at ${n} different sizes`)
   const [a, b, c] = shape === 'proportional' ? [0, solution[0]!, 0] : [solution[0]!, solution[1]!, solution[2] ?? 0]
   const rms = Math.sqrt(points.reduce((s, p) => s + (evaluate({a, b, c}, p.x) - p.y) ** 2, 0) / points.length)
-  return {shape, a, b, c, rms, points: points.length}
+  return {shape, a, b, c, rms, points: points.length, parameters: n}
 }
 
 /** Mean absolute relative error of predicting each point from a fit of the others. */

@@ -1,5 +1,6 @@
 /**
- * The predicted duration of each move of an adaptation plan: a single move alone,
+ * The predicted duration of each move of an adaptation plan, from what each VM holds (its
+ * balloon's report) and last dirtied: a single move alone,
  * an environment's moves as the executor runs them (4 at once, sharing the link and the CPUs). Pure.
  */
 import {type Action, ENVIRONMENT_MOVES_AT_ONCE, type VmView} from '../policy/cluster-view.js'
@@ -7,11 +8,22 @@ import type {Calibration} from './calibration.js'
 import {limited, type MigrationCost} from './parallel.js'
 import {migrationCost} from './predict.js'
 
-export function withPredictions(actions: Action[], vms: VmView[], calibration: Calibration | undefined): Action[] {
-  const memoryOf = new Map(vms.map((v) => [v.name, v.memoryMiB]))
-  const cost = (vm: string) => {
-    const memoryMiB = memoryOf.get(vm)
-    return memoryMiB === undefined || memoryMiB <= 0 ? undefined : migrationCost(calibration, memoryMiB)
+export function withPredictions(
+  actions: Action[],
+  vms: VmView[],
+  calibration: Calibration | undefined,
+  /** Each VM's dirty rate as last recorded, MiB/s. */
+  dirtyRates: ReadonlyMap<string, number> = new Map(),
+): Action[] {
+  const byName = new Map(vms.map((v) => [v.name, v]))
+  const cost = (name: string) => {
+    const vm = byName.get(name)
+    if (vm === undefined || vm.memoryMiB <= 0) return undefined
+    return migrationCost(calibration, {
+      memoryMiB: vm.memoryMiB,
+      ...(vm.memoryUsedMiB === undefined ? {} : {usedMiB: vm.memoryUsedMiB}),
+      ...(dirtyRates.has(name) ? {dirtyRateMiBs: dirtyRates.get(name)!} : {}),
+    })
   }
   return actions.map((a) => {
     if (a.kind === 'migrate') {

@@ -2,7 +2,8 @@
  * One migration's estimate: the pre-copy rounds (or one stop-and-copy) on the link, the
  * fixed costs around them, from a calibration when there is one. Pure.
  */
-import {type Calibration, DEFAULT_MEMORY_MS_PER_MIB, evaluate, impliedBandwidth, type ModeCalibration} from './calibration.js'
+import {type Calibration, DEFAULT_MEMORY_MS_PER_MIB, evaluate, impliedBandwidth, type ModeCalibration, spansSizes} from './calibration.js'
+import type {Fit} from './fit.js'
 import type {MigrationMode} from './measurement.js'
 import {linkCost, type MigrationCost, parallel} from './parallel.js'
 import {DEFAULT_MAX_ROUNDS, type PrecopyInput, predictPrecopy} from './precopy.js'
@@ -23,15 +24,46 @@ export const DEFAULTS = {
   gapMs: 200,
   /** After the last migration to the command's end (the history, the switch, closing connections): what the bed's batches took beyond their recorded parts, 0.6-1.3 s. */
   tailMs: 1000,
-  /** Spread when fewer than 3 measurements say what it is: +-25%. */
+  /** Spread when too few measurements say what it is: +-25%. */
   relativeSpread: 0.25,
+  /**
+   * What a guest's first round sends beyond the memory it reports in use (kernel, caches,
+   * pages freed but not zeroed): idle and dirtying 256 MiB guests on the test bed sent 28-35
+   * MiB more than they held.
+   */
+  residentExtraMiB: 35,
+  /** What an idle guest sends when nothing says more (the test bed: 62-80 MiB for guests of 128 MiB to 1 GiB). */
+  idleSentMiB: 70,
+}
+
+/** The narrowest interval, as a share of the estimate either way. */
+const MIN_RELATIVE_HALF = 0.05
+
+/** Share of held-out migrations an interval is meant to hold. */
+export const INTERVAL_COVERAGE = 0.8
+/** Student's t at 90% (two-sided 80%) by degrees of freedom; beyond 30, the normal's. */
+const T90 = [Number.NaN, 3.078, 1.886, 1.638, 1.533, 1.476, 1.44, 1.415, 1.397, 1.383, 1.372]
+const t90 = (df: number) => (df <= 10 ? T90[df]! : df <= 30 ? 1.372 - ((df - 10) * (1.372 - 1.31)) / 20 : 1.282)
+
+/**
+ * Half the width of an 80% prediction interval from a fit's residuals: its root mean square
+ * made an unbiased spread (n - parameters), times t for the residual's degrees of freedom,
+ * and the fit's own uncertainty (sqrt(1 + 1/n)). undefined when no degree of freedom is left.
+ */
+export function intervalHalf(fit: {rms: number; points: number; parameters?: number; shape?: string}): number | undefined {
+  const p = fit.parameters ?? (fit.shape === 'quadratic' ? 3 : fit.shape === 'linear' ? 2 : 1)
+  const df = fit.points - p
+  if (df < 1) return undefined
+  return t90(df) * fit.rms * Math.sqrt(fit.points / df) * Math.sqrt(1 + 1 / fit.points)
 }
 
 export interface MigrationQuery {
   mode: MigrationMode
   memoryMiB: number
-  /** Data the first round sends (the guest's non-zero pages); default: what the calibration's migrations sent (at most the memory), else the memory. */
+  /** Data the first round sends (the guest's non-zero pages); default: from usedMiB, else what the calibration's migrations sent (at most the memory), else the memory. */
   sentMiB?: number
+  /** Memory the guest holds, measured: the first round sends it and what the calibration saw travel beyond it. */
+  usedMiB?: number
   dirtyRateMiBs?: number
   bandwidthMiBs?: number
   /** How many migrations run at once, sharing the link. */
@@ -59,7 +91,7 @@ export interface MigrationPrediction {
   downtime_ms: number
   wall_ms: number
   sent_mib: number
-  interval: {total: Interval; wall: Interval}
+  interval: {total: Interval; wall: Interval; sent: {low_mib: number; high_mib: number}}
   rounds: number
   bandwidth_mibs: number
   calibrated: boolean
@@ -67,6 +99,8 @@ export interface MigrationPrediction {
   converges: boolean
   /** When it does not converge, what would make it finish; else empty. */
   remedies: Remedy[]
+  /** When the calibration cannot tell what the time depends on: the measurement that would narrow the interval; else null. */
+  narrow_with: string | null
 }
 
 /** A migration's parts alone, before sharing: the job's fixed part and copy, the command's overhead. */
@@ -92,8 +126,12 @@ function overheadCost(cal: ModeCalibration | undefined, p: Parts): MigrationCost
 }
 
 /** One migration as a cost several at once share (src/predict/parallel.ts), with its prediction alone. */
-export function migrationCost(calibration: Calibration | undefined, memoryMiB: number): MigrationCost & {prediction: MigrationPrediction} {
-  const {prediction, parts} = predictParts(calibration, {mode: 'live', memoryMiB})
+export function migrationCost(
+  calibration: Calibration | undefined,
+  vm: {memoryMiB: number; usedMiB?: number; dirtyRateMiBs?: number},
+): MigrationCost & {prediction: MigrationPrediction} {
+  const prediction = predictMigration(calibration, {mode: 'live', ...vm})
+  const {parts} = predictParts(calibration, {mode: 'live', ...vm})
   const cal = calibration?.modes.live
   return {phases: [...jobCost(cal, parts).phases, ...overheadCost(cal, parts).phases], prediction}
 }
@@ -135,6 +173,26 @@ export function predictMigration(calibration: Calibration | undefined, q: Migrat
   return {...prediction, remedies}
 }
 
+/**
+ * The data sent: from the memory in use, within the spread of what the calibration saw
+ * travel beyond it; else from the typical guest's, anywhere up to all of the memory.
+ */
+function sentInterval(cal: ModeCalibration | undefined, q: MigrationQuery, sent: number): {low_mib: number; high_mib: number} {
+  const res = cal?.resident
+  const half =
+    q.sentMiB !== undefined
+      ? 0
+      : q.usedMiB !== undefined && res
+        ? (intervalHalf({rms: res.rms, points: res.points, parameters: res.dirtySeconds === undefined ? 1 : 2}) ??
+          sent * DEFAULTS.relativeSpread)
+        : undefined
+  const tenth = (x: number) => Math.round(x * 10) / 10
+  if (half !== undefined) return {low_mib: tenth(Math.max(0, sent - half)), high_mib: tenth(sent + half)}
+  if (q.usedMiB !== undefined)
+    return {low_mib: tenth(sent * (1 - DEFAULTS.relativeSpread)), high_mib: tenth(sent * (1 + DEFAULTS.relativeSpread))}
+  return {low_mib: tenth(Math.min(sent, DEFAULTS.idleSentMiB)), high_mib: tenth(Math.max(sent, q.memoryMiB))}
+}
+
 function predictParts(
   calibration: Calibration | undefined,
   q: MigrationQuery,
@@ -144,24 +202,52 @@ function predictParts(
   const concurrent = q.concurrent ?? 1
   if (!Number.isInteger(concurrent) || concurrent < 1) throw new RangeError(`concurrent must be a whole number >= 1, got ${concurrent}`)
   const cal = calibration?.modes[q.mode]
-  const first = q.sentMiB ?? (cal?.sentMiB !== undefined ? Math.min(q.memoryMiB, cal.sentMiB) : q.memoryMiB)
   const fitted = cal?.hypervisor
-  const bandwidth = q.bandwidthMiBs ?? (fitted ? impliedBandwidth(fitted, first) : undefined) ?? DEFAULTS.bandwidthMiBs
-  const copy =
+  const rate = q.dirtyRateMiBs ?? 0
+  // Given, else what the guest holds and what the site saw travel beyond it, else what the calibration's guests sent, else all of it.
+  const held = q.usedMiB === undefined ? undefined : q.usedMiB + (cal?.resident?.extraMiB ?? DEFAULTS.residentExtraMiB)
+  const first = Math.min(q.memoryMiB, q.sentMiB ?? held ?? cal?.sentMiB ?? q.memoryMiB)
+  // One guest size and no data sent: the fit cannot tell a fixed time from a time per MiB.
+  const oneSize =
+    cal !== undefined && fitted !== undefined && cal.memoryTerm === 'none' && cal.range !== undefined && !spansSizes(cal.range)
+  const bandwidth =
+    q.bandwidthMiBs ?? (fitted && !oneSize ? impliedBandwidth(fitted, first) : undefined) ?? cal?.bandwidthMiBs ?? DEFAULTS.bandwidthMiBs
+  const ideal =
     q.mode === 'live'
       ? predictPrecopy({
           sentMiB: first,
-          dirtyRateMiBs: q.dirtyRateMiBs ?? 0,
+          dirtyRateMiBs: rate,
           bandwidthMiBs: bandwidth,
           maxRounds: DEFAULT_MAX_ROUNDS,
           ...precopy,
         })
       : {totalMs: (first / bandwidth) * 1000, downtimeMs: (first / bandwidth) * 1000, sentMiB: first, rounds: 1, converged: true}
+  // What dirtying really resent on this site's link, when the calibration learnt it, instead of the ideal link's rounds.
+  const learnt = cal?.resident?.dirtySeconds
+  const copy =
+    q.mode === 'live' && learnt !== undefined && ideal.converged && precopy.maxRounds === undefined && !precopy.autoConverge
+      ? {...ideal, sentMiB: first + learnt * rate, totalMs: ((first + learnt * rate) / bandwidth) * 1000}
+      : ideal
   const memoryMs = (cal ? cal.memoryMsPerMiB : DEFAULT_MEMORY_MS_PER_MIB) * q.memoryMiB
-  const fixedMs = (fitted ? Math.max(0, fitted.a) : DEFAULTS.fixedMs) + memoryMs
-  // The measured shape (a disk throttling the copy, say) wins unless the link was given.
-  const alone =
-    fitted && q.bandwidthMiBs === undefined ? Math.max(fixedMs, evaluate(fitted, copy.sentMiB) + memoryMs) : fixedMs + copy.totalMs
+  let fixedMs = (fitted ? Math.max(0, fitted.a) : DEFAULTS.fixedMs) + memoryMs
+  let alone: number
+  // The two readings of one size, as multiples of the job alone: time mostly fixed, and time growing with memory.
+  let hypotheses: {low: number; high: number} | undefined
+  if (oneSize) {
+    const m0 = (cal.range!.low + cal.range!.high) / 2
+    const y0 = evaluate(fitted, m0)
+    // Nothing says what this guest sends: as much as the calibration's (unknown) guests, and what dirtying adds.
+    const unknown = q.sentMiB === undefined && held === undefined
+    const copyMs = ((copy.sentMiB - (unknown ? first : 0)) / bandwidth) * 1000
+    const before = unknown ? 0 : (Math.min(m0, DEFAULTS.idleSentMiB) / bandwidth) * 1000
+    alone = Math.max(copyMs, y0 + DEFAULT_MEMORY_MS_PER_MIB * (q.memoryMiB - m0) + copyMs - before)
+    fixedMs = Math.max(0, alone - copyMs)
+    const byMemory = (y0 * q.memoryMiB) / m0
+    hypotheses = {low: Math.min(alone, y0, byMemory) / alone, high: Math.max(alone, y0, byMemory) / alone}
+  } else if (fitted && q.bandwidthMiBs === undefined) {
+    // The measured shape (a disk throttling the copy, say) wins unless the link was given.
+    alone = Math.max(fixedMs, evaluate(fitted, copy.sentMiB) + memoryMs)
+  } else alone = fixedMs + copy.totalMs
   const parts: Parts = {fixedMs, copyMs: alone - fixedMs, overheadMs: cal?.overheadMs ?? DEFAULTS.overheadMs}
   const together = (cost: MigrationCost) => parallel(Array.from({length: concurrent}, () => cost)).perVmMs[0]!
   const jobMs = together(jobCost(cal, parts))
@@ -171,13 +257,21 @@ function predictParts(
   // Beyond the sizes measured, the spread grows (as the square root of how far beyond).
   const x = fitted && cal?.memoryTerm !== 'none' ? copy.sentMiB : q.memoryMiB
   const beyond = cal?.range ? Math.sqrt(Math.max(1, x / Math.max(cal.range.high, 1e-9), cal.range.low / Math.max(x, 1e-9))) : 1
-  const spread = (fit: {rms: number; points: number} | undefined, value: number): Interval => {
-    const half =
+  const spread = (fit: Fit | undefined, value: number, job: number): Interval => {
+    const measured = fit ? intervalHalf(fit) : undefined
+    // The noise of the fit, as a share of the migration it was fitted to (alone, and for the command with its overhead).
+    // Never narrower than +-5%: a few identical runs say little of the next one.
+    const half = Math.max(
+      value * MIN_RELATIVE_HALF,
       beyond *
-      (fit && fit.points >= 3
-        ? 2 * fit.rms * (value / Math.max(fit === fitted ? alone : alone + parts.overheadMs, 1e-9))
-        : value * DEFAULTS.relativeSpread)
-    return {low_ms: Math.max(0, Math.round(value - half)), high_ms: Math.round(value + half)}
+        (measured === undefined
+          ? value * DEFAULTS.relativeSpread
+          : measured * (value / Math.max(fit === fitted ? alone : alone + parts.overheadMs, 1e-9))),
+    )
+    // One size: from the job read as fixed to the job read as growing with memory, both with their noise.
+    const low = hypotheses ? value - job * (1 - hypotheses.low) : value
+    const high = hypotheses ? value + job * (hypotheses.high - 1) : value
+    return {low_ms: Math.max(0, Math.round(low - half)), high_ms: Math.round(high + half)}
   }
   return {
     parts,
@@ -187,13 +281,18 @@ function predictParts(
       downtime_ms: Math.round(downtimeMs),
       wall_ms: Math.round(wallMs),
       sent_mib: Math.round(copy.sentMiB * 10) / 10,
-      interval: {total: spread(fitted, jobMs), wall: spread(cal?.wall, wallMs)},
+      interval: {total: spread(fitted, jobMs, jobMs), wall: spread(cal?.wall, wallMs, jobMs), sent: sentInterval(cal, q, copy.sentMiB)},
       rounds: copy.rounds,
       bandwidth_mibs: Math.round(bandwidth * 10) / 10,
       calibrated: fitted !== undefined,
       // A pause forced after a given round (a --timeout) ends it as surely as convergence.
       converges: copy.converged || precopy.maxRounds !== undefined,
       remedies: [],
+      narrow_with: oneSize
+        ? 'migrations of a guest of another memory size, or with the data sent recorded (sent_mib): one size cannot tell a fixed time from a time per MiB'
+        : fitted
+          ? null
+          : 'violin calibrate, after migrations on this site (or --csv with its own measurements)',
     },
   }
 }

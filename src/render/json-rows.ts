@@ -48,7 +48,24 @@ const VM_INFO: KeysOf<VmInfo & {host: string; site: string}> = {
 
 export const vmInfoJson = (info: VmInfo & {host: string; site: string}) => withEveryKey(info, VM_INFO)
 
-type VmStats = VmSample & {host: string; timeMs: number}
+import type {VmStateReading} from '../services/vm-state.js'
+type VmStats = VmSample & {host: string; timeMs: number; migration?: MigrationStateJson | null}
+
+/** What decides a VM's migration, as `domstats --dirty-rate` measured it. */
+export interface MigrationStateJson {
+  used_mib: number | null
+  used_from: string | null
+  dirty_rate_mibs: number | null
+  dirty_rate_from: string
+  measured_at: string
+}
+export const migrationStateJson = (r: VmStateReading): MigrationStateJson => ({
+  used_mib: r.usedMiB === undefined ? null : Math.round(r.usedMiB * 10) / 10,
+  used_from: r.usedFrom ?? null,
+  dirty_rate_mibs: r.dirtyRateMiBs === undefined ? null : Math.round(r.dirtyRateMiBs * 10) / 10,
+  dirty_rate_from: r.dirtyRateFrom,
+  measured_at: r.measuredAt,
+})
 const VM_STATS: KeysOf<VmStats> = {
   name: true,
   host: true,
@@ -64,10 +81,11 @@ const VM_STATS: KeysOf<VmStats> = {
   netRxBytes: true,
   netTxBytes: true,
   raw: true,
+  migration: true,
 }
 
 /** `domstats`: the parsed counters (null when the hypervisor gave none) and the raw ones under their own names. */
-export const vmStatsJson = (s: VmStats) => withEveryKey({...s, raw: dataKeyed({...s.raw})}, VM_STATS)
+export const vmStatsJson = (s: VmStats) => withEveryKey({...s, raw: dataKeyed({...s.raw}), migration: s.migration ?? null}, VM_STATS)
 
 const SET_MEM: KeysOf<SetMemResult> = {host: true, name: true, memoryMiB: true, live: true, config: true, balloonMiB: true, balloon: true}
 export const setMemJson = (r: SetMemResult) => withEveryKey(r, SET_MEM)
@@ -181,6 +199,8 @@ const PREDICT_VACATE: KeysOf<VacatePrediction> = {
   total_wall_ms: true,
   interval: true,
   per_vm: true,
+  converges: true,
+  narrow_with: true,
   calibrated: true,
   by: true,
   start_by: true,
@@ -212,6 +232,8 @@ const MODE: KeysOf<ModeCalibration> = {
   overheadMs: true,
   downtimeMs: true,
   sentMiB: true,
+  bandwidthMiBs: true,
+  resident: true,
   range: true,
   concurrency: true,
   points: true,
@@ -225,6 +247,7 @@ const MEASUREMENT: KeysOf<MigrationRecord> = {
   to: true,
   mode: true,
   memory_mib: true,
+  used_mib: true,
   sent_mib: true,
   dirty_rate_mibs: true,
   bandwidth_mibs: true,

@@ -7,8 +7,13 @@ import {History, sampleFromReport} from '../monitor/history.js'
 import {pollUsage} from '../monitor/poll.js'
 import {DEFAULT_POLICY_OPTIONS} from '../policy/cluster-view.js'
 import {planVacate, type VacatePlan} from '../policy/vacate-plan.js'
+import {readMigrations} from '../monitor/migration-history.js'
 import {planMigration, runMigration} from './migration.js'
+import {measureVmStates, type VmStateReading} from './vm-state.js'
 import type {Session} from './session.js'
+
+/** domdirtyrate-calc measures over 1 to 60 seconds. */
+const MAX_DIRTY_RATE_SECONDS = 60
 
 export interface VacateOutcome {
   vm: string
@@ -28,19 +33,30 @@ export interface LeftBehind {
   state: VmState
 }
 
+/** A planned move with what its VM held and dirtied when planned. */
+export type MeasuredMove = VacatePlan['moves'][number] & {state?: VmStateReading}
+
 /**
  * Reads every host once (over `intervalMs`) and plans moving every running VM off `hosts`;
- * the others on them are listed as left behind, never dropped in silence.
+ * the others on them are listed as left behind, never dropped in silence. Meanwhile the
+ * hosts being vacated measure each VM's memory in use and dirty rate (src/services/vm-state.ts).
  */
 export async function planHostVacate(
   session: Session,
   hosts: string[],
   intervalMs: number,
   signal?: AbortSignal,
-): Promise<VacatePlan & {unanswered: string[]; leftBehind: LeftBehind[]}> {
+): Promise<Omit<VacatePlan, 'moves'> & {moves: MeasuredMove[]; unanswered: string[]; leftBehind: LeftBehind[]}> {
   for (const h of hosts) session.host(h) // unknown names are an error
   const all = session.select()
-  const {report} = await pollUsage(session, all, intervalMs, undefined, signal)
+  const migrations = await readMigrations(await session.store())
+  const seconds = Math.max(1, Math.min(MAX_DIRTY_RATE_SECONDS, Math.floor(intervalMs / 1000)))
+  const [polled, measured] = await Promise.allSettled([
+    pollUsage(session, all, intervalMs, undefined, signal),
+    measureVmStates(session, new Map(hosts.map((h) => [h, undefined])), seconds, {history: migrations, ...(signal ? {signal} : {})}),
+  ])
+  if (polled.status === 'rejected') throw polled.reason
+  const {report} = polled.value
   const silent = report.hosts.filter((h) => h.status !== 'ok').map((h) => h.host)
   const leaving = silent.filter((h) => hosts.includes(h))
   if (leaving.length > 0)
@@ -51,7 +67,9 @@ export async function planHostVacate(
   const leftBehind = report.vms
     .filter((v) => hosts.includes(v.host) && v.state !== 'running')
     .map((v) => ({vm: v.name, host: v.host, state: v.state}))
-  return {...planVacate(view, hosts), unanswered: silent, leftBehind}
+  if (measured.status === 'rejected') throw measured.reason
+  const plan = planVacate(view, hosts)
+  return {...plan, moves: plan.moves.map((m) => ({...m, state: measured.value.get(m.vm)})), unanswered: silent, leftBehind}
 }
 
 /**
@@ -60,7 +78,7 @@ export async function planHostVacate(
  */
 export async function runVacate(
   session: Session,
-  plan: VacatePlan,
+  plan: {moves: MeasuredMove[]},
   maxParallel: number,
   onDone?: (o: VacateOutcome) => void,
   signal?: AbortSignal,
@@ -71,16 +89,24 @@ export async function runVacate(
     plan.moves.map((m) =>
       gate(async () => {
         if (signal?.aborted)
-          return {...m, ok: false, error: 'not started: stopped by a signal', seconds: 0, notStarted: true} as VacateOutcome
+          return {
+            vm: m.vm,
+            from: m.from,
+            to: m.to,
+            ok: false,
+            error: 'not started: stopped by a signal',
+            seconds: 0,
+            notStarted: true,
+          } as VacateOutcome
         const started = Date.now()
         let outcome: VacateOutcome
         const release = session.holdSimulatedTime()
         try {
           const planned = await planMigration(session, m.vm, m.to, {live: true}, {hosts: [m.from]})
-          await runMigration(session, planned, {concurrent, timedFor: 'vacate'})
-          outcome = {...m, ok: true, seconds: (Date.now() - started) / 1000}
+          await runMigration(session, planned, {concurrent, timedFor: 'vacate', ...(m.state ? {state: m.state} : {})})
+          outcome = {vm: m.vm, from: m.from, to: m.to, ok: true, seconds: (Date.now() - started) / 1000}
         } catch (error) {
-          outcome = {...m, ok: false, error: (error as Error).message, seconds: (Date.now() - started) / 1000}
+          outcome = {vm: m.vm, from: m.from, to: m.to, ok: false, error: (error as Error).message, seconds: (Date.now() - started) / 1000}
         } finally {
           release()
         }
