@@ -53,7 +53,7 @@ function __violin_value_flags
         case dominfo
             echo -c --connect -H --host --format
         case domstats
-            echo -c --connect -H --host --format
+            echo -c --connect -H --host --format --seconds
         case dumpxml
             echo -c --connect -H --host
         case env:create
@@ -368,6 +368,8 @@ complete -c violin -n '__violin_is domstats' -l accept-new-host-key -d 'Record a
 complete -c violin -n '__violin_is domstats' -s H -l host -x -a '(__violin_names host)' -d 'The host the VM is on (when the name alone is ambiguous).'
 complete -c violin -n '__violin_is domstats' -l format -x -a 'table csv json yaml' -d 'Output format: table; csv (raw values, the unit in the header); json (the same as --json); yaml.'
 complete -c violin -n '__violin_is domstats' -l no-header -d 'Leave out the header row (table and csv).'
+complete -c violin -n '__violin_is domstats' -l dirty-rate -d 'Also measure its memory in use and dirty rate (takes --seconds).'
+complete -c violin -n '__violin_is domstats' -l seconds -x -d 'How long --dirty-rate measures.'
 complete -c violin -n '__violin_is domstats' -l help -d 'Show help for command'
 complete -c violin -n '__violin_arg domstats 1' -a '(__violin_names vm)'
 complete -c violin -n '__violin_is dumpxml' -l json -d 'Format output as json.'

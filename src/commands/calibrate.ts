@@ -19,7 +19,7 @@ export default class Calibrate extends ViolinCommand {
   static override description =
     `Every \`violin migrate\` (and every move of \`env migrate\`, \`vacate\`, \`adapt\`) records what the hypervisor measured in the state dir (migrations.jsonl). Simulated runs (sim: targets and sim hosts) record theirs apart, in the state dir's sim/, and are fitted only with --simulated. calibrate fits, per mode (live, stop-and-copy), the hypervisor's job time and the whole migration's time against the data that travelled, from the migrations that ran alone: one measurement scales the default shape; with more, the shape (proportional, linear, quadratic) with the least leave-one-out error wins (VTDC 2007 section 3.2). A term per MiB of guest memory is fitted when guests of several sizes were measured (else 0.3 ms/MiB, measured on the test bed). Migrations that ran together give how many run at full speed at once; the lead, gap and tail times violin commands record (migrations.jsonl, commands.jsonl) give what a command spends before, between and after its moves. The fit is stored (state dir, calibration.json) and used by \`violin predict\` and by the plans of \`violin adapt\`.
 
---csv FILE imports a site's own measurements: a header row naming its columns in any order (mode, memory_mib, sent_mib, dirty_rate_mibs, bandwidth_mibs, concurrent, total_ms, downtime_ms, wall_ms, lead_ms, gap_ms), empty cells where unknown. A bad row is reported with its line and skipped. --export writes the recorded migrations in the same CSV. --show prints the stored fit, its residual spread and what it came from; --plot FILE.svg draws each fit against its points.`
+--csv FILE imports a site's own measurements: a header row naming its columns in any order (mode, memory_mib, used_mib, sent_mib, dirty_rate_mibs, bandwidth_mibs, concurrent, total_ms, downtime_ms, wall_ms, lead_ms, gap_ms), empty cells where unknown. A bad row is reported with its line and skipped. --export writes the recorded migrations in the same CSV. --show prints the stored fit, its residual spread and what it came from; --plot FILE.svg draws each fit against its points.`
   static override examples = [
     '<%= config.bin %> calibrate',
     '<%= config.bin %> calibrate --csv measured.csv',
@@ -173,6 +173,17 @@ export default class Calibrate extends ViolinCommand {
         if (k)
           this.note(
             `${mode}, several at once (${k.points} measured): the jobs run as if ${round(k.job, 2)} at full speed${k.overhead === undefined ? '' : `, the overhead around them ${round(k.overhead, 2)}`}`,
+          )
+      }
+      for (const [mode, m] of Object.entries(c.modes)) {
+        const r = m.resident
+        if (r)
+          this.note(
+            `${mode}, data sent (${r.points} measured): ${round(r.extraMiB)} MiB beyond the memory in use${r.dirtySeconds === undefined ? ' (dirtying: the pre-copy rounds on the link, not enough rates measured to learn better)' : `, and ${round(r.dirtySeconds, 2)} s of the guest's dirtying sent again`}, +-${round(r.rms)} MiB`,
+          )
+        else if (m.memoryTerm === 'none' && m.range && m.range.high < 1.5 * m.range.low)
+          this.note(
+            `${mode}: one guest size and no data sent: predictions span "mostly fixed" to "grows with memory" until migrations of another size (or with sent_mib) are added`,
           )
       }
       const times = (t: CommandTimes) =>

@@ -90,6 +90,22 @@ describe('violin on the shipped sim cluster', () => {
     assert.match(info.stdout, /Max memory:\s+8 GiB/)
     const stats = await violin(['domstats', 'web-2', ...sim, '--json'], home.env)
     assert.equal(stats.json.raw['vcpu.current'], '4')
+    assert.equal(stats.json.migration, null, 'measured only when asked')
+  })
+
+  it('domstats --dirty-rate measures what the VM holds, and says that nothing knows its dirty rate', async () => {
+    const stats = await violin(['domstats', 'web-2', '--dirty-rate', ...sim, '--json'], home.env)
+    assert.equal(stats.exitCode, 0, stats.stderr)
+    const m = stats.json.migration
+    assert.equal(m.used_from, 'guest')
+    assert.ok(m.used_mib > 0)
+    assert.deepEqual({rate: m.dirty_rate_mibs, from: m.dirty_rate_from}, {rate: null, from: 'none'})
+    assert.ok(Number.isFinite(Date.parse(m.measured_at)))
+    const text = await violin(['domstats', 'web-2', '--dirty-rate', ...sim], home.env)
+    assert.match(text.stdout, /^ {2}migration\.dirty_rate_mibs=-$/m)
+    assert.match(text.stdout, /^ {2}migration\.dirty_rate_from=none$/m)
+    const alone = await violin(['domstats', 'web-2', '--seconds', '2', ...sim], home.env)
+    assert.equal(alone.exitCode, 2, 'a measuring time without --dirty-rate is a usage error')
   })
 
   it('sets memory within max memory and refuses more, as virsh does', async () => {
