@@ -38,11 +38,16 @@ export default class Migrate extends ViolinCommand {
       summary: "Throttle the guest's vCPUs until the copy keeps up with what it dirties (virsh --auto-converge; not on xl).",
       dependsOn: ['live'],
     }),
+    postcopy: Flags.boolean({
+      summary:
+        'After one pre-copy pass, run the VM on the destination and fetch the rest on demand: it always ends, after one short pause (virsh --postcopy --postcopy-after-precopy; not on xl). A link failure after the switch loses the VM.',
+      dependsOn: ['live'],
+    }),
     'copy-storage-all': Flags.boolean({summary: "Copy the VM's writable disks to the destination (hosts share no storage)."}),
     p2p: Flags.boolean({summary: "The source's libvirtd connects to the destination itself (virsh --p2p)."}),
     offline: Flags.boolean({
       summary: "Move a shut-off VM's definition only (it stays off).",
-      exclusive: ['live', 'bandwidth', 'timeout', 'auto-converge', 'copy-storage-all'],
+      exclusive: ['live', 'bandwidth', 'timeout', 'auto-converge', 'postcopy', 'copy-storage-all'],
     }),
     'dry-run': Flags.boolean({char: 'n', summary: 'Show the migration without doing it.'}),
   }
@@ -62,6 +67,7 @@ export default class Migrate extends ViolinCommand {
         bandwidthMiBs: flags.bandwidth,
         timeoutSec: flags.timeout,
         autoConverge: flags['auto-converge'],
+        postCopy: flags.postcopy,
         offline: flags.offline,
       },
       {hosts: flags.host},

@@ -105,6 +105,13 @@ export interface MigrateOptions {
   timeoutSec?: number
   /** Throttle the guest's vCPUs until the copy keeps up with its dirtying (virsh --auto-converge). */
   autoConverge?: boolean
+  /**
+   * After one pre-copy pass, run the guest on the destination and fetch what it still lacks
+   * on demand: it always ends, after one short pause (virsh --postcopy
+   * --postcopy-after-precopy; QEMU needs userfaultfd on the destination). Should the link
+   * fail after the switch, the guest is lost: neither side has all of it.
+   */
+  postCopy?: boolean
 }
 
 /** Where a migration goes, as the source hypervisor must address it. */

@@ -103,6 +103,7 @@ const PLAN: KeysOf<MigrationPlan> = {
   bandwidthMiBs: true,
   timeoutSec: true,
   autoConverge: true,
+  postCopy: true,
   memoryMiB: true,
   copiedDisks: true,
 }

@@ -26,6 +26,7 @@ export interface MigrationPlan {
   bandwidthMiBs?: number
   timeoutSec?: number
   autoConverge?: boolean
+  postCopy?: boolean
   memoryMiB: number
   /** Writable disks copied with --copy-storage-all; created empty on the destination first. */
   copiedDisks: Array<{path: string; format: string; bytes: number}>
@@ -149,6 +150,7 @@ export async function planMigration(
       ...(options.bandwidthMiBs === undefined ? {} : {bandwidthMiBs: options.bandwidthMiBs}),
       ...(options.timeoutSec === undefined ? {} : {timeoutSec: options.timeoutSec}),
       ...(options.autoConverge ? {autoConverge: true} : {}),
+      ...(options.postCopy ? {postCopy: true} : {}),
       copiedDisks,
     },
   }
@@ -227,6 +229,7 @@ export async function runMigration(
         bandwidthMiBs: plan.bandwidthMiBs,
         timeoutSec: plan.timeoutSec,
         autoConverge: plan.autoConverge,
+        postCopy: plan.postCopy,
       },
     )
   } catch (error) {

@@ -303,6 +303,7 @@ export class LibvirtDriver implements Driver {
       if (options.bandwidthMiBs !== undefined) args.push('--bandwidth', String(options.bandwidthMiBs))
       if (options.timeoutSec !== undefined) args.push('--timeout', String(options.timeoutSec), '--timeout-suspend')
       if (options.autoConverge) args.push('--auto-converge')
+      if (options.postCopy) args.push('--postcopy', '--postcopy-after-precopy')
       args.push('--domain', name, '--desturi', destination.uri)
       return args
     }

@@ -191,6 +191,12 @@ export class XlDriver implements Driver {
         'leave out --auto-converge for xl hosts',
       )
     }
+    if (options.postCopy) {
+      throw new UsageError(
+        `xl migrate has no post-copy for VM "${name}"`,
+        'leave out --postcopy for xl hosts (--timeout pauses the VM instead)',
+      )
+    }
     if (options.bandwidthMiBs !== undefined) {
       throw new UsageError(
         `xl migrate cannot limit the bandwidth of VM "${name}"'s migration`,
