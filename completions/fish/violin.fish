@@ -83,7 +83,7 @@ function __violin_value_flags
         case migrate
             echo -c --connect -H --host --bandwidth --timeout
         case predict:migration
-            echo --format --memory --sent --dirty-rate --bandwidth --mode --concurrent
+            echo --format --memory --sent --used --dirty-rate --bandwidth --mode --concurrent
         case predict:vacate
             echo -c --connect --format --strategy --max-parallel --by --interval
         case reboot
@@ -369,7 +369,7 @@ complete -c violin -n '__violin_is domstats' -s H -l host -x -a '(__violin_names
 complete -c violin -n '__violin_is domstats' -l format -x -a 'table csv json yaml' -d 'Output format: table; csv (raw values, the unit in the header); json (the same as --json); yaml.'
 complete -c violin -n '__violin_is domstats' -l no-header -d 'Leave out the header row (table and csv).'
 complete -c violin -n '__violin_is domstats' -l dirty-rate -d 'Also measure its memory in use and dirty rate (takes --seconds).'
-complete -c violin -n '__violin_is domstats' -l seconds -x -d 'How long --dirty-rate measures.'
+complete -c violin -n '__violin_is domstats' -l seconds -x -d 'How long --dirty-rate measures [default: 1].'
 complete -c violin -n '__violin_is domstats' -l help -d 'Show help for command'
 complete -c violin -n '__violin_arg domstats 1' -a '(__violin_names vm)'
 complete -c violin -n '__violin_is dumpxml' -l json -d 'Format output as json.'
@@ -544,6 +544,7 @@ complete -c violin -n '__violin_is migrate' -l live -d 'Live migration: the VM k
 complete -c violin -n '__violin_is migrate' -l bandwidth -x -d 'Limit the copy to this many MiB/s.'
 complete -c violin -n '__violin_is migrate' -l timeout -x -d 'After this many seconds of live copy, pause the VM so it finishes (virsh --timeout).'
 complete -c violin -n '__violin_is migrate' -l auto-converge -d 'Throttle the guest\'s vCPUs until the copy keeps up with what it dirties (virsh --auto-converge; not on xl).'
+complete -c violin -n '__violin_is migrate' -l postcopy -d 'After one pre-copy pass, run the VM on the destination and fetch the rest on demand: it always ends, after one short pause (virsh --postcopy --postcopy-after-precopy; not on xl). A link failure after the switch loses the VM.'
 complete -c violin -n '__violin_is migrate' -l copy-storage-all -d 'Copy the VM\'s writable disks to the destination (hosts share no storage).'
 complete -c violin -n '__violin_is migrate' -l p2p -d 'The source\'s libvirtd connects to the destination itself (virsh --p2p).'
 complete -c violin -n '__violin_is migrate' -l offline -d 'Move a shut-off VM\'s definition only (it stays off).'
@@ -558,6 +559,7 @@ complete -c violin -n '__violin_is predict:migration' -l format -x -a 'table csv
 complete -c violin -n '__violin_is predict:migration' -l no-header -d 'Leave out the header row (table and csv).'
 complete -c violin -n '__violin_is predict:migration' -l memory -x -d 'The guest\'s memory (512M, 2GiB; a bare number is MiB).'
 complete -c violin -n '__violin_is predict:migration' -l sent -x -d 'What the first round sends (non-zero pages; a bare number is MiB), at most --memory [default: as calibrated, else all the memory].'
+complete -c violin -n '__violin_is predict:migration' -l used -x -d 'Memory the guest holds (as violin domstats VM --dirty-rate measures it; a bare number is MiB): the first round sends it and what the calibration saw travel beyond it.'
 complete -c violin -n '__violin_is predict:migration' -l dirty-rate -x -d 'How fast the guest dirties memory, MiB/s.'
 complete -c violin -n '__violin_is predict:migration' -l bandwidth -x -d 'The link, MiB/s [default: as calibrated, else 119].'
 complete -c violin -n '__violin_is predict:migration' -l mode -x -a 'live stop-and-copy' -d 'Live pre-copy, or pause, copy and resume.'

@@ -23,8 +23,7 @@ With --dirty-rate it also measures what decides how long the VM's live migration
     ...formatFlags,
     'dirty-rate': Flags.boolean({summary: 'Also measure its memory in use and dirty rate (takes --seconds).'}),
     seconds: Flags.integer({
-      summary: 'How long --dirty-rate measures.',
-      default: 1,
+      summary: 'How long --dirty-rate measures [default: 1].',
       min: 1,
       max: 60,
       helpValue: 'SECONDS',
@@ -41,8 +40,8 @@ With --dirty-rate it also measures what decides how long the VM's live migration
       const {measureVmStates} = await import('../services/vm-state.js')
       const {readMigrations} = await import('../monitor/migration-history.js')
       const history = await readMigrations(await session.store())
-      const progress = await this.progress(`Measuring how fast ${args.vm} dirties its memory (${flags.seconds} s)...`)
-      const states = await measureVmStates(session, new Map([[stats.host, [stats.name]]]), flags.seconds, {history}).finally(() =>
+      const progress = await this.progress(`Measuring how fast ${args.vm} dirties its memory (${flags.seconds ?? 1} s)...`)
+      const states = await measureVmStates(session, new Map([[stats.host, [stats.name]]]), flags.seconds ?? 1, {history}).finally(() =>
         progress.stop(),
       )
       const state = states.get(stats.name)

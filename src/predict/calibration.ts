@@ -3,14 +3,15 @@
  * command's time against the data that travelled, from measured migrations
  * (VTDC 2007 section 3.2: one measured migration predicts others). Pure.
  */
-import {chooseFit, evaluate, type Fit, fitShape, leastSquares, type Point} from './fit.js'
+import {chooseFit, evaluate, type Fit, leastSquares, type Point} from './fit.js'
 import type {Measurement, MigrationMode} from './measurement.js'
 
 /**
- * Job time per MiB of guest memory, besides the data sent: the hypervisor walks every page
- * (VTDC 2007 saw the same in suspend and resume). Measured on the test bed: idle guests of
- * 128 MiB to 1 GiB sent 63-80 MiB each, and their job took 0.29 ms longer per MiB of
- * memory (bench/predict-accuracy; test/bed/README.md for the bed).
+ * Without a calibration: job time per MiB of guest memory, besides the data sent (the
+ * hypervisor walks every page; VTDC 2007 saw the same in suspend and resume). Measured on
+ * the test bed: idle guests of 128 MiB to 1 GiB sent 63-80 MiB each, and their job took
+ * about 0.3 ms longer per MiB of memory (bench/predict-accuracy; test/bed/README.md for the
+ * bed). A calibration keeps such a term only where its own migrations support it.
  */
 export const DEFAULT_MEMORY_MS_PER_MIB = 0.3
 
@@ -24,8 +25,12 @@ export interface ModeCalibration {
   wall?: Fit
   /** The memory term: ms per MiB of guest memory. */
   memoryMsPerMiB: number
-  /** fitted from guests of several sizes, the bed's default, or none (the data sent is unknown: the fit is against memory). */
-  memoryTerm: 'fitted' | 'default' | 'none'
+  /**
+   * fitted from guests of several sizes (kept because leaving each migration out predicts it
+   * better with it), left-out (one size, or no support in the data), none (the data sent is
+   * unknown: the fit is against memory), or default (a calibration older than this rule).
+   */
+  memoryTerm: 'fitted' | 'left-out' | 'default' | 'none'
   /** Median of wall_ms - total_ms: SSH, destination start, confirmation. */
   overheadMs?: number
   /** Median copy bandwidth the hypervisor reported, MiB/s. */
@@ -44,6 +49,8 @@ export interface ModeCalibration {
    * term is kept only when leaving each migration out predicts it better with it than without.
    */
   resident?: {extraMiB: number; dirtySeconds?: number; points: number; rms: number}
+  /** The guests' memory sizes, for telling a prediction about a guest of another size. */
+  memoryRange?: {low: number; high: number}
   /** The sizes fitted (data sent or memory, as the fit's x), for telling a prediction that extrapolates. */
   range?: {low: number; high: number}
   /**
@@ -122,8 +129,9 @@ export function calibrate(
     const xs = rows.map(sizeOf)
     const resident = fitResident(rows)
     const mc: ModeCalibration = {
-      ...(hv.length > 0 ? {hypervisor: fitTimes(hv, bandwidth)} : {}),
-      ...(wall.length > 0 ? {wall: fitTimes(wall, bandwidth)} : {}),
+      // The link's slope is per MiB sent: it says nothing of a fit against memory.
+      ...(hv.length > 0 ? {hypervisor: fitTimes(hv, memory.term === 'none' ? undefined : bandwidth)} : {}),
+      ...(wall.length > 0 ? {wall: fitTimes(wall, memory.term === 'none' ? undefined : bandwidth)} : {}),
       memoryMsPerMiB: memory.msPerMiB,
       memoryTerm: memory.term,
       ...(overheadMs === undefined ? {} : {overheadMs}),
@@ -132,6 +140,7 @@ export function calibrate(
       ...(sentMiB === undefined ? {} : {sentMiB}),
       ...(resident ? {resident} : {}),
       range: {low: Math.min(...xs), high: Math.max(...xs)},
+      memoryRange: {low: Math.min(...rows.map((m) => m.memory_mib)), high: Math.max(...rows.map((m) => m.memory_mib))},
       points: rows.length,
     }
     const concurrency = fitConcurrency(
@@ -158,25 +167,44 @@ export function calibrate(
 
 /**
  * The memory term. It needs the data sent (else the fit is against memory and holds it
- * already). With the copy's bandwidth known and guests of several sizes, it is fitted to
- * what the copy leaves unexplained; with one size it cannot be told from the fixed cost, so
- * the bed's measured default is used. Without the bandwidth, both slopes are fitted together
- * when the sizes tell them apart.
+ * already) and guests of several sizes: with one size it cannot be told from the fixed
+ * cost, and it is left out. With several, it is fitted (to what the copy leaves unexplained
+ * when the hypervisor reported the copy's bandwidth, else both slopes together) and kept
+ * only when predicting each migration from the others is better with it than without.
  */
 function memoryTerm(rows: Measurement[], bandwidthMiBs: number | undefined): {msPerMiB: number; term: ModeCalibration['memoryTerm']} {
   if (rows.length === 0 || rows.some((m) => m.sent_mib === undefined)) return {msPerMiB: 0, term: 'none'}
-  if (!spans(rows.map((m) => m.memory_mib))) return {msPerMiB: DEFAULT_MEMORY_MS_PER_MIB, term: 'default'}
-  if (bandwidthMiBs === undefined) {
-    // Both slopes at once: time = a + b * sent + m * memory.
+  const leftOut = {msPerMiB: 0, term: 'left-out' as const}
+  if (!spans(rows.map((m) => m.memory_mib))) return leftOut
+  const slope = (subset: Measurement[], withMemory: boolean): number[] | undefined => {
+    if (bandwidthMiBs !== undefined) {
+      const b = 1000 / bandwidthMiBs
+      const rest = subset.map((m) => m.total_ms! - b * m.sent_mib!)
+      if (!withMemory) return [rest.reduce((a, x) => a + x, 0) / rest.length, b, 0]
+      const fit = leastSquares(
+        subset.map((m) => [1, m.memory_mib]),
+        rest,
+      )
+      return fit ? [fit[0]!, b, Math.max(0, fit[1]!)] : undefined
+    }
     const fit = leastSquares(
-      rows.map((m) => [1, m.sent_mib!, m.memory_mib]),
-      rows.map((m) => m.total_ms!),
+      subset.map((m) => (withMemory ? [1, m.sent_mib!, m.memory_mib] : [1, m.sent_mib!])),
+      subset.map((m) => m.total_ms!),
     )
-    return fit ? {msPerMiB: Math.max(0, fit[2]!), term: 'fitted'} : {msPerMiB: DEFAULT_MEMORY_MS_PER_MIB, term: 'default'}
+    return fit ? [fit[0]!, fit[1]!, withMemory ? Math.max(0, fit[2]!) : 0] : undefined
   }
-  const b = 1000 / bandwidthMiBs
-  const rest = rows.map((m) => ({x: m.memory_mib, y: Math.max(0, m.total_ms! - b * m.sent_mib!)}))
-  return {msPerMiB: Math.max(0, fitShape(rest, 'linear').b), term: 'fitted'}
+  const all = slope(rows, true)
+  if (!all || all[2]! <= 0) return leftOut
+  // Leave-one-out: each migration predicted from the others, with the term and without.
+  const error = (withMemory: boolean) =>
+    rows.reduce((sum, m, i) => {
+      const f = slope(
+        rows.filter((_, j) => j !== i),
+        withMemory,
+      )
+      return sum + (f ? Math.abs(f[0]! + f[1]! * m.sent_mib! + f[2]! * m.memory_mib - m.total_ms!) / m.total_ms! : Number.POSITIVE_INFINITY)
+    }, 0)
+  return error(true) < error(false) ? {msPerMiB: all[2]!, term: 'fitted'} : leftOut
 }
 
 /**

@@ -20,8 +20,12 @@ export const DEFAULTS = {
   downtimeMs: 30,
   /** A violin command's start to its first migration (reading the hosts, planning): the median lead_ms of 47 moves on the test bed. */
   startupMs: 800,
-  /** Between two migrations one after another (the history, the switch): the median gap_ms of 12 on the test bed. */
-  gapMs: 200,
+  /**
+   * Between two migrations one after another: the job's statistics, the history, the switch,
+   * and checking the next move (its host, its files on both hosts): 567-632 ms between the
+   * moves of `violin vacate` on the test bed.
+   */
+  gapMs: 600,
   /** After the last migration to the command's end (the history, the switch, closing connections): what the bed's batches took beyond their recorded parts, 0.6-1.3 s. */
   tailMs: 1000,
   /** Spread when too few measurements say what it is: +-25%. */
@@ -35,6 +39,19 @@ export const DEFAULTS = {
   /** What an idle guest sends when nothing says more (the test bed: 62-80 MiB for guests of 128 MiB to 1 GiB). */
   idleSentMiB: 70,
 }
+
+/**
+ * How far off the copy's slope may be beyond the data sent that the calibration measured:
+ * on the test bed, 256 MiB guests sending 65-190 MiB took 3.9 ms per MiB more sent, 1 GiB
+ * guests sending 80-600 MiB 2.2 (bench/predict-accuracy).
+ */
+const EXTRAPOLATED_COPY_SPREAD = 0.4
+
+/**
+ * MiB sent beyond the memory in use, per MiB of guest memory: the kernel's own tables grow
+ * with it (the test bed's idle guests sent 34.5 MiB beyond at 128 MiB, 41.5 at 1 GiB).
+ */
+const EXTRA_PER_MIB_OF_MEMORY = 0.008
 
 /** The narrowest interval, as a share of the estimate either way. */
 const MIN_RELATIVE_HALF = 0.05
@@ -68,6 +85,8 @@ export interface MigrationQuery {
   bandwidthMiBs?: number
   /** How many migrations run at once, sharing the link. */
   concurrent?: number
+  /** The hypervisor offers post-copy (libvirt with QEMU): a remedy for a migration that cannot converge. */
+  postCopy?: boolean
 }
 
 export interface Interval {
@@ -77,7 +96,7 @@ export interface Interval {
 
 /** What makes a live migration that cannot converge finish, and its cost. */
 export interface Remedy {
-  remedy: 'timeout' | 'auto-converge' | 'stop-and-copy'
+  remedy: 'timeout' | 'auto-converge' | 'post-copy' | 'stop-and-copy'
   /** The violin command that does it, VM and HOST to fill in. */
   migrate: string
   /** The predicted pause and job time; null when this remedy does not converge either. */
@@ -128,7 +147,7 @@ function overheadCost(cal: ModeCalibration | undefined, p: Parts): MigrationCost
 /** One migration as a cost several at once share (src/predict/parallel.ts), with its prediction alone. */
 export function migrationCost(
   calibration: Calibration | undefined,
-  vm: {memoryMiB: number; usedMiB?: number; dirtyRateMiBs?: number},
+  vm: {memoryMiB: number; usedMiB?: number; dirtyRateMiBs?: number; postCopy?: boolean},
 ): MigrationCost & {prediction: MigrationPrediction} {
   const prediction = predictMigration(calibration, {mode: 'live', ...vm})
   const {parts} = predictParts(calibration, {mode: 'live', ...vm})
@@ -148,7 +167,7 @@ export function commandCost(calibration: Calibration | undefined, command?: stri
 }
 
 export function predictMigration(calibration: Calibration | undefined, q: MigrationQuery): MigrationPrediction {
-  const {prediction, parts, firstRoundMs} = predictParts(calibration, q)
+  const {prediction, parts, firstRoundMs, bandwidthMiBs} = predictParts(calibration, q)
   if (prediction.converges) return prediction
   const timeoutSec = Math.max(1, Math.ceil((parts.fixedMs + firstRoundMs) / 1000))
   // With --timeout the guest pauses once the first round is through: later rounds would not shrink.
@@ -168,6 +187,7 @@ export function predictMigration(calibration: Calibration | undefined, q: Migrat
       downtime_ms: throttled.converges ? throttled.downtime_ms : null,
       total_ms: throttled.converges ? throttled.total_ms : null,
     },
+    ...(q.postCopy ? [postCopyRemedy(calibration, q, {parts, firstRoundMs, bandwidthMiBs})] : []),
     {remedy: 'stop-and-copy', migrate: 'violin migrate VM HOST', downtime_ms: cold.downtime_ms, total_ms: cold.total_ms},
   ]
   return {...prediction, remedies}
@@ -177,27 +197,59 @@ export function predictMigration(calibration: Calibration | undefined, q: Migrat
  * The data sent: from the memory in use, within the spread of what the calibration saw
  * travel beyond it; else from the typical guest's, anywhere up to all of the memory.
  */
-function sentInterval(cal: ModeCalibration | undefined, q: MigrationQuery, sent: number): {low_mib: number; high_mib: number} {
-  const res = cal?.resident
-  const half =
-    q.sentMiB !== undefined
-      ? 0
-      : q.usedMiB !== undefined && res
-        ? (intervalHalf({rms: res.rms, points: res.points, parameters: res.dirtySeconds === undefined ? 1 : 2}) ??
-          sent * DEFAULTS.relativeSpread)
-        : undefined
+function sentInterval(
+  cal: ModeCalibration | undefined,
+  q: MigrationQuery,
+  first: number,
+  sent: number,
+): {low_mib: number; high_mib: number} {
   const tenth = (x: number) => Math.round(x * 10) / 10
-  if (half !== undefined) return {low_mib: tenth(Math.max(0, sent - half)), high_mib: tenth(sent + half)}
-  if (q.usedMiB !== undefined)
-    return {low_mib: tenth(sent * (1 - DEFAULTS.relativeSpread)), high_mib: tenth(sent * (1 + DEFAULTS.relativeSpread))}
+  const res = cal?.resident
+  // What dirtying adds by the pre-copy formula is the link's ideal; the site's learnt response has its own spread.
+  const dirtying = res?.dirtySeconds === undefined ? (sent - first) / 2 : 0
+  if (q.sentMiB !== undefined || q.usedMiB !== undefined) {
+    const measured =
+      q.sentMiB === undefined && res
+        ? intervalHalf({rms: res.rms, points: res.points, parameters: res.dirtySeconds === undefined ? 1 : 2})
+        : undefined
+    // A guest of another size than the calibration's: what travels beyond its memory in use grows with its memory.
+    const r = cal?.memoryRange
+    const otherSize = q.sentMiB === undefined && r ? EXTRA_PER_MIB_OF_MEMORY * Math.max(0, q.memoryMiB - r.high, r.low - q.memoryMiB) : 0
+    const half =
+      Math.max(sent * MIN_RELATIVE_HALF, measured ?? (q.sentMiB === undefined ? sent * DEFAULTS.relativeSpread : 0)) + dirtying + otherSize
+    return {low_mib: tenth(Math.max(0, sent - half)), high_mib: tenth(Math.min(q.memoryMiB + sent - first, sent + half))}
+  }
+  // Nothing measured of this guest: anywhere from what an idle one sends to all of its memory.
   return {low_mib: tenth(Math.min(sent, DEFAULTS.idleSentMiB)), high_mib: tenth(Math.max(sent, q.memoryMiB))}
+}
+
+/**
+ * Post-copy after one pre-copy pass: the first pass is sent with the guest running, the
+ * guest pauses only to switch over, then runs on the destination while what it dirtied
+ * during that pass is fetched (faster the first time a page is touched, so no more than
+ * this). It always ends.
+ */
+function postCopyRemedy(
+  calibration: Calibration | undefined,
+  q: MigrationQuery,
+  {parts, firstRoundMs, bandwidthMiBs: bandwidth}: {parts: Parts; firstRoundMs: number; bandwidthMiBs: number},
+): Remedy {
+  const cal = calibration?.modes[q.mode]
+  const dirtied = Math.min(q.memoryMiB, (q.dirtyRateMiBs ?? 0) * (firstRoundMs / 1000))
+  const switchMs = cal?.downtimeMs ?? DEFAULTS.downtimeMs
+  return {
+    remedy: 'post-copy',
+    migrate: 'violin migrate VM HOST --live --postcopy',
+    downtime_ms: Math.round(switchMs),
+    total_ms: Math.round(parts.fixedMs + firstRoundMs + switchMs + (dirtied / bandwidth) * 1000),
+  }
 }
 
 function predictParts(
   calibration: Calibration | undefined,
   q: MigrationQuery,
   precopy: Pick<PrecopyInput, 'maxRounds' | 'autoConverge'> = {},
-): {prediction: MigrationPrediction; parts: Parts; firstRoundMs: number} {
+): {prediction: MigrationPrediction; parts: Parts; firstRoundMs: number; bandwidthMiBs: number} {
   if (!Number.isFinite(q.memoryMiB) || q.memoryMiB <= 0) throw new RangeError(`memory must be more than 0, got ${q.memoryMiB}`)
   const concurrent = q.concurrent ?? 1
   if (!Number.isInteger(concurrent) || concurrent < 1) throw new RangeError(`concurrent must be a whole number >= 1, got ${concurrent}`)
@@ -223,7 +275,7 @@ function predictParts(
         })
       : {totalMs: (first / bandwidth) * 1000, downtimeMs: (first / bandwidth) * 1000, sentMiB: first, rounds: 1, converged: true}
   // What dirtying really resent on this site's link, when the calibration learnt it, instead of the ideal link's rounds.
-  const learnt = cal?.resident?.dirtySeconds
+  const learnt = cal?.resident?.dirtySeconds ?? undefined
   const copy =
     q.mode === 'live' && learnt !== undefined && ideal.converged && precopy.maxRounds === undefined && !precopy.autoConverge
       ? {...ideal, sentMiB: first + learnt * rate, totalMs: ((first + learnt * rate) / bandwidth) * 1000}
@@ -240,7 +292,7 @@ function predictParts(
     const unknown = q.sentMiB === undefined && held === undefined
     const copyMs = ((copy.sentMiB - (unknown ? first : 0)) / bandwidth) * 1000
     const before = unknown ? 0 : (Math.min(m0, DEFAULTS.idleSentMiB) / bandwidth) * 1000
-    alone = Math.max(copyMs, y0 + DEFAULT_MEMORY_MS_PER_MIB * (q.memoryMiB - m0) + copyMs - before)
+    alone = Math.max(copyMs, y0 + copyMs - before)
     fixedMs = Math.max(0, alone - copyMs)
     const byMemory = (y0 * q.memoryMiB) / m0
     hypotheses = {low: Math.min(alone, y0, byMemory) / alone, high: Math.max(alone, y0, byMemory) / alone}
@@ -248,6 +300,13 @@ function predictParts(
     // The measured shape (a disk throttling the copy, say) wins unless the link was given.
     alone = Math.max(fixedMs, evaluate(fitted, copy.sentMiB) + memoryMs)
   } else alone = fixedMs + copy.totalMs
+  // Nothing at all says what this guest sends (no --sent or --used, no data sent in the calibration): all of its
+  // memory is assumed, and the interval reaches down to what an idle guest sends.
+  const guessed = cal === undefined && q.sentMiB === undefined && held === undefined && q.memoryMiB > DEFAULTS.idleSentMiB
+  if (guessed) {
+    const idle = predictParts(calibration, {...q, sentMiB: DEFAULTS.idleSentMiB, concurrent: 1}, precopy)
+    hypotheses = {low: Math.min(1, (idle.parts.fixedMs + idle.parts.copyMs) / alone), high: 1}
+  }
   const parts: Parts = {fixedMs, copyMs: alone - fixedMs, overheadMs: cal?.overheadMs ?? DEFAULTS.overheadMs}
   const together = (cost: MigrationCost) => parallel(Array.from({length: concurrent}, () => cost)).perVmMs[0]!
   const jobMs = together(jobCost(cal, parts))
@@ -257,6 +316,16 @@ function predictParts(
   // Beyond the sizes measured, the spread grows (as the square root of how far beyond).
   const x = fitted && cal?.memoryTerm !== 'none' ? copy.sentMiB : q.memoryMiB
   const beyond = cal?.range ? Math.sqrt(Math.max(1, x / Math.max(cal.range.high, 1e-9), cal.range.low / Math.max(x, 1e-9))) : 1
+  // Beyond what the calibration measured, what it could not see: the copy's slope at other amounts of data, and
+  // (without a memory term) how the fixed part changes with the guest's size.
+  const outside = (x: number, r: {low: number; high: number} | undefined) => (r ? Math.max(0, x - r.high, r.low - x) : 0)
+  const unseenMs =
+    fitted && cal?.memoryTerm !== 'none'
+      ? EXTRAPOLATED_COPY_SPREAD *
+          outside(copy.sentMiB, cal?.range) *
+          (evaluate(fitted, copy.sentMiB + 1) - evaluate(fitted, copy.sentMiB)) +
+        (cal?.memoryTerm === 'fitted' ? 0 : DEFAULT_MEMORY_MS_PER_MIB * outside(q.memoryMiB, cal?.memoryRange))
+      : 0
   const spread = (fit: Fit | undefined, value: number, job: number): Interval => {
     const measured = fit ? intervalHalf(fit) : undefined
     // The noise of the fit, as a share of the migration it was fitted to (alone, and for the command with its overhead).
@@ -271,17 +340,23 @@ function predictParts(
     // One size: from the job read as fixed to the job read as growing with memory, both with their noise.
     const low = hypotheses ? value - job * (1 - hypotheses.low) : value
     const high = hypotheses ? value + job * (hypotheses.high - 1) : value
-    return {low_ms: Math.max(0, Math.round(low - half)), high_ms: Math.round(high + half)}
+    const unseen = unseenMs * (job / Math.max(alone, 1e-9))
+    return {low_ms: Math.max(0, Math.round(low - half - unseen)), high_ms: Math.round(high + half + unseen)}
   }
   return {
     parts,
     firstRoundMs: (first / bandwidth) * 1000,
+    bandwidthMiBs: bandwidth,
     prediction: {
       total_ms: Math.round(jobMs),
       downtime_ms: Math.round(downtimeMs),
       wall_ms: Math.round(wallMs),
       sent_mib: Math.round(copy.sentMiB * 10) / 10,
-      interval: {total: spread(fitted, jobMs, jobMs), wall: spread(cal?.wall, wallMs, jobMs), sent: sentInterval(cal, q, copy.sentMiB)},
+      interval: {
+        total: spread(fitted, jobMs, jobMs),
+        wall: spread(cal?.wall, wallMs, jobMs),
+        sent: sentInterval(cal, q, first, copy.sentMiB),
+      },
       rounds: copy.rounds,
       bandwidth_mibs: Math.round(bandwidth * 10) / 10,
       calibrated: fitted !== undefined,
@@ -292,7 +367,7 @@ function predictParts(
         ? 'migrations of a guest of another memory size, or with the data sent recorded (sent_mib): one size cannot tell a fixed time from a time per MiB'
         : fitted
           ? null
-          : 'violin calibrate, after migrations on this site (or --csv with its own measurements)',
+          : `violin calibrate, after migrations on this site (or --csv with its own measurements)${guessed ? "; and the guest's memory in use (violin domstats VM --dirty-rate): all of its memory was assumed to travel" : ''}`,
     },
   }
 }

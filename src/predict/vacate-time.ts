@@ -17,6 +17,8 @@ export interface VacateMove {
   from: string
   to: string
   memoryMiB: number
+  /** Its hypervisor offers post-copy (libvirt): one more way to end a migration that cannot converge. */
+  postCopy?: boolean
   /** What the VM holds and dirties, as measured before planning (src/services/vm-state.ts). */
   state?: {usedMiB?: number; dirtyRateMiBs?: number; dirtyRateFrom?: string; measuredAt?: string}
 }
@@ -75,6 +77,7 @@ export function predictVacate(
       memoryMiB: m.memoryMiB,
       ...(m.state?.usedMiB === undefined ? {} : {usedMiB: m.state.usedMiB}),
       ...(m.state?.dirtyRateMiBs === undefined ? {} : {dirtyRateMiBs: m.state.dirtyRateMiBs}),
+      ...(m.postCopy ? {postCopy: true} : {}),
     }),
   )
   const alone = costs.map((c) => c.prediction)

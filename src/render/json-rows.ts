@@ -124,7 +124,16 @@ export function migrationJson(dryRun: boolean, plan: MigrationPlan, result?: Mig
   return {dryRun, plan: withEveryKey(plan, PLAN), result: measured ?? null}
 }
 
-const VACATE_OUTCOME: KeysOf<VacateOutcome> = {vm: true, from: true, to: true, ok: true, error: true, seconds: true, notStarted: true}
+const VACATE_OUTCOME: KeysOf<VacateOutcome> = {
+  vm: true,
+  from: true,
+  to: true,
+  memoryMiB: true,
+  ok: true,
+  error: true,
+  seconds: true,
+  notStarted: true,
+}
 
 /** A move of `vacate`: its error null when it moved, not_started false unless a signal stopped it first. */
 export const vacateOutcomeJson = (o: VacateOutcome) =>
@@ -235,6 +244,7 @@ const MODE: KeysOf<ModeCalibration> = {
   sentMiB: true,
   bandwidthMiBs: true,
   resident: true,
+  memoryRange: true,
   range: true,
   concurrency: true,
   points: true,
@@ -264,7 +274,12 @@ const MEASUREMENT: KeysOf<MigrationRecord> = {
 
 /** `calibrate`: every mode's fit, violin's own times (null before any was recorded), each measurement with every column. */
 export function calibrationJson(c: Calibration): Calibration {
-  const modes = dataKeyed(Object.fromEntries(Object.entries(c.modes).map(([mode, m]) => [mode, withEveryKey(m, MODE)])))
+  // The learnt dirtying response is null where the data did not support one.
+  const withResident = (m: ModeCalibration) =>
+    m.resident ? {...m, resident: {...m.resident, dirtySeconds: m.resident.dirtySeconds ?? null}} : m
+  const modes = dataKeyed(
+    Object.fromEntries(Object.entries(c.modes).map(([mode, m]) => [mode, withEveryKey(withResident(m) as ModeCalibration, MODE)])),
+  )
   const byCommand =
     c.command?.byCommand &&
     dataKeyed(Object.fromEntries(Object.entries(c.command.byCommand).map(([name, t]) => [name, withEveryKey(t, TIMES_OF_ONE)])))

@@ -19,6 +19,7 @@ export interface VacateOutcome {
   vm: string
   from: string
   to: string
+  memoryMiB: number
   ok: boolean
   error?: string
   seconds: number
@@ -93,6 +94,7 @@ export async function runVacate(
             vm: m.vm,
             from: m.from,
             to: m.to,
+            memoryMiB: m.memoryMiB,
             ok: false,
             error: 'not started: stopped by a signal',
             seconds: 0,
@@ -104,9 +106,17 @@ export async function runVacate(
         try {
           const planned = await planMigration(session, m.vm, m.to, {live: true}, {hosts: [m.from]})
           await runMigration(session, planned, {concurrent, timedFor: 'vacate', ...(m.state ? {state: m.state} : {})})
-          outcome = {vm: m.vm, from: m.from, to: m.to, ok: true, seconds: (Date.now() - started) / 1000}
+          outcome = {vm: m.vm, from: m.from, to: m.to, memoryMiB: m.memoryMiB, ok: true, seconds: (Date.now() - started) / 1000}
         } catch (error) {
-          outcome = {vm: m.vm, from: m.from, to: m.to, ok: false, error: (error as Error).message, seconds: (Date.now() - started) / 1000}
+          outcome = {
+            vm: m.vm,
+            from: m.from,
+            to: m.to,
+            memoryMiB: m.memoryMiB,
+            ok: false,
+            error: (error as Error).message,
+            seconds: (Date.now() - started) / 1000,
+          }
         } finally {
           release()
         }

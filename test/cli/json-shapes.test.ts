@@ -121,6 +121,7 @@ describe('--json shapes (docs/json.md)', function () {
       json(await run(['dominfo', 'db-1']), 'dominfo')
       json(await run(['dominfo', 'spare']), 'dominfo')
       json(await run(['domstats', 'db-1']), 'domstats')
+      json(await run(['domstats', 'db-1', '--dirty-rate']), 'domstats')
       json(await run(['schedinfo', 'db-1']), 'schedinfo')
       const reading = json(await run(['usage']), 'usage')
       assert.match(reading.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
@@ -220,6 +221,17 @@ describe('--json shapes (docs/json.md)', function () {
         'predict migration',
       )
       assert.equal(stuck.converges, false)
+      // A VM that can never converge, in a vacate: its remedies.
+      const storm = join(home.dir, 'storm.yaml')
+      writeFileSync(
+        storm,
+        'hosts: [{name: h1, site: A, cores: 2, memory: 4GiB}, {name: h2, site: A, cores: 2, memory: 4GiB}]\nenvironments:\n  - name: e\n    vms: [{name: s, host: h1, phases: [{cpu: 0.5, dirty_rate: 900MiB/s, work: 1000}]}]\n',
+      )
+      const vacate = json(
+        await violinProcess(['predict', 'vacate', 'h1', '--connect', `sim:${storm}`, '--json'], home.env),
+        'predict vacate',
+      )
+      assert.equal(vacate.per_vm[0].converges, false)
       json(await violinProcess(['simulate', scenario('icac-2'), '--compare', 'none,violin', '--json'], home.env), 'simulate')
       json(await violinProcess(['adapt', '--connect', `sim:${scenario('icac-1')}`, '--json'], home.env), 'adapt (scenario)')
     })
@@ -236,6 +248,7 @@ describe('--json shapes (docs/json.md)', function () {
           to: 'e2',
           mode: 'live',
           memory_mib: mib,
+          used_mib: mib / 2 - 30,
           sent_mib: mib / 2,
           concurrent: 1,
           total_ms: 200 + mib,

@@ -22,6 +22,7 @@ describe('violin calibrate and predict migration', function () {
       'converges',
       'downtime_ms',
       'interval',
+      'narrow_with',
       'remedies',
       'rounds',
       'sent_mib',
@@ -32,6 +33,12 @@ describe('violin calibrate and predict migration', function () {
     assert.equal(r.json.calibrated, false)
     assert.equal(r.json.sent_mib, 1024)
     assert.ok(r.json.interval.wall.low_ms < r.json.wall_ms && r.json.wall_ms < r.json.interval.wall.high_ms)
+    // All of the memory is assumed to travel; an idle guest would send far less: the interval reaches down to it, and says what would narrow it.
+    assert.ok(r.json.interval.total.low_ms < r.json.total_ms * 0.5, JSON.stringify(r.json.interval.total))
+    assert.deepEqual(r.json.interval.sent, {low_mib: 70, high_mib: 1024})
+    assert.match(r.json.narrow_with, /violin calibrate.*domstats VM --dirty-rate/)
+    const used = await cli(['predict', 'migration', '--memory', '1G', '--used', '300M', '--json'])
+    assert.equal(used.json.sent_mib, 335, 'what it holds and what travels beyond it')
   })
 
   it('calibrates from a CSV, reporting each bad row by line, and predicts from it', async () => {
@@ -72,7 +79,10 @@ describe('violin calibrate and predict migration', function () {
     const out = join(home.dir, 'out.csv')
     assert.equal((await cli(['calibrate', '--simulated', '--export', out])).exitCode, 0)
     const lines = readFileSync(out, 'utf8').trim().split('\n')
-    assert.equal(lines[0], 'mode,memory_mib,sent_mib,dirty_rate_mibs,bandwidth_mibs,concurrent,total_ms,downtime_ms,wall_ms,lead_ms,gap_ms')
+    assert.equal(
+      lines[0],
+      'mode,memory_mib,used_mib,sent_mib,dirty_rate_mibs,bandwidth_mibs,concurrent,total_ms,downtime_ms,wall_ms,lead_ms,gap_ms',
+    )
     assert.match(lines[1]!, /^live,2048,/)
   })
 
@@ -145,12 +155,13 @@ describe('violin calibrate and predict migration', function () {
     )
     assert.match(text.stdout, /violin migrate VM HOST --live --timeout 11 +timeout: downtime 10\.3 s, job 21\.2 s/)
     assert.match(text.stdout, /violin migrate VM HOST --live --auto-converge +auto-converge: downtime 0\.\d\d s/)
+    assert.match(text.stdout, /violin migrate VM HOST --live --postcopy +post-copy: downtime 0\.03 s, job \d+\.\d+ s/)
     assert.match(text.stdout, /violin migrate VM HOST +stop-and-copy: downtime 11\.0 s/)
     const json = await cli(['predict', 'migration', '--memory', '1G', '--dirty-rate', '150', '--bandwidth', '100', '--json'])
     assert.equal(json.json.converges, false)
     assert.deepEqual(
       json.json.remedies.map((r: {remedy: string}) => r.remedy),
-      ['timeout', 'auto-converge', 'stop-and-copy'],
+      ['timeout', 'auto-converge', 'post-copy', 'stop-and-copy'],
     )
     assert.deepEqual(Object.keys(json.json.remedies[2]), ['remedy', 'migrate', 'downtime_ms', 'total_ms'])
     const fine = await cli(['predict', 'migration', '--memory', '1G', '--dirty-rate', '20', '--bandwidth', '100'])

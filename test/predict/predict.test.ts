@@ -27,7 +27,9 @@ describe('calibrating and predicting one migration (src/predict/calibration.ts, 
     const p = predictMigration(cal, {mode: 'live', memoryMiB: 2048, sentMiB: 200})
     assert.equal(p.total_ms, 2000)
     const half = (p.interval.total.high_ms - p.interval.total.low_ms) / 2
-    assert.ok(half > 0.25 * 2000 && half < 0.5 * 2000, `twice the size measured: a wider interval (+-${half} ms)`)
+    // Wider: the noise grows beyond the size measured, and neither the slope at twice the data nor the
+    // fixed part of a guest twice the size was seen.
+    assert.ok(half > 0.25 * 2000 && half < 2000, `twice the size measured: a wider interval (+-${half} ms)`)
   })
 
   it('from the reps of one guest that report their bandwidth, splits the fixed cost from the copy: a bigger transfer is predicted', () => {
@@ -37,8 +39,8 @@ describe('calibrating and predicting one migration (src/predict/calibration.ts, 
     const fit = cal.modes.live!.hypervisor!
     assert.equal(fit.shape, 'linear')
     assert.equal(fit.b, 2, '1000 / 500 MiB/s')
-    assert.equal(cal.modes.live!.memoryTerm, 'default', 'one guest size cannot tell the memory term from the fixed cost')
-    assert.equal(Math.round(fit.a + DEFAULT_MEMORY_MS_PER_MIB * 1024), 500)
+    assert.equal(cal.modes.live!.memoryTerm, 'left-out', 'one guest size cannot tell a memory term from the fixed cost')
+    assert.equal(Math.round(fit.a), 500)
     assert.equal(predictMigration(cal, {mode: 'live', memoryMiB: 1024, sentMiB: 340}).total_ms, 1180, 'not 630 * 340 / 65')
     const noBandwidth = calibrate([live(65, 630, 1160)], 'test')
     assert.equal(noBandwidth.modes.live!.hypervisor!.shape, 'proportional', 'without it, the time scales with the size')

@@ -20,12 +20,15 @@ export default class PredictMigration extends ViolinCommand {
   static override description =
     `Pre-copy rounds of the data that travels (the first round what is in memory, each later one what the guest dirtied meanwhile) until one fits the 300 ms downtime limit, on the link the calibration measured (or --bandwidth), plus a term per MiB of guest memory and the fixed costs around the copy. With --concurrent N it runs alongside N-1 others: they share what the calibration saw them share (or, without such measurements, the link). Uses the stored calibration (violin calibrate); without one, defaults measured on a gigabit test bed, said as "calibrated: no".
 
-A live migration whose guest dirties memory about as fast as the link carries it (or faster) cannot converge: the rounds never shrink to the limit and a plain \`violin migrate --live\` never ends. That is said plainly, with what would make it finish and the downtime each is predicted to cost: --timeout (pause the guest after the first round), --auto-converge (QEMU throttles the guest's vCPUs until it can keep up), or stop-and-copy (no --live: the guest is paused while all its memory crosses the link). The exit status is still 0: the prediction itself succeeded.
+A live migration whose guest dirties memory about as fast as the link carries it (or faster) cannot converge: the rounds never shrink to the limit and a plain \`violin migrate --live\` never ends. That is said plainly, with what would make it finish and the downtime each is predicted to cost: --timeout (pause the guest after the first round), --auto-converge (QEMU throttles the guest's vCPUs until it can keep up), --postcopy (libvirt hosts: after one pass the guest runs on the destination and fetches the rest; it always ends, but a link failure then loses the guest), or stop-and-copy (no --live: the guest is paused while all its memory crosses the link). The exit status is still 0: the prediction itself succeeded.
 
-JSON (a stable contract): total_ms (the hypervisor's job), downtime_ms, wall_ms (the whole migrate command: virsh or xl, start to end), sent_mib, interval.total and interval.wall (low_ms, high_ms: twice the fit's residual spread, or +-25% from fewer than 3 measurements; wider beyond the sizes measured), rounds, bandwidth_mibs, calibrated, converges, remedies (empty when it converges; else each with remedy: timeout|auto-converge|stop-and-copy, migrate: the command, downtime_ms and total_ms, null when that remedy would not converge either). When converges is false, total_ms and downtime_ms are those of a forced pause after 30 rounds.`
+Without --sent or --used, what travels is what the calibration's guests sent; with no calibration, all of the memory, and the interval reaches down to what an idle guest sends. Every interval is an 80% one: from the fit's residuals (Student's t for the few migrations a calibration has), +-25% with too few to say, wider beyond the sizes measured; from one guest size without the data sent, it spans "mostly fixed" to "grows with memory". narrow_with then says which measurement would narrow it.
+
+JSON (a stable contract): total_ms (the hypervisor's job), downtime_ms, wall_ms (the whole migrate command: virsh or xl, start to end), sent_mib, interval.total and interval.wall (low_ms, high_ms), interval.sent (low_mib, high_mib), rounds, bandwidth_mibs, calibrated, converges, remedies (empty when it converges; else each with remedy: timeout|auto-converge|post-copy|stop-and-copy, migrate: the command, downtime_ms and total_ms, null when that remedy would not converge either). When converges is false, total_ms and downtime_ms are those of a forced pause after 30 rounds. narrow_with: null, or the measurement that would narrow the interval.`
   static override examples = [
     '<%= config.bin %> predict migration --memory 1G',
     '<%= config.bin %> predict migration --memory 4G --sent 900M --dirty-rate 40 --bandwidth 110',
+    '<%= config.bin %> predict migration --memory 4G --used 1200M --dirty-rate 12   # as domstats --dirty-rate measured it',
     '<%= config.bin %> predict migration --memory 512M --concurrent 4 --json',
     '<%= config.bin %> predict migration --memory 8G --dirty-rate 150 --bandwidth 119    # cannot converge: what would',
   ]
@@ -36,6 +39,12 @@ JSON (a stable contract): total_ms (the hypervisor's job), downtime_ms, wall_ms 
       summary:
         'What the first round sends (non-zero pages; a bare number is MiB), at most --memory [default: as calibrated, else all the memory].',
       helpValue: 'SIZE',
+    }),
+    used: Flags.string({
+      summary:
+        'Memory the guest holds (as violin domstats VM --dirty-rate measures it; a bare number is MiB): the first round sends it and what the calibration saw travel beyond it.',
+      helpValue: 'SIZE',
+      exclusive: ['sent'],
     }),
     'dirty-rate': Flags.string({summary: 'How fast the guest dirties memory, MiB/s.', default: '0', helpValue: 'MIBS'}),
     bandwidth: Flags.string({summary: 'The link, MiB/s [default: as calibrated, else 119].', helpValue: 'MIBS'}),
@@ -64,6 +73,9 @@ JSON (a stable contract): total_ms (the hypervisor's job), downtime_ms, wall_ms 
     const {predictMigration} = await import('../../predict/predict.js')
     const memoryMiB = size(flags.memory, 'memory')
     const sentMiB = flags.sent === undefined ? undefined : size(flags.sent, 'sent')
+    const usedMiB = flags.used === undefined ? undefined : size(flags.used, 'used')
+    if (usedMiB !== undefined && usedMiB > memoryMiB)
+      throw new UsageError(`--used ${flags.used} is more than --memory ${flags.memory}`, 'give --used at most --memory')
     if (sentMiB !== undefined && sentMiB > memoryMiB) {
       throw new UsageError(
         `--sent ${flags.sent} is more than --memory ${flags.memory}: the first round sends at most the guest's memory`,
@@ -74,9 +86,11 @@ JSON (a stable contract): total_ms (the hypervisor's job), downtime_ms, wall_ms 
       mode: flags.mode,
       memoryMiB,
       ...(sentMiB === undefined ? {} : {sentMiB}),
+      ...(usedMiB === undefined ? {} : {usedMiB}),
       dirtyRateMiBs: rate(flags['dirty-rate'], 'dirty-rate')!,
       ...(bandwidth === undefined ? {} : {bandwidthMiBs: bandwidth}),
       concurrent: flags.concurrent,
+      postCopy: true,
     })
     const s = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`
     const never = (text: string) => (p.converges ? text : 'never ends')
@@ -96,6 +110,7 @@ JSON (a stable contract): total_ms (the hypervisor's job), downtime_ms, wall_ms 
     )
     if (!p.converges && !this.jsonEnabled() && flags.format === 'table')
       this.log(notConverging(p, rate(flags['dirty-rate'], 'dirty-rate')!))
+    if (p.narrow_with && !this.jsonEnabled() && flags.format === 'table') this.log(`to narrow the interval: ${p.narrow_with}`)
     return p
   }
 }

@@ -15,7 +15,7 @@ export default class PredictVacate extends ViolinCommand {
 
 With --by TIME (a reservation, e.g. 2026-12-01T08:00:00Z) it prints the latest safe start: TIME minus the high end of the estimate's interval, and exits 1 when that moment has already passed. Nothing moves.
 
-Each VM's move is predicted from what it holds and dirties now: over --interval, the hosts being vacated measure every VM's memory in use (its balloon's report, else what the host has resident) and its dirty rate (libvirt: domdirtyrate-calc, QEMU 5.2+). A rate the hypervisor cannot measure (Xen, an older QEMU) is the one the VM's last recorded migration saw, else the median of the recorded ones, and the table says which. A VM dirtying faster than its migration can converge is marked "never ends", with what would end it (--timeout, --auto-converge, or a paused copy) and the downtime each costs. The interval is an 80% one (violin calibrate --show says from how many migrations); when the calibration cannot tell a fixed time from a time per MiB, it spans both, and the output names the measurement that would narrow it.
+Each VM's move is predicted from what it holds and dirties now: over --interval, the hosts being vacated measure every VM's memory in use (its balloon's report, else what the host has resident) and its dirty rate (libvirt: domdirtyrate-calc, QEMU 5.2+). A rate the hypervisor cannot measure (Xen, an older QEMU) is the one the VM's last recorded migration saw, else the median of the recorded ones, and the table says which. A VM dirtying faster than its migration can converge is marked "never ends", with what would end it (--timeout, --auto-converge, --postcopy on libvirt hosts, or a paused copy) and the downtime each costs. The interval is an 80% one (violin calibrate --show says from how many migrations); when the calibration cannot tell a fixed time from a time per MiB, it spans both, and the output names the measurement that would narrow it.
 
 JSON (a stable contract): strategy, max_parallel, total_wall_ms, interval (low_ms, high_ms), per_vm (name, host, destination, wall_ms, interval, used_mib, dirty_rate_mibs, dirty_rate_from: measured|last-migration|history|none, measured_at, converges, remedies), converges, narrow_with (null, or what would narrow the interval), calibrated, and with --by: by, start_by, late.`
   static override examples = [
@@ -69,7 +69,9 @@ JSON (a stable contract): strategy, max_parallel, total_wall_ms, interval (low_m
     if (plan.stuck.length > 0)
       throw new ViolinError(`cannot vacate: ${plan.stuck.map((s) => `${s.vm} (on ${s.from}): ${s.reason}`).join('; ')}`)
     // Against the wall clock: a reservation is in real time, whatever the hosts' clock says.
-    const p = predictVacate(await loadCalibration(), plan.moves, {
+    // Post-copy is libvirt's (QEMU's) alone.
+    const moves = plan.moves.map((m) => ({...m, postCopy: session.host(m.from).driver === 'libvirt'}))
+    const p = predictVacate(await loadCalibration(), moves, {
       strategy: flags.strategy,
       maxParallel: flags['max-parallel'],
       nowMs: Date.now(),
