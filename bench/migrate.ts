@@ -2,9 +2,12 @@
  * bench/migrate: live migrations on the test bed (test/bed), driven through the violin CLI
  * exactly as a sysadmin would (`violin migrate`, `violin env migrate`), two hosts per site.
  *
- *   sizes:      one guest of 128/256/512/1024 MiB, idle or dirtying a quarter of its memory
- *               at 8 MB/s (the rate at which TCG guests survive migration, test/bed/README.md),
- *               moved back and forth REPS times;
+ *   sizes:      one guest of 128/256/512/1024 MiB, idle, rewriting a quarter of its memory
+ *               at 8 or at 32 MB/s, or half of it at 8 MB/s (from 256 MiB; TCG guests survive 8 MB/s;
+ *               faster ones sometimes crash after landing and are made afresh,
+ *               test/bed/README.md), moved back and forth REPS times; before each move
+ *               `violin domstats --dirty-rate` measures what it holds and dirties (used_mib,
+ *               dirty_rate_mibs in the CSV: what `predict vacate` would measure);
  *   concurrent: four 256 MiB idle guests moved one at a time, then four at once;
  *   vacate:     four 256 MiB idle guests on one host: `violin calibrate` from everything
  *               measured so far, `violin predict vacate`, then the real `violin vacate`, one
@@ -15,7 +18,7 @@
  * columns `violin calibrate --csv` reads and the case each row came from. Ratios are against baselines measured
  * in the same run: the 128 MiB idle guest, and one-at-a-time for the concurrent case.
  *
- * Env: REPS (default 3), SIZES ("128 256 512 1024"), OUT (default bench/out/migrate.csv),
+ * Env: REPS (default 3), SIZES ("128 256 512 1024"), WORKLOADS ("idle dirty8 dirty32 half8"), OUT (default bench/out/migrate.csv),
  * VACATE_OUT (default: OUT's folder, vacate.csv).
  */
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
@@ -30,7 +33,13 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const REPS = Number(process.env.REPS ?? 3)
 const SIZES = (process.env.SIZES ?? '128 256 512 1024').split(/\s+/).filter(Boolean).map(Number)
 const OUT = process.env.OUT ?? join(ROOT, 'bench', 'out', 'migrate.csv')
-const DIRTY_RATE_MBS = 8
+/** name, share of memory rewritten, MB/s */
+const WORKLOADS: Array<{name: string; share: number; rate: number}> = [
+  {name: 'idle', share: 0, rate: 0},
+  {name: 'dirty8', share: 1 / 4, rate: 8},
+  {name: 'dirty32', share: 1 / 4, rate: 32},
+  {name: 'half8', share: 1 / 2, rate: 8},
+].filter((w) => (process.env.WORKLOADS ?? 'idle dirty8 dirty32 half8').split(/\s+/).includes(w.name))
 const BOOT = 'console=ttyS0 quiet panic=-1'
 const VACATE_OUT = process.env.VACATE_OUT ?? join(dirname(OUT), 'vacate.csv')
 const COLUMNS = [
@@ -42,6 +51,7 @@ const COLUMNS = [
   'to',
   'mode',
   'memory_mib',
+  'used_mib',
   'sent_mib',
   'dirty_rate_mibs',
   'bandwidth_mibs',
@@ -89,7 +99,8 @@ function history(): any[] {
 }
 
 async function guest(name: string, memory: number, workload: string, vms = 1): Promise<string[]> {
-  const wl = workload === 'idle' ? 'wl=idle' : `wl=dirty:${memory / 4}:${DIRTY_RATE_MBS}`
+  const w = WORKLOADS.find((x) => x.name === workload) ?? {share: 0, rate: 0}
+  const wl = w.share === 0 ? 'wl=idle' : `wl=dirty:${Math.round(memory * w.share)}:${w.rate}`
   const env = await cli([
     'env',
     'create',
@@ -113,13 +124,25 @@ async function guest(name: string, memory: number, workload: string, vms = 1): P
   return names
 }
 
+/** What `predict vacate` measures before planning: memory in use and dirty rate, by the hypervisor. */
+async function measured(vm: string): Promise<{used_mib?: number; dirty_rate_mibs?: number}> {
+  const m = (await cli(['domstats', vm, '--dirty-rate'])).migration
+  return {
+    ...(m?.used_mib == null ? {} : {used_mib: m.used_mib}),
+    ...(m?.dirty_rate_mibs == null ? {} : {dirty_rate_mibs: m.dirty_rate_mibs}),
+  }
+}
+
 async function sizes(rows: Row[]): Promise<void> {
   for (const memory of SIZES) {
-    for (const workload of ['idle', `dirty${DIRTY_RATE_MBS}`]) {
-      const env = `m${memory}${workload === 'idle' ? 'i' : 'd'}`
+    for (const {name: workload, share} of WORKLOADS) {
+      // The guest's kernel and initrd keep ~45 MiB: half of a 128 MiB guest does not fit beside them.
+      if (memory * (1 - share) < 96) continue
+      const env = `m${memory}${workload}`
       let [vm] = await guest(env, memory, workload)
       for (let rep = 1; rep <= REPS; rep++) {
         const to = rep % 2 === 1 ? bed.hosts[1]!.name : bed.hosts[0]!.name
+        let state = await measured(vm!)
         try {
           await cli(['migrate', vm!, to, '--live'])
         } catch (error) {
@@ -128,9 +151,10 @@ async function sizes(rows: Row[]): Promise<void> {
           await cli(['env', 'undefine', env, '--yes'])
           ;[vm] = await guest(env, memory, workload)
           if (to === bed.hosts[0]!.name) await cli(['migrate', vm!, bed.hosts[1]!.name, '--live'])
+          state = await measured(vm!)
           await cli(['migrate', vm!, to, '--live'])
         }
-        rows.push({case: 'sizes', workload, rep, ...history().at(-1)})
+        rows.push({case: 'sizes', workload, rep, ...history().at(-1), ...state})
         process.stderr.write('.')
       }
       await cli(['env', 'undefine', env, '--yes'])
