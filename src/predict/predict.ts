@@ -3,76 +3,15 @@
  * fixed costs around them, from a calibration when there is one. Pure.
  */
 import {type Calibration, DEFAULT_MEMORY_MS_PER_MIB, evaluate, impliedBandwidth, type ModeCalibration, spansSizes} from './calibration.js'
+import {DEFAULTS} from './defaults.js'
 import type {Fit} from './fit.js'
+import {EXTRAPOLATED_COPY_SPREAD, intervalHalf, MIN_RELATIVE_HALF, sentInterval} from './interval.js'
 import type {MigrationMode} from './measurement.js'
 import {linkCost, type MigrationCost, parallel} from './parallel.js'
 import {DEFAULT_MAX_ROUNDS, type PrecopyInput, predictPrecopy} from './precopy.js'
 
-/** Without a calibration (measured on the test bed, test/bed/README.md). */
-export const DEFAULTS = {
-  /** A gigabit link. */
-  bandwidthMiBs: 119,
-  /** Hypervisor job time that depends on neither the data sent nor the memory (the memory term is DEFAULT_MEMORY_MS_PER_MIB). */
-  fixedMs: 420,
-  /** SSH, destination start and confirmation around the job: ~3.4 s wall against ~0.6 s job. */
-  overheadMs: 2800,
-  /** Switch-over pause besides the last round. */
-  downtimeMs: 30,
-  /** A violin command's start to its first migration (reading the hosts, planning): the median lead_ms of 47 moves on the test bed. */
-  startupMs: 800,
-  /**
-   * Between two migrations one after another: the job's statistics, the history, the switch,
-   * and checking the next move (its host, its files on both hosts): 567-632 ms between the
-   * moves of `violin vacate` on the test bed.
-   */
-  gapMs: 600,
-  /** After the last migration to the command's end (the history, the switch, closing connections): what the bed's batches took beyond their recorded parts, 0.6-1.3 s. */
-  tailMs: 1000,
-  /** Spread when too few measurements say what it is: +-25%. */
-  relativeSpread: 0.25,
-  /**
-   * What a guest's first round sends beyond the memory it reports in use (kernel, caches,
-   * pages freed but not zeroed): idle and dirtying 256 MiB guests on the test bed sent 28-35
-   * MiB more than they held.
-   */
-  residentExtraMiB: 35,
-  /** What an idle guest sends when nothing says more (the test bed: 62-80 MiB for guests of 128 MiB to 1 GiB). */
-  idleSentMiB: 70,
-}
-
-/**
- * How far off the copy's slope may be beyond the data sent that the calibration measured:
- * on the test bed, 256 MiB guests sending 65-190 MiB took 3.9 ms per MiB more sent, 1 GiB
- * guests sending 80-600 MiB 2.2 (bench/predict-accuracy).
- */
-const EXTRAPOLATED_COPY_SPREAD = 0.4
-
-/**
- * MiB sent beyond the memory in use, per MiB of guest memory: the kernel's own tables grow
- * with it (the test bed's idle guests sent 34.5 MiB beyond at 128 MiB, 41.5 at 1 GiB).
- */
-const EXTRA_PER_MIB_OF_MEMORY = 0.008
-
-/** The narrowest interval, as a share of the estimate either way. */
-const MIN_RELATIVE_HALF = 0.05
-
-/** Share of held-out migrations an interval is meant to hold. */
-export const INTERVAL_COVERAGE = 0.8
-/** Student's t at 90% (two-sided 80%) by degrees of freedom; beyond 30, the normal's. */
-const T90 = [Number.NaN, 3.078, 1.886, 1.638, 1.533, 1.476, 1.44, 1.415, 1.397, 1.383, 1.372]
-const t90 = (df: number) => (df <= 10 ? T90[df]! : df <= 30 ? 1.372 - ((df - 10) * (1.372 - 1.31)) / 20 : 1.282)
-
-/**
- * Half the width of an 80% prediction interval from a fit's residuals: its root mean square
- * made an unbiased spread (n - parameters), times t for the residual's degrees of freedom,
- * and the fit's own uncertainty (sqrt(1 + 1/n)). undefined when no degree of freedom is left.
- */
-export function intervalHalf(fit: {rms: number; points: number; parameters?: number; shape?: string}): number | undefined {
-  const p = fit.parameters ?? (fit.shape === 'quadratic' ? 3 : fit.shape === 'linear' ? 2 : 1)
-  const df = fit.points - p
-  if (df < 1) return undefined
-  return t90(df) * fit.rms * Math.sqrt(fit.points / df) * Math.sqrt(1 + 1 / fit.points)
-}
+export {DEFAULTS} from './defaults.js'
+export {INTERVAL_COVERAGE, intervalHalf} from './interval.js'
 
 export interface MigrationQuery {
   mode: MigrationMode
@@ -191,36 +130,6 @@ export function predictMigration(calibration: Calibration | undefined, q: Migrat
     {remedy: 'stop-and-copy', migrate: 'violin migrate VM HOST', downtime_ms: cold.downtime_ms, total_ms: cold.total_ms},
   ]
   return {...prediction, remedies}
-}
-
-/**
- * The data sent: from the memory in use, within the spread of what the calibration saw
- * travel beyond it; else from the typical guest's, anywhere up to all of the memory.
- */
-function sentInterval(
-  cal: ModeCalibration | undefined,
-  q: MigrationQuery,
-  first: number,
-  sent: number,
-): {low_mib: number; high_mib: number} {
-  const tenth = (x: number) => Math.round(x * 10) / 10
-  const res = cal?.resident
-  // What dirtying adds by the pre-copy formula is the link's ideal; the site's learnt response has its own spread.
-  const dirtying = res?.dirtySeconds === undefined ? (sent - first) / 2 : 0
-  if (q.sentMiB !== undefined || q.usedMiB !== undefined) {
-    const measured =
-      q.sentMiB === undefined && res
-        ? intervalHalf({rms: res.rms, points: res.points, parameters: res.dirtySeconds === undefined ? 1 : 2})
-        : undefined
-    // A guest of another size than the calibration's: what travels beyond its memory in use grows with its memory.
-    const r = cal?.memoryRange
-    const otherSize = q.sentMiB === undefined && r ? EXTRA_PER_MIB_OF_MEMORY * Math.max(0, q.memoryMiB - r.high, r.low - q.memoryMiB) : 0
-    const half =
-      Math.max(sent * MIN_RELATIVE_HALF, measured ?? (q.sentMiB === undefined ? sent * DEFAULTS.relativeSpread : 0)) + dirtying + otherSize
-    return {low_mib: tenth(Math.max(0, sent - half)), high_mib: tenth(Math.min(q.memoryMiB + sent - first, sent + half))}
-  }
-  // Nothing measured of this guest: anywhere from what an idle one sends to all of its memory.
-  return {low_mib: tenth(Math.min(sent, DEFAULTS.idleSentMiB)), high_mib: tenth(Math.max(sent, q.memoryMiB))}
 }
 
 /**
