@@ -12,7 +12,7 @@ export interface VmStateReading extends VmMigrationState {
   vm: string
   host: string
   dirtyRateFrom: DirtyRateSource
-  /** When the hypervisor measured it (ISO time); for a rate from the history, when that migration ran. */
+  /** When its host was read (ISO time); a rate from the history is as old as the migration that recorded it. */
   measuredAt: string
 }
 
