@@ -246,11 +246,12 @@ function predictParts(
           ? value * DEFAULTS.relativeSpread
           : measured * (value / Math.max(fit === fitted ? alone : alone + parts.overheadMs, 1e-9))),
     )
-    // One size: from the job read as fixed to the job read as growing with memory, both with their noise.
+    // Two readings (one size, or nothing known of the data): from the lower to the higher, each with its share of the noise.
     const low = hypotheses ? value - job * (1 - hypotheses.low) : value
     const high = hypotheses ? value + job * (hypotheses.high - 1) : value
+    const share = half / Math.max(value, 1e-9)
     const unseen = unseenMs * (job / Math.max(alone, 1e-9))
-    return {low_ms: Math.max(0, Math.round(low - half - unseen)), high_ms: Math.round(high + half + unseen)}
+    return {low_ms: Math.max(0, Math.round(low * (1 - share) - unseen)), high_ms: Math.round(high * (1 + share) + unseen)}
   }
   return {
     parts,
