@@ -26,7 +26,7 @@ import {dirname, join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {fileURLToPath} from 'node:url'
 
-import {type Bed, bedUnavailable, startBed} from '../test/helpers/bed.js'
+import {type Bed, bedUnavailable, startBed, hostAddArgs} from '../test/helpers/bed.js'
 import {tempHome, violinProcess} from '../test/helpers/cli.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -302,23 +302,7 @@ export async function main(): Promise<void> {
     const sites = ['east', 'east', 'west', 'west']
     for (const [i, h] of bed.hosts.entries()) {
       // Four to five one-vCPU guests per host on a 2-core machine: overcommit, as benchmarks of migration allow.
-      await cli([
-        'host',
-        'add',
-        h.name,
-        '--ssh',
-        `root@${h.address}`,
-        '--identity',
-        bed.key,
-        '--site',
-        sites[i]!,
-        '--driver',
-        'libvirt',
-        '--domain-type',
-        'qemu',
-        '--cpu-overcommit',
-        '4',
-      ])
+      await cli(hostAddArgs(bed, h, sites[i]!, '--cpu-overcommit', '4'))
     }
     process.stderr.write(`migrate bench: ${REPS} reps, sizes ${SIZES.join(' ')} MiB `)
     await sizes(rows)

@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {median} from '../../src/predict/calibration.js'
-import {type Bed, bedUnavailable, startBed} from '../helpers/bed.js'
+import {type Bed, bedUnavailable, startBed, hostAddArgs} from '../helpers/bed.js'
 import {type CliResult, tempHome, violinProcess} from '../helpers/cli.js'
 import {requireIntegration} from '../helpers/integration.js'
 
@@ -29,21 +29,7 @@ describe('environments on the test bed (real libvirtd, QEMU guests, sshd)', func
     home.env.VIOLIN_KNOWN_HOSTS = bed.knownHosts
     const sites = ['east', 'east', 'west', 'west']
     for (const [i, h] of bed.hosts.entries()) {
-      const r = await cli([
-        'host',
-        'add',
-        h.name,
-        '--ssh',
-        `root@${h.address}`,
-        '--identity',
-        bed.key,
-        '--site',
-        sites[i]!,
-        '--driver',
-        'libvirt',
-        '--domain-type',
-        'qemu',
-      ])
+      const r = await cli(hostAddArgs(bed, h, sites[i]!))
       assert.equal(r.exitCode, 0, r.stderr)
     }
   })

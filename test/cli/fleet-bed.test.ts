@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {type Bed, bedUnavailable, startBed} from '../helpers/bed.js'
+import {type Bed, bedUnavailable, startBed, hostAddArgs} from '../helpers/bed.js'
 import {type CliResult, ROOT, tempHome, violinProcess} from '../helpers/cli.js'
 import {type EtcdCluster, etcdUnavailable, startEtcd} from '../helpers/etcd.js'
 import {requireIntegration} from '../helpers/integration.js'
@@ -54,25 +54,7 @@ describe('a fleet on the test bed: samplers in etcd, two adapt loops, the leader
     for (const home of [admin1, polling]) {
       for (const h of bed.hosts) {
         const add = await violinProcess(
-          [
-            'host',
-            'add',
-            h.name,
-            '--ssh',
-            `root@${h.address}`,
-            '--identity',
-            bed.key,
-            '--site',
-            'east',
-            '--driver',
-            'libvirt',
-            '--domain-type',
-            'qemu',
-            '--cpu-overcommit',
-            '4',
-            '--agent-command',
-            `${process.execPath} ${join(ROOT, 'bin/run.js')}`,
-          ],
+          hostAddArgs(bed, h, 'east', '--cpu-overcommit', '4', '--agent-command', `${process.execPath} ${join(ROOT, 'bin/run.js')}`),
           home.env,
         )
         assert.equal(add.exitCode, 0, add.stderr)

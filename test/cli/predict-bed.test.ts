@@ -3,7 +3,7 @@ import {readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {type Bed, bedUnavailable, startBed} from '../helpers/bed.js'
+import {type Bed, bedUnavailable, startBed, hostAddArgs} from '../helpers/bed.js'
 import {type CliResult, tempHome, violinProcess} from '../helpers/cli.js'
 import {requireIntegration} from '../helpers/integration.js'
 
@@ -71,24 +71,7 @@ describe('predict vacate against a real vacate on the test bed (measured memory 
     bed = await startBed(2)
     home = tempHome()
     home.env.VIOLIN_KNOWN_HOSTS = bed.knownHosts
-    for (const h of bed.hosts)
-      await cli([
-        'host',
-        'add',
-        h.name,
-        '--ssh',
-        `root@${h.address}`,
-        '--identity',
-        bed.key,
-        '--site',
-        'east',
-        '--driver',
-        'libvirt',
-        '--domain-type',
-        'qemu',
-        '--cpu-overcommit',
-        '4',
-      ])
+    for (const h of bed.hosts) await cli(hostAddArgs(bed, h, 'east', '--cpu-overcommit', '4'))
     // The calibration: one idle guest of the test guests' size, moved three times, as a site's history might have.
     // Its first two moves only warm the hosts (the first QEMU to receive a guest on a fresh host starts cold), and
     // are forgotten: a site calibrates from its steady state.

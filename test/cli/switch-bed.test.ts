@@ -1,6 +1,6 @@
 import {strict as assert} from 'node:assert'
 
-import {type Bed, bedUnavailable, guestEnvFile, pingStats, startBed, until} from '../helpers/bed.js'
+import {type Bed, bedUnavailable, guestEnvFile, pingStats, startBed, until, hostAddArgs} from '../helpers/bed.js'
 import {type CliResult, tempHome, violinProcess} from '../helpers/cli.js'
 import {requireIntegration} from '../helpers/integration.js'
 import {NetnsLab, pingCounts} from '../helpers/netns.js'
@@ -25,23 +25,7 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
     home = tempHome()
     home.env.VIOLIN_KNOWN_HOSTS = bed.knownHosts
     for (const h of bed.hosts) {
-      const r = await cli([
-        'host',
-        'add',
-        h.name,
-        '--ssh',
-        `root@${h.address}`,
-        '--identity',
-        bed.key,
-        '--site',
-        'east',
-        '--driver',
-        'libvirt',
-        '--domain-type',
-        'qemu',
-        '--cpu-overcommit',
-        '4',
-      ])
+      const r = await cli(hostAddArgs(bed, h, 'east', '--cpu-overcommit', '4'))
       assert.equal(r.exitCode, 0, r.stderr)
     }
     const env = await cli([

@@ -1,7 +1,7 @@
 import {strict as assert} from 'node:assert'
 import {join} from 'node:path'
 
-import {type Bed, bedUnavailable, guestEnvFile, pingStats, startBed, until} from '../helpers/bed.js'
+import {type Bed, bedUnavailable, guestEnvFile, pingStats, startBed, until, hostAddArgs} from '../helpers/bed.js'
 import {type CliResult, ROOT, tempHome, violinProcess} from '../helpers/cli.js'
 import {requireIntegration} from '../helpers/integration.js'
 
@@ -32,25 +32,9 @@ describe('switch --dataplane udp on the test bed: agents over SSH, QEMU guests o
     home = tempHome()
     home.env.VIOLIN_KNOWN_HOSTS = bed.knownHosts
     for (const h of bed.hosts) {
-      const r = await cli([
-        'host',
-        'add',
-        h.name,
-        '--ssh',
-        `root@${h.address}`,
-        '--identity',
-        bed.key,
-        '--site',
-        'east',
-        '--driver',
-        'libvirt',
-        '--domain-type',
-        'qemu',
-        '--cpu-overcommit',
-        '4',
-        '--agent-command',
-        `${process.execPath} ${join(ROOT, 'bin/run.js')}`,
-      ])
+      const r = await cli(
+        hostAddArgs(bed, h, 'east', '--cpu-overcommit', '4', '--agent-command', `${process.execPath} ${join(ROOT, 'bin/run.js')}`),
+      )
       assert.equal(r.exitCode, 0, r.stderr)
     }
   })

@@ -5,7 +5,7 @@ import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {type Bed, bedUnavailable, startBed} from '../helpers/bed.js'
+import {type Bed, bedUnavailable, startBed, hostAddArgs} from '../helpers/bed.js'
 import {type CliResult, ROOT, tempHome, violinProcess} from '../helpers/cli.js'
 import {requireIntegration} from '../helpers/integration.js'
 
@@ -29,21 +29,7 @@ describe('single-VM verbs on the test bed (real libvirtd, a QEMU guest, sshd)', 
     home = tempHome()
     home.env.VIOLIN_KNOWN_HOSTS = bed.knownHosts
     const h = bed.hosts[0]!
-    const add = await cli([
-      'host',
-      'add',
-      h.name,
-      '--ssh',
-      `root@${h.address}`,
-      '--identity',
-      bed.key,
-      '--site',
-      'east',
-      '--driver',
-      'libvirt',
-      '--domain-type',
-      'qemu',
-    ])
+    const add = await cli(hostAddArgs(bed, h, 'east'))
     assert.equal(add.exitCode, 0, add.stderr)
     const env = await cli([
       'env',

@@ -46,6 +46,26 @@ export interface Bed {
   down(): Promise<void>
 }
 
+/** `violin host add` of a bed host: its address and the bed's key, libvirt on TCG, in `site`; `extra` flags after. */
+export function hostAddArgs(bed: Bed, h: BedHost, site = 'east', ...extra: string[]): string[] {
+  return [
+    'host',
+    'add',
+    h.name,
+    '--ssh',
+    `root@${h.address}`,
+    '--identity',
+    bed.key,
+    '--site',
+    site,
+    '--driver',
+    'libvirt',
+    '--domain-type',
+    'qemu',
+    ...extra,
+  ]
+}
+
 export const BED_DIR = process.env.VIOLIN_BED || '/var/tmp/violin-bed'
 const SCRIPTS = fileURLToPath(new URL('../bed/', import.meta.url))
 const BED_SH = join(SCRIPTS, 'bed.sh')
