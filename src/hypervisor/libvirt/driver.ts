@@ -230,7 +230,8 @@ export class LibvirtDriver implements Driver {
         Object.fromEntries(running.map((n) => [`${DIRTY_RATE}${ids.get(n)}`, `domdirtyrate-calc ${ids.get(n)} --seconds ${seconds}`])),
       )
       for (const n of running) if (/successfully/i.test(calcs.get(`${DIRTY_RATE}${ids.get(n)}`) ?? '')) started.add(n)
-      if (started.size > 0) await sleep(seconds * 1000, undefined, {signal})
+      // A stop asked meanwhile cuts the wait, not the reading: the rates not measured by then are absent.
+      if (started.size > 0) await sleep(seconds * 1000, undefined, {signal}).catch(() => undefined)
     }
     const out = new Map<string, VmMigrationState>()
     for (let poll = 0; ; poll++) {
@@ -243,8 +244,8 @@ export class LibvirtDriver implements Driver {
         if (started.has(n) && measuring) waiting = true
         out.set(n, started.has(n) && dirtyRateMiBs !== undefined ? {...state, dirtyRateMiBs} : state)
       }
-      if (!waiting || poll >= DIRTY_RATE_POLL.times) return out
-      await sleep(DIRTY_RATE_POLL.everyMs, undefined, {signal})
+      if (!waiting || poll >= DIRTY_RATE_POLL.times || signal?.aborted) return out
+      await sleep(DIRTY_RATE_POLL.everyMs, undefined, {signal}).catch(() => undefined)
     }
   }
 
