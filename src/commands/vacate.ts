@@ -40,6 +40,7 @@ A shut-off (or paused) VM on a vacated host cannot move live: it is not moved, a
     const stop = this.stopOnSignals('the moves in flight')
     const progress = await this.progress(`Reading ${session.hosts.length} host(s)...`)
     const plan = await planHostVacate(session, hosts, flags.interval * 1000, stop.signal).finally(() => progress.stop())
+    for (const w of plan.warnings) if (!this.jsonEnabled()) this.logToStderr(`warning: ${w}`)
     for (const h of plan.unanswered) this.warnHost(h, new Error('did not answer; not a destination'))
     const payload = {
       hosts,

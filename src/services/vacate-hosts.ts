@@ -47,10 +47,15 @@ export async function planHostVacate(
   hosts: string[],
   intervalMs: number,
   signal?: AbortSignal,
-): Promise<Omit<VacatePlan, 'moves'> & {moves: MeasuredMove[]; unanswered: string[]; leftBehind: LeftBehind[]}> {
+): Promise<Omit<VacatePlan, 'moves'> & {moves: MeasuredMove[]; unanswered: string[]; leftBehind: LeftBehind[]; warnings: string[]}> {
   for (const h of hosts) session.host(h) // unknown names are an error
   const all = session.select()
-  const migrations = await readMigrations(await session.store())
+  const warnings: string[] = []
+  // The history only stands in for rates the hypervisor cannot measure: a damaged log is said, and does not stop a vacate.
+  const migrations = await readMigrations(await session.store()).catch((error: Error) => {
+    warnings.push(`dirty rates not taken from the migrations log: ${error.message}`)
+    return []
+  })
   const seconds = Math.max(1, Math.min(MAX_DIRTY_RATE_SECONDS, Math.floor(intervalMs / 1000)))
   const [polled, measured] = await Promise.allSettled([
     pollUsage(session, all, intervalMs, undefined, signal),
@@ -70,7 +75,7 @@ export async function planHostVacate(
     .map((v) => ({vm: v.name, host: v.host, state: v.state}))
   if (measured.status === 'rejected') throw measured.reason
   const plan = planVacate(view, hosts)
-  return {...plan, moves: plan.moves.map((m) => ({...m, state: measured.value.get(m.vm)})), unanswered: silent, leftBehind}
+  return {...plan, moves: plan.moves.map((m) => ({...m, state: measured.value.get(m.vm)})), unanswered: silent, leftBehind, warnings}
 }
 
 /**

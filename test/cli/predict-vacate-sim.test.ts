@@ -68,4 +68,19 @@ environments:
     assert.match(text.stdout, /violin migrate storm h2 --live --timeout \d+ +timeout: downtime/)
     assert.match(text.stdout, /violin migrate storm h2 +stop-and-copy: downtime/)
   })
+
+  it('says a damaged migrations log, and predicts without its rates rather than not at all', async () => {
+    const {mkdirSync} = await import('node:fs')
+    const log = join(home.dir, 'state', 'sim', 'migrations.jsonl')
+    mkdirSync(join(home.dir, 'state', 'sim'), {recursive: true})
+    writeFileSync(log, '{"at": "torn\n')
+    try {
+      const r = await violinProcess(['predict', 'vacate', 'h1', ...sim], home.env)
+      assert.equal(r.exitCode, 0, r.stderr)
+      assert.match(r.stderr, /^warning: dirty rates not taken from the migrations log: .*migrations\.jsonl:1:/m)
+      assert.match(r.stdout, /^ quiet /m)
+    } finally {
+      rmSync(log)
+    }
+  })
 })

@@ -66,6 +66,7 @@ JSON (a stable contract): strategy, max_parallel, total_wall_ms, interval (low_m
       `Reading ${session.hosts.length} host(s), measuring what the VMs on ${hosts.join(', ')} hold and dirty...`,
     )
     const plan = await planHostVacate(session, hosts, flags.interval * 1000).finally(() => progress.stop())
+    for (const w of plan.warnings) if (!this.jsonEnabled()) this.logToStderr(`warning: ${w}`)
     if (plan.stuck.length > 0)
       throw new ViolinError(`cannot vacate: ${plan.stuck.map((s) => `${s.vm} (on ${s.from}): ${s.reason}`).join('; ')}`)
     // Against the wall clock: a reservation is in real time, whatever the hosts' clock says.
