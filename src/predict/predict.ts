@@ -88,8 +88,7 @@ export function migrationCost(
   calibration: Calibration | undefined,
   vm: {memoryMiB: number; usedMiB?: number; dirtyRateMiBs?: number; postCopy?: boolean},
 ): MigrationCost & {prediction: MigrationPrediction} {
-  const prediction = predictMigration(calibration, {mode: 'live', ...vm})
-  const {parts} = predictParts(calibration, {mode: 'live', ...vm})
+  const {prediction, parts} = predictWithParts(calibration, {mode: 'live', ...vm})
   const cal = calibration?.modes.live
   return {phases: [...jobCost(cal, parts).phases, ...overheadCost(cal, parts).phases], prediction}
 }
@@ -106,8 +105,13 @@ export function commandCost(calibration: Calibration | undefined, command?: stri
 }
 
 export function predictMigration(calibration: Calibration | undefined, q: MigrationQuery): MigrationPrediction {
+  return predictWithParts(calibration, q).prediction
+}
+
+/** The prediction, with the remedies when it cannot converge, and the parts it came from. */
+function predictWithParts(calibration: Calibration | undefined, q: MigrationQuery): {prediction: MigrationPrediction; parts: Parts} {
   const {prediction, parts, firstRoundMs, bandwidthMiBs} = predictParts(calibration, q)
-  if (prediction.converges) return prediction
+  if (prediction.converges) return {prediction, parts}
   const timeoutSec = Math.max(1, Math.ceil((parts.fixedMs + firstRoundMs) / 1000))
   // With --timeout the guest pauses once the first round is through: later rounds would not shrink.
   const paused = predictParts(calibration, q, {maxRounds: 2}).prediction
@@ -129,7 +133,7 @@ export function predictMigration(calibration: Calibration | undefined, q: Migrat
     ...(q.postCopy ? [postCopyRemedy(calibration, q, {parts, firstRoundMs, bandwidthMiBs})] : []),
     {remedy: 'stop-and-copy', migrate: 'violin migrate VM HOST', downtime_ms: cold.downtime_ms, total_ms: cold.total_ms},
   ]
-  return {...prediction, remedies}
+  return {prediction: {...prediction, remedies}, parts}
 }
 
 /**
