@@ -209,11 +209,11 @@ export interface Driver {
    */
   replaceNic(name: string, mac: string, nic: VmSpec['nic']): Promise<void>
   /**
-   * Each running VM's memory in use and, with seconds > 0, its dirty rate measured over that
-   * many seconds (all of them at once). A VM the hypervisor cannot measure is absent, or
-   * lacks the figure it cannot give; a VM not running is absent.
+   * Each running VM's memory in use (of `names`, or every one running) and, with seconds > 0,
+   * its dirty rate measured over that many seconds (all of them at once). A VM the
+   * hypervisor cannot measure lacks the figure it cannot give; a VM not running is absent.
    */
-  measureMigrationState?(names: string[], seconds: number, signal?: AbortSignal): Promise<Map<string, VmMigrationState>>
+  measureMigrationState?(names: string[] | undefined, seconds: number, signal?: AbortSignal): Promise<Map<string, VmMigrationState>>
   /** The programs this driver needs on the host, and whether they answer. */
   checkTools(): Promise<ToolCheck[]>
 }

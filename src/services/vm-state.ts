@@ -32,9 +32,15 @@ export async function measureVmStates(
   const hosts = [...which.keys()].map((h) => session.host(h))
   const outcomes = await fanout(hosts, async (host) => {
     const driver = await session.driver(host)
-    const names = which.get(host.name) ?? (await driver.listVms()).filter((v) => v.state === 'running').map((v) => v.name)
-    const state = driver.measureMigrationState ? await driver.measureMigrationState(names, seconds, options.signal) : new Map()
-    return {names, state: state as Map<string, VmMigrationState>, at: (options.now ?? (() => new Date()))().toISOString()}
+    const asked = which.get(host.name)
+    const state: Map<string, VmMigrationState> = driver.measureMigrationState
+      ? await driver.measureMigrationState(asked, seconds, options.signal)
+      : new Map()
+    // Every VM asked about gets a reading, measured or not; asked for all, the running ones the driver found.
+    const names =
+      asked ??
+      (driver.measureMigrationState ? [...state.keys()] : (await driver.listVms()).filter((v) => v.state === 'running').map((v) => v.name))
+    return {names, state, at: (options.now ?? (() => new Date()))().toISOString()}
   })
   // The driver's own error names the host and carries its exit status.
   for (const o of outcomes) if (!o.ok) throw o.error

@@ -220,10 +220,9 @@ export class LibvirtDriver implements Driver {
    * --dirtyrate` reads them. A VM whose calculation did not start (a QEMU before 5.2, the
    * test driver) gets no rate, never a stale one.
    */
-  async measureMigrationState(names: string[], seconds: number, signal?: AbortSignal): Promise<Map<string, VmMigrationState>> {
-    const wanted = new Set(names)
+  async measureMigrationState(names: string[] | undefined, seconds: number, signal?: AbortSignal): Promise<Map<string, VmMigrationState>> {
     const ids = parseListIds((await this.batch({list: 'list'})).get('list') ?? '')
-    const running = [...wanted].filter((n) => ids.has(n))
+    const running = names === undefined ? [...ids.keys()] : [...new Set(names)].filter((n) => ids.has(n))
     const started = new Set<string>()
     if (seconds > 0 && running.length > 0) {
       const calcs = await this.batch(

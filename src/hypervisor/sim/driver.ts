@@ -71,10 +71,11 @@ export class SimDriver implements Driver {
   }
 
   /** What each VM holds; a cluster file says nothing of dirty rates, so none is given. */
-  async measureMigrationState(names: string[]): Promise<Map<string, VmMigrationState>> {
+  async measureMigrationState(names: string[] | undefined): Promise<Map<string, VmMigrationState>> {
     const out = new Map<string, VmMigrationState>()
     for (const vm of this.cluster.vmsOn(this.hostName))
-      if (names.includes(vm.name) && vm.state === 'running') out.set(vm.name, {usedMiB: vm.memoryUsedMiB, usedFrom: 'guest'})
+      if ((names === undefined || names.includes(vm.name)) && vm.state === 'running')
+        out.set(vm.name, {usedMiB: vm.memoryUsedMiB, usedFrom: 'guest'})
     return out
   }
 

@@ -128,11 +128,11 @@ export class XlDriver implements Driver {
    * Xen reports no dirty rate outside a migration, and sends every page a domain holds: its
    * memory in use is what xentop says it has (the history gives the rate).
    */
-  async measureMigrationState(names: string[]): Promise<Map<string, VmMigrationState>> {
+  async measureMigrationState(names: string[] | undefined): Promise<Map<string, VmMigrationState>> {
     const top = await this.xl([...XENTOP_ARGV])
     const out = new Map<string, VmMigrationState>()
     for (const row of parseXentopBatch(top.stdout))
-      if (names.includes(row.name) && (row.state === 'running' || row.state === 'idle'))
+      if ((names === undefined || names.includes(row.name)) && (row.state === 'running' || row.state === 'idle'))
         out.set(row.name, {usedMiB: row.memKiB / KiB_PER_MiB, usedFrom: 'resident'})
     return out
   }
