@@ -5,6 +5,7 @@
  * (`violin adapt`) and the simulator (`violin simulate`) run the same ones.
  */
 import type {Role} from '../inventory/environment-record.js'
+import type {Rule} from './rules.js'
 
 export interface VmView {
   name: string
@@ -72,6 +73,8 @@ export interface ClusterView {
   vms: VmView[]
   environments: EnvironmentView[]
   traffic: TrafficView[]
+  /** The operator's placement rules (`violin rule`, a scenario's `rules`): every plan obeys them. */
+  rules?: Rule[]
 }
 
 export type Action =

@@ -223,7 +223,9 @@ export class Pass {
       .filter((r) => r.resource === 'memory')
       .map(describe)
       .join('')})`
-    const reporting = this.ledger.vmsOn(h.name).filter((vm) => vm.memoryUsedMiB !== undefined && this.memoryOf(vm) > 0)
+    const reporting = this.ledger
+      .vmsOn(h.name)
+      .filter((vm) => vm.memoryUsedMiB !== undefined && this.memoryOf(vm) > 0 && !this.ledger.frozen(vm))
     if (reporting.length === 0) return {grown: 0, blocked: `no VM on ${h.name} reports its memory use, so no balloon can be aimed`}
     if (!(this.options.memoryStepMiB > 0)) return {grown: 0, blocked: 'the balloon step (memoryStepMiB) is 0'}
     const use = (vm: VmView) => vm.memoryUsedMiB! / this.memoryOf(vm)

@@ -1,4 +1,5 @@
 import type {Role} from '../inventory/environment-record.js'
+import {type Rule, RuleBook} from './rules.js'
 
 /** What a host has left for new VMs. */
 export interface HostRoom {
@@ -29,16 +30,36 @@ export class PlacementError extends Error {}
  * site when they fit there, else in any other site. `spread` takes the host with the most
  * free cores (then memory) each time, so an environment lands on as many hosts as it can;
  * `pack` takes the fullest host that still fits (best fit), keeping other hosts free.
- * Capacity is deducted as VMs are placed. Pure: the rooms are not changed.
+ * Capacity is deducted as VMs are placed. The operator's rules hold: a pin limits a VM to its
+ * host or site, no two VMs of an anti-affinity rule share a host, and a VM of an affinity
+ * rule goes where its companions are (those placed here, or running: `running`, VM -> host).
+ * Pure: the rooms are not changed.
  */
 export function place(
   vms: readonly VmDemand[],
   rooms: readonly HostRoom[],
-  options: {placement: Placement; headSite?: string},
+  options: {placement: Placement; headSite?: string; rules?: readonly Rule[]; running?: ReadonlyMap<string, string>},
 ): Map<string, string> {
   const left = new Map(rooms.map((r) => [r.name, {...r}]))
   const placed = new Map<string, string>()
-  const fits = (r: HostRoom, vm: VmDemand) => !r.closed && r.freeCores >= vm.vcpus && r.freeMemoryMiB >= vm.memoryMiB
+  const rules = new RuleBook(options.rules)
+  const hostOf = (vm: string) => placed.get(vm) ?? options.running?.get(vm)
+  /** The rule that keeps `vm` off room `r`, in words. */
+  const forbids = (r: HostRoom, vm: VmDemand): string | undefined => {
+    if (rules.empty) return undefined
+    const pinned = rules.pinned(vm.name, r.name, r.site)
+    if (pinned) return pinned
+    for (const {rule, others} of rules.apartFrom(vm.name)) {
+      const there = others.find((o) => hostOf(o) === r.name)
+      if (there) return `rule ${rule} keeps ${vm.name} apart from ${there}, which is on ${r.name}`
+    }
+    const group = rules.groupOf(vm.name)
+    const with_ = group?.vms.find((o) => o !== vm.name && hostOf(o) !== undefined)
+    if (with_ && hostOf(with_) !== r.name) return `rule ${group!.rule} keeps ${vm.name} with ${with_}, which is on ${hostOf(with_)}`
+    return undefined
+  }
+  const fits = (r: HostRoom, vm: VmDemand) =>
+    !r.closed && r.freeCores >= vm.vcpus && r.freeMemoryMiB >= vm.memoryMiB && forbids(r, vm) === undefined
   const head = vms.find((vm) => vm.role === 'head')
   const headSite = options.headSite ?? (head?.host ? left.get(head.host)?.site : undefined) ?? roomiestSite(rooms)
   const ordered = [...vms].sort(
@@ -52,13 +73,15 @@ export function place(
       if (vm.role === 'head' && chosen.site !== headSite)
         throw new PlacementError(`head node "${vm.name}" must stay in site "${headSite}"; host "${vm.host}" is in "${chosen.site}"`)
       if (chosen.closed) throw new PlacementError(`VM "${vm.name}" asks for host "${vm.host}", which is closed to new VMs (maintenance)`)
+      const rule = forbids(chosen, vm)
+      if (rule) throw new PlacementError(`VM "${vm.name}" asks for host "${vm.host}", but ${rule}`)
       if (!fits(chosen, vm))
         throw new PlacementError(`VM "${vm.name}" (${need(vm)}) does not fit on host "${vm.host}" (${has(chosen)} left)`)
     } else {
       const inSite = [...left.values()].filter((r) => r.site === headSite && fits(r, vm))
       const elsewhere = vm.role === 'head' ? [] : [...left.values()].filter((r) => r.site !== headSite && fits(r, vm))
       chosen = best(inSite.length > 0 ? inSite : elsewhere, options.placement)
-      if (!chosen) throw new PlacementError(notFit(vm, [...left.values()], vm.role === 'head' ? headSite : undefined))
+      if (!chosen) throw new PlacementError(notFit(vm, [...left.values()], vm.role === 'head' ? headSite : undefined, forbids))
     }
     chosen.freeCores -= vm.vcpus
     chosen.freeMemoryMiB -= vm.memoryMiB
@@ -84,10 +107,15 @@ const need = (vm: VmDemand) => `${vm.vcpus} vCPU, ${vm.memoryMiB} MiB`
 const has = (r: HostRoom) =>
   `${r.freeCores < 0 ? `0 cores (${-r.freeCores} vCPUs over)` : `${r.freeCores} cores`}, ${Math.floor(r.freeMemoryMiB)} MiB`
 
-function notFit(vm: VmDemand, rooms: HostRoom[], site: string | undefined): string {
+function notFit(
+  vm: VmDemand,
+  rooms: HostRoom[],
+  site: string | undefined,
+  forbids: (r: HostRoom, vm: VmDemand) => string | undefined,
+): string {
   const where = site ? ` in site "${site}"` : ''
   const open = rooms.filter((r) => !r.closed && (!site || r.site === site))
   const closed = rooms.filter((r) => r.closed && (!site || r.site === site)).map((r) => r.name)
-  const detail = open.length === 0 ? 'no host is open' : open.map((r) => `${r.name} has ${has(r)}`).join('; ')
+  const detail = open.length === 0 ? 'no host is open' : open.map((r) => forbids(r, vm) ?? `${r.name} has ${has(r)}`).join('; ')
   return `VM "${vm.name}" (${need(vm)}) fits on no host${where}: ${detail}${closed.length > 0 ? `; in maintenance: ${closed.join(', ')}` : ''}`
 }

@@ -4,7 +4,9 @@
  * The biggest VMs are placed first (they have the fewest choices); each goes to the open
  * host with the most memory left as the plan leaves it, which spreads the load, in its own
  * site while one there fits (a move across sites crosses the WAN), else in another; the
- * head node of an environment stays in its site.
+ * head node of an environment stays in its site. The operator's rules hold: a VM excluded
+ * from the loop or pinned to a vacated host stays (stuck, naming the rule), no two VMs of an
+ * anti-affinity rule land on one host, and an affinity rule's VMs go together.
  */
 import {Ledger} from './guards.js'
 import type {ClusterView, VmView} from './cluster-view.js'
@@ -31,13 +33,16 @@ export function planVacate(view: ClusterView, hosts: string[]): VacatePlan {
     .sort((a, b) => b.memoryMiB - a.memoryMiB || b.vcpus - a.vcpus || a.name.localeCompare(b.name))
   const siteOf = new Map(closed.hosts.map((h) => [h.name, h.site]))
   for (const vm of vms) {
-    const to = destination(ledger, vm, siteOf.get(vm.host))
+    // Gone already, with a VM an affinity rule keeps it with.
+    if (ledger.hostOf(vm) !== vm.host) continue
+    const frozen = ledger.frozen(vm)
+    const to = frozen ? undefined : destination(ledger, vm, siteOf.get(vm.host))
     if (!to) {
-      plan.stuck.push({vm: vm.name, from: vm.host, reason: whyStuck(ledger, vm)})
+      plan.stuck.push({vm: vm.name, from: vm.host, reason: frozen ?? whyStuck(ledger, vm)})
       continue
     }
     plan.moves.push({vm: vm.name, from: vm.host, to, memoryMiB: vm.memoryMiB})
-    ledger.move(vm, to)
+    for (const c of ledger.move(vm, to)) plan.moves.push({vm: c.vm.name, from: c.from, to, memoryMiB: c.vm.memoryMiB})
   }
   return plan
 }
@@ -59,11 +64,17 @@ function destination(ledger: Ledger, vm: VmView, site: string | undefined): stri
 
 function whyStuck(ledger: Ledger, vm: VmView): string {
   const open = ledger.destinations(vm)
-  if (open.length === 0) return vm.role === 'head' ? `it is a head node and no other open host is in its site` : 'no other host is open'
+  if (open.length === 0) {
+    // Pinned to a host being vacated (or to a site with no open host): the pin says so.
+    const pinned = ledger.rules.pinned(vm.name, '', '')
+    if (pinned) return pinned
+    return vm.role === 'head' ? `it is a head node and no other open host is in its site` : 'no other host is open'
+  }
   const room = open
     .slice(0, 5)
     .map(
       (h) =>
+        ledger.ruleAgainst(vm, h.name) ??
         `${h.name} has ${Math.max(0, Math.floor(ledger.freeMemoryMiB(h.name)))} MiB, CPU ${Math.round(ledger.load(h.name) * 100)}% asked`,
     )
     .join('; ')

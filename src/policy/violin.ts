@@ -24,7 +24,8 @@ function fineGrain(view: ClusterView, ledger: Ledger, options: PolicyOptions, ac
   const hosts = new Map(view.hosts.map((h) => [h.name, h]))
   for (const vm of view.vms) {
     const host = hosts.get(vm.host)
-    if (!host || host.migrating) continue
+    // An excluded VM's shares and balloon are the operator's, as its place is.
+    if (!host || host.migrating || ledger.frozen(vm)) continue
     if (vm.cpuDemand > options.high && ledger.load(host.name) < 1 && vm.cpuShares < MAX_SHARES) {
       const to = Math.min(MAX_SHARES, vm.cpuShares * 2)
       actions.push({
@@ -280,7 +281,11 @@ function acrossSites(view: ClusterView, ledger: Ledger, options: PolicyOptions, 
         site.envs.set(env, compute.length)
         continue
       }
-      for (const [i, m] of target.plan!.entries()) ledger.move(compute.find((vm) => vm.name === m.vm)!, m.to, i === 0)
+      // Companions an affinity rule brings along (in the plan, not among `compute`) move with their VM.
+      for (const [i, m] of target.plan!.entries()) {
+        const vm = compute.find((v) => v.name === m.vm)
+        if (vm) ledger.move(vm, m.to, i === 0)
+      }
       moved.add(env)
       actions.push({
         kind: 'migrate-environment',
@@ -313,8 +318,12 @@ function stuckNote(site: string, hosts: Map<string, number>, envs: Map<string, n
  */
 function placeAll(ledger: Ledger, vms: VmView[], site: string): Array<{vm: string; from: string; to: string}> | undefined {
   const plan: Array<{vm: string; from: string; to: string}> = []
+  // The trial moves to take back, affinity companions included, each to where it was.
+  const undo: Array<{vm: VmView; from: string}> = []
   let ok = true
   for (const vm of vms) {
+    // Already placed with a VM its affinity rule keeps it with.
+    if (plan.some((m) => m.vm === vm.name)) continue
     let to: HostView | undefined
     for (const h of ledger.byLoad(site)) {
       if (!ledger.fits(vm, h.name)) continue
@@ -325,10 +334,15 @@ function placeAll(ledger: Ledger, vms: VmView[], site: string): Array<{vm: strin
       ok = false
       break
     }
-    plan.push({vm: vm.name, from: ledger.hostOf(vm)!, to: to.name})
-    ledger.move(vm, to.name, false)
+    const from = ledger.hostOf(vm)!
+    plan.push({vm: vm.name, from, to: to.name})
+    undo.push({vm, from})
+    for (const c of ledger.move(vm, to.name, false)) {
+      plan.push({vm: c.vm.name, from: c.from, to: to.name})
+      undo.push(c)
+    }
   }
-  for (const m of [...plan].reverse()) ledger.move(vms.find((v) => v.name === m.vm)!, m.from, false)
+  for (const m of undo.reverse()) ledger.putBack(m.vm, m.from)
   return ok ? plan : undefined
 }
 

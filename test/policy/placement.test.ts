@@ -272,3 +272,67 @@ describe('placement: capacity', () => {
     assert.deepEqual([...placed.keys()].sort(), vms.map((v) => v.name).sort())
   })
 })
+
+describe('placement obeys the rules (env create, env migrate)', () => {
+  const rooms = [room('e1', 'east', 8, 8192), room('e2', 'east', 8, 8192), room('e3', 'east', 8, 8192), room('w1', 'west', 16, 16384)]
+
+  it('keeps anti-affine VMs apart, from each other and from VMs already running', () => {
+    const placed = place([head('h'), compute('db1'), compute('db2')], rooms, {
+      placement: 'pack',
+      rules: [{kind: 'anti-affinity', name: 'dbs', vms: ['db1', 'db2', 'old-db']}],
+      running: new Map([['old-db', 'e1']]),
+    })
+    // pack would put all three on one host.
+    const hosts = new Set([placed.get('db1'), placed.get('db2'), 'e1'])
+    assert.equal(hosts.size, 3, JSON.stringify(asObject(placed)))
+  })
+
+  it('puts an affinity group together, with a companion already running', () => {
+    const placed = place([head('h'), compute('a'), compute('b')], rooms, {
+      placement: 'spread',
+      rules: [{kind: 'affinity', name: 'ab', vms: ['a', 'b', 'c']}],
+      running: new Map([['c', 'e3']]),
+    })
+    assert.equal(placed.get('a'), 'e3')
+    assert.equal(placed.get('b'), 'e3')
+  })
+
+  it('places a pinned VM on its host or in its site only', () => {
+    const placed = place([head('h'), compute('a'), compute('b')], rooms, {
+      placement: 'spread',
+      rules: [
+        {kind: 'pin', name: 'pin-a', vm: 'a', host: 'e2'},
+        {kind: 'pin', name: 'pin-b', vm: 'b', site: 'west'},
+      ],
+    })
+    assert.equal(placed.get('a'), 'e2')
+    assert.equal(placed.get('b'), 'w1')
+  })
+
+  it('refuses a host asked for that a rule forbids, and says which rule', () => {
+    assert.throws(
+      () =>
+        place([head('h'), compute('a', 1, 256, 'e1')], rooms, {
+          placement: 'spread',
+          rules: [{kind: 'pin', name: 'pin-a', vm: 'a', site: 'west'}],
+        }),
+      (e: Error) => e instanceof PlacementError && e.message === 'VM "a" asks for host "e1", but rule pin-a pins a to site west',
+    )
+  })
+
+  it('names the rule when no host is left', () => {
+    assert.throws(
+      () =>
+        place([head('h'), compute('a'), compute('b')], [room('e1', 'east', 8, 8192), room('e2', 'east', 8, 8192)], {
+          placement: 'spread',
+          rules: [{kind: 'anti-affinity', name: 'three', vms: ['a', 'b', 'x']}],
+          running: new Map([['x', 'e1']]),
+        }),
+      (e: Error) =>
+        e instanceof PlacementError &&
+        /VM "b" .* fits on no host: rule three keeps b apart from x, which is on e1; rule three keeps b apart from a, which is on e2/.test(
+          e.message,
+        ),
+    )
+  })
+})
