@@ -1,7 +1,9 @@
 import * as Flags from '@oclif/core/flags'
 
 import {DEFAULT_AGENT_DIR} from './agent/paths.js'
+import {UsageError} from './errors.js'
 import {DATAPLANE_CHOICES, type DataplaneChoice, DEFAULT_DATAPLANE} from './inventory/environment-record.js'
+import {DEFAULT_POLICY_OPTIONS} from './policy/cluster-view.js'
 import {PLACEMENTS} from './policy/placement.js'
 import {FORMATS, type Format} from './render/table.js'
 
@@ -88,3 +90,59 @@ export const agentDirFlag = Flags.string({
   default: DEFAULT_AGENT_DIR,
   helpValue: 'DIR',
 })
+
+/** What every placement rule is to violin, for the help of `violin rule add ...`. */
+export const RULES_HONOURED =
+  'Rules are kept in the inventory (violin rule list) and honoured by every adaptation policy (violin, idc, sandpiper), by violin vacate, by the placement of violin env create and by violin plan.'
+
+/** The flags every `violin rule add ...` takes. */
+export const ruleAddFlags = {
+  force: Flags.boolean({
+    summary: 'Take VMs the inventory does not know (not created yet, or not recorded by violin host sync --write).',
+  }),
+}
+
+/** --name of the rule commands that make one rule. */
+export const ruleNameFlag = (made: string) =>
+  Flags.string({summary: `The rule's name (default: ${made}); letters, digits, . _ -.`, helpValue: 'RULE'})
+
+/** A fraction as 0.8 or 80%. */
+async function fraction(input: string, flag: string): Promise<number> {
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(%?)\s*$/.exec(input)
+  const x = m ? Number(m[1]) / (m[2] ? 100 : 1) : Number.NaN
+  if (!(x >= 0 && x <= 1))
+    throw new UsageError(`--${flag} takes a fraction from 0 to 1 (0.8) or a percentage (80%), not ${JSON.stringify(input)}`)
+  return x
+}
+
+/** The flags of `violin adapt` and `violin plan` that set thresholds and guards; unset, the config's or the defaults hold. */
+export const policyFlags = {
+  high: Flags.custom<number>({
+    summary: `violin policy: a VM using more of its CPU than this is high-demand [default: ${DEFAULT_POLICY_OPTIONS.high}].`,
+    helpValue: 'FRACTION',
+    parse: (input) => fraction(input, 'high'),
+  })(),
+  low: Flags.custom<number>({
+    summary: `violin policy: a VM using less than this gives shares and memory back [default: ${DEFAULT_POLICY_OPTIONS.low}].`,
+    helpValue: 'FRACTION',
+    parse: (input) => fraction(input, 'low'),
+  })(),
+  'max-migrations': Flags.integer({
+    summary: `At most this many migrations per pass (an environment move counts once) [default: ${DEFAULT_POLICY_OPTIONS.maxMigrations}].`,
+    min: 0,
+    max: MAX_COUNT,
+    helpValue: 'N',
+  }),
+  cooldown: Flags.integer({
+    summary: `Seconds after its last move before a VM may move again [default: ${DEFAULT_POLICY_OPTIONS.cooldownMs / 1000}].`,
+    min: 0,
+    max: MAX_SECONDS,
+    helpValue: 'SECONDS',
+  }),
+  hold: Flags.integer({
+    summary: `Samples in a row a host must stay over a threshold before it is acted on [default: ${DEFAULT_POLICY_OPTIONS.holdSamples}].`,
+    min: 1,
+    max: MAX_COUNT,
+    helpValue: 'SAMPLES',
+  }),
+}

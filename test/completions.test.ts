@@ -15,7 +15,7 @@ const BASH = join(ROOT, 'completions', 'bash', 'violin')
 const ZSH_DIR = join(ROOT, 'completions', 'zsh')
 const FISH = join(ROOT, 'completions', 'fish', 'violin.fish')
 
-/** Hosts h1 (east) and h2 (west), environment lab (lab-head, lab-1), and web9 as host sync --write records it. */
+/** Hosts h1 (east) and h2 (west), environment lab (lab-head, lab-1), web9 as host sync --write records it, two rules. */
 const INVENTORY = {
   version: 1,
   hosts: {
@@ -23,6 +23,10 @@ const INVENTORY = {
     h2: {name: 'h2', site: 'west', transport: {kind: 'local'}, driver: 'libvirt'},
   },
   vms: {web9: {host: 'h2'}},
+  rules: {
+    'lab-apart': {kind: 'anti-affinity', name: 'lab-apart', vms: ['lab-head', 'lab-1']},
+    'pin-web9': {kind: 'pin', name: 'pin-web9', vm: 'web9', site: 'west'},
+  },
   environments: {
     lab: {
       name: 'lab',
@@ -175,6 +179,11 @@ const CASES: Array<[line: string, offered: string[], why: string]> = [
   ['violin agent --data-port ', [], 'a port: no file names'],
   ['violin setmem lab-1 ', [], 'a size: no file names'],
   ['violin host add ', [], 'a new host name: nothing to offer'],
+  ['violin rule rm ', ['lab-apart', 'pin-web9'], 'rule rm takes rules'],
+  ['violin rule add pin web9 --host ', ['h1', 'h2'], 'a pin to a host'],
+  ['violin rule add exclude lab-1 ', ['lab-1', 'lab-head', 'web9'], 'exclude takes VMs, as many as given'],
+  ['violin rule add affinity ', [], "a new rule's name: nothing to offer"],
+  ['violin rule add affinity both ', ['lab-1', 'lab-head', 'web9'], '...then VMs'],
   ['violin env define --file ', ['cluster.yaml', 'notes.txt'], 'a file flag offers the files'],
   ['violin image push ', ['cluster.yaml', 'notes.txt'], 'image push takes a file first'],
   ['violin image push notes.txt h1 ', ['h1', 'h2'], '...then hosts, as many as given'],

@@ -3,7 +3,7 @@
  * the bash, zsh and fish scripts are generated from.
  *
  * A value's kind is one of
- *   host, site, env, vm  names violin knows locally, printed by `violin __complete KIND`
+ *   host, site, env, vm, rule  names violin knows locally, printed by `violin __complete KIND`
  *                        (src/commands/__complete.ts) when TAB is pressed
  *   file, dir            the shell's own file (or directory) completion
  *   none                 typed by hand (a number, a size, a URL): no file names offered
@@ -17,7 +17,7 @@
 
 import {byCodeUnit, type ManifestArg, type ManifestCommand, type ManifestFlag, type Topic} from './input.js'
 
-export const NAME_KINDS = ['host', 'site', 'env', 'vm'] as const
+export const NAME_KINDS = ['host', 'site', 'env', 'vm', 'rule'] as const
 export type Kind = (typeof NAME_KINDS)[number] | 'file' | 'dir' | 'none'
 /** What a flag's value takes: a kind, or one of fixed words. */
 export type Value = {kind: Kind} | {values: string[]}
@@ -63,6 +63,9 @@ const BY_HELP_VALUE: Record<string, Kind> = {
   RATIO: 'none',
   TIME: 'none',
   TEXT: 'none',
+  FRACTION: 'none',
+  SAMPLES: 'none',
+  DURATION: 'none',
   IP: 'none',
   URL: 'none',
   URI: 'none',
@@ -70,6 +73,8 @@ const BY_HELP_VALUE: Record<string, Kind> = {
   TARGET: 'none',
   COMMAND: 'none',
   'P,P...': 'none',
+  // a new rule's name (rule add ... --name)
+  RULE: 'none',
   // the agent's own name in the inventory (violin agent --store URL --host NAME)
   NAME: 'host',
 }
@@ -107,11 +112,13 @@ const BY_ARG_NAME: Record<string, Kind> = {
 }
 
 /** `name`/`names` arguments mean the topic's own kind of thing (host rm NAME, env info NAME)... */
-const NAME_ARG_BY_TOPIC: Record<string, Kind> = {host: 'host', env: 'env'}
+const NAME_ARG_BY_TOPIC: Record<string, Kind> = {host: 'host', env: 'env', rule: 'rule'}
 /** ...except where the command makes a new one. */
 const ARG_OVERRIDES: Record<string, Kind> = {
   'host:add name': 'none',
   'env:create name': 'none',
+  'rule:add:affinity name': 'none',
+  'rule:add:anti-affinity name': 'none',
   // the words after help are a command's, completed as such
   'help command': 'none',
   // env-file, scenario or cluster: typed by hand (argument values are not completed yet)

@@ -143,7 +143,7 @@ function __${BIN}_arg
     end
 end
 
-# The names of kind $argv[1] (host, site, env, vm), for the --connect target on the line if any.
+# The names of kind $argv[1] (host, site, env, vm, rule), for the --connect target on the line if any.
 function __${BIN}_names
     __${BIN}_where
     set -l kind $argv[1]

@@ -157,7 +157,7 @@ function mainPage(pkg: Input['pkg'], commands: ManifestCommand[], examples: stri
   out.push('## FILES', '')
   out.push(
     '* `$VIOLIN_HOME/inventory.json`, else `~/.config/violin/inventory.json`',
-    `  The inventory: hosts, their sites and drivers, and the VMs recorded on them. A malformed inventory is an error (exit status 3) and is never overwritten.`,
+    `  The inventory: hosts, their sites and drivers, the VMs recorded on them, environments and placement rules. A malformed inventory is an error (exit status 3) and is never overwritten.`,
     '* `$VIOLIN_HOME/state/` (or `$VIOLIN_STATE_DIR`), else `~/.local/state/violin/`',
     '  What violin measured and decided: `migrations.jsonl`, `commands.jsonl`, `actions.jsonl`, `history.json`, `calibration.json`, and `adapt.lock` (the pass lock); `sim/` holds the same for simulated runs. With `VIOLIN_STORE` all of it, and the inventory, lives in etcd instead, but for `vm-names.json`: the VM names each host had when this machine last listed them, for TAB completion.',
     '* `$VIOLIN_HOME/config.json`',

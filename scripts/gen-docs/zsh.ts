@@ -75,7 +75,7 @@ ${specArms.join('\n')}
   esac
 }
 
-# The names of kind $1 (host, site, env, vm), for the --connect target on the line if any.
+# The names of kind $1 (host, site, env, vm, rule), for the --connect target on the line if any.
 # _arguments puts its compadd options before the kind: the kind is the last word.
 __${BIN}_names() {
   local kind=\${@[-1]} target=\${opt_args[--connect]:-\${opt_args[-c]}}

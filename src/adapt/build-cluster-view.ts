@@ -3,6 +3,7 @@ import type {HostRecord} from '../inventory/host.js'
 import type {History} from '../monitor/history.js'
 import type {UsageReport} from '../monitor/poll.js'
 import type {ClusterView, HostView, TrafficView, VmView} from '../policy/cluster-view.js'
+import type {Rule} from '../policy/rules.js'
 
 const DEFAULT_SHARES = 1024
 
@@ -24,6 +25,8 @@ export function clusterView(input: {
   shares?: Map<string, number>
   /** Bytes/s each VM sends and receives, peers outside the cluster included, where that is known (a scenario's VMs). */
   netBytesPerSecond?: Map<string, number>
+  /** The operator's placement rules (the inventory's, or a scenario's). */
+  rules?: Rule[]
 }): ClusterView {
   const {report, history} = input
   const nowMs = report.timeMs
@@ -81,5 +84,6 @@ export function clusterView(input: {
     vms,
     environments: input.environments.map((e) => ({name: e.name, headSite: e.headSite})),
     traffic: input.traffic ?? [],
+    ...(input.rules?.length ? {rules: input.rules} : {}),
   }
 }

@@ -71,7 +71,8 @@ export async function adaptationPass(
   const traffic = world ? world.traffic() : trafficRates(trafficBefore, await readTraffic(session, where, notes), report.intervalSec)
   history.record(sampleFromReport(report), options.policyOptions)
   const environments = world ? world.runningEnvironments() : (session.inventory?.environments() ?? [])
-  const view = clusterView({report, history, hosts, environments, traffic, ...(world ? {netBytesPerSecond: world.netOf()} : {})})
+  const rules = world ? world.scenario.rules : (session.inventory?.rules() ?? [])
+  const view = clusterView({report, history, hosts, environments, traffic, rules, ...(world ? {netBytesPerSecond: world.netOf()} : {})})
   const chosen = policy(view, options.policyOptions)
   // Never the same migration twice: a VM whose last move was just recovered waits a pass.
   const held = chosen.actions.filter((a) => vmsOf(a).some((vm) => untouchable.has(vm)))

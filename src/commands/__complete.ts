@@ -5,7 +5,7 @@ import {completionNames, NAME_KINDS, type NameKind} from '../completion/names.js
 
 /**
  * What the shell completions in completions/ run at a TAB that wants names:
- * `violin __complete KIND [TARGET]` prints the hosts, sites, environments or VMs violin
+ * `violin __complete KIND [TARGET]` prints the hosts, sites, environments, VMs or rules violin
  * knows locally (see completionNames), one a line; TARGET is a --connect value typed on
  * the line. Any error (an unknown kind, a broken inventory, a store that does not answer)
  * prints nothing and exits 0: a TAB must never put an error into the user's prompt.
@@ -13,7 +13,7 @@ import {completionNames, NAME_KINDS, type NameKind} from '../completion/names.js
 export default class Complete extends Command {
   static override hidden = true
   static override strict = false
-  static override summary = 'Print names for shell completion: host, site, env or vm.'
+  static override summary = 'Print names for shell completion: host, site, env, vm or rule.'
 
   static override args = {
     kind: Args.string({description: `what to name: ${NAME_KINDS.join(', ')}`}),

@@ -2,10 +2,10 @@ import * as Flags from '@oclif/core/flags'
 
 import type {LoopRun} from '../adapt/loop.js'
 import type {PassResult} from '../adapt/pass.js'
+import {resolvePolicyOptions} from '../adapt/policy-settings.js'
 import {ViolinCommand} from '../base-command.js'
 import {ExitCode, UsageError} from '../errors.js'
-import {MAX_COUNT, MAX_SECONDS} from '../flags.js'
-import {DEFAULT_POLICY_OPTIONS} from '../policy/cluster-view.js'
+import {MAX_SECONDS, policyFlags} from '../flags.js'
 import {POLICY_NAMES} from '../policy/policies.js'
 import {AdaptEventPrinter} from '../render/adapt-events.js'
 import {environmentResultsJson, passJson} from '../render/json-rows.js'
@@ -28,7 +28,7 @@ export default class Adapt extends ViolinCommand {
   static override description =
     `Each pass polls every host over --interval, folds the reading into the history (state dir, history.json: each VM's weighted CPU demand, each host's last samples and AR(1) predictions), plans with the policy and carries the plan out: CPU shares and balloons first, then live migrations (the environment's switch is started on the destination first), then whole environments to another site.
 
-Policies: violin (JISA 2011 and ICAC 2006: high-demand VMs per core, moves that even out the site), idc (Liang 2009: AR(1)-confirmed hotspots of CPU, swap writes and NIC; balloon steps; victims by volume and the traffic between VMs), sandpiper (volume per MiB), none (report only). Guards: --max-migrations per pass, a cooldown per VM, a hold time, hosts in maintenance or in a migration never chosen, the head node never leaves its site.
+Policies: violin (JISA 2011 and ICAC 2006: high-demand VMs per core, moves that even out the site), idc (Liang 2009: AR(1)-confirmed hotspots of CPU, swap writes and NIC; balloon steps; victims by volume and the traffic between VMs), sandpiper (volume per MiB), none (report only). Guards: --max-migrations per pass, a --cooldown per VM, a --hold time, hosts in maintenance or in a migration never chosen, the head node never leaves its site. Thresholds and guards not given as flags come from "policy" in $VIOLIN_HOME/config.json (high, low, max_migrations, cooldown_s, hold_samples, cpu_threshold, nic_threshold, swap_threshold, memory_step_mib, min_improvement), else the defaults; a scenario's policy_options take the config's place. Every plan obeys the placement rules of violin rule (pin, exclude, anti-affinity, affinity): a pass first mends a rule the hosts break now (within the cap), and says which rule it could not keep.
 
 In the foreground (the default) it prints one line per decision and runs until SIGINT or SIGTERM: the action in flight finishes, the history is written, exit 0; a second signal exits at once (130 for SIGINT, 143 for SIGTERM). --once runs one pass, for cron: it prints each action it took and its outcome, and nothing when there was nothing to do; --quiet leaves only failures (on stderr). A line is kept under 160 characters: a long reason is cut (…) and whole in --json, as are an environment's VM by VM moves. One pass at a time: a second --once exits 8 naming the holder (its PID; with an etcd store, its machine and PID), and --once --min-gap SECONDS skips the pass (exit 0, "skipped: HOST pid N ran a pass Xs ago" on stderr unless --quiet) when any machine sharing the store ran one less than that ago. In the foreground with an etcd store one adapt leads (an election on a lease of --lease-ttl seconds) and says "leading: HOST pid N"; the others stand by ("standby: HOST pid N leads; taking over when its lease ends") and one takes over within the lease plus an interval when the leader dies ("leading: ... takes over from ..."). A leader that loses its lease finishes the action in flight, stops acting and stands by again. With files, a second foreground adapt exits 8 as --once does. Before each action its intent is written to the store and its outcome after; a pass that finds an intent left without an outcome asks the hypervisors where the VM is and prints "recovered: VM: completed by the previous leader (HOST → HOST)", "not done", or (stderr) "unknown: ...", and does not move that VM again in the same pass. Migrations are started so that they finish if violin dies during one (libvirt --p2p). A dry run writes no intent; --once --dry-run leaves the history as it was, a dry run in the foreground keeps it. With --json the foreground loop prints each pass as it ends, one JSON object a line (JSON Lines); --once prints its one pass. With --connect (a sim file, one libvirt URI) the history stays in memory and no lock is taken. Simulated hosts of the inventory keep their history and lock in the state dir's sim/, and every simulated run's migrations go there too: never among the real measurements. On a terminal a live line at the bottom says which pass runs and what has been done so far.
 
@@ -52,13 +52,7 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
     }),
     once: Flags.boolean({summary: 'One pass, then exit (for cron: prints what it did, nothing when it did nothing).'}),
     'dry-run': Flags.boolean({char: 'n', summary: 'Plan and print; change nothing.'}),
-    'max-migrations': Flags.integer({
-      summary: 'At most this many migrations per pass (an environment move counts once).',
-      default: DEFAULT_POLICY_OPTIONS.maxMigrations,
-      min: 0,
-      max: MAX_COUNT,
-      helpValue: 'N',
-    }),
+    ...policyFlags,
     'lease-ttl': Flags.integer({
       summary: 'In the foreground against etcd: seconds a dead leader keeps the leadership before a standby takes over.',
       default: DEFAULT_LEASE_TTL_S,
@@ -92,7 +86,7 @@ Exit 1 when an action failed (the others still ran); 7 when some hosts (or their
         policy: flags.policy,
         dryRun: flags['dry-run'] === true,
         intervalMs: intervalS * 1000,
-        policyOptions: {...DEFAULT_POLICY_OPTIONS, ...world?.scenario.policyOptions, maxMigrations: flags['max-migrations']},
+        policyOptions: resolvePolicyOptions(flags, world?.scenario.policyOptions),
       },
       once: flags.once,
       minGapS: flags['min-gap'],

@@ -6,7 +6,7 @@ import {storeLocation} from '../store/open.js'
 import {DOCS, type Store} from '../store/store.js'
 
 /** What a shell may ask to complete: names violin knows without asking any host. */
-export const NAME_KINDS = ['host', 'site', 'env', 'vm'] as const
+export const NAME_KINDS = ['host', 'site', 'env', 'vm', 'rule'] as const
 export type NameKind = (typeof NAME_KINDS)[number]
 
 /**
@@ -19,7 +19,7 @@ export const COMPLETION_STORE_TIMEOUT_MS = 1500
 const PRINTABLE = /^[^\s\p{Cc}]+$/u
 
 /**
- * The names of one kind, from what violin keeps locally: the inventory (hosts, sites,
+ * The names of one kind, from what violin keeps locally: the inventory (hosts, sites, rules,
  * environments and their VMs, the VMs `host sync --write` recorded), the usage history
  * (VMs an adaptation pass saw), the VM names this machine's last listing of each host
  * found (./vm-names.ts), and simulated clusters (the --connect sim:FILE target and the
@@ -50,6 +50,7 @@ export async function completionNames(kind: NameKind, connect = process.env.VIOL
     if (kind === 'host') for (const h of hosts) names.add(h.name)
     if (kind === 'site') for (const h of hosts) names.add(h.site)
     if (kind === 'env') for (const e of environments) names.add(e.name)
+    if (kind === 'rule') for (const r of Object.values(inventory.rules ?? {})) names.add(r.name)
     if (kind === 'vm') {
       for (const vm of Object.keys(inventory.vms ?? {})) names.add(vm)
       for (const e of environments) for (const vm of e.vms) names.add(vm.name)
@@ -79,7 +80,7 @@ async function openQuickStore(): Promise<Store> {
 
 /** Names from a simulated cluster or scenario file; onHost: only that host's VMs. */
 async function addSim(names: Set<string>, kind: NameKind, file: string, onHost?: string): Promise<void> {
-  if (kind === 'env') return
+  if (kind === 'env' || kind === 'rule') return
   // loaded only for a sim target: the YAML reader and the simulator stay out of other TABs
   const {readSimFile} = await import('../sim/read.js')
   const text = readSimFile(file)

@@ -2,6 +2,7 @@ import {randomBytes} from 'node:crypto'
 
 import {NotFoundError, UsageError, ViolinError} from '../errors.js'
 import {check, fileError} from '../schema/check.js'
+import {contradictions, type Rule} from '../policy/rules.js'
 import {inventorySchema} from '../schema/inventory.js'
 import {parseJson} from '../schema/json.js'
 import {sourceOf} from '../schema/source.js'
@@ -15,6 +16,8 @@ export interface InventoryData {
   hosts: Record<string, HostRecord>
   vms: Record<string, VmRecord>
   environments: Record<string, EnvironmentRecord>
+  /** Placement rules, keyed by name (`violin rule add`); written only when there are some. */
+  rules: Record<string, Rule>
 }
 
 /**
@@ -54,9 +57,15 @@ export class Inventory {
   }
 
   private validated(data: Doc | undefined): InventoryData {
-    if (data === undefined) return {version: 1, hosts: byName(), vms: byName(), environments: byName()}
+    if (data === undefined) return {version: 1, hosts: byName(), vms: byName(), environments: byName(), rules: byName()}
     const raw = validateDoc(this.path, data)
-    return {version: 1, hosts: byName(raw.hosts), vms: byName(raw.vms), environments: byName(raw.environments)}
+    return {
+      version: 1,
+      hosts: byName(raw.hosts),
+      vms: byName(raw.vms),
+      environments: byName(raw.environments),
+      rules: byName(raw.rules),
+    }
   }
 
   private data(): InventoryData {
@@ -85,6 +94,44 @@ export class Inventory {
     const env = this.data().environments[name]
     if (!env) throw new NotFoundError(`environment "${name}" is not in the inventory`, 'violin env list')
     return env
+  }
+
+  /** The placement rules, by name. */
+  rules(): Rule[] {
+    return Object.values(this.data().rules).sort((a, b) => a.name.localeCompare(b.name))
+  }
+
+  /**
+   * Adds rules, all or none, under the lock: a name already taken, or rules that
+   * contradict each other or those already there (src/policy/rules.ts), refuse them all.
+   */
+  addRules(rules: readonly Rule[]): Promise<void> {
+    return this.update((data) => {
+      const names = new Set<string>()
+      for (const rule of rules) {
+        if (data.rules[rule.name] || names.has(rule.name))
+          throw new UsageError(`rule "${rule.name}" already exists`, `violin rule rm ${rule.name} first, or give another --name`)
+        names.add(rule.name)
+      }
+      const found = contradictions([...Object.values(data.rules), ...rules])
+      if (found.length > 0)
+        throw new UsageError(
+          `the rules would contradict each other: ${found.join('; ')}`,
+          'violin rule list, then violin rule rm the rule that is wrong',
+        )
+      for (const rule of rules) data.rules[rule.name] = rule
+    })
+  }
+
+  /** Removes rules by name, all or none: an unknown name removes nothing. Returns the rules removed. */
+  removeRules(names: readonly string[]): Promise<Rule[]> {
+    return this.update((data) => {
+      const missing = names.find((n) => !Object.hasOwn(data.rules, n))
+      if (missing !== undefined) throw new NotFoundError(`rule "${missing}" is not in the inventory`, 'violin rule list')
+      const removed = [...new Set(names)].map((n) => data.rules[n]!)
+      for (const rule of removed) delete data.rules[rule.name]
+      return removed
+    })
   }
 
   /** The environment a VM belongs to, if any. */
@@ -197,7 +244,9 @@ export class Inventory {
       const data = this.validated(current)
       const result = change(data)
       after = data
-      return {value: data as unknown as Doc, result}
+      // No rules: no `rules` key, so an inventory without them reads as it always did.
+      const {rules, ...rest} = data
+      return {value: (Object.keys(rules).length > 0 ? data : rest) as unknown as Doc, result}
     })
     this.snapshot = after!
     return result
@@ -280,9 +329,20 @@ export function validate(path: string, text: string): InventoryData {
 export function validateDoc(path: string, doc: unknown): InventoryData {
   const source = sourceOf(doc, path)
   const root = check(inventorySchema, doc, source)
-  for (const collection of ['hosts', 'environments'] as const) {
+  for (const collection of ['hosts', 'environments', 'rules'] as const) {
     for (const [key, entry] of Object.entries(root[collection] ?? {})) {
       if (entry.name !== key) throw fileError(source, [collection, key, 'name'], `${JSON.stringify(key)} (its key)`, entry.name)
+    }
+  }
+  for (const [key, rule] of Object.entries(root.rules ?? {})) {
+    if (rule.kind === 'pin' && (rule.host === undefined) === (rule.site === undefined)) {
+      const both = rule.host !== undefined
+      throw fileError(
+        source,
+        ['rules', key, both ? 'site' : 'host'],
+        both ? 'no site beside the host: a pin names one or the other' : 'a host or a site to pin to',
+        both ? rule.site : undefined,
+      )
     }
   }
   return doc as InventoryData

@@ -3,7 +3,8 @@ import * as v from 'valibot'
 
 import {DATAPLANES, FIRST_VM_PORT, LAST_VM_PORT, ROLES} from '../inventory/environment-record.js'
 import {DOMAIN_TYPES, DRIVERS, HOST_NAME, NIC_NAME} from '../inventory/host.js'
-import {absolutePath, byName, flag, list, matching, number, oneOf, record, text} from './fields.js'
+import {RULE_KINDS, RULE_NAME} from '../policy/rules.js'
+import {absolutePath, byName, expecting, flag, list, matching, number, oneOf, record, text} from './fields.js'
 
 const TRANSPORT = 'a transport: {kind: local} or {kind: ssh, user, address, port}'
 
@@ -69,12 +70,43 @@ const environment = record({
   network: v.optional(network),
 })
 
+const RULE_KIND = `a rule kind: ${RULE_KINDS.join(', ')}`
+const ruleName = matching(RULE_NAME, 'a rule name (letters, digits, . _ -)')
+const vmName = matching(HOST_NAME, 'a VM name')
+const VM_GROUP = 'a list of two or more different VM names'
+const vmGroup = expecting(
+  v.pipe(
+    list(vmName, VM_GROUP, 2),
+    v.check((vms) => new Set(vms).size === vms.length, VM_GROUP),
+  ),
+  VM_GROUP,
+)
+
+/** A placement rule (src/policy/rules.ts); that a pin names a host or a site, not both, is checked by validateDoc. */
+export const ruleSchema = v.variant(
+  'kind',
+  [
+    record({
+      kind: v.literal('pin', RULE_KIND),
+      name: ruleName,
+      vm: vmName,
+      host: v.optional(matching(HOST_NAME, 'a host name')),
+      site: v.optional(matching(HOST_NAME, 'a site name')),
+    }),
+    record({kind: v.literal('exclude', RULE_KIND), name: ruleName, vm: vmName}),
+    record({kind: v.literal('anti-affinity', RULE_KIND), name: ruleName, vms: vmGroup}),
+    record({kind: v.literal('affinity', RULE_KIND), name: ruleName, vms: vmGroup}),
+  ],
+  RULE_KIND,
+)
+
 export const inventorySchema = record(
   {
     version: v.optional(v.literal(1, 'version 1 (the only one this violin reads)')),
     hosts: v.optional(byName(host, 'an object keyed by host name')),
     vms: v.optional(byName(record({host: text('a host name')}), 'an object keyed by VM name')),
     environments: v.optional(byName(environment, 'an object keyed by environment name')),
+    rules: v.optional(byName(ruleSchema, 'an object keyed by rule name')),
   },
   'a JSON object',
 )

@@ -3,7 +3,8 @@ import * as v from 'valibot'
 
 import {ROLES} from '../inventory/environment-record.js'
 import {DEFAULT_POLICY_OPTIONS} from '../policy/cluster-view.js'
-import {byName, expecting, flag, list, mapping, number, oneOf, positiveWhole, size, text} from './fields.js'
+import {RULE_KINDS, RULE_NAME} from '../policy/rules.js'
+import {byName, expecting, flag, list, mapping, matching, number, oneOf, positiveWhole, size, text} from './fields.js'
 
 const MIB = 1024 * 1024
 /** Bytes per second of each rate unit. */
@@ -87,6 +88,18 @@ const policyOptions = mapping(
   'a mapping of policy options',
 )
 
+/**
+ * A placement rule, as `violin rule list --json` gives it: pin and exclude make one rule per
+ * VM (named pin-VM, exclude-VM unless named); a pin takes host or site.
+ */
+const rule = mapping({
+  name: v.optional(matching(RULE_NAME, 'a rule name (letters, digits, . _ -)')),
+  kind: oneOf(RULE_KINDS),
+  vms: list(text('a VM name'), 'a non-empty list of VM names', 1),
+  host: v.optional(text('a host name')),
+  site: v.optional(text('a site name')),
+})
+
 export const scenarioSchema = v.pipe(
   mapping({
     name: v.optional(text('a scenario name')),
@@ -105,6 +118,7 @@ export const scenarioSchema = v.pipe(
     policy_options: v.optional(policyOptions),
     hosts: list(host, 'a non-empty list of hosts', 1),
     environments: list(environment, 'a non-empty list of environments', 1),
+    rules: v.optional(list(rule, 'a list of placement rules')),
   }),
   v.title('violin simulation scenario'),
   v.description('Hosts, and environments whose VMs go through phases of CPU, memory and traffic demand, for `violin simulate FILE`.'),

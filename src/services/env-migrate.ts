@@ -1,10 +1,10 @@
 import pLimit from 'p-limit'
 
 import {NotFoundError, UsageError, ViolinError} from '../errors.js'
-import type {MigrationResult} from '../hypervisor/driver.js'
+import type {HostSample, MigrationResult} from '../hypervisor/driver.js'
 import type {EnvironmentRecord} from '../inventory/environment-record.js'
 import {type HostRoom, place, PlacementError} from '../policy/placement.js'
-import {fanout} from './fanout.js'
+import {fanout, type HostOutcome} from './fanout.js'
 import {type MigrationPlan, planMigration, runMigration} from './migration.js'
 import type {Session} from './session.js'
 import {switchAfterLeaving, switchBeforeLanding} from './switch-service.js'
@@ -46,7 +46,7 @@ export async function planEnvironmentMove(session: Session, env: EnvironmentReco
     placed = place(
       moving.map((v) => ({name: v.name, role: 'compute', vcpus: v.vcpus, memoryMiB: v.memoryMiB})),
       rooms,
-      {placement: 'spread', headSite: site},
+      {placement: 'spread', headSite: site, rules: session.inventory?.rules() ?? [], running: runningBesides(moving, status, samples)},
     )
   } catch (error) {
     if (!(error instanceof PlacementError)) throw error
@@ -56,6 +56,19 @@ export async function planEnvironmentMove(session: Session, env: EnvironmentReco
     )
   }
   return moving.map((v) => ({vm: v.name, from: v.host, to: placed.get(v.name)!}))
+}
+
+/** Where the VMs that stay run (the site's, and the environment's own), for the rules that name the moving ones. */
+function runningBesides(
+  moving: ReadonlyArray<{name: string}>,
+  status: ReadonlyArray<{name: string; host: string}>,
+  samples: ReadonlyArray<HostOutcome<HostSample>>,
+): Map<string, string> {
+  const running = new Map<string, string>()
+  for (const v of status) running.set(v.name, v.host)
+  for (const o of samples) if (o.ok) for (const vm of o.value.vms) running.set(vm.name, o.host)
+  for (const v of moving) running.delete(v.name)
+  return running
 }
 
 /**

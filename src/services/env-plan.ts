@@ -50,7 +50,12 @@ export async function planEnvironment(session: Session, request: EnvironmentRequ
   }))
   let placed: Map<string, string>
   try {
-    placed = place(demands, rooms, {placement: request.placement, headSite: request.headSite})
+    placed = place(demands, rooms, {
+      placement: request.placement,
+      headSite: request.headSite,
+      rules: inventory.rules(),
+      running: vmNames,
+    })
   } catch (error) {
     if (!(error instanceof PlacementError)) throw error
     const skipped = unreachable.length > 0 ? ` (not counted, unreachable: ${unreachable.map((u) => u.host).join(', ')})` : ''

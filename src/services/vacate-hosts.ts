@@ -69,7 +69,13 @@ export async function planHostVacate(
     throw new NotFoundError(`cannot see the VMs of ${leaving.join(', ')}: the host did not answer`, `violin host check ${leaving[0]}`)
   const history = new History()
   history.record(sampleFromReport(report), DEFAULT_POLICY_OPTIONS)
-  const view = clusterView({report, history, hosts: all, environments: session.inventory?.environments() ?? []})
+  const view = clusterView({
+    report,
+    history,
+    hosts: all,
+    environments: session.inventory?.environments() ?? [],
+    rules: session.scenario?.scenario.rules ?? session.inventory?.rules() ?? [],
+  })
   const leftBehind = report.vms
     .filter((v) => hosts.includes(v.host) && v.state !== 'running')
     .map((v) => ({vm: v.name, host: v.host, state: v.state}))

@@ -128,6 +128,7 @@ class Engine {
       traffic: w.traffic(),
       shares,
       netBytesPerSecond: w.netOf(),
+      rules: w.scenario.rules,
     })
   }
 

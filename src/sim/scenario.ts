@@ -39,6 +39,11 @@
  *               dirty_rate: 20MiB/s   # memory it dirties (default 0): a live migration resends it
  *               work: 600        # CPU-seconds (cpu x vCPUs x seconds at full speed), or
  *               # duration_s: 600  # seconds at full speed
+ *   rules:                       # optional placement rules every policy obeys (`violin rule`)
+ *     - {kind: anti-affinity, name: apart, vms: [V1-a, V2-1]}   # never on one host
+ *     - {kind: affinity, name: pair, vms: [V1-b, V1-c]}         # kept on one host, moved together
+ *     - {kind: pin, vms: [V1-a], site: D1}                      # or host: d1-h1 (named pin-V1-a)
+ *     - {kind: exclude, vms: [V2-1]}                            # never moved or resized (exclude-V2-1)
  *
  * Sizes take MiB/GiB units (a bare number is MiB); rates take B/s, KB/s, MB/s, GB/s,
  * KiB/s, MiB/s, GiB/s, Mbit/s, Gbit/s (a bare number is bytes per second). The schema is
@@ -49,7 +54,10 @@ import {basename} from 'node:path'
 
 import type {Role} from '../inventory/environment-record.js'
 import {DEFAULT_POLICY_OPTIONS, type PolicyOptions} from '../policy/cluster-view.js'
+import {contradictions, type Rule} from '../policy/rules.js'
 import {check, fileError} from '../schema/check.js'
+import type * as v from 'valibot'
+
 import {scenarioSchema} from '../schema/scenario.js'
 import type {PathKey} from '../schema/source.js'
 import {parseYaml} from '../schema/yaml.js'
@@ -105,6 +113,8 @@ export interface Scenario {
   policyOptions: PolicyOptions
   hosts: ScenarioHost[]
   environments: ScenarioEnvironment[]
+  /** Placement rules every policy obeys here as on real hosts (`violin rule`). */
+  rules: Rule[]
 }
 
 /** The peer name for traffic that leaves the cluster (clients): it always crosses the NIC. */
@@ -209,5 +219,60 @@ export function parseScenario(file: string, text: string): Scenario {
     envNames.add(e.name)
   })
   for (const c of peersToCheck) if (!vmNames.has(c.peer)) fail(c.path, `a VM of the scenario (or ${OUTSIDE})`, c.peer, {key: true})
-  return {name, file, stepS, intervalS, maxTimeS, migration, memory, policyOptions, hosts, environments}
+  const rules = scenarioRules(root.rules ?? [], {vms: vmNames, hosts: hostByName, fail})
+  return {name, file, stepS, intervalS, maxTimeS, migration, memory, policyOptions, hosts, environments, rules}
+}
+
+/** A scenario's rules as the policies take them, each name checked against the scenario. */
+function scenarioRules(
+  entries: NonNullable<v.InferOutput<typeof scenarioSchema>['rules']>,
+  known: {
+    vms: Set<string>
+    hosts: Map<string, ScenarioHost>
+    fail: (path: PathKey[], expected: string, found: unknown, options?: {found?: string}) => never
+  },
+): Rule[] {
+  const {fail} = known
+  const sites = new Set([...known.hosts.values()].map((h) => h.site))
+  const rules: Rule[] = []
+  const names = new Map<string, number>()
+  entries.forEach((r, i) => {
+    const at: PathKey[] = ['rules', i]
+    r.vms.forEach((vm, j) => {
+      if (!known.vms.has(vm)) fail([...at, 'vms', j], 'a VM of the scenario', vm)
+    })
+    if (new Set(r.vms).size !== r.vms.length) fail([...at, 'vms'], 'VM names each given once', r.vms.join(', '))
+    const where = r.host !== undefined || r.site !== undefined
+    if (r.kind === 'pin') {
+      if ((r.host === undefined) === (r.site === undefined))
+        fail(at, 'host or site (where the pin holds), one of them', r, {found: r.host === undefined ? 'neither' : 'both'})
+      if (r.host !== undefined && !known.hosts.has(r.host)) fail([...at, 'host'], 'a host of the scenario', r.host)
+      if (r.site !== undefined && !sites.has(r.site)) fail([...at, 'site'], `a site of the scenario (${[...sites].join(', ')})`, r.site)
+    } else if (where)
+      fail([...at, r.host !== undefined ? 'host' : 'site'], `nothing: a ${r.kind} rule holds on every host`, r.host ?? r.site)
+    if (r.kind === 'pin' || r.kind === 'exclude') {
+      if (r.name !== undefined && r.vms.length > 1)
+        fail([...at, 'name'], `no name for a ${r.kind} of several VMs (each is ${r.kind}-VM)`, r.name)
+      for (const vm of r.vms) {
+        const name = r.name ?? `${r.kind}-${vm}`
+        if (r.kind === 'exclude') rules.push({kind: 'exclude', name, vm})
+        else rules.push(r.host !== undefined ? {kind: 'pin', name, vm, host: r.host} : {kind: 'pin', name, vm, site: r.site!})
+        names.set(name, i)
+      }
+      return
+    }
+    if (r.vms.length < 2) fail([...at, 'vms'], `two VMs or more for ${r.kind}`, r.vms.join(', '))
+    const name = r.name ?? fail(at, `a name for the ${r.kind} rule`, r, {found: 'none'})
+    if (names.has(name)) fail([...at, 'name'], 'a rule name not used before', name)
+    names.set(name, i)
+    rules.push({kind: r.kind, name, vms: r.vms})
+  })
+  const seen = new Set<string>()
+  for (const r of rules) {
+    if (seen.has(r.name)) fail(['rules', names.get(r.name)!, 'name'], 'a rule name not used before', r.name)
+    seen.add(r.name)
+  }
+  const clash = contradictions(rules)
+  if (clash.length > 0) fail(['rules'], 'rules that can all be kept', clash.join('; '))
+  return rules
 }

@@ -16,7 +16,7 @@ export interface DocSpec {
 }
 
 export const DOCS = {
-  inventory: {name: 'inventory', collections: ['hosts', 'vms', 'environments'], home: 'config'},
+  inventory: {name: 'inventory', collections: ['hosts', 'vms', 'environments', 'rules'], home: 'config'},
   history: {name: 'history', collections: ['vms', 'hosts'], home: 'state'},
   calibration: {name: 'calibration', collections: [], home: 'state'},
   /** When the last adaptation pass ran, and where (adapt --once --min-gap). */

@@ -49,6 +49,25 @@ describe('the inventory file', () => {
         },
         /environments\.e\.vms\[0\]\.port: expected a port from 20000 to 59998, found 80/,
       ],
+      [{rules: {a: {kind: 'pin', name: 'b', vm: 'v', host: 'h'}}}, /rules\.a\.name: expected "a" \(its key\), found "b"/],
+      [
+        {rules: {a: {kind: 'near', name: 'a', vm: 'v'}}},
+        /rules\.a\.kind: expected a rule kind: pin, exclude, anti-affinity, affinity, found "near"/,
+      ],
+      [{rules: {a: {kind: 'pin', name: 'a', vm: 'v'}}}, /rules\.a\.host: expected a host or a site to pin to, found nothing/],
+      [
+        {rules: {a: {kind: 'pin', name: 'a', vm: 'v', host: 'h', site: 's'}}},
+        /rules\.a\.site: expected no site beside the host: a pin names one or the other, found "s"/,
+      ],
+      [{rules: {a: {kind: 'exclude', name: 'a', vm: 'v; reboot'}}}, /rules\.a\.vm: expected a VM name, found "v; reboot"/],
+      [
+        {rules: {a: {kind: 'affinity', name: 'a', vms: ['v', 'v']}}},
+        /rules\.a\.vms: expected a list of two or more different VM names, found a list of 2/,
+      ],
+      [
+        {rules: {'a b': {kind: 'anti-affinity', name: 'a b', vms: ['v', 'w']}}},
+        /rules\.a b\.name: expected a rule name \(letters, digits, \. _ -\), found "a b"/,
+      ],
     ]
     for (const [doc, message] of cases) {
       assert.throws(
