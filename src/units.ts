@@ -54,3 +54,17 @@ export function formatMiB(mib: number | undefined): string {
   if (mib >= 10 * 1024) return `${(mib / 1024).toFixed(1)} GiB`
   return `${Math.round(mib)} MiB`
 }
+
+const SECONDS_PER: Record<string, number> = {'': 1, s: 1, m: 60, min: 60, h: 3600, d: 86_400}
+
+/** A duration: seconds as a bare number, or with a unit (90s, 30m, 1h, 2d); `flag` names it in the error. */
+export function parseDurationS(text: string, flag: string, maxS: number): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text)
+  const per = m ? SECONDS_PER[m[2]!.toLowerCase()] : undefined
+  if (!m || per === undefined)
+    throw new UsageError(`--${flag} takes a duration like 90s, 30m or 1h (a bare number is seconds), not ${JSON.stringify(text)}`)
+  const s = Number(m[1]) * per
+  if (!(s > 0) || s > maxS)
+    throw new UsageError(`--${flag} takes more than 0 and at most ${maxS / 86_400} days, not ${JSON.stringify(text)}`)
+  return s
+}

@@ -9,7 +9,7 @@
 function __violin_subcommands
     switch "$argv[1]"
         case ''
-            echo adapt agent autostart calibrate console define destroy dominfo domstats dumpxml env help host image list migrate predict reboot resume schedinfo schema setmem shutdown simulate start store suspend switch undefine usage vacate
+            echo adapt agent autostart calibrate console define destroy dominfo domstats dumpxml env help host image list migrate plan predict reboot resume rule schedinfo schema setmem shutdown simulate start store suspend switch undefine usage vacate
         case agent
             echo start status stop
         case env
@@ -18,8 +18,14 @@ function __violin_subcommands
             echo add check drain list rm sync undrain
         case image
             echo push
+        case plan
+            echo apply show
         case predict
             echo migration vacate
+        case rule
+            echo add list rm
+        case rule:add
+            echo affinity anti-affinity exclude pin
         case store
             echo copy status
         case switch
@@ -31,7 +37,7 @@ end
 function __violin_value_flags
     switch "$argv[1]"
         case adapt
-            echo -c --connect --policy --interval --max-migrations --lease-ttl --min-gap
+            echo -c --connect --policy --interval --high --low --max-migrations --cooldown --hold --lease-ttl --min-gap
         case agent
             echo --address --dir --data-port --control-port --hello --store --host --sample-interval --driver --connect --nic --credentials
         case agent:start
@@ -82,6 +88,10 @@ function __violin_value_flags
             echo -c --connect -H --host -s --site --format
         case migrate
             echo -c --connect -H --host --bandwidth --timeout
+        case plan
+            echo -c --connect --policy --interval --save --high --low --max-migrations --cooldown --hold
+        case plan:apply
+            echo -c --connect --max-parallel --max-age --interval
         case predict:migration
             echo --format --memory --sent --used --dirty-rate --bandwidth --mode --concurrent
         case predict:vacate
@@ -90,6 +100,12 @@ function __violin_value_flags
             echo -c --connect -H --host
         case resume
             echo -c --connect -H --host
+        case rule:add:exclude
+            echo --name
+        case rule:add:pin
+            echo --host --site --name
+        case rule:list
+            echo --format
         case schedinfo
             echo -c --connect -H --host --format --set
         case setmem
@@ -185,7 +201,7 @@ function __violin_arg
     end
 end
 
-# The names of kind $argv[1] (host, site, env, vm), for the --connect target on the line if any.
+# The names of kind $argv[1] (host, site, env, vm, rule), for the --connect target on the line if any.
 function __violin_names
     __violin_where
     set -l kind $argv[1]
@@ -219,9 +235,11 @@ complete -c violin -n '__violin_can_name ' -a host -d 'Register, check and recon
 complete -c violin -n '__violin_can_name ' -a image -d 'Read-only VM images kept at the same path on every host'
 complete -c violin -n '__violin_can_name ' -a list -d 'List the VMs of every host, like virsh list.'
 complete -c violin -n '__violin_can_name ' -a migrate -d 'Move a VM to another host of the inventory.'
+complete -c violin -n '__violin_can_name ' -a plan -d 'Plan one adaptation pass without acting: review it, save it, apply it later.'
 complete -c violin -n '__violin_can_name ' -a predict -d 'Estimate migration times from calibrated models'
 complete -c violin -n '__violin_can_name ' -a reboot -d 'Ask a VM\'s guest to reboot, like virsh reboot.'
 complete -c violin -n '__violin_can_name ' -a resume -d 'Resume a suspended VM, like virsh resume (xl unpause).'
+complete -c violin -n '__violin_can_name ' -a rule -d 'Placement rules kept in the inventory (pin, exclude, anti-affinity, affinity), honoured by the adaptation loop, vacate and env create'
 complete -c violin -n '__violin_can_name ' -a schedinfo -d 'Show or set a VM\'s CPU share (weight) and cap.'
 complete -c violin -n '__violin_can_name ' -a schema -d 'Print the JSON Schema of a file you write by hand, for your editor to check it as you type.'
 complete -c violin -n '__violin_can_name ' -a setmem -d 'Change a VM\'s memory allocation (balloon), like virsh setmem.'
@@ -254,8 +272,17 @@ complete -c violin -n '__violin_can_name host' -a rm -d 'Remove a host from the 
 complete -c violin -n '__violin_can_name host' -a sync -d 'Compare the VMs found on hosts with the inventory and report drift.'
 complete -c violin -n '__violin_can_name host' -a undrain -d 'Take a host out of maintenance: it may take new VMs again.'
 complete -c violin -n '__violin_can_name image' -a push -d 'Copy a read-only VM image to hosts over SSH, checked by SHA-256.'
+complete -c violin -n '__violin_can_name plan' -a apply -d 'Carry out a saved plan: each action re-checked against the hosts now; those whose premise no longer holds are refused.'
+complete -c violin -n '__violin_can_name plan' -a show -d 'Print a saved plan: its actions, their reasons, and the state they assumed.'
 complete -c violin -n '__violin_can_name predict' -a migration -d 'Estimate how long one live (or stop-and-copy) migration takes, and its downtime.'
 complete -c violin -n '__violin_can_name predict' -a vacate -d 'Estimate how long moving every VM off hosts takes, and when to start for a reservation.'
+complete -c violin -n '__violin_can_name rule' -a add -d 'Add a placement rule: pin a VM to a host or site, exclude VMs from the loop, keep VMs apart or together'
+complete -c violin -n '__violin_can_name rule' -a list -d 'List the placement rules of the inventory.'
+complete -c violin -n '__violin_can_name rule' -a rm -d 'Remove placement rules from the inventory.'
+complete -c violin -n '__violin_can_name rule:add' -a affinity -d 'Keep VMs together: always on one host, moved together.'
+complete -c violin -n '__violin_can_name rule:add' -a anti-affinity -d 'Keep VMs apart: never two of them on one host.'
+complete -c violin -n '__violin_can_name rule:add' -a exclude -d 'Exclude VMs from the adaptation loop: it never moves or resizes them.'
+complete -c violin -n '__violin_can_name rule:add' -a pin -d 'Pin a VM to a host or a site: it is only ever placed on, or moved to, that host or a host of that site.'
 complete -c violin -n '__violin_can_name store' -a copy -d 'Copy the store in force into another store (files to etcd, etcd to files, or etcd to etcd), then verify the copy.'
 complete -c violin -n '__violin_can_name store' -a status -d 'Show where violin keeps its state: the backend, its members and their health, and the revision.'
 complete -c violin -n '__violin_can_name switch' -a fdb -d 'Show the MAC addresses an environment\'s switches have learned, and where each is.'
@@ -272,7 +299,11 @@ complete -c violin -n '__violin_is adapt' -l policy -x -a 'violin idc sandpiper 
 complete -c violin -n '__violin_is adapt' -l interval -x -d 'Seconds each pass measures over [default: 10; on a scenario, its interval_s].'
 complete -c violin -n '__violin_is adapt' -l once -d 'One pass, then exit (for cron: prints what it did, nothing when it did nothing).'
 complete -c violin -n '__violin_is adapt' -s n -l dry-run -d 'Plan and print; change nothing.'
-complete -c violin -n '__violin_is adapt' -l max-migrations -x -d 'At most this many migrations per pass (an environment move counts once).'
+complete -c violin -n '__violin_is adapt' -l high -x -d 'violin policy: a VM using more of its CPU than this is high-demand [default: 0.75].'
+complete -c violin -n '__violin_is adapt' -l low -x -d 'violin policy: a VM using less than this gives shares and memory back [default: 0.25].'
+complete -c violin -n '__violin_is adapt' -l max-migrations -x -d 'At most this many migrations per pass (an environment move counts once) [default: 2].'
+complete -c violin -n '__violin_is adapt' -l cooldown -x -d 'Seconds after its last move before a VM may move again [default: 600].'
+complete -c violin -n '__violin_is adapt' -l hold -x -d 'Samples in a row a host must stay over a threshold before it is acted on [default: 2].'
 complete -c violin -n '__violin_is adapt' -l lease-ttl -x -d 'In the foreground against etcd: seconds a dead leader keeps the leadership before a standby takes over.'
 complete -c violin -n '__violin_is adapt' -l min-gap -x -d 'With --once: skip the pass (exit 0) when another one, on any machine sharing the store, ran less than this ago.'
 complete -c violin -n '__violin_is adapt' -l help -d 'Show help for command'
@@ -552,6 +583,35 @@ complete -c violin -n '__violin_is migrate' -s n -l dry-run -d 'Show the migrati
 complete -c violin -n '__violin_is migrate' -l help -d 'Show help for command'
 complete -c violin -n '__violin_arg migrate 1' -a '(__violin_names vm)'
 complete -c violin -n '__violin_arg migrate 2' -a '(__violin_names host)'
+complete -c violin -n '__violin_is plan' -l json -d 'Format output as json.'
+complete -c violin -n '__violin_is plan' -s c -l connect -x -d 'Act on this target instead of the inventory: sim:FILE or a libvirt URI.'
+complete -c violin -n '__violin_is plan' -s q -l quiet -d 'Print only results and errors (for cron).'
+complete -c violin -n '__violin_is plan' -l accept-new-host-key -d 'Record an SSH host key not yet in known_hosts (OpenSSH\'s accept-new); a changed key is always refused.'
+complete -c violin -n '__violin_is plan' -l policy -x -a 'violin idc sandpiper none' -d 'The adaptation policy.'
+complete -c violin -n '__violin_is plan' -l interval -x -d 'Seconds to measure the hosts over [default: 10; on a scenario, its interval_s].'
+complete -c violin -n '__violin_is plan' -l save -r -F -d 'Write the plan to this file (JSON), for plan show and plan apply.'
+complete -c violin -n '__violin_is plan' -l high -x -d 'violin policy: a VM using more of its CPU than this is high-demand [default: 0.75].'
+complete -c violin -n '__violin_is plan' -l low -x -d 'violin policy: a VM using less than this gives shares and memory back [default: 0.25].'
+complete -c violin -n '__violin_is plan' -l max-migrations -x -d 'At most this many migrations per pass (an environment move counts once) [default: 2].'
+complete -c violin -n '__violin_is plan' -l cooldown -x -d 'Seconds after its last move before a VM may move again [default: 600].'
+complete -c violin -n '__violin_is plan' -l hold -x -d 'Samples in a row a host must stay over a threshold before it is acted on [default: 2].'
+complete -c violin -n '__violin_is plan' -l help -d 'Show help for command'
+complete -c violin -n '__violin_is plan:apply' -l json -d 'Format output as json.'
+complete -c violin -n '__violin_is plan:apply' -s c -l connect -x -d 'Act on this target instead of the inventory: sim:FILE or a libvirt URI.'
+complete -c violin -n '__violin_is plan:apply' -s q -l quiet -d 'Print only results and errors (for cron).'
+complete -c violin -n '__violin_is plan:apply' -l accept-new-host-key -d 'Record an SSH host key not yet in known_hosts (OpenSSH\'s accept-new); a changed key is always refused.'
+complete -c violin -n '__violin_is plan:apply' -s y -l yes -d 'Apply without asking (needed off a terminal).'
+complete -c violin -n '__violin_is plan:apply' -s n -l dry-run -d 'Check each action against the hosts now and print the verdicts; do nothing.'
+complete -c violin -n '__violin_is plan:apply' -l max-parallel -x -d 'Actions at once (one host: in the plan\'s order).'
+complete -c violin -n '__violin_is plan:apply' -l max-age -x -d 'Refuse a plan made longer ago than this (90s, 30m, 1h, 2d).'
+complete -c violin -n '__violin_is plan:apply' -l interval -x -d 'Seconds to read the hosts over before checking.'
+complete -c violin -n '__violin_is plan:apply' -l help -d 'Show help for command'
+complete -c violin -n '__violin_arg plan:apply 1' -F
+complete -c violin -n '__violin_is plan:show' -l json -d 'Format output as json.'
+complete -c violin -n '__violin_is plan:show' -s q -l quiet -d 'Print only results and errors (for cron).'
+complete -c violin -n '__violin_is plan:show' -l accept-new-host-key -d 'Record an SSH host key not yet in known_hosts (OpenSSH\'s accept-new); a changed key is always refused.'
+complete -c violin -n '__violin_is plan:show' -l help -d 'Show help for command'
+complete -c violin -n '__violin_arg plan:show 1' -F
 complete -c violin -n '__violin_is predict:migration' -l json -d 'Format output as json.'
 complete -c violin -n '__violin_is predict:migration' -s q -l quiet -d 'Print only results and errors (for cron).'
 complete -c violin -n '__violin_is predict:migration' -l accept-new-host-key -d 'Record an SSH host key not yet in known_hosts (OpenSSH\'s accept-new); a changed key is always refused.'
@@ -591,6 +651,45 @@ complete -c violin -n '__violin_is resume' -l accept-new-host-key -d 'Record an 
 complete -c violin -n '__violin_is resume' -s H -l host -x -a '(__violin_names host)' -d 'The host the VM is on (when the name alone is ambiguous).'
 complete -c violin -n '__violin_is resume' -l help -d 'Show help for command'
 complete -c violin -n '__violin_arg resume 1' -a '(__violin_names vm)'
+complete -c violin -n '__violin_is rule:add:affinity' -l json -d 'Format output as json.'
+complete -c violin -n '__violin_is rule:add:affinity' -s q -l quiet -d 'Print only results and errors (for cron).'
+complete -c violin -n '__violin_is rule:add:affinity' -l accept-new-host-key -d 'Record an SSH host key not yet in known_hosts (OpenSSH\'s accept-new); a changed key is always refused.'
+complete -c violin -n '__violin_is rule:add:affinity' -l force -d 'Take VMs the inventory does not know (not created yet, or not recorded by violin host sync --write).'
+complete -c violin -n '__violin_is rule:add:affinity' -l help -d 'Show help for command'
+complete -c violin -n '__violin_arg rule:add:affinity 2+' -a '(__violin_names vm)'
+complete -c violin -n '__violin_is rule:add:anti-affinity' -l json -d 'Format output as json.'
+complete -c violin -n '__violin_is rule:add:anti-affinity' -s q -l quiet -d 'Print only results and errors (for cron).'
+complete -c violin -n '__violin_is rule:add:anti-affinity' -l accept-new-host-key -d 'Record an SSH host key not yet in known_hosts (OpenSSH\'s accept-new); a changed key is always refused.'
+complete -c violin -n '__violin_is rule:add:anti-affinity' -l force -d 'Take VMs the inventory does not know (not created yet, or not recorded by violin host sync --write).'
+complete -c violin -n '__violin_is rule:add:anti-affinity' -l help -d 'Show help for command'
+complete -c violin -n '__violin_arg rule:add:anti-affinity 2+' -a '(__violin_names vm)'
+complete -c violin -n '__violin_is rule:add:exclude' -l json -d 'Format output as json.'
+complete -c violin -n '__violin_is rule:add:exclude' -s q -l quiet -d 'Print only results and errors (for cron).'
+complete -c violin -n '__violin_is rule:add:exclude' -l accept-new-host-key -d 'Record an SSH host key not yet in known_hosts (OpenSSH\'s accept-new); a changed key is always refused.'
+complete -c violin -n '__violin_is rule:add:exclude' -l name -x -d 'The rule\'s name (default: exclude-VM, with one VM only); letters, digits, . _ -.'
+complete -c violin -n '__violin_is rule:add:exclude' -l force -d 'Take VMs the inventory does not know (not created yet, or not recorded by violin host sync --write).'
+complete -c violin -n '__violin_is rule:add:exclude' -l help -d 'Show help for command'
+complete -c violin -n '__violin_arg rule:add:exclude 1+' -a '(__violin_names vm)'
+complete -c violin -n '__violin_is rule:add:pin' -l json -d 'Format output as json.'
+complete -c violin -n '__violin_is rule:add:pin' -s q -l quiet -d 'Print only results and errors (for cron).'
+complete -c violin -n '__violin_is rule:add:pin' -l accept-new-host-key -d 'Record an SSH host key not yet in known_hosts (OpenSSH\'s accept-new); a changed key is always refused.'
+complete -c violin -n '__violin_is rule:add:pin' -l host -x -a '(__violin_names host)' -d 'The one host the VM may run on.'
+complete -c violin -n '__violin_is rule:add:pin' -l site -x -a '(__violin_names site)' -d 'The site whose hosts the VM may run on.'
+complete -c violin -n '__violin_is rule:add:pin' -l name -x -d 'The rule\'s name (default: pin-VM); letters, digits, . _ -.'
+complete -c violin -n '__violin_is rule:add:pin' -l force -d 'Take VMs the inventory does not know (not created yet, or not recorded by violin host sync --write).'
+complete -c violin -n '__violin_is rule:add:pin' -l help -d 'Show help for command'
+complete -c violin -n '__violin_arg rule:add:pin 1' -a '(__violin_names vm)'
+complete -c violin -n '__violin_is rule:list' -l json -d 'Format output as json.'
+complete -c violin -n '__violin_is rule:list' -s q -l quiet -d 'Print only results and errors (for cron).'
+complete -c violin -n '__violin_is rule:list' -l accept-new-host-key -d 'Record an SSH host key not yet in known_hosts (OpenSSH\'s accept-new); a changed key is always refused.'
+complete -c violin -n '__violin_is rule:list' -l format -x -a 'table csv json yaml' -d 'Output format: table; csv (raw values, the unit in the header); json (the same as --json); yaml.'
+complete -c violin -n '__violin_is rule:list' -l no-header -d 'Leave out the header row (table and csv).'
+complete -c violin -n '__violin_is rule:list' -l help -d 'Show help for command'
+complete -c violin -n '__violin_is rule:rm' -l json -d 'Format output as json.'
+complete -c violin -n '__violin_is rule:rm' -s q -l quiet -d 'Print only results and errors (for cron).'
+complete -c violin -n '__violin_is rule:rm' -l accept-new-host-key -d 'Record an SSH host key not yet in known_hosts (OpenSSH\'s accept-new); a changed key is always refused.'
+complete -c violin -n '__violin_is rule:rm' -l help -d 'Show help for command'
+complete -c violin -n '__violin_arg rule:rm 1+' -a '(__violin_names rule)'
 complete -c violin -n '__violin_is schedinfo' -l json -d 'Format output as json.'
 complete -c violin -n '__violin_is schedinfo' -s c -l connect -x -d 'Act on this target instead of the inventory: sim:FILE or a libvirt URI.'
 complete -c violin -n '__violin_is schedinfo' -s q -l quiet -d 'Print only results and errors (for cron).'

@@ -73,11 +73,48 @@ export interface Journal {
   mayAct?: () => Promise<boolean>
 }
 
+/** The hosts an action touches: actions on one host keep the plan's order. */
+export function hostsOf(action: Action): string[] {
+  switch (action.kind) {
+    case 'set-shares':
+    case 'set-memory':
+      return [action.host]
+    case 'migrate':
+      return [action.from, action.to]
+    case 'migrate-environment':
+      return [...new Set(action.moves.flatMap((m) => [m.from, m.to]))]
+  }
+}
+
+export type ActionState = 'waiting' | 'running' | 'done'
+
 /**
- * Carries out a plan's actions in order. One that fails is reported and the rest go on;
- * once `signal` is aborted (SIGINT/SIGTERM, the leadership lost) the action in flight
- * finishes and no new one starts (a live migration is not cut in half). With a journal
- * each action's intent is written to the store before it starts, and its outcome after.
+ * The waiting actions that may start now, in the plan's order, with `maxParallel` at once:
+ * one whose hosts no earlier action not yet done touches.
+ */
+export function startable(hosts: readonly string[][], state: readonly ActionState[], maxParallel: number): number[] {
+  const out: number[] = []
+  let running = state.filter((s) => s === 'running').length
+  const busy = new Set<string>()
+  for (let i = 0; i < hosts.length && running < Math.max(1, maxParallel); i++) {
+    const mine = hosts[i]!
+    if (state[i] === 'waiting' && !mine.some((h) => busy.has(h))) {
+      out.push(i)
+      running++
+    }
+    if (state[i] !== 'done') for (const h of mine) busy.add(h)
+  }
+  return out
+}
+
+/**
+ * Carries out a plan's actions, in order: with `maxParallel` above 1, an action starts
+ * beside others only when no action before it that touches one of its hosts is still to
+ * run or running (the plan counted each host's capacity in that order). One that fails is
+ * reported and the rest go on; once `signal` is aborted (SIGINT/SIGTERM, the leadership
+ * lost) the actions in flight finish and no new one starts (a live migration is not cut in
+ * half). With a journal each action's intent is written to the store before it starts,
+ * and its outcome after. Outcomes come back in the plan's order, for the actions started.
  */
 export async function executePlan(
   session: Session,
@@ -86,11 +123,15 @@ export async function executePlan(
   signal?: AbortSignal,
   onDone?: (o: ActionOutcome) => void,
   journal?: Journal,
+  maxParallel = 1,
 ): Promise<ActionOutcome[]> {
-  const outcomes: ActionOutcome[] = []
-  for (const action of actions) {
-    if (signal?.aborted) break
-    if (journal?.mayAct && !(await journal.mayAct().catch(() => false))) break
+  const outcomes: Array<ActionOutcome | undefined> = actions.map(() => undefined)
+  const hosts = actions.map(hostsOf)
+  const state: ActionState[] = actions.map(() => 'waiting')
+  let stopped = false
+  const running = new Set<Promise<void>>()
+  const run = async (i: number): Promise<void> => {
+    const action = actions[i]!
     const started = session.clock.now()
     let outcome: ActionOutcome
     let intent: Awaited<ReturnType<typeof openIntent>> | undefined
@@ -104,8 +145,24 @@ export async function executePlan(
     }
     // An outcome not recorded leaves the intent open: the next pass finds out what happened.
     if (journal && intent) await closeIntent(journal.store, intent, outcome).catch(() => undefined)
-    outcomes.push(outcome)
+    outcomes[i] = outcome
+    state[i] = 'done'
     onDone?.(outcome)
   }
-  return outcomes
+  // The leader is asked before each action it starts.
+  const mayStart = async () => !signal?.aborted && (!journal?.mayAct || (await journal.mayAct().catch(() => false)))
+  for (;;) {
+    for (const i of stopped ? [] : startable(hosts, state, maxParallel)) {
+      if (!(await mayStart())) {
+        stopped = true
+        break
+      }
+      state[i] = 'running'
+      const p: Promise<void> = run(i).finally(() => running.delete(p))
+      running.add(p)
+    }
+    if (running.size === 0) break
+    await Promise.race(running)
+  }
+  return outcomes.filter((o): o is ActionOutcome => o !== undefined)
 }

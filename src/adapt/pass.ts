@@ -5,7 +5,7 @@ import {type PairCount, pairRates, sumPairs} from '../monitor/traffic-matrix.js'
 import {POLICIES} from '../policy/policies.js'
 import {withPredictions} from '../predict/plan.js'
 import {loadCalibration} from '../predict/calibration-store.js'
-import type {Plan, PolicyOptions, TrafficView} from '../policy/cluster-view.js'
+import type {ClusterView, Plan, PolicyOptions, TrafficView} from '../policy/cluster-view.js'
 import type {Session} from '../services/session.js'
 import {switchTraffic, trafficHosts} from '../services/switch-service.js'
 import {type ActionOutcome, executePlan, type Journal} from './execute.js'
@@ -52,7 +52,7 @@ export async function adaptationPass(
     onRecovered?: (r: Recovered) => void
     onUnanswered?: (vm: string, why: string) => void
   } = {},
-): Promise<{result: PassResult; samples: Samples}> {
+): Promise<{result: PassResult; samples: Samples; view: ClusterView}> {
   const policy = POLICIES[options.policy]
   if (!policy) throw new Error(`no policy "${options.policy}"`)
   // What a violin that died mid-action left open is settled before anything new starts.
@@ -111,7 +111,7 @@ export async function adaptationPass(
     .filter((h) => h.status !== 'ok')
     .map((h) => ({host: h.host, error: h.error ?? h.status, ...(h.exitCode === undefined ? {} : {exitCode: h.exitCode})}))
   const seen = {hosts: view.hosts.length, vms: view.vms.length, trafficPairs: view.traffic.length}
-  return {result: {timeMs: report.timeMs, policy: options.policy, dryRun: options.dryRun, plan, outcomes, unanswered, seen}, samples}
+  return {result: {timeMs: report.timeMs, policy: options.policy, dryRun: options.dryRun, plan, outcomes, unanswered, seen}, samples, view}
 }
 
 function vmsOf(a: Plan['actions'][number]): string[] {

@@ -189,7 +189,7 @@ export function passJson(p: PassResult): PassResult {
 }
 
 /** An action's keys depend on its kind; a move's predicted_ms is null when nothing predicted it. */
-function actionJson(a: Action): Action {
+export function actionJson(a: Action): Action {
   return a.kind === 'migrate' || a.kind === 'migrate-environment' ? {...a, predictedMs: a.predictedMs} : a
 }
 

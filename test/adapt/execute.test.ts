@@ -1,6 +1,6 @@
 import {strict as assert} from 'node:assert'
 
-import {executePlan} from '../../src/adapt/execute.js'
+import {executePlan, startable} from '../../src/adapt/execute.js'
 import {History} from '../../src/monitor/history.js'
 import type {Action} from '../../src/policy/cluster-view.js'
 import {Session} from '../../src/services/session.js'
@@ -59,5 +59,23 @@ describe('carrying out an adaptation plan', () => {
     } finally {
       await session.close()
     }
+  })
+})
+
+describe('which actions of a plan may run at once (plan apply --max-parallel)', () => {
+  const hosts = [['e1', 'e2'], ['e3', 'e4'], ['e2', 'e5'], ['e6'], ['e7']]
+
+  it('starts actions on other hosts beside each other, up to the limit', () => {
+    assert.deepEqual(startable(hosts, ['waiting', 'waiting', 'waiting', 'waiting', 'waiting'], 3), [0, 1, 3])
+    assert.deepEqual(startable(hosts, ['waiting', 'waiting', 'waiting', 'waiting', 'waiting'], 1), [0])
+  })
+
+  it('keeps the plan order on a host: an action waits for every earlier one on its hosts', () => {
+    assert.deepEqual(startable(hosts, ['running', 'done', 'waiting', 'waiting', 'waiting'], 2), [3])
+    assert.deepEqual(startable(hosts, ['done', 'running', 'waiting', 'running', 'waiting'], 4), [2, 4])
+  })
+
+  it('starts nothing while the limit is taken', () => {
+    assert.deepEqual(startable(hosts, ['running', 'running', 'waiting', 'waiting', 'waiting'], 2), [])
   })
 })

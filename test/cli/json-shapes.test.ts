@@ -80,7 +80,7 @@ const PRINTED_ELSEWHERE: Record<string, string[]> = {
 const seen = new Map<string, Map<string, Set<string>>>()
 
 /** Sections documented as another's keys: `adapt` prints, a line per pass, what `adapt --once` prints. */
-const SAME_AS: Record<string, string> = {adapt: 'adapt --once'}
+const SAME_AS: Record<string, string> = {adapt: 'adapt --once', 'plan show': 'plan'}
 
 function record(section: string, json: unknown): void {
   assert.ok(doc.has(section), `docs/json.md has no section "## violin ${section}"`)
@@ -341,6 +341,36 @@ describe('--json shapes (docs/json.md)', function () {
       const env = {...home.env, VIOLIN_STORE: undefined}
       json(await violin(['store', 'status', '--json'], env), 'store status')
       json(await violin(['store', 'copy', '--to', `file://${join(home.dir, 'copy')}`, '--json'], env), 'store copy')
+    })
+
+    it('rule add (each kind), list, rm', async () => {
+      // --force: env undefine above took the environment web, and its VMs, away
+      const run = (args: string[]) => violin(['rule', ...args, '--json'], home.env)
+      json(await run(['add', 'pin', 'web-head', '--site', 'east', '--force']), 'rule add pin')
+      json(await run(['add', 'pin', 'web-1', '--host', 'east1', '--force']), 'rule add pin')
+      json(await run(['add', 'exclude', 'web-1', 'web-head', '--force']), 'rule add exclude')
+      json(await run(['add', 'anti-affinity', 'apart', 'web-1', 'db-9', '--force']), 'rule add anti-affinity')
+      json(await run(['add', 'affinity', 'together', 'db-8', 'db-9', '--force']), 'rule add affinity')
+      const rules = json(await run(['list']), 'rule list')
+      assert.equal(rules.length, 6)
+      json(await run(['rm', ...rules.map((r: {name: string}) => r.name)]), 'rule rm')
+      assert.deepEqual((await run(['list'])).json, [])
+    })
+
+    it('plan (--save), plan show, plan apply (--dry-run, and a refused action)', async () => {
+      const file = join(home.dir, 'plan.json')
+      // A host that does not answer: the plan is made without it, and says so (exit 7).
+      const ghost = ['ghost', '--local', '--site', 'east', '--driver', 'sim', '--uri', '/nonexistent/cluster.yaml']
+      assert.equal((await violin(['host', 'add', ...ghost], home.env)).exitCode, 0)
+      json(await violin(['plan', '--interval', '1', '--save', file, '--json'], home.env), 'plan', 7)
+      json(await violin(['plan', 'show', file, '--json'], home.env), 'plan show')
+      // One action whose VM is not where the plan says: refused.
+      const saved = JSON.parse(readFileSync(file, 'utf8'))
+      saved.actions.push({kind: 'migrate', vm: 'web-1', from: 'west2', to: 'east2', reason: 'by hand', predicted_ms: null})
+      writeFileSync(file, JSON.stringify(saved))
+      json(await violin(['plan', 'apply', file, '--dry-run', '--json'], home.env), 'plan apply', 7)
+      assert.equal((await violin(['host', 'rm', 'ghost'], home.env)).exitCode, 0)
+      json(await violin(['plan', 'apply', file, '--yes', '--json'], home.env), 'plan apply', 1)
     })
   })
 
