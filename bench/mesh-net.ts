@@ -1,7 +1,7 @@
 /**
  * bench/mesh-net: an environment's Ethernet on a real (namespaced) network, both data
  * planes, each figure against its baseline measured in the same run (the machine is shared
- * and noisy: every figure is printed as a ratio of paired measurements). Needs root,
+ * and noisy: every figure is printed as a ratio of paired measurements). Needs root, nftables,
  * iproute2, socat, iperf3, ping (iputils), ethtool. Run: `npm run bench -- mesh-net`.
  * All "hosts" share this machine's CPUs: the userspace path (2 socats + 2 agents + iperf3)
  * competes for the same cores, which it would not across real hosts. The agents are the built
@@ -40,6 +40,9 @@
  *     between two replies, how long the VM itself was away (detach -> announce, the
  *     harness's part, the hypervisor's downtime in real life) and what the mesh took after
  *     the announce (announce -> first reply, up to one ping spacing more than the truth);
+ *  5. the kernel plane's traffic matrix: the same path in a second environment whose frames
+ *     nftables counts per (source MAC, destination MAC), against the uncounted one (target:
+ *     the counting costs at most 10% of the kernel figure);
  *  4. overhead vs the bare underlay (the seed paper reports ~1.5% for MPI applications over
  *     its virtual network; these are raw transport figures): throughput lost and RTT added,
  *     in percent, for each path.
@@ -57,6 +60,7 @@ import {randomBytes} from 'node:crypto'
 import type {SwitchSpec} from '../src/agent/protocol.js'
 import type {Member} from '../src/mesh/control.js'
 import {applyKernelSwitch, bridgeName} from '../src/mesh/kernel.js'
+import {applyKernelTraffic, readKernelTraffic} from '../src/mesh/kernel-traffic.js'
 import {
   NamespaceTransport,
   NetnsLab,
@@ -82,6 +86,9 @@ const USER_VNI = 100
 const KEY = randomBytes(32).toString('hex')
 const KERNEL_VNI = 42
 const BRIDGE = bridgeName(KERNEL_VNI)
+/** The same kernel plane, a second environment, with its traffic matrix counted by nftables (src/mesh/kernel-traffic.ts). */
+const COUNTED_VNI = 43
+const COUNTED_MACS = ['02:00:00:00:05:01', '02:00:00:00:05:02']
 const LO = '127.0.0.1'
 /** Per host, the moving/pinging VM's agent port and its socat's port (each host has its own loopback). */
 const VM_LISTEN = {address: LO, port: 10_001}
@@ -289,9 +296,19 @@ async function kernelPlane(ul: Underlay): Promise<void> {
   }
 }
 
+/** The counted environment: the same bridge and VXLAN, and the nftables counters violin sets up with them. */
+async function countedKernelPlane(ul: Underlay): Promise<void> {
+  for (const h of ul.hosts) {
+    const peers = ul.hosts.filter((p) => p !== h).map((p) => p.address)
+    const t = new NamespaceTransport(h.name, h.ns)
+    await applyKernelSwitch(t, {vni: COUNTED_VNI, local: h.address, device: h.dev, peers})
+    await applyKernelTraffic(t, COUNTED_VNI, COUNTED_MACS)
+  }
+}
+
 /** A veth VM on a host's bridge, with its offloads back on (vethVm turns tx checksumming off for userspace paths). */
-async function kernelVm(lab: NetnsLab, name: string, host: UnderlayHost, ip: string, mac: string): Promise<TestVm> {
-  const vm = await lab.vethVm({name, hostNs: host.ns, bridge: BRIDGE, port: name, cidr: `${ip}/24`, mac})
+async function kernelVm(lab: NetnsLab, name: string, host: UnderlayHost, ip: string, mac: string, bridge = BRIDGE): Promise<TestVm> {
+  const vm = await lab.vethVm({name, hostNs: host.ns, bridge, port: name, cidr: `${ip}/24`, mac})
   await lab.exec(vm.ns, ['ethtool', '-K', 'eth0', 'tx', 'on'], {check: false})
   return vm
 }
@@ -336,7 +353,7 @@ async function plugTap(lab: NetnsLab, side: Side, mac: string): Promise<NsProces
 interface Bench {
   ul: Underlay
   /** The paths VM to VM (or host to host) as they are now: the moving VMs may be on h2 or h3. */
-  paths(): Record<'underlay' | 'socat' | 'userspace' | 'kernel', {from: Where; to: Where}>
+  paths(): Record<'underlay' | 'socat' | 'userspace' | 'kernel' | 'counted', {from: Where; to: Where}>
   movers: Mover[]
 }
 
@@ -350,6 +367,9 @@ async function build(lab: NetnsLab): Promise<Bench> {
   const k2 = await kernelVm(lab, 'k2-h2', h2, '10.77.2.2', '02:00:00:00:02:02')
   const k2twin = await kernelVm(lab, 'k2-h3', h3, '10.77.2.2', '02:00:00:00:02:02')
   await lab.exec(k2twin.ns, ['ip', 'addr', 'flush', 'dev', 'eth0'])
+  await countedKernelPlane(ul)
+  const c1 = await kernelVm(lab, 'c1', h1, '10.77.5.1', COUNTED_MACS[0]!, bridgeName(COUNTED_VNI))
+  const c2 = await kernelVm(lab, 'c2', h2, '10.77.5.2', COUNTED_MACS[1]!, bridgeName(COUNTED_VNI))
   for (const ns of [k2.ns, k2twin.ns]) await lab.exec(ns, ['sysctl', '-qw', 'net.ipv4.conf.all.arp_notify=1'])
 
   // Userspace plane: agents first (socat exits when its first datagram is refused).
@@ -424,6 +444,7 @@ async function build(lab: NetnsLab): Promise<Bench> {
       socat: {from: s1, to: s2},
       userspace: {from: u1, to: liveVm(userMover)},
       kernel: {from: k1, to: liveVm(kernelMover)},
+      counted: {from: c1, to: c2},
     }),
     movers: [kernelMover, userMover],
   }
@@ -432,7 +453,7 @@ async function build(lab: NetnsLab): Promise<Bench> {
 // ---------------------------------------------------------------- the run
 
 type PathName = keyof ReturnType<Bench['paths']>
-const PATHS: PathName[] = ['underlay', 'socat', 'userspace', 'kernel']
+const PATHS: PathName[] = ['underlay', 'socat', 'userspace', 'kernel', 'counted']
 
 interface Results {
   gbps: Record<PathName, number[]>
@@ -503,6 +524,8 @@ function table(r: Results): Row[] {
   rtt('userspace', 'socat', '1', 'userspace vs socat alone')
   tcp('kernel', 'underlay', '2', 'kernel VXLAN vs underlay', 0.7)
   rtt('kernel', 'underlay', '2', 'kernel VXLAN vs underlay')
+  tcp('counted', 'kernel', '5', 'kernel VXLAN with its traffic matrix counted (nftables) vs without', 0.9)
+  rtt('counted', 'kernel', '5', 'kernel VXLAN counted vs not')
   for (const plane of ['kernel', 'userspace'] as const) {
     const moves = r.moves[plane]
     const outage = spread(moves.map((m) => m.outageMs)).median
@@ -579,16 +602,30 @@ export async function main(): Promise<void> {
   try {
     const bench = await build(lab)
     console.log(
-      `set up ${lab.list().length} namespaces, 3 agents, 9 VMs in ${((Date.now() - started) / 1000).toFixed(1)} s; RUNS=${RUNS} IPERF_SECONDS=${IPERF_SECONDS} PINGS=${PINGS} MOVE_PINGS=${MOVE_PINGS}\n`,
+      `set up ${lab.list().length} namespaces, 3 agents, 11 VMs in ${((Date.now() - started) / 1000).toFixed(1)} s; RUNS=${RUNS} IPERF_SECONDS=${IPERF_SECONDS} PINGS=${PINGS} MOVE_PINGS=${MOVE_PINGS}\n`,
     )
     const results: Results = {
-      gbps: {underlay: [], socat: [], userspace: [], kernel: []},
-      rttMs: {underlay: [], socat: [], userspace: [], kernel: []},
+      gbps: {underlay: [], socat: [], userspace: [], kernel: [], counted: []},
+      rttMs: {underlay: [], socat: [], userspace: [], kernel: [], counted: []},
       moves: {kernel: [], userspace: []},
     }
     for (let run = 1; run <= RUNS; run++) await measureRun(lab, bench, run, results)
     console.log(`\nmesh-net, ${RUNS} runs, ratios paired per run (median [min..max]):\n`)
     printTable(table(results))
+    // What the counters saw: the counted path's iperf3 streams, on the host they started from.
+    const h1 = bench.ul.hosts[0]!
+    const counted = await readKernelTraffic(
+      new NamespaceTransport(h1.name, h1.ns),
+      COUNTED_VNI,
+      new Map([
+        [COUNTED_MACS[0]!, 'c1'],
+        [COUNTED_MACS[1]!, 'c2'],
+      ]),
+    )
+    const sent = counted.find((p) => p.srcVm === 'c1' && p.dstVm === 'c2')
+    console.log(
+      `\ncounted on h1, c1 -> c2: ${sent?.frames ?? 0} frames, ${((sent?.bytes ?? 0) / 1e9).toFixed(2)} GB (remote: ${sent?.remote})`,
+    )
   } finally {
     await lab.cleanup()
     process.off('SIGINT', onSignal)

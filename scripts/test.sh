@@ -34,6 +34,8 @@ command -v iperf3 >/dev/null || missing+=(iperf3)
 command -v ethtool >/dev/null || missing+=(ethtool)
 command -v tcpdump >/dev/null || missing+=(tcpdump)
 command -v bridge >/dev/null || missing+=(iproute2)
+# the kernel data plane's traffic matrix: nftables counters (src/mesh/kernel-traffic.ts)
+command -v nft >/dev/null || missing+=(nftables)
 # the shared store (test/store): a real etcd cluster on loopback, TLS certificates by openssl
 command -v etcd >/dev/null || missing+=(etcd-server)
 command -v etcdctl >/dev/null || missing+=(etcd-client)

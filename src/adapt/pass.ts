@@ -119,12 +119,13 @@ function vmsOf(a: Plan['actions'][number]): string[] {
 }
 
 /**
- * The traffic matrices of the environments on the udp data plane (their agents count it),
- * for the IDC policy's group reunion. A host that cannot be asked costs a note, not the pass.
+ * The traffic matrices of the environments whose switches run, for the IDC policy's group
+ * reunion. A host that cannot be asked costs a note, not the pass.
  */
 async function readTraffic(session: Session, where: Map<string, string[]>, notes: string[]): Promise<Map<string, PairCount>> {
   const pairs = new Map<string, PairCount>()
-  for (const env of session.inventory?.environments().filter((e) => e.network?.dataplane === 'udp') ?? []) {
+  // Both data planes count it: the udp one in its agents' switches, the kernel one in nftables.
+  for (const env of session.inventory?.environments().filter((e) => e.network && !e.network.stopped) ?? []) {
     // Where the VMs run is asked once per pass, for both readings.
     const hosts = where.get(env.name) ?? (await trafficHosts(session, env.name).catch(() => undefined))
     if (hosts) where.set(env.name, hosts)

@@ -111,13 +111,14 @@ export default class Usage extends ViolinCommand {
       helpValue: 'N',
     }),
     traffic: Flags.boolean({
-      summary: "Show the traffic between VMs instead: bytes and frames per (source, destination) pair, from the udp data plane's switches.",
+      summary:
+        "Show the traffic between VMs instead: bytes and frames per (source, destination) pair, counted by the environments' switches (the udp data plane's agents; on the kernel data plane, nftables on each host, set up with the bridge). Each frame is counted once, on the host where it entered the mesh; remote means it crossed to another host.",
       exclusive: ['watch'],
     }),
     hosts: Flags.boolean({summary: "Only the hosts' table (table and csv).", exclusive: ['vms', 'traffic']}),
     vms: Flags.boolean({summary: "Only the VMs' table (table; csv prints it by default).", exclusive: ['hosts', 'traffic']}),
     env: Flags.string({
-      summary: 'With --traffic: only this environment (repeatable; default: every one on the udp data plane).',
+      summary: 'With --traffic: only this environment (repeatable; default: every one whose switch runs).',
       multiple: true,
       dependsOn: ['traffic'],
       helpValue: 'ENV',

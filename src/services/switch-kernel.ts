@@ -2,6 +2,7 @@ import type {EnvironmentNetwork} from '../inventory/environment-record.js'
 import type {HostRecord} from '../inventory/host.js'
 import type {VmSpec} from '../hypervisor/vm-spec.js'
 import {applyKernelSwitch, bridgeName, removeKernelSwitch, vmMtu, vxlanName} from '../mesh/kernel.js'
+import {applyKernelTraffic, readKernelTraffic, removeKernelTraffic} from '../mesh/kernel-traffic.js'
 import {formatMac, isGroup, parseMac} from '../mesh/mac.js'
 import type {Transport} from '../transport/transport.js'
 import {fanout, type HostOutcome} from './fanout.js'
@@ -11,19 +12,30 @@ import type {Underlay} from './switch-underlay.js'
 
 // The kernel (vxlan) data plane: a Linux bridge and a VXLAN device per host, configured over SSH (no agent).
 
-/** Gives every host the environment's bridge and VXLAN device, with every other host as a peer. */
+/**
+ * Gives every host the environment's bridge and VXLAN device, with every other host as a
+ * peer, and the nftables table that counts its traffic per pair of VMs (`macs`: its VMs').
+ */
 export function startKernelSwitch(
   session: Session,
   hosts: HostRecord[],
   vni: number,
   by: Map<string, Underlay>,
+  macs: readonly string[],
 ): Promise<HostOutcome<SwitchHostResult>[]> {
   return fanout(hosts, async (host): Promise<SwitchHostResult> => {
     const own = by.get(host.name)!
     const peers = hosts.filter((h) => h.name !== host.name).map((h) => by.get(h.name)!.address)
-    const r = await applyKernelSwitch(session.transport(host), {vni, local: own.address, device: own.device, peers})
+    const t = session.transport(host)
+    const r = await applyKernelSwitch(t, {vni, local: own.address, device: own.device, peers})
+    await applyKernelTraffic(t, vni, macs)
     return {host: host.name, address: own.address, device: own.device, bridge: bridgeName(vni), ...r}
   })
+}
+
+/** What a host's kernel counted of the environment's traffic, per (source, destination) MAC, with VM names. */
+export function kernelTraffic(session: Session, host: HostRecord, vni: number, names: ReadonlyMap<string, string>) {
+  return readKernelTraffic(session.transport(host), vni, names)
 }
 
 /** A VM's NIC on the kernel data plane: a port of the environment's bridge. */
@@ -31,8 +43,10 @@ export function kernelNic(network: EnvironmentNetwork): NonNullable<VmSpec['nic'
   return {kind: 'bridge', bridge: bridgeName(network.vni), mtu: vmMtu(network.underlayMtu)}
 }
 
-export function removeKernelSwitchFrom(session: Session, host: HostRecord, vni: number): Promise<void> {
-  return removeKernelSwitch(session.transport(host), vni)
+export async function removeKernelSwitchFrom(session: Session, host: HostRecord, vni: number): Promise<void> {
+  const t = session.transport(host)
+  await removeKernelSwitch(t, vni)
+  await removeKernelTraffic(t, vni)
 }
 
 interface FdbEntry {

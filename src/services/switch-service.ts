@@ -6,7 +6,8 @@ import {environmentPlacement} from './environment-status.js'
 import {fanout, type HostOutcome} from './fanout.js'
 import type {Session} from './session.js'
 import {agentFdb, agentNic, agentStatus, agentTraffic, announceArrived, removeAgentSwitch, startAgentSwitch} from './switch-agent.js'
-import {kernelFdb, kernelNic, kernelStatus, removeKernelSwitchFrom, startKernelSwitch} from './switch-kernel.js'
+import {formatMac, parseMac} from '../mesh/mac.js'
+import {kernelFdb, kernelNic, kernelStatus, kernelTraffic, removeKernelSwitchFrom, startKernelSwitch} from './switch-kernel.js'
 import type {PairCount} from '../monitor/traffic-matrix.js'
 import type {LearnedMac, SwitchHostResult, SwitchStatus} from './switch-status.js'
 import {type Underlay, underlayOf} from './switch-underlay.js'
@@ -55,7 +56,17 @@ export async function startSwitch(
   const env = await session.inventory!.assignNetwork(envName, dataplane, {authData: options.authData, underlayMtu: options.underlayMtu})
   const network = env.network!
   if (dataplane === 'udp') return {network, env, outcomes: await startAgentSwitch(session, env, placement, by)}
-  return {network, env, outcomes: await startKernelSwitch(session, hosts, network.vni, by)}
+  return {
+    network,
+    env,
+    outcomes: await startKernelSwitch(
+      session,
+      hosts,
+      network.vni,
+      by,
+      env.vms.map((v) => v.mac),
+    ),
+  }
 }
 
 /** A sim host's transport is this machine: a switch "on" it would rewire the admin's own network. */
@@ -191,19 +202,17 @@ export async function trafficHosts(session: Session, envName: string): Promise<s
 }
 
 /**
- * The per-pair traffic an environment's switches counted (udp data plane), with VM names
- * for MACs. Callers that read twice (to get rates) pass the hosts from trafficHosts, so the
- * hypervisors are asked where the VMs are only once.
+ * The per-pair traffic an environment's switches counted, with VM names for MACs: on the
+ * udp data plane its agents' switches, on the kernel one the nftables counters set up with
+ * its bridges. Callers that read twice (to get rates) pass the hosts from trafficHosts, so
+ * the hypervisors are asked where the VMs are only once.
  */
 export async function switchTraffic(session: Session, envName: string, hostNames?: string[]): Promise<HostOutcome<PairCount[]>[]> {
   const env = session.inventory!.environment(envName)
   const network = needNetwork(env)
-  if (network.dataplane !== 'udp')
-    throw new UsageError(
-      `environment "${envName}" is on the ${network.dataplane} data plane, which counts no per-pair traffic`,
-      'the udp data plane (switch start --dataplane udp) keeps a traffic matrix',
-    )
-  const names = new Map(env.vms.map((v) => [v.mac, v.name]))
+  const names = new Map(env.vms.map((v) => [formatMac(parseMac(v.mac)), v.name]))
   const hosts = (hostNames ?? (await trafficHosts(session, envName))).map((h) => session.host(h))
-  return fanout(hosts, (host) => agentTraffic(session, host, network.vni, names))
+  return fanout(hosts, (host) =>
+    network.dataplane === 'udp' ? agentTraffic(session, host, network.vni, names) : kernelTraffic(session, host, network.vni, names),
+  )
 }

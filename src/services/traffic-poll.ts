@@ -18,18 +18,19 @@ export interface TrafficReport {
 }
 
 /**
- * Reads the traffic matrix of environments on the udp data plane twice, `intervalMs`
- * apart, from their hosts' agents: totals since each switch started, and rates.
+ * Reads the traffic matrix of environments (either data plane) twice, `intervalMs`
+ * apart, from their hosts (the udp plane's agents, the kernel plane's nftables counters):
+ * totals since each switch started, and rates.
  */
 export async function pollTraffic(session: Session, envNames: string[] | undefined, intervalMs: number): Promise<TrafficReport> {
   const inventory = session.inventory
   if (!inventory) throw new UsageError("usage --traffic reads the inventory's environments; it cannot be used with --connect")
   const envs = envNames?.length
     ? envNames.map((n) => inventory.environment(n))
-    : inventory.environments().filter((e) => e.network?.dataplane === 'udp')
+    : inventory.environments().filter((e) => e.network && !e.network.stopped)
   const failures: TrafficReport['failures'] = []
   let asked = 0
-  const where = await Promise.all(envs.map((env) => (env.network?.dataplane === 'udp' ? trafficHosts(session, env.name) : undefined)))
+  const where = await Promise.all(envs.map((env) => (env.network ? trafficHosts(session, env.name) : undefined)))
   const read = async (): Promise<PairCount[][]> =>
     Promise.all(
       envs.map(async (env, i) => {

@@ -109,9 +109,15 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
     )
     assert.ok(entries.includes('52:54:00:99:00:01 local va'), entries.join('\n'))
     assert.ok(entries.includes('52:54:00:99:00:02 peer 10.232.0.2'), entries.join('\n'))
-    const traffic = await cli(['usage', '--traffic', '--env', 'net'])
-    assert.equal(traffic.exitCode, 2)
-    assert.match(traffic.stderr, /environment "net" is on the vxlan data plane, which counts no per-pair traffic/)
+    // The kernel counts the environment's VMs' frames (by their MACs): these namespaces are not its VMs.
+    const traffic = await cli(['usage', '--traffic', '--env', 'net', '--interval', '1', '--json'])
+    assert.equal(traffic.exitCode, 0, traffic.stderr)
+    assert.deepEqual(
+      traffic.json.pairs.filter((p: {src_mac: string}) => p.src_mac.startsWith('52:54:00:99:')),
+      [],
+      'frames of MACs that are not the environment VMs are not counted',
+    )
+    for (const h of bed.hosts) assert.match(await bed.exec(h.index, ['nft', 'list', 'tables']), /^table bridge violin_1000$/m, h.name)
   })
 
   it("refuses an underlay MTU that the hosts' devices do not carry, naming each", async () => {
@@ -167,6 +173,7 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
     for (const h of bed.hosts) {
       const links = await bed.exec(h.index, ['ip', '-o', 'link', 'show'])
       assert.doesNotMatch(links, /\b(vbr1000|vx1000)\b/, h.name)
+      assert.doesNotMatch(await bed.exec(h.index, ['nft', 'list', 'tables']), /violin_1000\b/, `${h.name}: its traffic counters go with it`)
     }
     assert.match(await bed.exec(1, ['ip', '-o', 'link', 'show']), /\bvx1001\b/, "net2's switch is untouched")
   })
@@ -190,6 +197,25 @@ describe('switch start/status/fdb/stop on the test bed (kernel VXLAN over SSH)',
       const peerMacs = fdb.json.entries.filter((e: {local: boolean}) => !e.local).map((e: {via: string}) => e.via)
       assert.ok(peerMacs.includes('10.232.0.2'), `vbed1 learned c1's MAC behind vbed2: ${JSON.stringify(fdb.json.entries)}`)
       assert.equal(first.lostStreakMax, 0)
+      // The kernel counted the pings, each frame once where it entered the mesh: over a second of
+      // pings every 200 ms, head -> c1 and the answers c1 -> head, both across hosts.
+      const traffic = await cli(['usage', '--traffic', '--env', 'live', '--interval', '2', '--json'])
+      assert.equal(traffic.exitCode, 0, traffic.stderr)
+      const pair = (src: string, dst: string) =>
+        traffic.json.pairs.find((p: {src_vm: string; dst_vm: string}) => p.src_vm === src && p.dst_vm === dst)
+      for (const [src, dst] of [
+        ['live-head', 'live-c1'],
+        ['live-c1', 'live-head'],
+      ]) {
+        const p = pair(src!, dst!)
+        assert.ok(
+          p?.remote && p.frames >= 5 && p.frames_per_second >= 2 && p.frames_per_second <= 8,
+          `${src} -> ${dst}: ${JSON.stringify(traffic.json.pairs)}`,
+        )
+      }
+      const idc = await cli(['adapt', '--once', '--dry-run', '--policy', 'idc', '--interval', '2', '--json'])
+      assert.equal(idc.exitCode, 0, idc.stderr)
+      assert.ok(idc.json.seen.traffic_pairs >= 2, `the IDC policy sees the kernel plane's pairs: ${JSON.stringify(idc.json.seen)}`)
 
       // Another environment with the same addresses, its head where live-c1 (10.98.0.2) runs: nothing answers it.
       const twinFile = guestEnvFile(bed, `${home.dir}/twin.yaml`, 'twin', 'vxlan', [

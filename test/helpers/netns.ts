@@ -71,6 +71,7 @@ const NEEDED: Array<[string, string]> = [
   ['iperf3', 'iperf3'],
   ['ethtool', 'ethtool'],
   ['tcpdump', 'tcpdump'],
+  ['nft', 'nftables'],
 ]
 
 /** Why network namespace tests cannot run here, or undefined when they can. */
