@@ -41,7 +41,7 @@ export function checkAge(plan: PlanDocument, nowMs: number, maxAgeS: number): vo
 
 export function formatAge(s: number): string {
   if (s < 120) return `${Math.round(s)} s`
-  if (s < 7200) return `${Math.round(s / 60)} min`
+  if (s < 3600) return `${Math.round(s / 60)} min`
   return `${Math.round((s / 3600) * 10) / 10} h`
 }
 

@@ -87,7 +87,7 @@ describe('plans to review and apply (src/services/plans.ts)', function () {
       assert.doesNotThrow(() => checkAge(plan, plan.createdAtMs + 3599_000, 3600))
       assert.throws(
         () => checkAge(plan, plan.createdAtMs + 3601_000, 3600),
-        (e: Error) => e instanceof ViolinError && /the plan was made at .*, 60 min ago: older than --max-age 60 min/.test(e.message),
+        (e: Error) => e instanceof ViolinError && /the plan was made at .*, 1 h ago: older than --max-age 1 h/.test(e.message),
       )
     } finally {
       await session.close()

@@ -1,10 +1,12 @@
-import {writeFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 
 import * as Flags from '@oclif/core/flags'
 
 import {resolvePolicyOptions} from '../../adapt/policy-settings.js'
 import {ViolinCommand} from '../../base-command.js'
-import {ViolinError} from '../../errors.js'
+import {readPlan} from '../../adapt/plan-document.js'
+import {UsageError} from '../../errors.js'
+import {writeOutputFile} from '../../files.js'
 import {MAX_SECONDS, policyFlags} from '../../flags.js'
 import {POLICY_NAMES} from '../../policy/policies.js'
 import {planJson, planLines} from '../../render/plan.js'
@@ -16,7 +18,7 @@ export default class Plan extends ViolinCommand {
   static override description =
     `Measures every host over --interval and plans as one pass of violin adapt would (the same policies, thresholds, guards and placement rules), then prints each action with its figures, its whole reason and the state it assumed (each involved host's CPU demand, free memory and VMs). Nothing changes: no action, no intent, no history written.
 
---save FILE writes the plan as JSON (what --json prints): violin plan show FILE prints it again, violin plan apply FILE re-checks each action against the hosts then and carries out those whose premises still hold. Thresholds and guards: the flags, else "policy" in $VIOLIN_HOME/config.json, else the defaults (see violin adapt).
+--save FILE writes the plan as JSON (what --json prints; over a plan saved before, never over another file): violin plan show FILE prints it again, violin plan apply FILE re-checks each action against the hosts then and carries out those whose premises still hold. Thresholds and guards: the flags, else "policy" in $VIOLIN_HOME/config.json, else the defaults (see violin adapt).
 
 Exit 7 when some hosts did not answer (the plan is made without them and says so); 5 when none did.`
   static override examples = [
@@ -41,6 +43,7 @@ Exit 7 when some hosts did not answer (the plan is made without them and says so
     this.quiet = flags.quiet
     const session = await this.openSession(flags)
     if (session.inventory) session.select()
+    if (flags.save) refuseToOverwrite(flags.save)
     const world = session.scenario
     const policyOptions = resolvePolicyOptions(flags, world?.scenario.policyOptions)
     const {makePlan} = await import('../../services/plans.js')
@@ -52,13 +55,7 @@ Exit 7 when some hosts did not answer (the plan is made without them and says so
       stop.signal,
     ).finally(() => progress.stop())
     const json = planJson(plan)
-    if (flags.save) {
-      try {
-        writeFileSync(flags.save, `${JSON.stringify(json, null, 1)}\n`, {mode: 0o600})
-      } catch (error) {
-        throw new ViolinError(`cannot write the plan to ${flags.save}: ${(error as Error).message}`)
-      }
-    }
+    if (flags.save) await writeOutputFile('--save', flags.save, `${JSON.stringify(json, null, 1)}\n`)
     if (!this.jsonEnabled()) {
       for (const line of planLines(plan)) this.log(line)
       if (flags.save)
@@ -70,5 +67,15 @@ Exit 7 when some hosts did not answer (the plan is made without them and says so
       plan.unanswered.map(() => ({exitCode: 5})),
     )
     return json
+  }
+}
+
+/** --save writes over a plan saved before, never over another file (a mistyped path must not cost a file). */
+function refuseToOverwrite(file: string): void {
+  if (!existsSync(file)) return
+  try {
+    readPlan(file, readFileSync(file, 'utf8'))
+  } catch {
+    throw new UsageError(`--save: ${file} exists and is not a plan violin saved; violin will not write over it`, 'name another file')
   }
 }
