@@ -11,7 +11,9 @@
  *   VXLAN device: the pairs that crossed to another host.
  * The kernel counts a bridged frame's bytes from its network header: the 14 bytes of its
  * Ethernet header are added per frame when read, so a frame weighs what the udp plane's
- * switch counts (the frame without its FCS).
+ * switch counts (the frame without its FCS). With segmentation offload a VM hands the
+ * bridge one buffer for many wire frames of a TCP stream: it is counted as one frame, its
+ * bytes exactly.
  */
 import {ViolinError} from '../errors.js'
 import type {PairCount} from '../monitor/traffic-matrix.js'
