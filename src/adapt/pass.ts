@@ -1,13 +1,12 @@
 import {lastDirtyRates, readMigrations} from '../monitor/migration-history.js'
 import {type History, sampleFromReport} from '../monitor/history.js'
 import {pollUsage, type Samples} from '../monitor/poll.js'
-import {type PairCount, pairRates, sumPairs} from '../monitor/traffic-matrix.js'
 import {POLICIES} from '../policy/policies.js'
 import {withPredictions} from '../predict/plan.js'
 import {loadCalibration} from '../predict/calibration-store.js'
-import type {ClusterView, Plan, PolicyOptions, TrafficView} from '../policy/cluster-view.js'
+import type {ClusterView, Plan, PolicyOptions} from '../policy/cluster-view.js'
 import type {Session} from '../services/session.js'
-import {switchTraffic, trafficHosts} from '../services/switch-service.js'
+import {readVmTraffic, vmTrafficRates} from '../services/traffic-poll.js'
 import {type ActionOutcome, executePlan, type Journal} from './execute.js'
 import {type Recovered, recoverIntents} from './intents.js'
 import {clusterView} from './build-cluster-view.js'
@@ -64,11 +63,11 @@ export async function adaptationPass(
   const hosts = session.select()
   const notes: string[] = []
   const where = new Map<string, string[]>()
-  const trafficBefore = await readTraffic(session, where, notes)
+  const trafficBefore = await readVmTraffic(session, where, notes)
   const {report, samples} = await pollUsage(session, hosts, options.intervalMs, run.previous, run.signal, run.seen ?? run.previous)
   const world = session.scenario
   // A scenario's VMs say what they send; real ones are counted by their switches.
-  const traffic = world ? world.traffic() : trafficRates(trafficBefore, await readTraffic(session, where, notes), report.intervalSec)
+  const traffic = world ? world.traffic() : vmTrafficRates(trafficBefore, await readVmTraffic(session, where, notes), report.intervalSec)
   history.record(sampleFromReport(report), options.policyOptions)
   const environments = world ? world.runningEnvironments() : (session.inventory?.environments() ?? [])
   const rules = world ? world.scenario.rules : (session.inventory?.rules() ?? [])
@@ -116,32 +115,4 @@ export async function adaptationPass(
 
 function vmsOf(a: Plan['actions'][number]): string[] {
   return a.kind === 'migrate-environment' ? a.moves.map((m) => m.vm) : [a.vm]
-}
-
-/**
- * The traffic matrices of the environments whose switches run, for the IDC policy's group
- * reunion. A host that cannot be asked costs a note, not the pass.
- */
-async function readTraffic(session: Session, where: Map<string, string[]>, notes: string[]): Promise<Map<string, PairCount>> {
-  const pairs = new Map<string, PairCount>()
-  // Both data planes count it: the udp one in its agents' switches, the kernel one in nftables.
-  for (const env of session.inventory?.environments().filter((e) => e.network && !e.network.stopped) ?? []) {
-    // Where the VMs run is asked once per pass, for both readings.
-    const hosts = where.get(env.name) ?? (await trafficHosts(session, env.name).catch(() => undefined))
-    if (hosts) where.set(env.name, hosts)
-    const outcomes = await switchTraffic(session, env.name, hosts).catch((error: Error) => {
-      notes.push(`traffic of ${env.name} not read: ${error.message}`)
-      return []
-    })
-    for (const o of outcomes) if (!o.ok) notes.push(`traffic of ${env.name} on ${o.host} not read: ${o.error.message}`)
-    for (const p of sumPairs(outcomes.flatMap((o) => (o.ok ? [o.value] : []))))
-      if (p.srcVm && p.dstVm) pairs.set(`${p.srcVm}>${p.dstVm}`, p)
-  }
-  return pairs
-}
-
-function trafficRates(before: Map<string, PairCount>, after: Map<string, PairCount>, seconds: number): TrafficView[] {
-  return pairRates([...before.values()], [...after.values()], seconds).flatMap((p) =>
-    p.bytesPerSecond === undefined || !p.srcVm || !p.dstVm ? [] : [{src: p.srcVm, dst: p.dstVm, bytesPerSecond: p.bytesPerSecond}],
-  )
 }

@@ -1,5 +1,6 @@
 import {UsageError} from '../errors.js'
 import {type PairCount, type PairRate, pairRates, sumPairs} from '../monitor/traffic-matrix.js'
+import type {TrafficView} from '../policy/cluster-view.js'
 import type {Session} from './session.js'
 import {switchTraffic, trafficHosts} from './switch-service.js'
 
@@ -55,4 +56,34 @@ export async function pollTraffic(session: Session, envNames: string[] | undefin
     failures,
     asked,
   }
+}
+
+/**
+ * The traffic matrices of the inventory's environments whose switches run (the udp data
+ * plane's agents, the kernel one's nftables counters), per (source VM, destination VM): what the IDC policy's group reunion and
+ * `violin top` read. Where each environment's VMs run is asked once and kept in `where`, so
+ * a caller reading twice for rates asks the hypervisors once. A host or an environment that
+ * cannot be asked costs a line in `notes`, never the caller.
+ */
+export async function readVmTraffic(session: Session, where: Map<string, string[]>, notes: string[]): Promise<Map<string, PairCount>> {
+  const pairs = new Map<string, PairCount>()
+  for (const env of session.inventory?.environments().filter((e) => e.network && !e.network.stopped) ?? []) {
+    const hosts = where.get(env.name) ?? (await trafficHosts(session, env.name).catch(() => undefined))
+    if (hosts) where.set(env.name, hosts)
+    const outcomes = await switchTraffic(session, env.name, hosts).catch((error: Error) => {
+      notes.push(`traffic of ${env.name} not read: ${error.message}`)
+      return []
+    })
+    for (const o of outcomes) if (!o.ok) notes.push(`traffic of ${env.name} on ${o.host} not read: ${o.error.message}`)
+    for (const p of sumPairs(outcomes.flatMap((o) => (o.ok ? [o.value] : []))))
+      if (p.srcVm && p.dstVm) pairs.set(`${p.srcVm}>${p.dstVm}`, p)
+  }
+  return pairs
+}
+
+/** Bytes per second between VMs from two readings of readVmTraffic `seconds` apart; a pair whose counter went back is left out. */
+export function vmTrafficRates(before: Map<string, PairCount>, after: Map<string, PairCount>, seconds: number): TrafficView[] {
+  return pairRates([...before.values()], [...after.values()], seconds).flatMap((p) =>
+    p.bytesPerSecond === undefined || !p.srcVm || !p.dstVm ? [] : [{src: p.srcVm, dst: p.dstVm, bytesPerSecond: p.bytesPerSecond}],
+  )
 }
