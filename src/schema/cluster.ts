@@ -19,6 +19,7 @@ const vm = mapping({
   maxMemory: v.optional(size()),
   cpu: v.optional(number('a number from 0 to 1 (its CPU demand)', {min: 0, max: 1}), 0),
   memoryUsed: v.optional(size()),
+  net: v.optional(size('the bytes it sends and receives per second, as a size (5MiB)')),
 })
 
 export const clusterSchema = v.pipe(

@@ -22,6 +22,8 @@ export interface SimVm {
   /** CPU demand as a fraction of its vCPUs (0..1). */
   cpuDemand: number
   memoryUsedMiB: number
+  /** Bytes it sends and receives per second while it runs; undefined: its NIC is not measured. */
+  netBytesPerSecond?: number
   weight: number
   cap: number
   /** CPU time banked before the last change of demand or host, seconds. */
@@ -46,6 +48,8 @@ export class SimCluster {
     readonly vms: SimVm[],
     /** Simulated wall clock, seconds since the epoch; starts at the file's `start`. */
     public timeSec: number,
+    /** When the cluster's clock started (the file's `start`), seconds since the epoch. */
+    readonly startSec: number = timeSec,
   ) {}
 
   static load(file: string): SimCluster {
@@ -87,6 +91,7 @@ export class SimCluster {
         maxMemoryMiB,
         cpuDemand: o.cpu,
         memoryUsedMiB: o.memoryUsed === undefined ? o.memory / 2 : Math.min(o.memory, o.memoryUsed),
+        ...(o.net === undefined ? {} : {netBytesPerSecond: o.net * 1024 ** 2}),
         weight: 256,
         cap: 0,
         cpuBankSec: 0,
@@ -101,7 +106,7 @@ export class SimCluster {
     const start = root.start === undefined ? DEFAULT_START : Date.parse(root.start)
     if (Number.isNaN(start)) fail(['start'], 'a date like 2026-01-01T00:00:00Z', root.start)
     for (const vm of vms) vm.cpuBankAt = start / 1000
-    return new SimCluster(file, hosts, vms, start / 1000)
+    return new SimCluster(file, hosts, vms, start / 1000, start / 1000)
   }
 
   host(name: string): SimHost | undefined {
@@ -130,6 +135,16 @@ export class SimCluster {
     if (vm.state !== 'running') return vm.cpuBankSec
     const rate = this.coresOn(vm.host).get(vm) ?? 0
     return vm.cpuBankSec + rate * (this.timeSec - vm.cpuBankAt)
+  }
+
+  /**
+   * Bytes through a running VM's NIC since the clock started, half received and half sent;
+   * undefined when it is not running or the file gives it no rate (its counters are unknown).
+   */
+  netBytes(vm: SimVm): {rx: number; tx: number} | undefined {
+    if (vm.state !== 'running' || vm.netBytesPerSecond === undefined) return undefined
+    const half = Math.round((vm.netBytesPerSecond * (this.timeSec - this.startSec)) / 2)
+    return {rx: half, tx: half}
   }
 
   freeMemoryMiB(host: string): number {

@@ -41,6 +41,25 @@ describe('the simulated cluster', () => {
     assert.equal(c.cpuTimeSec(alsoBusy!), 55) // 2 cores, then 3.5
   })
 
+  it("counts a VM's NIC bytes at the file's net rate while it runs, and none when the file gives no rate", async () => {
+    const c = SimCluster.parse(
+      't.yaml',
+      `
+hosts:
+  - {name: a, cores: 4, memory: 8GiB}
+vms:
+  - {name: chatty, host: a, memory: 1GiB, net: 2MiB}
+  - {name: quiet, host: a, memory: 1GiB}
+  - {name: off, host: a, memory: 1GiB, net: 2MiB, state: shutoff}
+`,
+    )
+    c.advance(10)
+    const vms = new Map((await new SimDriver(c, 'a').sample()).vms.map((v) => [v.name, v]))
+    assert.equal(vms.get('chatty')!.netRxBytes! + vms.get('chatty')!.netTxBytes!, 20 * 1024 ** 2)
+    assert.equal(vms.get('quiet')!.netRxBytes, undefined)
+    assert.equal(vms.get('off')!.netRxBytes, undefined)
+  })
+
   it('gives the same counters on every run (deterministic)', async () => {
     const read = async () => {
       const c = SimCluster.parse('t.yaml', YAML)

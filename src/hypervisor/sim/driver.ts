@@ -86,6 +86,7 @@ export class SimDriver implements Driver {
       vms: this.cluster.vmsOn(this.hostName).map((vm) => {
         const cpuTimeNs = Math.round(this.cluster.cpuTimeSec(vm) * 1e9)
         const memoryUsedMiB = vm.state === 'shutoff' ? 0 : vm.memoryUsedMiB
+        const net = this.cluster.netBytes(vm)
         return {
           name: vm.name,
           state: vm.state,
@@ -94,12 +95,14 @@ export class SimDriver implements Driver {
           memoryMiB: vm.memoryMiB,
           maxMemoryMiB: vm.maxMemoryMiB,
           memoryUsedMiB,
+          ...(net ? {netRxBytes: net.rx, netTxBytes: net.tx} : {}),
           raw: {
             'cpu.time': String(cpuTimeNs),
             'balloon.current': String(vm.memoryMiB * 1024),
             'balloon.maximum': String(vm.maxMemoryMiB * 1024),
             'vcpu.current': String(vm.vcpus),
             'sim.cpu_demand': String(vm.cpuDemand),
+            ...(net ? {'net.0.rx.bytes': String(net.rx), 'net.0.tx.bytes': String(net.tx)} : {}),
           },
         }
       }),
