@@ -22,13 +22,14 @@ const SRC = join(ROOT, 'src')
 const DIST = join(ROOT, 'dist')
 
 /**
- * Left in node_modules: ssh2 and etcd3 load files of their own at run time (ssh2 its
- * optional native bindings, etcd3 the .proto files of its gRPC API) and are imported only
- * by the commands that reach a host over SSH or an etcd store; @oclif/core asks for
+ * Left in node_modules: ssh2, etcd3 and terminal-kit load files of their own at run time
+ * (ssh2 its optional native bindings, etcd3 the .proto files of its gRPC API, terminal-kit
+ * its parts and terminal descriptions by computed paths) and are imported only by the
+ * commands that need them (a host over SSH, an etcd store, `violin top`); @oclif/core asks for
  * typescript and ts-node only to run a plugin's TypeScript source, which violin's users never
  * do (both are devDependencies: in an installed violin the require fails, as oclif expects).
  */
-const EXTERNAL = ['ssh2', 'etcd3', 'typescript', 'ts-node']
+const EXTERNAL = ['ssh2', 'etcd3', 'terminal-kit', 'typescript', 'ts-node']
 
 function tsFiles(dir) {
   return readdirSync(dir, {withFileTypes: true}).flatMap((e) => {

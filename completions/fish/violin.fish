@@ -9,7 +9,7 @@
 function __violin_subcommands
     switch "$argv[1]"
         case ''
-            echo adapt agent autostart calibrate console define destroy dominfo domstats dumpxml env help host image list migrate plan predict reboot resume rule schedinfo schema setmem shutdown simulate start store suspend switch undefine usage vacate
+            echo adapt agent autostart calibrate console define destroy dominfo domstats dumpxml env help host image list migrate plan predict reboot resume rule schedinfo schema setmem shutdown simulate start store suspend switch top undefine usage vacate
         case agent
             echo start status stop
         case env
@@ -128,6 +128,8 @@ function __violin_value_flags
             echo --dataplane --underlay-mtu
         case switch:status
             echo --format
+        case top
+            echo -c --connect -H --host -s --site --format -i --interval --sort --count
         case undefine
             echo -c --connect -H --host
         case usage
@@ -249,6 +251,7 @@ complete -c violin -n '__violin_can_name ' -a start -d 'Start a VM that is shut 
 complete -c violin -n '__violin_can_name ' -a store -d 'Where violin keeps its state (files, or an etcd cluster shared by several admin machines): status, copy'
 complete -c violin -n '__violin_can_name ' -a suspend -d 'Pause a VM\'s vCPUs, keeping its memory, like virsh suspend (xl pause).'
 complete -c violin -n '__violin_can_name ' -a switch -d 'Each environment\'s own Ethernet across its hosts: start, stop, status, learned MACs'
+complete -c violin -n '__violin_can_name ' -a top -d 'A full-screen live view of the fleet, like virt-top: hosts, the busiest VMs, VM pairs and the latest decisions.'
 complete -c violin -n '__violin_can_name ' -a undefine -d 'Forget a VM\'s definition, like virsh undefine; it must be off.'
 complete -c violin -n '__violin_can_name ' -a usage -d 'Poll every host: per-VM CPU and memory, per-host CPU, free memory, swap writes and NIC use.'
 complete -c violin -n '__violin_can_name ' -a vacate -d 'Move every VM off hosts (for maintenance or a reservation), spread over the hosts that fit.'
@@ -789,6 +792,18 @@ complete -c violin -n '__violin_is switch:stop' -s q -l quiet -d 'Print only res
 complete -c violin -n '__violin_is switch:stop' -l accept-new-host-key -d 'Record an SSH host key not yet in known_hosts (OpenSSH\'s accept-new); a changed key is always refused.'
 complete -c violin -n '__violin_is switch:stop' -l help -d 'Show help for command'
 complete -c violin -n '__violin_arg switch:stop 1' -a '(__violin_names env)'
+complete -c violin -n '__violin_is top' -l json -d 'Format output as json.'
+complete -c violin -n '__violin_is top' -s c -l connect -x -d 'Act on this target instead of the inventory: sim:FILE or a libvirt URI.'
+complete -c violin -n '__violin_is top' -s q -l quiet -d 'Print only results and errors (for cron).'
+complete -c violin -n '__violin_is top' -l accept-new-host-key -d 'Record an SSH host key not yet in known_hosts (OpenSSH\'s accept-new); a changed key is always refused.'
+complete -c violin -n '__violin_is top' -s H -l host -x -a '(__violin_names host)' -d 'Only this host (repeat for several).'
+complete -c violin -n '__violin_is top' -s s -l site -x -a '(__violin_names site)' -d 'Only the hosts of this site.'
+complete -c violin -n '__violin_is top' -l format -x -a 'table csv json yaml' -d 'Output format: table; csv (raw values, the unit in the header); json (the same as --json); yaml.'
+complete -c violin -n '__violin_is top' -l no-header -d 'Leave out the header row (table and csv).'
+complete -c violin -n '__violin_is top' -s i -l interval -x -d 'Seconds between readings: from 0.1 to 86400, a fraction allowed (without a terminal, rounded up to whole seconds).'
+complete -c violin -n '__violin_is top' -l sort -x -a 'cpu memory network' -d 'Sort the VMs by this key first (c, m, n switch it).'
+complete -c violin -n '__violin_is top' -l count -x -d 'Stop after this many readings (on a terminal too).'
+complete -c violin -n '__violin_is top' -l help -d 'Show help for command'
 complete -c violin -n '__violin_is undefine' -l json -d 'Format output as json.'
 complete -c violin -n '__violin_is undefine' -s c -l connect -x -d 'Act on this target instead of the inventory: sim:FILE or a libvirt URI.'
 complete -c violin -n '__violin_is undefine' -s q -l quiet -d 'Print only results and errors (for cron).'

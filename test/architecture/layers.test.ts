@@ -106,4 +106,12 @@ describe('the layers of docs/ARCHITECTURE.md hold', () => {
       [],
     )
   })
+
+  it("terminal-kit is loaded by violin top's screen alone, and lazily (start-up never pays for it)", () => {
+    const users = FILES.filter((f) => f.imports.includes('terminal-kit')).map((f) => f.path)
+    assert.deepEqual(users, ['render/top-screen.ts'])
+    const text = readFileSync(join(SRC, 'render/top-screen.ts'), 'utf8')
+    assert.match(text, /await import\('terminal-kit'\)/)
+    assert.doesNotMatch(text, /^import (?!type )[^\n]*'terminal-kit'/m)
+  })
 })

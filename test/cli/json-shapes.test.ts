@@ -22,6 +22,7 @@ const NOT_RUN_HERE: Record<string, string> = {
   'agent status': 'a running agent',
   'agent stop': 'a running agent',
   console: 'a terminal: it prints no JSON',
+  top: 'a terminal: without one it is usage --watch',
   define: '(pinned by test/cli/verbs-sim.test.ts)',
   'image push': 'real hosts reached over SSH',
   'switch start': 'the test bed',
