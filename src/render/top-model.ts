@@ -70,7 +70,7 @@ export function nextSite(sites: readonly string[], current: string | undefined):
 
 /** A host's state: unreachable (did not answer), drained (maintenance), hot (over a threshold), or ok; `why` says which. */
 export function hostState(h: HostUsage, drained: boolean, t: Thresholds): {state: string; why?: string} {
-  if (h.status !== 'ok') return {state: 'unreachable', why: shorten(h.error ?? h.status, 60)}
+  if (h.status !== 'ok') return {state: 'unreachable', why: shorten(h.error ?? h.status, 100)}
   const over = [
     h.cpuPercent !== undefined && h.cpuPercent / 100 > t.cpuThreshold
       ? `cpu ${h.cpuPercent.toFixed(0)}% > ${(t.cpuThreshold * 100).toFixed(0)}%`
