@@ -16,6 +16,8 @@ command -v man >/dev/null || missing+=(man-db)
 command -v groff >/dev/null || missing+=(groff-base)
 command -v zsh >/dev/null || missing+=(zsh)
 command -v fish >/dev/null || missing+=(fish)
+# violin top's tests type keys into it on a terminal and read the screen (test/cli/top-tmux.test.ts)
+command -v tmux >/dev/null || missing+=(tmux)
 # the test bed (test/bed/README.md): hosts in namespaces, each with libvirtd + QEMU/TCG
 [ -x /usr/sbin/libvirtd ] || missing+=(libvirt-daemon)
 [ -e /usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so ] || missing+=(libvirt-daemon-driver-qemu)
