@@ -15,8 +15,9 @@ import {EXAMPLE, ROOT, violinArgv, violinProcess} from '../helpers/cli.js'
  * (VIOLIN_FUZZ_CASES=N for more cases per command).
  *
  * Nothing outside a temp dir changes: every case gets its own VIOLIN_HOME (a copy of an
- * inventory of sim hosts) as its state and config, runs in that dir (a relative --plot or
- * --export lands there), or acts on --connect sim:examples/two-sites.yaml (in memory).
+ * inventory of sim hosts) as its state and config, runs in that dir (a file it writes,
+ * --plot, --export or --save, is always a bare name and lands there), or acts on
+ * --connect sim:examples/two-sites.yaml (in memory).
  * What is held back, and why:
  * - the commands in EXCLUDED;
  * - adapt always gets --once (without it, it runs until signalled);
@@ -77,7 +78,7 @@ const NAMES = [
   '__proto__',
 ]
 /** Flags whose value is a file violin writes: always a bare name, so it lands in the case's own temp dir. */
-const OUTPUT_FLAGS = new Set(['export', 'plot'])
+const OUTPUT_FLAGS = new Set(['export', 'plot', 'save'])
 /** Flags naming a directory of the local machine's agent: always the case's temp dir. */
 const LOCAL_DIR_FLAGS = new Set(['dir'])
 
