@@ -21,8 +21,9 @@ import {EXAMPLE, ROOT, violinArgv, violinProcess} from '../helpers/cli.js'
  * What is held back, and why:
  * - the commands in EXCLUDED;
  * - adapt always gets --once (without it, it runs until signalled);
- * - usage --watch always gets a --count (none, or a large one, watches for ever) and
- *   --interval 1 (it waits real time between readings, even on sim hosts);
+ * - usage --watch and top (without a terminal it is usage --watch) always get a --count
+ *   (none, or a large one, watches for ever) and --interval 1 (they wait real time between
+ *   readings, even on sim hosts);
  * - agent status/stop always get --dir in the case's temp dir (never the host's agent);
  * - no case has an environment: env create refuses sim hosts, and an environment written
  *   by hand would let switch start configure this machine's own network for them.
@@ -216,7 +217,7 @@ function makeCase(cmd: CommandSpec, rand: () => number): Case {
   argv.push(...booleans)
   // Commands that would otherwise run until interrupted.
   if (cmd.id === 'adapt' && !argv.includes('--once')) argv.push('--once')
-  if (cmd.id === 'usage' && argv.includes('--watch')) {
+  if ((cmd.id === 'usage' && argv.includes('--watch')) || cmd.id === 'top') {
     const i = argv.findIndex((a) => a.startsWith('--count='))
     if (i >= 0) argv.splice(i, 1)
     const count = pick(['1', '2', '0', '-1', 'abc', '1.5'])
