@@ -29,8 +29,14 @@ function stillBroken(rules: Rule[], view: ClusterView, actions: Action[]): strin
     if (a.kind === 'migrate-environment') for (const m of a.moves) placement.set(m.vm, m.to)
   }
   const siteOf = new Map(view.hosts.map((h) => [h.name, h.site]))
-  return broken(rules, placement, (h) => siteOf.get(h)).map((b) => `rule ${b.rule} not kept: ${b.text}`)
+  const left = broken(rules, placement, (h) => siteOf.get(h))
+  // A plan is read by a person: the first few by name, then how many more.
+  const said = left.slice(0, NOTED_BROKEN).map((b) => `rule ${b.rule} not kept: ${b.text}`)
+  return left.length > NOTED_BROKEN ? [...said, `and ${left.length - NOTED_BROKEN} more rules not kept`] : said
 }
+
+/** Broken rules a plan names one by one. */
+const NOTED_BROKEN = 20
 
 /**
  * Each migration of a VM in an affinity rule, followed by the migrations of its companions
@@ -92,13 +98,15 @@ export function mendRules(
     for (const c of companions)
       actions.push({kind: 'migrate', vm: c.vm.name, from: c.from, to, reason: `${c.vm.name} goes with ${vm.name}: ${reason}`})
   }
-  const tryMove = (vm: VmView, candidates: HostView[], rule: string, why: string, prefer?: string) => {
+  /** Moves `vm` to the least-loaded of `candidates()` that fits (`prefer` first), or says why not. */
+  const tryMove = (vm: VmView, candidates: () => HostView[], rule: string, why: string, prefer?: string) => {
     const held = ledger.held(vm)
     if (held) {
       notes.push(`rule ${rule}: ${vm.name} not moved: ${held}`)
       return
     }
-    const to = candidates
+    const open = candidates()
+    const to = open
       .filter((h) => ledger.fits(vm, h.name))
       .sort(
         (a, b) =>
@@ -107,7 +115,7 @@ export function mendRules(
           a.name.localeCompare(b.name),
       )[0]
     if (!to) {
-      const first = candidates[0]
+      const first = open[0]
       notes.push(
         `rule ${rule}: ${vm.name} not moved: ${first ? (ledger.whyNot(vm, first.name) ?? 'no host fits') : 'no open host may take it'}`,
       )
@@ -115,7 +123,13 @@ export function mendRules(
     }
     move(vm, to.name, `rule ${rule}: ${why}`)
   }
-  for (const b of broken(view.rules ?? [], new Map(view.vms.map((vm) => [vm.name, vm.host])), (h) => siteOf.get(h))) {
+  const broke = broken(view.rules ?? [], new Map(view.vms.map((vm) => [vm.name, vm.host])), (h) => siteOf.get(h))
+  for (const [i, b] of broke.entries()) {
+    // Past the cap nothing more can move: the rest are counted in one note (stillBroken names each).
+    if (ledger.capped) {
+      notes.push(`${broke.length - i} broken rule(s) not mended: the pass's cap of ${options.maxMigrations} migration(s) is reached`)
+      break
+    }
     const rule = view.rules!.find((r) => r.name === b.rule)!
     // Each rule is judged on the cluster as the earlier mends leave it.
     const now = (name: string) => ledger.vmNamed(name)
@@ -123,7 +137,7 @@ export function mendRules(
       const vm = now(rule.vm)
       const home = vm && ledger.hostOf(vm)
       if (!vm || !home || !ledger.rules.pinned(vm.name, home, siteOf.get(home) ?? '')) continue
-      tryMove(vm, ledger.destinations(vm), rule.name, b.text)
+      tryMove(vm, () => ledger.destinations(vm), rule.name, b.text)
     } else if (rule.kind === 'anti-affinity') {
       // The later VMs of the rule leave a host they share with an earlier one.
       const seen = new Set<string>()
@@ -136,11 +150,13 @@ export function mendRules(
           continue
         }
         const site = siteOf.get(home)
-        const open = ledger.destinations(vm)
-        const inSite = open.filter((h) => h.site === site)
         tryMove(
           vm,
-          inSite.some((h) => ledger.fits(vm, h.name)) ? inSite : open,
+          () => {
+            const open = ledger.destinations(vm)
+            const inSite = open.filter((h) => h.site === site)
+            return inSite.some((h) => ledger.fits(vm, h.name)) ? inSite : open
+          },
           rule.name,
           `${name} shares ${home} with another VM of the rule`,
         )
@@ -156,8 +172,13 @@ export function mendRules(
       const target = [...count].sort((a, b) => b[1] - a[1])[0]?.[0]
       const stray = rule.vms.map(now).find((vm) => vm && ledger.hostOf(vm) !== target)
       if (!stray || !target) continue
-      const open = view.hosts.filter((h) => h.name === target || ledger.allows(stray, h.name))
-      tryMove(stray, open, rule.name, `its VMs are apart (${b.text.replace(/^apart: /, '')})`, target)
+      tryMove(
+        stray,
+        () => view.hosts.filter((h) => h.name === target || ledger.allows(stray, h.name)),
+        rule.name,
+        `its VMs are apart (${b.text.replace(/^apart: /, '')})`,
+        target,
+      )
     }
   }
   if (actions.length === 0) return {actions, notes, view, migrations: 0}
