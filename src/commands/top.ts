@@ -22,7 +22,7 @@ export default class Top extends ViolinCommand {
   static override summary =
     'A full-screen live view of the fleet, like virt-top: hosts, the busiest VMs, VM pairs and the latest decisions.'
   static override description = [
-    "Redraws every --interval: each host's CPU, free memory, swap writes, NIC use and state (ok; hot: over a threshold of the adaptation loop, the same as violin adapt reads from config.json; drained: in maintenance; unreachable: did not answer, with why); the VMs sorted by CPU, memory used or network (bytes/s through their NIC); the busiest VM pairs of the traffic matrix (the udp data plane's switches, or a scenario's traffic); and the adaptation loop's latest recorded decisions, newest first.",
+    "Redraws every --interval: each host's CPU, free memory, swap writes, NIC use and state (ok; hot: over a threshold of the adaptation loop, the same as violin adapt reads from config.json; drained: in maintenance; unreachable: did not answer, with why); the VMs sorted by CPU, memory used or network (bytes/s through their NIC); the busiest VM pairs of the traffic matrix (counted by the environments' switches on either data plane, or a scenario's traffic); and the adaptation loop's latest recorded decisions, newest first.",
     'Keys: c, m, n sort the VMs by CPU, memory, network; s shows one site, then the next, then all again; q or Ctrl-C quits (exit 0), as SIGTERM does. Simulated hosts (sim:) advance their clock by the interval while you watch it in real time.',
     'Without a terminal (stdout or stdin not a TTY), or with --json or --format, it is violin usage --watch with the same hosts, the interval rounded up to whole seconds, and --count.',
   ].join('\n\n')

@@ -36,7 +36,8 @@ export const TOP_DECISIONS = 10
  * The readings of `violin top`: the same poll as `usage --watch` (one interval per reading,
  * simulated hosts advanced by the interval while a person waits it in real time), each
  * VM's NIC rate between consecutive samples, the traffic matrix as an adaptation pass
- * reads it (a scenario's own, or the udp switches' of the inventory's environments), and
+ * reads it (a scenario's own, or the switches' of the inventory's environments, on either
+ * data plane), and
  * the last outcomes in the store's 'actions' log. Nothing here fails a reading but the
  * poll itself; what could not be read is a note in the reading.
  */
@@ -97,8 +98,8 @@ export class TopFeed {
   private async trafficRates(): Promise<TopReading['traffic']> {
     const {inventory} = this.session
     if (!inventory) return {pairs: [], notes: [], none: 'no traffic matrix: a cluster file has none'}
-    if (!inventory.environments().some((e) => e.network?.dataplane === 'udp'))
-      return {pairs: [], notes: [], none: 'no traffic matrix: no environment is on the udp data plane'}
+    if (!inventory.environments().some((e) => e.network && !e.network.stopped))
+      return {pairs: [], notes: [], none: 'no traffic matrix: no environment has a switch running'}
     const notes: string[] = []
     const before = this.traffic
     const after = await this.readTraffic(notes)

@@ -203,7 +203,7 @@ describe('violin top on a terminal (tmux)', function () {
     assert.equal(states.get('west2')!.state, 'drained')
     assert.match(states.get('ghost')!.rest, /no-such-cluster\.yaml: cannot read: no such file$/)
     assert.match(screen, /^Hosts: 6, 1 unreachable$/m)
-    assert.match(screen, /^no traffic matrix: no environment is on the udp data plane$/m)
+    assert.match(screen, /^no traffic matrix: no environment has a switch running$/m)
     // The newest decision heads the decisions, as the actions log recorded it.
     const decisions = screen.split('\n').filter((l) => /^\d{4}-\d\d-\d\dT[\d:]+Z +(ok|failed|recovered) /.test(l))
     assert.ok(decisions.length >= 1 && decisions.length <= 5, screen)
