@@ -2,14 +2,16 @@ import {strict as assert} from 'node:assert'
 import {join} from 'node:path'
 
 import {type Bed, bedUnavailable, guestEnvFile, hostAddArgs, startBed} from '../helpers/bed.js'
-import {type CliResult, tempHome, violinProcess} from '../helpers/cli.js'
+import {type CliResult, ROOT, tempHome, violinProcess} from '../helpers/cli.js'
 import {requireIntegration} from '../helpers/integration.js'
+import {shellQuote, TmuxPane, tmuxMissing} from '../helpers/tmux.js'
 
 /**
  * Rules and plans on the test bed: real QEMU guests on three libvirt hosts over SSH. vacate
  * keeps two VMs of an anti-affinity rule apart where it would otherwise have put them
  * together; a saved plan applied after one of its VMs was moved by hand refuses that move
- * and carries out the other.
+ * and carries out the other; violin top, on a terminal (tmux), shows the hosts, their guests
+ * and the decisions plan apply recorded.
  */
 describe('rules and plans on the test bed (vacate with anti-affinity, plan apply after a hand move)', function () {
   this.timeout(300_000)
@@ -110,5 +112,29 @@ describe('rules and plans on the test bed (vacate with anti-affinity, plan apply
     assert.ok(!done.some((d: string) => d.startsWith('migrate b')), done.join('\n'))
     assert.equal(await hostOf('d'), mendD.to)
     assert.equal(await hostOf('b'), elsewhere)
+  })
+
+  it('violin top on a terminal (tmux) shows the bed hosts ok, their guests, and the decisions plan apply recorded', async function () {
+    requireIntegration(this, 'tmux', tmuxMissing)
+    const violin = [process.execPath, join(ROOT, 'bin', 'run.js'), 'top', '--interval', '1'].map(shellQuote).join(' ')
+    const env = `VIOLIN_HOME=${shellQuote(home.dir)} VIOLIN_KNOWN_HOSTS=${shellQuote(bed.knownHosts)}`
+    const pane = TmuxPane.start(`cd ${shellQuote(ROOT)}; env -u VIOLIN_CONNECT ${env} ${violin}; echo "exit status $?"; exec sleep 600`)
+    try {
+      const screen = await pane.waitFor(
+        'the three hosts and the four guests',
+        (s) => ['vbed1', 'vbed2', 'vbed3'].every((h) => new RegExp(`^${h} +east +ok\\b`, 'm').test(s)) && /^VMs: 4, by CPU$/m.test(s),
+        60_000,
+      )
+      for (const vm of ['a', 'b', 'c', 'd']) assert.match(screen, new RegExp(`^${vm} +${await hostOf(vm)} +running\\b`, 'm'))
+      // The newest decisions first: plan apply's move of d is among them.
+      assert.match(screen, /^\d{4}-\d\d-\d\dT[\d:]+Z +ok +migrate d: vbed2 -> vbed[13]/m)
+      pane.keys('m')
+      await pane.waitFor('the VMs by memory used', (s) => /^VMs: 4, by memory used$/m.test(s), 10_000)
+      pane.keys('q')
+      await pane.waitFor('exit status 0', (s) => /^exit status 0$/m.test(s), 10_000)
+    } finally {
+      pane.kill()
+      TmuxPane.removeSocket()
+    }
   })
 })
