@@ -68,3 +68,16 @@ export function parseDurationS(text: string, flag: string, maxS: number): number
     throw new UsageError(`--${flag} takes more than 0 and at most ${maxS / 86_400} days, not ${JSON.stringify(text)}`)
   return s
 }
+
+/** Bytes per second in binary units (512 B/s, 1.5 MiB/s); '-' when not known. */
+export function formatRate(bytesPerSecond: number | undefined): string {
+  if (bytesPerSecond === undefined || !Number.isFinite(bytesPerSecond)) return '-'
+  const units = ['B/s', 'KiB/s', 'MiB/s', 'GiB/s']
+  let v = bytesPerSecond
+  let i = 0
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024
+    i++
+  }
+  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`
+}

@@ -8,7 +8,7 @@ import {renderCsvRows, renderYamlDocument} from '../render/output.js'
 import type {Column, Format} from '../render/table.js'
 import {type UsageTable, usageCsvRows, usageReading} from '../render/usage.js'
 import {realClock, type Session} from '../services/session.js'
-import {formatMiB} from '../units.js'
+import {formatMiB, formatRate} from '../units.js'
 import {csvRowsAt} from '../render/output.js'
 
 /** `usage --traffic --json`: one object per (source, destination) pair; totals since each switch started. */
@@ -26,17 +26,6 @@ interface TrafficReportJson {
     bytes_per_second: number | null
     frames_per_second: number | null
   }>
-}
-
-function formatRate(bytesPerSecond: number): string {
-  const units = ['B/s', 'KiB/s', 'MiB/s', 'GiB/s']
-  let v = bytesPerSecond
-  let i = 0
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024
-    i++
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`
 }
 
 const pct = (x: number | undefined) => (x === undefined ? undefined : `${x.toFixed(1)}%`)

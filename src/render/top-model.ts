@@ -1,7 +1,7 @@
 import type {HostUsage, VmUsage} from '../monitor/rates.js'
 import type {Action, PolicyOptions} from '../policy/cluster-view.js'
 import type {TopDecision, TopReading} from '../services/top-feed.js'
-import {formatMiB} from '../units.js'
+import {formatMiB, formatRate} from '../units.js'
 import {describe, stamp, subject} from './adapt-lines.js'
 
 /**
@@ -42,19 +42,6 @@ export const TOP_DECISIONS_SHOWN = 5
 const DASH = '-'
 const pct = (x: number | undefined) => (x === undefined ? DASH : `${x.toFixed(1)}%`)
 const mib = (x: number | undefined) => (x === undefined ? DASH : formatMiB(x))
-
-/** Bytes per second in binary units: 512 B/s, 1.5 MiB/s. */
-export function formatRate(bytesPerSecond: number | undefined): string {
-  if (bytesPerSecond === undefined || !Number.isFinite(bytesPerSecond)) return DASH
-  const units = ['B/s', 'KiB/s', 'MiB/s', 'GiB/s']
-  let v = bytesPerSecond
-  let i = 0
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024
-    i++
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`
-}
 
 /** The sites of a reading's hosts, sorted: what `s` cycles through. */
 export function sitesOf(reading: TopReading): string[] {
