@@ -70,8 +70,15 @@ export async function adaptationPass(
   const traffic = world ? world.traffic() : vmTrafficRates(trafficBefore, await readVmTraffic(session, where, notes), report.intervalSec)
   history.record(sampleFromReport(report), options.policyOptions)
   const environments = world ? world.runningEnvironments() : (session.inventory?.environments() ?? [])
-  const rules = world ? world.scenario.rules : (session.inventory?.rules() ?? [])
-  const view = clusterView({report, history, hosts, environments, traffic, rules, ...(world ? {netBytesPerSecond: world.netOf()} : {})})
+  const view = clusterView({
+    report,
+    history,
+    hosts,
+    environments,
+    traffic,
+    rules: session.rules(),
+    ...(world ? {netBytesPerSecond: world.netOf()} : {}),
+  })
   const chosen = policy(view, options.policyOptions)
   // Never the same migration twice: a VM whose last move was just recovered waits a pass.
   const held = chosen.actions.filter((a) => vmsOf(a).some((vm) => untouchable.has(vm)))

@@ -46,7 +46,7 @@ export async function planEnvironmentMove(session: Session, env: EnvironmentReco
     placed = place(
       moving.map((v) => ({name: v.name, role: 'compute', vcpus: v.vcpus, memoryMiB: v.memoryMiB})),
       rooms,
-      {placement: 'spread', headSite: site, rules: session.inventory?.rules() ?? [], running: runningBesides(moving, status, samples)},
+      {placement: 'spread', headSite: site, rules: session.rules(), running: runningBesides(moving, status, samples)},
     )
   } catch (error) {
     if (!(error instanceof PlacementError)) throw error

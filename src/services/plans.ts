@@ -81,7 +81,7 @@ export async function applyPlan(
       history,
       hosts,
       environments: session.scenario ? session.scenario.runningEnvironments() : (session.inventory?.environments() ?? []),
-      rules: session.scenario?.scenario.rules ?? session.inventory?.rules() ?? [],
+      rules: session.rules(),
     })
     const unanswered = report.hosts.filter((h) => h.status !== 'ok').map((h) => ({host: h.host, error: h.error ?? h.status}))
     const checked = checkPlan(plan.actions, view, new Set(unanswered.map((u) => u.host)))

@@ -3,6 +3,7 @@ import {setTimeout as sleepFor} from 'node:timers/promises'
 
 import {NotFoundError, UsageError} from '../errors.js'
 import type {Driver} from '../hypervisor/driver.js'
+import type {Rule} from '../policy/rules.js'
 import {DEFAULT_LIBVIRT_URI, type HostRecord} from '../inventory/host.js'
 import {Inventory} from '../inventory/inventory.js'
 import type {SimTarget} from '../sim/load.js'
@@ -228,6 +229,11 @@ export class Session {
   get scenario(): World | undefined {
     const [sim] = this.sims.values()
     return sim?.kind === 'scenario' ? sim.world : undefined
+  }
+
+  /** The placement rules every plan here obeys: a running scenario's own, else the inventory's (none with --connect). */
+  rules(): Rule[] {
+    return this.scenario?.scenario.rules ?? this.inventory?.rules() ?? []
   }
 
   private simModule?: typeof import('../sim/load.js')

@@ -74,7 +74,7 @@ export async function planHostVacate(
     history,
     hosts: all,
     environments: session.inventory?.environments() ?? [],
-    rules: session.scenario?.scenario.rules ?? session.inventory?.rules() ?? [],
+    rules: session.rules(),
   })
   const leftBehind = report.vms
     .filter((v) => hosts.includes(v.host) && v.state !== 'running')
